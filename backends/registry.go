@@ -1,0 +1,103 @@
+package backends
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Profile is one configured system, as the config file gives it. Kind-specific fields
+// are empty where a kind does not use them.
+type Profile struct {
+	Name               string
+	Kind               string
+	URL                string
+	Username           string
+	ServiceProvider    string
+	Group              string
+	Domain             string
+	BaseDN             string
+	ProductName        string
+	DailyQuota         int
+	TimeBasedToken     bool
+	Concurrency        int
+	RateLimit          float64
+	Timeout            time.Duration // per request; 0 = the default
+	CAFile             string
+	InsecureSkipVerify bool
+}
+
+// Kind is one back-end system type, registered by its client package.
+type Kind struct {
+	Name  string // "odin"
+	Title string // "Odin (Cisco BroadWorks)"
+	// Required lists the config keys (TOML names) a profile of this kind must set,
+	// besides kind and url.
+	Required []string
+	// SecretLabel names the profile's secret for prompts: "password", "AuthToken".
+	SecretLabel string
+	// Modes lists the modes without needing a configured back end (for validation).
+	Modes []Mode
+	// New builds a back end for a profile and its secret. client is the HTTP client
+	// built from the profile's TLS and timeout settings.
+	New func(p Profile, secret string, client *http.Client) (Backend, error)
+}
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Kind{}
+)
+
+// Register adds a kind; client packages call it from init.
+func Register(k Kind) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[k.Name]; dup {
+		panic("backends: kind registered twice: " + k.Name)
+	}
+	registry[k.Name] = k
+}
+
+// Lookup returns the kind named name.
+func Lookup(name string) (Kind, bool) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	k, ok := registry[strings.ToLower(name)]
+	return k, ok
+}
+
+// Kinds lists the registered kinds by name.
+func Kinds() []Kind {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	out := make([]Kind, 0, len(registry))
+	for _, k := range registry {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// KindNames lists the registered kind names, sorted.
+func KindNames() []string {
+	var names []string
+	for _, k := range Kinds() {
+		names = append(names, k.Name)
+	}
+	return names
+}
+
+// FindMode returns the mode of modes named name, case-insensitively.
+func FindMode(modes []Mode, name string) (Mode, error) {
+	var names []string
+	for _, m := range modes {
+		if strings.EqualFold(m.Name, strings.TrimSpace(name)) {
+			return m, nil
+		}
+		names = append(names, m.Name)
+	}
+	return Mode{}, fmt.Errorf("unknown mode %q: this system offers %s", name, strings.Join(names, ", "))
+}

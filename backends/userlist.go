@@ -1,0 +1,146 @@
+package backends
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxUserIDLen bounds a user id; no system here takes longer ones.
+const MaxUserIDLen = 512
+
+// CheckUserID applies the rules every system shares: not empty, valid UTF-8, no control
+// characters, no leading or trailing space, not absurdly long.
+func CheckUserID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("empty user id")
+	case !utf8.ValidString(id):
+		return fmt.Errorf("user id %q is not valid UTF-8", id)
+	case len(id) > MaxUserIDLen:
+		return fmt.Errorf("user id is longer than %d bytes", MaxUserIDLen)
+	case strings.TrimSpace(id) != id:
+		return fmt.Errorf("user id %q has leading or trailing spaces", id)
+	}
+	for _, r := range id {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return fmt.Errorf("user id %q contains a control character", id)
+		}
+	}
+	return nil
+}
+
+// BadUser is one id refused by ParseUsers or ValidateUsers, with its line.
+type BadUser struct {
+	Line int // 1-based; 0 when the id did not come from a list
+	ID   string
+	Err  error
+}
+
+func (b BadUser) String() string {
+	if b.Line > 0 {
+		return fmt.Sprintf("line %d: %v", b.Line, b.Err)
+	}
+	return b.Err.Error()
+}
+
+// headerNames are first cells that mark a CSV header row rather than a user.
+var headerNames = map[string]bool{
+	"user": true, "users": true, "username": true, "userid": true, "user_id": true, "login": true,
+	"id": true, "samaccountname": true, "userprincipalname": true, "upn": true, "email": true, "mail": true,
+	"account": true, "name": true,
+}
+
+// ParseUsers reads a pasted list, a TXT file (one id per line) or a CSV file (the first
+// column; a header row is skipped). It strips a UTF-8 BOM and CRLF, drops blank lines,
+// '#' comments and duplicates (keeping the first), and returns the refused ids with
+// their line numbers. Input order is kept.
+func ParseUsers(r io.Reader) (users []string, bad []BadUser, err error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		return nil, nil, fmt.Errorf("the list is not UTF-8 text (is it a spreadsheet? save it as CSV)")
+	}
+	isCSV := looksLikeCSV(data)
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimRight(sc.Text(), "\r")
+		if strings.HasPrefix(strings.TrimSpace(text), "#") {
+			continue
+		}
+		id := text
+		if isCSV {
+			rec, err := csv.NewReader(strings.NewReader(text)).Read()
+			if err != nil && err != io.EOF {
+				bad = append(bad, BadUser{Line: line, ID: text, Err: fmt.Errorf("not a CSV row: %v", err)})
+				continue
+			}
+			if len(rec) == 0 {
+				continue
+			}
+			id = rec[0]
+		}
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if line == 1 && isCSV && headerNames[strings.ToLower(id)] {
+			continue
+		}
+		if err := CheckUserID(id); err != nil {
+			bad = append(bad, BadUser{Line: line, ID: id, Err: err})
+			continue
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		users = append(users, id)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, nil, fmt.Errorf("line %d: %v", line+1, err)
+	}
+	return users, bad, nil
+}
+
+// looksLikeCSV: a list is CSV when its first non-blank line has a comma or a tab or a
+// semicolon-free quoted field; user ids never contain commas.
+func looksLikeCSV(data []byte) bool {
+	for _, l := range bytes.Split(data, []byte("\n")) {
+		l = bytes.TrimSpace(l)
+		if len(l) == 0 || l[0] == '#' {
+			continue
+		}
+		return bytes.ContainsRune(l, ',')
+	}
+	return false
+}
+
+// ValidateUsers checks every id with CheckUserID and, when b implements UserValidator,
+// with the system's own rules.
+func ValidateUsers(b Backend, users []string) []BadUser {
+	var bad []BadUser
+	v, _ := b.(UserValidator)
+	for _, u := range users {
+		err := CheckUserID(u)
+		if err == nil && v != nil {
+			err = v.ValidateUser(u)
+		}
+		if err != nil {
+			bad = append(bad, BadUser{ID: u, Err: err})
+		}
+	}
+	return bad
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// ErrNoSecret is returned by a SecretStore that holds no secret for a profile.
+var ErrNoSecret = errors.New("no secret stored")
+
+// SecretStore keeps one secret per profile (an Odin password, an ADManager AuthToken...).
+// Implementations must never put the secret in an error string.
+type SecretStore interface {
+	// Name says where secrets live, for messages: "OS keyring", "encrypted file ...".
+	Name() string
+	Get(ctx context.Context, profile string) (string, error)
+	Set(ctx context.Context, profile, secret string) error
+	Delete(ctx context.Context, profile string) error
+}
+
+// SecretEnvName is the environment variable that overrides a profile's stored secret:
+// RESETDESK_SECRET_ and the profile name upper-cased, every character outside A-Z and
+// 0-9 turned into '_' (odin-lab -> RESETDESK_SECRET_ODIN_LAB).
+func SecretEnvName(profile string) string {
+	return "RESETDESK_SECRET_" + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, profile)
+}
+
+// EnvSecrets puts the RESETDESK_SECRET_<NAME> variables in front of a store: a variable
+// that is set wins; otherwise the store answers. Next may be nil (environment only).
+type EnvSecrets struct {
+	Next   SecretStore
+	Lookup func(string) (string, bool) // os.LookupEnv when nil
+}
+
+// Name describes the chain.
+func (e EnvSecrets) Name() string {
+	if e.Next == nil {
+		return "environment (RESETDESK_SECRET_<PROFILE>)"
+	}
+	return e.Next.Name()
+}
+
+// FromEnv reports whether the profile's secret comes from the environment.
+func (e EnvSecrets) FromEnv(profile string) bool {
+	_, ok := e.lookup(SecretEnvName(profile))
+	return ok
+}
+
+func (e EnvSecrets) lookup(name string) (string, bool) {
+	if e.Lookup != nil {
+		return e.Lookup(name)
+	}
+	return os.LookupEnv(name)
+}
+
+// Get returns the profile's secret from the environment or the store.
+func (e EnvSecrets) Get(ctx context.Context, profile string) (string, error) {
+	if v, ok := e.lookup(SecretEnvName(profile)); ok {
+		if v == "" {
+			return "", fmt.Errorf("profile %s: %s is set but empty", profile, SecretEnvName(profile))
+		}
+		return v, nil
+	}
+	if e.Next == nil {
+		return "", fmt.Errorf("profile %s: no secret: set %s (or configure a secret store)", profile, SecretEnvName(profile))
+	}
+	v, err := e.Next.Get(ctx, profile)
+	if errors.Is(err, ErrNoSecret) {
+		return "", fmt.Errorf("profile %s: no secret in the %s: run `resetdesk creds set %s` (or set %s)", profile, e.Next.Name(), profile, SecretEnvName(profile))
+	}
+	if err != nil {
+		return "", fmt.Errorf("profile %s: %w", profile, err)
+	}
+	return v, nil
+}
+
+// Set stores the secret in the underlying store.
+func (e EnvSecrets) Set(ctx context.Context, profile, secret string) error {
+	if e.Next == nil {
+		return errors.New("no secret store configured")
+	}
+	return e.Next.Set(ctx, profile, secret)
+}
+
+// Delete removes the secret from the underlying store.
+func (e EnvSecrets) Delete(ctx context.Context, profile string) error {
+	if e.Next == nil {
+		return errors.New("no secret store configured")
+	}
+	return e.Next.Delete(ctx, profile)
+}
