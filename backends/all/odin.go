@@ -1,0 +1,3 @@
+package all
+
+import _ "resetdesk/backends/odin" // Odin (Cisco BroadWorks)

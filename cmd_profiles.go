@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"resetdesk/backends"
+	"resetdesk/sanitize"
+	"resetdesk/store"
+)
+
+func cmdProfiles(a *app, args []string) int {
+	fs := a.newFlags("profiles")
+	if _, err := parseArgs(fs, args); err != nil {
+		return exitUsage
+	}
+	cfg, err := a.config()
+	if err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
+	if len(cfg.Profiles) == 0 {
+		path := cfg.Path
+		if path == "" {
+			path, _ = configPathFor(a)
+		}
+		a.errorf("no profiles: write them in %s (see README.md), or try --demo", path)
+		return exitUsage
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "PROFILE\tKIND\tURL\tTLS\tSECRET\tMODES")
+	secrets := a.secretStore(cfg)
+	for _, p := range cfg.Profiles {
+		tls := "verified"
+		switch {
+		case p.InsecureSkipVerify:
+			tls = "NOT VERIFIED"
+		case p.CAFile != "":
+			tls = "ca_file"
+		}
+		ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
+		_, serr := secrets.Get(ctx, p.Name)
+		cancel()
+		secret := "available"
+		if serr != nil {
+			secret = "missing"
+		}
+		var modes []string
+		if k, ok := backends.Lookup(p.Kind); ok {
+			for _, m := range k.Modes {
+				modes = append(modes, m.Name)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", p.Name, p.Kind, sanitize.Line(p.URL), tls, secret, modes)
+	}
+	_ = tw.Flush()
+	return exitOK
+}
+
+func configPathFor(a *app) (string, bool) {
+	return store.ConfigPath(a.configPath, a.getenv)
+}
+
+func cmdCheck(a *app, args []string) int {
+	fs := a.newFlags("check")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		a.errorf("usage: resetdesk check PROFILE")
+		return exitUsage
+	}
+	cfg, err := a.config()
+	if err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
+	p, err := cfg.Profile(pos[0])
+	if err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
+	ctx, cancel := context.WithTimeout(a.ctx, 30*time.Second)
+	defer cancel()
+	b, err := a.openBackend(ctx, cfg, p)
+	if err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
+	if p.InsecureSkipVerify {
+		fmt.Fprintf(a.stderr, "WARNING: profile %s does not verify TLS certificates\n", p.Name)
+	}
+	msg, err := b.Check(ctx)
+	if err != nil {
+		a.errorf("profile %s: %s", p.Name, sanitize.Line(err.Error()))
+		return exitUsage
+	}
+	fmt.Fprintf(a.stdout, "%s: ok: %s\n", p.Name, sanitize.Line(msg))
+	return exitOK
+}
