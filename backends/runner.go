@@ -449,11 +449,13 @@ func (r *Run) attempt(ctx context.Context, it work, user string) Outcome {
 		t.Secret = pw
 	}
 
-	r.loginMu.Lock()
-	gen := r.loginGen
-	r.loginMu.Unlock()
 	relogged, waits := false, 0
 	for {
+		// The login generation this call's token belongs to: a re-login is needed only
+		// when no other worker renewed the session since.
+		r.loginMu.Lock()
+		gen := r.loginGen
+		r.loginMu.Unlock()
 		res, err := r.call(ctx, t)
 		if err == nil {
 			secret := res.Secret
@@ -472,8 +474,7 @@ func (r *Run) attempt(ctx context.Context, it work, user string) Outcome {
 				return Outcome{Status: StatusFailed, Message: "session expired again right after logging in: " + e.Msg}
 			}
 			relogged = true
-			var lerr error
-			if gen, lerr = r.relogin(ctx, gen); lerr != nil {
+			if lerr := r.relogin(ctx, gen); lerr != nil {
 				return Outcome{Status: StatusFailed, Message: "session expired and logging in again failed: " + lerr.Error()}
 			}
 			continue
@@ -515,19 +516,19 @@ func (r *Run) call(ctx context.Context, t Target) (Result, error) {
 }
 
 // relogin logs in again unless another worker already did since generation gen.
-func (r *Run) relogin(ctx context.Context, gen int) (int, error) {
+func (r *Run) relogin(ctx context.Context, gen int) error {
 	r.loginMu.Lock()
 	defer r.loginMu.Unlock()
 	if r.loginGen != gen {
-		return r.loginGen, nil
+		return nil
 	}
 	lctx, cancel := context.WithTimeout(ctx, r.job.Timeout)
 	defer cancel()
 	if err := r.job.Backend.Login(lctx); err != nil {
-		return gen, err
+		return err
 	}
 	r.loginGen++
-	return r.loginGen, nil
+	return nil
 }
 
 // Tally counts final outcomes per status.

@@ -284,7 +284,7 @@ func (s *Server) takeFailure() bool {
 }
 
 func (s *Server) fail(w http.ResponseWriter, f Faults) {
-	if f.RetryAfter > 0 {
+	if f.RetryAfter > 0 || f.FailStatus == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 	}
 	switch f.FailBody {

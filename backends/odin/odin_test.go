@@ -1,0 +1,328 @@
+package odin_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"resetdesk/backends"
+	"resetdesk/backends/odin"
+	"resetdesk/backends/odin/odintest"
+)
+
+func newClient(t *testing.T, srv *odintest.Server, password string) backends.Backend {
+	t.Helper()
+	p := backends.Profile{Name: "t", Kind: "odin", URL: srv.BaseURL() + "/", Username: odintest.Username,
+		ServiceProvider: odintest.ServiceProvider, Group: odintest.Group}
+	b, err := odin.New(p, password, &http.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func modeOf(t *testing.T, b backends.Backend, name string) backends.Mode {
+	t.Helper()
+	m, err := backends.FindMode(b.Modes(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// runAll runs a job to the end and returns the outcomes in input order.
+func runAll(t *testing.T, job backends.Job) []backends.Outcome {
+	t.Helper()
+	r, err := backends.Start(context.Background(), job)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return r.Wait()
+}
+
+func requestsTo(srv *odintest.Server, method, path string) []odintest.Request {
+	var out []odintest.Request
+	for _, r := range srv.Requests() {
+		if r.Method == method && r.Path == path {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func TestModesSendExactRequests(t *testing.T) {
+	cases := []struct {
+		mode, genPath, putPath, field string
+		genQuery                      url.Values
+		held                          func(*odintest.Server, string) string
+	}{
+		{"sip", "/password/generate", "/users/authentication", "newPassword", url.Values{"limit": {"3"}}, (*odintest.Server).SIPPassword},
+		{"vm", "/passcode/generate", "/users/portal-passcode", "newPasscode",
+			url.Values{"limit": {"3"}, "serviceProviderId": {odintest.ServiceProvider}, "groupId": {odintest.Group}}, (*odintest.Server).Passcode},
+		{"web", "/password/generate", "/users/passwords", "newPassword",
+			url.Values{"limit": {"3"}, "serviceProviderId": {odintest.ServiceProvider}, "groupId": {odintest.Group}}, (*odintest.Server).WebPassword},
+	}
+	for _, c := range cases {
+		t.Run(c.mode, func(t *testing.T) {
+			srv := odintest.New(5)
+			defer srv.Close()
+			b := newClient(t, srv, odintest.Password)
+			users := srv.Users()[:3]
+			out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, c.mode), Users: users, Concurrency: 2})
+
+			logins := requestsTo(srv, "POST", "/auth/token")
+			if len(logins) != 1 {
+				t.Fatalf("logins = %d, want 1", len(logins))
+			}
+			var cred map[string]string
+			if err := json.Unmarshal([]byte(logins[0].Body), &cred); err != nil || cred["username"] != odintest.Username || cred["password"] != odintest.Password {
+				t.Fatalf("login body = %s", logins[0].Body)
+			}
+			gens := requestsTo(srv, "GET", c.genPath)
+			if len(gens) != 1 {
+				t.Fatalf("generate calls = %d, want one for the batch", len(gens))
+			}
+			if q, _ := url.ParseQuery(gens[0].Query); q.Encode() != c.genQuery.Encode() {
+				t.Fatalf("generate query = %s, want %s", gens[0].Query, c.genQuery.Encode())
+			}
+			puts := requestsTo(srv, "PUT", c.putPath)
+			if len(puts) != 3 {
+				t.Fatalf("PUT %s = %d requests, want 3", c.putPath, len(puts))
+			}
+			for _, p := range puts {
+				if !strings.HasPrefix(p.Auth, "Bearer eyJ") {
+					t.Fatalf("Authorization = %q", p.Auth)
+				}
+				var body map[string]string
+				if err := json.Unmarshal([]byte(p.Body), &body); err != nil || len(body) != 2 || body["userId"] == "" || body[c.field] == "" {
+					t.Fatalf("PUT body = %s", p.Body)
+				}
+			}
+			for i, o := range out {
+				if o.Status != backends.StatusOK || o.User != users[i] {
+					t.Fatalf("outcome %d = %+v", i, o)
+				}
+				if held := c.held(srv, users[i]); held == "" || held != o.Secret {
+					t.Fatalf("%s: secret shown %q, server holds %q", users[i], o.Secret, held)
+				}
+			}
+			if c.mode == "vm" && strings.Trim(out[0].Secret, "0123456789") != "" {
+				t.Fatalf("passcode %q is not digits", out[0].Secret)
+			}
+		})
+	}
+}
+
+func TestUnknownUserShowsDetails(t *testing.T) {
+	srv := odintest.New(2)
+	defer srv.Close()
+	b := newClient(t, srv, odintest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: []string{"ghost@odinapi.net", srv.Users()[0]}})
+	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "[Error 4008] User not found: ghost@odinapi.net") {
+		t.Fatalf("unknown user: %+v", out[0])
+	}
+	if out[1].Status != backends.StatusOK {
+		t.Fatalf("the next user must still be reset: %+v", out[1])
+	}
+}
+
+func TestAuthServiceMissingIsShown(t *testing.T) {
+	srv := odintest.New(2)
+	defer srv.Close()
+	srv.RemoveAuthService(srv.Users()[0])
+	b := newClient(t, srv, odintest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: srv.Users()[:1]})
+	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "Authentication service not assigned") {
+		t.Fatalf("got %+v", out[0])
+	}
+}
+
+func TestTokenExpiringMidRunIsRenewedOnce(t *testing.T) {
+	srv := odintest.New(40)
+	defer srv.Close()
+	srv.SetFaults(odintest.Faults{ExpireAfter: 15})
+	b := newClient(t, srv, odintest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: srv.Users(), Concurrency: 4})
+	for _, o := range out {
+		if o.Status != backends.StatusOK || srv.SIPPassword(o.User) != o.Secret {
+			t.Fatalf("%s: %+v (server holds %q)", o.User, o, srv.SIPPassword(o.User))
+		}
+	}
+	renewals := len(requestsTo(srv, "PUT", "/auth/token")) + len(requestsTo(srv, "POST", "/auth/token")) - 1
+	if renewals < 1 {
+		t.Fatal("the token was never renewed")
+	}
+	// one renewal per expiry, not one per waiting worker: 40 resets + 1 generate at 15 calls a token
+	if renewals > 41/15+2 {
+		t.Fatalf("%d renewals for %d expiries: workers renewed separately", renewals, 41/15)
+	}
+}
+
+func TestExpiredTokenRenewsByLoginWhenRefreshRefused(t *testing.T) {
+	srv := odintest.New(3)
+	defer srv.Close()
+	b := newClient(t, srv, odintest.Password)
+	if err := b.Login(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv.ExpireTokens() // the refresh with the dead token is refused too
+	if err := b.Login(context.Background()); err != nil {
+		t.Fatalf("login after expiry: %v", err)
+	}
+	if n := len(requestsTo(srv, "POST", "/auth/token")); n != 2 {
+		t.Fatalf("POST /auth/token = %d, want a fresh login after the refused renewal", n)
+	}
+}
+
+func TestBadLoginSendsNoReset(t *testing.T) {
+	srv := odintest.New(3)
+	defer srv.Close()
+	b := newClient(t, srv, "wrong")
+	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: srv.Users()})
+	if err == nil || backends.KindOf(err) != backends.BadLogin || !strings.Contains(err.Error(), "Invalid username or password") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong") {
+		t.Fatal("the password leaked into the error")
+	}
+	if srv.Resets() != 0 || len(requestsTo(srv, "GET", "/password/generate")) != 0 {
+		t.Fatal("requests went out after a bad login")
+	}
+}
+
+func TestShortGeneratorAnswerStillResetsEveryone(t *testing.T) {
+	srv := odintest.New(25)
+	defer srv.Close()
+	srv.SetFaults(odintest.Faults{ShortBy: 7})
+	b := newClient(t, srv, odintest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "vm"), Users: srv.Users(), BatchSize: 10})
+	seen := map[string]bool{}
+	for _, o := range out {
+		if o.Status != backends.StatusOK || srv.Passcode(o.User) != o.Secret {
+			t.Fatalf("%+v", o)
+		}
+		seen[o.User] = true
+	}
+	if len(seen) != 25 {
+		t.Fatalf("reset %d users, want 25", len(seen))
+	}
+	if n := len(requestsTo(srv, "GET", "/passcode/generate")); n <= 3 {
+		t.Fatalf("only %d generator calls: short answers were not asked again", n)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	cases := []struct {
+		name   string
+		faults odintest.Faults
+		status backends.Status
+		want   []string
+		reject []string
+	}{
+		{"html error page", odintest.Faults{FailPath: "/users/authentication", FailStatus: 502, FailBody: "html"},
+			backends.StatusUnknown, []string{"HTML page", "502 Bad Gateway", "may have changed"}, []string{"invalid character"}},
+		{"html 400", odintest.Faults{FailPath: "/users/authentication", FailStatus: 400, FailBody: "html"},
+			backends.StatusFailed, []string{"HTTP 400", "HTML page"}, []string{"invalid character"}},
+		{"truncated json", odintest.Faults{FailPath: "/users/authentication", FailStatus: 500, FailBody: "truncated"},
+			backends.StatusFailed, []string{"HTTP 500"}, []string{"unexpected end"}},
+		{"server error", odintest.Faults{FailPath: "/users/authentication", FailStatus: 500},
+			backends.StatusFailed, []string{"[Error 9999] injected failure"}, nil},
+		{"connection reset after the change", odintest.Faults{ResetPath: "/users/authentication"},
+			backends.StatusUnknown, []string{"no answer", "may have changed"}, nil},
+		{"hung request", odintest.Faults{HangPath: "/users/authentication"},
+			backends.StatusUnknown, []string{"timed out", "may have changed"}, nil},
+		{"throttled then fine", odintest.Faults{FailPath: "/users/authentication", FailStatus: 429, RetryAfter: 0, FailTimes: 2},
+			backends.StatusOK, nil, nil},
+		{"generator down", odintest.Faults{FailPath: "/password/generate", FailStatus: 503, FailBody: "html"},
+			backends.StatusFailed, []string{"not sent", "could not generate", "HTML page"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := odintest.New(2)
+			defer srv.Close()
+			srv.SetFaults(c.faults)
+			b := newClient(t, srv, odintest.Password)
+			user := srv.Users()[0]
+			out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: []string{user}, Timeout: 300 * time.Millisecond})
+			o := out[0]
+			if o.Status != c.status {
+				t.Fatalf("status %s, want %s (%s)", o.Status, c.status, o.Message)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(o.Message, w) {
+					t.Errorf("message %q lacks %q", o.Message, w)
+				}
+			}
+			for _, r := range c.reject {
+				if strings.Contains(o.Message, r) {
+					t.Errorf("message %q has %q", o.Message, r)
+				}
+			}
+			if c.status == backends.StatusOK && srv.SIPPassword(user) != o.Secret {
+				t.Fatalf("server holds %q, shown %q", srv.SIPPassword(user), o.Secret)
+			}
+			if c.status == backends.StatusUnknown && c.faults.ResetPath != "" && srv.SIPPassword(user) == "" {
+				t.Fatal("the fake should have applied the change before dropping the connection")
+			}
+		})
+	}
+}
+
+func TestSearch(t *testing.T) {
+	srv := odintest.New(60)
+	defer srv.Close()
+	b := newClient(t, srv, odintest.Password)
+	ctx := context.Background()
+	if err := b.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := b.Search(ctx, "smith", 50)
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search smith: %v %v", hits, err)
+	}
+	for _, h := range hits {
+		if !strings.Contains(strings.ToLower(h.Name), "smith") || !strings.HasSuffix(h.ID, "@"+odintest.Domain) {
+			t.Fatalf("hit %+v", h)
+		}
+	}
+	last := requestsTo(srv, "GET", "/users")
+	q, _ := url.ParseQuery(last[0].Query)
+	if q.Get("lastName") != "*smith*" || q.Get("serviceProviderId") != odintest.ServiceProvider || q.Get("groupId") != odintest.Group || q.Get("limit") != "50" {
+		t.Fatalf("search query = %s", last[0].Query)
+	}
+
+	id := srv.Users()[3]
+	one, err := b.Search(ctx, id, 10)
+	if err != nil || len(one) != 1 || one[0].ID != id {
+		t.Fatalf("exact id (an object answer): %v %v", one, err)
+	}
+	ext, err := b.Search(ctx, "ext:5003", 10)
+	if err != nil || len(ext) != 1 || ext[0].ID != id {
+		t.Fatalf("extension: %v %v", ext, err)
+	}
+	num, err := b.Search(ctx, id[:10], 10)
+	if err != nil || len(num) != 1 || num[0].ID != id {
+		t.Fatalf("phone number: %v %v", num, err)
+	}
+	none, err := b.Search(ctx, "ghost@odinapi.net", 10)
+	if err != nil || len(none) != 0 {
+		t.Fatalf("unknown exact id: %v %v", none, err)
+	}
+}
+
+func TestValidateUserRefusesSpaces(t *testing.T) {
+	srv := odintest.New(1)
+	defer srv.Close()
+	b := newClient(t, srv, odintest.Password)
+	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: []string{"john smith"}})
+	if err == nil || !strings.Contains(err.Error(), "contains a space") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(srv.Requests()) != 0 {
+		t.Fatal("requests went out for an invalid id")
+	}
+}
