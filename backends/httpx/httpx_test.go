@@ -1,0 +1,146 @@
+package httpx
+
+import (
+	"context"
+	"encoding/pem"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"resetdesk/backends"
+)
+
+func get(t *testing.T, c *http.Client, url string) (*Response, error) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return Do(ctx, c, req, "test call")
+}
+
+func TestSelfSignedCertificateIsRefusedWithAHint(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("{}")) }))
+	defer srv.Close()
+	c, err := NewClient(backends.Profile{Name: "p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = get(t, c, srv.URL+"/x?AuthToken=SECRET")
+	if backends.KindOf(err) != backends.NotSent || !strings.Contains(err.Error(), "unknown authority") || !strings.Contains(err.Error(), "ca_file") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Fatal("the URL (with its secret) leaked into the error")
+	}
+}
+
+func TestCAFileAndSkipVerify(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("{}")) }))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	os.WriteFile(ca, pemBytes, 0o600)
+	c, err := NewClient(backends.Profile{Name: "p", CAFile: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err := get(t, c, srv.URL); err != nil || r.Status != 200 {
+		t.Fatalf("with ca_file: %v", err)
+	}
+	c, _ = NewClient(backends.Profile{Name: "p", InsecureSkipVerify: true})
+	if _, err := get(t, c, srv.URL); err != nil {
+		t.Fatalf("with insecure_skip_verify: %v", err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.pem")
+	os.WriteFile(bad, []byte("not a certificate"), 0o600)
+	if _, err := NewClient(backends.Profile{Name: "p", CAFile: bad}); err == nil || !strings.Contains(err.Error(), "no PEM certificate") {
+		t.Fatalf("bad ca_file: %v", err)
+	}
+}
+
+func TestConnectionRefusedIsNotSent(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	c, _ := NewClient(backends.Profile{})
+	_, err := get(t, c, "http://"+addr+"/x")
+	if backends.KindOf(err) != backends.NotSent || !strings.Contains(err.Error(), "cannot connect") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestHTTPSURLOnPlainServer(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer srv.Close()
+	c, _ := NewClient(backends.Profile{})
+	_, err := get(t, c, strings.Replace(srv.URL, "http://", "https://", 1))
+	if err == nil || backends.KindOf(err) != backends.NotSent {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestHangingServerIsUnanswered(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c, _ := NewClient(backends.Profile{})
+	req, _ := http.NewRequest("PUT", srv.URL, strings.NewReader("{}"))
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := Do(ctx, c, req, "reset")
+	if backends.KindOf(err) != backends.Unanswered || !strings.Contains(err.Error(), "timed out") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDecodeJSONExplainsWhatCame(t *testing.T) {
+	var v map[string]any
+	html := &Response{Status: 502, Body: []byte("<html><head><title>502 Bad Gateway</title></head></html>")}
+	if err := DecodeJSON(html, &v, "login"); err == nil || !strings.Contains(err.Error(), `HTML page "502 Bad Gateway"`) {
+		t.Fatalf("html: %v", err)
+	}
+	cut := &Response{Status: 200, Body: []byte(`{"token": "abc`)}
+	if err := DecodeJSON(cut, &v, "login"); err == nil || !strings.Contains(err.Error(), "cut off") {
+		t.Fatalf("truncated: %v", err)
+	}
+	empty := &Response{Status: 200}
+	if err := DecodeJSON(empty, &v, "login"); err == nil || !strings.Contains(err.Error(), "empty body") {
+		t.Fatalf("empty: %v", err)
+	}
+}
+
+func TestStatusErrorKinds(t *testing.T) {
+	h := http.Header{}
+	h.Set("Retry-After", "3")
+	if e := StatusError(&Response{Status: 429, Header: h}, "x", ""); e.Kind != backends.Throttled || e.RetryAfter != 3*time.Second {
+		t.Fatalf("429: %+v", e)
+	}
+	if e := StatusError(&Response{Status: 504, Header: http.Header{}}, "x", ""); e.Kind != backends.Unanswered {
+		t.Fatalf("504: %+v", e)
+	}
+	if e := StatusError(&Response{Status: 400, Header: http.Header{}}, "x", "bad password"); e.Kind != backends.Refused || !strings.Contains(e.Msg, "bad password") {
+		t.Fatalf("400: %+v", e)
+	}
+}
+
+func TestCheckBaseURL(t *testing.T) {
+	for _, u := range []string{"odin.example.com", "ftp://x", "https://", "https://user:pw@host"} {
+		if err := CheckBaseURL(u); err == nil {
+			t.Errorf("%q accepted", u)
+		}
+	}
+	if JoinURL("https://h/api/v2/", "/users") != "https://h/api/v2/users" {
+		t.Fatal("JoinURL doubled a slash")
+	}
+}
