@@ -247,6 +247,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, f)
 		return
 	}
+	if r.Method == http.MethodGet && r.URL.Path == "/_fake/state" {
+		// Not part of Odin: lets an end-to-end test ask the simulated server (running
+		// inside the demo process) what it holds.
+		s.state(w, r.URL.Query().Get("userId"))
+		return
+	}
 	if r.Method == http.MethodPost && path == "/auth/token" {
 		s.login(w, body)
 		return
@@ -271,6 +277,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeErr(w, 404, fmt.Sprintf("[Error 4000] No such endpoint: %s %s", r.Method, path))
 	}
+}
+
+func (s *Server) state(w http.ResponseWriter, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.byID[id]
+	if u == nil {
+		writeErr(w, 404, "no such user")
+		return
+	}
+	writeJSON(w, 200, map[string]string{"sip": u.sipPassword, "vm": u.passcode, "web": u.webPassword})
 }
 
 func (s *Server) takeFailure() bool {
