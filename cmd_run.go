@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -54,6 +55,17 @@ func cmdRun(a *app, args []string) int {
 	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the new password from stdin (a single user only)")
 	positional, err := parseArgs(fs, args)
 	if err != nil {
+		return exitUsage
+	}
+	// Options use 0 for "left out": a value typed on the command line must be in range.
+	var bad error
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "expires" && f.expires <= 0 {
+			bad = fmt.Errorf("--expires %d: must be a number of hours of at least 1", f.expires)
+		}
+	})
+	if bad != nil {
+		a.errorf("%v", bad)
 		return exitUsage
 	}
 

@@ -22,13 +22,17 @@ type result struct {
 func runCLI(t *testing.T, stdin string, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
+	home := t.TempDir() // config, state and the vault stay inside the test
 	a := &app{ctx: context.Background(), stdin: strings.NewReader(stdin), stdout: &out, stderr: &errb,
 		getenv: func(k string) string {
 			if v, ok := env[k]; ok {
 				return v
 			}
-			if k == "HOME" || k == "XDG_CONFIG_HOME" || k == "XDG_STATE_HOME" || k == "XDG_DATA_HOME" {
-				return "/nonexistent-home"
+			switch k {
+			case "HOME":
+				return home
+			case "RESETDESK_VAULT_PASSPHRASE":
+				return testVaultPassphrase
 			}
 			return ""
 		}}
@@ -110,6 +114,9 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 		{"typed password for two users", "Secret123!\n", []string{"--mode", "sip", "--password-stdin", "a@d", "b@d"}, "refused for 2 users"},
 		{"option the mode lacks", "", []string{"--mode", "sip", "--expires", "5", "a@d"}, "no expiry"},
 		{"bad format", "", []string{"--mode", "sip", "--format", "xml", "a@d"}, "--format"},
+		{"expires 0", "", []string{"--profile", "demo-webadm", "--mode", "link", "--expires", "0", "jdoe"}, "--expires 0"},
+		{"expires 721", "", []string{"--profile", "demo-webadm", "--mode", "LINK", "--expires", "721", "jdoe"}, "between 1 and 720"},
+		{"bad method", "", []string{"--profile", "demo-webadm", "--mode", "link", "--method", "FAX", "jdoe"}, "MAIL"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -134,11 +141,22 @@ func TestRunWithoutYesOffATerminalRefuses(t *testing.T) {
 	}
 }
 
+// testVaultPassphrase unlocks the encrypted secrets file that test configs use, so that
+// tests never depend on a Secret Service being reachable.
+const testVaultPassphrase = "test vault passphrase"
+
+// hermeticEnv is the environment for a built binary: its own home, the test vault.
+func hermeticEnv(t *testing.T, extra ...string) []string {
+	home := t.TempDir()
+	env := []string{"HOME=" + home, "PATH=" + os.Getenv("PATH"), "RESETDESK_VAULT_PASSPHRASE=" + testVaultPassphrase}
+	return append(env, extra...)
+}
+
 // writeConfig points a profile at a running fake.
 func writeConfig(t *testing.T, srv *odintest.Server) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.toml")
-	cfg := "[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n"
+	cfg := "secret_store = \"file\"\n[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n"
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

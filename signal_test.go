@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"os"
 	"os/exec"
 	"strings"
 	"syscall"
@@ -22,7 +21,7 @@ func TestInterruptSkipsTheRest(t *testing.T) {
 	srv.SetFaults(odintest.Faults{Latency: 150 * time.Millisecond})
 	cfg := writeConfig(t, srv)
 	cmd := exec.Command(bin, "run", "--config", cfg, "--profile", "lab", "--mode", "sip", "--yes", "--concurrency", "2", "--users", "-")
-	cmd.Env = append(os.Environ(), "RESETDESK_SECRET_LAB="+odintest.Password)
+	cmd.Env = hermeticEnv(t, "RESETDESK_SECRET_LAB="+odintest.Password)
 	cmd.Stdin = strings.NewReader(strings.Join(srv.Users(), "\n"))
 	stdout, _ := cmd.StdoutPipe()
 	var stderr strings.Builder

@@ -491,13 +491,27 @@ func (r *Run) attempt(ctx context.Context, it work, user string) Outcome {
 				return Outcome{Status: StatusSkipped, Message: "not sent: the run was aborted while the system asked to wait"}
 			}
 		case Unanswered:
-			return Outcome{Status: StatusUnknown, Message: e.Msg + "; " + MessageUnknown}
+			// The secret we sent may now be in effect: keep it (and so journal it), so that
+			// the technician can hand it over or try it, instead of losing it.
+			o := Outcome{Status: StatusUnknown, Message: e.Msg + "; " + MessageUnknown}
+			if t.Secret != "" {
+				o.Secret = t.Secret
+				o.Message += "; if it did, the new " + r.secretLabel() + " is the one shown"
+			}
+			return o
 		case BadLogin:
 			return Outcome{Status: StatusFailed, Message: "login refused: " + e.Msg}
 		default:
 			return Outcome{Status: StatusFailed, Message: e.Msg}
 		}
 	}
+}
+
+func (r *Run) secretLabel() string {
+	if r.job.Mode.SecretLabel != "" {
+		return r.job.Mode.SecretLabel
+	}
+	return "secret"
 }
 
 // call sends one reset under the per-request timeout. A deadline that passes with no

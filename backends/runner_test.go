@@ -140,6 +140,10 @@ func TestUnansweredIsUnknownNeverRetried(t *testing.T) {
 	if o.Status != backends.StatusUnknown || !strings.Contains(o.Message, backends.MessageUnknown) || calls.Load() != 1 {
 		t.Fatalf("%+v after %d calls", o, calls.Load())
 	}
+	// the password sent may be in effect: it is kept, never dropped
+	if sent, _ := g.sent.Load(o.User); o.Secret == "" || o.Secret != sent {
+		t.Fatalf("unknown outcome kept secret %q, sent %q", o.Secret, sent)
+	}
 }
 
 func TestTimeoutIsUnknown(t *testing.T) {

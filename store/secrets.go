@@ -80,7 +80,7 @@ func (e EnvSecrets) Get(ctx context.Context, profile string) (string, error) {
 		return "", fmt.Errorf("profile %s: no secret in the %s: run `resetdesk creds set %s` (or set %s)", profile, e.Next.Name(), profile, SecretEnvName(profile))
 	}
 	if err != nil {
-		return "", fmt.Errorf("profile %s: %w", profile, err)
+		return "", fmt.Errorf("profile %s: %w (for automation, %s overrides the store)", profile, err, SecretEnvName(profile))
 	}
 	return v, nil
 }
