@@ -1,0 +1,25 @@
+package webadm_test
+
+import (
+	"testing"
+
+	"resetdesk/backends"
+	"resetdesk/backends/webadm/webadmtest"
+)
+
+// BenchmarkSetRun measures a 100-user set run (lookup + set per user) through the
+// runner against the in-process fake, so that client overhead shows without latency.
+func BenchmarkSetRun(b *testing.B) {
+	s := webadmtest.New(webadmtest.WithUsers(100))
+	defer s.Close()
+	be := client(b, profile(s), webadmtest.Password)
+	m := mode(b, "set")
+	users := s.Users()
+	b.ResetTimer()
+	for b.Loop() {
+		out := runJob(b, backends.Job{Backend: be, Mode: m, Users: users, Concurrency: 8})
+		if out[len(out)-1].Status != backends.StatusOK {
+			b.Fatal(out[len(out)-1].Message)
+		}
+	}
+}
