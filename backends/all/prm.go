@@ -1,0 +1,3 @@
+package all
+
+import _ "resetdesk/backends/prm" // Password Reset Module (Bright Pattern)

@@ -1,0 +1,591 @@
+package emm_test
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"resetdesk/backends"
+	"resetdesk/backends/emm"
+	"resetdesk/backends/emm/emmtest"
+)
+
+func newClient(t *testing.T, srv *emmtest.Server, password string) backends.Backend {
+	t.Helper()
+	p := backends.Profile{Name: "t", Kind: "emm", URL: srv.URL + "/", Username: emmtest.Username}
+	b, err := emm.New(p, password, &http.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func setMode(t *testing.T, b backends.Backend) backends.Mode {
+	t.Helper()
+	m, err := backends.FindMode(b.Modes(), "SET")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func runAll(t *testing.T, job backends.Job) []backends.Outcome {
+	t.Helper()
+	r, err := backends.Start(context.Background(), job)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	return r.Wait()
+}
+
+func requestsTo(srv *emmtest.Server, method, path string) []emmtest.Request {
+	var out []emmtest.Request
+	for _, r := range srv.Requests() {
+		if r.Method == method && r.Path == path {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// grants counts token requests by grant_type.
+func grants(srv *emmtest.Server, grant string) int {
+	n := 0
+	for _, r := range requestsTo(srv, "POST", "/oauth2/token") {
+		if q, _ := url.ParseQuery(r.Body); q.Get("grant_type") == grant {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRunSendsExactRequests(t *testing.T) {
+	srv := emmtest.New(6)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	users := srv.Users()[:4]
+	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: users, Concurrency: 2})
+
+	regs := requestsTo(srv, "POST", "/dynamic-client-web/register")
+	if len(regs) != 1 || regs[0].Auth != "" || regs[0].ContentType != "application/json" {
+		t.Fatalf("registrations = %+v", regs)
+	}
+	var reg map[string]any
+	if err := json.Unmarshal([]byte(regs[0].Body), &reg); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"owner": "admin", "clientName": "resetdesk", "grantType": "password refresh_token", "tokenScope": "prod", "saasApp": true}
+	if len(reg) != len(want) {
+		t.Fatalf("registration body = %s", regs[0].Body)
+	}
+	for k, v := range want {
+		if reg[k] != v {
+			t.Fatalf("registration %s = %v, want %v", k, reg[k], v)
+		}
+	}
+
+	toks := requestsTo(srv, "POST", "/oauth2/token")
+	if len(toks) != 1 {
+		t.Fatalf("token requests = %d, want 1", len(toks))
+	}
+	if toks[0].ContentType != "application/x-www-form-urlencoded" {
+		t.Fatalf("token Content-Type = %q", toks[0].ContentType)
+	}
+	basic, ok := strings.CutPrefix(toks[0].Auth, "Basic ")
+	cred, _ := base64.StdEncoding.DecodeString(basic)
+	if id, secret, found := strings.Cut(string(cred), ":"); !ok || !found || id == "" || secret == "" {
+		t.Fatalf("token Authorization = %q", toks[0].Auth)
+	}
+	form, _ := url.ParseQuery(toks[0].Body)
+	if form.Encode() != (url.Values{"grant_type": {"password"}, "username": {"admin"}, "password": {emmtest.Password}, "scope": {"prod"}}).Encode() {
+		t.Fatalf("token form = %s", toks[0].Body)
+	}
+
+	resets := requestsTo(srv, "POST", "/mdm-admin/users/reset-password")
+	if len(resets) != len(users) {
+		t.Fatalf("resets = %d, want %d", len(resets), len(users))
+	}
+	sent := map[string]string{}
+	for _, r := range resets {
+		if !strings.HasPrefix(r.Auth, "Bearer ") || r.ContentType != "application/json" {
+			t.Fatalf("reset headers: auth %q, type %q", r.Auth, r.ContentType)
+		}
+		var body map[string]string
+		if err := json.Unmarshal([]byte(r.Body), &body); err != nil || len(body) != 3 {
+			t.Fatalf("reset body = %s", r.Body)
+		}
+		if v, has := body["oldPassword"]; !has || v != "" {
+			t.Fatalf("oldPassword = %q, want present and empty", v)
+		}
+		pw, err := base64.StdEncoding.DecodeString(body["newPassword"])
+		if err != nil {
+			t.Fatalf("newPassword %q is not base64: %v", body["newPassword"], err)
+		}
+		sent[body["username"]] = string(pw)
+	}
+	seen := map[string]bool{}
+	for i, o := range out {
+		if o.Status != backends.StatusOK || o.User != users[i] {
+			t.Fatalf("outcome %d = %+v", i, o)
+		}
+		if !strings.Contains(o.Message, "was successfully changed") {
+			t.Fatalf("message = %q", o.Message)
+		}
+		if held := srv.Password(o.User); held == "" || held != o.Secret || sent[o.User] != o.Secret {
+			t.Fatalf("%s: shown %q, sent %q, server holds %q", o.User, o.Secret, sent[o.User], held)
+		}
+		if err := emm.CheckPassword(o.Secret); err != nil || seen[o.Secret] {
+			t.Fatalf("generated %q: %v (duplicate %v)", o.Secret, err, seen[o.Secret])
+		}
+		seen[o.Secret] = true
+	}
+}
+
+func TestTypedPasswordIsBase64OfUTF8(t *testing.T) {
+	srv := emmtest.New(2)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	user := srv.Users()[0]
+	const typed = "Pässwörd€9"
+	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{user}, Password: typed})
+	if out[0].Status != backends.StatusOK || out[0].Secret != typed || srv.Password(user) != typed {
+		t.Fatalf("outcome %+v, server holds %q", out[0], srv.Password(user))
+	}
+	r := requestsTo(srv, "POST", "/mdm-admin/users/reset-password")[0]
+	if !strings.Contains(r.Body, base64.StdEncoding.EncodeToString([]byte(typed))) {
+		t.Fatalf("body %s does not carry the base64 of the UTF-8 password", r.Body)
+	}
+}
+
+// The fake decodes leniently, as EMM does: a password sent in the clear is stored as
+// garbage. This guards the fake's fidelity, on which the encoding test above relies.
+func TestFakeDecodesLeniently(t *testing.T) {
+	srv := emmtest.New(1)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	if err := b.Login(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Borrow the client's token from the header of a search it makes.
+	if _, err := b.Search(context.Background(), "*", 1); err != nil {
+		t.Fatal(err)
+	}
+	auth := requestsTo(srv, "GET", "/mdm-admin/users")[0].Auth
+	user := srv.Users()[0]
+	req, _ := http.NewRequest("POST", srv.URL+"/mdm-admin/users/reset-password",
+		strings.NewReader(`{"username":"`+user+`","oldPassword":"","newPassword":"Secret12345"}`))
+	req.Header.Set("Authorization", auth)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := srv.Password(user); got == "Secret12345" {
+		t.Fatalf("an unencoded password was stored as typed (%q): the fake is not lenient like EMM", got)
+	}
+}
+
+func TestConsoleRuleRefusesBeforeSending(t *testing.T) {
+	srv := emmtest.New(2)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	cases := map[string]string{
+		"has space1":            "whitespace",
+		"tab\there1":            "whitespace",
+		"abcd":                  "5 to 30",
+		strings.Repeat("x", 31): "5 to 30",
+		"":                      "", // no typed password: generated, fine
+		strings.Repeat("é", 30): "", // 30 characters, 60 bytes: allowed
+		"ok-pass":               "",
+		"line\nbreak1":          "whitespace",
+		"no\u00a0break1":        "whitespace", // JavaScript's \s covers it; Go's \s does not
+		"bom\ufeffmark1":        "whitespace",
+	}
+	for pw, want := range cases {
+		err := setMode(t, b).CheckPassword(pw)
+		if pw == "" {
+			continue
+		}
+		if want == "" {
+			if err != nil {
+				t.Errorf("%q refused: %v", pw, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: err = %v, want %q", pw, err, want)
+		}
+		_, serr := backends.Start(context.Background(), backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[:1], Password: pw})
+		if serr == nil || strings.Contains(serr.Error(), pw) && len(pw) > 3 {
+			t.Errorf("Start with %q: %v", pw, serr)
+		}
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Fatalf("%d requests went out for refused passwords", n)
+	}
+}
+
+func TestPolicyPasswordsPassTheConsoleRule(t *testing.T) {
+	b := newClientNoServer(t)
+	mode := setMode(t, b)
+	for range 300 {
+		pw, err := mode.Policy.Generate()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mode.CheckPassword(pw); err != nil {
+			t.Fatalf("policy made %q: %v", pw, err)
+		}
+	}
+}
+
+func newClientNoServer(t *testing.T) backends.Backend {
+	t.Helper()
+	b, err := emm.New(backends.Profile{Name: "t", URL: "https://emm.example.com:9443", Username: "admin"}, "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestNewRefusesBadProfiles(t *testing.T) {
+	if _, err := emm.New(backends.Profile{Name: "t", URL: "emm.example.com", Username: "admin"}, "x", nil); err == nil {
+		t.Fatal("a URL without scheme was accepted")
+	}
+	if _, err := emm.New(backends.Profile{Name: "t", URL: "https://emm.example.com"}, "x", nil); err == nil || !strings.Contains(err.Error(), "username") {
+		t.Fatalf("missing username: %v", err)
+	}
+	k, ok := backends.Lookup("emm")
+	if !ok || len(k.Required) != 1 || k.Required[0] != "username" || k.SecretLabel != "password" {
+		t.Fatalf("kind = %+v", k)
+	}
+}
+
+func TestBadLoginSendsNoReset(t *testing.T) {
+	srv := emmtest.New(3)
+	defer srv.Close()
+	b := newClient(t, srv, "wrong-secret")
+	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()})
+	if err == nil || backends.KindOf(err) != backends.BadLogin || !strings.Contains(err.Error(), `EMM refused the login of "admin"`) ||
+		!strings.Contains(err.Error(), "invalid_grant") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong-secret") {
+		t.Fatal("the password leaked into the error")
+	}
+	if srv.Resets() != 0 {
+		t.Fatal("a reset went out after a bad login")
+	}
+}
+
+func TestExpiredTokenMidRunIsRefreshed(t *testing.T) {
+	srv := emmtest.New(30)
+	defer srv.Close()
+	srv.SetFaults(emmtest.Faults{ExpireAfter: 8})
+	b := newClient(t, srv, emmtest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users(), Concurrency: 4})
+	for _, o := range out {
+		if o.Status != backends.StatusOK || srv.Password(o.User) != o.Secret {
+			t.Fatalf("%s: %+v (server holds %q)", o.User, o, srv.Password(o.User))
+		}
+	}
+	if n := grants(srv, "refresh_token"); n < 30/8 {
+		t.Fatalf("refresh grants = %d, want one per expiry", n)
+	}
+	if n := grants(srv, "refresh_token"); n > 30/8+2 {
+		t.Fatalf("refresh grants = %d: workers refreshed separately", n)
+	}
+	if n := grants(srv, "password"); n != 1 {
+		t.Fatalf("password grants = %d: the refresh token should have been used", n)
+	}
+	if len(requestsTo(srv, "POST", "/mdm-admin/users/reset-password")) <= 30 {
+		t.Fatal("no reset was refused for an expired token: the test proves nothing")
+	}
+}
+
+func TestRefusedRefreshFallsBackToPassword(t *testing.T) {
+	srv := emmtest.New(3)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	ctx := context.Background()
+	if err := b.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.ExpireTokens()
+	srv.SetFaults(emmtest.Faults{RefuseRefresh: true})
+	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[:1]})
+	if out[0].Status != backends.StatusOK {
+		t.Fatalf("%+v", out[0])
+	}
+	if grants(srv, "refresh_token") != 1 || grants(srv, "password") != 2 {
+		t.Fatalf("grants: refresh %d, password %d", grants(srv, "refresh_token"), grants(srv, "password"))
+	}
+}
+
+func TestForgottenClientIsRegisteredAgain(t *testing.T) {
+	srv := emmtest.New(2)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	ctx := context.Background()
+	if err := b.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.ForgetClients()
+	if err := b.Login(ctx); err != nil {
+		t.Fatalf("login after the server forgot the client: %v", err)
+	}
+	if n := len(requestsTo(srv, "POST", "/dynamic-client-web/register")); n != 2 {
+		t.Fatalf("registrations = %d, want 2", n)
+	}
+}
+
+func TestTokenRefusedEvenAfterReloginFails(t *testing.T) {
+	srv := emmtest.New(2)
+	defer srv.Close()
+	srv.SetFaults(emmtest.Faults{FailPath: "/reset-password", FailStatus: 401})
+	b := newClient(t, srv, emmtest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[:1]})
+	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "session expired again") {
+		t.Fatalf("%+v", out[0])
+	}
+	if n := srv.Resets(); n != 0 {
+		t.Fatalf("the fake counted %d resets it refused", n)
+	}
+	if n := len(requestsTo(srv, "POST", "/mdm-admin/users/reset-password")); n != 2 {
+		t.Fatalf("reset attempts = %d, want 2 (one retry after the re-login)", n)
+	}
+}
+
+func TestRefusalsShowTheServersText(t *testing.T) {
+	srv := emmtest.New(2)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{"ghost", srv.Users()[0]}})
+	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "HTTP 400") ||
+		!strings.Contains(out[0].Message, "Could not change the password.") || !strings.Contains(out[0].Message, "unknown user") {
+		t.Fatalf("unknown user: %+v", out[0])
+	}
+	if out[1].Status != backends.StatusOK {
+		t.Fatalf("the next user must still be reset: %+v", out[1])
+	}
+
+	srv.SetFaults(emmtest.Faults{ReadOnly: true})
+	out = runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[1:2]})
+	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "read-only user store") {
+		t.Fatalf("read-only store: %+v", out[0])
+	}
+
+	srv.SetFaults(emmtest.Faults{FailPath: "/reset-password", FailStatus: 500, FailBody: "encoding"})
+	out = runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[1:2]})
+	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "The Character Encoding is not supported.") {
+		t.Fatalf("encoding error: %+v", out[0])
+	}
+}
+
+func TestFaults(t *testing.T) {
+	cases := []struct {
+		name   string
+		faults emmtest.Faults
+		status backends.Status
+		want   []string
+		reject []string
+	}{
+		{"html error page", emmtest.Faults{FailPath: "/reset-password", FailStatus: 502, FailBody: "html"},
+			backends.StatusUnknown, []string{"HTML page", "Bad Gateway", "may have changed"}, []string{"invalid character"}},
+		{"html 400", emmtest.Faults{FailPath: "/reset-password", FailStatus: 400, FailBody: "html"},
+			backends.StatusFailed, []string{"HTTP 400", "HTML page"}, []string{"invalid character"}},
+		{"truncated error", emmtest.Faults{FailPath: "/reset-password", FailStatus: 500, FailBody: "truncated"},
+			backends.StatusFailed, []string{"HTTP 500"}, []string{"unexpected end"}},
+		{"truncated success", emmtest.Faults{FailPath: "/reset-password", FailStatus: 201, FailBody: "truncated"},
+			backends.StatusUnknown, []string{"cut off", "may have changed"}, []string{"unexpected end"}},
+		{"server error", emmtest.Faults{FailPath: "/reset-password", FailStatus: 500},
+			backends.StatusFailed, []string{"HTTP 500", "injected failure"}, nil},
+		{"connection reset after the change", emmtest.Faults{ResetPath: "/reset-password"},
+			backends.StatusUnknown, []string{"no answer", "may have changed"}, nil},
+		{"hung request", emmtest.Faults{HangPath: "/reset-password"},
+			backends.StatusUnknown, []string{"timed out", "may have changed"}, nil},
+		{"slow but in time", emmtest.Faults{Latency: 20 * time.Millisecond},
+			backends.StatusOK, nil, nil},
+		{"throttled then fine", emmtest.Faults{FailPath: "/reset-password", FailStatus: 429, RetryAfter: 0, FailTimes: 2},
+			backends.StatusOK, nil, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := emmtest.New(2)
+			defer srv.Close()
+			srv.SetFaults(c.faults)
+			b := newClient(t, srv, emmtest.Password)
+			user := srv.Users()[0]
+			out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{user}, Timeout: 400 * time.Millisecond})
+			o := out[0]
+			if o.Status != c.status {
+				t.Fatalf("status %s, want %s (%s)", o.Status, c.status, o.Message)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(o.Message, w) {
+					t.Errorf("message %q lacks %q", o.Message, w)
+				}
+			}
+			for _, r := range c.reject {
+				if strings.Contains(o.Message, r) {
+					t.Errorf("message %q has %q", o.Message, r)
+				}
+			}
+			if c.status == backends.StatusOK && srv.Password(user) != o.Secret {
+				t.Fatalf("server holds %q, shown %q", srv.Password(user), o.Secret)
+			}
+			if c.faults.ResetPath != "" && srv.Password(user) == "" {
+				t.Fatal("the fake should have made the change before dropping the connection")
+			}
+		})
+	}
+}
+
+func TestLoginFaults(t *testing.T) {
+	cases := []struct {
+		name   string
+		faults emmtest.Faults
+		kind   backends.ErrorKind
+		want   string
+	}{
+		{"token endpoint html", emmtest.Faults{FailPath: "/oauth2/token", FailStatus: 503, FailBody: "html"}, backends.Refused, "HTML page"},
+		{"registration truncated", emmtest.Faults{FailPath: "/register", FailStatus: 201, FailBody: "truncated"}, backends.Refused, "cut off"},
+		{"token hung", emmtest.Faults{HangPath: "/oauth2/token"}, backends.Unanswered, "timed out"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			srv := emmtest.New(1)
+			defer srv.Close()
+			srv.SetFaults(c.faults)
+			b := newClient(t, srv, emmtest.Password)
+			_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users(), Timeout: 300 * time.Millisecond})
+			if err == nil || backends.KindOf(err) != c.kind || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "nothing sent") {
+				t.Fatalf("err = %v (kind %v)", err, backends.KindOf(err))
+			}
+			if strings.Contains(err.Error(), emmtest.Password) {
+				t.Fatal("the password leaked into the error")
+			}
+			if srv.Resets() != 0 {
+				t.Fatal("a reset went out")
+			}
+		})
+	}
+}
+
+func TestSearch(t *testing.T) {
+	srv := emmtest.New(60)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	ctx := context.Background()
+	if err := b.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := b.Search(ctx, "smi", 50)
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search: %v %v", hits, err)
+	}
+	for _, h := range hits {
+		if !strings.Contains(h.ID, "smi") || !strings.Contains(h.Name, "Smith") || h.Detail != h.ID+"@example.com" {
+			t.Fatalf("hit %+v", h)
+		}
+	}
+	s := requestsTo(srv, "GET", "/mdm-admin/users/view-users")
+	if len(s) != 1 || s[0].Query != "username=smi" || !strings.HasPrefix(s[0].Auth, "Bearer ") {
+		t.Fatalf("search requests = %+v", s)
+	}
+
+	all, err := b.Search(ctx, "*", 10)
+	if err != nil || len(all) != 10 || len(requestsTo(srv, "GET", "/mdm-admin/users")) != 1 {
+		t.Fatalf("list all: %d hits, %v", len(all), err)
+	}
+	none, err := b.Search(ctx, "nobody-here", 10)
+	if err != nil || len(none) != 0 {
+		t.Fatalf("no hits: %v %v", none, err)
+	}
+
+	srv.ExpireTokens()
+	again, err := b.Search(ctx, "smi", 50)
+	if err != nil || len(again) != len(hits) {
+		t.Fatalf("search after expiry: %v %v", again, err)
+	}
+	if grants(srv, "refresh_token") != 1 {
+		t.Fatal("search did not renew the expired token")
+	}
+
+	srv.SetFaults(emmtest.Faults{FailPath: "/view-users", FailStatus: 200, FailBody: "html"})
+	if _, err := b.Search(ctx, "smi", 5); err == nil || !strings.Contains(err.Error(), "HTML page") {
+		t.Fatalf("html search answer: %v", err)
+	}
+}
+
+func TestUserStorePrefixAndValidation(t *testing.T) {
+	srv := emmtest.New(1)
+	defer srv.Close()
+	srv.AddUser("PRIMARY/kim", "Kim", "Lee")
+	b := newClient(t, srv, emmtest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{"PRIMARY/kim"}})
+	if out[0].Status != backends.StatusOK || srv.Password("PRIMARY/kim") != out[0].Secret {
+		t.Fatalf("%+v", out[0])
+	}
+	n := len(srv.Requests())
+	for _, bad := range []string{"john smith", "PRIMARY/", "/kim"} {
+		if _, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{bad}}); err == nil || !strings.Contains(err.Error(), "invalid user") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+	if len(srv.Requests()) != n {
+		t.Fatal("requests went out for invalid ids")
+	}
+}
+
+func TestCheck(t *testing.T) {
+	srv := emmtest.New(7)
+	defer srv.Close()
+	msg, err := newClient(t, srv, emmtest.Password).Check(context.Background())
+	if err != nil || !strings.Contains(msg, "logged in as admin") || !strings.Contains(msg, "8 user(s)") {
+		t.Fatalf("check: %q %v", msg, err)
+	}
+	if _, err := newClient(t, srv, "nope").Check(context.Background()); backends.KindOf(err) != backends.BadLogin {
+		t.Fatalf("check with a bad password: %v", err)
+	}
+}
+
+func TestConcurrencyIsBounded(t *testing.T) {
+	srv := emmtest.New(24)
+	defer srv.Close()
+	srv.SetFaults(emmtest.Faults{Latency: 5 * time.Millisecond})
+	b := newClient(t, srv, emmtest.Password)
+	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users(), Concurrency: 3})
+	for _, o := range out {
+		if o.Status != backends.StatusOK {
+			t.Fatalf("%+v", o)
+		}
+	}
+	if m := srv.MaxInFlight(); m > 3 {
+		t.Fatalf("max in flight %d, want <= 3", m)
+	}
+}
+
+func TestPlainText401IsExpired(t *testing.T) {
+	srv := emmtest.New(1)
+	defer srv.Close()
+	b := newClient(t, srv, emmtest.Password)
+	ctx := context.Background()
+	if err := b.Login(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.ExpireTokens()
+	_, err := b.Reset(ctx, backends.Target{User: srv.Users()[0], Mode: emm.ModeSet, Secret: "Good-pass1"})
+	if backends.KindOf(err) != backends.Expired || !strings.Contains(err.Error(), "Failed to authorize incoming request") {
+		t.Fatalf("err = %v", err)
+	}
+	if srv.Password(srv.Users()[0]) != "" {
+		t.Fatal("the password changed on a refused request")
+	}
+}
