@@ -35,7 +35,8 @@ func startTmux(t *testing.T, width, height int, env []string, argv ...string) *t
 	s.tmux("set-option", "-g", "set-clipboard", "on")
 	s.tmux("set-option", "-g", "remain-on-exit", "on")
 	var cmd strings.Builder
-	cmd.WriteString("env -i")
+	// A clean environment, but the pane's own $TMUX, as a technician's shell in tmux has it.
+	cmd.WriteString(`env -i TMUX="$TMUX"`)
 	for _, e := range env {
 		cmd.WriteString(" " + shellQuote(e))
 	}
@@ -61,7 +62,9 @@ func (s *tmuxSession) tmux(args ...string) string {
 func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-t", s.name) }
 
 // keys sends tmux key names ("Enter", "Space", "C-c") or literal text with literal=true.
-func (s *tmuxSession) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...) }
+func (s *tmuxSession) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", s.name}, keys...)...)
+}
 
 func (s *tmuxSession) text(text string) { s.tmux("send-keys", "-t", s.name, "-l", text) }
 
@@ -84,6 +87,11 @@ func (s *tmuxSession) waitFor(what string, timeout time.Duration, cond func(scre
 func (s *tmuxSession) waitText(text string, timeout time.Duration) string {
 	s.t.Helper()
 	return s.waitFor(fmt.Sprintf("%q", text), timeout, func(scr string) bool { return strings.Contains(scr, text) })
+}
+
+// exited reports whether the program in the pane has ended.
+func (s *tmuxSession) exited() bool {
+	return strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_dead}")) == "1"
 }
 
 // buffer returns tmux's newest paste buffer ("" when there is none).

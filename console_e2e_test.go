@@ -1,0 +1,94 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The console as a technician uses it, in a real terminal at 80×24: the demo, 50 users
+// selected by five searches, a SIP run, a reveal and a copy through OSC 52. The copied
+// password, read back from tmux's paste buffer, must be the one the demo server holds.
+func TestConsoleBulkSIPRunRevealAndCopy(t *testing.T) {
+	bin := builtBinary(t)
+	s := startTmux(t, 80, 24, hermeticEnv(t, "TERM=xterm-256color"), bin, "--demo")
+	scr := s.waitText("demo-webadm", 20*time.Second)
+	odinURL := regexp.MustCompile(`http://127\.0\.0\.1:\d+/api/v2`).FindString(scr)
+	if odinURL == "" {
+		t.Fatalf("no demo-odin URL on the profiles page:\n%s", scr)
+	}
+
+	// demo-odin is the second profile (sorted by name)
+	s.keys("Down")
+	s.keys("Enter")
+	s.waitText("search:", 10*time.Second)
+	for i := range 5 {
+		q := fmt.Sprintf("ext:50%d*", i)
+		s.keys("C-u") // clear the query
+		s.text(q)
+		s.waitText("10 hits", 10*time.Second)
+		s.waitText(fmt.Sprintf("x50%d9", i), 5*time.Second) // the hits of this query are shown
+		s.keys("C-a")
+		s.waitText(fmt.Sprintf("selected: %d", 10*(i+1)), 5*time.Second)
+	}
+	s.keys("Enter") // to the mode page; sip is first
+	s.waitText("SIP authentication password", 5*time.Second)
+	s.keys("Enter") // to the review
+	s.waitText("50 accounts will get a new password", 5*time.Second)
+	s.keys("Enter") // confirm
+	scr = s.waitText("r reveal row", 30*time.Second)
+	if !strings.Contains(scr, "ok 50") {
+		t.Fatalf("not every user ok:\n%s", scr)
+	}
+	firstUser := regexp.MustCompile(`> (\d+@odinapi\.net)`).FindStringSubmatch(scr)
+	if firstUser == nil {
+		t.Fatalf("no cursor row:\n%s", scr)
+	}
+	user := firstUser[1]
+
+	s.keys("r")
+	scr = s.waitText("password: ", 5*time.Second)
+	shown := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(scr)[1]
+	s.keys("c")
+	s.waitText("copied the password", 5*time.Second)
+	var copied string
+	s.waitFor("the copy in tmux's paste buffer", 5*time.Second, func(string) bool {
+		copied = s.buffer()
+		return copied != ""
+	})
+
+	held := demoServerSIP(t, odinURL, user)
+	if held == "" || copied != held || shown != held {
+		t.Fatalf("server holds %q for %s; copied %q; shown %q", held, user, copied, shown)
+	}
+
+	// q asks first: the other 49 passwords are neither copied nor exported
+	s.keys("q")
+	s.waitText("Quit anyway?", 5*time.Second)
+	s.keys("y")
+	s.waitFor("the console to exit", 10*time.Second, func(string) bool { return s.exited() })
+	// quitting clears the clipboard: no tmux paste buffer keeps the password
+	if b := s.tmux("list-buffers", "-F", "#{buffer_sample}"); strings.Contains(b, held) {
+		t.Fatalf("after quit tmux still holds the password: %q", b)
+	}
+}
+
+// demoServerSIP asks the demo's simulated Odin what SIP password it holds for a user.
+func demoServerSIP(t *testing.T, baseURL, user string) string {
+	t.Helper()
+	u := strings.TrimSuffix(baseURL, "/api/v2") + "/_fake/state?userId=" + user
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st["sip"]
+}

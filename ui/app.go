@@ -1,0 +1,388 @@
+// Package ui is the console: a Bubble Tea program whose root model routes between pages
+// (profiles, users, mode, review, run, results), each a model with its own key map. It
+// knows back ends only through the backends.Backend interface and backends.Mode, so a
+// new kind needs no change here.
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"resetdesk/backends"
+	"resetdesk/theme"
+)
+
+// Options is what the command line gives the console.
+type Options struct {
+	Profiles []backends.Profile // configured, or the demo ones under --demo
+	Demo     bool
+	// Open fetches the profile's secret (may block: OS keyring) and builds its Backend.
+	// The console calls it from a tea.Cmd, never in Update/View.
+	Open func(ctx context.Context, p backends.Profile) (backends.Backend, error)
+	// SecretStatus says whether/where a secret is available ("keyring", "env",
+	// "missing: ..."); may block.
+	SecretStatus func(ctx context.Context, p backends.Profile) (string, error)
+	// PrepareRun is called before backends.Start with the job about to run: it sets
+	// job.Record (journal) and job.QuotaLeft, and returns finish, to call with the final
+	// outcomes (history). Optional.
+	PrepareRun func(p backends.Profile, job *backends.Job) (finish func([]backends.Outcome), err error)
+	// QuotaLeft reports the day's quota left for profiles that have one (ok=false: no
+	// quota). Optional.
+	QuotaLeft func(p backends.Profile) (left int, ok bool)
+	// Getenv reads the environment ($TMUX, $STY, $NO_COLOR); nil means os.Getenv.
+	// Tests set it to pin the clipboard wrapping and the colors.
+	Getenv func(string) string
+}
+
+// Timings the console uses; variables so that tests can shorten them.
+var (
+	searchDebounce = 250 * time.Millisecond
+	clipboardTTL   = 30 * time.Second
+	toastTTL       = 4 * time.Second
+	// frameInterval bounds how often a run's outcomes reach Update (and so the screen).
+	frameInterval = 50 * time.Millisecond
+	openTimeout   = 30 * time.Second
+)
+
+// Run runs the console in the alternate screen until the technician quits.
+func Run(ctx context.Context, o Options) error {
+	m := newModel(ctx, o)
+	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// shared is what every page reads: options, theme, size and the root context.
+type shared struct {
+	ctx     context.Context
+	o       Options
+	th      theme.Theme
+	themeID int // bumped when the theme changes, for pages that cache styled text
+	noColor bool
+	width   int
+	height  int // of the page body
+	pending []tea.Msg
+}
+
+func (s *shared) getenv(k string) string {
+	if s.o.Getenv != nil {
+		return s.o.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+// page is one screen.
+type page interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) (page, tea.Cmd)
+	View() string
+	Title() string
+	Keys() keyMap
+	// Typing reports whether a text field has the focus (q and ? are typed, not keys).
+	Typing() bool
+}
+
+// Messages between pages and the root.
+type (
+	pushMsg    struct{ p page }
+	replaceMsg struct{ p page }
+	backMsg    struct{}
+	// startRunMsg: the review page confirmed; the pages of this flow give way to the run.
+	startRunMsg struct{ p page }
+	toastMsg    struct {
+		text string
+		bad  bool
+	}
+	toastExpiredMsg struct{ id int }
+	// askMsg asks a yes/no question; yes runs onYes.
+	askMsg struct {
+		question string
+		onYes    tea.Cmd
+	}
+	copyMsg struct {
+		secret string
+		what   string
+	}
+	clipboardExpiredMsg struct{ id int }
+	quitMsg             struct{ force bool }
+)
+
+func back() tea.Msg { return backMsg{} }
+
+// nav queues a page change (pushMsg, replaceMsg, backMsg, startRunMsg) that the root
+// applies as soon as the page's Update returns, before the next key: a change sent as a
+// command would let keys typed quickly land on the page being left.
+func (s *shared) nav(msg tea.Msg) tea.Cmd {
+	s.pending = append(s.pending, msg)
+	return nil
+}
+func toast(text string) tea.Cmd {
+	return func() tea.Msg { return toastMsg{text: text} }
+}
+func toastBad(text string) tea.Cmd {
+	return func() tea.Msg { return toastMsg{text: text, bad: true} }
+}
+func ask(q string, onYes tea.Cmd) tea.Cmd {
+	return func() tea.Msg { return askMsg{q, onYes} }
+}
+
+// unsaver is a page that holds secrets not yet copied or exported.
+type unsaver interface{ Unsaved() int }
+
+type model struct {
+	sh       *shared
+	stack    []page
+	help     help.Model
+	fullHelp bool
+
+	toast    string
+	toastBad bool
+	toastID  int
+
+	question string
+	onYes    tea.Cmd
+
+	clipID   int
+	clipHeld bool
+	// clipCopied are the secrets copied since the clipboard was last cleared: tmux may
+	// keep each of them in a paste buffer that the clear must delete.
+	clipCopied []string
+	quitting bool
+}
+
+func newModel(ctx context.Context, o Options) *model {
+	sh := &shared{ctx: ctx, o: o, width: 80, height: 20}
+	sh.noColor = sh.getenv("NO_COLOR") != ""
+	sh.th = theme.New(true, sh.noColor)
+	m := &model{sh: sh, help: help.New()}
+	m.help.Styles = help.DefaultStyles(true)
+	m.stack = []page{newProfilesPage(sh)}
+	return m
+}
+
+func (m *model) top() page { return m.stack[len(m.stack)-1] }
+
+func (m *model) Init() tea.Cmd {
+	return tea.Batch(tea.RequestBackgroundColor, m.top().Init())
+}
+
+func (m *model) chrome() int {
+	h := 3 // title, status line, help
+	if m.fullHelp {
+		h += strings.Count(m.help.FullHelpView(m.top().Keys().FullHelp()), "\n")
+	}
+	return h
+}
+
+func (m *model) resize(w, h int) {
+	m.sh.width = w
+	m.help.SetWidth(w)
+	m.sh.height = max(h-m.chrome(), 3)
+}
+
+func (m *model) totalHeight() int { return m.sh.height + m.chrome() }
+
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+		return m, m.forward(msg)
+	case tea.BackgroundColorMsg:
+		m.sh.th = theme.New(msg.IsDark(), m.sh.noColor)
+		m.sh.themeID++
+		m.help.Styles = help.DefaultStyles(msg.IsDark())
+		return m, nil
+	case tea.KeyPressMsg:
+		return m, m.key(msg)
+	case pushMsg:
+		m.stack = append(m.stack, msg.p)
+		return m, msg.p.Init()
+	case replaceMsg:
+		m.stack[len(m.stack)-1] = msg.p
+		return m, msg.p.Init()
+	case startRunMsg:
+		// Keep the pages up to the last results (their secrets stay reachable) or the
+		// profiles list; the users/mode/review pages of this flow are done.
+		base := 1
+		for i, p := range m.stack {
+			if _, ok := p.(*resultsPage); ok {
+				base = i + 1
+			}
+		}
+		m.stack = append(m.stack[:base:base], msg.p)
+		return m, msg.p.Init()
+	case backMsg:
+		if len(m.stack) > 1 {
+			m.stack = m.stack[:len(m.stack)-1]
+		}
+		return m, nil
+	case toastMsg:
+		m.toastID++
+		m.toast, m.toastBad = msg.text, msg.bad
+		id := m.toastID
+		return m, tea.Tick(toastTTL, func(time.Time) tea.Msg { return toastExpiredMsg{id} })
+	case toastExpiredMsg:
+		if msg.id == m.toastID {
+			m.toast = ""
+		}
+		return m, nil
+	case askMsg:
+		m.question, m.onYes = msg.question, msg.onYes
+		return m, nil
+	case copyMsg:
+		return m, m.copy(msg)
+	case clipboardExpiredMsg:
+		if msg.id == m.clipID && m.clipHeld {
+			m.clipHeld = false
+			return m, tea.Batch(append(m.clearClipboard(), toast("clipboard cleared"))...)
+		}
+		return m, nil
+	case quitMsg:
+		if !msg.force {
+			if n := m.unsaved(); n > 0 {
+				m.question = plural(n, "secret") + " not copied or exported yet. Quit anyway?"
+				m.onYes = func() tea.Msg { return quitMsg{force: true} }
+				return m, nil
+			}
+		}
+		m.quitting = true
+		if m.clipHeld {
+			m.clipHeld = false
+			return m, tea.Sequence(append(m.clearClipboard(), tea.Quit)...)
+		}
+		return m, tea.Quit
+	}
+	return m, m.forward(msg)
+}
+
+func (m *model) forward(msg tea.Msg) tea.Cmd {
+	p, cmd := m.top().Update(msg)
+	m.stack[len(m.stack)-1] = p
+	cmds := []tea.Cmd{cmd}
+	for len(m.sh.pending) > 0 {
+		nav := m.sh.pending[0]
+		m.sh.pending = m.sh.pending[1:]
+		_, c := m.Update(nav)
+		cmds = append(cmds, c)
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *model) unsaved() int {
+	n := 0
+	for _, p := range m.stack {
+		if u, ok := p.(unsaver); ok {
+			n += u.Unsaved()
+		}
+	}
+	return n
+}
+
+func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
+	if m.question != "" {
+		switch {
+		case matches(k, kYes):
+			cmd := m.onYes
+			m.question, m.onYes = "", nil
+			return cmd
+		case matches(k, kNo), k.String() == "ctrl+c":
+			m.question, m.onYes = "", nil
+		}
+		return nil
+	}
+	typing := m.top().Typing()
+	switch {
+	case k.String() == "ctrl+c":
+		if _, running := m.top().(*runPage); running {
+			return m.forward(k)
+		}
+		return func() tea.Msg { return quitMsg{} }
+	case !typing && matches(k, kQuit):
+		if _, running := m.top().(*runPage); running {
+			return m.forward(k)
+		}
+		return func() tea.Msg { return quitMsg{} }
+	case !typing && matches(k, kHelp):
+		m.fullHelp = !m.fullHelp
+		m.resize(m.sh.width, m.totalHeight())
+		return m.forward(tea.WindowSizeMsg{Width: m.sh.width, Height: m.totalHeight()})
+	}
+	return m.forward(k)
+}
+
+func (m *model) View() tea.View {
+	var b strings.Builder
+	th := m.sh.th
+	title := th.Title.Render("resetdesk")
+	if m.sh.o.Demo {
+		title += " " + th.Warn.Render("[demo]")
+	}
+	title += th.Subtle.Render(" · ") + m.top().Title()
+	b.WriteString(lipgloss.NewStyle().MaxWidth(m.sh.width).Render(title))
+	b.WriteByte('\n')
+	body := m.top().View()
+	b.WriteString(fitHeight(body, m.sh.height))
+	b.WriteByte('\n')
+	switch {
+	case m.question != "":
+		b.WriteString(th.Warn.Render(m.question) + th.Subtle.Render("  (y/n)"))
+	case m.toast != "":
+		if m.toastBad {
+			b.WriteString(th.Danger.Render(" " + m.toast + " "))
+		} else {
+			b.WriteString(th.Toast.Render(m.toast))
+		}
+	}
+	b.WriteByte('\n')
+	keys := m.top().Keys()
+	if m.fullHelp {
+		b.WriteString(m.help.FullHelpView(keys.FullHelp()))
+	} else {
+		b.WriteString(m.help.ShortHelpView(keys.ShortHelp()))
+	}
+	v := tea.NewView(b.String())
+	v.AltScreen = true
+	return v
+}
+
+// fitHeight pads or cuts s to exactly h lines, so that the help stays at the bottom.
+func fitHeight(s string, h int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+func matches(k tea.KeyPressMsg, b ...key.Binding) bool { return key.Matches(k, b...) }
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return itoa(n) + " " + word + "s"
+}
+
+// newTextInput is a text field with a steady cursor: a blinking one repaints the screen
+// twice a second, which over a slow SSH link is noise.
+func newTextInput() textinput.Model {
+	in := textinput.New()
+	s := in.Styles()
+	s.Cursor.Blink = false
+	in.SetStyles(s)
+	return in
+}

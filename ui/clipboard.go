@@ -1,0 +1,71 @@
+package ui
+
+import (
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/aymanbagabas/go-osc52/v2"
+)
+
+// clipboardCmds writes s to the clipboard through OSC 52 ("" clears it). The bare
+// sequence reaches terminals directly and tmux with set-clipboard on; inside tmux
+// ($TMUX) or screen ($STY) the DCS-wrapped form is sent as well, which reaches the outer
+// terminal through passthrough without tmux keeping the secret in its buffers.
+func clipboardCmds(sh *shared, s string) []tea.Cmd {
+	cmds := []tea.Cmd{tea.SetClipboard(s)}
+	switch {
+	case sh.getenv("TMUX") != "":
+		cmds = append(cmds, tea.Raw(osc52.New(s).Tmux().String()))
+	case sh.getenv("STY") != "":
+		cmds = append(cmds, tea.Raw(osc52.New(s).Screen().String()))
+	}
+	return cmds
+}
+
+func (m *model) copy(c copyMsg) tea.Cmd {
+	m.clipID++
+	m.clipHeld = true
+	m.clipCopied = append(m.clipCopied, c.secret)
+	id := m.clipID
+	cmds := clipboardCmds(m.sh, c.secret)
+	cmds = append(cmds,
+		toast("copied "+c.what+"; the clipboard is cleared in "+clipboardTTL.String()+" and on quit"),
+		tea.Tick(clipboardTTL, func(time.Time) tea.Msg { return clipboardExpiredMsg{id} }))
+	return tea.Batch(cmds...)
+}
+
+// clearClipboard empties the clipboard and, inside tmux, deletes the paste buffers that
+// kept a copied secret: with set-clipboard on tmux stores every OSC 52 copy in a buffer,
+// and an empty OSC 52 does not clear it.
+func (m *model) clearClipboard() []tea.Cmd {
+	cmds := clipboardCmds(m.sh, "")
+	if m.sh.getenv("TMUX") != "" && len(m.clipCopied) > 0 {
+		cmds = append(cmds, forgetInTmux(m.clipCopied))
+	}
+	m.clipCopied = nil
+	return cmds
+}
+
+// forgetInTmux deletes every tmux paste buffer whose content is one of secrets. Buffers
+// are compared by reading them, so no secret ever goes on a command line.
+func forgetInTmux(secrets []string) tea.Cmd {
+	return func() tea.Msg {
+		names, err := exec.Command("tmux", "list-buffers", "-F", "#{buffer_name}").Output()
+		if err != nil {
+			return nil
+		}
+		for _, name := range strings.Fields(string(names)) {
+			content, err := exec.Command("tmux", "show-buffer", "-b", name).Output()
+			if err == nil && slices.Contains(secrets, string(content)) {
+				_ = exec.Command("tmux", "delete-buffer", "-b", name).Run()
+			}
+		}
+		return nil
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,330 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"resetdesk/backends"
+	"resetdesk/sanitize"
+)
+
+// modePage picks the mode and its options, a typed password (one user only) and a
+// ticket reference. Focus 0 is the list of modes; the fields follow.
+type modePage struct {
+	sh      *shared
+	profile backends.Profile
+	be      backends.Backend
+	users   []string
+	modes   []backends.Mode
+	mode    int
+	fields  []*field
+	focus   int
+	err     string
+}
+
+type fieldKind int
+
+const (
+	fChoice fieldKind = iota
+	fNumber
+	fText
+	fBool
+	fPassword
+	fTicket
+)
+
+type field struct {
+	kind   fieldKind
+	spec   backends.OptionSpec
+	label  string
+	input  textinput.Model
+	choice int
+	on     bool
+}
+
+func newModePage(sh *shared, p backends.Profile, b backends.Backend, users []string) *modePage {
+	m := &modePage{sh: sh, profile: p, be: b, users: users, modes: b.Modes()}
+	m.buildFields()
+	return m
+}
+
+func (m *modePage) Title() string {
+	return sanitize.Line(m.profile.Name) + " · mode · " + plural(len(m.users), "user")
+}
+func (m *modePage) Typing() bool {
+	if m.focus == 0 {
+		return false
+	}
+	k := m.fields[m.focus-1].kind
+	return k == fNumber || k == fText || k == fPassword || k == fTicket
+}
+func (m *modePage) Keys() keyMap {
+	return keyMap{
+		short: []key2{kUpJ, kDownJ, kNext, kEnter, kBack},
+		full:  [][]key2{{kUpJ, kDownJ, kNext, kPrev}, {kLeft, kToggle}, {kEnter, kBack, kHelp, kQuit}},
+	}
+}
+func (m *modePage) Init() tea.Cmd { return nil }
+
+func (m *modePage) current() backends.Mode { return m.modes[m.mode] }
+
+func newInput(prompt, placeholder string) textinput.Model {
+	in := newTextInput()
+	in.Prompt = ""
+	in.Placeholder = placeholder
+	in.CharLimit = 256
+	in.SetWidth(40)
+	return in
+}
+
+// buildFields lays out the fields of the current mode; the ticket survives a change.
+func (m *modePage) buildFields() {
+	ticket := ""
+	for _, f := range m.fields {
+		if f.kind == fTicket {
+			ticket = f.input.Value()
+		}
+	}
+	m.fields = nil
+	if len(m.modes) == 0 {
+		return
+	}
+	md := m.current()
+	for _, s := range md.Options {
+		f := &field{spec: s, label: s.Label}
+		if f.label == "" {
+			f.label = s.Key
+		}
+		switch {
+		case len(s.Choices) > 0:
+			f.kind = fChoice
+			for i, c := range s.Choices {
+				if strings.EqualFold(c, s.Default) {
+					f.choice = i
+				}
+			}
+		case s.Key == backends.OptMustChange:
+			f.kind = fBool
+			f.on = strings.EqualFold(s.Default, "true")
+		case s.Key == backends.OptExpires || s.Min != 0 || s.Max != 0:
+			f.kind = fNumber
+			hint := s.Default
+			if s.Max != 0 {
+				hint = fmt.Sprintf("%s (%d..%d)", s.Default, s.Min, s.Max)
+			}
+			f.input = newInput("", strings.TrimSpace(hint))
+		default:
+			f.kind = fText
+			f.input = newInput("", s.Default)
+		}
+		m.fields = append(m.fields, f)
+	}
+	if md.TypedPassword && len(m.users) == 1 {
+		f := &field{kind: fPassword, label: "Password (empty: generate one)", input: newInput("", "generated")}
+		f.input.EchoMode = textinput.EchoPassword
+		m.fields = append(m.fields, f)
+	}
+	t := &field{kind: fTicket, label: "Ticket reference", input: newInput("", "optional, kept in the history")}
+	t.input.SetValue(ticket)
+	m.fields = append(m.fields, t)
+}
+
+func (m *modePage) setFocus(i int) tea.Cmd {
+	n := len(m.fields) + 1
+	i = (i%n + n) % n
+	if m.focus > 0 {
+		m.fields[m.focus-1].input.Blur()
+	}
+	m.focus = i
+	if i > 0 {
+		f := m.fields[i-1]
+		if f.kind != fChoice && f.kind != fBool {
+			return f.input.Focus()
+		}
+	}
+	return nil
+}
+
+func (m *modePage) Update(msg tea.Msg) (page, tea.Cmd) {
+	k, ok := msg.(tea.KeyPressMsg)
+	if !ok {
+		if m.focus > 0 {
+			var cmd tea.Cmd
+			f := m.fields[m.focus-1]
+			f.input, cmd = f.input.Update(msg)
+			return m, cmd
+		}
+		return m, nil
+	}
+	switch {
+	case matches(k, kBack):
+		return m, m.sh.nav(backMsg{})
+	case matches(k, kEnter):
+		return m, m.next()
+	case matches(k, kNext):
+		return m, m.setFocus(m.focus + 1)
+	case matches(k, kPrev):
+		return m, m.setFocus(m.focus - 1)
+	}
+	if m.focus == 0 {
+		switch {
+		case matches(k, kUpJ) && m.mode > 0:
+			m.mode--
+			m.buildFields()
+		case matches(k, kDownJ) && m.mode < len(m.modes)-1:
+			m.mode++
+			m.buildFields()
+		}
+		return m, nil
+	}
+	f := m.fields[m.focus-1]
+	switch f.kind {
+	case fChoice:
+		switch k.String() {
+		case "left", "h":
+			f.choice = (f.choice + len(f.spec.Choices) - 1) % len(f.spec.Choices)
+		case "right", "l", "space":
+			f.choice = (f.choice + 1) % len(f.spec.Choices)
+		case "up":
+			return m, m.setFocus(m.focus - 1)
+		case "down":
+			return m, m.setFocus(m.focus + 1)
+		}
+	case fBool:
+		switch k.String() {
+		case "space", "left", "right":
+			f.on = !f.on
+		case "up":
+			return m, m.setFocus(m.focus - 1)
+		case "down":
+			return m, m.setFocus(m.focus + 1)
+		}
+	default:
+		switch k.String() {
+		case "up":
+			return m, m.setFocus(m.focus - 1)
+		case "down":
+			return m, m.setFocus(m.focus + 1)
+		}
+		var cmd tea.Cmd
+		f.input, cmd = f.input.Update(k)
+		return m, cmd
+	}
+	return m, nil
+}
+
+// job builds the job from the form; the error names the field to fix.
+func (m *modePage) job() (backends.Job, error) {
+	if len(m.modes) == 0 {
+		return backends.Job{}, fmt.Errorf("this system offers no reset modes")
+	}
+	md := m.current()
+	j := backends.Job{Backend: m.be, Mode: md, Users: m.users,
+		Concurrency: m.profile.Concurrency, RateLimit: m.profile.RateLimit, Timeout: m.profile.Timeout}
+	for _, f := range m.fields {
+		v := strings.TrimSpace(f.input.Value())
+		switch f.kind {
+		case fChoice:
+			j.Options.Method = f.spec.Choices[f.choice]
+		case fBool:
+			j.Options.MustChange = f.on
+		case fNumber:
+			if v == "" {
+				v = f.spec.Default
+			}
+			if v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil || (f.spec.Max != 0 && (n < f.spec.Min || n > f.spec.Max)) {
+					return j, fmt.Errorf("%s must be a whole number from %d to %d", strings.ToLower(f.label), f.spec.Min, f.spec.Max)
+				}
+				j.Options.Expires = n
+			}
+		case fText:
+			if f.spec.Key == backends.OptComments {
+				j.Options.Comments = v
+			}
+		case fPassword:
+			j.Password = f.input.Value()
+		case fTicket:
+			j.Options.Ticket = v
+		}
+	}
+	return j, nil
+}
+
+func (m *modePage) next() tea.Cmd {
+	j, err := m.job()
+	if err != nil {
+		m.err = err.Error()
+		return nil
+	}
+	if j.Password != "" && j.Mode.CheckPassword != nil {
+		if err := j.Mode.CheckPassword(j.Password); err != nil {
+			m.err = "the password would be refused: " + err.Error()
+			return nil
+		}
+	}
+	m.err = ""
+	return m.sh.nav(pushMsg{newReviewPage(m.sh, m.profile, j)})
+}
+
+func (m *modePage) View() string {
+	th := m.sh.th
+	var b strings.Builder
+	b.WriteString(th.Subtle.Render("Reset mode:") + "\n")
+	for i, md := range m.modes {
+		line := fmt.Sprintf("%-10s %s", md.Name, md.Label)
+		switch {
+		case i == m.mode && m.focus == 0:
+			b.WriteString("> " + th.Cursor.Render(line))
+		case i == m.mode:
+			b.WriteString("* " + th.Selected.Render(line))
+		default:
+			b.WriteString("  " + line)
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
+	for i, f := range m.fields {
+		marker := "  "
+		label := fmt.Sprintf("%-32s", f.label)
+		if m.focus == i+1 {
+			marker = "> "
+			label = th.Key.Render(label)
+		}
+		var val string
+		switch f.kind {
+		case fChoice:
+			var parts []string
+			for ci, c := range f.spec.Choices {
+				if ci == f.choice {
+					parts = append(parts, th.Selected.Render("["+c+"]"))
+				} else {
+					parts = append(parts, th.Subtle.Render(c))
+				}
+			}
+			val = strings.Join(parts, " ")
+		case fBool:
+			val = "[ ] no"
+			if f.on {
+				val = "[x] yes"
+			}
+		case fPassword:
+			val = f.input.View()
+			if pw := f.input.Value(); pw != "" {
+				val += "  " + th.Subtle.Render(backends.Strength(pw))
+			}
+		default:
+			val = f.input.View()
+		}
+		b.WriteString(marker + label + " " + val + "\n")
+	}
+	if m.err != "" {
+		b.WriteString("\n" + th.Failed.Render(m.err))
+	}
+	return b.String()
+}

@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/backends"
+	"resetdesk/sanitize"
+)
+
+// profilesPage lists the configured profiles; enter opens one.
+type profilesPage struct {
+	sh      *shared
+	cursor  int
+	secrets map[string]string // profile -> secret status, once known
+	opening string            // profile being opened
+	err     string
+	spin    spinner.Model
+}
+
+type secretStatusMsg struct{ profile, status string }
+type openedMsg struct {
+	p   backends.Profile
+	b   backends.Backend
+	err error
+}
+
+func newProfilesPage(sh *shared) *profilesPage {
+	return &profilesPage{sh: sh, secrets: map[string]string{}, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+}
+
+func (p *profilesPage) Title() string { return "profiles" }
+func (p *profilesPage) Typing() bool  { return false }
+func (p *profilesPage) Keys() keyMap {
+	return keyMap{
+		short: []key2{kUpJ, kDownJ, kEnter, kHelp, kQuit},
+		full:  [][]key2{{kUpJ, kDownJ, kHome, kEnd}, {kEnter, kHelp, kQuit}},
+	}
+}
+
+// Init asks for every profile's secret status, each in its own command since the
+// keyring may be slow or hang.
+func (p *profilesPage) Init() tea.Cmd {
+	if p.sh.o.SecretStatus == nil {
+		return nil
+	}
+	var cmds []tea.Cmd
+	for _, pr := range p.sh.o.Profiles {
+		cmds = append(cmds, func() tea.Msg {
+			ctx, cancel := context.WithTimeout(p.sh.ctx, openTimeout)
+			defer cancel()
+			st, err := p.sh.o.SecretStatus(ctx, pr)
+			if err != nil {
+				st = "unknown: " + err.Error()
+			}
+			return secretStatusMsg{pr.Name, st}
+		})
+	}
+	return tea.Batch(cmds...)
+}
+
+func (p *profilesPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case secretStatusMsg:
+		p.secrets[msg.profile] = sanitize.Line(msg.status)
+	case spinner.TickMsg:
+		if p.opening != "" {
+			var cmd tea.Cmd
+			p.spin, cmd = p.spin.Update(msg)
+			return p, cmd
+		}
+	case openedMsg:
+		p.opening = ""
+		if msg.err != nil {
+			p.err = fmt.Sprintf("cannot open %s: %s", msg.p.Name, sanitize.Line(msg.err.Error()))
+			return p, nil
+		}
+		return p, p.sh.nav(pushMsg{newUsersPage(p.sh, msg.p, msg.b)})
+	case tea.KeyPressMsg:
+		if p.opening != "" {
+			return p, nil
+		}
+		n := len(p.sh.o.Profiles)
+		switch {
+		case matches(msg, kUpJ):
+			p.cursor = max(p.cursor-1, 0)
+		case matches(msg, kDownJ):
+			p.cursor = min(p.cursor+1, max(n-1, 0))
+		case matches(msg, kHome):
+			p.cursor = 0
+		case matches(msg, kEnd):
+			p.cursor = max(n-1, 0)
+		case matches(msg, kEnter):
+			if n == 0 {
+				return p, nil
+			}
+			pr := p.sh.o.Profiles[p.cursor]
+			p.opening, p.err = pr.Name, ""
+			return p, tea.Batch(p.spin.Tick, p.open(pr))
+		}
+	}
+	return p, nil
+}
+
+func (p *profilesPage) open(pr backends.Profile) tea.Cmd {
+	return func() tea.Msg {
+		if p.sh.o.Open == nil {
+			return openedMsg{p: pr, err: fmt.Errorf("no way to open profiles")}
+		}
+		ctx, cancel := context.WithTimeout(p.sh.ctx, openTimeout)
+		defer cancel()
+		b, err := p.sh.o.Open(ctx, pr)
+		return openedMsg{pr, b, err}
+	}
+}
+
+func (p *profilesPage) View() string {
+	th := p.sh.th
+	ps := p.sh.o.Profiles
+	if len(ps) == 0 {
+		return th.Warn.Render("No profiles configured.") + "\n\n" +
+			"Add one to the config file (see `resetdesk profiles`), or try the demo: resetdesk --demo"
+	}
+	var b strings.Builder
+	b.WriteString(th.Subtle.Render("Choose the system to work in:") + "\n\n")
+	w := p.sh.width
+	for i, pr := range ps {
+		name := fmt.Sprintf("%-18s %-10s", ansi.Truncate(sanitize.Line(pr.Name), 18, "…"), sanitize.Line(pr.Kind))
+		tls := th.OK.Render("TLS")
+		if pr.InsecureSkipVerify {
+			tls = th.Danger.Render("INSECURE TLS")
+		} else if strings.HasPrefix(strings.ToLower(pr.URL), "http://") {
+			tls = th.Danger.Render("NO TLS")
+		}
+		secret, known := p.secrets[pr.Name]
+		switch {
+		case p.sh.o.SecretStatus == nil:
+			secret = ""
+		case !known:
+			secret = th.Subtle.Render("secret: checking…")
+		case strings.HasPrefix(secret, "missing") || strings.HasPrefix(secret, "unknown"):
+			secret = th.Failed.Render("secret " + secret)
+		default:
+			secret = th.OK.Render("secret: " + secret)
+		}
+		quota := ""
+		if p.sh.o.QuotaLeft != nil {
+			if left, ok := p.sh.o.QuotaLeft(pr); ok {
+				quota = fmt.Sprintf("  quota left today: %d", left)
+			}
+		}
+		marker := "  "
+		line := name
+		if i == p.cursor {
+			marker = "> "
+			line = th.Cursor.Render(name)
+		}
+		b.WriteString(marker + line + "  " + tls + "  " + secret + quota + "\n")
+		url := "    " + sanitize.Line(pr.URL)
+		b.WriteString(th.Subtle.Render(ansi.Truncate(url, w, "…")) + "\n")
+	}
+	if p.opening != "" {
+		b.WriteString("\n" + p.spin.View() + " opening " + sanitize.Line(p.opening) + "…")
+	}
+	if p.err != "" {
+		b.WriteString("\n" + th.Failed.Render(ansi.Truncate(p.err, w, "…")))
+	}
+	return b.String()
+}

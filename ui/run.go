@@ -1,0 +1,276 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/backends"
+	"resetdesk/sanitize"
+	"resetdesk/ui/table"
+)
+
+// runPage starts the run and shows its outcomes as they arrive.
+type runPage struct {
+	sh      *shared
+	profile backends.Profile
+	job     backends.Job
+
+	run      *backends.Run
+	finish   func([]backends.Outcome)
+	startErr string
+	stopping bool
+	started  time.Time
+	now      func() time.Time
+
+	tbl      table.Model
+	themeID  int
+	outcomes []backends.Outcome // final outcomes by index, raw (secrets as the server gave them)
+	tally    backends.Tally
+	follow   bool
+	latest   int
+	spin     spinner.Model
+}
+
+type runStartedMsg struct {
+	run    *backends.Run
+	finish func([]backends.Outcome)
+	err    error
+}
+
+// outcomesMsg carries every outcome that arrived within one frame interval.
+type outcomesMsg struct {
+	batch []backends.Outcome
+	done  bool
+}
+type stopRunMsg struct{}
+type runFinishedMsg struct{}
+
+func newRunPage(sh *shared, p backends.Profile, j backends.Job) *runPage {
+	r := &runPage{sh: sh, profile: p, job: j, now: time.Now, follow: true,
+		tbl:      table.New(sh.th, sanitizeAll(j.Users)),
+		outcomes: make([]backends.Outcome, len(j.Users)),
+		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+	r.themeID = sh.themeID
+	r.layout()
+	return r
+}
+
+func sanitizeAll(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, s := range ids {
+		out[i] = sanitize.Line(s)
+	}
+	return out
+}
+
+func (r *runPage) Title() string {
+	return sanitize.Line(r.profile.Name) + " · running " + r.job.Mode.Name
+}
+func (r *runPage) Typing() bool { return false }
+func (r *runPage) Keys() keyMap {
+	if r.startErr != "" {
+		return keyMap{short: []key2{kBack, kQuit}, full: [][]key2{{kBack, kQuit}}}
+	}
+	return keyMap{short: []key2{kStop, kUpJ, kDownJ}, full: [][]key2{{kUpJ, kDownJ, kPgUp, kPgDown, kHome, kEnd}, {kStop}}}
+}
+
+func (r *runPage) Init() tea.Cmd {
+	sh, p, job := r.sh, r.profile, r.job
+	return tea.Batch(r.spin.Tick, func() tea.Msg {
+		var finish func([]backends.Outcome)
+		if sh.o.PrepareRun != nil {
+			f, err := sh.o.PrepareRun(p, &job)
+			if err != nil {
+				return runStartedMsg{err: fmt.Errorf("cannot prepare the run, nothing sent: %w", err)}
+			}
+			finish = f
+		}
+		run, err := backends.Start(sh.ctx, job)
+		return runStartedMsg{run: run, finish: finish, err: err}
+	})
+}
+
+// readOutcomes waits for the next outcome, then gathers what else arrives within one
+// frame interval, so that a run of thousands costs a message per frame, not per user.
+func readOutcomes(run *backends.Run) tea.Cmd {
+	return func() tea.Msg {
+		ch := run.Outcomes()
+		o, ok := <-ch
+		if !ok {
+			return outcomesMsg{done: true}
+		}
+		batch := []backends.Outcome{o}
+		t := time.NewTimer(frameInterval)
+		defer t.Stop()
+		for {
+			select {
+			case o, ok := <-ch:
+				if !ok {
+					return outcomesMsg{batch: batch, done: true}
+				}
+				batch = append(batch, o)
+			case <-t.C:
+				return outcomesMsg{batch: batch}
+			}
+		}
+	}
+}
+
+func (r *runPage) layout() {
+	r.tbl.SetSize(r.sh.width, max(r.sh.height-4, 2))
+}
+
+func (r *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		r.layout()
+	case runStartedMsg:
+		if msg.err != nil {
+			r.startErr = sanitize.Line(msg.err.Error())
+			return r, nil
+		}
+		r.run, r.finish, r.started = msg.run, msg.finish, r.now()
+		return r, readOutcomes(r.run)
+	case outcomesMsg:
+		r.apply(msg.batch)
+		if msg.done {
+			return r, r.done()
+		}
+		return r, readOutcomes(r.run)
+	case stopRunMsg:
+		if r.run != nil && !r.stopping {
+			r.stopping = true
+			r.run.Stop()
+		}
+	case runFinishedMsg:
+		return r, r.sh.nav(replaceMsg{newResultsPage(r.sh, r.profile, r.job, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))})
+	case spinner.TickMsg:
+		var cmd tea.Cmd
+		r.spin, cmd = r.spin.Update(msg)
+		r.tbl.SetSpinner(r.spin.View())
+		return r, cmd
+	case tea.KeyPressMsg:
+		return r, r.key(msg)
+	}
+	return r, nil
+}
+
+func (r *runPage) key(k tea.KeyPressMsg) tea.Cmd {
+	if r.startErr != "" {
+		if matches(k, kBack) {
+			return r.sh.nav(backMsg{})
+		}
+		return nil
+	}
+	switch {
+	case matches(k, kStop), matches(k, kQuit):
+		if r.run == nil || r.stopping {
+			return nil
+		}
+		return ask("Stop the run? Requests in flight finish; the users not yet sent are skipped.",
+			func() tea.Msg { return stopRunMsg{} })
+	case matches(k, kUpJ):
+		r.follow = false
+		r.tbl.Move(-1)
+	case matches(k, kDownJ):
+		r.follow = false
+		r.tbl.Move(1)
+	case matches(k, kPgUp):
+		r.follow = false
+		r.tbl.Move(-r.tbl.Page())
+	case matches(k, kPgDown):
+		r.follow = false
+		r.tbl.Move(r.tbl.Page())
+	case matches(k, kHome):
+		r.follow = false
+		r.tbl.Top()
+	case matches(k, kEnd):
+		r.follow = true
+		r.tbl.Follow(r.latest)
+	}
+	return nil
+}
+
+func (r *runPage) apply(batch []backends.Outcome) {
+	for _, o := range batch {
+		if o.Index < 0 || o.Index >= len(r.outcomes) {
+			continue
+		}
+		secret := sanitize.Line(o.Secret)
+		r.tbl.Apply(o, "", secret, sanitize.Line(o.Message))
+		if o.Status.Final() {
+			r.outcomes[o.Index] = o
+			r.tally.Add(o)
+		} else if o.Index > r.latest {
+			r.latest = o.Index
+		}
+	}
+	if r.follow {
+		r.tbl.Follow(r.latest)
+	}
+}
+
+func (r *runPage) done() tea.Cmd {
+	finish, outcomes := r.finish, r.outcomes
+	return func() tea.Msg {
+		if finish != nil {
+			finish(outcomes)
+		}
+		return runFinishedMsg{}
+	}
+}
+
+func (r *runPage) View() string {
+	th := r.sh.th
+	if r.themeID != r.sh.themeID {
+		r.themeID = r.sh.themeID
+		r.tbl.SetTheme(th)
+	}
+	if r.startErr != "" {
+		return th.Failed.Render(ansi.Truncate(r.startErr, r.sh.width, "…")) + "\n\n" + th.Subtle.Render("esc goes back")
+	}
+	if r.run == nil {
+		return r.spin.View() + " logging in to " + sanitize.Line(r.profile.Name) + "…"
+	}
+	var elapsed time.Duration
+	if !r.started.IsZero() {
+		elapsed = r.now().Sub(r.started)
+	}
+	head := progressLines(r.sh, r.tally, len(r.job.Users), elapsed)
+	if r.stopping {
+		head += th.Warn.Render("  stopping: waiting for requests in flight…")
+	}
+	return head + "\n" + r.tbl.View()
+}
+
+// progressLines draws the bar with the count, then the counts per status, rate and ETA.
+func progressLines(sh *shared, t backends.Tally, total int, elapsed time.Duration) string {
+	th := sh.th
+	done := t.Total()
+	frac := 0.0
+	if total > 0 {
+		frac = float64(done) / float64(total)
+	}
+	label := fmt.Sprintf(" %d/%d %3.0f%%", done, total, frac*100)
+	w := max(sh.width-ansi.StringWidth(label)-2, 10)
+	fill := int(frac * float64(w))
+	bar := th.Bar.Render(strings.Repeat("█", fill)) + th.BarEmpty.Render(strings.Repeat("░", w-fill))
+	counts := th.OK.Render(fmt.Sprintf("ok %d", t.OK)) + "  " + th.Failed.Render(fmt.Sprintf("failed %d", t.Failed)) + "  " +
+		th.Unknown.Render(fmt.Sprintf("unknown %d", t.Unknown)) + "  " + th.Skipped.Render(fmt.Sprintf("skipped %d", t.Skipped))
+	if secs := elapsed.Seconds(); secs > 0 && done > 0 {
+		rate := float64(done) / secs
+		counts += th.Subtle.Render(fmt.Sprintf("  ·  %.1f/s", rate))
+		if done < total {
+			eta := time.Duration(float64(total-done) / rate * float64(time.Second))
+			counts += th.Subtle.Render("  ETA " + table.FormatElapsed(eta.Round(time.Second)))
+		} else {
+			counts += th.Subtle.Render("  in " + table.FormatElapsed(elapsed))
+		}
+	}
+	return bar + label + "\n" + counts
+}
