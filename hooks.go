@@ -1,13 +1,30 @@
 package main
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/user"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/term"
+
 	"resetdesk/backends"
 	"resetdesk/store"
+	"resetdesk/store/history"
+	"resetdesk/store/journal"
 )
 
 // secrets is the secret chain for a config: RESETDESK_SECRET_<NAME> over the configured store.
 func (a *app) secrets(cfg *store.Config) store.SecretStore {
-	return store.EnvSecrets{Lookup: a.lookupEnv}
+	next, err := a.configuredStore(cfg)
+	if err != nil {
+		return store.EnvSecrets{Next: brokenStore{err: err}, Lookup: a.lookupEnv}
+	}
+	return store.EnvSecrets{Next: next, Lookup: a.lookupEnv}
 }
 
 func (a *app) lookupEnv(name string) (string, bool) {
@@ -15,8 +32,242 @@ func (a *app) lookupEnv(name string) (string, bool) {
 	return v, v != ""
 }
 
+// stores keeps one store per app, so that the vault's passphrase is asked once per
+// process however many commands and pages use it.
+var (
+	storesMu sync.Mutex
+	stores   = map[*app]store.SecretStore{}
+)
+
+// configuredStore returns the store that secret_store names. There is no fallback: a
+// keyring that cannot be reached is an error that points to the file store.
+func (a *app) configuredStore(cfg *store.Config) (store.SecretStore, error) {
+	storesMu.Lock()
+	defer storesMu.Unlock()
+	if s, ok := stores[a]; ok {
+		return s, nil
+	}
+	var s store.SecretStore
+	switch cfg.SecretStore {
+	case store.SecretStoreKeyring, "":
+		s = store.NewKeyring(a.getenv)
+	case store.SecretStoreFile:
+		v, err := store.NewVault(a.getenv, a.vaultPassphrase)
+		if err != nil {
+			return nil, err
+		}
+		s = v
+	default:
+		return nil, fmt.Errorf("config %s: secret_store %q: use \"keyring\" or \"file\"", cfg.Path, cfg.SecretStore)
+	}
+	stores[a] = s
+	return s, nil
+}
+
+// brokenStore reports why the configured store could not be built, on every call.
+type brokenStore struct{ err error }
+
+func (b brokenStore) Name() string                                { return "secret store" }
+func (b brokenStore) Get(context.Context, string) (string, error) { return "", b.err }
+func (b brokenStore) Set(context.Context, string, string) error   { return b.err }
+func (b brokenStore) Delete(context.Context, string) error        { return b.err }
+
+// vaultPassphrase gives the vault's passphrase: RESETDESK_VAULT_PASSPHRASE for
+// automation, else a hidden prompt on the terminal (twice for a new vault).
+func (a *app) vaultPassphrase(create bool) (string, error) {
+	if v := a.getenv(store.VaultPassphraseEnv); v != "" {
+		return v, nil
+	}
+	if !a.stdinTTY {
+		return "", fmt.Errorf("the encrypted secrets file needs its passphrase: set %s (stdin is not a terminal to ask on)", store.VaultPassphraseEnv)
+	}
+	prompt := "Passphrase for resetdesk's encrypted secrets file: "
+	if create {
+		prompt = "New passphrase for resetdesk's encrypted secrets file: "
+	}
+	p, err := a.readHidden(prompt)
+	if err != nil {
+		return "", err
+	}
+	if p == "" {
+		return "", errors.New("empty passphrase: nothing done")
+	}
+	if create {
+		again, err := a.readHidden("Repeat the passphrase: ")
+		if err != nil {
+			return "", err
+		}
+		if again != p {
+			return "", errors.New("the passphrases differ: nothing done")
+		}
+	}
+	return p, nil
+}
+
+// readHidden reads a line from the terminal on stdin without echoing it.
+func (a *app) readHidden(prompt string) (string, error) {
+	f, ok := a.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", errors.New("stdin is not a terminal to ask on")
+	}
+	fmt.Fprint(a.stderr, prompt)
+	b, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(a.stderr)
+	if err != nil {
+		return "", fmt.Errorf("reading from the terminal: %v", err)
+	}
+	return strings.TrimRight(string(b), "\r\n"), nil
+}
+
+// journalSecrets is where the journal key lives: RESETDESK_SECRET_JOURNAL_KEY (an age
+// X25519 identity) for automation with no secret store, else the configured store, where
+// the first run creates it. Nothing is journaled unencrypted and there is no fallback:
+// when neither works the run is refused before anything is sent.
+func (a *app) journalSecrets(cfg *store.Config) (store.SecretStore, error) {
+	if v := a.getenv(store.SecretEnvName(journal.KeyAccount)); v != "" {
+		return fixedSecret{name: store.SecretEnvName(journal.KeyAccount), value: v}, nil
+	}
+	return a.configuredStore(cfg)
+}
+
+// fixedSecret is a read-only store holding one secret (the journal key from the environment).
+type fixedSecret struct{ name, value string }
+
+func (f fixedSecret) Name() string                                { return "environment (" + f.name + ")" }
+func (f fixedSecret) Get(context.Context, string) (string, error) { return f.value, nil }
+func (f fixedSecret) Set(context.Context, string, string) error {
+	return fmt.Errorf("%s holds the journal key but it is not an age identity", f.name)
+}
+func (f fixedSecret) Delete(context.Context, string) error { return errors.New("read-only") }
+
+// journalRetention is the config's journal_retention, overridden by
+// RESETDESK_JOURNAL_RETENTION.
+func (a *app) journalRetention(cfg *store.Config) (time.Duration, error) {
+	const env = "RESETDESK_JOURNAL_RETENTION"
+	if v := a.getenv(env); v != "" {
+		d, err := store.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("%s=%q: give a positive duration like 24h, 90m or 7d", env, v)
+		}
+		return d, nil
+	}
+	if cfg != nil && cfg.JournalRetention > 0 {
+		return cfg.JournalRetention, nil
+	}
+	return store.DefaultJournalRetention, nil
+}
+
+// osUser names the technician in the history.
+func (a *app) osUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if v := a.getenv("USER"); v != "" {
+		return v
+	}
+	return "unknown"
+}
+
 // prepareRun is called by `run` and by the console before a run starts: the journal
-// hook, the quota left and the history record.
+// hook, the quota left and the history record. The demo's simulated back ends keep no
+// journal and no history (their passwords are not real).
 func (a *app) prepareRun(p backends.Profile, job *backends.Job) (finish func([]backends.Outcome), err error) {
-	return nil, nil
+	if a.demoEnv != nil {
+		if p.DailyQuota > 0 {
+			left := p.DailyQuota
+			job.QuotaLeft = &left
+		}
+		return func([]backends.Outcome) {}, nil
+	}
+	cfg, err := a.config()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(a.context(), 30*time.Second)
+	defer cancel()
+
+	jw, err := a.openJournal(ctx, cfg, p, job.Mode.Name)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the journal, nothing sent (a new password must be on disk before it is shown): %w", err)
+	}
+	hpath, err := history.Path(a.getenv)
+	if err == nil {
+		var db *history.DB
+		if db, err = history.Open(hpath); err == nil {
+			finish, err = a.startHistory(ctx, db, p, job, jw)
+			if err != nil {
+				db.Close()
+			}
+		}
+	}
+	if err != nil {
+		jw.Close()
+		return nil, fmt.Errorf("%w; nothing sent", err)
+	}
+	job.Record = jw.Record
+	return finish, nil
+}
+
+func (a *app) context() context.Context {
+	if a.ctx != nil {
+		return a.ctx
+	}
+	return context.Background()
+}
+
+func (a *app) openJournal(ctx context.Context, cfg *store.Config, p backends.Profile, mode string) (*journal.Writer, error) {
+	ks, err := a.journalSecrets(cfg)
+	if err != nil {
+		return nil, err
+	}
+	id, err := journal.LoadKey(ctx, ks, true)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := journal.Dir(a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if keep, err := a.journalRetention(cfg); err == nil {
+		// Old secrets go whenever a run starts, not only when someone runs recover.
+		if _, err := journal.Purge(dir, time.Now().Add(-keep)); err != nil {
+			fmt.Fprintf(a.stderr, "resetdesk: %v\n", err)
+		}
+	}
+	return journal.Open(dir, id.Recipient(), p.Name, mode)
+}
+
+// startHistory records the run, sets the quota left from today's successes, and returns
+// the finish hook that records the outcomes.
+func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profile, job *backends.Job, jw *journal.Writer) (func([]backends.Outcome), error) {
+	now := time.Now()
+	if p.DailyQuota > 0 {
+		used, err := db.SuccessesSince(ctx, p.Name, history.Midnight(now))
+		if err != nil {
+			return nil, err
+		}
+		left := max(p.DailyQuota-used, 0)
+		job.QuotaLeft = &left
+	}
+	id, err := db.StartRun(ctx, history.RunInfo{
+		OSUser: a.osUser(), Started: now, Profile: p.Name, Kind: p.Kind,
+		Mode: job.Mode.Name, Ticket: job.Options.Ticket, Total: len(job.Users),
+	})
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func(outcomes []backends.Outcome) {
+		once.Do(func() {
+			defer db.Close()
+			if err := jw.Close(); err != nil {
+				fmt.Fprintf(a.stderr, "resetdesk: journal: %v\n", err)
+			}
+			fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := db.FinishRun(fctx, id, outcomes, time.Now()); err != nil {
+				fmt.Fprintf(a.stderr, "resetdesk: %v (the results above are complete)\n", err)
+			}
+		})
+	}, nil
 }

@@ -158,7 +158,7 @@ type model struct {
 	// clipCopied are the secrets copied since the clipboard was last cleared: tmux may
 	// keep each of them in a paste buffer that the clear must delete.
 	clipCopied []string
-	quitting bool
+	quitting   bool
 }
 
 func newModel(ctx context.Context, o Options) *model {

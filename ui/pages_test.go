@@ -377,4 +377,3 @@ func BenchmarkApply10kOutcomes(b *testing.B) {
 		}
 	}
 }
-
