@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"github.com/charmbracelet/x/ansi"
 	"strconv"
 	"strings"
 
@@ -324,7 +325,7 @@ func (m *modePage) View() string {
 		b.WriteString(marker + label + " " + val + "\n")
 	}
 	if m.err != "" {
-		b.WriteString("\n" + th.Failed.Render(m.err))
+		b.WriteString("\n" + th.Failed.Render(ansi.Wrap(m.err, m.sh.width, " ")))
 	}
 	return b.String()
 }

@@ -77,7 +77,11 @@ func (r *resultsPage) Unsaved() int {
 	return n
 }
 
-func (r *resultsPage) layout() { r.tbl.SetSize(r.sh.width, max(r.sh.height-4, 2)) }
+// detailLines is the room under the table for the current row's whole secret and
+// message: a reset link is longer than an 80-column line.
+const detailLines = 3
+
+func (r *resultsPage) layout() { r.tbl.SetSize(r.sh.width, max(r.sh.height-3-detailLines, 2)) }
 
 func (r *resultsPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
@@ -227,7 +231,13 @@ func (r *resultsPage) detail() string {
 	if o.Message != "" {
 		line += "  " + th.Subtle.Render(sanitize.Line(o.Message))
 	}
-	return ansi.Truncate(line, r.sh.width, "…")
+	// Hard-wrap (links have no spaces) and keep to the room the layout left.
+	lines := strings.Split(ansi.Hardwrap(line, r.sh.width, true), "\n")
+	if len(lines) > detailLines {
+		lines = lines[:detailLines]
+		lines[detailLines-1] = ansi.Truncate(lines[detailLines-1], r.sh.width-1, "") + "…"
+	}
+	return strings.Join(lines, "\n")
 }
 
 func safeName(s string) string {
