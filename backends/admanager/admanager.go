@@ -1,0 +1,460 @@
+// Package admanager is the client of the ManageEngine ADManager Plus REST API
+// (/RestAPI/*), per shared/contracts/admanager.md: Active Directory password resets
+// through ResetPwd, user search through SearchUser, authenticated by an AuthToken that
+// an administrator created in the web console (the profile's secret).
+//
+// Both modes set a password resetdesk generates per user and send passwordType=password,
+// one request per account. The API can generate passwords itself (passwordType=generate,
+// many accounts per request), but no field of its answer is known to carry them, and a
+// technician who resets a password must be able to hand it over; so "generate" means a
+// password generated here, by a policy AD accepts, that the technician never types.
+package admanager
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"resetdesk/backends"
+	"resetdesk/backends/httpx"
+)
+
+// Mode names.
+const (
+	ModeGenerate = "generate"
+	ModeSet      = "set"
+)
+
+// DefaultProductName is sent as PRODUCT_NAME (ADManager's audit) when the profile sets none.
+const DefaultProductName = "resetdesk"
+
+// API paths, appended to the profile's base URL.
+const (
+	PathResetPwd   = "/RestAPI/ResetPwd"
+	PathSearchUser = "/RestAPI/SearchUser"
+)
+
+// passwordPolicy yields passwords that Active Directory's default complexity rules
+// accept (all four classes, well over the minimum length). Its symbols include several
+// that the query string must percent-encode ('%', '+', '#', '~', '?', '=', ':', ';').
+var passwordPolicy = backends.Policy{
+	Length: 16, Lower: true, Upper: true, Digits: true, Symbols: backends.SymbolChars,
+}
+
+var mustChange = backends.OptionSpec{Key: backends.OptMustChange, Label: "User must change the password at next logon"}
+
+var modes = []backends.Mode{
+	{
+		Name:          ModeGenerate,
+		Label:         "Generate a new password per user",
+		SecretLabel:   "password",
+		Source:        backends.FromPolicy,
+		Policy:        passwordPolicy,
+		CheckPassword: CheckPassword,
+		Options:       []backends.OptionSpec{mustChange},
+	},
+	{
+		Name:          ModeSet,
+		Label:         "Set a new password (typed for one user, else generated per user)",
+		SecretLabel:   "password",
+		Source:        backends.FromPolicy,
+		Policy:        passwordPolicy,
+		TypedPassword: true,
+		CheckPassword: CheckPassword,
+		Options:       []backends.OptionSpec{mustChange},
+	},
+}
+
+func init() {
+	backends.Register(backends.Kind{
+		Name:        "admanager",
+		Title:       "ManageEngine ADManager Plus",
+		Required:    []string{"domain"},
+		SecretLabel: "AuthToken",
+		Modes:       modes,
+		New: func(p backends.Profile, secret string, client *http.Client) (backends.Backend, error) {
+			c, err := New(p, secret, client)
+			if err != nil {
+				return nil, err // not a nil *Client inside a non-nil interface
+			}
+			return c, nil
+		},
+	})
+}
+
+// Client talks to one ADManager Plus server.
+type Client struct {
+	base    string
+	token   string
+	domain  string
+	product string
+	quota   int
+	http    *http.Client
+
+	mu         sync.Mutex
+	quotaSpent string // the day ("2006-01-02") the server said its quota was spent
+	quotaMsg   string
+}
+
+// New builds a client for a profile; the secret is the AuthToken.
+func New(p backends.Profile, secret string, c *http.Client) (*Client, error) {
+	if err := httpx.CheckBaseURL(p.URL); err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(p.Domain) == "" {
+		return nil, fmt.Errorf("profile %s: domain is required (the AD domain, like corp.example.com)", p.Name)
+	}
+	if secret == "" {
+		return nil, fmt.Errorf("profile %s: no AuthToken; store it with `resetdesk creds set %s`", p.Name, p.Name)
+	}
+	if c == nil {
+		c = http.DefaultClient
+	}
+	product := p.ProductName
+	if product == "" {
+		product = DefaultProductName
+	}
+	return &Client{base: p.URL, token: secret, domain: p.Domain, product: product, quota: p.DailyQuota, http: c}, nil
+}
+
+// Modes lists generate and set.
+func (c *Client) Modes() []backends.Mode { return modes }
+
+// DailyQuota is how many successful resets the licences allow per day (the profile's
+// daily_quota; 0 = not limited), so that the console and `run` can show and enforce
+// what a run will use.
+func (c *Client) DailyQuota() int { return c.quota }
+
+// CheckPassword refuses what Active Directory's default complexity rules would refuse:
+// fewer than 8 characters, fewer than three of lower case, upper case, digits and other
+// characters, or control characters (which no form of the API can carry).
+func CheckPassword(pw string) error {
+	var n, lower, upper, digit, other int
+	for _, r := range pw {
+		n++
+		switch {
+		case unicode.IsControl(r):
+			return errors.New("the password contains a control character")
+		case unicode.IsLower(r):
+			lower = 1
+		case unicode.IsUpper(r):
+			upper = 1
+		case unicode.IsDigit(r):
+			digit = 1
+		default:
+			other = 1
+		}
+	}
+	switch {
+	case n < 8:
+		return errors.New("the password must have at least 8 characters")
+	case n > 256:
+		return errors.New("the password must have at most 256 characters")
+	case lower+upper+digit+other < 3:
+		return errors.New("the password must mix three of: lower case, upper case, digits, symbols")
+	}
+	return nil
+}
+
+// samForbidden are the characters Active Directory refuses in a sAMAccountName.
+const samForbidden = `"/\[]:;|=,+*?<>`
+
+// ValidateUser refuses ids that can name no AD account: a sAMAccountName (at most 20
+// characters, none of "/\[]:;|=,+*?<>) or a userPrincipalName (name@suffix, no spaces).
+func (c *Client) ValidateUser(id string) error {
+	if local, suffix, ok := strings.Cut(id, "@"); ok {
+		if local == "" || suffix == "" || strings.ContainsAny(id, " \t") || strings.Count(id, "@") != 1 {
+			return fmt.Errorf("user %q is not a userPrincipalName like jdoe@corp.example.com", id)
+		}
+		return nil
+	}
+	if i := strings.IndexAny(id, samForbidden); i >= 0 {
+		return fmt.Errorf("user %q: a sAMAccountName cannot contain %q", id, id[i])
+	}
+	if n := len([]rune(id)); n > 20 {
+		return fmt.Errorf("user %q: a sAMAccountName has at most 20 characters (this has %d); use the userPrincipalName", id, n)
+	}
+	return nil
+}
+
+// accountKey is the inputFormat key that names the account: the UPN when the id has
+// an '@', else the sAMAccountName.
+func accountKey(id string) string {
+	if strings.Contains(id, "@") {
+		return "userPrincipalName"
+	}
+	return "sAMAccountName"
+}
+
+// Login proves the AuthToken: ADManager has no login call for a token, so it runs the
+// cheapest authenticated call (a one-row SearchUser, which the quota does not count).
+func (c *Client) Login(ctx context.Context) error {
+	_, err := c.searchUsers(ctx, "", 1, "token check")
+	return err
+}
+
+// Check proves the token and says what it found.
+func (c *Client) Check(ctx context.Context) (string, error) {
+	ans, err := c.searchUsers(ctx, "", 1, "token check")
+	if err != nil {
+		return "", err
+	}
+	msg := fmt.Sprintf("AuthToken accepted; domain %s", c.domain)
+	if n, ok := ans.total(); ok {
+		msg += fmt.Sprintf(", %d user(s) visible", n)
+	}
+	if c.quota > 0 {
+		msg += fmt.Sprintf("; daily quota %d successful resets", c.quota)
+	}
+	return msg, nil
+}
+
+// Reset sets t.Secret as the new password of one account (one request per account, so
+// that every account gets its own password).
+func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result, error) {
+	if t.Mode != ModeGenerate && t.Mode != ModeSet {
+		return backends.Result{}, backends.NewError(backends.NotSent, fmt.Sprintf("unknown mode %q", t.Mode))
+	}
+	if t.Secret == "" {
+		return backends.Result{}, backends.NewError(backends.NotSent, "no password to set")
+	}
+	if msg := c.spentToday(); msg != "" {
+		return backends.Result{}, backends.NewError(backends.NotSent, "not sent: "+msg)
+	}
+	input, err := json.Marshal([]map[string]string{{accountKey(t.User): t.User}})
+	if err != nil {
+		return backends.Result{}, backends.NewError(backends.NotSent, "cannot encode the account: "+err.Error())
+	}
+	ps := []param{{"inputFormat", string(input)}, {"passwordType", "password"}, {"pwd", t.Secret}}
+	if t.Options.MustChange {
+		ps = append(ps, param{"mustChangePassword", "true"})
+	}
+	desc := "password reset of " + t.User
+	// POST, so that no transport replays a reset on its own; parameters in the query
+	// string with an empty body, as the vendor's own clients send them.
+	resp, err := c.call(ctx, http.MethodPost, PathResetPwd, ps, desc, t.Secret)
+	if err != nil {
+		return backends.Result{}, err
+	}
+	if env, ok := severityOf(resp.Body); ok {
+		return backends.Result{}, c.requestFailure(env, desc, t.Secret)
+	}
+	var list []account
+	if err := httpx.DecodeJSON(resp, &list, desc); err != nil {
+		if httpx.IsJSON(resp.Body) {
+			// A cut-off answer: the server got as far as answering, so the reset may be done.
+			return backends.Result{}, &backends.Error{Kind: backends.Unanswered, Msg: err.Error() + "; the change may have been made"}
+		}
+		return backends.Result{}, &backends.Error{Kind: backends.Refused, Msg: c.redact(err.Error(), t.Secret)}
+	}
+	a, ok := pick(list, t.User)
+	if !ok {
+		return backends.Result{}, &backends.Error{Kind: backends.Unanswered,
+			Msg: fmt.Sprintf("%s: the answer lists %d account(s) but not %s; the change may have been made", desc, len(list), t.User)}
+	}
+	text := c.redact(strings.TrimSpace(a.Message), t.Secret)
+	if a.Status != "1" {
+		if isQuota(text) {
+			c.markSpent(text)
+			return backends.Result{}, backends.NewError(backends.Refused, "ADManager's daily quota is spent: "+text)
+		}
+		if text == "" {
+			text = fmt.Sprintf("refused (status %q, no reason given)", string(a.Status))
+		}
+		return backends.Result{}, backends.NewError(backends.Refused, text)
+	}
+	if text == "" {
+		text = "Password reset successful."
+	}
+	return backends.Result{Message: text}, nil
+}
+
+// account is one element of ResetPwd's answer.
+type account struct {
+	SAM     string     `json:"sAMAccountName"`
+	UPN     string     `json:"userPrincipalName"`
+	Status  flexString `json:"status"`
+	Message string     `json:"statusMessage"`
+}
+
+// pick finds the answer for user: the only element of a one-account answer, else the
+// one whose sAMAccountName or UPN is the user.
+func pick(list []account, user string) (account, bool) {
+	if len(list) == 1 {
+		return list[0], true
+	}
+	for _, a := range list {
+		if strings.EqualFold(a.SAM, user) || strings.EqualFold(a.UPN, user) {
+			return a, true
+		}
+	}
+	return account{}, false
+}
+
+// severity is the request-level failure envelope (a bad or expired token, a product
+// authorisation failure, and possibly the spent quota).
+type severity struct {
+	Severity string     `json:"SEVERITY"`
+	Message  string     `json:"STATUS_MESSAGE"`
+	Code     flexString `json:"ERROR_CODE"`
+}
+
+func severityOf(body []byte) (severity, bool) {
+	var env severity
+	b := strings.TrimSpace(string(body))
+	if !strings.HasPrefix(b, "{") || json.Unmarshal([]byte(b), &env) != nil {
+		return env, false
+	}
+	return env, env.Severity != "" || env.Code != ""
+}
+
+func (e severity) text() string {
+	msg := strings.TrimSpace(e.Message)
+	if msg == "" {
+		msg = "no reason given"
+	}
+	if e.Code != "" {
+		msg += " (ERROR_CODE " + string(e.Code) + ")"
+	}
+	return msg
+}
+
+// tokenCodes are the ERROR_CODEs of a refused AuthToken.
+var tokenCodes = map[string]bool{"00000003": true}
+
+// requestFailure classifies a SEVERITY envelope answered to a reset: the spent quota is
+// a refusal (and stops further sends today), a refused token is Expired so that the
+// runner proves the token once more (a revoked token then fails the login clearly),
+// anything else is a refusal with the server's words.
+func (c *Client) requestFailure(env severity, desc, pw string) error {
+	text := c.redact(env.text(), pw)
+	lower := strings.ToLower(env.Message)
+	switch {
+	case isQuota(env.Message):
+		c.markSpent(text)
+		return backends.NewError(backends.Refused, "ADManager's daily quota is spent: "+text)
+	case tokenCodes[string(env.Code)] || strings.Contains(lower, "token") || strings.Contains(lower, "authenticat"):
+		return backends.NewError(backends.Expired, "ADManager refused the AuthToken: "+text)
+	}
+	return backends.NewError(backends.Refused, desc+": ADManager refused the request: "+text)
+}
+
+// isQuota recognises the spent daily quota in a server message; its shape is not
+// documented, so both envelopes are read for the words the product uses.
+func isQuota(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "quota") || strings.Contains(m, "limit") && (strings.Contains(m, "day") || strings.Contains(m, "api"))
+}
+
+func today() string { return time.Now().Format(time.DateOnly) }
+
+// markSpent remembers that the server's quota is spent for today: later resets are not
+// sent, since each would only be refused again.
+func (c *Client) markSpent(msg string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.quotaSpent, c.quotaMsg = today(), msg
+}
+
+func (c *Client) spentToday() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.quotaSpent != "" && c.quotaSpent == today() {
+		return "ADManager's daily quota is spent: " + c.quotaMsg
+	}
+	return ""
+}
+
+// redact hides the token and the password, should a server echo them.
+func (c *Client) redact(s string, secrets ...string) string {
+	for _, v := range append(secrets, c.token) {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "[hidden]")
+		}
+	}
+	return s
+}
+
+// param is one query parameter; a slice keeps the order stable for the audit and tests.
+type param struct{ key, value string }
+
+// call sends one API call with PRODUCT_NAME, AuthToken and domainName first. It never
+// logs or returns the URL, which holds the token (and the new password). A non-200
+// answer is classified by status; the body of a 200 is for the caller to read.
+func (c *Client) call(ctx context.Context, method, path string, ps []param, desc string, secrets ...string) (*httpx.Response, error) {
+	all := append([]param{{"PRODUCT_NAME", c.product}, {"AuthToken", c.token}, {"domainName", c.domain}}, ps...)
+	req, err := http.NewRequest(method, httpx.JoinURL(c.base, path)+"?"+encodeQuery(all), nil)
+	if err != nil {
+		return nil, backends.NewError(backends.NotSent, desc+": cannot build the request from the profile's url")
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := httpx.Do(ctx, c.http, req, desc)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status != http.StatusOK {
+		e := httpx.StatusError(resp, desc, "")
+		e.Msg = c.redact(e.Msg, secrets...)
+		return nil, e
+	}
+	return resp, nil
+}
+
+// encodeQuery joins params as key=value with every value percent-encoded by escape.
+func encodeQuery(ps []param) string {
+	var b strings.Builder
+	for i, p := range ps {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(escape(p.key))
+		b.WriteByte('=')
+		b.WriteString(escape(p.value))
+	}
+	return b.String()
+}
+
+// escape percent-encodes every byte except ASCII letters, digits, '-', '_' and '.'.
+// That covers the vendor's reserved (; / ? : @ = &) and unsafe (< > # % { } | \ ^ ~ [ ]
+// ` " ') characters — url.QueryEscape leaves '~' alone — and writes a space as %20,
+// never '+', which one production server kept as a literal '+'.
+func escape(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '_' || ch == '.' {
+			b.WriteByte(ch)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[ch>>4])
+		b.WriteByte(hex[ch&15])
+	}
+	return b.String()
+}
+
+// flexString reads a JSON string or number as a string: the documentation shows
+// strings ("1", "00000003") but admin-configured servers are not always consistent.
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*f = flexString(s)
+		return nil
+	}
+	var n json.Number
+	if err := json.Unmarshal(b, &n); err != nil {
+		return fmt.Errorf("not a string or number: %s", b)
+	}
+	*f = flexString(n.String())
+	return nil
+}

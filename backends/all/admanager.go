@@ -1,0 +1,3 @@
+package all
+
+import _ "resetdesk/backends/admanager" // ManageEngine ADManager Plus
