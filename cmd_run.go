@@ -85,6 +85,18 @@ func cmdRun(a *app, args []string) int {
 		a.errorf("--format %q: use json, csv or table", f.format)
 		return exitUsage
 	}
+	if p.DailyQuota > 0 {
+		left, _ := a.quotaLeft(p)
+		if left == 0 {
+			a.errorf("profile %s: the daily quota of %d successful resets is spent: nothing sent", p.Name, p.DailyQuota)
+			return exitUsage
+		}
+		fmt.Fprintf(a.stderr, "daily quota: %d of %d left; this run uses up to %d", left, p.DailyQuota, min(left, len(job.Users)))
+		if left < len(job.Users) {
+			fmt.Fprintf(a.stderr, "; the %d user(s) past it will be skipped, never sent", len(job.Users)-left)
+		}
+		fmt.Fprintln(a.stderr)
+	}
 	if !f.yes {
 		if !a.stdinTTY || f.usersFile == "-" || f.passwordStdin {
 			a.errorf("stdin is not a terminal to confirm on: add --yes to reset %d user(s) without asking", len(job.Users))
@@ -317,9 +329,6 @@ func (a *app) confirm(p backends.Profile, job *backends.Job) bool {
 	fmt.Fprintf(a.stderr, "Reset %s for %d user(s) in profile %s (%s, %s)", what, len(job.Users), p.Name, p.Kind, sanitize.Line(p.URL))
 	if p.InsecureSkipVerify {
 		fmt.Fprint(a.stderr, " — WARNING: TLS verification is OFF for this profile")
-	}
-	if job.QuotaLeft != nil {
-		fmt.Fprintf(a.stderr, " — daily quota left: %d", *job.QuotaLeft)
 	}
 	fmt.Fprint(a.stderr, "? [y/N] ")
 	line, _ := bufio.NewReader(a.stdin).ReadString('\n')

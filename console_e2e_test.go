@@ -22,8 +22,15 @@ func TestConsoleBulkSIPRunRevealAndCopy(t *testing.T) {
 		t.Fatalf("no demo-odin URL on the profiles page:\n%s", scr)
 	}
 
-	// demo-odin is the second profile (sorted by name)
-	s.keys("Down")
+	// move to demo-odin, wherever the sorted list puts it
+	for _, line := range strings.Split(scr, "\n") {
+		if strings.Contains(line, "demo-odin") {
+			break
+		}
+		if regexp.MustCompile(`^[> ] demo-`).MatchString(line) {
+			s.keys("Down")
+		}
+	}
 	s.keys("Enter")
 	s.waitText("search:", 10*time.Second)
 	for i := range 5 {
