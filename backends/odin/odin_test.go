@@ -144,7 +144,7 @@ func TestAuthServiceMissingIsShown(t *testing.T) {
 func TestTokenExpiringMidRunIsRenewedOnce(t *testing.T) {
 	srv := odintest.New(40)
 	defer srv.Close()
-	srv.SetFaults(odintest.Faults{ExpireAfter: 15})
+	srv.SetFaults(odintest.Faults{ExpireAfter: 15, Latency: 2 * time.Millisecond}) // paced like a real server
 	b := newClient(t, srv, odintest.Password)
 	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: srv.Users(), Concurrency: 4})
 	for _, o := range out {

@@ -17,13 +17,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
+	"resetdesk/backends/fakekit"
 	"resetdesk/backends/fakeusers"
 )
 
@@ -91,12 +91,11 @@ type Server struct {
 	access   map[string]int    // access token -> calls made with it
 	refresh  map[string]bool
 	faults   Faults
-	failed   int
-	requests []Request
+	failed   fakekit.Budget // FailTimes; reset with the faults under mu
+	requests fakekit.Log[Request]
 
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
-	resets      atomic.Int64
+	inFlight fakekit.InFlight
+	resets   atomic.Int64
 }
 
 // New starts a fake with n seeded users (fakeusers logins as user names).
@@ -151,7 +150,7 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.failed = 0
+	s.failed.Reset()
 }
 
 // ExpireTokens makes every access token issued so far invalid (refresh tokens stay good).
@@ -169,23 +168,13 @@ func (s *Server) ForgetClients() {
 }
 
 // Requests returns the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Server) Requests() []Request { return s.requests.All() }
 
 // MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
+func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
 
 // Resets counts the reset-password requests received.
 func (s *Server) Resets() int { return int(s.resets.Load()) }
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
 
 // answer is the mdm-admin answer shape; Gson leaves out empty fields.
 type answer struct {
@@ -201,31 +190,23 @@ func randHex(n int) string {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	n := s.inFlight.Add(1)
-	defer s.inFlight.Add(-1)
-	for {
-		m := s.maxInFlight.Load()
-		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
+	s.inFlight.Begin()
+	defer s.inFlight.End()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	path := r.URL.Path
+	// The request is logged and the faults read under one lock, so that a test that saw
+	// the request logged and then changes the faults knows which faults it got.
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery,
+	s.requests.Add(Request{Method: r.Method, Path: path, Query: r.URL.RawQuery,
 		Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Body: string(body)})
 	f := s.faults
 	s.mu.Unlock()
 
-	if f.Latency > 0 {
-		select {
-		case <-time.After(f.Latency):
-		case <-r.Context().Done():
-			return
-		}
+	if !fakekit.Sleep(r.Context(), f.Latency) {
+		return
 	}
 	if f.HangPath != "" && strings.HasSuffix(path, f.HangPath) {
-		<-r.Context().Done()
+		fakekit.Hang(r)
 		return
 	}
 	if f.FailPath != "" && strings.HasSuffix(path, f.FailPath) && s.takeFailure() {
@@ -262,37 +243,31 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && path == "/mdm-admin/users/view":
 		s.view(w, r.URL.Query().Get("username"))
 	default:
-		writeJSON(w, 404, answer{StatusCode: 404, Message: "No such resource: " + r.Method + " " + path})
+		fakekit.WriteJSON(w, 404, answer{StatusCode: 404, Message: "No such resource: " + r.Method + " " + path})
 	}
 }
 
+// takeFailure spends one injected failure against FailTimes as set now (not the
+// request's snapshot), under the same lock as SetFaults.
 func (s *Server) takeFailure() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.faults.FailTimes > 0 && s.failed >= s.faults.FailTimes {
-		return false
-	}
-	s.failed++
-	return true
+	return s.failed.Take(s.faults.FailTimes)
 }
 
 func (s *Server) fail(w http.ResponseWriter, f Faults) {
 	if f.RetryAfter > 0 || f.FailStatus == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		fakekit.SetRetryAfter(w, f.RetryAfter)
 	}
 	switch f.FailBody {
 	case "html":
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(f.FailStatus)
-		fmt.Fprint(w, "<html><head><title>Error 502 - Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>WSO2 Carbon Server</p></body></html>")
+		fakekit.WriteHTML(w, f.FailStatus, "<html><head><title>Error 502 - Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>WSO2 Carbon Server</p></body></html>")
 	case "truncated":
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(f.FailStatus)
-		fmt.Fprint(w, `{"statusCode":201,"messageFromServer":"User password by us`)
+		fakekit.WriteTruncated(w, f.FailStatus, `{"statusCode":201,"messageFromServer":"User password by us`)
 	case "encoding":
-		writeJSON(w, f.FailStatus, map[string]string{"errorMessage": "Could not change the password of the user: kim. The Character Encoding is not supported."})
+		fakekit.WriteJSON(w, f.FailStatus, map[string]string{"errorMessage": "Could not change the password of the user: kim. The Character Encoding is not supported."})
 	default:
-		writeJSON(w, f.FailStatus, answer{StatusCode: f.FailStatus, Message: "injected failure"})
+		fakekit.WriteJSON(w, f.FailStatus, answer{StatusCode: f.FailStatus, Message: "injected failure"})
 	}
 }
 
@@ -306,14 +281,14 @@ func (s *Server) register(w http.ResponseWriter, body []byte) {
 	}
 	if err := json.Unmarshal(body, &req); err != nil || req.Owner == "" || req.ClientName == "" || req.SaasApp == nil ||
 		!strings.Contains(" "+req.GrantType+" ", " password ") {
-		writeJSON(w, 400, map[string]string{"error": "invalid_client_metadata", "error_description": "owner, clientName, grantType (with password) and saasApp are required"})
+		fakekit.WriteJSON(w, 400, map[string]string{"error": "invalid_client_metadata", "error_description": "owner, clientName, grantType (with password) and saasApp are required"})
 		return
 	}
 	id, secret := randHex(12), randHex(12)
 	s.mu.Lock()
 	s.clients[id] = secret
 	s.mu.Unlock()
-	writeJSON(w, 201, map[string]any{"client_id": id, "client_secret": secret, "client_name": req.Owner + "_" + req.ClientName,
+	fakekit.WriteJSON(w, 201, map[string]any{"client_id": id, "client_secret": secret, "client_name": req.Owner + "_" + req.ClientName,
 		"callback_url": "", "grant_types": req.GrantType})
 }
 
@@ -322,7 +297,7 @@ func oauthErr(w http.ResponseWriter, status int, code, desc string) {
 	if desc != "" {
 		v["error_description"] = desc
 	}
-	writeJSON(w, status, v)
+	fakekit.WriteJSON(w, status, v)
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, body []byte, f Faults) {
@@ -372,7 +347,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, body []byte, f Fa
 	s.access[access] = 0
 	s.refresh[refresh] = true
 	s.mu.Unlock()
-	writeJSON(w, 200, map[string]any{"access_token": access, "refresh_token": refresh, "token_type": "Bearer", "expires_in": 3600, "scope": "prod"})
+	fakekit.WriteJSON(w, 200, map[string]any{"access_token": access, "refresh_token": refresh, "token_type": "Bearer", "expires_in": 3600, "scope": "prod"})
 }
 
 func (s *Server) authorize(r *http.Request, f Faults) bool {
@@ -415,33 +390,28 @@ func (s *Server) reset(w http.ResponseWriter, body []byte, path string, f Faults
 		NewPassword string `json:"newPassword"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
-		writeJSON(w, 400, answer{StatusCode: 400, Message: "Could not change the password."})
+		fakekit.WriteJSON(w, 400, answer{StatusCode: 400, Message: "Could not change the password."})
 		return
 	}
 	pw := lenientDecode(req.NewPassword)
 	if !utf8.Valid(pw) {
-		writeJSON(w, 500, map[string]string{"errorMessage": "Could not change the password of the user: " + req.Username + ". The Character Encoding is not supported."})
+		fakekit.WriteJSON(w, 500, map[string]string{"errorMessage": "Could not change the password of the user: " + req.Username + ". The Character Encoding is not supported."})
 		return
 	}
 	s.mu.Lock()
 	u := s.byName[req.Username]
 	if u == nil || f.ReadOnly || !storeRule.Match(pw) {
 		s.mu.Unlock()
-		writeJSON(w, 400, answer{StatusCode: 400, Message: "Could not change the password."})
+		fakekit.WriteJSON(w, 400, answer{StatusCode: 400, Message: "Could not change the password."})
 		return
 	}
 	u.password = string(pw)
 	s.mu.Unlock()
-	if f.ResetPath != "" && strings.HasSuffix(path, f.ResetPath) {
-		// The change is made; the answer is lost.
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
+	// The change is made; the answer is lost.
+	if f.ResetPath != "" && strings.HasSuffix(path, f.ResetPath) && fakekit.DropConnection(w) {
+		return
 	}
-	writeJSON(w, 201, answer{StatusCode: 201, Message: "User password by username: " + req.Username + " was successfully changed."})
+	fakekit.WriteJSON(w, 201, answer{StatusCode: 201, Message: "User password by username: " + req.Username + " was successfully changed."})
 }
 
 func (s *Server) list(w http.ResponseWriter, contains string) {
@@ -457,7 +427,7 @@ func (s *Server) list(w http.ResponseWriter, contains string) {
 	if contains != "" {
 		msg = "All users by username were successfully retrieved."
 	}
-	writeJSON(w, 200, answer{StatusCode: 200, Message: msg, ResponseContent: out})
+	fakekit.WriteJSON(w, 200, answer{StatusCode: 200, Message: msg, ResponseContent: out})
 }
 
 func (s *Server) view(w http.ResponseWriter, name string) {
@@ -470,8 +440,8 @@ func (s *Server) view(w http.ResponseWriter, name string) {
 	s.mu.Unlock()
 	if u == nil {
 		// The real server answers HTTP 404 with statusCode 400 in the body.
-		writeJSON(w, 404, answer{StatusCode: 400, Message: "User by username: " + name + " does not exist."})
+		fakekit.WriteJSON(w, 404, answer{StatusCode: 400, Message: "User by username: " + name + " does not exist."})
 		return
 	}
-	writeJSON(w, 200, answer{StatusCode: 200, Message: "User information was retrieved successfully.", ResponseContent: cp})
+	fakekit.WriteJSON(w, 200, answer{StatusCode: 200, Message: "User information was retrieved successfully.", ResponseContent: cp})
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"resetdesk/backends/fakekit"
 	"resetdesk/backends/fakeusers"
 )
 
@@ -90,12 +92,11 @@ type Server struct {
 	byID     map[string]*User
 	tokens   map[string]int // token -> calls made with it
 	faults   Faults
-	failed   int
-	requests []Request
+	failed   fakekit.Budget // FailTimes; reset with the faults under mu
+	requests fakekit.Log[Request]
 
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
-	resets      atomic.Int64
+	inFlight fakekit.InFlight
+	resets   atomic.Int64
 }
 
 // New starts a fake with n seeded users in ServiceProvider/Group.
@@ -134,7 +135,7 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.failed = 0
+	s.failed.Reset()
 }
 
 // RemoveAuthService takes the Authentication service away from a user: SIP resets fail.
@@ -171,14 +172,10 @@ func (s *Server) field(id string, f func(*User) string) string {
 }
 
 // Requests returns the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Server) Requests() []Request { return s.requests.All() }
 
 // MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
+func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
 
 // Resets counts the reset (PUT /users/...) requests received.
 func (s *Server) Resets() int { return int(s.resets.Load()) }
@@ -189,14 +186,8 @@ type apiError struct {
 	Details string `json:"details"`
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func writeErr(w http.ResponseWriter, status int, details string) {
-	writeJSON(w, status, apiError{Status: status, Error: http.StatusText(status), Details: details})
+	fakekit.WriteJSON(w, status, apiError{Status: status, Error: http.StatusText(status), Details: details})
 }
 
 func newToken() string {
@@ -206,41 +197,23 @@ func newToken() string {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	n := s.inFlight.Add(1)
-	defer s.inFlight.Add(-1)
-	for {
-		m := s.maxInFlight.Load()
-		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
-	var body []byte
-	if r.Body != nil {
-		body = make([]byte, 0, 256)
-		buf := make([]byte, 4096)
-		for {
-			k, err := r.Body.Read(buf)
-			body = append(body, buf[:k]...)
-			if err != nil {
-				break
-			}
-		}
-	}
+	s.inFlight.Begin()
+	defer s.inFlight.End()
+	// Odin's fake reads the whole body, with no size limit (unlike the other fakes).
+	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, "/api/v2")
+	// The request is logged and the faults read under one lock, so that a test that saw
+	// the request logged and then changes the faults knows which faults it got.
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: string(body)})
+	s.requests.Add(Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: string(body)})
 	f := s.faults
 	s.mu.Unlock()
 
-	if f.Latency > 0 {
-		select {
-		case <-time.After(f.Latency):
-		case <-r.Context().Done():
-			return
-		}
+	if !fakekit.Sleep(r.Context(), f.Latency) {
+		return
 	}
 	if f.HangPath != "" && strings.HasSuffix(path, f.HangPath) {
-		<-r.Context().Done()
+		fakekit.Hang(r)
 		return
 	}
 	if f.FailPath != "" && strings.HasSuffix(path, f.FailPath) && s.takeFailure() {
@@ -262,7 +235,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case r.Method == http.MethodPut && path == "/auth/token":
-		writeJSON(w, 200, map[string]string{"token": s.issue()})
+		fakekit.WriteJSON(w, 200, map[string]string{"token": s.issue()})
 	case r.Method == http.MethodGet && path == "/password/generate":
 		s.generate(w, r, f, "password", "passwords", false)
 	case r.Method == http.MethodGet && path == "/passcode/generate":
@@ -273,7 +246,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && path == "/users":
 		s.search(w, r)
 	case r.Method == http.MethodGet && path == "/service-providers":
-		writeJSON(w, 200, []map[string]string{{"serviceProviderId": ServiceProvider, "serviceProviderName": "Odin Enterprise"}})
+		fakekit.WriteJSON(w, 200, []map[string]string{{"serviceProviderId": ServiceProvider, "serviceProviderName": "Odin Enterprise"}})
 	default:
 		writeErr(w, 404, fmt.Sprintf("[Error 4000] No such endpoint: %s %s", r.Method, path))
 	}
@@ -287,32 +260,26 @@ func (s *Server) state(w http.ResponseWriter, id string) {
 		writeErr(w, 404, "no such user")
 		return
 	}
-	writeJSON(w, 200, map[string]string{"sip": u.sipPassword, "vm": u.passcode, "web": u.webPassword})
+	fakekit.WriteJSON(w, 200, map[string]string{"sip": u.sipPassword, "vm": u.passcode, "web": u.webPassword})
 }
 
+// takeFailure spends one injected failure against FailTimes as set now (not the
+// request's snapshot), under the same lock as SetFaults.
 func (s *Server) takeFailure() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.faults.FailTimes > 0 && s.failed >= s.faults.FailTimes {
-		return false
-	}
-	s.failed++
-	return true
+	return s.failed.Take(s.faults.FailTimes)
 }
 
 func (s *Server) fail(w http.ResponseWriter, f Faults) {
 	if f.RetryAfter > 0 || f.FailStatus == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		fakekit.SetRetryAfter(w, f.RetryAfter)
 	}
 	switch f.FailBody {
 	case "html":
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(f.FailStatus)
-		fmt.Fprint(w, "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><hr>nginx</body></html>")
+		fakekit.WriteHTML(w, f.FailStatus, "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><hr>nginx</body></html>")
 	case "truncated":
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(f.FailStatus)
-		fmt.Fprint(w, `{"status": 500, "error": "Internal Ser`)
+		fakekit.WriteTruncated(w, f.FailStatus, `{"status": 500, "error": "Internal Ser`)
 	default:
 		writeErr(w, f.FailStatus, "[Error 9999] injected failure")
 	}
@@ -328,7 +295,7 @@ func (s *Server) login(w http.ResponseWriter, body []byte) {
 		writeErr(w, 401, "[Error 4003] Invalid username or password")
 		return
 	}
-	writeJSON(w, 200, map[string]string{"token": s.issue()})
+	fakekit.WriteJSON(w, 200, map[string]string{"token": s.issue()})
 }
 
 func (s *Server) issue() string {
@@ -381,7 +348,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, f Faults, one,
 		return sipPassword()
 	}
 	if !q.Has("limit") {
-		writeJSON(w, 200, map[string]string{one: gen()})
+		fakekit.WriteJSON(w, 200, map[string]string{one: gen()})
 		return
 	}
 	n, err := strconv.Atoi(q.Get("limit"))
@@ -396,7 +363,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, f Faults, one,
 	for i := range out {
 		out[i] = gen()
 	}
-	writeJSON(w, 200, map[string][]string{many: out})
+	fakekit.WriteJSON(w, 200, map[string][]string{many: out})
 }
 
 const sipChars = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789[]{}:+-!#"
@@ -478,16 +445,11 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request, path string, body
 		answer = map[string]any{}
 	}
 	s.mu.Unlock()
-	if f.ResetPath != "" && strings.HasSuffix(path, f.ResetPath) {
-		// The change is made; the answer is lost.
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
+	// The change is made; the answer is lost.
+	if f.ResetPath != "" && strings.HasSuffix(path, f.ResetPath) && fakekit.DropConnection(w) {
+		return
 	}
-	writeJSON(w, 200, answer)
+	fakekit.WriteJSON(w, 200, answer)
 }
 
 func deref(p *string) string {
@@ -521,7 +483,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			writeErr(w, 404, "[Error 4008] User not found: "+pattern)
 			return
 		}
-		writeJSON(w, 200, u)
+		fakekit.WriteJSON(w, 200, u)
 		return
 	}
 	if key == "" && (sp == "" || grp == "") {
@@ -541,7 +503,7 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	writeJSON(w, 200, out)
+	fakekit.WriteJSON(w, 200, out)
 }
 
 func fieldOf(u *User, key string) string {

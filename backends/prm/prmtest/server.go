@@ -12,7 +12,6 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"resetdesk/backends/fakekit"
 	"resetdesk/backends/fakeusers"
 )
 
@@ -84,12 +84,11 @@ type Server struct {
 	timeBased bool
 	now       func() time.Time
 	faults    Faults
-	failed    int
-	requests  []Request
+	failed    fakekit.Budget // FailTimes; reset with the faults under mu
+	requests  fakekit.Log[Request]
 
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
-	resets      atomic.Int64
+	inFlight fakekit.InFlight
+	resets   atomic.Int64
 }
 
 // New starts a fake with n seeded users that accepts the static Token.
@@ -125,7 +124,7 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.failed = 0
+	s.failed.Reset()
 }
 
 // Disallow puts a user in a disallowed group: its resets fail with {"res":"failed"}.
@@ -169,14 +168,10 @@ func (s *Server) Password(id string) string {
 }
 
 // Requests returns the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Server) Requests() []Request { return s.requests.All() }
 
 // MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
+func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
 
 // Resets counts the POST /api/users requests received.
 func (s *Server) Resets() int { return int(s.resets.Load()) }
@@ -208,36 +203,22 @@ func (s *Server) tokenOK(auth string) bool {
 	return false
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 var failedBody = map[string]string{"res": "failed"}
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	n := s.inFlight.Add(1)
-	defer s.inFlight.Add(-1)
-	for {
-		m := s.maxInFlight.Load()
-		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
+	s.inFlight.Begin()
+	defer s.inFlight.End()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	// The request is logged and the faults read under one lock, so that a test that saw
+	// the request logged and then changes the faults knows which faults it got.
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
+	s.requests.Add(Request{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
 		ContentType: r.Header.Get("Content-Type"), Body: string(body)})
 	f := s.faults
 	s.mu.Unlock()
 
-	if f.Latency > 0 {
-		select {
-		case <-time.After(f.Latency):
-		case <-r.Context().Done():
-			return
-		}
+	if !fakekit.Sleep(r.Context(), f.Latency) {
+		return
 	}
 	if r.URL.Path != "/api/users" {
 		http.NotFound(w, r)
@@ -250,7 +231,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.resets.Add(1)
 	if f.Hang {
-		<-r.Context().Done()
+		fakekit.Hang(r)
 		return
 	}
 	if !s.tokenOK(r.Header.Get("Authorization")) {
@@ -277,7 +258,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Request.Action != "generate_password" {
-		writeJSON(w, 200, failedBody)
+		fakekit.WriteJSON(w, 200, failedBody)
 		return
 	}
 	pw := generate()
@@ -285,59 +266,48 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	u := s.byKey[strings.ToLower(req.Request.User)]
 	if u == nil || u.refused {
 		s.mu.Unlock()
-		writeJSON(w, 200, failedBody)
+		fakekit.WriteJSON(w, 200, failedBody)
 		return
 	}
 	u.password = pw
 	dn := u.DN()
 	s.mu.Unlock()
-	if f.Drop {
-		// The password is changed; the answer is lost.
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
-	}
-	if f.OKWithoutPassword {
-		writeJSON(w, 200, map[string]any{"res": "ok", "type": "response", "response": map[string]string{"username": dn}})
+	// The password is changed; the answer is lost.
+	if f.Drop && fakekit.DropConnection(w) {
 		return
 	}
-	writeJSON(w, 200, okBody(pw, dn))
+	if f.OKWithoutPassword {
+		fakekit.WriteJSON(w, 200, map[string]any{"res": "ok", "type": "response", "response": map[string]string{"username": dn}})
+		return
+	}
+	fakekit.WriteJSON(w, 200, okBody(pw, dn))
 }
 
 func okBody(pw, dn string) map[string]any {
 	return map[string]any{"res": "ok", "type": "response", "response": map[string]string{"password": pw, "username": dn}}
 }
 
+// takeFailure spends one injected failure against FailTimes as set now (not the
+// request's snapshot), under the same lock as SetFaults.
 func (s *Server) takeFailure() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.faults.FailTimes > 0 && s.failed >= s.faults.FailTimes {
-		return false
-	}
-	s.failed++
-	return true
+	return s.failed.Take(s.faults.FailTimes)
 }
 
 func (s *Server) fail(w http.ResponseWriter, f Faults) {
 	if f.RetryAfter > 0 || f.FailStatus == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		fakekit.SetRetryAfter(w, f.RetryAfter)
 	}
 	switch f.FailBody {
 	case "html":
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(f.FailStatus)
-		fmt.Fprint(w, "<html><head><title>Service Unavailable</title></head><body><h1>HTTP Error 503. The service is unavailable.</h1></body></html>")
+		fakekit.WriteHTML(w, f.FailStatus, "<html><head><title>Service Unavailable</title></head><body><h1>HTTP Error 503. The service is unavailable.</h1></body></html>")
 	case "truncated":
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(f.FailStatus)
-		fmt.Fprint(w, `{"res":"ok","type":"response","response":{"passw`)
+		fakekit.WriteTruncated(w, f.FailStatus, `{"res":"ok","type":"response","response":{"passw`)
 	case "ok":
-		writeJSON(w, f.FailStatus, okBody("Leak3d+pw", "CN=Nobody,"+BaseDN))
+		fakekit.WriteJSON(w, f.FailStatus, okBody("Leak3d+pw", "CN=Nobody,"+BaseDN))
 	default:
-		writeJSON(w, f.FailStatus, failedBody)
+		fakekit.WriteJSON(w, f.FailStatus, failedBody)
 	}
 }
 

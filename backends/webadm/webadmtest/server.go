@@ -17,12 +17,11 @@ import (
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"resetdesk/backends/fakekit"
 	"resetdesk/backends/fakeusers"
 )
 
@@ -134,14 +133,13 @@ type Server struct {
 	byLogin    map[string]*User // lower-case samAccountName and UPN
 	byDN       map[string]*User // lower-case DN
 	faults     Faults
-	failed     int
-	rejected   int
-	errored    int
+	failed     fakekit.Budget // FailTimes
+	rejected   fakekit.Budget // RejectAuth
+	errored    fakekit.Budget // ErrorTimes
 	pwResetOff bool
-	requests   []Request
+	requests   fakekit.Log[Request]
 
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
+	inFlight fakekit.InFlight
 }
 
 // New starts a fake seeded with sample users.
@@ -265,15 +263,13 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.failed, s.rejected, s.errored = 0, 0, 0
+	s.failed.Reset()
+	s.rejected.Reset()
+	s.errored.Reset()
 }
 
 // Requests returns the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Server) Requests() []Request { return s.requests.All() }
 
 // Calls returns the requests received for one JSON-RPC method.
 func (s *Server) Calls(rpcMethod string) []Request {
@@ -287,7 +283,7 @@ func (s *Server) Calls(rpcMethod string) []Request {
 }
 
 // MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
+func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
 
 // rpcErr is a JSON-RPC error object; WebADM puts the human text in data.
 type rpcErr struct {
@@ -308,14 +304,8 @@ func newErr(code int, format string, args ...any) *rpcErr {
 func matches(knob, method string) bool { return knob != "" && (knob == "*" || knob == method) }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	n := s.inFlight.Add(1)
-	defer s.inFlight.Add(-1)
-	for {
-		m := s.maxInFlight.Load()
-		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
+	s.inFlight.Begin()
+	defer s.inFlight.End()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	user, pass, hasAuth := r.BasicAuth()
 	var env struct {
@@ -327,8 +317,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	envErr := json.Unmarshal(body, &env)
 	authOK := hasAuth && user == s.user && pass == s.pass
 
+	// The request is logged and the faults read under one lock, so that a test that saw
+	// the request logged and then changes the faults knows which faults it got.
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{
+	s.requests.Add(Request{
 		HTTPMethod: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"),
 		AuthUser: user, AuthOK: authOK, JSONRPC: env.JSONRPC, RPCMethod: env.Method, ID: env.ID,
 		Params: env.Params, Body: string(body),
@@ -336,17 +328,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f := s.faults
 	s.mu.Unlock()
 
-	if d := f.Latency + jitter(f.Jitter); d > 0 {
-		select {
-		case <-time.After(d):
-		case <-r.Context().Done():
-			return
-		}
+	if !fakekit.Sleep(r.Context(), f.Latency+jitter(f.Jitter)) {
+		return
 	}
 	if r.URL.Path != "/manag/" {
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, "<html><head><title>404 Not Found</title></head><body>Not Found</body></html>")
+		fakekit.WriteHTML(w, http.StatusNotFound, "<html><head><title>404 Not Found</title></head><body>Not Found</body></html>")
 		return
 	}
 	if r.Method != http.MethodPost {
@@ -355,10 +341,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if matches(f.HangMethod, env.Method) {
-		<-r.Context().Done()
+		fakekit.Hang(r)
 		return
 	}
-	if matches(f.FailMethod, env.Method) && s.take(&s.failed, f.FailTimes) {
+	// The budgets are spent against the request's snapshot of the knobs.
+	if matches(f.FailMethod, env.Method) && s.failed.Take(f.FailTimes) {
 		s.fail(w, f, env.ID)
 		return
 	}
@@ -371,7 +358,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeRPC(w, env.ID, nil, newErr(-32600, "Invalid API credentials"))
 		return
 	}
-	if f.RejectAuth > 0 && s.take(&s.rejected, f.RejectAuth) {
+	if f.RejectAuth > 0 && s.rejected.Take(f.RejectAuth) {
 		writeRPC(w, env.ID, nil, newErr(-32600, "Invalid API credentials"))
 		return
 	}
@@ -383,7 +370,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeRPC(w, env.ID, nil, newErr(-32700, "Invalid JSON-RPC 2.0 request"))
 		return
 	}
-	if matches(f.ErrorMethod, env.Method) && s.take(&s.errored, f.ErrorTimes) {
+	if matches(f.ErrorMethod, env.Method) && s.errored.Take(f.ErrorTimes) {
 		writeRPC(w, env.ID, nil, &rpcErr{Code: f.ErrorCode, Message: codeMessages[f.ErrorCode], Data: f.ErrorData})
 		return
 	}
@@ -410,14 +397,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		rerr = newErr(-32601, "Method %s not found", env.Method)
 	}
-	if rerr == nil && matches(f.DropMethod, env.Method) {
-		// The call was carried out; the answer is lost.
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
+	// The call was carried out; the answer is lost.
+	if rerr == nil && matches(f.DropMethod, env.Method) && fakekit.DropConnection(w) {
+		return
 	}
 	writeRPC(w, env.ID, result, rerr)
 }
@@ -429,38 +411,23 @@ func jitter(d time.Duration) time.Duration {
 	return time.Duration(mrand.Int64N(int64(d)))
 }
 
-// take counts one more use of a knob that applies limit times (0 = always).
-func (s *Server) take(counter *int, limit int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if limit > 0 && *counter >= limit {
-		return false
-	}
-	*counter++
-	return true
-}
-
 func (s *Server) fail(w http.ResponseWriter, f Faults, id json.RawMessage) {
 	status := f.FailStatus
 	if status == 0 {
 		status = http.StatusOK
 	}
+	// Unlike the other fakes, WebADM sends Retry-After only when RetryAfter is set, even
+	// with a 429.
 	if f.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		fakekit.SetRetryAfter(w, f.RetryAfter)
 	}
 	switch f.FailBody {
 	case "html":
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(status)
-		fmt.Fprint(w, "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1><hr>Apache</body></html>")
+		fakekit.WriteHTML(w, status, "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1><hr>Apache</body></html>")
 	case "truncated":
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		fmt.Fprintf(w, `{"jsonrpc":"2.0","result":"https://webadm.corp.exa`)
+		fakekit.WriteTruncated(w, status, `{"jsonrpc":"2.0","result":"https://webadm.corp.exa`)
 	default:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(map[string]any{"jsonrpc": "2.0", "error": newErr(-32000, "Injected server failure"), "id": id})
+		fakekit.WriteJSON(w, status, map[string]any{"jsonrpc": "2.0", "error": newErr(-32000, "Injected server failure"), "id": id})
 	}
 }
 
@@ -474,8 +441,7 @@ func writeRPC(w http.ResponseWriter, id json.RawMessage, result any, e *rpcErr) 
 	} else {
 		resp["result"] = result
 	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(resp)
+	fakekit.WriteJSON(w, http.StatusOK, resp)
 }
 
 // params reads JSON-RPC parameters with the server's type checks.

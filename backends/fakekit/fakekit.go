@@ -1,0 +1,153 @@
+// Package fakekit is the fault-injection plumbing that the fake back-end servers
+// (backends/<kind>/<kind>test) share: counting requests in flight, a log of what was
+// received, a budget for faults that apply a number of times, and the misbehaviours a
+// real deployment shows (latency, hung requests, dropped connections, HTML pages and
+// cut-off bodies where JSON was due). What a fault answers stays in each fake, since the
+// bodies are particular to each system's contract; only the mechanics live here.
+package fakekit
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// InFlight counts the requests a server is handling and remembers the most it handled at
+// once, so that tests can check a client's concurrency limit. The zero value is ready.
+type InFlight struct {
+	now, max atomic.Int64
+}
+
+// Begin counts a request in; call End when it is answered.
+func (m *InFlight) Begin() {
+	n := m.now.Add(1)
+	for {
+		old := m.max.Load()
+		if n <= old || m.max.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
+// End counts a request out.
+func (m *InFlight) End() { m.now.Add(-1) }
+
+// Max is the most requests handled at once so far.
+func (m *InFlight) Max() int { return int(m.max.Load()) }
+
+// Log keeps every request a server received, in order, for contract assertions. T is the
+// fake's own request record. The zero value is ready and safe for concurrent use.
+type Log[T any] struct {
+	mu  sync.Mutex
+	all []T
+}
+
+// Add records one request.
+func (l *Log[T]) Add(r T) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.all = append(l.all, r)
+}
+
+// All returns a copy of the requests recorded so far.
+func (l *Log[T]) All() []T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]T(nil), l.all...)
+}
+
+// Budget counts the uses of a fault that applies a limited number of times ("fail three
+// times, then behave"). The zero value is ready and safe for concurrent use.
+type Budget struct {
+	mu   sync.Mutex
+	used int
+}
+
+// Take reports whether the fault applies once more under limit (0 = always), and counts
+// the use when it does.
+func (b *Budget) Take(limit int) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if limit > 0 && b.used >= limit {
+		return false
+	}
+	b.used++
+	return true
+}
+
+// Reset forgets the uses so far, as when the faults are replaced.
+func (b *Budget) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used = 0
+}
+
+// Sleep waits d, the injected latency, unless the client gives up first; it reports
+// whether the request is still wanted. A d of zero or less returns true at once.
+func Sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// Hang never answers r: it returns only when the client gives up (or the server closes),
+// so that a hung back end does not leak a goroutine past the test.
+func Hang(r *http.Request) { <-r.Context().Done() }
+
+// DropConnection closes the connection under w without an answer, as a server that
+// crashed mid-answer would; it reports whether it could (false for a ResponseWriter that
+// cannot be hijacked, such as HTTP/2's, in which case the caller answers normally).
+func DropConnection(w http.ResponseWriter) bool {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return false
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+// WriteJSON answers status with v encoded as JSON.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// WriteHTML answers status with an HTML page, such as the error page a proxy or an
+// application server puts where JSON was due.
+func WriteHTML(w http.ResponseWriter, status int, page string) {
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	fmt.Fprint(w, page)
+}
+
+// WriteTruncated answers status with a body that claims to be JSON but stops at cut, as
+// an answer lost mid-way does.
+func WriteTruncated(w http.ResponseWriter, status int, cut string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprint(w, cut)
+}
+
+// SetRetryAfter sets the Retry-After header to seconds; call it before the status is
+// written. When to send it (only when positive, or with every 429) is the fake's choice.
+func SetRetryAfter(w http.ResponseWriter, seconds int) {
+	w.Header().Set("Retry-After", strconv.Itoa(seconds))
+}

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+
+	"resetdesk/backends"
+	"resetdesk/backends/odin/odintest"
+	"resetdesk/store"
+)
+
+func TestCredsSetStatusDeleteInTheFileStore(t *testing.T) {
+	srv := odintest.New(3)
+	defer srv.Close()
+	cfg := writeConfig(t, srv)
+	home := t.TempDir()
+	env := map[string]string{"HOME": home}
+
+	r := runCLI(t, "", env, "creds", "status", "lab", "--config", cfg)
+	if r.code != exitSome || !strings.Contains(r.stdout, "lab: missing: run `resetdesk creds set lab`") {
+		t.Fatalf("status before set: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, odintest.Password+"\n", env, "creds", "set", "lab", "--config", cfg)
+	if r.code != exitOK || !strings.Contains(r.stdout, "stored in the encrypted file") {
+		t.Fatalf("set: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	vault := filepath.Join(home, ".local", "share", "resetdesk", store.VaultFileName)
+	if raw, err := os.ReadFile(vault); err != nil || strings.Contains(string(raw), odintest.Password) {
+		t.Fatalf("vault: %v (or it holds the secret in the clear)", err)
+	}
+	r = runCLI(t, "", env, "creds", "status", "--config", cfg)
+	if r.code != exitOK || !strings.Contains(r.stdout, "lab: encrypted file "+vault) || strings.Contains(r.stdout, odintest.Password) {
+		t.Fatalf("status after set: %d %q", r.code, r.stdout)
+	}
+	// The stored secret is what a run uses.
+	r = runCLI(t, "", env, "run", "--config", cfg, "--profile", "lab", "--mode", "web", "--yes", srv.Users()[0])
+	if r.code != exitOK {
+		t.Fatalf("run with the stored secret: %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "", map[string]string{"HOME": home, "RESETDESK_SECRET_LAB": "from-env"}, "creds", "status", "lab", "--config", cfg)
+	if !strings.Contains(r.stdout, "lab: environment (RESETDESK_SECRET_LAB)") {
+		t.Fatalf("status with an override: %q", r.stdout)
+	}
+	r = runCLI(t, "", map[string]string{"HOME": home, "RESETDESK_VAULT_PASSPHRASE": "not it"}, "creds", "status", "lab", "--config", cfg)
+	if r.code != exitUsage || !strings.Contains(r.stdout, "wrong passphrase for the encrypted secrets file") {
+		t.Fatalf("wrong passphrase: %d %q", r.code, r.stdout)
+	}
+	r = runCLI(t, "", env, "creds", "delete", "lab", "--config", cfg)
+	if r.code != exitOK {
+		t.Fatalf("delete: %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "", env, "creds", "delete", "lab", "--config", cfg)
+	if r.code != exitSome || !strings.Contains(r.stderr, "nothing deleted") {
+		t.Fatalf("second delete: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestCredsRefusesArgvSecretsAndUnknownProfiles(t *testing.T) {
+	srv := odintest.New(1)
+	defer srv.Close()
+	cfg := writeConfig(t, srv)
+	r := runCLI(t, "", nil, "creds", "set", "lab", "hunter2", "--config", cfg)
+	if r.code != exitUsage || strings.Contains(r.stderr, "hunter2") {
+		t.Fatalf("secret as an argument: %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "x\n", nil, "creds", "set", "nope", "--config", cfg)
+	if r.code != exitUsage || !strings.Contains(r.stderr, `unknown profile "nope"`) {
+		t.Fatalf("unknown profile: %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "", nil, "creds", "set", "lab", "--config", cfg)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "stdin is empty") {
+		t.Fatalf("empty stdin: %d %q", r.code, r.stderr)
+	}
+}
+
+func TestKeyringStoreWithoutSessionBusSaysSo(t *testing.T) {
+	if _, err := os.Stat("/run/user/" + strconv.Itoa(os.Getuid()) + "/bus"); err == nil {
+		t.Skip("this host has a session bus at /run/user/<uid>/bus")
+	}
+	srv := odintest.New(1)
+	defer srv.Close()
+	path := writeConfig(t, srv)
+	raw, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(raw), `secret_store = "file"`, `secret_store = "keyring"`, 1)), 0o600)
+	r := runCLI(t, "pw\n", nil, "creds", "set", "lab", "--config", path)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "no Secret Service") || !strings.Contains(r.stderr, `secret_store = "file"`) {
+		t.Fatalf("keyring without a bus: %d %q", r.code, r.stderr)
+	}
+	// A run refuses before sending anything: the journal key has nowhere to live.
+	r = runCLI(t, "", map[string]string{"RESETDESK_SECRET_LAB": odintest.Password}, "run", "--config", path, "--profile", "lab", "--mode", "sip", "--yes", srv.Users()[0])
+	if r.code != exitUsage || !strings.Contains(r.stderr, "cannot open the journal, nothing sent") || srv.Resets() != 0 {
+		t.Fatalf("run without a journal key store: %d %q, %d resets", r.code, r.stderr, srv.Resets())
+	}
+	// ... unless the journal key comes from the environment, as in automation.
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := id.String()
+	r = runCLI(t, "", map[string]string{"RESETDESK_SECRET_LAB": odintest.Password, "RESETDESK_SECRET_JOURNAL_KEY": key},
+		"run", "--config", path, "--profile", "lab", "--mode", "sip", "--yes", srv.Users()[0])
+	if r.code != exitOK {
+		t.Fatalf("run with the journal key in the environment: %d %q", r.code, r.stderr)
+	}
+}
+
+// The daily quota left is counted from the history, so it survives a restart.
+func TestPrepareRunQuotaFromHistory(t *testing.T) {
+	home := t.TempDir()
+	newApp := func() *app {
+		a := &app{ctx: context.Background(), stdout: os.Stdout, stderr: os.Stderr, getenv: func(k string) string {
+			switch k {
+			case "HOME":
+				return home
+			case "RESETDESK_VAULT_PASSPHRASE":
+				return testVaultPassphrase
+			}
+			return ""
+		}}
+		a.cfg = &store.Config{SecretStore: store.SecretStoreFile}
+		return a
+	}
+	p := backends.Profile{Name: "adm", Kind: "admanager", DailyQuota: 3}
+	job := &backends.Job{Mode: backends.Mode{Name: "generate"}, Users: []string{"a", "b", "c"}}
+	finish, err := newApp().prepareRun(p, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.QuotaLeft == nil || *job.QuotaLeft != 3 || job.Record == nil || job.Intend == nil {
+		t.Fatalf("first run: quota %v, record set %v", job.QuotaLeft, job.Record != nil)
+	}
+	finish([]backends.Outcome{
+		{Index: 0, User: "a", Status: backends.StatusOK, Secret: "s1"},
+		{Index: 1, User: "b", Status: backends.StatusOK, Secret: "s2"},
+		{Index: 2, User: "c", Status: backends.StatusFailed},
+	})
+	job2 := &backends.Job{Mode: backends.Mode{Name: "generate"}, Users: []string{"d"}}
+	finish2, err := newApp().prepareRun(p, job2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer finish2(nil)
+	if job2.QuotaLeft == nil || *job2.QuotaLeft != 1 {
+		t.Fatalf("after 2 successes of 3: quota left %v", job2.QuotaLeft)
+	}
+}
+
+func TestHistoryCommand(t *testing.T) {
+	srv := odintest.New(4)
+	defer srv.Close()
+	cfg := writeConfig(t, srv)
+	home := t.TempDir()
+	env := map[string]string{"HOME": home, "RESETDESK_SECRET_LAB": odintest.Password}
+	users := srv.Users()
+	r := runCLI(t, "", env, "run", "--config", cfg, "--profile", "lab", "--mode", "web", "--yes", "--ticket", "INC-42", users[0], users[1])
+	if r.code != exitOK {
+		t.Fatalf("run: %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "", env, "history", "--config", cfg)
+	if r.code != exitOK || !strings.Contains(r.stdout, "INC-42") || !strings.Contains(r.stdout, "lab") {
+		t.Fatalf("history: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, "", env, "history", "--config", cfg, "--user", users[1], "--since", "1h")
+	if r.code != exitOK || !strings.Contains(r.stdout, users[1]) || strings.Contains(r.stdout, users[0]) {
+		t.Fatalf("history --user: %d %q", r.code, r.stdout)
+	}
+	if strings.Contains(r.stdout, srv.WebPassword(users[1])) {
+		t.Fatal("history shows a secret")
+	}
+	r = runCLI(t, "", env, "history", "--config", cfg, "--since", "last week")
+	if r.code != exitUsage || !strings.Contains(r.stderr, "use a duration like 24h or 7d") {
+		t.Fatalf("bad --since: %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "", env, "recover", "--config", cfg)
+	if r.code != exitOK || !strings.Contains(r.stdout, srv.WebPassword(users[0])) || !strings.Contains(r.stdout, "profile lab") {
+		t.Fatalf("recover: %d %q %q", r.code, r.stdout, r.stderr)
+	}
+}

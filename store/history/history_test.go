@@ -1,0 +1,117 @@
+package history
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"resetdesk/backends"
+)
+
+func TestHistoryRecordsRunsWithoutSecrets(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "state", FileName)
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	start := time.Now()
+	id, err := db.StartRun(ctx, RunInfo{OSUser: "tech", Started: start, Profile: "adm", Kind: "admanager", Mode: "set", Ticket: "INC-7\x1b]52;c;x\a", Total: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const secret = "Zq9-secret-Pw!"
+	err = db.FinishRun(ctx, id, []backends.Outcome{
+		{Index: 0, User: "jdoe", Status: backends.StatusOK, Secret: secret, Message: "Password reset to " + secret},
+		{Index: 1, User: "asmith", Status: backends.StatusFailed, Message: "user not found"},
+		{Index: 2, User: "bob", Status: backends.StatusUnknown, Secret: "", Message: "no answer"},
+	}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	runs, err := db.Runs(ctx, Filter{})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("Runs = %v, %v", runs, err)
+	}
+	r := runs[0]
+	if r.OSUser != "tech" || r.Profile != "adm" || r.Tally != (backends.Tally{OK: 1, Failed: 1, Unknown: 1}) || r.Finished.IsZero() || r.Ticket != "INC-7" {
+		t.Fatalf("run %+v", r)
+	}
+	outs, err := db.Outcomes(ctx, Filter{User: "jdoe"})
+	if err != nil || len(outs) != 1 || outs[0].Message != "Password reset to [secret]" {
+		t.Fatalf("Outcomes(jdoe) = %+v, %v", outs, err)
+	}
+	if outs, _ := db.Outcomes(ctx, Filter{Since: time.Now().Add(time.Hour)}); len(outs) != 0 {
+		t.Fatalf("--since in the future found %d", len(outs))
+	}
+
+	db.Close()
+	for _, f := range []string{path, path + "-wal"} {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			continue // the WAL may be checkpointed away
+		}
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Fatalf("%s holds the secret", f)
+		}
+		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s mode %o", f, fi.Mode().Perm())
+		}
+	}
+}
+
+func TestQuotaCountSurvivesReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	ok := func(i int) backends.Outcome {
+		return backends.Outcome{Index: i, User: "u", Status: backends.StatusOK}
+	}
+	id, _ := db.StartRun(ctx, RunInfo{OSUser: "t", Started: now, Profile: "adm", Kind: "admanager", Mode: "generate", Total: 3})
+	db.FinishRun(ctx, id, []backends.Outcome{ok(0), ok(1), {Index: 2, User: "x", Status: backends.StatusFailed}}, now)
+	yesterday := Midnight(now).Add(-time.Hour)
+	id, _ = db.StartRun(ctx, RunInfo{OSUser: "t", Started: yesterday, Profile: "adm", Kind: "admanager", Mode: "generate", Total: 1})
+	db.FinishRun(ctx, id, []backends.Outcome{ok(0)}, yesterday)
+	id, _ = db.StartRun(ctx, RunInfo{OSUser: "t", Started: now, Profile: "other", Kind: "admanager", Mode: "generate", Total: 1})
+	db.FinishRun(ctx, id, []backends.Outcome{ok(0)}, now)
+	db.Close()
+
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n, err := db.SuccessesSince(ctx, "adm", Midnight(now))
+	if err != nil || n != 2 {
+		t.Fatalf("today's successes = %d, %v; want 2", n, err)
+	}
+}
+
+func TestParseSince(t *testing.T) {
+	now := time.Date(2026, 5, 10, 12, 0, 0, 0, time.Local)
+	for in, want := range map[string]time.Time{
+		"24h":              now.Add(-24 * time.Hour),
+		"7d":               now.Add(-7 * 24 * time.Hour),
+		"2026-05-01":       time.Date(2026, 5, 1, 0, 0, 0, 0, time.Local),
+		"2026-05-01 14:30": time.Date(2026, 5, 1, 14, 30, 0, 0, time.Local),
+	} {
+		got, err := ParseSince(in, now)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("ParseSince(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"yesterday", "-3h", "2026-13-01"} {
+		if _, err := ParseSince(bad, now); err == nil {
+			t.Errorf("ParseSince(%q) accepted", bad)
+		}
+	}
+}
