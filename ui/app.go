@@ -381,6 +381,9 @@ func plural(n int, word string) string {
 // twice a second, which over a slow SSH link is noise.
 func newTextInput() textinput.Model {
 	in := textinput.New()
+	// bubbles v2.2.1 draws only the first character of a placeholder when no width is
+	// set; a width also keeps long input scrolling within an 80-column screen.
+	in.SetWidth(48)
 	s := in.Styles()
 	s.Cursor.Blink = false
 	in.SetStyles(s)
