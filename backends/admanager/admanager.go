@@ -94,7 +94,7 @@ type Client struct {
 	token   string
 	domain  string
 	product string
-	quota   int
+	quota   int // the profile's daily_quota (0 = not limited), which Check reports
 	http    *http.Client
 
 	mu         sync.Mutex
@@ -125,11 +125,6 @@ func New(p backends.Profile, secret string, c *http.Client) (*Client, error) {
 
 // Modes lists generate and set.
 func (c *Client) Modes() []backends.Mode { return modes }
-
-// DailyQuota is how many successful resets the licences allow per day (the profile's
-// daily_quota; 0 = not limited), so that the console and `run` can show and enforce
-// what a run will use.
-func (c *Client) DailyQuota() int { return c.quota }
 
 // CheckPassword refuses what Active Directory's default complexity rules would refuse:
 // fewer than 8 characters, fewer than three of lower case, upper case, digits and other

@@ -99,11 +99,16 @@ func TestSearchFaults(t *testing.T) {
 }
 
 func TestQuota(t *testing.T) {
-	t.Run("exposed from the profile", func(t *testing.T) {
-		_, b := setup(t)
-		q, ok := b.(interface{ DailyQuota() int })
-		if !ok || q.DailyQuota() != 150 {
-			t.Fatalf("DailyQuota not exposed (%v)", ok)
+	t.Run("reported from the profile", func(t *testing.T) {
+		// The product reads the quota from backends.Profile; the client only reports it.
+		s, b := setup(t)
+		if msg, err := b.Check(context.Background()); err != nil || !strings.Contains(msg, "daily quota 150 ") {
+			t.Errorf("quota 150: %q %v", msg, err)
+		}
+		p := profile(s)
+		p.DailyQuota = 0
+		if msg, err := client(t, p, admanagertest.Token).Check(context.Background()); err != nil || strings.Contains(msg, "daily quota") {
+			t.Errorf("no quota: %q %v", msg, err)
 		}
 	})
 	t.Run("already spent: nothing sent", func(t *testing.T) {

@@ -125,7 +125,13 @@ func DropConnection(w http.ResponseWriter) bool {
 
 // WriteJSON answers status with v encoded as JSON.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
+	WriteJSONAs(w, status, "application/json", v)
+}
+
+// WriteJSONAs is WriteJSON with the Content-Type the system sends, for a fake whose
+// server names a charset ("application/json;charset=UTF-8").
+func WriteJSONAs(w http.ResponseWriter, status int, contentType string, v any) {
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
@@ -133,17 +139,31 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // WriteHTML answers status with an HTML page, such as the error page a proxy or an
 // application server puts where JSON was due.
 func WriteHTML(w http.ResponseWriter, status int, page string) {
-	w.Header().Set("Content-Type", "text/html")
-	w.WriteHeader(status)
-	fmt.Fprint(w, page)
+	WriteHTMLAs(w, status, "text/html", page)
+}
+
+// WriteHTMLAs is WriteHTML with the Content-Type the system sends
+// ("text/html;charset=utf-8").
+func WriteHTMLAs(w http.ResponseWriter, status int, contentType, page string) {
+	writeText(w, status, contentType, page)
 }
 
 // WriteTruncated answers status with a body that claims to be JSON but stops at cut, as
 // an answer lost mid-way does.
 func WriteTruncated(w http.ResponseWriter, status int, cut string) {
-	w.Header().Set("Content-Type", "application/json")
+	WriteTruncatedAs(w, status, "application/json", cut)
+}
+
+// WriteTruncatedAs is WriteTruncated with the Content-Type the system sends.
+func WriteTruncatedAs(w http.ResponseWriter, status int, contentType, cut string) {
+	writeText(w, status, contentType, cut)
+}
+
+// writeText answers status with body as it is.
+func writeText(w http.ResponseWriter, status int, contentType, body string) {
+	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
-	fmt.Fprint(w, cut)
+	fmt.Fprint(w, body)
 }
 
 // SetRetryAfter sets the Retry-After header to seconds; call it before the status is

@@ -133,6 +133,9 @@ func TestWriters(t *testing.T) {
 		{"json", func(w http.ResponseWriter) { WriteJSON(w, 503, map[string]int{"a": 1}) }, "application/json", "{\"a\":1}\n"},
 		{"html", func(w http.ResponseWriter) { WriteHTML(w, 503, "<html>x</html>") }, "text/html", "<html>x</html>"},
 		{"truncated", func(w http.ResponseWriter) { WriteTruncated(w, 503, `{"a":`) }, "application/json", `{"a":`},
+		{"json as", func(w http.ResponseWriter) { WriteJSONAs(w, 503, "application/json;charset=UTF-8", []int{1}) }, "application/json;charset=UTF-8", "[1]\n"},
+		{"html as", func(w http.ResponseWriter) { WriteHTMLAs(w, 503, "text/html;charset=utf-8", "<p>%x</p>") }, "text/html;charset=utf-8", "<p>%x</p>"},
+		{"truncated as", func(w http.ResponseWriter) { WriteTruncatedAs(w, 503, "application/json;charset=UTF-8", `[{"a`) }, "application/json;charset=UTF-8", `[{"a`},
 	} {
 		rec := httptest.NewRecorder()
 		SetRetryAfter(rec, 7)

@@ -23,10 +23,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unicode"
 
+	"resetdesk/backends/fakekit"
 	"resetdesk/backends/fakeusers"
 )
 
@@ -157,13 +157,12 @@ type Server struct {
 	quotaForm QuotaForm
 	used      int
 	faults    Faults
-	failed    int
-	rejected  int
+	failed    fakekit.Budget // FailTimes; reset with the faults under mu
+	rejected  fakekit.Budget // RejectToken; reset with the faults under mu
 	accepted  int
-	requests  []Request
+	requests  fakekit.Log[Request]
 
-	inFlight    atomic.Int64
-	maxInFlight atomic.Int64
+	inFlight fakekit.InFlight
 }
 
 // New starts a fake seeded with sample users.
@@ -222,7 +221,9 @@ func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = f
-	s.failed, s.rejected, s.accepted = 0, 0, 0
+	s.failed.Reset()
+	s.rejected.Reset()
+	s.accepted = 0
 }
 
 // SetToken changes the accepted AuthToken (the old one is revoked).
@@ -287,11 +288,7 @@ func (s *Server) ResetCount(id string) int {
 }
 
 // Requests returns the requests received so far.
-func (s *Server) Requests() []Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Request(nil), s.requests...)
-}
+func (s *Server) Requests() []Request { return s.requests.All() }
 
 // Calls returns the requests whose path is path.
 func (s *Server) Calls(path string) []Request {
@@ -305,7 +302,7 @@ func (s *Server) Calls(path string) []Request {
 }
 
 // MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return int(s.maxInFlight.Load()) }
+func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
 
 func matches(knob, path string) bool {
 	return knob != "" && (knob == "*" || strings.HasSuffix(path, knob))
@@ -315,14 +312,8 @@ func matches(knob, path string) bool {
 const tomcatUnsafe = "\"<>[\\]^`{|} "
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	n := s.inFlight.Add(1)
-	defer s.inFlight.Add(-1)
-	for {
-		m := s.maxInFlight.Load()
-		if n <= m || s.maxInFlight.CompareAndSwap(m, n) {
-			break
-		}
-	}
+	s.inFlight.Begin()
+	defer s.inFlight.End()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	params, perr := parseQuery(r.URL.RawQuery)
 	ct := r.Header.Get("Content-Type")
@@ -334,18 +325,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	// The request is logged and the faults read under one lock, so that a test that saw
+	// the request logged and then changes the faults knows which faults it got.
 	s.mu.Lock()
-	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
+	s.requests.Add(Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		ContentType: ct, Body: string(body), Params: params})
 	f := s.faults
 	s.mu.Unlock()
 
-	if d := f.Latency + jitter(f.Jitter); d > 0 {
-		select {
-		case <-time.After(d):
-		case <-r.Context().Done():
-			return
-		}
+	if !fakekit.Sleep(r.Context(), f.Latency+jitter(f.Jitter)) {
+		return
 	}
 	if perr != nil || strings.ContainsAny(r.URL.RawQuery, tomcatUnsafe) {
 		writeHTML(w, http.StatusBadRequest, "HTTP Status 400 – Bad Request",
@@ -353,7 +342,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if matches(f.HangPath, r.URL.Path) {
-		<-r.Context().Done()
+		fakekit.Hang(r)
 		return
 	}
 	if matches(f.FailPath, r.URL.Path) && s.takeFailure() {
@@ -422,8 +411,7 @@ func (s *Server) checkRequest(path string, p map[string]string) *envelope {
 	switch {
 	case p["AuthToken"] == "" || p["AuthToken"] != s.token:
 		return &envelope{"SEVERE", MsgBadToken, CodeBadToken}
-	case path == PathResetPwd && s.faults.RejectToken > s.rejected:
-		s.rejected++
+	case path == PathResetPwd && s.faults.RejectToken > 0 && s.rejected.Take(s.faults.RejectToken):
 		return &envelope{"SEVERE", MsgBadToken, CodeBadToken}
 	case s.faults.RevokeAfter > 0 && s.accepted >= s.faults.RevokeAfter:
 		return &envelope{"SEVERE", MsgBadToken, CodeBadToken}
@@ -436,14 +424,12 @@ func (s *Server) checkRequest(path string, p map[string]string) *envelope {
 	return nil
 }
 
+// takeFailure spends one injected failure against FailTimes as set now (not the
+// request's snapshot), under the same lock as SetFaults.
 func (s *Server) takeFailure() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.faults.FailTimes > 0 && s.failed >= s.faults.FailTimes {
-		return false
-	}
-	s.failed++
-	return true
+	return s.failed.Take(s.faults.FailTimes)
 }
 
 func (s *Server) fail(w http.ResponseWriter, f Faults) {
@@ -452,12 +438,10 @@ func (s *Server) fail(w http.ResponseWriter, f Faults) {
 		status = http.StatusOK
 	}
 	if f.RetryAfter > 0 || status == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		fakekit.SetRetryAfter(w, f.RetryAfter)
 	}
 	if f.FailBody == "truncated" {
-		w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-		w.WriteHeader(status)
-		fmt.Fprint(w, `[{"sAMAccountName":"x","status":"1","statusMess`)
+		fakekit.WriteTruncatedAs(w, status, jsonType, `[{"sAMAccountName":"x","status":"1","statusMess`)
 		return
 	}
 	title := fmt.Sprintf("HTTP Status %d – %s", status, http.StatusText(status))
@@ -467,16 +451,19 @@ func (s *Server) fail(w http.ResponseWriter, f Faults) {
 	writeHTML(w, status, title, "The server encountered an unexpected condition.")
 }
 
+// The Content-Types ADManager's Tomcat sends.
+const (
+	jsonType = "application/json;charset=UTF-8"
+	htmlType = "text/html;charset=utf-8"
+)
+
+// writeHTML answers status with a Tomcat error page.
 func writeHTML(w http.ResponseWriter, status int, title, text string) {
-	w.Header().Set("Content-Type", "text/html;charset=utf-8")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, "<!doctype html><html lang=\"en\"><head><title>%s</title></head><body><h1>%s</h1><p>%s</p></body></html>", title, title, text)
+	fakekit.WriteHTMLAs(w, status, htmlType, fmt.Sprintf("<!doctype html><html lang=\"en\"><head><title>%s</title></head><body><h1>%s</h1><p>%s</p></body></html>", title, title, text))
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(http.StatusOK) // ADManager answers failures with 200 too
-	_ = json.NewEncoder(w).Encode(v)
+	fakekit.WriteJSONAs(w, http.StatusOK, jsonType, v) // ADManager answers failures with 200 too
 }
 
 // allowedKeys are the attributes an inputFormat object may name an account by.
@@ -524,14 +511,9 @@ func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, drop bool)
 	}
 	s.mu.Unlock()
 
-	if drop {
-		// The change is made; the answer is lost.
-		if hj, ok := w.(http.Hijacker); ok {
-			if conn, _, err := hj.Hijack(); err == nil {
-				conn.Close()
-				return
-			}
-		}
+	// The change is made; the answer is lost.
+	if drop && fakekit.DropConnection(w) {
+		return
 	}
 	writeJSON(w, out)
 }
