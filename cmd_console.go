@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"resetdesk/backends"
 	"resetdesk/store"
 	"resetdesk/store/history"
+	"resetdesk/store/journal"
 	"resetdesk/ui"
 )
 
@@ -44,6 +48,16 @@ func cmdConsole(a *app, _ []string) int {
 		},
 		PrepareRun: a.prepareRun,
 		QuotaLeft:  a.quotaLeft,
+		Secrets:    secrets,
+		Recover: func(ctx context.Context) ([]ui.RecoverEntry, string, error) {
+			return a.consoleRecover(ctx, cfg)
+		},
+		History: func(ctx context.Context, since time.Time) ([]*history.Run, []history.Outcome, error) {
+			if a.demoEnv != nil {
+				return nil, nil, errors.New("--demo runs keep no history")
+			}
+			return a.queryHistory(ctx, history.Filter{Since: since}, true)
+		},
 	})
 	if err != nil {
 		a.errorf("%v", err)
@@ -72,11 +86,7 @@ func (a *app) quotaLeft(p backends.Profile) (int, bool) {
 	if a.demoEnv != nil {
 		return p.DailyQuota, true
 	}
-	path, err := history.Path(a.getenv)
-	if err != nil {
-		return p.DailyQuota, true
-	}
-	db, err := history.Open(path)
+	db, err := a.openHistory()
 	if err != nil {
 		return p.DailyQuota, true
 	}
@@ -88,4 +98,42 @@ func (a *app) quotaLeft(p backends.Profile) (int, bool) {
 		return p.DailyQuota, true
 	}
 	return max(p.DailyQuota-used, 0), true
+}
+
+// consoleRecover is `recover` for the console's recover page: the same journal read,
+// the same status words, and the notes `recover` prints on stderr as one line.
+func (a *app) consoleRecover(ctx context.Context, cfg *store.Config) ([]ui.RecoverEntry, string, error) {
+	if a.demoEnv != nil {
+		return nil, "", errors.New("--demo runs keep no journal: their passwords are not real")
+	}
+	jr, err := a.readJournal(ctx, cfg)
+	var notes []string
+	if jr.PurgeErr != nil {
+		notes = append(notes, jr.PurgeErr.Error())
+	}
+	if jr.Purged > 0 {
+		notes = append(notes, fmt.Sprintf("purged %d journal file(s) older than %s", jr.Purged, jr.Keep))
+	}
+	if errors.Is(err, journal.ErrNoKey) {
+		return nil, strings.Join(append(notes, "nothing to recover: no run has journaled a secret here yet"), "; "), nil
+	}
+	if err != nil {
+		return nil, strings.Join(notes, "; "), err
+	}
+	var entries []ui.RecoverEntry
+	damaged := 0
+	for _, r := range jr.Runs {
+		damaged += r.Damaged
+		for _, e := range r.Entries {
+			entries = append(entries, ui.RecoverEntry{Time: e.Time, Profile: e.Profile, Mode: e.Mode, User: e.User,
+				Status: recoverStatus(e.Status), Secret: e.Secret})
+		}
+	}
+	if damaged > 0 {
+		notes = append(notes, damagedNote(damaged))
+	}
+	if len(entries) == 0 {
+		notes = append(notes, fmt.Sprintf("nothing to recover from the last %s", jr.Keep))
+	}
+	return entries, strings.Join(notes, "; "), nil
 }

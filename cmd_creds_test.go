@@ -13,6 +13,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/odin/odintest"
 	"resetdesk/store"
+	"resetdesk/store/history"
 )
 
 func TestCredsSetStatusDeleteInTheFileStore(t *testing.T) {
@@ -128,20 +129,37 @@ func TestPrepareRunQuotaFromHistory(t *testing.T) {
 	}
 	p := backends.Profile{Name: "adm", Kind: "admanager", DailyQuota: 3}
 	job := &backends.Job{Mode: backends.Mode{Name: "generate"}, Users: []string{"a", "b", "c"}}
-	finish, err := newApp().prepareRun(p, job)
+	finish, err := newApp().prepareRun(p, job, func(s string) { t.Log(s) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if job.QuotaLeft == nil || *job.QuotaLeft != 3 || job.Record == nil || job.Intend == nil {
 		t.Fatalf("first run: quota %v, record set %v", job.QuotaLeft, job.Record != nil)
 	}
-	finish([]backends.Outcome{
+	outcomes := []backends.Outcome{
 		{Index: 0, User: "a", Status: backends.StatusOK, Secret: "s1"},
 		{Index: 1, User: "b", Status: backends.StatusOK, Secret: "s2"},
 		{Index: 2, User: "c", Status: backends.StatusFailed},
-	})
+	}
+	for _, o := range outcomes {
+		if err := job.Record(o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	finish(outcomes)
+	// The console's recover and history pages read what `recover` and `history` read.
+	ca := newApp()
+	entries, note, err := ca.consoleRecover(context.Background(), ca.cfg)
+	if err != nil || note != "" || len(entries) != 2 || entries[0].User != "a" || entries[0].Secret != "s1" ||
+		entries[1].Secret != "s2" || entries[0].Status != "ok" {
+		t.Fatalf("console recover: %+v %q %v", entries, note, err)
+	}
+	runs, outs, err := ca.queryHistory(context.Background(), history.Filter{}, true)
+	if err != nil || len(runs) != 1 || len(outs) != 3 || outs[2].User != "c" || outs[2].Status != "failed" {
+		t.Fatalf("console history: %d runs, %+v, %v", len(runs), outs, err)
+	}
 	job2 := &backends.Job{Mode: backends.Mode{Name: "generate"}, Users: []string{"d"}}
-	finish2, err := newApp().prepareRun(p, job2)
+	finish2, err := newApp().prepareRun(p, job2, func(s string) { t.Log(s) })
 	if err != nil {
 		t.Fatal(err)
 	}

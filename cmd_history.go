@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -35,28 +36,17 @@ func cmdHistory(a *app, args []string) int {
 		a.errorf("--demo runs keep no history")
 		return exitUsage
 	}
-	path, err := history.Path(a.getenv)
-	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
-	}
-	db, err := history.Open(path)
-	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
-	}
-	defer db.Close()
 	ctx, cancel := a.storeContext()
 	defer cancel()
 	f := history.Filter{Since: since, User: strings.TrimSpace(*userFlag)}
+	runs, outs, err := a.queryHistory(ctx, f, f.User != "")
+	if err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	defer tw.Flush()
 	if f.User == "" {
-		runs, err := db.Runs(ctx, f)
-		if err != nil {
-			a.errorf("%v", err)
-			return exitUsage
-		}
 		if len(runs) == 0 {
 			fmt.Fprintln(a.stderr, "resetdesk: no runs recorded"+sinceText(*sinceFlag))
 			return exitOK
@@ -69,11 +59,6 @@ func cmdHistory(a *app, args []string) int {
 		}
 		return exitOK
 	}
-	outs, err := db.Outcomes(ctx, f)
-	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
-	}
 	if len(outs) == 0 {
 		fmt.Fprintf(a.stderr, "resetdesk: no resets of %s recorded%s\n", sanitize.Line(f.User), sinceText(*sinceFlag))
 		return exitOK
@@ -85,6 +70,22 @@ func cmdHistory(a *app, args []string) int {
 			sanitize.Line(o.Status), sanitize.Line(o.Message))
 	}
 	return exitOK
+}
+
+// queryHistory reads the runs that f selects and, when outcomes is set, their outcomes:
+// `history` and the console's history page both call it.
+func (a *app) queryHistory(ctx context.Context, f history.Filter, outcomes bool) ([]*history.Run, []history.Outcome, error) {
+	db, err := a.openHistory()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	runs, err := db.Runs(ctx, f)
+	if err != nil || !outcomes {
+		return runs, nil, err
+	}
+	outs, err := db.Outcomes(ctx, f)
+	return runs, outs, err
 }
 
 func sinceText(s string) string {

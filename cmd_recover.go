@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"resetdesk/sanitize"
+	"resetdesk/store"
 	"resetdesk/store/journal"
 )
 
@@ -49,47 +51,26 @@ func cmdRecover(a *app, args []string) int {
 		a.errorf("%v", err)
 		return exitUsage
 	}
-	keep, err := a.journalRetention(cfg)
-	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
-	}
-	dir, err := journal.Dir(a.getenv)
-	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
-	}
-	cutoff := time.Now().Add(-keep)
-	purged, err := journal.Purge(dir, cutoff)
-	if err != nil {
-		a.errorf("%v", err)
-	}
-	if purged > 0 {
-		fmt.Fprintf(a.stderr, "resetdesk: purged %d journal file(s) older than %s\n", purged, keep)
-	}
-	ks, err := a.journalSecrets(cfg)
-	if err != nil {
-		a.errorf("%v", err)
-		return exitUsage
-	}
 	ctx, cancel := a.storeContext()
 	defer cancel()
-	id, err := journal.LoadKey(ctx, ks, false)
+	jr, err := a.readJournal(ctx, cfg)
+	if jr.PurgeErr != nil {
+		a.errorf("%v", jr.PurgeErr)
+	}
+	if jr.Purged > 0 {
+		fmt.Fprintf(a.stderr, "resetdesk: purged %d journal file(s) older than %s\n", jr.Purged, jr.Keep)
+	}
 	if errors.Is(err, journal.ErrNoKey) {
 		fmt.Fprintln(a.stderr, "resetdesk: nothing to recover: no run has journaled a secret here yet")
 		return exitOK
 	}
 	if err != nil {
-		a.errorf("cannot open the journal: %v", err)
-		return exitUsage
-	}
-	runs, err := journal.Read(dir, id, cutoff)
-	if err != nil {
 		a.errorf("%v", err)
 		return exitUsage
 	}
+	runs := jr.Runs
 	if len(runs) == 0 {
-		fmt.Fprintf(a.stderr, "resetdesk: nothing to recover from the last %s\n", keep)
+		fmt.Fprintf(a.stderr, "resetdesk: nothing to recover from the last %s\n", jr.Keep)
 		return exitOK
 	}
 	damaged := 0
@@ -120,9 +101,53 @@ func cmdRecover(a *app, args []string) int {
 		}
 	}
 	if damaged > 0 {
-		fmt.Fprintf(a.stderr, "resetdesk: %d journal line(s) could not be read (a write cut short by a crash); the secret of that user may be lost: check it\n", damaged)
+		a.errorf("%s", damagedNote(damaged))
 	}
 	return exitOK
+}
+
+// journalRead is what readJournal found.
+type journalRead struct {
+	Runs     []journal.Run // newest first
+	Keep     time.Duration // the retention
+	Purged   int           // journal files purged as older than Keep
+	PurgeErr error         // the purge failed (the read went on)
+}
+
+// readJournal purges the journal files older than the retention and reads the recent
+// runs' secrets: `recover` and the console's recover page both call it. The error wraps
+// journal.ErrNoKey when no run has journaled anything yet.
+func (a *app) readJournal(ctx context.Context, cfg *store.Config) (journalRead, error) {
+	var jr journalRead
+	keep, err := a.journalRetention(cfg)
+	if err != nil {
+		return jr, err
+	}
+	jr.Keep = keep
+	dir, err := journal.Dir(a.getenv)
+	if err != nil {
+		return jr, err
+	}
+	cutoff := time.Now().Add(-keep)
+	jr.Purged, jr.PurgeErr = journal.Purge(dir, cutoff)
+	ks, err := a.journalSecrets(cfg)
+	if err != nil {
+		return jr, err
+	}
+	id, err := journal.LoadKey(ctx, ks, false)
+	if errors.Is(err, journal.ErrNoKey) {
+		return jr, err
+	}
+	if err != nil {
+		return jr, fmt.Errorf("cannot open the journal: %w", err)
+	}
+	jr.Runs, err = journal.Read(dir, id, cutoff)
+	return jr, err
+}
+
+// damagedNote warns of journal lines that could not be read.
+func damagedNote(n int) string {
+	return fmt.Sprintf("%d journal line(s) could not be read (a write cut short by a crash); the secret of that user may be lost: check it", n)
 }
 
 // recoverStatus explains a journal status to the technician.

@@ -108,7 +108,7 @@ func cmdRun(a *app, args []string) int {
 		}
 	}
 
-	finish, err := a.prepareRun(p, job)
+	finish, err := a.prepareRun(p, job, a.warn)
 	if err != nil {
 		a.errorf("%v", err)
 		return exitUsage

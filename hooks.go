@@ -170,8 +170,10 @@ func (a *app) osUser() string {
 
 // prepareRun is called by `run` and by the console before a run starts: the journal
 // hook, the quota left and the history record. The demo's simulated back ends keep no
-// journal and no history (their passwords are not real).
-func (a *app) prepareRun(p backends.Profile, job *backends.Job) (finish func([]backends.Outcome), err error) {
+// journal and no history (their passwords are not real). warn receives what goes wrong
+// without stopping the run (a purge, the journal's or the history's last write), here and
+// in finish: `run` prints it on stderr, the console shows it on its status line.
+func (a *app) prepareRun(p backends.Profile, job *backends.Job, warn func(string)) (finish func([]backends.Outcome), err error) {
 	if a.demoEnv != nil {
 		if p.DailyQuota > 0 {
 			left := p.DailyQuota
@@ -186,18 +188,15 @@ func (a *app) prepareRun(p backends.Profile, job *backends.Job) (finish func([]b
 	ctx, cancel := context.WithTimeout(a.context(), 30*time.Second)
 	defer cancel()
 
-	jw, err := a.openJournal(ctx, cfg, p, job.Mode.Name)
+	jw, err := a.openJournal(ctx, cfg, p, job.Mode.Name, warn)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open the journal, nothing sent (a new password must be on disk before it is shown): %w", err)
 	}
-	hpath, err := history.Path(a.getenv)
+	db, err := a.openHistory()
 	if err == nil {
-		var db *history.DB
-		if db, err = history.Open(hpath); err == nil {
-			finish, err = a.startHistory(ctx, db, p, job, jw)
-			if err != nil {
-				db.Close()
-			}
+		finish, err = a.startHistory(ctx, db, p, job, jw, warn)
+		if err != nil {
+			db.Close()
 		}
 	}
 	if err != nil {
@@ -216,7 +215,19 @@ func (a *app) context() context.Context {
 	return context.Background()
 }
 
-func (a *app) openJournal(ctx context.Context, cfg *store.Config, p backends.Profile, mode string) (*journal.Writer, error) {
+// warn prints a warning on stderr, for commands (the console shows its own).
+func (a *app) warn(s string) { a.errorf("%s", s) }
+
+// openHistory opens the history database under the state directory.
+func (a *app) openHistory() (*history.DB, error) {
+	path, err := history.Path(a.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return history.Open(path)
+}
+
+func (a *app) openJournal(ctx context.Context, cfg *store.Config, p backends.Profile, mode string, warn func(string)) (*journal.Writer, error) {
 	ks, err := a.journalSecrets(cfg)
 	if err != nil {
 		return nil, err
@@ -232,7 +243,7 @@ func (a *app) openJournal(ctx context.Context, cfg *store.Config, p backends.Pro
 	if keep, err := a.journalRetention(cfg); err == nil {
 		// Old secrets go whenever a run starts, not only when someone runs recover.
 		if _, err := journal.Purge(dir, time.Now().Add(-keep)); err != nil {
-			fmt.Fprintf(a.stderr, "resetdesk: %v\n", err)
+			warn(err.Error())
 		}
 	}
 	return journal.Open(dir, id.Recipient(), p.Name, mode)
@@ -240,7 +251,7 @@ func (a *app) openJournal(ctx context.Context, cfg *store.Config, p backends.Pro
 
 // startHistory records the run, sets the quota left from today's successes, and returns
 // the finish hook that records the outcomes.
-func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profile, job *backends.Job, jw *journal.Writer) (func([]backends.Outcome), error) {
+func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profile, job *backends.Job, jw *journal.Writer, warn func(string)) (func([]backends.Outcome), error) {
 	now := time.Now()
 	if p.DailyQuota > 0 {
 		used, err := db.SuccessesSince(ctx, p.Name, history.Midnight(now))
@@ -262,12 +273,12 @@ func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profi
 		once.Do(func() {
 			defer db.Close()
 			if err := errors.Join(jw.Settle(outcomes), jw.Close()); err != nil {
-				fmt.Fprintf(a.stderr, "resetdesk: journal: %v\n", err)
+				warn(fmt.Sprintf("journal: %v", err))
 			}
 			fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if err := db.FinishRun(fctx, id, outcomes, time.Now()); err != nil {
-				fmt.Fprintf(a.stderr, "resetdesk: %v (the results above are complete)\n", err)
+				warn(fmt.Sprintf("%v (the results above are complete)", err))
 			}
 		})
 	}, nil

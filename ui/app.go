@@ -18,6 +18,8 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"resetdesk/backends"
+	"resetdesk/store"
+	"resetdesk/store/history"
 	"resetdesk/theme"
 )
 
@@ -33,8 +35,20 @@ type Options struct {
 	SecretStatus func(ctx context.Context, p backends.Profile) (string, error)
 	// PrepareRun is called before backends.Start with the job about to run: it sets
 	// job.Record (journal) and job.QuotaLeft, and returns finish, to call with the final
-	// outcomes (history). Optional.
-	PrepareRun func(p backends.Profile, job *backends.Job) (finish func([]backends.Outcome), err error)
+	// outcomes (history). Both report what goes wrong without stopping the run through
+	// warn (the console shows it on the status line, never on stderr). Optional.
+	PrepareRun func(p backends.Profile, job *backends.Job, warn func(string)) (finish func([]backends.Outcome), err error)
+	// Secrets is the store the credentials page sets and deletes profile secrets in.
+	// Its calls may block (the OS keyring): the console makes them from tea.Cmds under
+	// a timeout. Nil: the page says there is none.
+	Secrets store.SecretStore
+	// Recover reads the journal's recent secrets, as `resetdesk recover` lists them,
+	// newest run first; note is what else to know (files purged, lines that could not
+	// be read, nothing journaled yet). Optional.
+	Recover func(ctx context.Context) (entries []RecoverEntry, note string, err error)
+	// History reads the runs started since t, newest first, with their outcomes (the
+	// history holds no secret). Optional.
+	History func(ctx context.Context, since time.Time) ([]*history.Run, []history.Outcome, error)
 	// QuotaLeft reports the day's quota left for profiles that have one (ok=false: no
 	// quota). Optional.
 	QuotaLeft func(p backends.Profile) (left int, ok bool)
@@ -51,7 +65,19 @@ var (
 	// frameInterval bounds how often a run's outcomes reach Update (and so the screen).
 	frameInterval = 50 * time.Millisecond
 	openTimeout   = 30 * time.Second
+	// storeTimeout bounds a secret-store call of the credentials page (the OS keyring
+	// has a shorter timeout of its own; this one also covers a store that ignores its
+	// context) and a read of the journal or the history.
+	storeTimeout = 15 * time.Second
 )
+
+// RecoverEntry is one secret of the journal, as the recover page lists it.
+type RecoverEntry struct {
+	Time                time.Time
+	Profile, Mode, User string
+	Status              string // explained: "ok", "no answer: may be set", ...
+	Secret              string
+}
 
 // Run runs the console in the alternate screen until the technician quits.
 func Run(ctx context.Context, o Options) error {

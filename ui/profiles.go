@@ -38,8 +38,8 @@ func (p *profilesPage) Title() string { return "profiles" }
 func (p *profilesPage) Typing() bool  { return false }
 func (p *profilesPage) Keys() keyMap {
 	return keyMap{
-		short: []key2{kUpJ, kDownJ, kEnter, kHelp, kQuit},
-		full:  [][]key2{{kUpJ, kDownJ, kHome, kEnd}, {kEnter, kHelp, kQuit}},
+		short: []key2{kEnter, kCreds, kRecover, kHistory, kHelp, kQuit},
+		full:  [][]key2{{kUpJ, kDownJ, kHome, kEnd}, {kEnter, kCreds, kRecover, kHistory}, {kHelp, kQuit}},
 	}
 }
 
@@ -95,6 +95,15 @@ func (p *profilesPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			p.cursor = 0
 		case matches(msg, kEnd):
 			p.cursor = max(n-1, 0)
+		case matches(msg, kCreds):
+			if n == 0 {
+				return p, nil
+			}
+			return p, p.sh.nav(pushMsg{newCredsPage(p.sh, p.sh.o.Profiles[p.cursor], p.setStatus)})
+		case matches(msg, kRecover):
+			return p, p.sh.nav(pushMsg{newRecoverPage(p.sh)})
+		case matches(msg, kHistory):
+			return p, p.sh.nav(pushMsg{newHistoryPage(p.sh)})
 		case matches(msg, kEnter):
 			if n == 0 {
 				return p, nil
@@ -106,6 +115,9 @@ func (p *profilesPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	}
 	return p, nil
 }
+
+// setStatus takes a secret status the credentials page learned after a change.
+func (p *profilesPage) setStatus(profile, status string) { p.secrets[profile] = sanitize.Line(status) }
 
 func (p *profilesPage) open(pr backends.Profile) tea.Cmd {
 	return func() tea.Msg {

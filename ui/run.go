@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/spinner"
@@ -34,12 +35,14 @@ type runPage struct {
 	follow   bool
 	latest   int
 	spin     spinner.Model
+	warns    *warnings
 }
 
 type runStartedMsg struct {
-	run    *backends.Run
-	finish func([]backends.Outcome)
-	err    error
+	run      *backends.Run
+	finish   func([]backends.Outcome)
+	err      error
+	warnings []string
 }
 
 // outcomesMsg carries every outcome that arrived within one frame interval.
@@ -48,13 +51,13 @@ type outcomesMsg struct {
 	done  bool
 }
 type stopRunMsg struct{}
-type runFinishedMsg struct{}
+type runFinishedMsg struct{ warnings []string }
 
 func newRunPage(sh *shared, p backends.Profile, j backends.Job) *runPage {
 	r := &runPage{sh: sh, profile: p, job: j, now: time.Now, follow: true,
 		tbl:      table.New(sh.th, sanitizeAll(j.Users)),
 		outcomes: make([]backends.Outcome, len(j.Users)),
-		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)), warns: &warnings{}}
 	r.themeID = sh.themeID
 	r.layout()
 	return r
@@ -81,18 +84,51 @@ func (r *runPage) Keys() keyMap {
 
 func (r *runPage) Init() tea.Cmd {
 	sh, p, job := r.sh, r.profile, r.job
+	warns := r.warns
 	return tea.Batch(r.spin.Tick, func() tea.Msg {
 		var finish func([]backends.Outcome)
 		if sh.o.PrepareRun != nil {
-			f, err := sh.o.PrepareRun(p, &job)
+			f, err := sh.o.PrepareRun(p, &job, warns.add)
 			if err != nil {
-				return runStartedMsg{err: fmt.Errorf("cannot prepare the run, nothing sent: %w", err)}
+				return runStartedMsg{err: fmt.Errorf("cannot prepare the run, nothing sent: %w", err), warnings: warns.take()}
 			}
 			finish = f
 		}
 		run, err := backends.Start(sh.ctx, job)
-		return runStartedMsg{run: run, finish: finish, err: err}
+		return runStartedMsg{run: run, finish: finish, err: err, warnings: warns.take()}
 	})
+}
+
+// warnings gathers what PrepareRun and finish report from their commands' goroutines,
+// for the status line: the console owns the screen, nothing may write to stderr.
+type warnings struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (w *warnings) add(s string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.list = append(w.list, s)
+}
+
+func (w *warnings) take() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := w.list
+	w.list = nil
+	return l
+}
+
+// warnToast shows warnings on the status line (nil when there are none).
+func warnToast(ws []string) tea.Cmd {
+	if len(ws) == 0 {
+		return nil
+	}
+	for i, w := range ws {
+		ws[i] = sanitize.Line(w)
+	}
+	return toastBad(strings.Join(ws, "; "))
 }
 
 // readOutcomes waits for the next outcome, then gathers what else arrives within one
@@ -132,10 +168,10 @@ func (r *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	case runStartedMsg:
 		if msg.err != nil {
 			r.startErr = sanitize.Line(msg.err.Error())
-			return r, nil
+			return r, warnToast(msg.warnings)
 		}
 		r.run, r.finish, r.started = msg.run, msg.finish, r.now()
-		return r, readOutcomes(r.run)
+		return r, tea.Batch(readOutcomes(r.run), warnToast(msg.warnings))
 	case outcomesMsg:
 		r.apply(msg.batch)
 		if msg.done {
@@ -148,7 +184,8 @@ func (r *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			r.run.Stop()
 		}
 	case runFinishedMsg:
-		return r, r.sh.nav(replaceMsg{newResultsPage(r.sh, r.profile, r.job, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))})
+		return r, tea.Batch(r.sh.nav(replaceMsg{newResultsPage(r.sh, r.profile, r.job, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))}),
+			warnToast(msg.warnings))
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		r.spin, cmd = r.spin.Update(msg)
@@ -216,12 +253,12 @@ func (r *runPage) apply(batch []backends.Outcome) {
 }
 
 func (r *runPage) done() tea.Cmd {
-	finish, outcomes := r.finish, r.outcomes
+	finish, outcomes, warns := r.finish, r.outcomes, r.warns
 	return func() tea.Msg {
 		if finish != nil {
 			finish(outcomes)
 		}
-		return runFinishedMsg{}
+		return runFinishedMsg{warnings: warns.take()}
 	}
 }
 

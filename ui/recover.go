@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/sanitize"
+)
+
+// recoverPage lists the journal's recent secrets, as `resetdesk recover` prints them:
+// a dropped session loses nothing. Secrets stay masked until revealed; c copies one.
+type recoverPage struct {
+	sh        *shared
+	loading   bool
+	entries   []RecoverEntry // as read; every string is sanitized before it is drawn
+	note      string
+	err       string
+	cursor    int
+	top       int
+	revealed  map[int]bool
+	revealAll bool
+}
+
+type recoverLoadedMsg struct {
+	entries []RecoverEntry
+	note    string
+	err     error
+}
+
+var kReload = bind("ctrl+r", "read again", "ctrl+r")
+
+func newRecoverPage(sh *shared) *recoverPage {
+	return &recoverPage{sh: sh, loading: true, revealed: map[int]bool{}}
+}
+
+func (r *recoverPage) Title() string { return "recover" }
+func (r *recoverPage) Typing() bool  { return false }
+func (r *recoverPage) Keys() keyMap {
+	return keyMap{
+		short: []key2{kUpJ, kDownJ, kReveal, kRevealAl, kCopy, kBack, kQuit},
+		full:  [][]key2{{kUpJ, kDownJ, kPgUp, kPgDown, kHome, kEnd}, {kReveal, kRevealAl, kCopy}, {kReload, kBack, kQuit}},
+	}
+}
+
+func (r *recoverPage) Init() tea.Cmd {
+	sh := r.sh
+	return func() tea.Msg {
+		switch {
+		case sh.o.Demo:
+			return recoverLoadedMsg{err: fmt.Errorf("--demo runs keep no journal: their passwords are not real")}
+		case sh.o.Recover == nil:
+			return recoverLoadedMsg{err: fmt.Errorf("no journal to read")}
+		}
+		var m recoverLoadedMsg
+		m.err = bounded(sh.ctx, storeTimeout, func(ctx context.Context) error {
+			var err error
+			m.entries, m.note, err = sh.o.Recover(ctx)
+			return err
+		})
+		return m
+	}
+}
+
+func (r *recoverPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	switch msg := msg.(type) {
+	case recoverLoadedMsg:
+		r.loading = false
+		r.entries, r.note, r.err = msg.entries, sanitize.Line(msg.note), ""
+		if msg.err != nil {
+			r.err = sanitize.Line(msg.err.Error())
+		}
+		r.revealed, r.revealAll = map[int]bool{}, false
+		r.cursor, r.top = min(r.cursor, max(len(r.entries)-1, 0)), 0
+	case tea.KeyPressMsg:
+		return r, r.key(msg)
+	}
+	return r, nil
+}
+
+// rows is the room for entries: the page less the header, the detail line and notes.
+func (r *recoverPage) rows() int {
+	h := r.sh.height - 2
+	if r.err != "" {
+		h--
+	}
+	if r.note != "" {
+		h--
+	}
+	return max(h, 1)
+}
+
+func (r *recoverPage) key(k tea.KeyPressMsg) tea.Cmd {
+	n := len(r.entries)
+	switch {
+	case matches(k, kBack):
+		return r.sh.nav(backMsg{})
+	case matches(k, kReload):
+		if !r.loading {
+			r.loading = true
+			return r.Init()
+		}
+	case n == 0:
+	case matches(k, kUpJ):
+		r.cursor = max(r.cursor-1, 0)
+	case matches(k, kDownJ):
+		r.cursor = min(r.cursor+1, n-1)
+	case matches(k, kPgUp):
+		r.cursor = max(r.cursor-r.rows(), 0)
+	case matches(k, kPgDown):
+		r.cursor = min(r.cursor+r.rows(), n-1)
+	case matches(k, kHome):
+		r.cursor = 0
+	case matches(k, kEnd):
+		r.cursor = n - 1
+	case matches(k, kReveal):
+		r.revealed[r.cursor] = !r.revealed[r.cursor]
+	case matches(k, kRevealAl):
+		r.revealAll = !r.revealAll
+		r.revealed = map[int]bool{}
+	case matches(k, kCopy):
+		e := r.entries[r.cursor]
+		if e.Secret == "" {
+			return toastBad("no secret on this row")
+		}
+		return func() tea.Msg {
+			return copyMsg{secret: e.Secret, what: "the secret of " + sanitize.Line(e.User)}
+		}
+	}
+	return nil
+}
+
+func (r *recoverPage) shown(i int) bool { return r.revealAll != r.revealed[i] }
+
+func (r *recoverPage) View() string {
+	th := r.sh.th
+	w := r.sh.width
+	var b strings.Builder
+	if r.loading {
+		return th.Subtle.Render("reading the journal…")
+	}
+	if r.err != "" {
+		b.WriteString(th.Failed.Render(ansi.Truncate(r.err, w, "…")) + "\n")
+	}
+	if r.note != "" {
+		b.WriteString(th.Warn.Render(ansi.Truncate(r.note, w, "…")) + "\n")
+	}
+	if len(r.entries) == 0 {
+		if r.err == "" && r.note == "" {
+			b.WriteString(th.Subtle.Render("nothing to recover") + "\n")
+		}
+		return b.String()
+	}
+	// The current row in full under the list: its status explained and, when
+	// revealed, its whole secret (a link outgrows a column).
+	e := r.entries[r.cursor]
+	detail := sanitize.Line(e.User) + ": " + sanitize.Line(e.Status)
+	if r.shown(r.cursor) && e.Secret != "" {
+		detail += " · " + sanitize.Line(e.Secret)
+	}
+	dl := wrap(detail, w)
+	if len(dl) > detailLines {
+		dl = dl[:detailLines]
+	}
+	rows := max(r.rows()-len(dl)+1, 1)
+	if r.cursor < r.top {
+		r.top = r.cursor
+	} else if r.cursor >= r.top+rows {
+		r.top = r.cursor - rows + 1
+	}
+	line := func(ts, prof, mode, user, status, secret string) string {
+		return fmt.Sprintf("%-11s %-12s %-6s %-20s %-10s %s", ts, ansi.Truncate(prof, 12, "…"), ansi.Truncate(mode, 6, "…"),
+			ansi.Truncate(user, 20, "…"), ansi.Truncate(status, 10, "…"), secret)
+	}
+	b.WriteString(th.Header.Render(ansi.Truncate(line("TIME", "PROFILE", "MODE", "USER", "STATUS", "SECRET"), w, "")) + "\n")
+	for i := r.top; i < min(r.top+rows, len(r.entries)); i++ {
+		e := r.entries[i]
+		secret := "••••••••"
+		if e.Secret == "" {
+			secret = ""
+		} else if r.shown(i) {
+			secret = sanitize.Line(e.Secret)
+		}
+		status := sanitize.Line(e.Status)
+		l := ansi.Truncate(line(e.Time.Local().Format("01-02 15:04"), sanitize.Line(e.Profile), sanitize.Line(e.Mode),
+			sanitize.Line(e.User), status, secret), w-2, "…")
+		if i == r.cursor {
+			b.WriteString("> " + th.Cursor.Render(l) + "\n")
+		} else if status != "ok" {
+			b.WriteString("  " + th.Warn.Render(l) + "\n")
+		} else {
+			b.WriteString("  " + l + "\n")
+		}
+	}
+	for i, l := range dl {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(th.Subtle.Render(l))
+	}
+	return b.String()
+}
