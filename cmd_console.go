@@ -33,6 +33,11 @@ func cmdConsole(a *app, _ []string) int {
 		a.errorf("the console needs a terminal; for scripts use `resetdesk run`")
 		return exitUsage
 	}
+	if err := a.unlockVault(cfg); err != nil {
+		a.errorf("%v", err)
+		return exitUsage
+	}
+	a.consoleOwnsTerminal = true
 	secrets := a.secretStore(cfg)
 	err = ui.Run(a.ctx, ui.Options{
 		Profiles: cfg.Profiles,
@@ -136,4 +141,26 @@ func (a *app) consoleRecover(ctx context.Context, cfg *store.Config) ([]ui.Recov
 		notes = append(notes, fmt.Sprintf("nothing to recover from the last %s", jr.Keep))
 	}
 	return entries, strings.Join(notes, "; "), nil
+}
+
+// unlockVault asks for the encrypted secrets file's passphrase before the console takes
+// the terminal, when the config keeps secrets there and the file exists.
+func (a *app) unlockVault(cfg *store.Config) error {
+	if a.demoEnv != nil || cfg.SecretStore != store.SecretStoreFile {
+		return nil
+	}
+	s, err := a.configuredStore(cfg)
+	if err != nil {
+		return err
+	}
+	v, ok := s.(*store.Vault)
+	if !ok {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(a.context(), 5*time.Minute)
+	defer cancel()
+	if _, err := v.Profiles(ctx); err != nil && !errors.Is(err, store.ErrNoSecret) {
+		return err
+	}
+	return nil
 }

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"resetdesk/backends/odin/odintest"
 )
 
 // The console as a technician uses it, in a real terminal at 80×24: the demo, 50 users
@@ -98,4 +101,37 @@ func demoServerSIP(t *testing.T, baseURL, user string) string {
 		t.Fatal(err)
 	}
 	return st["sip"]
+}
+
+// With secrets in the encrypted file, the console asks for its passphrase on the
+// terminal before it draws, then finds the profile's secret there.
+func TestConsoleAsksTheVaultPassphraseFirst(t *testing.T) {
+	bin := builtBinary(t)
+	srv := odintest.New(5)
+	defer srv.Close()
+	cfg := writeConfig(t, srv)
+	env := hermeticEnv(t, "TERM=xterm-256color") // carries RESETDESK_VAULT_PASSPHRASE
+	set := exec.Command(bin, "creds", "set", "lab", "--config", cfg)
+	set.Env = env
+	set.Stdin = strings.NewReader(odintest.Password + "\n")
+	if out, err := set.CombinedOutput(); err != nil {
+		t.Fatalf("creds set: %v: %s", err, out)
+	}
+	var noPass []string
+	for _, e := range env {
+		if !strings.HasPrefix(e, "RESETDESK_VAULT_PASSPHRASE=") {
+			noPass = append(noPass, e)
+		}
+	}
+	s := startTmux(t, 80, 24, noPass, bin, "--config", cfg)
+	s.waitText("Passphrase for resetdesk's encrypted secrets file:", 20*time.Second)
+	s.text(testVaultPassphrase)
+	s.keys("Enter")
+	scr := s.waitText("lab", 20*time.Second)
+	s.waitFor("the secret found in the encrypted file", 10*time.Second, func(scr string) bool {
+		return strings.Contains(scr, "encrypted file")
+	})
+	if strings.Contains(scr, testVaultPassphrase) {
+		t.Fatal("the passphrase was echoed")
+	}
 }

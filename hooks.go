@@ -32,20 +32,15 @@ func (a *app) lookupEnv(name string) (string, bool) {
 	return v, v != ""
 }
 
-// stores keeps one store per app, so that the vault's passphrase is asked once per
-// process however many commands and pages use it.
-var (
-	storesMu sync.Mutex
-	stores   = map[*app]store.SecretStore{}
-)
-
-// configuredStore returns the store that secret_store names. There is no fallback: a
-// keyring that cannot be reached is an error that points to the file store.
+// configuredStore returns the store that secret_store names, built once per app so that
+// the vault's passphrase is asked once per process however many commands and pages use
+// it. There is no fallback: a keyring that cannot be reached is an error that points to
+// the file store.
 func (a *app) configuredStore(cfg *store.Config) (store.SecretStore, error) {
-	storesMu.Lock()
-	defer storesMu.Unlock()
-	if s, ok := stores[a]; ok {
-		return s, nil
+	a.storeMu.Lock()
+	defer a.storeMu.Unlock()
+	if a.store != nil {
+		return a.store, nil
 	}
 	var s store.SecretStore
 	switch cfg.SecretStore {
@@ -60,7 +55,7 @@ func (a *app) configuredStore(cfg *store.Config) (store.SecretStore, error) {
 	default:
 		return nil, fmt.Errorf("config %s: secret_store %q: use \"keyring\" or \"file\"", cfg.Path, cfg.SecretStore)
 	}
-	stores[a] = s
+	a.store = s
 	return s, nil
 }
 
@@ -80,6 +75,12 @@ func (a *app) vaultPassphrase(create bool) (string, error) {
 	}
 	if !a.stdinTTY {
 		return "", fmt.Errorf("the encrypted secrets file needs its passphrase: set %s (stdin is not a terminal to ask on)", store.VaultPassphraseEnv)
+	}
+	if a.consoleOwnsTerminal {
+		// The console draws the screen: a prompt now would write over it and fight it for
+		// the keys. The passphrase is asked before the console starts; creating the file
+		// needs `creds set`, which asks twice.
+		return "", fmt.Errorf("the encrypted secrets file does not exist yet: create it with `resetdesk creds set PROFILE` (it asks for a new passphrase), or set %s", store.VaultPassphraseEnv)
 	}
 	prompt := "Passphrase for resetdesk's encrypted secrets file: "
 	if create {

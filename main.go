@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/term"
@@ -50,6 +51,12 @@ type app struct {
 
 	cfg     *store.Config
 	demoEnv *demo.Env
+
+	storeMu sync.Mutex
+	store   store.SecretStore // the configured secret store, built once (configuredStore)
+	// consoleOwnsTerminal is set while the console draws: nothing may prompt on the
+	// terminal then.
+	consoleOwnsTerminal bool
 }
 
 // commands are the subcommands; files add theirs from init.
