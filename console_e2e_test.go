@@ -135,3 +135,67 @@ func TestConsoleAsksTheVaultPassphraseFirst(t *testing.T) {
 		t.Fatal("the passphrase was echoed")
 	}
 }
+
+// A dropped SSH session mid-run (the terminal goes away: SIGHUP) loses nothing: the
+// console stops dispatching, lets what is in flight finish, and `recover` then lists
+// every user whose password the server changed, with the password it holds.
+func TestConsoleHangUpMidRunLosesNothing(t *testing.T) {
+	bin := builtBinary(t)
+	srv := odintest.New(40)
+	defer srv.Close()
+	srv.SetFaults(odintest.Faults{Latency: 250 * time.Millisecond})
+	cfg := writeConfig(t, srv)
+	env := hermeticEnv(t, "TERM=xterm-256color", "RESETDESK_SECRET_LAB="+odintest.Password)
+	s := startTmux(t, 100, 30, env, bin, "--config", cfg)
+	s.waitText("lab", 20*time.Second)
+	s.keys("Enter")
+	s.waitText("search:", 10*time.Second)
+	s.text("*")
+	s.waitText("40 hits", 10*time.Second)
+	s.keys("C-a")
+	s.waitText("selected: 40", 5*time.Second)
+	s.keys("Enter") // mode: sip
+	s.waitText("SIP authentication password", 5*time.Second)
+	s.keys("Enter") // review
+	s.waitText("40 accounts will get a new password", 5*time.Second)
+	s.keys("Enter") // run
+	s.waitFor("some results", 20*time.Second, func(scr string) bool { return strings.Count(scr, "✓ ok") >= 3 })
+
+	pid := strings.TrimSpace(s.tmux("display-message", "-p", "-t", s.name, "#{pane_pid}"))
+	s.tmux("kill-server") // the terminal is gone: SIGHUP
+	deadline := time.Now().Add(30 * time.Second)
+	for exec.Command("kill", "-0", pid).Run() == nil {
+		if time.Now().After(deadline) {
+			t.Fatal("the console did not exit after the hang-up")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	rec := exec.Command(bin, "recover", "--config", cfg, "--format", "json")
+	rec.Env = env
+	out, err := rec.Output()
+	if err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var l struct{ User, Secret string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Secret != "" {
+			got[l.User] = l.Secret
+		}
+	}
+	changed := 0
+	for _, u := range srv.Users() {
+		held := srv.SIPPassword(u)
+		if held == "" {
+			continue
+		}
+		changed++
+		if got[u] != held {
+			t.Errorf("%s: the server holds %q, recover lists %q", u, held, got[u])
+		}
+	}
+	if changed == 0 || changed == 40 {
+		t.Fatalf("%d of 40 changed: the hang-up should land mid-run", changed)
+	}
+}

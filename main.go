@@ -23,6 +23,7 @@ import (
 	_ "resetdesk/backends/all" // every kind
 	"resetdesk/backends/demo"
 	"resetdesk/backends/httpx"
+	"resetdesk/sanitize"
 	"resetdesk/store"
 )
 
@@ -187,9 +188,10 @@ func (a *app) newFlags(name string) *flag.FlagSet {
 	return fs
 }
 
-// errorf prints a message prefixed with the program name.
+// errorf prints a message prefixed with the program name. Errors carry server and file
+// text, so the line is stripped of terminal control sequences here, once for all.
 func (a *app) errorf(format string, args ...any) {
-	fmt.Fprintf(a.stderr, "resetdesk: "+format+"\n", args...)
+	fmt.Fprintln(a.stderr, "resetdesk: "+sanitize.Text(fmt.Sprintf(format, args...)))
 }
 
 // config loads the config, or, under --demo, starts the demo back ends.
@@ -252,12 +254,16 @@ func (a *app) openBackend(ctx context.Context, cfg *store.Config, p backends.Pro
 	return b, nil
 }
 
-// signalContext returns a context that the first SIGINT/SIGTERM does not cancel but
-// reports on soft (to stop dispatching), and that the second cancels.
+// signalContext returns a context that the first SIGINT/SIGTERM/SIGHUP does not cancel
+// but reports on soft (to stop dispatching), and that the second cancels. SIGHUP is a
+// dropped SSH session: the requests in flight still finish and reach the journal. A
+// reader that went away (SIGPIPE, `| head`) must not kill the run either: writes to it
+// fail instead, and the journal still gets every secret.
 func signalContext(parent context.Context) (ctx context.Context, soft <-chan struct{}, stop func()) {
 	ctx, cancel := context.WithCancel(parent)
 	ch := make(chan os.Signal, 2)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	signal.Ignore(syscall.SIGPIPE)
 	softCh := make(chan struct{})
 	go func() {
 		n := 0

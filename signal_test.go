@@ -12,9 +12,15 @@ import (
 	"resetdesk/backends/odin/odintest"
 )
 
-// An interrupt stops dispatching: what is in flight finishes, the rest is skipped, and
-// every user is still reported, in input order.
+// An interrupt, or a hang-up (a dropped SSH session), stops dispatching: what is in
+// flight finishes, the rest is skipped, and every user is still reported, in input order.
 func TestInterruptSkipsTheRest(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) { testSoftStop(t, sig) })
+	}
+}
+
+func testSoftStop(t *testing.T, sig syscall.Signal) {
 	bin := builtBinary(t)
 	srv := odintest.New(60)
 	defer srv.Close()
@@ -38,7 +44,7 @@ func TestInterruptSkipsTheRest(t *testing.T) {
 		}
 		lines = append(lines, o)
 		if len(lines) == 2 {
-			cmd.Process.Signal(syscall.SIGINT) // after the first results, while two are in flight
+			cmd.Process.Signal(sig) // after the first results, while two are in flight
 		}
 	}
 	err := cmd.Wait()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -168,6 +169,10 @@ type Run struct {
 	loginMu  sync.Mutex
 	loginGen int
 
+	// credsRefused is set when the system refused the credentials mid-run: the run stops,
+	// since every further request would be one more failed login (an account lockout).
+	credsRefused atomic.Bool
+
 	quotaMu       sync.Mutex
 	quotaOK       int // successes so far
 	quotaInFlight int // places reserved by requests not yet answered
@@ -207,6 +212,7 @@ func Start(ctx context.Context, job Job) (*Run, error) {
 }
 
 // Outcomes streams the run's events; it is closed when every user has a final outcome.
+// The caller must read it until it is closed: the workers wait for the reader.
 func (r *Run) Outcomes() <-chan Outcome { return r.out }
 
 // Stop stops dispatching: requests in flight finish, the users not yet sent are skipped.
@@ -310,6 +316,9 @@ loop:
 	}
 	close(items)
 	cancelGen()
+	if r.credsRefused.Load() {
+		skipReason = "not sent: the credentials were refused (more attempts could lock the account); fix them and retry"
+	}
 	for i := next; i < len(r.job.Users); i++ {
 		r.out <- Outcome{Index: i, User: r.job.Users[i], Status: StatusSkipped, Message: skipReason}
 	}
@@ -359,14 +368,15 @@ func (r *Run) reserveQuota(ctx context.Context) bool {
 	}
 }
 
-// settleQuota returns a reserved place: spent when the reset succeeded, free otherwise.
-func (r *Run) settleQuota(ok bool) {
+// settleQuota returns a reserved place: spent when the reset may have happened (ok, or
+// unknown: the system may have counted it), free otherwise.
+func (r *Run) settleQuota(spent bool) {
 	if r.job.QuotaLeft == nil {
 		return
 	}
 	r.quotaMu.Lock()
 	r.quotaInFlight--
-	if ok {
+	if spent {
 		r.quotaOK++
 	}
 	r.quotaMu.Unlock()
@@ -423,9 +433,14 @@ func (r *Run) resetOne(ctx context.Context, it work) Outcome {
 	user := r.job.Users[it.index]
 	r.out <- Outcome{Index: it.index, User: user, Status: StatusRunning}
 	start := time.Now()
-	o := r.attempt(ctx, it, user)
+	o, sent := r.attempt(ctx, it, user)
 	o.Index, o.User, o.Elapsed = it.index, user, time.Since(start)
-	r.settleQuota(o.Status == StatusOK)
+	if sent != "" {
+		// A server may echo the request in its error text: never show or keep our
+		// secret there (the history keeps messages).
+		o.Message = strings.ReplaceAll(o.Message, sent, "[secret]")
+	}
+	r.settleQuota(o.Status == StatusOK || o.Status == StatusUnknown)
 	if o.Secret != "" && r.job.Record != nil {
 		if err := r.job.Record(o); err != nil {
 			// The password is set: never drop it. Say loudly that only the screen has it.
@@ -435,7 +450,14 @@ func (r *Run) resetOne(ctx context.Context, it work) Outcome {
 	return o
 }
 
-func (r *Run) attempt(ctx context.Context, it work, user string) Outcome {
+// attempt resets one user and returns the outcome and the secret it sent, if any.
+func (r *Run) attempt(ctx context.Context, it work, user string) (Outcome, string) {
+	var sent string
+	o := r.attemptWith(ctx, it, user, &sent)
+	return o, sent
+}
+
+func (r *Run) attemptWith(ctx context.Context, it work, user string, sent *string) Outcome {
 	if it.genErr != nil {
 		return Outcome{Status: StatusFailed, Message: "not sent: could not generate a secret: " + it.genErr.Error()}
 	}
@@ -453,6 +475,7 @@ func (r *Run) attempt(ctx context.Context, it work, user string) Outcome {
 		}
 		t.Secret = pw
 	}
+	*sent = t.Secret
 	if t.Secret != "" && r.job.Intend != nil {
 		if err := r.job.Intend(Outcome{Index: it.index, User: user, Status: StatusRunning, Secret: t.Secret}); err != nil {
 			return Outcome{Status: StatusFailed, Message: "not sent: the journal could not keep the new secret: " + err.Error()}
@@ -485,6 +508,9 @@ func (r *Run) attempt(ctx context.Context, it work, user string) Outcome {
 			}
 			relogged = true
 			if lerr := r.relogin(ctx, gen); lerr != nil {
+				if KindOf(lerr) == BadLogin {
+					r.refuseCredentials()
+				}
 				return Outcome{Status: StatusFailed, Message: "session expired and logging in again failed: " + lerr.Error()}
 			}
 			continue
@@ -510,11 +536,18 @@ func (r *Run) attempt(ctx context.Context, it work, user string) Outcome {
 			}
 			return o
 		case BadLogin:
+			r.refuseCredentials()
 			return Outcome{Status: StatusFailed, Message: "login refused: " + e.Msg}
 		default:
 			return Outcome{Status: StatusFailed, Message: e.Msg}
 		}
 	}
+}
+
+// refuseCredentials stops the run: the users not yet sent are skipped.
+func (r *Run) refuseCredentials() {
+	r.credsRefused.Store(true)
+	r.Stop()
 }
 
 func (r *Run) secretLabel() string {

@@ -332,3 +332,59 @@ func BenchmarkRun1000(b *testing.B) {
 	b.ReportMetric(ratio/float64(b.N), "wall/ideal")
 	b.ReportMetric(float64(mallocs)/float64(b.N)/n, "allocs/user(client+fake)")
 }
+
+func TestRefusedCredentialsStopTheRun(t *testing.T) {
+	g := newGate(backends.FromPolicy)
+	close(g.release)
+	var calls atomic.Int64
+	g.reply = func(backends.Target) (backends.Result, error) {
+		if calls.Add(1) >= 3 {
+			return backends.Result{}, backends.NewError(backends.BadLogin, "invalid API credentials")
+		}
+		return backends.Result{}, nil
+	}
+	r, _ := backends.Start(context.Background(), backends.Job{Backend: g, Mode: g.mode, Users: users(100), Concurrency: 1})
+	var tally backends.Tally
+	out := r.Wait()
+	for _, o := range out {
+		tally.Add(o)
+	}
+	// every further request would be another failed login: at most the one in flight
+	if tally.OK != 2 || tally.Failed != 1 || tally.Skipped != 97 || calls.Load() != 3 {
+		t.Fatalf("tally %+v after %d requests", tally, calls.Load())
+	}
+	if !strings.Contains(out[99].Message, "credentials were refused") {
+		t.Fatalf("skip message %q", out[99].Message)
+	}
+}
+
+func TestUnknownSpendsQuota(t *testing.T) {
+	g := newGate(backends.FromPolicy)
+	close(g.release)
+	g.reply = func(backends.Target) (backends.Result, error) {
+		return backends.Result{}, backends.NewError(backends.Unanswered, "no answer")
+	}
+	left := 2
+	r, _ := backends.Start(context.Background(), backends.Job{Backend: g, Mode: g.mode, Users: users(5), QuotaLeft: &left, Concurrency: 1})
+	var tally backends.Tally
+	for _, o := range r.Wait() {
+		tally.Add(o)
+	}
+	if tally.Unknown != 2 || tally.Skipped != 3 {
+		t.Fatalf("an unknown reset may have spent quota: %+v", tally)
+	}
+}
+
+func TestSentSecretIsScrubbedFromMessages(t *testing.T) {
+	g := newGate(backends.FromPolicy)
+	close(g.release)
+	g.reply = func(t backends.Target) (backends.Result, error) {
+		return backends.Result{}, backends.NewError(backends.Refused, `invalid request {"newPassword":"`+t.Secret+`"}`)
+	}
+	r, _ := backends.Start(context.Background(), backends.Job{Backend: g, Mode: g.mode, Users: users(1)})
+	o := r.Wait()[0]
+	sent, _ := g.sent.Load(o.User)
+	if o.Status != backends.StatusFailed || strings.Contains(o.Message, sent.(string)) || !strings.Contains(o.Message, "[secret]") {
+		t.Fatalf("%+v", o)
+	}
+}

@@ -8,7 +8,10 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/signal"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -69,6 +72,9 @@ var (
 	// has a shorter timeout of its own; this one also covers a store that ignores its
 	// context) and a read of the journal or the history.
 	storeTimeout = 15 * time.Second
+	// inFlightGrace bounds the wait, on exit, for requests a run still has in flight
+	// (each has its own timeout; this covers a stuck journal).
+	inFlightGrace = 2 * time.Minute
 )
 
 // RecoverEntry is one secret of the journal, as the recover page lists it.
@@ -82,11 +88,49 @@ type RecoverEntry struct {
 // Run runs the console in the alternate screen until the technician quits.
 func Run(ctx context.Context, o Options) error {
 	m := newModel(ctx, o)
-	_, err := tea.NewProgram(m, tea.WithContext(ctx)).Run()
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+	p := tea.NewProgram(m, tea.WithContext(ctx))
+	// A dropped SSH session sends SIGHUP, which would kill the process with requests in
+	// flight: end the program instead, and let the run below finish what it sent.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ended := make(chan struct{})
+	defer close(ended)
+	var hungUp atomic.Bool
+	go func() {
+		select {
+		case <-hup:
+			hungUp.Store(true)
+			p.Kill()
+		case <-ended:
+		}
+	}()
+	_, err := p.Run()
+	finishInFlight(m.sh.active)
+	if errors.Is(err, tea.ErrProgramKilled) && (ctx.Err() != nil || hungUp.Load()) {
 		return nil
 	}
 	return err
+}
+
+// finishInFlight stops a run the console left (a quit or a hang-up mid-run) and waits
+// for the requests in flight: the runner journals each new secret before it emits the
+// outcome, so waiting here is what keeps them for `resetdesk recover`.
+func finishInFlight(run *backends.Run) {
+	if run == nil {
+		return
+	}
+	run.Stop()
+	drained := make(chan struct{})
+	go func() {
+		for range run.Outcomes() {
+		}
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(inFlightGrace):
+	}
 }
 
 // shared is what every page reads: options, theme, size and the root context.
@@ -98,6 +142,9 @@ type shared struct {
 	noColor bool
 	width   int
 	height  int // of the page body
+	// active is the run in progress, if any: on exit the console stops it and waits for
+	// what is in flight.
+	active  *backends.Run
 	pending []tea.Msg
 }
 

@@ -171,10 +171,12 @@ func (r *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			return r, warnToast(msg.warnings)
 		}
 		r.run, r.finish, r.started = msg.run, msg.finish, r.now()
+		r.sh.active = msg.run
 		return r, tea.Batch(readOutcomes(r.run), warnToast(msg.warnings))
 	case outcomesMsg:
 		r.apply(msg.batch)
 		if msg.done {
+			r.sh.active = nil
 			return r, r.done()
 		}
 		return r, readOutcomes(r.run)

@@ -160,12 +160,13 @@ func scrub(msg, secret string) string {
 	return msg
 }
 
-// SuccessesSince counts the profile's ok outcomes since t (ADManager's daily quota:
-// pass the local midnight).
+// SuccessesSince counts the profile's resets that may have spent quota since t: ok ones,
+// and unknown ones, which the system may have done and counted (ADManager's daily
+// quota: pass the local midnight).
 func (d *DB) SuccessesSince(ctx context.Context, profile string, t time.Time) (int, error) {
 	var n int
 	err := d.db.QueryRowContext(ctx,
-		`SELECT COUNT(*) FROM outcomes o JOIN runs r ON r.id = o.run_id WHERE r.profile = ? AND o.status = 'ok' AND o.at >= ?`,
+		`SELECT COUNT(*) FROM outcomes o JOIN runs r ON r.id = o.run_id WHERE r.profile = ? AND o.status IN ('ok', 'unknown') AND o.at >= ?`,
 		profile, t.UnixMilli()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("history: cannot count today's resets: %w", err)
