@@ -126,17 +126,13 @@ func (a *app) consoleRecover(ctx context.Context, cfg *store.Config) ([]ui.Recov
 		return nil, strings.Join(notes, "; "), err
 	}
 	var entries []ui.RecoverEntry
-	damaged := 0
 	for _, r := range jr.Runs {
-		damaged += r.Damaged
 		for _, e := range r.Entries {
 			entries = append(entries, ui.RecoverEntry{Time: e.Time, Profile: e.Profile, Mode: e.Mode, User: e.User,
 				Status: recoverStatus(e.Status), Secret: e.Secret})
 		}
 	}
-	if damaged > 0 {
-		notes = append(notes, damagedNote(damaged))
-	}
+	notes = append(notes, journalProblems(jr.Runs)...)
 	if len(entries) == 0 {
 		notes = append(notes, fmt.Sprintf("nothing to recover from the last %s", jr.Keep))
 	}

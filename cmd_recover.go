@@ -73,11 +73,9 @@ func cmdRecover(a *app, args []string) int {
 		fmt.Fprintf(a.stderr, "resetdesk: nothing to recover from the last %s\n", jr.Keep)
 		return exitOK
 	}
-	damaged := 0
 	if *format == "json" {
 		enc := json.NewEncoder(a.stdout)
 		for _, r := range runs {
-			damaged += r.Damaged
 			for _, e := range r.Entries {
 				// Escape sequences are stripped here too: a script may print these.
 				_ = enc.Encode(recoverLine{Time: e.Time.Local(), Profile: sanitize.Line(e.Profile), Mode: sanitize.Line(e.Mode),
@@ -86,7 +84,6 @@ func cmdRecover(a *app, args []string) int {
 		}
 	} else {
 		for i, r := range runs {
-			damaged += r.Damaged
 			if i > 0 {
 				fmt.Fprintln(a.stdout)
 			}
@@ -100,10 +97,27 @@ func cmdRecover(a *app, args []string) int {
 			tw.Flush()
 		}
 	}
-	if damaged > 0 {
-		a.errorf("%s", damagedNote(damaged))
+	for _, note := range journalProblems(runs) {
+		a.errorf("%s", note)
 	}
 	return exitOK
+}
+
+// journalProblems says what could not be read: torn lines, and whole files (another
+// key, permissions) whose secrets are not listed.
+func journalProblems(runs []journal.Run) []string {
+	var notes []string
+	damaged := 0
+	for _, r := range runs {
+		damaged += r.Damaged
+		if r.Err != nil {
+			notes = append(notes, r.Err.Error())
+		}
+	}
+	if damaged > 0 {
+		notes = append(notes, damagedNote(damaged))
+	}
+	return notes
 }
 
 // journalRead is what readJournal found.

@@ -17,6 +17,9 @@ const (
 	SymbolChars = "!#$%*+-=?@^_~.,:;"
 )
 
+// formulaLead are the characters that make a spreadsheet read a cell as a formula.
+const formulaLead = "=+-@"
+
 // Policy says how to generate a password a system accepts. Every class that is
 // enabled appears at least once.
 type Policy struct {
@@ -98,6 +101,16 @@ func (p Policy) Generate() (string, error) {
 			return "", err
 		}
 		out[i], out[j] = out[j], out[i]
+	}
+	// A spreadsheet reads a CSV cell that starts with = + - @ as a formula: an exported
+	// password would be mangled. Swap such a first character with a safe one.
+	if strings.IndexByte(formulaLead, out[0]) >= 0 {
+		for i := 1; i < len(out); i++ {
+			if strings.IndexByte(formulaLead, out[i]) < 0 {
+				out[0], out[i] = out[i], out[0]
+				break
+			}
+		}
 	}
 	return string(out), nil
 }

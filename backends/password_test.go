@@ -16,6 +16,9 @@ func TestPolicyGenerate(t *testing.T) {
 			!strings.ContainsAny(pw, DigitChars) || !strings.ContainsAny(pw, SymbolChars) {
 			t.Fatalf("%q misses a class or the length", pw)
 		}
+		if strings.ContainsAny(pw[:1], "=+-@") {
+			t.Fatalf("%q starts like a spreadsheet formula", pw)
+		}
 		if seen[pw] {
 			t.Fatalf("repeated password %q", pw)
 		}

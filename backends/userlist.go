@@ -69,7 +69,8 @@ func ParseUsers(r io.Reader) (users []string, bad []BadUser, err error) {
 	if !utf8.Valid(data) {
 		return nil, nil, fmt.Errorf("the list is not UTF-8 text (is it a spreadsheet? save it as CSV)")
 	}
-	isCSV := looksLikeCSV(data)
+	sep, isCSV := csvSeparator(data)
+	first := true // the first data row may be a header
 	seen := map[string]bool{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
@@ -82,7 +83,9 @@ func ParseUsers(r io.Reader) (users []string, bad []BadUser, err error) {
 		}
 		id := text
 		if isCSV {
-			rec, err := csv.NewReader(strings.NewReader(text)).Read()
+			cr := csv.NewReader(strings.NewReader(text))
+			cr.Comma = sep
+			rec, err := cr.Read()
 			if err != nil && err != io.EOF {
 				bad = append(bad, BadUser{Line: line, ID: text, Err: fmt.Errorf("not a CSV row: %v", err)})
 				continue
@@ -96,7 +99,9 @@ func ParseUsers(r io.Reader) (users []string, bad []BadUser, err error) {
 		if id == "" {
 			continue
 		}
-		if line == 1 && isCSV && headerNames[strings.ToLower(id)] {
+		header := first && isCSV && headerNames[strings.ToLower(id)]
+		first = false
+		if header {
 			continue
 		}
 		if err := CheckUserID(id); err != nil {
@@ -115,17 +120,22 @@ func ParseUsers(r io.Reader) (users []string, bad []BadUser, err error) {
 	return users, bad, nil
 }
 
-// looksLikeCSV: a list is CSV when its first non-blank line has a comma or a tab or a
-// semicolon-free quoted field; user ids never contain commas.
-func looksLikeCSV(data []byte) bool {
+// csvSeparator tells a CSV export from a plain list by its first data line: a comma, a
+// semicolon (Excel in many locales) or a tab, none of which a user id holds.
+func csvSeparator(data []byte) (rune, bool) {
 	for _, l := range bytes.Split(data, []byte("\n")) {
-		l = bytes.TrimSpace(l)
+		l = bytes.Trim(l, " \r")
 		if len(l) == 0 || l[0] == '#' {
 			continue
 		}
-		return bytes.ContainsRune(l, ',')
+		for _, sep := range []rune{'\t', ';', ','} {
+			if bytes.ContainsRune(l, sep) {
+				return sep, true
+			}
+		}
+		return 0, false
 	}
-	return false
+	return 0, false
 }
 
 // ValidateUsers checks every id with CheckUserID and, when b implements UserValidator,

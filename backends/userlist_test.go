@@ -28,6 +28,18 @@ func TestParseUsersCSV(t *testing.T) {
 	}
 }
 
+func TestParseUsersSeparatorsAndLateHeader(t *testing.T) {
+	for name, in := range map[string]string{
+		"semicolon": "# exported 2026-11-23\nusername;display name\njdoe;Doe, Jane\nasmith;Al Smith\n",
+		"tab":       "sAMAccountName\tmail\njdoe\tj@x\nasmith\ta@x\n",
+	} {
+		users, bad, err := ParseUsers(strings.NewReader(in))
+		if err != nil || len(bad) != 0 || !reflect.DeepEqual(users, []string{"jdoe", "asmith"}) {
+			t.Errorf("%s: users %q bad %v err %v", name, users, bad, err)
+		}
+	}
+}
+
 func TestParseUsersFlagsBadLines(t *testing.T) {
 	users, bad, err := ParseUsers(strings.NewReader("ok1\nbad\x07bell\nok2\n"))
 	if err != nil {

@@ -32,6 +32,11 @@ const (
 	SecretStoreFile    = "file"
 )
 
+// JournalKeyAccount is the secret-store account that holds the journal's key; no
+// profile may use it (or its RESETDESK_SECRET_ variable), or the key would be sent to a
+// server as that profile's password.
+const JournalKeyAccount = "journal-key"
+
 // DefaultJournalRetention is how long the journal keeps a secret by default.
 const DefaultJournalRetention = 24 * time.Hour
 
@@ -169,7 +174,12 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	envNames := map[string]string{SecretEnvName(JournalKeyAccount): JournalKeyAccount}
 	for _, n := range names {
+		if other, clash := envNames[SecretEnvName(n)]; clash {
+			return nil, fmt.Errorf("config %s: profile %s: the name reads as %q to the secret store (%s); rename it", name, n, other, SecretEnvName(n))
+		}
+		envNames[SecretEnvName(n)] = n
 		p, err := profileFrom(n, fc.Profiles[n], md)
 		if err != nil {
 			return nil, fmt.Errorf("config %s: profile %s: %v", name, n, err)

@@ -77,7 +77,11 @@ func (k *Keyring) Get(ctx context.Context, profile string) (string, error) {
 		secret, err = ops.Get(k.service(), profile)
 		return err
 	})
-	return secret, err
+	if err != nil {
+		// On a timeout the abandoned call may still write secret: do not read it.
+		return "", err
+	}
+	return secret, nil
 }
 
 // Set stores the profile's secret, replacing any previous one.

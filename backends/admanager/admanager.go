@@ -13,13 +13,11 @@ package admanager
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
-	"unicode"
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
@@ -114,7 +112,10 @@ func New(p backends.Profile, secret string, c *http.Client) (*Client, error) {
 		return nil, fmt.Errorf("profile %s: no AuthToken; store it with `resetdesk creds set %s`", p.Name, p.Name)
 	}
 	if c == nil {
-		c = http.DefaultClient
+		var err error
+		if c, err = httpx.NewClient(p); err != nil {
+			return nil, err
+		}
 	}
 	product := p.ProductName
 	if product == "" {
@@ -126,36 +127,9 @@ func New(p backends.Profile, secret string, c *http.Client) (*Client, error) {
 // Modes lists generate and set.
 func (c *Client) Modes() []backends.Mode { return modes }
 
-// CheckPassword refuses what Active Directory's default complexity rules would refuse:
-// fewer than 8 characters, fewer than three of lower case, upper case, digits and other
-// characters, or control characters (which no form of the API can carry).
-func CheckPassword(pw string) error {
-	var n, lower, upper, digit, other int
-	for _, r := range pw {
-		n++
-		switch {
-		case unicode.IsControl(r):
-			return errors.New("the password contains a control character")
-		case unicode.IsLower(r):
-			lower = 1
-		case unicode.IsUpper(r):
-			upper = 1
-		case unicode.IsDigit(r):
-			digit = 1
-		default:
-			other = 1
-		}
-	}
-	switch {
-	case n < 8:
-		return errors.New("the password must have at least 8 characters")
-	case n > 256:
-		return errors.New("the password must have at most 256 characters")
-	case lower+upper+digit+other < 3:
-		return errors.New("the password must mix three of: lower case, upper case, digits, symbols")
-	}
-	return nil
-}
+// CheckPassword refuses what Active Directory's default complexity rules would refuse
+// (backends.CheckADComplexity).
+func CheckPassword(pw string) error { return backends.CheckADComplexity(pw) }
 
 // samForbidden are the characters Active Directory refuses in a sAMAccountName.
 const samForbidden = `"/\[]:;|=,+*?<>`

@@ -81,6 +81,7 @@ type Client struct {
 	username string
 	password string
 	http     *http.Client
+	api      *httpx.Bearer // calls with the bearer token: 401 = Expired, other non-2xx by status
 
 	mu           sync.Mutex
 	clientID     string
@@ -98,9 +99,20 @@ func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, e
 		return nil, fmt.Errorf("profile %s: username is required (the EMM admin account)", p.Name)
 	}
 	if c == nil {
-		c = http.DefaultClient
+		var err error
+		if c, err = httpx.NewClient(p); err != nil {
+			return nil, err
+		}
 	}
-	return &Client{base: p.URL, username: p.Username, password: secret, http: c}, nil
+	cl := &Client{base: p.URL, username: p.Username, password: secret, http: c}
+	cl.api = &httpx.Bearer{
+		Base: p.URL, Client: c, Token: cl.accessToken, ErrorText: apiText, Login: cl.Login,
+		// EMM's 401 is plain text.
+		ExpiredText: func(r *httpx.Response, desc string) string {
+			return desc + ": the EMM session expired: " + httpx.Snippet(r.Body)
+		},
+	}
+	return cl, nil
 }
 
 // Modes lists the one mode, set.
@@ -267,57 +279,11 @@ func (c *Client) setTokens(access, refresh string) {
 	c.mu.Unlock()
 }
 
-// call sends one mdm-admin request with the bearer token. A 401 (plain text on EMM) is
-// Expired; other non-2xx answers are classified by status with the server's text.
-func (c *Client) call(ctx context.Context, method, path string, body any, desc string) (*httpx.Response, error) {
-	var rd *bytes.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req, err := http.NewRequest(method, httpx.JoinURL(c.base, path), rd)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", desc, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+// accessToken is the OAuth access token the API calls carry ("" before Login).
+func (c *Client) accessToken() string {
 	c.mu.Lock()
-	tok := c.access
-	c.mu.Unlock()
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := httpx.Do(ctx, c.http, req, desc)
-	if err != nil {
-		return nil, err
-	}
-	if resp.Status == http.StatusUnauthorized {
-		return nil, &backends.Error{Kind: backends.Expired, Msg: desc + ": the EMM session expired: " + httpx.Snippet(resp.Body)}
-	}
-	if resp.Status < 200 || resp.Status > 299 {
-		return nil, httpx.StatusError(resp, desc, apiText(resp))
-	}
-	return resp, nil
-}
-
-// withRelogin is call with one new login on an expired session, for calls outside the
-// runner (search, check); the runner has its own re-login for resets.
-func (c *Client) withRelogin(ctx context.Context, method, path string, body any, desc string) (*httpx.Response, error) {
-	resp, err := c.call(ctx, method, path, body, desc)
-	if backends.KindOf(err) == backends.Expired {
-		if lerr := c.Login(ctx); lerr != nil {
-			return nil, lerr
-		}
-		resp, err = c.call(ctx, method, path, body, desc)
-	}
-	return resp, err
+	defer c.mu.Unlock()
+	return c.access
 }
 
 // Reset sets t.Secret as the user's password, base64-encoded as the API requires (the
@@ -335,7 +301,7 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 		"newPassword": base64.StdEncoding.EncodeToString([]byte(t.Secret)),
 	}
 	const desc = "password reset"
-	resp, err := c.call(ctx, http.MethodPost, pathReset, body, desc)
+	resp, err := c.api.Call(ctx, http.MethodPost, pathReset, body, desc)
 	if err != nil {
 		var e *backends.Error
 		if errors.As(err, &e) && e.Kind == backends.Refused && strings.Contains(e.Msg, "Could not change the password.") {
@@ -401,7 +367,7 @@ func (c *Client) Search(ctx context.Context, query string, limit int) ([]backend
 	if query != "*" {
 		path = pathSearch + "?" + url.Values{"username": {query}}.Encode()
 	}
-	resp, err := c.withRelogin(ctx, http.MethodGet, path, nil, "user search")
+	resp, err := c.api.CallRelogin(ctx, http.MethodGet, path, nil, "user search")
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +393,7 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 	if err := c.Login(ctx); err != nil {
 		return "", err
 	}
-	resp, err := c.withRelogin(ctx, http.MethodGet, pathUsers, nil, "user list")
+	resp, err := c.api.CallRelogin(ctx, http.MethodGet, pathUsers, nil, "user list")
 	if err != nil {
 		return "", err
 	}

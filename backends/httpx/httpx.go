@@ -20,16 +20,15 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/sanitize"
 )
 
 // MaxBody bounds how much of a response is read: no answer here is larger.
 const MaxBody = 16 << 20
-
-// DefaultTimeout is the per-request timeout when a profile sets none.
-const DefaultTimeout = 20 * time.Second
 
 // NewClient builds the HTTP client for a profile: verification on, the profile's CA
 // file added to the system roots, and skip-verify only when the profile says so.
@@ -128,6 +127,7 @@ func describe(ctx context.Context, err error, host string) string {
 	var hostErr x509.HostnameError
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	var recordErr tls.RecordHeaderError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return "timed out"
@@ -143,6 +143,10 @@ func describe(ctx context.Context, err error, host string) string {
 		return fmt.Sprintf("host %s not found", dnsErr.Name)
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return "connection closed before the answer was complete"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "the connection was reset"
+	case errors.As(err, &recordErr):
+		return fmt.Sprintf("%s does not speak TLS: use an http:// url", host)
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return fmt.Sprintf("cannot connect to %s: %v", host, opErr.Err)
 	}
@@ -181,8 +185,9 @@ func Snippet(body []byte) string {
 	return fmt.Sprintf("%q", oneLine(string(b), 200))
 }
 
+// oneLine shortens server text for a message, stripped of terminal control sequences.
 func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = sanitize.Line(strings.Join(strings.Fields(s), " "))
 	if r := []rune(s); len(r) > n {
 		s = string(r[:n]) + "…"
 	}
@@ -200,7 +205,11 @@ func DecodeJSON(r *Response, v any, desc string) error {
 		if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end") {
 			return fmt.Errorf("%s: the answer was cut off or malformed JSON (HTTP %d)", desc, r.Status)
 		}
-		return fmt.Errorf("%s: unexpected answer shape (HTTP %d): %v", desc, r.Status, err)
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) && typeErr.Field != "" {
+			return fmt.Errorf("%s: unexpected answer shape (HTTP %d): field %q holds a %s", desc, r.Status, typeErr.Field, typeErr.Value)
+		}
+		return fmt.Errorf("%s: unexpected answer shape (HTTP %d)", desc, r.Status)
 	}
 	return nil
 }

@@ -144,3 +144,37 @@ func TestCheckBaseURL(t *testing.T) {
 		t.Fatal("JoinURL doubled a slash")
 	}
 }
+
+func TestHTTPSAgainstPlainPortSaysSo(t *testing.T) {
+	// a plain TCP server that answers garbage to a TLS hello
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+			c.Close()
+		}
+	}()
+	c, _ := NewClient(backends.Profile{})
+	_, err := get(t, c, "https://"+ln.Addr().String()+"/")
+	if err == nil || !strings.Contains(err.Error(), "does not speak TLS") && !strings.Contains(err.Error(), "plain HTTP") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestShapeErrorsAndSnippetsAreClean(t *testing.T) {
+	var v struct {
+		Users []string `json:"users"`
+	}
+	err := DecodeJSON(&Response{Status: 200, Body: []byte(`{"users":"jdoe"}`)}, &v, "search")
+	if err == nil || strings.Contains(err.Error(), "Go value") || !strings.Contains(err.Error(), `field "users" holds a string`) {
+		t.Fatalf("err = %v", err)
+	}
+	if s := Snippet([]byte("<html><title>x\x1b]52;c;Zm9v\x07y</title></html>")); strings.Contains(s, "52;c") || !strings.Contains(s, "xy") {
+		t.Fatalf("snippet kept an escape sequence: %q", s)
+	}
+}

@@ -51,6 +51,7 @@ type Client struct {
 	sp       string
 	group    string
 	http     *http.Client
+	api      *httpx.Bearer // calls with the bearer token: 401 = Expired, other non-2xx by status
 
 	mu    sync.Mutex
 	token string
@@ -62,9 +63,14 @@ func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, e
 		return nil, err
 	}
 	if c == nil {
-		c = http.DefaultClient
+		var err error
+		if c, err = httpx.NewClient(p); err != nil {
+			return nil, err
+		}
 	}
-	return &Client{base: p.URL, username: p.Username, password: secret, sp: p.ServiceProvider, group: p.Group, http: c}, nil
+	cl := &Client{base: p.URL, username: p.Username, password: secret, sp: p.ServiceProvider, group: p.Group, http: c}
+	cl.api = &httpx.Bearer{Base: p.URL, Client: c, Token: cl.currentToken, ErrorText: errorText, Login: cl.Login}
+	return cl, nil
 }
 
 // Modes lists SIP, voicemail and web resets.
@@ -89,44 +95,11 @@ func errorText(r *httpx.Response) string {
 	return httpx.Snippet(r.Body)
 }
 
-// call sends one request with the bearer token and returns the answer; a 401 is an
-// Expired error, other non-2xx answers are classified by status.
-func (c *Client) call(ctx context.Context, method, path string, body any, desc string) (*httpx.Response, error) {
-	var rd *bytes.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return nil, err
-		}
-		rd = bytes.NewReader(b)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req, err := http.NewRequest(method, httpx.JoinURL(c.base, path), rd)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", desc, err)
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+// currentToken is the session token the API calls carry ("" before Login).
+func (c *Client) currentToken() string {
 	c.mu.Lock()
-	tok := c.token
-	c.mu.Unlock()
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := httpx.Do(ctx, c.http, req, desc)
-	if err != nil {
-		return nil, err
-	}
-	if resp.Status == http.StatusUnauthorized {
-		return nil, &backends.Error{Kind: backends.Expired, Msg: desc + ": session expired: " + errorText(resp)}
-	}
-	if resp.Status < 200 || resp.Status > 299 {
-		return nil, httpx.StatusError(resp, desc, errorText(resp))
-	}
-	return resp, nil
+	defer c.mu.Unlock()
+	return c.token
 }
 
 // Login gets a token: it renews the current one (PUT /auth/token) when there is one,
@@ -136,7 +109,7 @@ func (c *Client) Login(ctx context.Context) error {
 	had := c.token != ""
 	c.mu.Unlock()
 	if had {
-		resp, err := c.call(ctx, http.MethodPut, "/auth/token", struct{}{}, "token renewal")
+		resp, err := c.api.Call(ctx, http.MethodPut, "/auth/token", struct{}{}, "token renewal")
 		if err == nil {
 			if tok, err := tokenOf(resp, "token renewal"); err == nil {
 				c.setToken(tok)
@@ -194,7 +167,7 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 	if err := c.Login(ctx); err != nil {
 		return "", err
 	}
-	resp, err := c.withRelogin(ctx, http.MethodGet, "/service-providers", nil, "service provider list")
+	resp, err := c.api.CallRelogin(ctx, http.MethodGet, "/service-providers", nil, "service provider list")
 	if err != nil {
 		return "", err
 	}
@@ -203,19 +176,6 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("logged in as %s; %d service provider(s) visible; resets in %s/%s", c.username, len(sps), c.sp, c.group), nil
-}
-
-// withRelogin is call with one new login on an expired session, for calls outside the
-// runner (search, generation, check), which has its own re-login for resets.
-func (c *Client) withRelogin(ctx context.Context, method, path string, body any, desc string) (*httpx.Response, error) {
-	resp, err := c.call(ctx, method, path, body, desc)
-	if backends.KindOf(err) == backends.Expired {
-		if lerr := c.Login(ctx); lerr != nil {
-			return nil, lerr
-		}
-		resp, err = c.call(ctx, method, path, body, desc)
-	}
-	return resp, err
 }
 
 // BatchSecrets asks the server's generator for n secrets for a mode, asking again for the
@@ -260,7 +220,7 @@ func (c *Client) generate(ctx context.Context, mode string, n int) ([]string, er
 	}
 	q.Set("limit", fmt.Sprint(n))
 	desc := mode + " generator"
-	resp, err := c.withRelogin(ctx, http.MethodGet, path+"?"+q.Encode(), nil, desc)
+	resp, err := c.api.CallRelogin(ctx, http.MethodGet, path+"?"+q.Encode(), nil, desc)
 	if err != nil {
 		return nil, err
 	}
@@ -299,7 +259,7 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 	default:
 		return backends.Result{}, backends.NewError(backends.NotSent, fmt.Sprintf("unknown mode %q", t.Mode))
 	}
-	resp, err := c.call(ctx, http.MethodPut, path, body, desc)
+	resp, err := c.api.Call(ctx, http.MethodPut, path, body, desc)
 	if err != nil {
 		return backends.Result{}, err
 	}
@@ -395,7 +355,7 @@ func (c *Client) searchField(ctx context.Context, field, value string, limit int
 	if limit > 0 {
 		q.Set("limit", fmt.Sprint(limit))
 	}
-	resp, err := c.withRelogin(ctx, http.MethodGet, "/users?"+q.Encode(), nil, "user search")
+	resp, err := c.api.CallRelogin(ctx, http.MethodGet, "/users?"+q.Encode(), nil, "user search")
 	if err != nil {
 		if backends.KindOf(err) == backends.Refused && strings.Contains(err.Error(), "HTTP 404") {
 			return nil, nil // an exact id that does not exist

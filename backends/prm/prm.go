@@ -76,7 +76,10 @@ func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, e
 		return nil, err
 	}
 	if c == nil {
-		c = http.DefaultClient
+		var err error
+		if c, err = httpx.NewClient(p); err != nil {
+			return nil, err
+		}
 	}
 	return &Client{base: p.URL, token: secret, timeBased: p.TimeBasedToken, http: c, now: time.Now}, nil
 }
@@ -154,7 +157,8 @@ type response struct {
 }
 
 // Reset asks the service to generate a new password for t.User and returns it. Success
-// is HTTP 2xx and res "ok" and a password; anything else is a failure with the status.
+// is HTTP 2xx and res "ok" and a password; res "ok" without one is unknown; anything
+// else is a failure with the status.
 func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result, error) {
 	if t.Mode != ModeGenerate {
 		return backends.Result{}, backends.NewError(backends.NotSent, fmt.Sprintf("unknown mode %q", t.Mode))
@@ -220,8 +224,11 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 	case ans.Res != "ok":
 		return backends.Result{}, backends.NewError(backends.Refused, fmt.Sprintf("%s: HTTP %d with res %q, not \"ok\"", desc, resp.Status, ans.Res))
 	case ans.Response == nil || ans.Response.Password == "":
-		return backends.Result{}, backends.NewError(backends.Refused,
-			fmt.Sprintf("%s: HTTP %d, res \"ok\" but no password in the answer; the password may have changed: check the account", desc, resp.Status))
+		// The service says it did it but keeps the password from us: the account's
+		// password has most likely changed, so this is unknown, never retried blindly
+		// (the runner adds what to check).
+		return backends.Result{}, backends.NewError(backends.Unanswered,
+			fmt.Sprintf("%s: HTTP %d, res \"ok\" but no password in the answer", desc, resp.Status))
 	}
 	msg := "password generated"
 	if ans.Response.Username != "" {

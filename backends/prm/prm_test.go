@@ -232,7 +232,7 @@ func TestAnswerShapes(t *testing.T) {
 		{"unknown user", nil, "ghost", backends.StatusFailed, []string{prm.MessageFailed}, []string{"HTTP"}},
 		{"disallowed group", func(s *prmtest.Server) { s.Disallow(s.Users()[0]) }, "", backends.StatusFailed, []string{prm.MessageFailed}, nil},
 		{"ok without a password", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{OKWithoutPassword: true}) }, "",
-			backends.StatusFailed, []string{"no password", "HTTP 200", "check the account"}, nil},
+			backends.StatusUnknown, []string{"no password", "HTTP 200", backends.MessageUnknown}, []string{"may have changed: check the account;"}},
 		{"ok body under HTTP 500", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 500, FailBody: "ok"}) }, "",
 			backends.StatusFailed, []string{"HTTP 500", `res "ok"`}, []string{"Leak3d+pw"}},
 		{"failed under HTTP 500", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 500}) }, "",

@@ -67,29 +67,56 @@ func clean(s string) string {
 	return strings.TrimSpace(s)
 }
 
-// call sends one JSON-RPC request and decodes its result into out. desc names the call
-// for messages ("link for jdoe") and holds no secret. Errors are *backends.Error:
-// transport ones from httpx.Do; -32600, HTTP 401 and 403 as BadLogin (Login and Reset
-// re-classify as they need); the rest Refused, Throttled or Unanswered as they read.
+// mayBeDone ends the message of an error after which a change may be in effect.
+const mayBeDone = "; the change may have been made"
+
+// call sends one JSON-RPC request that changes nothing and decodes its result into out.
+// desc names the call for messages ("looking up jdoe") and holds no secret. Errors are
+// *backends.Error: transport ones from httpx.Do; -32600, HTTP 401 and 403 as BadLogin
+// (Login and Reset re-classify as they need); the rest Refused, Throttled or Unanswered
+// as they read. An answer that is not this request's JSON-RPC result is Refused: nothing
+// was changed, so nothing is lost by calling it a failure.
 func (b *Backend) call(ctx context.Context, method string, params any, out any, desc string) error {
+	raw, err := b.send(ctx, method, params, desc, false)
+	if err != nil {
+		return err
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return backends.NewError(backends.Refused, fmt.Sprintf("%s: unexpected result %s", desc, clean(string(raw))))
+		}
+	}
+	return nil
+}
+
+// change sends one JSON-RPC request that changes something (sets a password, makes and
+// mails a link) and returns its raw result. Once the server has answered HTTP 200, only
+// a JSON-RPC error object is a refusal here (a literal false is the caller's to read):
+// an answer that is cut off, not JSON-RPC 2.0, for another id or without a result is
+// Unanswered, since the server may have done the work.
+func (b *Backend) change(ctx context.Context, method string, params any, desc string) (json.RawMessage, error) {
+	return b.send(ctx, method, params, desc, true)
+}
+
+func (b *Backend) send(ctx context.Context, method string, params any, desc string, changes bool) (json.RawMessage, error) {
 	id := b.nextID.Add(1)
 	body, err := json.Marshal(rpcRequest{JSONRPC: "2.0", Method: method, Params: params, ID: id})
 	if err != nil {
-		return backends.NewError(backends.NotSent, fmt.Sprintf("%s not sent: cannot encode the request: %v", desc, err))
+		return nil, backends.NewError(backends.NotSent, fmt.Sprintf("%s not sent: cannot encode the request: %v", desc, err))
 	}
 	req, err := http.NewRequest(http.MethodPost, b.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return backends.NewError(backends.NotSent, fmt.Sprintf("%s not sent: %v", desc, err))
+		return nil, backends.NewError(backends.NotSent, fmt.Sprintf("%s not sent: %v", desc, err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(b.username, b.secret)
 	resp, err := httpx.Do(ctx, b.client, req, desc)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden {
-		return backends.NewError(backends.BadLogin, fmt.Sprintf("%s: WebADM refused the API credentials (HTTP %d): %s", desc, resp.Status, ipHint))
+		return nil, backends.NewError(backends.BadLogin, fmt.Sprintf("%s: WebADM refused the API credentials (HTTP %d): %s", desc, resp.Status, ipHint))
 	}
 	var rr rpcResponse
 	if resp.Status != http.StatusOK {
@@ -97,31 +124,41 @@ func (b *Backend) call(ctx context.Context, method string, params any, out any, 
 		if json.Unmarshal(resp.Body, &rr) == nil && rr.Error != nil {
 			detail = rr.Error.text()
 		}
-		return httpx.StatusError(resp, desc, detail)
+		return nil, httpx.StatusError(resp, desc, detail)
+	}
+	// What reads as "not done" for a call that changes nothing reads as "unknown" for one
+	// that does.
+	odd := backends.Refused
+	suffix := ""
+	if changes {
+		odd, suffix = backends.Unanswered, mayBeDone
 	}
 	if err := httpx.DecodeJSON(resp, &rr, desc); err != nil {
 		// A JSON answer cut off means the server acted and the answer was lost; an HTML
 		// page with 200 is a proxy or a login page that never reached WebADM.
-		if httpx.IsJSON(resp.Body) {
-			return backends.NewError(backends.Unanswered, err.Error()+"; the change may have been made")
+		switch {
+		case httpx.IsJSON(resp.Body):
+			return nil, backends.NewError(backends.Unanswered, err.Error()+mayBeDone)
+		case isHTML(resp.Body):
+			return nil, backends.NewError(backends.Refused, err.Error())
 		}
-		return backends.NewError(backends.Refused, err.Error())
+		return nil, backends.NewError(odd, err.Error()+suffix)
 	}
 	if rr.Error != nil {
-		return rpcFailure(desc, rr.Error)
+		return nil, rpcFailure(desc, rr.Error)
 	}
 	if rr.JSONRPC != "2.0" || len(rr.Result) == 0 {
-		return backends.NewError(backends.Refused, fmt.Sprintf("%s: the answer is not a JSON-RPC 2.0 result (is the url the WebADM server?)", desc))
+		return nil, backends.NewError(odd, fmt.Sprintf("%s: the answer is not a JSON-RPC 2.0 result (is the url the WebADM server?)%s", desc, suffix))
 	}
 	if string(rr.ID) != fmt.Sprint(id) {
-		return backends.NewError(backends.Refused, fmt.Sprintf("%s: the answer belongs to another request (id %s, sent %d)", desc, clean(string(rr.ID)), id))
+		return nil, backends.NewError(odd, fmt.Sprintf("%s: the answer belongs to another request (id %s, sent %d)%s", desc, clean(string(rr.ID)), id, suffix))
 	}
-	if out != nil {
-		if err := json.Unmarshal(rr.Result, out); err != nil {
-			return backends.NewError(backends.Refused, fmt.Sprintf("%s: unexpected result %s", desc, clean(string(rr.Result))))
-		}
-	}
-	return nil
+	return rr.Result, nil
+}
+
+// isHTML reports whether body is a markup page (a proxy's, a login form).
+func isHTML(body []byte) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(body), []byte("<"))
 }
 
 // rpcFailure maps a JSON-RPC error to a classified error with a message that says what

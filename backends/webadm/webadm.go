@@ -11,10 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sort"
 	"strings"
 	"sync/atomic"
-	"unicode"
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
@@ -82,47 +82,13 @@ func init() {
 		Required:    []string{"username"},
 		SecretLabel: "password",
 		Modes:       modes,
-		New: func(p backends.Profile, secret string, client *http.Client) (backends.Backend, error) {
-			b, err := New(p, secret, client)
-			if err != nil {
-				return nil, err // not a nil *Backend inside a non-nil interface
-			}
-			return b, nil
-		},
+		New:         New,
 	})
 }
 
 // CheckPassword refuses a password that Active Directory's default complexity rules
-// would refuse: fewer than 8 characters, fewer than three of lower case, upper case,
-// digits and other characters, or control characters.
-func CheckPassword(pw string) error {
-	n := 0
-	var lower, upper, digit, other int
-	for _, r := range pw {
-		n++
-		switch {
-		case unicode.IsControl(r):
-			return errors.New("the password contains a control character")
-		case unicode.IsLower(r):
-			lower = 1
-		case unicode.IsUpper(r):
-			upper = 1
-		case unicode.IsDigit(r):
-			digit = 1
-		default:
-			other = 1
-		}
-	}
-	switch {
-	case n < 8:
-		return errors.New("the password must have at least 8 characters")
-	case n > 256:
-		return errors.New("the password must have at most 256 characters")
-	case lower+upper+digit+other < 3:
-		return errors.New("the password must mix three of: lower case, upper case, digits, symbols")
-	}
-	return nil
-}
+// would refuse (backends.CheckADComplexity).
+func CheckPassword(pw string) error { return backends.CheckADComplexity(pw) }
 
 // Backend is a configured WebADM server.
 type Backend struct {
@@ -136,7 +102,7 @@ type Backend struct {
 }
 
 // New builds a client for profile p. client may be nil (one is built from p).
-func New(p backends.Profile, secret string, client *http.Client) (*Backend, error) {
+func New(p backends.Profile, secret string, client *http.Client) (backends.Backend, error) {
 	if err := httpx.CheckBaseURL(p.URL); err != nil {
 		return nil, fmt.Errorf("profile %s: %w", p.Name, err)
 	}
@@ -337,20 +303,38 @@ func (b *Backend) sendLink(ctx context.Context, t backends.Target) (backends.Res
 		params["comments"] = o.Comments
 	}
 	desc := "link for " + t.User
-	var raw json.RawMessage
-	if err := b.call(ctx, "PwReset.Send_Request", params, &raw, desc); err != nil {
+	raw, err := b.change(ctx, "PwReset.Send_Request", params, desc)
+	if err != nil {
 		return backends.Result{}, err
 	}
-	var link string
-	if json.Unmarshal(raw, &link) != nil || strings.TrimSpace(link) == "" {
-		if strings.TrimSpace(string(raw)) == "false" {
-			return backends.Result{}, backends.NewError(backends.Refused, fmt.Sprintf(
-				"%s: WebADM answered false (no link made): check that the user has a %s, and that the PwReset web app is enabled (resetdesk check)",
-				desc, contactFor(method)))
-		}
-		return backends.Result{}, backends.NewError(backends.Refused, fmt.Sprintf("%s: unexpected result %s (want the link)", desc, clean(string(raw))))
+	if isFalse(raw) {
+		return backends.Result{}, backends.NewError(backends.Refused, fmt.Sprintf(
+			"%s: WebADM answered false (no link made): check that the user has a %s, and that the PwReset web app is enabled (resetdesk check)",
+			desc, contactFor(method)))
+	}
+	// Anything but a link or false: a link may have been made and mailed all the same.
+	link, ok := linkOf(raw)
+	if !ok {
+		return backends.Result{}, backends.NewError(backends.Unanswered, fmt.Sprintf("%s: unexpected result %s (want the link)%s", desc, clean(string(raw)), mayBeDone))
 	}
 	return backends.Result{Secret: link, Message: linkMessage(method, o.Expires)}, nil
+}
+
+// isFalse reports whether a result is the literal false, WebADM's "not done".
+func isFalse(raw json.RawMessage) bool { return strings.TrimSpace(string(raw)) == "false" }
+
+// linkOf reads a result as a reset link: a string holding an http(s) URL.
+func linkOf(raw json.RawMessage) (string, bool) {
+	var link string
+	if json.Unmarshal(raw, &link) != nil {
+		return "", false
+	}
+	link = strings.TrimSpace(link)
+	u, err := url.Parse(link)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", false
+	}
+	return link, true
 }
 
 func contactFor(method string) string {
@@ -395,13 +379,17 @@ func (b *Backend) setPassword(ctx context.Context, t backends.Target) (backends.
 		return backends.Result{}, err
 	}
 	desc := "password for " + t.User
-	var ok bool
 	params := map[string]any{"dn": dn, "password": t.Secret, "change": t.Options.MustChange}
-	if err := b.call(ctx, "Set_User_Password", params, &ok, desc); err != nil {
+	raw, err := b.change(ctx, "Set_User_Password", params, desc)
+	if err != nil {
 		return backends.Result{}, err
 	}
-	if !ok {
+	switch {
+	case isFalse(raw):
 		return backends.Result{}, backends.NewError(backends.Refused, desc+": WebADM answered false (password not set): the directory's password policy probably refused it (length, complexity, history)")
+	case strings.TrimSpace(string(raw)) != "true":
+		// PHP may say 1 or "true" for done: the password may be in effect.
+		return backends.Result{}, backends.NewError(backends.Unanswered, fmt.Sprintf("%s: unexpected result %s (want true or false)%s", desc, clean(string(raw)), mayBeDone))
 	}
 	msg := "password set"
 	if t.Options.MustChange {

@@ -31,7 +31,7 @@ import (
 )
 
 // KeyAccount is the secret-store account (profile slot) holding the journal's identity.
-const KeyAccount = "journal-key"
+const KeyAccount = store.JournalKeyAccount
 
 const fileExt = ".journal"
 
@@ -224,7 +224,8 @@ type Run struct {
 	// Entries holds the last entry per user that still carries a secret (ok, unknown
 	// or StatusSent), in the run's input order.
 	Entries []Entry
-	Damaged int // lines that could not be read (a write torn by a crash)
+	Damaged int   // lines that could not be read (a write torn by a crash)
+	Err     error // the whole file could not be read (another key, permissions)
 }
 
 // Read returns the runs in dir with entries at or after since, newest run first.
@@ -235,11 +236,12 @@ func Read(dir string, id age.Identity, since time.Time) ([]Run, error) {
 	}
 	var runs []Run
 	for _, name := range files {
+		// One unreadable file must not hide the secrets in the others: report it and go on.
 		r, err := readFile(name, id, since)
 		if err != nil {
-			return nil, err
+			r.Err = err
 		}
-		if len(r.Entries) > 0 || r.Damaged > 0 {
+		if len(r.Entries) > 0 || r.Damaged > 0 || r.Err != nil {
 			runs = append(runs, r)
 		}
 	}

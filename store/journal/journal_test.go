@@ -107,9 +107,27 @@ func TestJournalWriteReadMergeAndModes(t *testing.T) {
 		t.Fatalf("run %+v", runs[0])
 	}
 
+	// A file written with another key is reported, and does not hide the others.
 	other, _ := age.GenerateX25519Identity()
-	if _, err := Read(dir, other, time.Time{}); err == nil || !strings.Contains(err.Error(), "another key") {
-		t.Fatalf("Read with another key = %v", err)
+	w2, err := Open(dir, other.Recipient(), "lab", "vm")
+	must(err)
+	must(w2.Record(backends.Outcome{Index: 0, User: "u9", Status: backends.StatusOK, Secret: "pw-nine"}))
+	must(w2.Close())
+	runs, err = Read(dir, id, time.Time{})
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("Read with a foreign file = %d runs, %v", len(runs), err)
+	}
+	var readable, foreign int
+	for _, r := range runs {
+		switch {
+		case r.Err != nil && strings.Contains(r.Err.Error(), "another key"):
+			foreign++
+		case len(r.Entries) == 3:
+			readable++
+		}
+	}
+	if readable != 1 || foreign != 1 {
+		t.Fatalf("runs %+v", runs)
 	}
 }
 

@@ -1,0 +1,53 @@
+package prm_test
+
+import (
+	"context"
+	"encoding/pem"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"resetdesk/backends"
+	"resetdesk/backends/prm"
+)
+
+// Without a client, New builds one from the profile (as the product does): it trusts the
+// profile's ca_file and follows no redirect. http.DefaultClient would do neither.
+func TestNilClientUsesTheProfile(t *testing.T) {
+	var moved atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			moved.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte("{}"))
+			return
+		}
+		http.Redirect(w, r, "/moved", http.StatusFound)
+	}))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := backends.Profile{Name: "t", Kind: "prm", URL: srv.URL, CAFile: ca, Username: ""}
+	b, err := prm.New(p, "secret", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Check(context.Background())
+	if err != nil && strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("the profile's ca_file was ignored: %v", err)
+	}
+	if n := moved.Load(); n != 0 {
+		t.Fatalf("a redirect was followed %d times", n)
+	}
+
+	p.CAFile = filepath.Join(t.TempDir(), "missing.pem")
+	if _, err := prm.New(p, "secret", nil); err == nil {
+		t.Fatal("New accepted a profile whose ca_file cannot be read")
+	}
+}
