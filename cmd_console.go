@@ -52,8 +52,12 @@ func cmdConsole(a *app, _ []string) int {
 			return secretSource(a, cfg, p), nil
 		},
 		PrepareRun: a.prepareRun,
-		QuotaLeft:  a.quotaLeft,
-		Secrets:    secrets,
+		// A quota that cannot be counted shows as spent; the run itself refuses then.
+		QuotaLeft: func(p backends.Profile) (int, bool) {
+			left, has, _ := a.quotaLeft(p)
+			return left, has
+		},
+		Secrets: secrets,
 		Recover: func(ctx context.Context) ([]ui.RecoverEntry, string, error) {
 			return a.consoleRecover(ctx, cfg)
 		},
@@ -82,27 +86,25 @@ func secretSource(a *app, cfg *store.Config, p backends.Profile) string {
 	return a.secrets(cfg).Name()
 }
 
-// quotaLeft reports the day's quota left for a profile that has one, counted from the
-// history as `run` counts it (the demo keeps no history: its quota is always whole).
-func (a *app) quotaLeft(p backends.Profile) (int, bool) {
+// quotaLeft is the day's quota left for a profile that has one (has=false: no quota),
+// counted from the history; an error when it cannot be counted. The demo keeps no
+// history: its quota is always whole.
+func (a *app) quotaLeft(p backends.Profile) (left int, has bool, err error) {
 	if p.DailyQuota <= 0 {
-		return 0, false
+		return 0, false, nil
 	}
 	if a.demoEnv != nil {
-		return p.DailyQuota, true
+		return p.DailyQuota, true, nil
 	}
 	db, err := a.openHistory()
 	if err != nil {
-		return p.DailyQuota, true
+		return 0, true, err
 	}
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(a.context(), 5*time.Second)
 	defer cancel()
-	used, err := db.SuccessesSince(ctx, p.Name, history.Midnight(time.Now()))
-	if err != nil {
-		return p.DailyQuota, true
-	}
-	return max(p.DailyQuota-used, 0), true
+	left, err = quotaLeftIn(ctx, db, p)
+	return left, true, err
 }
 
 // consoleRecover is `recover` for the console's recover page: the same journal read,

@@ -85,8 +85,10 @@ func cmdRun(a *app, args []string) int {
 		a.errorf("--format %q: use json, csv or table", f.format)
 		return exitUsage
 	}
-	if p.DailyQuota > 0 {
-		left, _ := a.quotaLeft(p)
+	if left, has, err := a.quotaLeft(p); err != nil {
+		a.errorf("profile %s: cannot count today's use of the daily quota, nothing sent: %v", p.Name, err)
+		return exitUsage
+	} else if has {
 		if left == 0 {
 			a.errorf("profile %s: the daily quota of %d successful resets is spent: nothing sent", p.Name, p.DailyQuota)
 			return exitUsage
@@ -118,6 +120,9 @@ func cmdRun(a *app, args []string) int {
 	run, err := backends.Start(ctx, *job)
 	if err != nil {
 		a.errorf("profile %s: %v", p.Name, err)
+		if finish != nil {
+			finish(backends.SkippedAll(job.Users, "not sent: "+err.Error())) // the history keeps the attempt
+		}
 		return exitUsage
 	}
 	go func() {
@@ -227,9 +232,6 @@ func (a *app) prepareJob(f runFlags, positional []string) (*backends.Job, backen
 	if err := backends.ValidateOptions(mode, job.Options); err != nil {
 		return nil, p, err
 	}
-	if bad := backends.ValidateUsers(nilBackend{}, users); len(bad) > 0 {
-		return nil, p, fmt.Errorf("invalid user id, nothing sent: %s", sanitize.Line(bad[0].String()))
-	}
 	ctx, cancel := context.WithTimeout(a.ctx, 30*time.Second)
 	defer cancel()
 	b, err := a.openBackend(ctx, cfg, p)
@@ -242,9 +244,6 @@ func (a *app) prepareJob(f runFlags, positional []string) (*backends.Job, backen
 	}
 	return job, p, nil
 }
-
-// nilBackend lets ValidateUsers apply the common id rules before a back end exists.
-type nilBackend struct{ backends.Backend }
 
 // readUsers gathers users from arguments and --users, in order, without duplicates.
 func (a *app) readUsers(positional []string, file string) ([]string, error) {

@@ -255,11 +255,10 @@ func (a *app) openJournal(ctx context.Context, cfg *store.Config, p backends.Pro
 func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profile, job *backends.Job, jw *journal.Writer, warn func(string)) (func([]backends.Outcome), error) {
 	now := time.Now()
 	if p.DailyQuota > 0 {
-		used, err := db.SuccessesSince(ctx, p.Name, history.Midnight(now))
+		left, err := quotaLeftIn(ctx, db, p)
 		if err != nil {
 			return nil, err
 		}
-		left := max(p.DailyQuota-used, 0)
 		job.QuotaLeft = &left
 	}
 	id, err := db.StartRun(ctx, history.RunInfo{
@@ -283,4 +282,14 @@ func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profi
 			}
 		})
 	}, nil
+}
+
+// quotaLeftIn is the day's quota left for a profile with a daily_quota: the quota less
+// today's resets that may have spent it, as the history counts them.
+func quotaLeftIn(ctx context.Context, db *history.DB, p backends.Profile) (int, error) {
+	used, err := db.SuccessesSince(ctx, p.Name, history.Midnight(time.Now()))
+	if err != nil {
+		return 0, err
+	}
+	return max(p.DailyQuota-used, 0), nil
 }

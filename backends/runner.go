@@ -588,6 +588,16 @@ func (r *Run) relogin(ctx context.Context, gen int) error {
 	return nil
 }
 
+// SkippedAll is a skipped outcome per user, with reason: what a run that could not start
+// (a refused login, say) reports.
+func SkippedAll(users []string, reason string) []Outcome {
+	out := make([]Outcome, len(users))
+	for i, u := range users {
+		out[i] = Outcome{Index: i, User: u, Status: StatusSkipped, Message: reason}
+	}
+	return out
+}
+
 // Tally counts final outcomes per status.
 type Tally struct{ OK, Failed, Unknown, Skipped int }
 

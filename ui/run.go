@@ -95,6 +95,9 @@ func (r *runPage) Init() tea.Cmd {
 			finish = f
 		}
 		run, err := backends.Start(sh.ctx, job)
+		if err != nil && finish != nil {
+			finish(backends.SkippedAll(job.Users, "not sent: "+err.Error())) // the history keeps the attempt
+		}
 		return runStartedMsg{run: run, finish: finish, err: err, warnings: warns.take()}
 	})
 }
