@@ -16,6 +16,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/sanitize"
+	"resetdesk/store"
 )
 
 func init() { commands["run"] = cmdRun }
@@ -25,17 +26,6 @@ type runFlags struct {
 	profile, mode, usersFile, format, ticket, method, comments string
 	yes, mustChange, passwordStdin                             bool
 	concurrency, expires                                       int
-}
-
-// jsonOutcome is one line of `run --format json`.
-type jsonOutcome struct {
-	User      string `json:"user"`
-	Status    string `json:"status"`
-	Secret    string `json:"secret"`
-	Message   string `json:"message"`
-	Profile   string `json:"profile"`
-	Mode      string `json:"mode"`
-	ElapsedMS int64  `json:"elapsed_ms"`
 }
 
 func cmdRun(a *app, args []string) int {
@@ -271,7 +261,7 @@ func (a *app) readUsers(positional []string, file string) ([]string, error) {
 		} else {
 			fh, err := os.Open(file)
 			if err != nil {
-				return nil, fmt.Errorf("--users: cannot read %s: %v", file, unwrapPath(err))
+				return nil, fmt.Errorf("--users: cannot read %s: %v", file, store.UnwrapPath(err))
 			}
 			defer fh.Close()
 			if st, err := fh.Stat(); err == nil && st.IsDir() {
@@ -300,13 +290,6 @@ func (a *app) readUsers(positional []string, file string) ([]string, error) {
 		return nil, fmt.Errorf("no users: give user ids as arguments or with --users FILE (- for stdin)")
 	}
 	return users, nil
-}
-
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 // readPassword reads one line from stdin: the typed password for --password-stdin.
@@ -349,7 +332,7 @@ func newOutcomeWriter(w io.Writer, format, profile, mode string) *outcomeWriter 
 	switch format {
 	case "csv":
 		ow.csv = csv.NewWriter(w)
-		_ = ow.csv.Write([]string{"user", "status", "secret", "message", "profile", "mode", "elapsed_ms"})
+		_ = ow.csv.Write(backends.ReportCSVHeader)
 	case "table":
 		ow.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(ow.tab, "USER\tSTATUS\tSECRET\tMESSAGE\tELAPSED")
@@ -362,10 +345,9 @@ func newOutcomeWriter(w io.Writer, format, profile, mode string) *outcomeWriter 
 
 func (ow *outcomeWriter) write(o backends.Outcome) {
 	msg := sanitize.Line(o.Message)
-	ms := o.Elapsed.Milliseconds()
 	switch ow.format {
 	case "csv":
-		_ = ow.csv.Write([]string{o.User, string(o.Status), o.Secret, msg, ow.profile, ow.mode, strconv.FormatInt(ms, 10)})
+		_ = ow.csv.Write(backends.NewReport(o, ow.profile, ow.mode, msg).CSV())
 		ow.csv.Flush()
 	case "table":
 		secret := o.Secret
@@ -374,8 +356,7 @@ func (ow *outcomeWriter) write(o backends.Outcome) {
 		}
 		fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Status, secret, msg, o.Elapsed.Round(time.Millisecond))
 	default:
-		_ = ow.enc.Encode(jsonOutcome{User: o.User, Status: string(o.Status), Secret: o.Secret, Message: msg,
-			Profile: ow.profile, Mode: ow.mode, ElapsedMS: ms})
+		_ = ow.enc.Encode(backends.NewReport(o, ow.profile, ow.mode, msg))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"resetdesk/backends"
 	"resetdesk/backends/odin/odintest"
 )
 
@@ -62,7 +63,7 @@ func TestRunDemoJSONInInputOrder(t *testing.T) {
 		t.Fatalf("%d lines:\n%s", len(lines), r.stdout)
 	}
 	for i, l := range lines {
-		var o jsonOutcome
+		var o backends.Report
 		if err := json.Unmarshal([]byte(l), &o); err != nil {
 			t.Fatalf("line %d: %v", i, err)
 		}

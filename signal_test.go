@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"resetdesk/backends"
 	"resetdesk/backends/odin/odintest"
 )
 
@@ -36,9 +37,9 @@ func testSoftStop(t *testing.T, sig syscall.Signal) {
 		t.Fatal(err)
 	}
 	sc := bufio.NewScanner(stdout)
-	var lines []jsonOutcome
+	var lines []backends.Report
 	for sc.Scan() {
-		var o jsonOutcome
+		var o backends.Report
 		if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
 			t.Fatalf("%q: %v", sc.Text(), err)
 		}

@@ -119,21 +119,13 @@ func LoadConfig(path string, explicit bool) (*Config, error) {
 		return &Config{SecretStore: SecretStoreKeyring, JournalRetention: DefaultJournalRetention}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("config %s: %v", path, unwrapPathError(err))
+		return nil, fmt.Errorf("config %s: %v", path, UnwrapPath(err))
 	}
 	cfg, err := ParseConfig(data, path)
 	if err != nil {
 		return nil, err
 	}
 	return cfg, nil
-}
-
-func unwrapPathError(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }
 
 // ParseConfig parses config text; name is the file name used in messages.
@@ -236,7 +228,7 @@ func profileFrom(name string, fp fileProfile, md toml.MetaData) (backends.Profil
 	}
 	if p.CAFile != "" {
 		if _, err := os.Stat(p.CAFile); err != nil {
-			return p, fmt.Errorf("key \"ca_file\": %v", unwrapPathError(err))
+			return p, fmt.Errorf("key \"ca_file\": %v", UnwrapPath(err))
 		}
 	}
 	return p, nil

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -33,26 +34,28 @@ func appDir(getenv func(string) string, name, fallback string) (string, error) {
 // holds secrets, or files that say whose password was reset.
 func PrivateDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("cannot create %s: %w", dir, UnwrapPath(err))
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return fmt.Errorf("cannot use %s: %w", dir, unwrapPath(err))
+		return fmt.Errorf("cannot use %s: %w", dir, UnwrapPath(err))
 	}
 	if !fi.IsDir() {
 		return fmt.Errorf("%s is not a directory", dir)
 	}
 	if fi.Mode().Perm() != 0o700 {
 		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("cannot make %s private (chmod 700): %w", dir, unwrapPath(err))
+			return fmt.Errorf("cannot make %s private (chmod 700): %w", dir, UnwrapPath(err))
 		}
 	}
 	return nil
 }
 
-// unwrapPath drops the *PathError wrapper, whose text repeats the path we already name.
-func unwrapPath(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
+// UnwrapPath drops the *PathError wrapper, whose text repeats the path a message
+// already names.
+func UnwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err

@@ -186,7 +186,7 @@ func (v *Vault) read() (*vaultData, error) {
 		return nil, ErrNoSecret
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the encrypted secrets file: %w", unwrapPath(err))
+		return nil, fmt.Errorf("cannot read the encrypted secrets file: %w", UnwrapPath(err))
 	}
 	defer f.Close()
 	fi, err := f.Stat()

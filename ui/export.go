@@ -17,17 +17,6 @@ import (
 	"resetdesk/sanitize"
 )
 
-// exportRecord has the fields of `resetdesk run --format json`.
-type exportRecord struct {
-	User      string `json:"user"`
-	Status    string `json:"status"`
-	Secret    string `json:"secret"`
-	Message   string `json:"message"`
-	Profile   string `json:"profile"`
-	Mode      string `json:"mode"`
-	ElapsedMS int64  `json:"elapsed_ms"`
-}
-
 func exportCmd(path, profile, mode string, outcomes []backends.Outcome) tea.Cmd {
 	return func() tea.Msg {
 		err := exportFile(path, profile, mode, outcomes)
@@ -41,10 +30,9 @@ func exportFile(path, profile, mode string, outcomes []backends.Outcome) error {
 	if path == "" {
 		return errors.New("no file named: type a path ending in .csv or .json")
 	}
-	recs := make([]exportRecord, 0, len(outcomes))
+	recs := make([]backends.Report, 0, len(outcomes))
 	for _, o := range outcomes {
-		recs = append(recs, exportRecord{User: o.User, Status: string(o.Status), Secret: o.Secret, Message: o.Message,
-			Profile: profile, Mode: mode, ElapsedMS: o.Elapsed.Milliseconds()})
+		recs = append(recs, backends.NewReport(o, profile, mode, o.Message))
 	}
 	var buf bytes.Buffer
 	if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -55,9 +43,9 @@ func exportFile(path, profile, mode string, outcomes []backends.Outcome) error {
 		}
 	} else {
 		w := csv.NewWriter(&buf)
-		_ = w.Write([]string{"user", "status", "secret", "message", "profile", "mode", "elapsed_ms"})
+		_ = w.Write(backends.ReportCSVHeader)
 		for _, r := range recs {
-			_ = w.Write([]string{r.User, r.Status, r.Secret, r.Message, r.Profile, r.Mode, fmt.Sprint(r.ElapsedMS)})
+			_ = w.Write(r.CSV())
 		}
 		w.Flush()
 		if err := w.Error(); err != nil {
