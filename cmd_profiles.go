@@ -83,7 +83,11 @@ func cmdCheck(a *app, args []string) int {
 		a.errorf("%v", err)
 		return exitUsage
 	}
-	ctx, cancel := context.WithTimeout(a.ctx, 30*time.Second)
+	timeout := 30 * time.Second
+	if p.Timeout > 0 {
+		timeout = 2 * p.Timeout // a login and one call
+	}
+	ctx, cancel := context.WithTimeout(a.ctx, timeout)
 	defer cancel()
 	b, err := a.openBackend(ctx, cfg, p)
 	if err != nil {

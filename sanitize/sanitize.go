@@ -17,14 +17,7 @@ func Line(s string) string { return clean(s, false) }
 func Text(s string) string { return clean(s, true) }
 
 // Safe reports whether s would come through Line unchanged.
-func Safe(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f || c >= 0x80 {
-			return Line(s) == s
-		}
-	}
-	return true
-}
+func Safe(s string) bool { return fastSafe(s) || Line(s) == s }
 
 const esc = 0x1b
 
@@ -110,7 +103,7 @@ func skipCSI(s string, i int) int {
 		if c >= 0x40 && c <= 0x7e {
 			return i
 		}
-		if c < 0x20 || c > 0x3f && c < 0x40 {
+		if c < 0x20 {
 			// a control inside a CSI ends it
 			return i
 		}

@@ -216,7 +216,9 @@ func (v *Vault) read() (*vaultData, error) {
 	if err != nil {
 		return nil, fmt.Errorf("unusable passphrase: %w", err)
 	}
-	id.SetMaxWorkFactor(30)
+	// A tampered file could ask scrypt for any cost (30 is 128 GiB of memory): accept
+	// a little above what this program writes, no more.
+	id.SetMaxWorkFactor(DefaultVaultWorkFactor + 4)
 	r, err := age.Decrypt(bytes.NewReader(raw), id)
 	if err != nil {
 		var noMatch *age.NoIdentityMatchError
