@@ -21,6 +21,7 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"resetdesk/backends"
+	"resetdesk/sanitize"
 	"resetdesk/store"
 	"resetdesk/store/history"
 	"resetdesk/theme"
@@ -210,6 +211,9 @@ func ask(q string, onYes tea.Cmd) tea.Cmd {
 	return func() tea.Msg { return askMsg{q, onYes} }
 }
 
+// resumer is a page that refreshes what may have changed while it was covered.
+type resumer interface{ Resume() tea.Cmd }
+
 // unsaver is a page that holds secrets not yet copied or exported.
 type unsaver interface{ Unsaved() int }
 
@@ -298,11 +302,14 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case backMsg:
 		if len(m.stack) > 1 {
 			m.stack = m.stack[:len(m.stack)-1]
+			if r, ok := m.top().(resumer); ok {
+				return m, r.Resume()
+			}
 		}
 		return m, nil
 	case toastMsg:
 		m.toastID++
-		m.toast, m.toastBad = msg.text, msg.bad
+		m.toast, m.toastBad = sanitize.Line(msg.text), msg.bad
 		id := m.toastID
 		return m, tea.Tick(toastTTL, func(time.Time) tea.Msg { return toastExpiredMsg{id} })
 	case toastExpiredMsg:
@@ -311,7 +318,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case askMsg:
-		m.question, m.onYes = msg.question, msg.onYes
+		m.question, m.onYes = sanitize.Line(msg.question), msg.onYes
 		return m, nil
 	case copyMsg:
 		return m, m.copy(msg)
@@ -376,13 +383,10 @@ func (m *model) key(k tea.KeyPressMsg) tea.Cmd {
 	}
 	typing := m.top().Typing()
 	switch {
-	case k.String() == "ctrl+c":
-		if _, running := m.top().(*runPage); running {
-			return m.forward(k)
-		}
-		return func() tea.Msg { return quitMsg{} }
-	case !typing && matches(k, kQuit):
-		if _, running := m.top().(*runPage); running {
+	case k.String() == "ctrl+c", !typing && matches(k, kQuit):
+		// A run (or one about to start) is stopped by its page, which asks first; a
+		// run that could not start leaves nothing to stop.
+		if r, ok := m.top().(*runPage); ok && r.startErr == "" {
 			return m.forward(k)
 		}
 		return func() tea.Msg { return quitMsg{} }
@@ -404,19 +408,13 @@ func (m *model) View() tea.View {
 	title += th.Subtle.Render(" · ") + m.top().Title()
 	b.WriteString(lipgloss.NewStyle().MaxWidth(m.sh.width).Render(title))
 	b.WriteByte('\n')
+	status := m.statusLines()
 	body := m.top().View()
-	b.WriteString(fitHeight(body, m.sh.height))
+	// A status line longer than the screen wraps and takes its room from the page's
+	// bottom: a question must show its (y/n), an error its end.
+	b.WriteString(fitHeight(body, max(m.sh.height-len(status)+1, 1)))
 	b.WriteByte('\n')
-	switch {
-	case m.question != "":
-		b.WriteString(th.Warn.Render(m.question) + th.Subtle.Render("  (y/n)"))
-	case m.toast != "":
-		if m.toastBad {
-			b.WriteString(th.Danger.Render(" " + m.toast + " "))
-		} else {
-			b.WriteString(th.Toast.Render(m.toast))
-		}
-	}
+	b.WriteString(strings.Join(status, "\n"))
 	b.WriteByte('\n')
 	keys := m.top().Keys()
 	if m.fullHelp {
@@ -427,6 +425,37 @@ func (m *model) View() tea.View {
 	v := tea.NewView(b.String())
 	v.AltScreen = true
 	return v
+}
+
+// maxStatusLines bounds how much of the page a long status line may take.
+const maxStatusLines = 3
+
+// statusLines is the question or the toast, wrapped to the width (one empty line when
+// there is neither).
+func (m *model) statusLines() []string {
+	th := m.sh.th
+	w := max(m.sh.width, 20)
+	var lines []string
+	switch {
+	case m.question != "":
+		for _, l := range wrap(m.question+"  (y/n)", w) {
+			lines = append(lines, th.Warn.Render(l))
+		}
+	case m.toast != "":
+		style := th.Toast // padded by one cell each side
+		if m.toastBad {
+			style = th.Danger.Padding(0, 1)
+		}
+		for _, l := range wrap(m.toast, w-2) {
+			lines = append(lines, style.Render(l))
+		}
+	default:
+		return []string{""}
+	}
+	if len(lines) > maxStatusLines {
+		lines = lines[:maxStatusLines]
+	}
+	return lines
 }
 
 // fitHeight pads or cuts s to exactly h lines, so that the help stays at the bottom.

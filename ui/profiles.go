@@ -18,12 +18,18 @@ type profilesPage struct {
 	sh      *shared
 	cursor  int
 	secrets map[string]string // profile -> secret status, once known
+	quota   map[string]int    // profile -> the day's quota left, for profiles that have one
 	opening string            // profile being opened
 	err     string
 	spin    spinner.Model
 }
 
 type secretStatusMsg struct{ profile, status string }
+type quotaMsg struct {
+	profile string
+	left    int
+	has     bool
+}
 type openedMsg struct {
 	p   backends.Profile
 	b   backends.Backend
@@ -31,7 +37,7 @@ type openedMsg struct {
 }
 
 func newProfilesPage(sh *shared) *profilesPage {
-	return &profilesPage{sh: sh, secrets: map[string]string{}, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+	return &profilesPage{sh: sh, secrets: map[string]string{}, quota: map[string]int{}, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
 }
 
 func (p *profilesPage) Title() string { return "profiles" }
@@ -43,13 +49,13 @@ func (p *profilesPage) Keys() keyMap {
 	}
 }
 
-// Init asks for every profile's secret status, each in its own command since the
-// keyring may be slow or hang.
+// Init asks for every profile's secret status and quota, each in its own command since
+// the keyring may be slow or hang and the quota is counted in the history database.
 func (p *profilesPage) Init() tea.Cmd {
+	cmds := []tea.Cmd{p.Resume()}
 	if p.sh.o.SecretStatus == nil {
-		return nil
+		return tea.Batch(cmds...)
 	}
-	var cmds []tea.Cmd
 	for _, pr := range p.sh.o.Profiles {
 		cmds = append(cmds, func() tea.Msg {
 			ctx, cancel := context.WithTimeout(p.sh.ctx, openTimeout)
@@ -64,10 +70,40 @@ func (p *profilesPage) Init() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
+// Resume counts the quotas again when the page is back on top: a run may have used some.
+func (p *profilesPage) Resume() tea.Cmd {
+	if p.sh.o.QuotaLeft == nil {
+		return nil
+	}
+	var cmds []tea.Cmd
+	for _, pr := range p.sh.o.Profiles {
+		cmds = append(cmds, quotaCmd(p.sh, pr))
+	}
+	return tea.Batch(cmds...)
+}
+
+// quotaCmd asks for a profile's quota off the UI goroutine: counting it reads the
+// history database, which View and Update must never wait for.
+func quotaCmd(sh *shared, pr backends.Profile) tea.Cmd {
+	if sh.o.QuotaLeft == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		left, has := sh.o.QuotaLeft(pr)
+		return quotaMsg{pr.Name, left, has}
+	}
+}
+
 func (p *profilesPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case secretStatusMsg:
 		p.secrets[msg.profile] = sanitize.Line(msg.status)
+	case quotaMsg:
+		if msg.has {
+			p.quota[msg.profile] = msg.left
+		} else {
+			delete(p.quota, msg.profile)
+		}
 	case spinner.TickMsg:
 		if p.opening != "" {
 			var cmd tea.Cmd
@@ -161,10 +197,8 @@ func (p *profilesPage) View() string {
 			secret = th.OK.Render("secret: " + secret)
 		}
 		quota := ""
-		if p.sh.o.QuotaLeft != nil {
-			if left, ok := p.sh.o.QuotaLeft(pr); ok {
-				quota = fmt.Sprintf("  quota left today: %d", left)
-			}
+		if left, ok := p.quota[pr.Name]; ok {
+			quota = fmt.Sprintf("  quota left today: %d", left)
 		}
 		marker := "  "
 		line := name
@@ -180,7 +214,9 @@ func (p *profilesPage) View() string {
 		b.WriteString("\n" + p.spin.View() + " opening " + sanitize.Line(p.opening) + "…")
 	}
 	if p.err != "" {
-		b.WriteString("\n" + th.Failed.Render(ansi.Truncate(p.err, w, "…")))
+		for _, l := range wrap(p.err, w) {
+			b.WriteString("\n" + th.Failed.Render(l))
+		}
 	}
 	return b.String()
 }

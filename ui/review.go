@@ -17,6 +17,10 @@ type reviewPage struct {
 	profile backends.Profile
 	job     backends.Job
 	err     error
+	// quota is the day's quota left, once counted (quotaKnown) for a profile that has
+	// one (hasQuota).
+	quota                int
+	quotaKnown, hasQuota bool
 }
 
 func newReviewPage(sh *shared, p backends.Profile, j backends.Job) *reviewPage {
@@ -28,9 +32,12 @@ func (r *reviewPage) Typing() bool  { return false }
 func (r *reviewPage) Keys() keyMap {
 	return keyMap{short: []key2{kConfirm, kBack, kHelp}, full: [][]key2{{kConfirm, kBack}, {kHelp, kQuit}}}
 }
-func (r *reviewPage) Init() tea.Cmd { return nil }
+func (r *reviewPage) Init() tea.Cmd { return quotaCmd(r.sh, r.profile) }
 
 func (r *reviewPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	if q, ok := msg.(quotaMsg); ok && q.profile == r.profile.Name {
+		r.quota, r.hasQuota, r.quotaKnown = q.left, q.has, true
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		return r, nil
@@ -82,12 +89,14 @@ func (r *reviewPage) View() string {
 		row("ticket", sanitize.Line(j.Options.Ticket))
 	}
 	var warns []string
-	if r.sh.o.QuotaLeft != nil {
-		if left, ok := r.sh.o.QuotaLeft(r.profile); ok {
-			row("quota", fmt.Sprintf("%d left today; this run uses up to %d", left, len(j.Users)))
-			if len(j.Users) > left {
-				warns = append(warns, fmt.Sprintf("only %d of %d users fit in today's quota: the rest will be skipped", left, len(j.Users)))
-			}
+	switch {
+	case r.sh.o.QuotaLeft != nil && !r.quotaKnown:
+		row("quota", th.Subtle.Render("counting…"))
+	case r.hasQuota:
+		left := r.quota
+		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", left, len(j.Users)))
+		if len(j.Users) > left {
+			warns = append(warns, fmt.Sprintf("only %d of %d users fit in today's quota: the rest will be skipped", left, len(j.Users)))
 		}
 	}
 	if r.profile.InsecureSkipVerify {

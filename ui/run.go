@@ -274,7 +274,11 @@ func (r *runPage) View() string {
 		r.tbl.SetTheme(th)
 	}
 	if r.startErr != "" {
-		return th.Failed.Render(ansi.Truncate(r.startErr, r.sh.width, "…")) + "\n\n" + th.Subtle.Render("esc goes back")
+		var b strings.Builder
+		for _, l := range wrap(r.startErr, r.sh.width) {
+			b.WriteString(th.Failed.Render(l) + "\n")
+		}
+		return b.String() + "\n" + th.Subtle.Render("esc goes back, q quits")
 	}
 	if r.run == nil {
 		return r.spin.View() + " logging in to " + sanitize.Line(r.profile.Name) + "…"
