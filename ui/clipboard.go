@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -54,14 +55,17 @@ func (m *model) clearClipboard() []tea.Cmd {
 // are compared by reading them, so no secret ever goes on a command line.
 func forgetInTmux(secrets []string) tea.Cmd {
 	return func() tea.Msg {
-		names, err := exec.Command("tmux", "list-buffers", "-F", "#{buffer_name}").Output()
+		// Quitting waits for this: a tmux that does not answer must not hang it.
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		names, err := exec.CommandContext(ctx, "tmux", "list-buffers", "-F", "#{buffer_name}").Output()
 		if err != nil {
 			return nil
 		}
 		for _, name := range strings.Fields(string(names)) {
-			content, err := exec.Command("tmux", "show-buffer", "-b", name).Output()
+			content, err := exec.CommandContext(ctx, "tmux", "show-buffer", "-b", name).Output()
 			if err == nil && slices.Contains(secrets, string(content)) {
-				_ = exec.Command("tmux", "delete-buffer", "-b", name).Run()
+				_ = exec.CommandContext(ctx, "tmux", "delete-buffer", "-b", name).Run()
 			}
 		}
 		return nil

@@ -177,7 +177,16 @@ func (p *profilesPage) View() string {
 	var b strings.Builder
 	b.WriteString(th.Subtle.Render("Choose the system to work in:") + "\n\n")
 	w := p.sh.width
-	for i, pr := range ps {
+	// Two lines a profile; keep the cursor's in view (computed, not stored: View changes
+	// nothing). Room is left for the header and an error under the list.
+	fits := max((p.sh.height-6)/2, 1)
+	first := max(p.cursor-fits+1, 0)
+	last := min(first+fits, len(ps))
+	if first > 0 {
+		b.WriteString(th.Subtle.Render(fmt.Sprintf("  ↑ %d more", first)) + "\n")
+	}
+	for i := first; i < last; i++ {
+		pr := ps[i]
 		name := fmt.Sprintf("%-18s %-10s", ansi.Truncate(sanitize.Line(pr.Name), 18, "…"), sanitize.Line(pr.Kind))
 		tls := th.OK.Render("TLS")
 		if pr.InsecureSkipVerify {
@@ -209,6 +218,9 @@ func (p *profilesPage) View() string {
 		b.WriteString(marker + line + "  " + tls + "  " + secret + quota + "\n")
 		url := "    " + sanitize.Line(pr.URL)
 		b.WriteString(th.Subtle.Render(ansi.Truncate(url, w, "…")) + "\n")
+	}
+	if last < len(ps) {
+		b.WriteString(th.Subtle.Render(fmt.Sprintf("  ↓ %d more", len(ps)-last)) + "\n")
 	}
 	if p.opening != "" {
 		b.WriteString("\n" + p.spin.View() + " opening " + sanitize.Line(p.opening) + "…")

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -155,5 +156,28 @@ func TestProfilesOpenErrorWraps(t *testing.T) {
 	v := strings.Join(strings.Fields(ansi.Strip(pp.View())), " ")
 	if !strings.Contains(v, "ask an administrator to unlock it") {
 		t.Fatalf("the open error is cut:\n%s", pp.View())
+	}
+}
+
+// Twenty profiles at 80×24: the list scrolls with the cursor, which stays on screen.
+func TestProfilesListScrollsWithTheCursor(t *testing.T) {
+	sh := testShared()
+	for i := range 20 {
+		sh.o.Profiles = append(sh.o.Profiles, backends.Profile{Name: fmt.Sprintf("site-%02d", i), Kind: "odin", URL: "https://x"})
+	}
+	pp := newProfilesPage(sh)
+	var pg page = pp
+	if v := pp.View(); !strings.Contains(v, "site-00") || strings.Contains(v, "site-19") || !strings.Contains(v, "more") {
+		t.Fatalf("first screen:\n%s", v)
+	}
+	for range 19 {
+		pg, _ = pg.Update(press("down"))
+	}
+	v := pg.View()
+	if !strings.Contains(v, "> ") || !strings.Contains(v, "site-19") || strings.Contains(v, "site-00") {
+		t.Fatalf("cursor on the last profile is off screen:\n%s", v)
+	}
+	if n := strings.Count(v, "\n") + 1; n > sh.height {
+		t.Fatalf("%d lines for a body of %d", n, sh.height)
 	}
 }
