@@ -73,17 +73,24 @@ func (e EnvSecrets) Get(ctx context.Context, profile string) (string, error) {
 		return v, nil
 	}
 	if e.Next == nil {
-		return "", fmt.Errorf("profile %s: no secret: set %s (or configure a secret store)", profile, SecretEnvName(profile))
+		return "", noSecret(fmt.Sprintf("profile %s: no secret: set %s (or configure a secret store)", profile, SecretEnvName(profile)))
 	}
 	v, err := e.Next.Get(ctx, profile)
 	if errors.Is(err, ErrNoSecret) {
-		return "", fmt.Errorf("profile %s: no secret in the %s: run `resetdesk creds set %s` (or set %s)", profile, e.Next.Name(), profile, SecretEnvName(profile))
+		return "", noSecret(fmt.Sprintf("profile %s: no secret in the %s: run `resetdesk creds set %s` (or set %s)", profile, e.Next.Name(), profile, SecretEnvName(profile)))
 	}
 	if err != nil {
 		return "", fmt.Errorf("profile %s: %w (for automation, %s overrides the store)", profile, err, SecretEnvName(profile))
 	}
 	return v, nil
 }
+
+// noSecret is a message that says in full what to do about a missing secret and still
+// matches ErrNoSecret (errors.Is), whose own text it does not repeat.
+type noSecret string
+
+func (e noSecret) Error() string { return string(e) }
+func (e noSecret) Unwrap() error { return ErrNoSecret }
 
 // Set stores the secret in the underlying store.
 func (e EnvSecrets) Set(ctx context.Context, profile, secret string) error {

@@ -110,7 +110,7 @@ func (c *credsPage) fetchStatus() tea.Cmd {
 		})
 		if err != nil {
 			st = "unknown: " + err.Error()
-			if strings.Contains(err.Error(), "no secret") {
+			if errors.Is(err, store.ErrNoSecret) {
 				st = "missing: " + err.Error()
 			}
 		}
@@ -322,4 +322,19 @@ func (c *credsPage) View() string {
 // wrap cuts s into lines of at most w cells (a keyring error can be long).
 func wrap(s string, w int) []string {
 	return strings.Split(ansi.Hardwrap(ansi.Wordwrap(s, w, " "), w, true), "\n")
+}
+
+// maxErrorLines bounds how much of a page a long error may take.
+const maxErrorLines = 4
+
+// wrapError is an error wrapped to the width, cut to maxErrorLines (the last ending
+// in "…" when some was left out).
+func wrapError(s string, w int) []string {
+	w = max(w, 20)
+	lines := wrap(s, w)
+	if len(lines) > maxErrorLines {
+		lines = lines[:maxErrorLines]
+		lines[maxErrorLines-1] = ansi.Truncate(lines[maxErrorLines-1], w-1, "") + "…"
+	}
+	return lines
 }

@@ -30,7 +30,7 @@ type historyPage struct {
 	all     []histLine // every run header and outcome, newest run first
 	lines   []int      // indexes into all that the filter keeps
 	cursor  int
-	top     int
+	win     window
 }
 
 // histLine is one line of the page: a run's header (out == nil) or one of its outcomes.
@@ -88,6 +88,14 @@ func (h *historyPage) Init() tea.Cmd {
 }
 
 func (h *historyPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	cmd := h.update(msg)
+	rows := h.rows()
+	h.win.follow(h.cursor, rows)
+	h.win.fill(len(h.lines), rows)
+	return h, cmd
+}
+
+func (h *historyPage) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case historyLoadedMsg:
 		h.loading, h.err = false, ""
@@ -97,14 +105,14 @@ func (h *historyPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		h.all = buildHistLines(msg.runs, msg.outs)
 		h.apply()
 	case tea.KeyPressMsg:
-		return h, h.key(msg)
+		return h.key(msg)
 	case tea.PasteMsg:
 		var cmd tea.Cmd
 		h.filter, cmd = h.filter.Update(msg)
 		h.apply()
-		return h, cmd
+		return cmd
 	}
-	return h, nil
+	return nil
 }
 
 func buildHistLines(runs []*history.Run, outs []history.Outcome) []histLine {
@@ -170,12 +178,12 @@ func (h *historyPage) apply() {
 	h.cursor = min(h.cursor, max(len(h.lines)-1, 0))
 }
 
+// errLines is the error as shown, wrapped to the width.
+func (h *historyPage) errLines() []string { return wrapNonEmpty(h.err, h.sh.width) }
+
 func (h *historyPage) rows() int {
-	r := h.sh.height - 3 // the filter, a blank line, the count
-	if h.err != "" {
-		r--
-	}
-	return max(r, 1)
+	// The filter, a blank line, the count and the error.
+	return max(h.sh.height-3-len(h.errLines()), 1)
 }
 
 func (h *historyPage) key(k tea.KeyPressMsg) tea.Cmd {
@@ -219,8 +227,8 @@ func (h *historyPage) View() string {
 	w := h.sh.width
 	var b strings.Builder
 	b.WriteString(h.filter.View() + "\n")
-	if h.err != "" {
-		b.WriteString(th.Failed.Render(ansi.Truncate(h.err, w, "…")) + "\n")
+	for _, l := range h.errLines() {
+		b.WriteString(th.Failed.Render(l) + "\n")
 	}
 	switch {
 	case h.loading:
@@ -239,14 +247,8 @@ func (h *historyPage) View() string {
 		}
 	}
 	b.WriteString(th.Subtle.Render(fmt.Sprintf("%s, %s in the last %s", plural(runs, "run"), plural(outs, "reset"), days(historyWindow))) + "\n")
-	rows := h.rows()
-	if h.cursor < h.top {
-		h.top = h.cursor
-	} else if h.cursor >= h.top+rows {
-		h.top = h.cursor - rows + 1
-	}
-	h.top = max(min(h.top, len(h.lines)-rows), 0)
-	for li := h.top; li < min(h.top+rows, len(h.lines)); li++ {
+	from, to := h.win.span(len(h.lines), h.rows())
+	for li := from; li < to; li++ {
 		l := h.all[h.lines[li]]
 		text := ansi.Truncate(l.text, w-2, "…")
 		switch {

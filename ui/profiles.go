@@ -58,9 +58,12 @@ func (p *profilesPage) Init() tea.Cmd {
 	}
 	for _, pr := range p.sh.o.Profiles {
 		cmds = append(cmds, func() tea.Msg {
-			ctx, cancel := context.WithTimeout(p.sh.ctx, openTimeout)
-			defer cancel()
-			st, err := p.sh.o.SecretStatus(ctx, pr)
+			var st string
+			err := bounded(p.sh.ctx, openTimeout, func(ctx context.Context) error {
+				var err error
+				st, err = p.sh.o.SecretStatus(ctx, pr)
+				return err
+			})
 			if err != nil {
 				st = "unknown: " + err.Error()
 			}

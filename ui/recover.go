@@ -20,7 +20,7 @@ type recoverPage struct {
 	note      string
 	err       string
 	cursor    int
-	top       int
+	win       window
 	revealed  map[int]bool
 	revealAll bool
 }
@@ -66,6 +66,12 @@ func (r *recoverPage) Init() tea.Cmd {
 }
 
 func (r *recoverPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	cmd := r.update(msg)
+	r.win.follow(r.cursor, r.listRows())
+	return r, cmd
+}
+
+func (r *recoverPage) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case recoverLoadedMsg:
 		r.loading = false
@@ -74,24 +80,50 @@ func (r *recoverPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			r.err = sanitize.Line(msg.err.Error())
 		}
 		r.revealed, r.revealAll = map[int]bool{}, false
-		r.cursor, r.top = min(r.cursor, max(len(r.entries)-1, 0)), 0
+		r.cursor, r.win = min(r.cursor, max(len(r.entries)-1, 0)), window{}
 	case tea.KeyPressMsg:
-		return r, r.key(msg)
+		return r.key(msg)
 	}
-	return r, nil
+	return nil
 }
 
-// rows is the room for entries: the page less the header, the detail line and notes.
-func (r *recoverPage) rows() int {
-	h := r.sh.height - 2
-	if r.err != "" {
-		h--
+// errLines and noteLines are the error and the note as shown, wrapped to the width.
+func (r *recoverPage) errLines() []string  { return wrapNonEmpty(r.err, r.sh.width) }
+func (r *recoverPage) noteLines() []string { return wrapNonEmpty(r.note, r.sh.width) }
+
+func wrapNonEmpty(s string, w int) []string {
+	if s == "" {
+		return nil
 	}
-	if r.note != "" {
-		h--
-	}
-	return max(h, 1)
+	return wrapError(s, w)
 }
+
+// rows is the room for entries: the page less the header, a detail line, the error and
+// the note.
+func (r *recoverPage) rows() int {
+	return max(r.sh.height-2-len(r.errLines())-len(r.noteLines()), 1)
+}
+
+// detail is the current row in full, for under the list: its status explained
+// and, when revealed, its whole secret (a link outgrows a column).
+func (r *recoverPage) detail() []string {
+	if len(r.entries) == 0 {
+		return nil
+	}
+	e := r.entries[r.cursor]
+	detail := sanitize.Line(e.User) + ": " + sanitize.Line(e.Status)
+	if r.shown(r.cursor) && e.Secret != "" {
+		detail += " · " + sanitize.Line(e.Secret)
+	}
+	dl := wrap(detail, r.sh.width)
+	if len(dl) > detailLines {
+		dl = dl[:detailLines]
+	}
+	return dl
+}
+
+// listRows is the room for entries once the current row's detail is under them.
+func (r *recoverPage) listRows() int { return max(r.rows()-len(r.detail())+1, 1) }
 
 func (r *recoverPage) key(k tea.KeyPressMsg) tea.Cmd {
 	n := len(r.entries)
@@ -116,21 +148,21 @@ func (r *recoverPage) key(k tea.KeyPressMsg) tea.Cmd {
 		r.cursor = 0
 	case matches(k, kEnd):
 		r.cursor = n - 1
-	case matches(k, kReveal):
-		r.revealed[r.cursor] = !r.revealed[r.cursor]
-	case matches(k, kRevealAl):
-		r.revealAll = !r.revealAll
-		r.revealed = map[int]bool{}
-	case matches(k, kCopy):
-		e := r.entries[r.cursor]
-		if e.Secret == "" {
-			return toastBad("no secret on this row")
-		}
-		return func() tea.Msg {
-			return copyMsg{secret: e.Secret, what: "the secret of " + sanitize.Line(e.User)}
-		}
+	default:
+		cmd, _ := secretKey(k, r, "no secret on this row")
+		return cmd
 	}
 	return nil
+}
+
+func (r *recoverPage) toggleReveal() { r.revealed[r.cursor] = !r.revealed[r.cursor] }
+func (r *recoverPage) toggleRevealAll() {
+	r.revealAll = !r.revealAll
+	r.revealed = map[int]bool{}
+}
+func (r *recoverPage) copyCurrent() (secret, what string) {
+	e := r.entries[r.cursor]
+	return e.Secret, "the secret of " + sanitize.Line(e.User)
 }
 
 func (r *recoverPage) shown(i int) bool { return r.revealAll != r.revealed[i] }
@@ -142,11 +174,11 @@ func (r *recoverPage) View() string {
 	if r.loading {
 		return th.Subtle.Render("reading the journal…")
 	}
-	if r.err != "" {
-		b.WriteString(th.Failed.Render(ansi.Truncate(r.err, w, "…")) + "\n")
+	for _, l := range r.errLines() {
+		b.WriteString(th.Failed.Render(l) + "\n")
 	}
-	if r.note != "" {
-		b.WriteString(th.Warn.Render(ansi.Truncate(r.note, w, "…")) + "\n")
+	for _, l := range r.noteLines() {
+		b.WriteString(th.Warn.Render(l) + "\n")
 	}
 	if len(r.entries) == 0 {
 		if r.err == "" && r.note == "" {
@@ -154,29 +186,14 @@ func (r *recoverPage) View() string {
 		}
 		return b.String()
 	}
-	// The current row in full under the list: its status explained and, when
-	// revealed, its whole secret (a link outgrows a column).
-	e := r.entries[r.cursor]
-	detail := sanitize.Line(e.User) + ": " + sanitize.Line(e.Status)
-	if r.shown(r.cursor) && e.Secret != "" {
-		detail += " · " + sanitize.Line(e.Secret)
-	}
-	dl := wrap(detail, w)
-	if len(dl) > detailLines {
-		dl = dl[:detailLines]
-	}
-	rows := max(r.rows()-len(dl)+1, 1)
-	if r.cursor < r.top {
-		r.top = r.cursor
-	} else if r.cursor >= r.top+rows {
-		r.top = r.cursor - rows + 1
-	}
+	dl := r.detail()
+	from, to := r.win.span(len(r.entries), r.listRows())
 	line := func(ts, prof, mode, user, status, secret string) string {
 		return fmt.Sprintf("%-11s %-12s %-6s %-20s %-10s %s", ts, ansi.Truncate(prof, 12, "…"), ansi.Truncate(mode, 6, "…"),
 			ansi.Truncate(user, 20, "…"), ansi.Truncate(status, 10, "…"), secret)
 	}
 	b.WriteString(th.Header.Render(ansi.Truncate(line("TIME", "PROFILE", "MODE", "USER", "STATUS", "SECRET"), w, "")) + "\n")
-	for i := r.top; i < min(r.top+rows, len(r.entries)); i++ {
+	for i := from; i < to; i++ {
 		e := r.entries[i]
 		secret := "••••••••"
 		if e.Secret == "" {

@@ -135,20 +135,6 @@ func (r *resultsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		r.tbl.Top()
 	case matches(k, kEnd):
 		r.tbl.Bottom()
-	case matches(k, kReveal):
-		r.tbl.ToggleReveal()
-	case matches(k, kRevealAl):
-		r.tbl.SetRevealAll(!r.tbl.RevealAll())
-	case matches(k, kCopy):
-		i, ok := r.tbl.Current()
-		if !ok || r.outcomes[i].Secret == "" {
-			return toastBad("this row has no secret to copy")
-		}
-		r.copied[i] = true
-		o := r.outcomes[i]
-		return func() tea.Msg {
-			return copyMsg{secret: o.Secret, what: "the " + r.job.Mode.SecretLabel + " of " + sanitize.Line(o.User)}
-		}
 	case matches(k, kFilter):
 		if r.tbl.Filter() == table.NotOK {
 			r.tbl.SetFilter(table.All)
@@ -190,8 +176,25 @@ func (r *resultsPage) key(k tea.KeyPressMsg) tea.Cmd {
 			return ask(plural(n, "secret")+" not copied or exported yet. Leave these results?", back)
 		}
 		return r.sh.nav(backMsg{})
+	default:
+		cmd, _ := secretKey(k, r, "this row has no secret to copy")
+		return cmd
 	}
 	return nil
+}
+
+func (r *resultsPage) toggleReveal()    { r.tbl.ToggleReveal() }
+func (r *resultsPage) toggleRevealAll() { r.tbl.SetRevealAll(!r.tbl.RevealAll()) }
+
+// copyCurrent counts the row's secret as copied: it is no longer unsaved.
+func (r *resultsPage) copyCurrent() (secret, what string) {
+	i, ok := r.tbl.Current()
+	if !ok || r.outcomes[i].Secret == "" {
+		return "", ""
+	}
+	r.copied[i] = true
+	o := r.outcomes[i]
+	return o.Secret, "the " + r.job.Mode.SecretLabel + " of " + sanitize.Line(o.User)
 }
 
 func (r *resultsPage) View() string {

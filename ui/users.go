@@ -36,7 +36,7 @@ type usersPage struct {
 	spin      spinner.Model
 	hits      []backends.User
 	cursor    int
-	offset    int
+	win       window
 
 	selected map[string]bool
 	order    []string           // selection in the order it was made
@@ -91,6 +91,18 @@ func (u *usersPage) Init() tea.Cmd { return u.input.Focus() }
 func (u *usersPage) Selection() []string { return u.order }
 
 func (u *usersPage) Update(msg tea.Msg) (page, tea.Cmd) {
+	p, cmd := u.update(msg)
+	u.win.follow(u.cursor, u.listHeight())
+	return p, cmd
+}
+
+// Resume keeps the cursor in view after a resize while another page was on top.
+func (u *usersPage) Resume() tea.Cmd {
+	u.win.follow(u.cursor, u.listHeight())
+	return nil
+}
+
+func (u *usersPage) update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case searchTickMsg:
 		if msg.seq != u.seq {
@@ -102,7 +114,7 @@ func (u *usersPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			return u, nil // an answer to an older query
 		}
 		u.searching = false
-		u.hits, u.cursor, u.offset, u.searchErr = nil, 0, 0, ""
+		u.hits, u.cursor, u.win, u.searchErr = nil, 0, window{}, ""
 		switch {
 		case errors.Is(msg.err, backends.ErrNoSearch):
 			u.noSearch = true
@@ -217,7 +229,7 @@ func (u *usersPage) queryChanged() tea.Cmd {
 	u.stopSearch()
 	seq := u.seq
 	if strings.TrimSpace(u.input.Value()) == "" || u.noSearch {
-		u.hits, u.cursor, u.offset = nil, 0, 0
+		u.hits, u.cursor, u.win = nil, 0, window{}
 		return nil
 	}
 	return tea.Tick(searchDebounce, func(time.Time) tea.Msg { return searchTickMsg{seq} })
@@ -312,9 +324,17 @@ func (u *usersPage) next() tea.Cmd {
 	return u.sh.nav(pushMsg{newModePage(u.sh, u.profile, u.be, append([]string(nil), u.order...))})
 }
 
-// listHeight is how many hits fit: the page less the input, the status line and the
-// selection summary.
-func (u *usersPage) listHeight() int { return max(u.sh.height-8, 3) }
+// listHeight is how many hits fit: the page less the input, the status line (more
+// than one when a search error wraps) and the selection summary.
+func (u *usersPage) listHeight() int { return max(u.sh.height-7-max(len(u.errLines()), 1), 3) }
+
+// errLines is the search error as shown, wrapped to the width; nil when none shows.
+func (u *usersPage) errLines() []string {
+	if u.noSearch || u.searching || u.searchErr == "" {
+		return nil
+	}
+	return wrapError(u.searchErr, u.sh.width)
+}
 
 func (u *usersPage) View() string {
 	th := u.sh.th
@@ -331,7 +351,9 @@ func (u *usersPage) View() string {
 	case u.searching:
 		b.WriteString(u.spin.View() + " searching…\n")
 	case u.searchErr != "":
-		b.WriteString(th.Failed.Render(ansi.Truncate(u.searchErr, w, "…")) + "\n")
+		for _, l := range u.errLines() {
+			b.WriteString(th.Failed.Render(l) + "\n")
+		}
 	case strings.TrimSpace(u.input.Value()) != "" && len(u.hits) == 0:
 		b.WriteString(th.Subtle.Render("no users found") + "\n")
 	case len(u.hits) > 0:
@@ -340,14 +362,8 @@ func (u *usersPage) View() string {
 		b.WriteString(th.Subtle.Render("type to search, or paste a list of ids") + "\n")
 	}
 	h := u.listHeight()
-	if u.cursor < u.offset {
-		u.offset = u.cursor
-	}
-	if u.cursor >= u.offset+h {
-		u.offset = u.cursor - h + 1
-	}
-	end := min(u.offset+h, len(u.hits))
-	for i := u.offset; i < end; i++ {
+	from, end := u.win.span(len(u.hits), h)
+	for i := from; i < end; i++ {
 		hit := u.hits[i]
 		box := "[ ] "
 		if u.selected[hit.ID] {
@@ -365,7 +381,7 @@ func (u *usersPage) View() string {
 		}
 		b.WriteByte('\n')
 	}
-	for i := end - u.offset; i < h; i++ {
+	for i := end - from; i < h; i++ {
 		b.WriteByte('\n')
 	}
 	b.WriteString(u.selectionSummary())
