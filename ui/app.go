@@ -302,9 +302,12 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case backMsg:
 		if len(m.stack) > 1 {
 			m.stack = m.stack[:len(m.stack)-1]
+			// Only the top page sees resizes: give the page coming back the current size.
+			cmds := []tea.Cmd{m.forward(tea.WindowSizeMsg{Width: m.sh.width, Height: m.totalHeight()})}
 			if r, ok := m.top().(resumer); ok {
-				return m, r.Resume()
+				cmds = append(cmds, r.Resume())
 			}
+			return m, tea.Batch(cmds...)
 		}
 		return m, nil
 	case toastMsg:

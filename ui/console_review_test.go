@@ -224,3 +224,33 @@ func TestProfilesSecretStatusIsBounded(t *testing.T) {
 		t.Fatal("SecretStatus is not bounded")
 	}
 }
+
+// sizePage records the sizes it was told about.
+type sizePage struct{ sizes []tea.WindowSizeMsg }
+
+func (s *sizePage) Init() tea.Cmd { return nil }
+func (s *sizePage) Update(msg tea.Msg) (page, tea.Cmd) {
+	if m, ok := msg.(tea.WindowSizeMsg); ok {
+		s.sizes = append(s.sizes, m)
+	}
+	return s, nil
+}
+func (s *sizePage) View() string  { return "" }
+func (s *sizePage) Title() string { return "size" }
+func (s *sizePage) Keys() keyMap  { return keyMap{} }
+func (s *sizePage) Typing() bool  { return false }
+
+// Only the top page sees a resize; a page coming back on top is given the current size.
+func TestPageComingBackGetsTheCurrentSize(t *testing.T) {
+	m := newModel(context.Background(), Options{Getenv: func(string) string { return "" }})
+	under, over := &sizePage{}, &sizePage{}
+	m.stack = []page{under, over}
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if len(under.sizes) != 0 || len(over.sizes) != 1 {
+		t.Fatalf("resize went to under %v, over %v", under.sizes, over.sizes)
+	}
+	m.Update(backMsg{})
+	if len(under.sizes) != 1 || under.sizes[0].Width != 100 {
+		t.Fatalf("the page back on top was told %v", under.sizes)
+	}
+}

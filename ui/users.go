@@ -96,12 +96,6 @@ func (u *usersPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	return p, cmd
 }
 
-// Resume keeps the cursor in view after a resize while another page was on top.
-func (u *usersPage) Resume() tea.Cmd {
-	u.win.follow(u.cursor, u.listHeight())
-	return nil
-}
-
 func (u *usersPage) update(msg tea.Msg) (page, tea.Cmd) {
 	switch msg := msg.(type) {
 	case searchTickMsg:
