@@ -244,17 +244,17 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 	if t.Secret == "" {
 		return backends.Result{}, backends.NewError(backends.NotSent, "no generated secret to set")
 	}
-	var path, desc string
+	var path, desc, done string
 	var body map[string]string
 	switch t.Mode {
 	case ModeSIP:
-		path, desc = "/users/authentication", "SIP password reset"
+		path, desc, done = "/users/authentication", "SIP password reset", "new SIP password set"
 		body = map[string]string{"userId": t.User, "newPassword": t.Secret}
 	case ModeVM:
-		path, desc = "/users/portal-passcode", "passcode reset"
+		path, desc, done = "/users/portal-passcode", "passcode reset", "new passcode set"
 		body = map[string]string{"userId": t.User, "newPasscode": t.Secret}
 	case ModeWeb:
-		path, desc = "/users/passwords", "web password reset"
+		path, desc, done = "/users/passwords", "web password reset", "new web password set"
 		body = map[string]string{"userId": t.User, "newPassword": t.Secret}
 	default:
 		return backends.Result{}, backends.NewError(backends.NotSent, fmt.Sprintf("unknown mode %q", t.Mode))
@@ -269,7 +269,7 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 		return backends.Result{}, &backends.Error{Kind: backends.Unanswered,
 			Msg: fmt.Sprintf("%s: HTTP %d but the answer is %s, not JSON", desc, resp.Status, httpx.Snippet(resp.Body))}
 	}
-	return backends.Result{Message: "set"}, nil
+	return backends.Result{Message: done}, nil
 }
 
 // ValidateUser refuses ids Odin cannot hold: BroadWorks user ids have no spaces.
