@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"resetdesk/backends/odin/odintest"
+	"resetdesk/store/history"
 )
 
 // envValue returns NAME's value from an environment list.
@@ -25,8 +27,9 @@ func envValue(env []string, name string) string {
 }
 
 // A run killed with SIGKILL in the middle of 200 users loses no password: recover lists
-// every user whose password the fake changed, with the password the fake holds. And no
-// secret lands in the history, stderr or an error.
+// every user whose password the fake changed, with the password the fake holds; the
+// history shows each of them and counts them against a quota. And no secret lands in
+// the history, stderr or an error.
 func TestSIGKILLThenRecoverListsEveryChangedPassword(t *testing.T) {
 	bin := builtBinary(t)
 	srv := odintest.New(200)
@@ -109,11 +112,36 @@ func TestSIGKILLThenRecoverListsEveryChangedPassword(t *testing.T) {
 		t.Fatalf("history after a kill: %v\n%s", err, hout)
 	}
 
+	// The history followed the run as it went: every changed password shows there (done,
+	// or sent with no answer) and counts against a quota, although the run never finished.
+	home := envValue(env, "HOME")
+	db, err := history.Open(filepath.Join(home, ".local", "state", "resetdesk", history.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, err := db.Outcomes(context.Background(), history.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[string]string{}
+	for _, o := range outs {
+		recorded[o.User] = o.Status
+	}
+	for _, u := range changed {
+		if st := recorded[u]; st != "ok" && st != history.StatusSent {
+			t.Fatalf("%s: the fake changed the password, the history says %q", u, st)
+		}
+	}
+	spent, err := db.SuccessesSince(context.Background(), "lab", history.Midnight(time.Now()))
+	db.Close()
+	if err != nil || spent < len(changed) {
+		t.Fatalf("quota use after the kill = %d, %v; %d passwords changed", spent, err, len(changed))
+	}
+
 	secrets := []string{odintest.Password, testVaultPassphrase}
 	for _, u := range changed {
 		secrets = append(secrets, srv.SIPPassword(u))
 	}
-	home := envValue(env, "HOME")
 	stateFiles, _ := filepath.Glob(filepath.Join(home, ".local", "state", "resetdesk", "history.db*"))
 	if len(stateFiles) == 0 {
 		t.Fatal("no history database")

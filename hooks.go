@@ -204,8 +204,6 @@ func (a *app) prepareRun(p backends.Profile, job *backends.Job, warn func(string
 		jw.Close()
 		return nil, fmt.Errorf("%w; nothing sent", err)
 	}
-	job.Record = jw.Record
-	job.Intend = jw.Intend
 	return finish, nil
 }
 
@@ -250,8 +248,13 @@ func (a *app) openJournal(ctx context.Context, cfg *store.Config, p backends.Pro
 	return journal.Open(dir, id.Recipient(), p.Name, mode)
 }
 
-// startHistory records the run, sets the quota left from today's successes, and returns
-// the finish hook that records the outcomes.
+// startHistory records the run, sets the quota left from today's successes, hooks the
+// journal and the history into the job, and returns the finish hook that records the
+// outcomes. The journal comes first in each hook: a secret must be on disk before
+// anything else happens. The history follows each request as it goes out and as its
+// answer comes, so that a killed run still shows who was reset and still counts against
+// the quota; its errors are warned once and never stop the run (the final record at
+// finish tries again).
 func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profile, job *backends.Job, jw *journal.Writer, warn func(string)) (func([]backends.Outcome), error) {
 	now := time.Now()
 	if p.DailyQuota > 0 {
@@ -268,11 +271,32 @@ func (a *app) startHistory(ctx context.Context, db *history.DB, p backends.Profi
 	if err != nil {
 		return nil, err
 	}
+	var warnOnce sync.Once
+	histWarn := func(err error) {
+		warnOnce.Do(func() { warn(fmt.Sprintf("%v (recording goes on at the end of the run)", err)) })
+	}
+	hctx := context.WithoutCancel(ctx)
+	job.Intend = func(o backends.Outcome) error {
+		if err := jw.Intend(o); err != nil {
+			return err
+		}
+		if err := db.Sending(hctx, id, o, time.Now()); err != nil {
+			histWarn(err)
+		}
+		return nil
+	}
+	job.Record = func(o backends.Outcome) error {
+		err := jw.Record(o)
+		if herr := db.Record(hctx, id, o, time.Now()); herr != nil {
+			histWarn(herr)
+		}
+		return err
+	}
 	var once sync.Once
 	return func(outcomes []backends.Outcome) {
 		once.Do(func() {
 			defer db.Close()
-			if err := errors.Join(jw.Settle(outcomes), jw.Close()); err != nil {
+			if err := jw.Close(); err != nil {
 				warn(fmt.Sprintf("journal: %v", err))
 			}
 			fctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

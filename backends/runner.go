@@ -40,14 +40,16 @@ type Job struct {
 	QuotaLeft *int
 	// BatchSize is how many secrets a FromBatch mode asks for per call; 0 = 100.
 	BatchSize int
-	// Record, when set, is called with every final outcome that carries a secret, before
-	// the outcome is emitted: the journal writes and syncs it there so that a password
-	// is on disk before anyone sees it.
+	// Record, when set, is called with the final outcome of every user whose request was
+	// dispatched, before the outcome is emitted: the journal writes and syncs one that
+	// carries a secret there, so that a password is on disk before anyone sees it. An
+	// error is added to the outcome's message; the outcome is never dropped.
 	Record func(Outcome) error
-	// Intend, when set, is called before a request that sets a secret made ahead (batch,
-	// policy or typed) goes out, with the user and that secret (StatusRunning): the
-	// journal syncs it, so that a password the system set survives even when the answer
-	// never comes back (a killed process). An error means the request is not sent.
+	// Intend, when set, is called before each request goes out, with the user and the
+	// secret made ahead (batch, policy or typed; empty when the system makes it) as
+	// StatusRunning: the journal syncs the secret, so that a password the system set
+	// survives even when the answer never comes back (a killed process), and the history
+	// counts the request against a quota. An error means the request is not sent.
 	Intend func(Outcome) error
 }
 
@@ -441,10 +443,14 @@ func (r *Run) resetOne(ctx context.Context, it work) Outcome {
 		o.Message = strings.ReplaceAll(o.Message, sent, "[secret]")
 	}
 	r.settleQuota(o.Status == StatusOK || o.Status == StatusUnknown)
-	if o.Secret != "" && r.job.Record != nil {
+	if r.job.Record != nil {
 		if err := r.job.Record(o); err != nil {
-			// The password is set: never drop it. Say loudly that only the screen has it.
-			o.Message = strings.TrimSpace(o.Message + " [journal write failed: " + err.Error() + "; hand this secret over now]")
+			if o.Secret != "" {
+				// The password is set: never drop it. Say loudly that only the screen has it.
+				o.Message = strings.TrimSpace(o.Message + " [journal write failed: " + err.Error() + "; hand this secret over now]")
+			} else {
+				o.Message = strings.TrimSpace(o.Message + " [" + err.Error() + "]")
+			}
 		}
 	}
 	return o
@@ -476,9 +482,9 @@ func (r *Run) attemptWith(ctx context.Context, it work, user string, sent *strin
 		t.Secret = pw
 	}
 	*sent = t.Secret
-	if t.Secret != "" && r.job.Intend != nil {
+	if r.job.Intend != nil {
 		if err := r.job.Intend(Outcome{Index: it.index, User: user, Status: StatusRunning, Secret: t.Secret}); err != nil {
-			return Outcome{Status: StatusFailed, Message: "not sent: the journal could not keep the new secret: " + err.Error()}
+			return Outcome{Status: StatusFailed, Message: "not sent: " + err.Error()}
 		}
 	}
 

@@ -59,11 +59,68 @@ func TestIntendFailureSendsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range r.Wait() {
-		if o.Status != backends.StatusFailed || !strings.Contains(o.Message, "not sent: the journal could not keep the new secret: disk full") {
+		if o.Status != backends.StatusFailed || !strings.Contains(o.Message, "not sent: disk full") {
 			t.Fatalf("%+v", o)
 		}
 	}
 	if len(g.started) != 0 {
 		t.Fatal("a request went out without its secret journaled")
+	}
+}
+
+// Intend and Record see every request, with or without a secret made ahead (the history
+// counts them against a quota), and never a user that was not sent (past the quota).
+func TestHooksSeeEveryDispatchedUser(t *testing.T) {
+	g := newGate(backends.FromServer)
+	close(g.release)
+	g.reply = func(t backends.Target) (backends.Result, error) {
+		if t.User == "user001" {
+			return backends.Result{}, &backends.Error{Kind: backends.Refused, Msg: "no such user"}
+		}
+		return backends.Result{Secret: "made-by-" + t.User}, nil
+	}
+	var mu sync.Mutex
+	intended, recorded := map[string]bool{}, map[string]backends.Status{}
+	left := 3
+	job := backends.Job{Backend: g, Mode: g.mode, Users: users(5), Concurrency: 1, QuotaLeft: &left,
+		Intend: func(o backends.Outcome) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if o.Secret != "" {
+				t.Errorf("%s: a server-made secret intended ahead: %q", o.User, o.Secret)
+			}
+			intended[o.User] = true
+			return nil
+		},
+		Record: func(o backends.Outcome) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if !intended[o.User] {
+				t.Errorf("%s recorded without an intent", o.User)
+			}
+			recorded[o.User] = o.Status
+			return nil
+		}}
+	r, err := backends.Start(context.Background(), job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range r.Wait() {
+		mu.Lock()
+		st, seen := recorded[o.User]
+		mu.Unlock()
+		if o.Status == backends.StatusSkipped {
+			if seen || intended[o.User] {
+				t.Errorf("%s was skipped but reached the hooks", o.User)
+			}
+			continue
+		}
+		if !seen || st != o.Status {
+			t.Errorf("%s: outcome %s, recorded %q (seen %v)", o.User, o.Status, st, seen)
+		}
+	}
+	// user001 is refused, so the quota of 3 covers users 0, 2 and 3; user004 is skipped.
+	if len(recorded) != 4 {
+		t.Fatalf("recorded %v, want four users", recorded)
 	}
 }

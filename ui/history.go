@@ -273,7 +273,7 @@ func statusStyle(th theme.Theme, status string) lipgloss.Style {
 		return th.Text
 	case backends.StatusFailed:
 		return th.Failed
-	case backends.StatusUnknown:
+	case backends.StatusUnknown, history.StatusSent:
 		return th.Unknown
 	}
 	return th.Skipped

@@ -160,7 +160,7 @@ func (r *resultsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		j := r.job
 		j.Users = failed
-		j.Record, j.QuotaLeft = nil, nil
+		j.Record, j.Intend, j.QuotaLeft = nil, nil, nil
 		if len(failed) > 1 {
 			j.Password = ""
 		}

@@ -60,7 +60,19 @@ CREATE TABLE IF NOT EXISTS outcomes (
 );
 CREATE INDEX IF NOT EXISTS outcomes_user ON outcomes(user);
 CREATE INDEX IF NOT EXISTS outcomes_run ON outcomes(run_id);
+CREATE UNIQUE INDEX IF NOT EXISTS outcomes_run_idx ON outcomes(run_id, idx);
 `
+
+// StatusSent is the status of a request recorded as it went out (DB.Sending) with no
+// answer recorded after it: the process ended mid-request. It counts against a quota,
+// since the system may have done the reset.
+const StatusSent = "sent"
+
+// messageSent explains a StatusSent outcome wherever the history is shown.
+const messageSent = "request sent, no answer recorded: if the run is over it was killed, and the password may have changed"
+
+const upsertOutcome = `INSERT INTO outcomes (run_id, idx, user, status, message, at) VALUES (?, ?, ?, ?, ?, ?)
+	ON CONFLICT (run_id, idx) DO UPDATE SET status = excluded.status, message = excluded.message, at = excluded.at`
 
 // DB is an open history database.
 type DB struct {
@@ -86,6 +98,9 @@ func Open(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
+	// One connection: a run's workers record outcomes at once, and SQLite takes one
+	// writer at a time; queueing here is cheaper than its busy-wait.
+	db.SetMaxOpenConns(1)
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("history %s: cannot prepare the database: %w", path, err)
@@ -119,14 +134,34 @@ func (d *DB) StartRun(ctx context.Context, r RunInfo) (int64, error) {
 	return res.LastInsertId()
 }
 
+// Sending records, before a request goes out, that run id is resetting o.User: if the
+// process dies before the answer, the history still says so and the quota counts it.
+func (d *DB) Sending(ctx context.Context, id int64, o backends.Outcome, at time.Time) error {
+	if _, err := d.db.ExecContext(ctx, upsertOutcome, id, o.Index, o.User, StatusSent, messageSent, at.UnixMilli()); err != nil {
+		return fmt.Errorf("history: cannot record a request: %w", err)
+	}
+	return nil
+}
+
+// Record records one final outcome of run id as it arrives (superseding its Sending).
+func (d *DB) Record(ctx context.Context, id int64, o backends.Outcome, at time.Time) error {
+	if _, err := d.db.ExecContext(ctx, upsertOutcome, id, o.Index, o.User, string(o.Status), scrub(o.Message, o.Secret), at.UnixMilli()); err != nil {
+		return fmt.Errorf("history: cannot record an outcome: %w", err)
+	}
+	return nil
+}
+
 // FinishRun records the final outcomes of run id and its counts, in one transaction.
+// Outcomes already recorded keep the time they arrived; the others (users skipped, or
+// a Record that failed) get finished.
 func (d *DB) FinishRun(ctx context.Context, id int64, outcomes []backends.Outcome, finished time.Time) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO outcomes (run_id, idx, user, status, message, at) VALUES (?, ?, ?, ?, ?, ?)`)
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO outcomes (run_id, idx, user, status, message, at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, idx) DO UPDATE SET status = excluded.status, message = excluded.message`)
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
@@ -161,13 +196,13 @@ func scrub(msg, secret string) string {
 }
 
 // SuccessesSince counts the profile's resets that may have spent quota since t: ok ones,
-// and unknown ones, which the system may have done and counted (ADManager's daily
-// quota: pass the local midnight).
+// and unknown and sent ones (a killed run's last requests), which the system may have
+// done and counted (ADManager's daily quota: pass the local midnight).
 func (d *DB) SuccessesSince(ctx context.Context, profile string, t time.Time) (int, error) {
 	var n int
 	err := d.db.QueryRowContext(ctx,
-		`SELECT COUNT(*) FROM outcomes o JOIN runs r ON r.id = o.run_id WHERE r.profile = ? AND o.status IN ('ok', 'unknown') AND o.at >= ?`,
-		profile, t.UnixMilli()).Scan(&n)
+		`SELECT COUNT(*) FROM outcomes o JOIN runs r ON r.id = o.run_id WHERE r.profile = ? AND o.status IN (?, ?, ?) AND o.at >= ?`,
+		profile, string(backends.StatusOK), string(backends.StatusUnknown), StatusSent, t.UnixMilli()).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("history: cannot count today's resets: %w", err)
 	}
@@ -201,11 +236,19 @@ type Filter struct {
 // Runs lists the runs started at or after f.Since (with f.User: the runs that reset that
 // user), newest first.
 func (d *DB) Runs(ctx context.Context, f Filter) ([]*Run, error) {
-	q := `SELECT id, os_user, started, finished, profile, kind, mode, ticket, total, ok, failed, unknown, skipped FROM runs WHERE started >= ?`
-	args := []any{f.Since.UnixMilli()}
+	// A run that never finished (killed) has no counts of its own: they come from the
+	// outcomes it recorded as it went, a request with no answer counting as unknown.
+	q := `SELECT id, os_user, started, finished, profile, kind, mode, ticket, total,
+		CASE WHEN finished IS NULL THEN (SELECT COUNT(*) FROM outcomes WHERE run_id = runs.id AND status = ?) ELSE ok END,
+		CASE WHEN finished IS NULL THEN (SELECT COUNT(*) FROM outcomes WHERE run_id = runs.id AND status = ?) ELSE failed END,
+		CASE WHEN finished IS NULL THEN (SELECT COUNT(*) FROM outcomes WHERE run_id = runs.id AND status IN (?, ?)) ELSE unknown END,
+		skipped
+		FROM runs WHERE started >= ?`
+	since := f.Since.UnixMilli()
 	if f.Since.IsZero() {
-		args[0] = int64(0)
+		since = 0
 	}
+	args := []any{string(backends.StatusOK), string(backends.StatusFailed), string(backends.StatusUnknown), StatusSent, since}
 	if f.User != "" {
 		q += ` AND id IN (SELECT run_id FROM outcomes WHERE user = ?)`
 		args = append(args, f.User)

@@ -117,3 +117,97 @@ func TestParseSince(t *testing.T) {
 		}
 	}
 }
+
+// A run killed mid-way keeps what it recorded as it went: the outcomes that arrived,
+// and the requests that went out with no answer, which count against the quota and in
+// the run's counts as unknown.
+func TestKilledRunKeepsItsOutcomesAndSpendsQuota(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), FileName)
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	id, _ := db.StartRun(ctx, RunInfo{OSUser: "t", Started: now, Profile: "adm", Kind: "admanager", Mode: "set", Total: 10})
+	const secret = "Kq7-secret!"
+	steps := []error{
+		db.Sending(ctx, id, backends.Outcome{Index: 0, User: "a", Secret: secret}, now),
+		db.Record(ctx, id, backends.Outcome{Index: 0, User: "a", Status: backends.StatusOK, Secret: secret, Message: "set to " + secret}, now),
+		db.Sending(ctx, id, backends.Outcome{Index: 1, User: "b"}, now),
+		db.Record(ctx, id, backends.Outcome{Index: 1, User: "b", Status: backends.StatusFailed, Message: "no such user"}, now),
+		db.Sending(ctx, id, backends.Outcome{Index: 2, User: "c"}, now),
+		db.Sending(ctx, id, backends.Outcome{Index: 3, User: "d"}, now),
+	}
+	for _, err := range steps {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close() // the process dies here: no FinishRun
+
+	db, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if n, err := db.SuccessesSince(ctx, "adm", Midnight(now)); err != nil || n != 3 {
+		t.Fatalf("quota use after a kill = %d, %v; want 3 (a, and c and d sent with no answer)", n, err)
+	}
+	runs, err := db.Runs(ctx, Filter{})
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("Runs = %v, %v", runs, err)
+	}
+	if r := runs[0]; !r.Finished.IsZero() || r.Tally != (backends.Tally{OK: 1, Failed: 1, Unknown: 2}) {
+		t.Fatalf("killed run %+v", r)
+	}
+	outs, err := db.Outcomes(ctx, Filter{})
+	if err != nil || len(outs) != 4 {
+		t.Fatalf("Outcomes = %+v, %v", outs, err)
+	}
+	if outs[0].Message != "set to [secret]" || outs[2].Status != StatusSent || outs[2].Message == "" {
+		t.Fatalf("outcomes %+v", outs)
+	}
+
+	// Finishing (a run that was not killed) supersedes what was recorded on the way and
+	// keeps each outcome once.
+	err = db.FinishRun(ctx, id, []backends.Outcome{
+		{Index: 0, User: "a", Status: backends.StatusOK},
+		{Index: 1, User: "b", Status: backends.StatusFailed, Message: "no such user"},
+		{Index: 2, User: "c", Status: backends.StatusOK},
+		{Index: 3, User: "d", Status: backends.StatusUnknown, Message: "no answer"},
+		{Index: 4, User: "e", Status: backends.StatusSkipped},
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs, _ = db.Outcomes(ctx, Filter{})
+	if len(outs) != 5 || outs[2].Status != "ok" || outs[3].Status != "unknown" {
+		t.Fatalf("after finish: %+v", outs)
+	}
+	if n, _ := db.SuccessesSince(ctx, "adm", Midnight(now)); n != 3 {
+		t.Fatalf("quota use after finish = %d, want 3", n)
+	}
+}
+
+// BenchmarkRecordAsItGoes measures the history's cost per user during a run: the
+// request recorded as it goes out and its outcome as it arrives.
+func BenchmarkRecordAsItGoes(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(b.TempDir(), FileName))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	id, _ := db.StartRun(ctx, RunInfo{OSUser: "t", Started: time.Now(), Profile: "p", Kind: "odin", Mode: "sip", Total: b.N})
+	b.ResetTimer()
+	for i := range b.N {
+		o := backends.Outcome{Index: i, User: "user", Status: backends.StatusOK, Message: "new SIP password set"}
+		if err := db.Sending(ctx, id, o, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+		if err := db.Record(ctx, id, o, time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -120,11 +120,15 @@ func Open(dir string, rcp age.Recipient, profile, mode string) (*Writer, error) 
 	return &Writer{f: f, rcp: rcp, profile: profile, mode: mode, now: time.Now, sent: map[int]bool{}}, nil
 }
 
-// Intend journals a secret about to be sent (Job.Intend), synced before returning.
+// Intend journals a secret about to be sent (Job.Intend), synced before returning. A
+// request without a secret made ahead (the system makes it) journals nothing here.
 func (w *Writer) Intend(o backends.Outcome) error {
+	if o.Secret == "" {
+		return nil
+	}
 	o.Status = StatusSent
 	if err := w.append(o); err != nil {
-		return err
+		return fmt.Errorf("the journal could not keep the new secret: %w", err)
 	}
 	w.mu.Lock()
 	w.sent[o.Index] = true
@@ -132,9 +136,17 @@ func (w *Writer) Intend(o backends.Outcome) error {
 	return nil
 }
 
-// Record journals a final outcome that carries a secret (Job.Record), synced before
-// returning.
+// Record journals a final outcome (Job.Record), synced before returning: one that
+// carries a secret is kept; one without a secret drops the secret journaled ahead for
+// that user (a refused request set nothing). An outcome with no secret either way
+// leaves no entry.
 func (w *Writer) Record(o backends.Outcome) error {
+	w.mu.Lock()
+	pending := w.sent[o.Index]
+	w.mu.Unlock()
+	if o.Secret == "" && !pending {
+		return nil
+	}
 	if err := w.append(o); err != nil {
 		return err
 	}
@@ -142,25 +154,6 @@ func (w *Writer) Record(o backends.Outcome) error {
 	delete(w.sent, o.Index)
 	w.mu.Unlock()
 	return nil
-}
-
-// Settle records how the run ended for users whose secret was journaled ahead but who
-// got no Record (the runner records only outcomes that carry a secret): a refused
-// request set nothing, so its secret is dropped; an unanswered one keeps its "sent"
-// entry, since the password may have changed.
-func (w *Writer) Settle(outcomes []backends.Outcome) error {
-	var errs []error
-	for _, o := range outcomes {
-		w.mu.Lock()
-		pending := w.sent[o.Index]
-		w.mu.Unlock()
-		if !pending || o.Status != backends.StatusFailed && o.Status != backends.StatusSkipped {
-			continue
-		}
-		o.Secret = ""
-		errs = append(errs, w.Record(o))
-	}
-	return errors.Join(errs...)
 }
 
 func (w *Writer) append(o backends.Outcome) error {

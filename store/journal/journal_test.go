@@ -66,14 +66,11 @@ func TestJournalWriteReadMergeAndModes(t *testing.T) {
 	must(w.Intend(backends.Outcome{Index: 0, User: "u0", Status: backends.StatusRunning, Secret: "pw-zero"}))
 	must(w.Intend(backends.Outcome{Index: 1, User: "u1", Status: backends.StatusRunning, Secret: "pw-one"}))
 	must(w.Intend(backends.Outcome{Index: 2, User: "u2", Status: backends.StatusRunning, Secret: "pw-two"}))
+	must(w.Intend(backends.Outcome{Index: 4, User: "u4", Status: backends.StatusRunning})) // server-made: nothing to keep
 	must(w.Record(backends.Outcome{Index: 0, User: "u0", Status: backends.StatusOK, Secret: "pw-zero"}))
 	must(w.Record(backends.Outcome{Index: 3, User: "u3", Status: backends.StatusOK, Secret: "link-three"}))
-	must(w.Settle([]backends.Outcome{
-		{Index: 0, User: "u0", Status: backends.StatusOK},
-		{Index: 1, User: "u1", Status: backends.StatusUnknown},
-		{Index: 2, User: "u2", Status: backends.StatusFailed, Message: "refused"},
-		{Index: 3, User: "u3", Status: backends.StatusOK},
-	}))
+	must(w.Record(backends.Outcome{Index: 2, User: "u2", Status: backends.StatusFailed, Message: "refused"}))
+	must(w.Record(backends.Outcome{Index: 4, User: "u4", Status: backends.StatusFailed, Message: "refused"}))
 	name := w.f.Name()
 	must(w.Close())
 
@@ -85,6 +82,10 @@ func TestJournalWriteReadMergeAndModes(t *testing.T) {
 		t.Fatalf("journal dir mode %o", di.Mode().Perm())
 	}
 	raw, _ := os.ReadFile(name)
+	// Three intents, u0's and u3's secrets, u2's drop; u4 had nothing to keep.
+	if n := strings.Count(string(raw), "\n"); n != 6 {
+		t.Fatalf("journal has %d entries, want 6", n)
+	}
 	// Only distinctive strings: a two-letter one like "u0" turns up in random ciphertext.
 	for _, s := range []string{"pw-zero", "pw-one", "link-three", `"user"`, `"secret"`} {
 		if strings.Contains(string(raw), s) {
