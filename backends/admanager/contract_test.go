@@ -13,6 +13,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/admanager"
 	"resetdesk/backends/admanager/admanagertest"
+	"resetdesk/backends/backendtest"
 )
 
 // rawValue returns the still-encoded value of key in a raw query string.
@@ -184,7 +185,7 @@ func TestPerAccountFailures(t *testing.T) {
 func TestStatusOtherThanOneIsFailure(t *testing.T) {
 	// The status field is a string: anything but "1" fails, with or without a message.
 	srv := newRawServer(t, `[{"sAMAccountName":"jdoe","status":"true","statusMessage":""}]`)
-	b := client(t, rawProfile(srv.URL), admanagertest.Token)
+	b := backendtest.Client(t, rawProfile(srv.URL), admanagertest.Token)
 	_, err := b.Reset(context.Background(), backends.Target{User: "jdoe", Mode: "set", Secret: "Abcdef-12345"})
 	if backends.KindOf(err) != backends.Refused || !strings.Contains(err.Error(), `status "true"`) {
 		t.Fatalf("err = %v", err)
@@ -258,7 +259,7 @@ func TestTokenRevokedBeforeARunSendsNothing(t *testing.T) {
 func TestBadTokenSendsNothing(t *testing.T) {
 	s := admanagertest.New(admanagertest.WithUsers(3))
 	defer s.Close()
-	b := client(t, profile(s), "00000000-0000-0000-0000-000000000000")
+	b := backendtest.Client(t, profile(s), "00000000-0000-0000-0000-000000000000")
 	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users()})
 	if err == nil || backends.KindOf(err) != backends.BadLogin {
 		t.Fatalf("err = %v", err)

@@ -9,6 +9,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/admanager"
 	"resetdesk/backends/admanager/admanagertest"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/demo"
 )
 
@@ -107,7 +108,7 @@ func TestQuota(t *testing.T) {
 		}
 		p := profile(s)
 		p.DailyQuota = 0
-		if msg, err := client(t, p, admanagertest.Token).Check(context.Background()); err != nil || strings.Contains(msg, "daily quota") {
+		if msg, err := backendtest.Client(t, p, admanagertest.Token).Check(context.Background()); err != nil || strings.Contains(msg, "daily quota") {
 			t.Errorf("no quota: %q %v", msg, err)
 		}
 	})
@@ -182,7 +183,7 @@ func TestServerGoneIsNotSent(t *testing.T) {
 	s := admanagertest.New(admanagertest.WithUsers(1))
 	user := s.Users()[0]
 	s.Close()
-	b := client(t, profile(s), admanagertest.Token)
+	b := backendtest.Client(t, profile(s), admanagertest.Token)
 	_, err := b.Reset(context.Background(), backends.Target{User: user, Mode: admanager.ModeSet, Secret: "Abc-12345-xyz"})
 	if backends.KindOf(err) != backends.NotSent {
 		t.Fatalf("%v", err)
@@ -208,7 +209,7 @@ func TestDemoProfileWorks(t *testing.T) {
 	if n := len(s.Users()); n != demo.SampleUsers {
 		t.Errorf("%d demo users", n)
 	}
-	b := client(t, in.Profile, in.Secret)
+	b := backendtest.Client(t, in.Profile, in.Secret)
 	hits, err := b.Search(context.Background(), "smith", 5)
 	if err != nil || len(hits) == 0 {
 		t.Fatalf("search: %v, %v", hits, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/emm"
 	"resetdesk/backends/emm/emmtest"
 )
@@ -23,24 +24,6 @@ func newClient(t *testing.T, srv *emmtest.Server, password string) backends.Back
 		t.Fatal(err)
 	}
 	return b
-}
-
-func setMode(t *testing.T, b backends.Backend) backends.Mode {
-	t.Helper()
-	m, err := backends.FindMode(b.Modes(), "SET")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func runAll(t *testing.T, job backends.Job) []backends.Outcome {
-	t.Helper()
-	r, err := backends.Start(context.Background(), job)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	return r.Wait()
 }
 
 func requestsTo(srv *emmtest.Server, method, path string) []emmtest.Request {
@@ -69,7 +52,7 @@ func TestRunSendsExactRequests(t *testing.T) {
 	defer srv.Close()
 	b := newClient(t, srv, emmtest.Password)
 	users := srv.Users()[:4]
-	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: users, Concurrency: 2})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: users, Concurrency: 2})
 
 	regs := requestsTo(srv, "POST", "/dynamic-client-web/register")
 	if len(regs) != 1 || regs[0].Auth != "" || regs[0].ContentType != "application/json" {
@@ -152,7 +135,7 @@ func TestTypedPasswordIsBase64OfUTF8(t *testing.T) {
 	b := newClient(t, srv, emmtest.Password)
 	user := srv.Users()[0]
 	const typed = "Pässwörd€9"
-	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{user}, Password: typed})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{user}, Password: typed})
 	if out[0].Status != backends.StatusOK || out[0].Secret != typed || srv.Password(user) != typed {
 		t.Fatalf("outcome %+v, server holds %q", out[0], srv.Password(user))
 	}
@@ -208,7 +191,7 @@ func TestConsoleRuleRefusesBeforeSending(t *testing.T) {
 		"bom\ufeffmark1":        "whitespace",
 	}
 	for pw, want := range cases {
-		err := setMode(t, b).CheckPassword(pw)
+		err := backendtest.Mode(t, "emm", "set").CheckPassword(pw)
 		if pw == "" {
 			continue
 		}
@@ -221,7 +204,7 @@ func TestConsoleRuleRefusesBeforeSending(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", pw, err, want)
 		}
-		_, serr := backends.Start(context.Background(), backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[:1], Password: pw})
+		_, serr := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[:1], Password: pw})
 		if serr == nil || strings.Contains(serr.Error(), pw) && len(pw) > 3 {
 			t.Errorf("Start with %q: %v", pw, serr)
 		}
@@ -232,8 +215,7 @@ func TestConsoleRuleRefusesBeforeSending(t *testing.T) {
 }
 
 func TestPolicyPasswordsPassTheConsoleRule(t *testing.T) {
-	b := newClientNoServer(t)
-	mode := setMode(t, b)
+	mode := backendtest.Mode(t, "emm", "set")
 	for range 300 {
 		pw, err := mode.Policy.Generate()
 		if err != nil {
@@ -243,15 +225,6 @@ func TestPolicyPasswordsPassTheConsoleRule(t *testing.T) {
 			t.Fatalf("policy made %q: %v", pw, err)
 		}
 	}
-}
-
-func newClientNoServer(t *testing.T) backends.Backend {
-	t.Helper()
-	b, err := emm.New(backends.Profile{Name: "t", URL: "https://emm.example.com:9443", Username: "admin"}, "x", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func TestNewRefusesBadProfiles(t *testing.T) {
@@ -271,7 +244,7 @@ func TestBadLoginSendsNoReset(t *testing.T) {
 	srv := emmtest.New(3)
 	defer srv.Close()
 	b := newClient(t, srv, "wrong-secret")
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()})
+	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()})
 	if err == nil || backends.KindOf(err) != backends.BadLogin || !strings.Contains(err.Error(), `EMM refused the login of "admin"`) ||
 		!strings.Contains(err.Error(), "invalid_grant") {
 		t.Fatalf("err = %v", err)
@@ -291,7 +264,7 @@ func TestExpiredTokenMidRunIsRefreshed(t *testing.T) {
 	// workers can use up a renewed token before the fourth retries with it.
 	srv.SetFaults(emmtest.Faults{ExpireAfter: 8, Latency: 2 * time.Millisecond})
 	b := newClient(t, srv, emmtest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users(), Concurrency: 4})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users(), Concurrency: 4})
 	for _, o := range out {
 		if o.Status != backends.StatusOK || srv.Password(o.User) != o.Secret {
 			t.Fatalf("%s: %+v (server holds %q)", o.User, o, srv.Password(o.User))
@@ -321,7 +294,7 @@ func TestRefusedRefreshFallsBackToPassword(t *testing.T) {
 	}
 	srv.ExpireTokens()
 	srv.SetFaults(emmtest.Faults{RefuseRefresh: true})
-	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[:1]})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[:1]})
 	if out[0].Status != backends.StatusOK {
 		t.Fatalf("%+v", out[0])
 	}
@@ -352,7 +325,7 @@ func TestTokenRefusedEvenAfterReloginFails(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(emmtest.Faults{FailPath: "/reset-password", FailStatus: 401})
 	b := newClient(t, srv, emmtest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[:1]})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[:1]})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "session expired again") {
 		t.Fatalf("%+v", out[0])
 	}
@@ -368,7 +341,7 @@ func TestRefusalsShowTheServersText(t *testing.T) {
 	srv := emmtest.New(2)
 	defer srv.Close()
 	b := newClient(t, srv, emmtest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{"ghost", srv.Users()[0]}})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{"ghost", srv.Users()[0]}})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "HTTP 400") ||
 		!strings.Contains(out[0].Message, "Could not change the password.") || !strings.Contains(out[0].Message, "unknown user") {
 		t.Fatalf("unknown user: %+v", out[0])
@@ -378,13 +351,13 @@ func TestRefusalsShowTheServersText(t *testing.T) {
 	}
 
 	srv.SetFaults(emmtest.Faults{ReadOnly: true})
-	out = runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[1:2]})
+	out = backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[1:2]})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "read-only user store") {
 		t.Fatalf("read-only store: %+v", out[0])
 	}
 
 	srv.SetFaults(emmtest.Faults{FailPath: "/reset-password", FailStatus: 500, FailBody: "encoding"})
-	out = runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users()[1:2]})
+	out = backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[1:2]})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "The Character Encoding is not supported.") {
 		t.Fatalf("encoding error: %+v", out[0])
 	}
@@ -424,21 +397,9 @@ func TestFaults(t *testing.T) {
 			srv.SetFaults(c.faults)
 			b := newClient(t, srv, emmtest.Password)
 			user := srv.Users()[0]
-			out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{user}, Timeout: 400 * time.Millisecond})
+			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{user}, Timeout: 400 * time.Millisecond})
 			o := out[0]
-			if o.Status != c.status {
-				t.Fatalf("status %s, want %s (%s)", o.Status, c.status, o.Message)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(o.Message, w) {
-					t.Errorf("message %q lacks %q", o.Message, w)
-				}
-			}
-			for _, r := range c.reject {
-				if strings.Contains(o.Message, r) {
-					t.Errorf("message %q has %q", o.Message, r)
-				}
-			}
+			backendtest.Expect(t, o, c.status, c.want, c.reject)
 			if c.status == backends.StatusOK && srv.Password(user) != o.Secret {
 				t.Fatalf("server holds %q, shown %q", srv.Password(user), o.Secret)
 			}
@@ -466,7 +427,7 @@ func TestLoginFaults(t *testing.T) {
 			defer srv.Close()
 			srv.SetFaults(c.faults)
 			b := newClient(t, srv, emmtest.Password)
-			_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users(), Timeout: 300 * time.Millisecond})
+			_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users(), Timeout: 300 * time.Millisecond})
 			if err == nil || backends.KindOf(err) != c.kind || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "nothing sent") {
 				t.Fatalf("err = %v (kind %v)", err, backends.KindOf(err))
 			}
@@ -531,13 +492,13 @@ func TestUserStorePrefixAndValidation(t *testing.T) {
 	defer srv.Close()
 	srv.AddUser("PRIMARY/kim", "Kim", "Lee")
 	b := newClient(t, srv, emmtest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{"PRIMARY/kim"}})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{"PRIMARY/kim"}})
 	if out[0].Status != backends.StatusOK || srv.Password("PRIMARY/kim") != out[0].Secret {
 		t.Fatalf("%+v", out[0])
 	}
 	n := len(srv.Requests())
 	for _, bad := range []string{"john smith", "PRIMARY/", "/kim"} {
-		if _, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: setMode(t, b), Users: []string{bad}}); err == nil || !strings.Contains(err.Error(), "invalid user") {
+		if _, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{bad}}); err == nil || !strings.Contains(err.Error(), "invalid user") {
 			t.Errorf("%q: err = %v", bad, err)
 		}
 	}
@@ -563,7 +524,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(emmtest.Faults{Latency: 5 * time.Millisecond})
 	b := newClient(t, srv, emmtest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: setMode(t, b), Users: srv.Users(), Concurrency: 3})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users(), Concurrency: 3})
 	for _, o := range out {
 		if o.Status != backends.StatusOK {
 			t.Fatalf("%+v", o)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/odin"
 	"resetdesk/backends/odin/odintest"
 )
@@ -23,25 +24,6 @@ func newClient(t *testing.T, srv *odintest.Server, password string) backends.Bac
 		t.Fatal(err)
 	}
 	return b
-}
-
-func modeOf(t *testing.T, b backends.Backend, name string) backends.Mode {
-	t.Helper()
-	m, err := backends.FindMode(b.Modes(), name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// runAll runs a job to the end and returns the outcomes in input order.
-func runAll(t *testing.T, job backends.Job) []backends.Outcome {
-	t.Helper()
-	r, err := backends.Start(context.Background(), job)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	return r.Wait()
 }
 
 func requestsTo(srv *odintest.Server, method, path string) []odintest.Request {
@@ -72,7 +54,7 @@ func TestModesSendExactRequests(t *testing.T) {
 			defer srv.Close()
 			b := newClient(t, srv, odintest.Password)
 			users := srv.Users()[:3]
-			out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, c.mode), Users: users, Concurrency: 2})
+			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", c.mode), Users: users, Concurrency: 2})
 
 			logins := requestsTo(srv, "POST", "/auth/token")
 			if len(logins) != 1 {
@@ -121,7 +103,7 @@ func TestUnknownUserShowsDetails(t *testing.T) {
 	srv := odintest.New(2)
 	defer srv.Close()
 	b := newClient(t, srv, odintest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: []string{"ghost@odinapi.net", srv.Users()[0]}})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: []string{"ghost@odinapi.net", srv.Users()[0]}})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "[Error 4008] User not found: ghost@odinapi.net") {
 		t.Fatalf("unknown user: %+v", out[0])
 	}
@@ -135,7 +117,7 @@ func TestAuthServiceMissingIsShown(t *testing.T) {
 	defer srv.Close()
 	srv.RemoveAuthService(srv.Users()[0])
 	b := newClient(t, srv, odintest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: srv.Users()[:1]})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: srv.Users()[:1]})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "Authentication service not assigned") {
 		t.Fatalf("got %+v", out[0])
 	}
@@ -146,7 +128,7 @@ func TestTokenExpiringMidRunIsRenewedOnce(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(odintest.Faults{ExpireAfter: 15, Latency: 2 * time.Millisecond}) // paced like a real server
 	b := newClient(t, srv, odintest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: srv.Users(), Concurrency: 4})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: srv.Users(), Concurrency: 4})
 	for _, o := range out {
 		if o.Status != backends.StatusOK || srv.SIPPassword(o.User) != o.Secret {
 			t.Fatalf("%s: %+v (server holds %q)", o.User, o, srv.SIPPassword(o.User))
@@ -182,7 +164,7 @@ func TestBadLoginSendsNoReset(t *testing.T) {
 	srv := odintest.New(3)
 	defer srv.Close()
 	b := newClient(t, srv, "wrong")
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: srv.Users()})
+	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: srv.Users()})
 	if err == nil || backends.KindOf(err) != backends.BadLogin || !strings.Contains(err.Error(), "Invalid username or password") {
 		t.Fatalf("err = %v", err)
 	}
@@ -199,7 +181,7 @@ func TestShortGeneratorAnswerStillResetsEveryone(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(odintest.Faults{ShortBy: 7})
 	b := newClient(t, srv, odintest.Password)
-	out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "vm"), Users: srv.Users(), BatchSize: 10})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "vm"), Users: srv.Users(), BatchSize: 10})
 	seen := map[string]bool{}
 	for _, o := range out {
 		if o.Status != backends.StatusOK || srv.Passcode(o.User) != o.Secret {
@@ -247,21 +229,9 @@ func TestFaults(t *testing.T) {
 			srv.SetFaults(c.faults)
 			b := newClient(t, srv, odintest.Password)
 			user := srv.Users()[0]
-			out := runAll(t, backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: []string{user}, Timeout: 300 * time.Millisecond})
+			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: []string{user}, Timeout: 300 * time.Millisecond})
 			o := out[0]
-			if o.Status != c.status {
-				t.Fatalf("status %s, want %s (%s)", o.Status, c.status, o.Message)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(o.Message, w) {
-					t.Errorf("message %q lacks %q", o.Message, w)
-				}
-			}
-			for _, r := range c.reject {
-				if strings.Contains(o.Message, r) {
-					t.Errorf("message %q has %q", o.Message, r)
-				}
-			}
+			backendtest.Expect(t, o, c.status, c.want, c.reject)
 			if c.status == backends.StatusOK && srv.SIPPassword(user) != o.Secret {
 				t.Fatalf("server holds %q, shown %q", srv.SIPPassword(user), o.Secret)
 			}
@@ -318,7 +288,7 @@ func TestValidateUserRefusesSpaces(t *testing.T) {
 	srv := odintest.New(1)
 	defer srv.Close()
 	b := newClient(t, srv, odintest.Password)
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: modeOf(t, b, "sip"), Users: []string{"john smith"}})
+	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: []string{"john smith"}})
 	if err == nil || !strings.Contains(err.Error(), "contains a space") {
 		t.Fatalf("err = %v", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/prm"
 	"resetdesk/backends/prm/prmtest"
 )
@@ -25,24 +26,6 @@ func newClient(t *testing.T, srv *prmtest.Server, token string, timeBased bool) 
 		t.Fatal(err)
 	}
 	return b.(*prm.Client)
-}
-
-func genMode(t *testing.T, b backends.Backend) backends.Mode {
-	t.Helper()
-	m, err := backends.FindMode(b.Modes(), "Generate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func runAll(t *testing.T, job backends.Job) []backends.Outcome {
-	t.Helper()
-	r, err := backends.Start(context.Background(), job)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	return r.Wait()
 }
 
 func TestTimeTokenWorkedExample(t *testing.T) {
@@ -64,7 +47,7 @@ func TestResetSendsExactRequest(t *testing.T) {
 	defer srv.Close()
 	b := newClient(t, srv, prmtest.Token, false)
 	users := srv.Users()[:3]
-	out := runAll(t, backends.Job{Backend: b, Mode: genMode(t, b), Users: users, Concurrency: 2})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: users, Concurrency: 2})
 	reqs := srv.Requests()
 	if len(reqs) != 3 {
 		t.Fatalf("requests = %d, want 3 (no login call)", len(reqs))
@@ -96,7 +79,7 @@ func TestEveryUserIDForm(t *testing.T) {
 	b := newClient(t, srv, prmtest.Token, false)
 	u := srv.Users()
 	ids := []string{u[0], prmtest.NetBIOS + `\` + u[1], u[2] + "@" + prmtest.Domain, "LDAP://" + srv.DN(u[3])}
-	out := runAll(t, backends.Job{Backend: b, Mode: genMode(t, b), Users: ids})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: ids})
 	for i, o := range out {
 		if o.Status != backends.StatusOK || o.Secret != srv.Password(u[i]) {
 			t.Fatalf("%s: %+v", ids[i], o)
@@ -162,7 +145,7 @@ func TestSkewedClockIsABadLogin(t *testing.T) {
 	srv.SetTimeBased(true)
 	b := newClient(t, srv, prmtest.Token, true)
 	b.SetClock(func() time.Time { return time.Now().Add(-20 * time.Minute) })
-	out := runAll(t, backends.Job{Backend: b, Mode: genMode(t, b), Users: srv.Users()[:1]})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()[:1]})
 	o := out[0]
 	if o.Status != backends.StatusFailed || !strings.Contains(o.Message, "login refused") || !strings.Contains(o.Message, "HTTP 401") ||
 		!strings.Contains(o.Message, "clocks") {
@@ -173,7 +156,7 @@ func TestSkewedClockIsABadLogin(t *testing.T) {
 	}
 	// One window of skew is tolerated.
 	b.SetClock(func() time.Time { return time.Now().Add(-4 * time.Minute) })
-	if out := runAll(t, backends.Job{Backend: b, Mode: genMode(t, b), Users: srv.Users()[:1]}); out[0].Status != backends.StatusOK {
+	if out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()[:1]}); out[0].Status != backends.StatusOK {
 		t.Fatalf("4 minutes of skew: %+v", out[0])
 	}
 }
@@ -185,7 +168,7 @@ func TestWrongStaticToken(t *testing.T) {
 			defer srv.Close()
 			srv.SetFaults(prmtest.Faults{BadTokenStatus: status})
 			b := newClient(t, srv, "not-the-token", false)
-			out := runAll(t, backends.Job{Backend: b, Mode: genMode(t, b), Users: srv.Users()[:1]})
+			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()[:1]})
 			o := out[0]
 			if o.Status != backends.StatusFailed || !strings.Contains(o.Message, fmt.Sprintf("refused the token (HTTP %d)", status)) ||
 				!strings.Contains(o.Message, "time_based_token") {
@@ -207,7 +190,7 @@ func TestLoginChecksTokenShapeAndSendsNothing(t *testing.T) {
 	defer srv.Close()
 	for token, want := range map[string]string{"": "no shared access token", "two words": "spaces or control", "tab\tbed": "spaces or control"} {
 		b := newClient(t, srv, token, false)
-		_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: genMode(t, b), Users: srv.Users()})
+		_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()})
 		if backends.KindOf(errors.Unwrap(err)) != backends.BadLogin || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "nothing sent") {
 			t.Errorf("token %q: %v", token, err)
 		}
@@ -274,21 +257,9 @@ func TestAnswerShapes(t *testing.T) {
 				user = srv.Users()[0]
 			}
 			b := newClient(t, srv, prmtest.Token, false)
-			out := runAll(t, backends.Job{Backend: b, Mode: genMode(t, b), Users: []string{user}, Timeout: 300 * time.Millisecond})
+			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: []string{user}, Timeout: 300 * time.Millisecond})
 			o := out[0]
-			if o.Status != c.status {
-				t.Fatalf("status %s, want %s (%s)", o.Status, c.status, o.Message)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(o.Message, w) {
-					t.Errorf("message %q lacks %q", o.Message, w)
-				}
-			}
-			for _, r := range c.reject {
-				if strings.Contains(o.Message, r) {
-					t.Errorf("message %q has %q", o.Message, r)
-				}
-			}
+			backendtest.Expect(t, o, c.status, c.want, c.reject)
 			if c.status == backends.StatusOK && (o.Secret == "" || o.Secret != srv.Password(user)) {
 				t.Fatalf("shown %q, server holds %q", o.Secret, srv.Password(user))
 			}
@@ -321,7 +292,7 @@ func TestNoSearchAndCheck(t *testing.T) {
 	if _, err := prm.New(backends.Profile{Name: "t", URL: "ftp://prm.example.com"}, "x", nil); err == nil {
 		t.Fatal("an ftp URL was accepted")
 	}
-	if _, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: genMode(t, b), Users: srv.Users()[:1], Password: "Typed-pw1"}); err == nil {
+	if _, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()[:1], Password: "Typed-pw1"}); err == nil {
 		t.Fatal("a typed password was accepted for a server-generated mode")
 	}
 }
@@ -331,7 +302,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(prmtest.Faults{Latency: 5 * time.Millisecond})
 	b := newClient(t, srv, prmtest.Token, false)
-	out := runAll(t, backends.Job{Backend: b, Mode: genMode(t, b), Users: srv.Users(), Concurrency: 4})
+	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users(), Concurrency: 4})
 	seen := map[string]bool{}
 	for _, o := range out {
 		if o.Status != backends.StatusOK || seen[o.Secret] {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"resetdesk/backends"
+	"resetdesk/backends/backendtest"
 )
 
 // oddServer answers Get_User_DN and Server_Status properly and the changing call
@@ -37,7 +38,7 @@ func oddServer(t *testing.T, method string, answer func(id json.RawMessage) stri
 	}))
 	t.Cleanup(srv.Close)
 	p := backends.Profile{Name: "odd", Kind: "webadm", URL: srv.URL, Username: `CORP\admin`, Domain: "CORP"}
-	return client(t, p, "pw")
+	return backendtest.Client(t, p, "pw")
 }
 
 // After a call that changes something came back HTTP 200, only a JSON-RPC error or a

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"resetdesk/backends"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/webadm/webadmtest"
 )
 
@@ -12,7 +13,7 @@ import (
 func BenchmarkSetRun(b *testing.B) {
 	s := webadmtest.New(webadmtest.WithUsers(100))
 	defer s.Close()
-	be := client(b, profile(s), webadmtest.Password)
+	be := backendtest.Client(b, profile(s), webadmtest.Password)
 	m := mode(b, "set")
 	users := s.Users()
 	b.ResetTimer()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"resetdesk/backends"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/webadm"
 	"resetdesk/backends/webadm/webadmtest"
 )
@@ -83,7 +84,7 @@ func TestTrailingSlashInURL(t *testing.T) {
 	defer s.Close()
 	p := profile(s)
 	p.URL += "/"
-	if err := client(t, p, webadmtest.Password).Login(context.Background()); err != nil {
+	if err := backendtest.Client(t, p, webadmtest.Password).Login(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.Requests()[0].Path; got != "/manag/" {
@@ -97,7 +98,7 @@ func TestBadCredentialsAreBadLoginAndSendNothing(t *testing.T) {
 			s := webadmtest.New()
 			defer s.Close()
 			s.SetFaults(webadmtest.Faults{AuthStatus: status})
-			b := client(t, profile(s), "wrong-password")
+			b := backendtest.Client(t, profile(s), "wrong-password")
 			err := b.Login(context.Background())
 			if kindOf(t, err) != backends.BadLogin {
 				t.Fatalf("kind %v: %v", backends.KindOf(err), err)
@@ -214,7 +215,7 @@ func TestLinkLeavesOutWhatWasNotChosen(t *testing.T) {
 	defer s.Close()
 	p := profile(s)
 	p.Domain = "" // the server's default domain
-	b := client(t, p, webadmtest.Password)
+	b := backendtest.Client(t, p, webadmtest.Password)
 	user := s.Users()[0]
 	res, err := b.Reset(context.Background(), backends.Target{User: user, Mode: "link"})
 	if err != nil {
@@ -509,7 +510,7 @@ func TestSearch(t *testing.T) {
 
 	p := profile(s)
 	p.BaseDN = ""
-	_, err = client(t, p, webadmtest.Password).Search(context.Background(), "doe", 10)
+	_, err = backendtest.Client(t, p, webadmtest.Password).Search(context.Background(), "doe", 10)
 	if err == nil {
 		t.Fatal("search without base_dn")
 	}

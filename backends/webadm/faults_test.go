@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/demo"
 	"resetdesk/backends/webadm/webadmtest"
 )
@@ -145,7 +146,7 @@ func TestServerGoneIsNotSent(t *testing.T) {
 	user := s.Users()[0]
 	s.Close()
 	// A fresh client: a POST on a pooled connection the server closed counts as sent.
-	b := client(t, profile(s), webadmtest.Password)
+	b := backendtest.Client(t, profile(s), webadmtest.Password)
 	_, err := b.Reset(context.Background(), backends.Target{User: user, Mode: "link"})
 	if kindOf(t, err) != backends.NotSent {
 		t.Fatalf("%v", err)
@@ -215,7 +216,7 @@ func TestDemoProfileWorks(t *testing.T) {
 	if n := len(s.Users()); n != demo.SampleUsers {
 		t.Errorf("%d demo users", n)
 	}
-	b := client(t, in.Profile, in.Secret)
+	b := backendtest.Client(t, in.Profile, in.Secret)
 	hits, err := b.Search(context.Background(), "smith", 5)
 	if err != nil || len(hits) == 0 {
 		t.Fatalf("search: %v, %v", hits, err)

@@ -1,15 +1,13 @@
 package webadm_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 
 	"resetdesk/backends"
-	"resetdesk/backends/httpx"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/webadm/webadmtest"
 )
 
@@ -25,64 +23,28 @@ func setup(t testing.TB, opts ...webadmtest.Option) (*webadmtest.Server, backend
 	t.Helper()
 	s := webadmtest.New(opts...)
 	t.Cleanup(s.Close)
-	return s, client(t, profile(s), webadmtest.Password)
+	return s, backendtest.Client(t, profile(s), webadmtest.Password)
 }
 
-func client(t testing.TB, p backends.Profile, secret string) backends.Backend {
-	t.Helper()
-	k, ok := backends.Lookup("webadm")
-	if !ok {
-		t.Fatal("kind webadm is not registered")
-	}
-	hc, err := httpx.NewClient(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := k.New(p, secret, hc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+func mode(t testing.TB, name string) backends.Mode { return backendtest.Mode(t, "webadm", name) }
 
-func mode(t testing.TB, name string) backends.Mode {
-	t.Helper()
-	k, _ := backends.Lookup("webadm")
-	m, err := backends.FindMode(k.Modes, name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-// runJob runs users through the real runner and returns the final outcomes.
+// runJob runs users through the real runner; no message may carry the administrator's
+// password in any form.
 func runJob(t testing.TB, job backends.Job) []backends.Outcome {
 	t.Helper()
-	if job.Timeout == 0 {
-		job.Timeout = 5 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	run, err := backends.Start(ctx, job)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	out := run.Wait()
-	for _, o := range out {
-		noSecret(t, o.Message)
-	}
-	return out
+	return backendtest.Run(t, job, adminSecrets()...)
 }
 
 // noSecret fails when text holds the administrator's password in any form.
 func noSecret(t testing.TB, text string) {
 	t.Helper()
+	backendtest.NoSecret(t, text, adminSecrets()...)
+}
+
+// adminSecrets is the administrator's password, plain and in its Basic header.
+func adminSecrets() []string {
 	basic := base64.StdEncoding.EncodeToString([]byte(webadmtest.Username + ":" + webadmtest.Password))
-	for _, s := range []string{webadmtest.Password, basic} {
-		if strings.Contains(text, s) {
-			t.Errorf("a secret leaked into %q", text)
-		}
-	}
+	return []string{webadmtest.Password, basic}
 }
 
 // param decodes one JSON-RPC parameter of a logged request.
