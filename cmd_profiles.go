@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -32,20 +34,21 @@ func cmdProfiles(a *app, args []string) int {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROFILE\tKIND\tURL\tTLS\tSECRET\tMODES")
 	secrets := a.secretStore(cfg)
+	var storeErr error
 	for _, p := range cfg.Profiles {
-		tls := "verified"
-		switch {
-		case p.InsecureSkipVerify:
-			tls = "NOT VERIFIED"
-		case p.CAFile != "":
-			tls = "ca_file"
-		}
+		tls := p.Transport().String()
 		ctx, cancel := context.WithTimeout(a.ctx, 5*time.Second)
 		_, serr := secrets.Get(ctx, p.Name)
 		cancel()
-		secret := "available"
-		if serr != nil {
+		secret := secretSource(a, cfg, p)
+		switch {
+		case errors.Is(serr, store.ErrNoSecret):
 			secret = "missing"
+		case serr != nil:
+			// The store itself failed (no keyring here, a wrong passphrase): say why once,
+			// under the table, rather than call every secret missing.
+			secret = "unreadable"
+			storeErr = serr
 		}
 		var modes []string
 		if k, ok := backends.Lookup(p.Kind); ok {
@@ -53,9 +56,12 @@ func cmdProfiles(a *app, args []string) int {
 				modes = append(modes, m.Name)
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", p.Name, p.Kind, sanitize.Line(p.URL), tls, secret, modes)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Kind, sanitize.Line(p.URL), tls, secret, strings.Join(modes, ","))
 	}
 	_ = tw.Flush()
+	if storeErr != nil {
+		a.errorf("secrets unreadable: %v", storeErr)
+	}
 	return exitOK
 }
 
@@ -94,8 +100,8 @@ func cmdCheck(a *app, args []string) int {
 		a.errorf("%v", err)
 		return exitUsage
 	}
-	if p.InsecureSkipVerify {
-		fmt.Fprintf(a.stderr, "WARNING: profile %s does not verify TLS certificates\n", p.Name)
+	if w := p.TransportWarning(); w != "" {
+		fmt.Fprintf(a.stderr, "WARNING: profile %s: %s\n", p.Name, w)
 	}
 	msg, err := b.Check(ctx)
 	if err != nil {

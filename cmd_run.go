@@ -309,8 +309,8 @@ func (a *app) readPassword() (string, error) {
 func (a *app) confirm(p backends.Profile, job *backends.Job) bool {
 	what := job.Mode.Label
 	fmt.Fprintf(a.stderr, "Reset %s for %d user(s) in profile %s (%s, %s)", what, len(job.Users), p.Name, p.Kind, sanitize.Line(p.URL))
-	if p.InsecureSkipVerify {
-		fmt.Fprint(a.stderr, " — WARNING: TLS verification is OFF for this profile")
+	if w := p.TransportWarning(); w != "" {
+		fmt.Fprint(a.stderr, " — WARNING: "+w)
 	}
 	fmt.Fprint(a.stderr, "? [y/N] ")
 	line, _ := bufio.NewReader(a.stdin).ReadString('\n')

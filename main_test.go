@@ -200,13 +200,43 @@ func TestConfigErrorsNameFileProfileKey(t *testing.T) {
 	}
 }
 
+// The TLS column says how each profile's secrets travel, in the console's words; the
+// SECRET column where the secret comes from.
+func TestProfilesShowTheTransport(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.toml")
+	profile := func(name, url, extra string) string {
+		return "[profiles." + name + "]\nkind = \"prm\"\nurl = \"" + url + "\"\n" + extra
+	}
+	os.WriteFile(path, []byte(profile("clear", "http://prm.example.com", "")+
+		profile("skip", "https://prm.example.com", "insecure_skip_verify = true\n")+
+		profile("good", "https://prm.example.com", "")), 0o600)
+	r := runCLI(t, "", map[string]string{"RESETDESK_SECRET_GOOD": "token"}, "profiles", "--config", path)
+	if r.code != exitOK {
+		t.Fatalf("exit %d %q", r.code, r.stderr)
+	}
+	for name, badge := range map[string]string{"clear": "NO TLS", "skip": "INSECURE TLS", "good": "TLS"} {
+		var line string
+		for _, l := range strings.Split(r.stdout, "\n") {
+			if strings.HasPrefix(l, name+" ") {
+				line = l
+			}
+		}
+		if !strings.Contains(line, "  "+badge+"  ") {
+			t.Errorf("%s: want the badge %q in %q", name, badge, line)
+		}
+		if name == "good" && !strings.Contains(line, "  env  ") {
+			t.Errorf("good: the secret comes from the environment: %q", line)
+		}
+	}
+}
+
 func TestCheckAndProfilesOnDemo(t *testing.T) {
 	r := runCLI(t, "", nil, "check", "--demo", "demo-odin")
 	if r.code != exitOK || !strings.Contains(r.stdout, "demo-odin: ok") {
 		t.Fatalf("check: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = runCLI(t, "", nil, "--demo", "profiles")
-	if r.code != exitOK || !strings.Contains(r.stdout, "demo-odin") || !strings.Contains(r.stdout, "available") {
+	if r.code != exitOK || !strings.Contains(r.stdout, "demo-odin") || !strings.Contains(r.stdout, "  demo  ") {
 		t.Fatalf("profiles: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = runCLI(t, "", nil, "frobnicate")

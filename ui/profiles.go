@@ -191,11 +191,9 @@ func (p *profilesPage) View() string {
 	for i := first; i < last; i++ {
 		pr := ps[i]
 		name := fmt.Sprintf("%-18s %-10s", ansi.Truncate(sanitize.Line(pr.Name), 18, "…"), sanitize.Line(pr.Kind))
-		tls := th.OK.Render("TLS")
-		if pr.InsecureSkipVerify {
-			tls = th.Danger.Render("INSECURE TLS")
-		} else if strings.HasPrefix(strings.ToLower(pr.URL), "http://") {
-			tls = th.Danger.Render("NO TLS")
+		tls := th.OK.Render(pr.Transport().String())
+		if pr.Transport().Exposed() {
+			tls = th.Danger.Render(pr.Transport().String())
 		}
 		secret, known := p.secrets[pr.Name]
 		switch {

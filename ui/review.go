@@ -99,8 +99,8 @@ func (r *reviewPage) View() string {
 			warns = append(warns, fmt.Sprintf("only %d of %d users fit in today's quota: the rest will be skipped", left, len(j.Users)))
 		}
 	}
-	if r.profile.InsecureSkipVerify {
-		warns = append(warns, th.Danger.Render("TLS verification is OFF for this profile (insecure_skip_verify)"))
+	if w := r.profile.TransportWarning(); w != "" {
+		warns = append(warns, th.Danger.Render(w))
 	}
 	if len(j.Users) > 1 {
 		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", len(j.Users), j.Mode.SecretLabel))
