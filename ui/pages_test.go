@@ -202,6 +202,9 @@ func TestReviewConfirmsOnlyValidJobs(t *testing.T) {
 	if !strings.Contains(ansi.Strip(r.View()), "TLS verification is OFF") {
 		t.Fatal("insecure TLS not warned about")
 	}
+	if v := ansi.Strip(newReviewPage(sh, backends.Profile{Name: "p", URL: "http://adm.example.com"}, j).View()); !strings.Contains(v, "travel unencrypted") {
+		t.Fatalf("plain http not warned about:\n%s", v)
+	}
 	r.Update(press("y"))
 	if _, ok := sh.pending[0].(startRunMsg); !ok {
 		t.Fatal("y did not start the run")
