@@ -95,7 +95,8 @@ func TestKeyringStoreWithoutSessionBusSaysSo(t *testing.T) {
 	}
 	// A run refuses before sending anything: the journal key has nowhere to live.
 	r = runCLI(t, "", map[string]string{"RESETDESK_SECRET_LAB": odintest.Password}, "run", "--config", path, "--profile", "lab", "--mode", "sip", "--yes", srv.Users()[0])
-	if r.code != exitUsage || !strings.Contains(r.stderr, "cannot open the journal, nothing sent") || srv.Resets() != 0 {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "cannot open the journal, nothing sent") ||
+		!strings.Contains(r.stderr, "RESETDESK_SECRET_JOURNAL_KEY") || srv.Resets() != 0 {
 		t.Fatalf("run without a journal key store: %d %q, %d resets", r.code, r.stderr, srv.Resets())
 	}
 	// ... unless the journal key comes from the environment, as in automation.

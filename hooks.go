@@ -232,6 +232,12 @@ func (a *app) openJournal(ctx context.Context, cfg *store.Config, p backends.Pro
 		return nil, err
 	}
 	id, err := journal.LoadKey(ctx, ks, true)
+	if errors.Is(err, store.ErrNoSecretService) {
+		// Environment secrets alone (automation on a host with no keyring) still need a
+		// journal key: say where it can come from.
+		return nil, fmt.Errorf("%w; or, with secrets in the environment, give the journal an age identity (from age-keygen) in %s",
+			err, store.SecretEnvName(journal.KeyAccount))
+	}
 	if err != nil {
 		return nil, err
 	}
