@@ -41,6 +41,9 @@ type Kind struct {
 	SecretLabel string
 	// Modes lists the modes without needing a configured back end (for validation).
 	Modes []Mode
+	// NoSearch: the system offers no user search (Search returns ErrNoSearch), so the
+	// console says so before anything is typed and offers paste and import instead.
+	NoSearch bool
 	// New builds a back end for a profile and its secret. client is the HTTP client
 	// built from the profile's TLS and timeout settings.
 	New func(p Profile, secret string, client *http.Client) (Backend, error)

@@ -134,6 +134,27 @@ func TestUsersPasteFlagsInvalidAndNoSearch(t *testing.T) {
 	}
 }
 
+// A system with no search says so before anything is typed, and takes typed ids.
+func TestUsersWithoutSearchTakeTypedIDs(t *testing.T) {
+	sh := testShared()
+	u := newUsersPage(sh, backends.Profile{Name: "p", Kind: "prm"}, &fakeBackend{})
+	if v := ansi.Strip(u.View()); !strings.Contains(v, "search not offered by this system") {
+		t.Fatalf("no-search not said up front:\n%s", v)
+	}
+	u.Init()
+	typeText(u, "kim.lee")
+	u.Update(press("enter"))
+	if got := u.Selection(); len(got) != 1 || got[0] != "kim.lee" {
+		t.Fatalf("typed id not taken: %v", got)
+	}
+	if len(sh.pending) != 1 {
+		t.Fatalf("enter did not go on to the modes: %v", sh.pending)
+	}
+	if _, ok := sh.pending[0].(pushMsg); !ok {
+		t.Fatalf("enter sent %T", sh.pending[0])
+	}
+}
+
 func TestUsersImportFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "u.csv")
 	if err := os.WriteFile(path, []byte("user,name\ncarol,C\ndave,D\n"), 0o600); err != nil {

@@ -68,8 +68,14 @@ func newUsersPage(sh *shared, p backends.Profile, b backends.Backend) *usersPage
 	path := newTextInput()
 	path.Prompt = "import file: "
 	path.Placeholder = "users.csv or users.txt"
+	// A system with no search says so from the start, not after the first keystrokes.
+	k, _ := backends.Lookup(p.Kind)
+	if k.NoSearch {
+		in.Prompt = "ids: "
+		in.Placeholder = "paste a list, or ctrl+o to import a file"
+	}
 	return &usersPage{sh: sh, profile: p, be: b, input: in, path: path, selected: map[string]bool{},
-		spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+		noSearch: k.NoSearch, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
 }
 
 func (u *usersPage) Title() string { return sanitize.Line(u.profile.Name) + " · users" }
@@ -305,6 +311,15 @@ func (u *usersPage) add(ids []string, bad []backends.BadUser) int {
 func (u *usersPage) validate() { u.invalid = backends.ValidateUsers(u.be, u.order) }
 
 func (u *usersPage) next() tea.Cmd {
+	if typed := strings.TrimSpace(u.input.Value()); u.noSearch && typed != "" {
+		// Nothing to search: what was typed is ids, taken like a paste.
+		users, bad, err := backends.ParseUsers(strings.NewReader(typed))
+		if err != nil {
+			return toastBad("could not read the typed ids: " + err.Error())
+		}
+		u.add(users, bad)
+		u.input.SetValue("")
+	}
 	if len(u.order) == 0 && len(u.hits) > 0 {
 		u.toggle(u.hits[u.cursor].ID) // enter on a hit with nothing selected: just that user
 	}

@@ -3,6 +3,7 @@ package all_test
 import (
 	"context"
 	"encoding/pem"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -53,6 +54,9 @@ func TestEveryKindBuildsItsClientFromTheProfile(t *testing.T) {
 			}
 			if n := moved.Load(); n != 0 {
 				t.Fatalf("a redirect was followed %d times", n)
+			}
+			if _, err := b.Search(context.Background(), "kim", 5); errors.Is(err, backends.ErrNoSearch) != k.NoSearch {
+				t.Fatalf("registered NoSearch=%v, but Search says %v", k.NoSearch, err)
 			}
 			p.CAFile = filepath.Join(t.TempDir(), "missing.pem")
 			if _, err := k.New(p, "secret", nil); err == nil {

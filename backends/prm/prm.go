@@ -48,6 +48,7 @@ func init() {
 		Required:    nil,
 		SecretLabel: "shared access token",
 		Modes:       modes,
+		NoSearch:    true,
 		New:         New,
 	})
 }
