@@ -621,5 +621,14 @@ func (t *Tally) Add(o Outcome) {
 	}
 }
 
+// TallyOf counts a run's final outcomes.
+func TallyOf(outcomes []Outcome) Tally {
+	var t Tally
+	for _, o := range outcomes {
+		t.Add(o)
+	}
+	return t
+}
+
 // Total is the number of final outcomes counted.
 func (t Tally) Total() int { return t.OK + t.Failed + t.Unknown + t.Skipped }

@@ -194,11 +194,8 @@ func TestQuotaSkipsUsersPastIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var tally backends.Tally
 	out := r.Wait()
-	for _, o := range out {
-		tally.Add(o)
-	}
+	tally := backends.TallyOf(out)
 	// a failure spends no quota: user001 fails, three others succeed, two are skipped
 	if tally.OK != 3 || tally.Failed != 1 || tally.Skipped != 2 {
 		t.Fatalf("tally %+v", tally)
@@ -344,11 +341,8 @@ func TestRefusedCredentialsStopTheRun(t *testing.T) {
 		return backends.Result{}, nil
 	}
 	r, _ := backends.Start(context.Background(), backends.Job{Backend: g, Mode: g.mode, Users: users(100), Concurrency: 1})
-	var tally backends.Tally
 	out := r.Wait()
-	for _, o := range out {
-		tally.Add(o)
-	}
+	tally := backends.TallyOf(out)
 	// every further request would be another failed login: at most the one in flight
 	if tally.OK != 2 || tally.Failed != 1 || tally.Skipped != 97 || calls.Load() != 3 {
 		t.Fatalf("tally %+v after %d requests", tally, calls.Load())
@@ -366,10 +360,7 @@ func TestUnknownSpendsQuota(t *testing.T) {
 	}
 	left := 2
 	r, _ := backends.Start(context.Background(), backends.Job{Backend: g, Mode: g.mode, Users: users(5), QuotaLeft: &left, Concurrency: 1})
-	var tally backends.Tally
-	for _, o := range r.Wait() {
-		tally.Add(o)
-	}
+	tally := backends.TallyOf(r.Wait())
 	if tally.Unknown != 2 || tally.Skipped != 3 {
 		t.Fatalf("an unknown reset may have spent quota: %+v", tally)
 	}

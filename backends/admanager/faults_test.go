@@ -130,10 +130,7 @@ func TestQuota(t *testing.T) {
 		s, b := setup(t, admanagertest.WithUsers(5))
 		left := 2
 		out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "generate"), Users: s.Users(), QuotaLeft: &left, Concurrency: 3})
-		var tally backends.Tally
-		for _, o := range out {
-			tally.Add(o)
-		}
+		tally := backends.TallyOf(out)
 		if tally.OK != 2 || tally.Skipped != 3 || len(resets(s)) != 2 {
 			t.Errorf("%+v, %d sent", tally, len(resets(s)))
 		}
@@ -167,10 +164,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	s, b := setup(t, admanagertest.WithUsers(24))
 	s.SetFaults(admanagertest.Faults{Latency: 15 * time.Millisecond})
 	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "generate"), Users: s.Users(), Concurrency: 3})
-	var tally backends.Tally
-	for _, o := range out {
-		tally.Add(o)
-	}
+	tally := backends.TallyOf(out)
 	if tally.OK != 24 {
 		t.Fatalf("%+v", tally)
 	}

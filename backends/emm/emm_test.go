@@ -19,11 +19,7 @@ import (
 func newClient(t *testing.T, srv *emmtest.Server, password string) backends.Backend {
 	t.Helper()
 	p := backends.Profile{Name: "t", Kind: "emm", URL: srv.URL + "/", Username: emmtest.Username}
-	b, err := emm.New(p, password, &http.Client{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return backendtest.Client(t, p, password)
 }
 
 func requestsTo(srv *emmtest.Server, method, path string) []emmtest.Request {

@@ -3,7 +3,6 @@ package odin_test
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,7 +10,6 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
-	"resetdesk/backends/odin"
 	"resetdesk/backends/odin/odintest"
 )
 
@@ -19,11 +17,7 @@ func newClient(t *testing.T, srv *odintest.Server, password string) backends.Bac
 	t.Helper()
 	p := backends.Profile{Name: "t", Kind: "odin", URL: srv.BaseURL() + "/", Username: odintest.Username,
 		ServiceProvider: odintest.ServiceProvider, Group: odintest.Group}
-	b, err := odin.New(p, password, &http.Client{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return backendtest.Client(t, p, password)
 }
 
 func requestsTo(srv *odintest.Server, method, path string) []odintest.Request {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -21,11 +20,7 @@ import (
 func newClient(t *testing.T, srv *prmtest.Server, token string, timeBased bool) *prm.Client {
 	t.Helper()
 	p := backends.Profile{Name: "t", Kind: "prm", URL: srv.URL + "/", TimeBasedToken: timeBased}
-	b, err := prm.New(p, token, &http.Client{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.(*prm.Client)
+	return backendtest.Client(t, p, token).(*prm.Client)
 }
 
 func TestTimeTokenWorkedExample(t *testing.T) {

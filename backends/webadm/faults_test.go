@@ -161,10 +161,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 		Backend: b, Mode: mode(t, "link"), Users: s.Users(), Concurrency: 3,
 		Options: backends.Options{Method: "MAIL"},
 	})
-	var tally backends.Tally
-	for _, o := range out {
-		tally.Add(o)
-	}
+	tally := backends.TallyOf(out)
 	if tally.OK != 24 {
 		t.Fatalf("%+v", tally)
 	}
