@@ -1,13 +1,17 @@
-// Package backends defines what every back-end system offers resetdesk (the Backend
-// interface, its modes and options), the registry of kinds, the outcome statuses, and the
-// pieces shared by every back end: the bulk runner, the password generator and the
-// user-list parser. It knows no screen and no other back end's details.
+// Package backends is the contract between resetdesk and the systems it resets in: the
+// Backend interface, its modes and options, the outcome statuses, classified errors, the
+// registry of kinds, the one Profile type the config decodes into, and how a profile's
+// client is built (Open). Beside it: runner/ (the bulk runner), password/ (generation
+// and complexity), userlist/ (pasted and imported lists), report/ (the output record),
+// httpx/ (HTTP plumbing) and one package per system. It knows no screen and no session.
 package backends
 
 import (
 	"context"
 	"errors"
 	"time"
+
+	"resetdesk/backends/password"
 )
 
 // Status is the final state of one user's reset.
@@ -79,7 +83,7 @@ type Mode struct {
 	Source      SecretSource
 	// Policy generates passwords for FromPolicy modes (and hints at what a typed
 	// password must look like).
-	Policy Policy
+	Policy password.Policy
 	// TypedPassword: the technician may type the password for a single user.
 	TypedPassword bool
 	// CheckPassword, when set, refuses a typed or generated password the system would
@@ -120,8 +124,6 @@ type User struct {
 
 // Backend is one configured system (a profile with its secret).
 type Backend interface {
-	// Modes lists the resets this system offers.
-	Modes() []Mode
 	// Login authenticates, or proves the credentials work, before anything is reset.
 	// The runner calls it again once when a Reset reports an expired session.
 	// A bad password is an *Error of kind BadLogin.

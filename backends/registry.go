@@ -6,29 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 )
-
-// Profile is one configured system, as the config file gives it. Kind-specific fields
-// are empty where a kind does not use them.
-type Profile struct {
-	Name               string
-	Kind               string
-	URL                string
-	Username           string
-	ServiceProvider    string
-	Group              string
-	Domain             string
-	BaseDN             string
-	ProductName        string
-	DailyQuota         int
-	TimeBasedToken     bool
-	Concurrency        int
-	RateLimit          float64
-	Timeout            time.Duration // per request; 0 = the default
-	CAFile             string
-	InsecureSkipVerify bool
-}
 
 // Kind is one back-end system type, registered by its client package.
 type Kind struct {

@@ -5,16 +5,19 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
 
 	"resetdesk/backends"
-	"resetdesk/backends/httpx"
 )
 
 // Config is the loaded config file.
@@ -24,6 +27,8 @@ type Config struct {
 	Profiles    []backends.Profile
 	// JournalRetention is how long recovered secrets are kept (default 24h).
 	JournalRetention time.Duration
+	Serve            Serve
+	Technicians      []Technician
 }
 
 // Secret store names.
@@ -86,80 +91,114 @@ func XDGDir(getenv func(string) string, name, fallback string) string {
 	return filepath.Join(home, fallback)
 }
 
-type fileProfile struct {
-	Kind               string  `toml:"kind"`
-	URL                string  `toml:"url"`
-	Username           string  `toml:"username"`
-	ServiceProvider    string  `toml:"service_provider"`
-	Group              string  `toml:"group"`
-	Domain             string  `toml:"domain"`
-	BaseDN             string  `toml:"base_dn"`
-	ProductName        string  `toml:"product_name"`
-	DailyQuota         int     `toml:"daily_quota"`
-	TimeBasedToken     bool    `toml:"time_based_token"`
-	Concurrency        int     `toml:"concurrency"`
-	RateLimit          float64 `toml:"rate_limit"`
-	Timeout            string  `toml:"timeout"`
-	CAFile             string  `toml:"ca_file"`
-	InsecureSkipVerify bool    `toml:"insecure_skip_verify"`
+// Serve is the [serve] table: `resetdesk serve`'s listener and limits.
+type Serve struct {
+	Listen      string        `toml:"listen"`       // default DefaultListen
+	HostKey     string        `toml:"host_key"`     // default $XDG_DATA_HOME/resetdesk/ssh_host_ed25519_key
+	IdleTimeout time.Duration `toml:"idle_timeout"` // default 15m
+	MaxSessions int           `toml:"max_sessions"` // default 50
 }
 
+// Technician is one [technicians.NAME] table: who may connect to `resetdesk serve`
+// (their public keys) and what they may do there.
+type Technician struct {
+	Name     string   `toml:"-"`
+	Keys     []string `toml:"keys"`      // authorized_keys lines
+	Profiles []string `toml:"profiles"`  // globs of profile names; none = all
+	MaxUsers int      `toml:"max_users"` // most users in one run; 0 = no limit
+}
+
+// MaxConfigSize bounds the config file: a config is a few kilobytes, and a path like
+// /dev/zero must be refused, not read until memory runs out.
+const MaxConfigSize = 1 << 20
+
 type fileConfig struct {
-	SecretStore      string                 `toml:"secret_store"`
-	JournalRetention string                 `toml:"journal_retention"`
-	Profiles         map[string]fileProfile `toml:"profiles"`
+	SecretStore      string                      `toml:"secret_store"`
+	JournalRetention string                      `toml:"journal_retention"`
+	Profiles         map[string]backends.Profile `toml:"profiles"`
+	Serve            Serve                       `toml:"serve"`
+	Technicians      map[string]Technician       `toml:"technicians"`
 }
 
 // LoadConfig reads the config file at path. A missing file that was not named
 // explicitly is an empty config; every error names the file, and the profile and key
 // where there is one.
 func LoadConfig(path string, explicit bool) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, MaxConfigSize)
 	if errors.Is(err, os.ErrNotExist) && !explicit {
 		return &Config{SecretStore: SecretStoreKeyring, JournalRetention: DefaultJournalRetention}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %v", path, UnwrapPath(err))
 	}
-	cfg, err := ParseConfig(data, path)
+	return ParseConfig(data, path)
+}
+
+// readLimited reads a regular file of at most limit bytes.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	return cfg, nil
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, errors.New("is a directory")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("larger than %d KiB: is this the config file?", limit>>10)
+	}
+	return data, nil
 }
 
-// ParseConfig parses config text; name is the file name used in messages.
+// ParseConfig parses config text; name is the file name used in messages. Every error
+// the file holds is reported at once, one per line.
 func ParseConfig(data []byte, name string) (*Config, error) {
 	var fc fileConfig
 	md, err := toml.Decode(string(data), &fc)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("config %s: line %d: %s", name, pe.Position.Line, pe.Message)
+			where := fmt.Sprintf("line %d", pe.Position.Line)
+			if k := strings.Split(pe.LastKey, "."); len(k) >= 3 && k[0] == "profiles" && pe.LastKey != "" {
+				where += fmt.Sprintf(": profile %s: key %q", k[1], strings.Join(k[2:], "."))
+			}
+			return nil, fmt.Errorf("config %s: %s: %s", name, where, pe.Message)
 		}
 		return nil, fmt.Errorf("config %s: %v", name, err)
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		k := und[0]
-		if len(k) >= 3 && k[0] == "profiles" {
-			return nil, fmt.Errorf("config %s: profile %s: unknown key %q", name, k[1], strings.Join(k[2:], "."))
-		}
-		return nil, fmt.Errorf("config %s: unknown key %q", name, k.String())
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config %s: "+format, append([]any{name}, args...)...))
 	}
-	cfg := &Config{Path: name, SecretStore: strings.ToLower(fc.SecretStore), JournalRetention: DefaultJournalRetention}
+	for _, k := range md.Undecoded() {
+		switch {
+		case len(k) >= 3 && k[0] == "profiles":
+			bad("profile %s: unknown key %q", k[1], strings.Join(k[2:], "."))
+		case len(k) >= 3 && k[0] == "technicians":
+			bad("technician %s: unknown key %q", k[1], strings.Join(k[2:], "."))
+		default:
+			bad("unknown key %q", k.String())
+		}
+	}
+	cfg := &Config{Path: name, SecretStore: strings.ToLower(fc.SecretStore), JournalRetention: DefaultJournalRetention, Serve: fc.Serve}
 	switch cfg.SecretStore {
 	case "":
 		cfg.SecretStore = SecretStoreKeyring
 	case SecretStoreKeyring, SecretStoreFile:
 	default:
-		return nil, fmt.Errorf("config %s: secret_store %q: use \"keyring\" or \"file\"", name, fc.SecretStore)
+		bad("secret_store %q: use \"keyring\" or \"file\"", fc.SecretStore)
 	}
 	if fc.JournalRetention != "" {
 		d, err := ParseDuration(fc.JournalRetention)
 		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("config %s: journal_retention %q: use a duration like \"24h\" or \"7d\"", name, fc.JournalRetention)
+			bad("journal_retention %q: use a duration like \"24h\" or \"7d\"", fc.JournalRetention)
+		} else {
+			cfg.JournalRetention = d
 		}
-		cfg.JournalRetention = d
 	}
 	names := make([]string, 0, len(fc.Profiles))
 	for n := range fc.Profiles {
@@ -169,69 +208,128 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 	envNames := map[string]string{SecretEnvName(JournalKeyAccount): JournalKeyAccount}
 	for _, n := range names {
 		if other, clash := envNames[SecretEnvName(n)]; clash {
-			return nil, fmt.Errorf("config %s: profile %s: the name reads as %q to the secret store (%s); rename it", name, n, other, SecretEnvName(n))
+			bad("profile %s: the name reads as %q to the secret store (%s); rename it", n, other, SecretEnvName(n))
+			continue
 		}
 		envNames[SecretEnvName(n)] = n
-		p, err := profileFrom(n, fc.Profiles[n], md)
-		if err != nil {
-			return nil, fmt.Errorf("config %s: profile %s: %v", name, n, err)
+		p := fc.Profiles[n]
+		p.Name = n
+		perrs := checkProfile(&p, md)
+		for _, e := range perrs {
+			bad("profile %s: %v", n, e)
 		}
-		cfg.Profiles = append(cfg.Profiles, p)
+		if len(perrs) == 0 {
+			cfg.Profiles = append(cfg.Profiles, p)
+		}
+	}
+	tnames := make([]string, 0, len(fc.Technicians))
+	for n := range fc.Technicians {
+		tnames = append(tnames, n)
+	}
+	sort.Strings(tnames)
+	for _, n := range tnames {
+		t := fc.Technicians[n]
+		t.Name = n
+		for _, e := range checkTechnician(t) {
+			bad("technician %s: %v", n, e)
+		}
+		cfg.Technicians = append(cfg.Technicians, t)
+	}
+	if cfg.Serve.IdleTimeout < 0 || cfg.Serve.MaxSessions < 0 {
+		bad("serve: idle_timeout and max_sessions must not be negative")
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return cfg, nil
 }
 
-func profileFrom(name string, fp fileProfile, md toml.MetaData) (backends.Profile, error) {
-	if strings.TrimSpace(name) == "" || strings.ContainsAny(name, " \t/\\") || !printable(name) {
-		return backends.Profile{}, fmt.Errorf("the profile name must be a word without spaces or slashes")
+// Bounds of the numbers a profile may set: beyond them a value is a typo, not a choice.
+const (
+	maxRateLimit = 1000 // requests per second
+	minRateLimit = 0.01 // one request per 100 s; less would look like a hang
+	minTimeout   = 100 * time.Millisecond
+	maxTimeout   = 10 * time.Minute
+)
+
+// checkProfile normalizes p and returns every problem it has, each naming its key.
+func checkProfile(p *backends.Profile, md toml.MetaData) []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if strings.TrimSpace(p.Name) == "" || strings.ContainsAny(p.Name, " \t/\\") || !printable(p.Name) {
+		bad("the profile name must be a word without spaces or slashes")
 	}
-	p := backends.Profile{
-		Name: name, Kind: strings.ToLower(fp.Kind), URL: strings.TrimSpace(fp.URL),
-		Username: fp.Username, ServiceProvider: fp.ServiceProvider, Group: fp.Group,
-		Domain: fp.Domain, BaseDN: fp.BaseDN, ProductName: fp.ProductName,
-		DailyQuota: fp.DailyQuota, TimeBasedToken: fp.TimeBasedToken,
-		Concurrency: fp.Concurrency, RateLimit: fp.RateLimit,
-		CAFile: fp.CAFile, InsecureSkipVerify: fp.InsecureSkipVerify,
-	}
-	if p.Kind == "" {
-		return p, fmt.Errorf("key \"kind\" is missing (one of %s)", strings.Join(backends.KindNames(), ", "))
-	}
-	kind, ok := backends.Lookup(p.Kind)
-	if !ok {
-		return p, fmt.Errorf("key \"kind\": unknown kind %q (one of %s)", fp.Kind, strings.Join(backends.KindNames(), ", "))
+	p.Kind = strings.ToLower(strings.TrimSpace(p.Kind))
+	p.URL = strings.TrimSpace(p.URL)
+	kind, known := backends.Lookup(p.Kind)
+	switch {
+	case p.Kind == "":
+		bad("key \"kind\" is missing (one of %s)", strings.Join(backends.KindNames(), ", "))
+	case !known:
+		bad("key \"kind\": unknown kind %q (one of %s)", p.Kind, strings.Join(backends.KindNames(), ", "))
 	}
 	if p.URL == "" {
-		return p, fmt.Errorf("key \"url\" is missing")
+		bad("key \"url\" is missing")
+	} else if err := backends.CheckBaseURL(p.URL); err != nil {
+		bad("key \"url\": %v", err)
 	}
-	if err := httpx.CheckBaseURL(p.URL); err != nil {
-		return p, fmt.Errorf("key \"url\": %v", err)
-	}
-	for _, key := range kind.Required {
-		if !md.IsDefined("profiles", name, key) {
-			return p, fmt.Errorf("key %q is missing (a %s profile needs %s)", key, kind.Name, strings.Join(kind.Required, ", "))
+	if known {
+		var missing []string
+		for _, key := range kind.Required {
+			if !md.IsDefined("profiles", p.Name, key) {
+				missing = append(missing, key)
+			}
+		}
+		if len(missing) > 0 {
+			bad("key %q is missing (an %s profile needs %s)", missing[0], kind.Name, strings.Join(kind.Required, ", "))
 		}
 	}
-	switch {
-	case p.Concurrency < 0 || p.Concurrency > backends.MaxConcurrency:
-		return p, fmt.Errorf("key \"concurrency\": %d is outside 1..%d", p.Concurrency, backends.MaxConcurrency)
-	case p.RateLimit < 0:
-		return p, fmt.Errorf("key \"rate_limit\": must not be negative")
-	case p.DailyQuota < 0:
-		return p, fmt.Errorf("key \"daily_quota\": must not be negative")
+	if p.Concurrency < 0 || p.Concurrency > backends.MaxConcurrency || (p.Concurrency == 0 && md.IsDefined("profiles", p.Name, "concurrency")) {
+		bad("key \"concurrency\": %d is outside 1..%d", p.Concurrency, backends.MaxConcurrency)
 	}
-	if fp.Timeout != "" {
-		d, err := time.ParseDuration(fp.Timeout)
-		if err != nil || d <= 0 {
-			return p, fmt.Errorf("key \"timeout\": %q is not a duration like \"20s\"", fp.Timeout)
-		}
-		p.Timeout = d
+	switch r := p.RateLimit; {
+	case math.IsNaN(r) || math.IsInf(r, 0) || r < 0:
+		bad("key \"rate_limit\": %v is not a number of requests per second (0 = unlimited)", r)
+	case r > maxRateLimit:
+		bad("key \"rate_limit\": %v requests per second is more than %d", r, maxRateLimit)
+	case r > 0 && r < minRateLimit:
+		bad("key \"rate_limit\": %v requests per second is less than %v (one per %v s): use 0 for unlimited", r, minRateLimit, 1/minRateLimit)
+	}
+	if p.DailyQuota < 0 {
+		bad("key \"daily_quota\": must not be negative")
+	}
+	if md.IsDefined("profiles", p.Name, "timeout") && (p.Timeout < minTimeout || p.Timeout > maxTimeout) {
+		bad("key \"timeout\": %v is outside %v..%v (write it as a string like \"20s\")", p.Timeout, minTimeout, maxTimeout)
 	}
 	if p.CAFile != "" {
 		if _, err := os.Stat(p.CAFile); err != nil {
-			return p, fmt.Errorf("key \"ca_file\": %v", UnwrapPath(err))
+			bad("key \"ca_file\": %v", UnwrapPath(err))
 		}
 	}
-	return p, nil
+	for _, g := range p.Protected {
+		if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
+			bad("key \"protected\": %q is not a glob like \"svc-*\"", g)
+		}
+	}
+	return errs
+}
+
+// checkTechnician returns every problem of a technician's table. The keys themselves
+// are parsed by `resetdesk serve`, which knows SSH.
+func checkTechnician(t Technician) []error {
+	var errs []error
+	if len(t.Keys) == 0 {
+		errs = append(errs, errors.New("key \"keys\" is missing (the technician's public keys, as in authorized_keys)"))
+	}
+	for _, g := range t.Profiles {
+		if _, err := path.Match(g, ""); err != nil {
+			errs = append(errs, fmt.Errorf("key \"profiles\": %q is not a glob like \"odin-*\"", g))
+		}
+	}
+	if t.MaxUsers < 0 {
+		errs = append(errs, errors.New("key \"max_users\": must not be negative"))
+	}
+	return errs
 }
 
 func printable(s string) bool {
@@ -243,14 +341,27 @@ func printable(s string) bool {
 	return true
 }
 
-// ParseDuration accepts Go durations and a number of days ("7d").
+// MaxDuration bounds every duration a user gives (ten years): beyond it a number is a
+// typo, and days multiplied past int64 would wrap to a few minutes.
+const MaxDuration = 10 * 365 * 24 * time.Hour
+
+// ParseDuration accepts Go durations and a whole number of days ("7d"), at most
+// MaxDuration.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
-	if d, ok := strings.CutSuffix(s, "d"); ok {
-		var n int
-		if _, err := fmt.Sscanf(d, "%d", &n); err == nil && fmt.Sprint(n) == d {
-			return time.Duration(n) * 24 * time.Hour, nil
+	if d, ok := strings.CutSuffix(s, "d"); ok && d != "" && strings.Trim(d, "0123456789") == "" {
+		n, err := strconv.ParseInt(d, 10, 64)
+		if err != nil || n > int64(MaxDuration/(24*time.Hour)) {
+			return 0, fmt.Errorf("%q is longer than %d days", s, MaxDuration/(24*time.Hour))
 		}
+		return time.Duration(n) * 24 * time.Hour, nil
 	}
-	return time.ParseDuration(s)
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a duration like 24h, 90m or 7d", s)
+	}
+	if d > MaxDuration {
+		return 0, fmt.Errorf("%q is longer than %d days", s, MaxDuration/(24*time.Hour))
+	}
+	return d, nil
 }

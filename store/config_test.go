@@ -1,6 +1,7 @@
 package store
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +63,71 @@ func TestSecretEnvName(t *testing.T) {
 	for in, want := range map[string]string{"odin-lab": "RESETDESK_SECRET_ODIN_LAB", "AD.corp 2": "RESETDESK_SECRET_AD_CORP_2"} {
 		if got := SecretEnvName(in); got != want {
 			t.Errorf("%s -> %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestParseConfigRefusesInsaneNumbers(t *testing.T) {
+	cases := map[string]string{
+		"rate_limit = nan":      `key "rate_limit": NaN`,
+		"rate_limit = inf":      `key "rate_limit": +Inf`,
+		"rate_limit = 1e-300":   `use 0 for unlimited`,
+		"rate_limit = 5000":     `more than 1000`,
+		"rate_limit = -1":       `key "rate_limit"`,
+		"timeout = 20":          `key "timeout": 20ns is outside`,
+		"timeout = \"48h\"":     `key "timeout": 48h0m0s is outside`,
+		"daily_quota = -3":      `key "daily_quota"`,
+		"concurrency = 0":       `key "concurrency": 0 is outside 1..64`,
+		"protected = [\"[a\"]":  `key "protected"`,
+		"timeout = \"5 years\"": `line 7: profile odin-lab: key "timeout": invalid duration`,
+	}
+	for line, want := range cases {
+		text := strings.Replace(goodOdin, "concurrency = 8\nrate_limit = 2.5\ntimeout = \"5s\"\n", "", 1) + line + "\n"
+		_, err := ParseConfig([]byte(text), "c.toml")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", line, err, want)
+		}
+	}
+}
+
+// A config with several mistakes says all of them at once, each with its profile and key:
+// fixing them one run at a time is what a technician at the end of a queue does not need.
+func TestParseConfigReportsEveryErrorAtOnce(t *testing.T) {
+	text := "colour = 1\n" + strings.Replace(goodOdin, "concurrency = 8", "concurrency = 100", 1) +
+		"[profiles.second]\nkind = \"odin\"\nurl = \"https://h/api?x=1\"\n"
+	_, err := ParseConfig([]byte(text), "c.toml")
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{`unknown key "colour"`, `profile odin-lab: key "concurrency"`, `profile second: key "url"`, `profile second: key "username" is missing`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\nlacks %q", err, want)
+		}
+	}
+	if n := strings.Count(err.Error(), "\n") + 1; n != 4 {
+		t.Errorf("%d lines, want one per problem (4):\n%v", n, err)
+	}
+}
+
+func TestLoadConfigRefusesAHugeFile(t *testing.T) {
+	path := t.TempDir() + "/big.toml"
+	if err := os.WriteFile(path, make([]byte, MaxConfigSize+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadConfig(path, true); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestParseDurationRefusesOverflow(t *testing.T) {
+	for _, s := range []string{"213504d", "9999999999999999999d", "100000h", "1e400h"} {
+		if d, err := ParseDuration(s); err == nil {
+			t.Errorf("%s = %v, accepted", s, d)
+		}
+	}
+	for s, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "90m": 90 * time.Minute, "3650d": MaxDuration} {
+		if d, err := ParseDuration(s); err != nil || d != want {
+			t.Errorf("%s = %v, %v; want %v", s, d, err, want)
 		}
 	}
 }

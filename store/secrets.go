@@ -107,3 +107,18 @@ func (e EnvSecrets) Delete(ctx context.Context, profile string) error {
 	}
 	return e.Next.Delete(ctx, profile)
 }
+
+// probeAccount is an account no profile can have (it is not a valid profile name): what
+// Reachable reads.
+const probeAccount = "resetdesk probe"
+
+// Reachable reports whether st can be used now: a read of an account nobody has answers
+// "no secret" from a working store, and the store's own error (no Secret Service here,
+// say, with what to do instead) otherwise.
+func Reachable(ctx context.Context, st SecretStore) error {
+	_, err := st.Get(ctx, probeAccount)
+	if err == nil || errors.Is(err, ErrNoSecret) {
+		return nil
+	}
+	return err
+}

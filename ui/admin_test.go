@@ -13,8 +13,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
+	"resetdesk/desk"
 	"resetdesk/store"
 	"resetdesk/store/history"
+	"resetdesk/store/journal"
 )
 
 // fakeStore is a secret store in memory; hang makes every call block until released,
@@ -69,14 +72,14 @@ func (f *fakeStore) Delete(_ context.Context, p string) error {
 
 func credsShared(fs *fakeStore) *shared {
 	sh := testShared()
-	sh.o.Secrets = fs
-	sh.o.SecretStatus = func(ctx context.Context, p backends.Profile) (string, error) {
+	fake(sh).secrets = fs
+	fake(sh).secretSource = func(ctx context.Context, p backends.Profile) (string, error) {
 		if _, err := fs.Get(ctx, p.Name); err != nil {
 			return "", fmt.Errorf("profile %s: %w", p.Name, err)
 		}
 		return fs.Name(), nil
 	}
-	sh.o.Open = func(ctx context.Context, p backends.Profile) (backends.Backend, error) {
+	fake(sh).open = func(ctx context.Context, p backends.Profile) (backends.Backend, error) {
 		if _, err := fs.Get(ctx, p.Name); err != nil {
 			return nil, err
 		}
@@ -253,7 +256,7 @@ func TestCredsHangingStoreTimesOutAndPlainMessages(t *testing.T) {
 func TestCredsRefusedUnderDemo(t *testing.T) {
 	fs := &fakeStore{secrets: map[string]string{}}
 	sh := credsShared(fs)
-	sh.o.Demo = true
+	fake(sh).demo = true
 	c := newCredsPage(sh, backends.Profile{Name: "demo-odin"}, nil)
 	for _, k := range []string{"s", "d"} {
 		_, cmd := c.Update(press(k))
@@ -270,7 +273,7 @@ func TestCredsRefusedUnderDemo(t *testing.T) {
 }
 
 func TestProfilesPageOpensTheNewPages(t *testing.T) {
-	o := Options{Getenv: func(string) string { return "" }, Profiles: []backends.Profile{{Name: "a", Kind: "odin"}, {Name: "b", Kind: "prm"}}}
+	o := &testDesk{profiles: []backends.Profile{{Name: "a", Kind: "odin"}, {Name: "b", Kind: "prm"}}}
 	m := newModel(context.Background(), o)
 	m.resize(100, 24)
 	v := ansi.Strip(m.View().Content)
@@ -303,11 +306,12 @@ func TestProfilesPageOpensTheNewPages(t *testing.T) {
 func TestRecoverPageMasksRevealsCopies(t *testing.T) {
 	sh := testShared()
 	now := time.Now()
-	sh.o.Recover = func(context.Context) ([]RecoverEntry, string, error) {
-		return []RecoverEntry{
-			{Time: now, Profile: "lab", Mode: "sip", User: "alice\x1b]52;c;aGk=\x07", Status: "ok", Secret: "S-alice"},
-			{Time: now, Profile: "lab", Mode: "sip", User: "bob", Status: "no answer: may be set", Secret: "S-bob"},
-		}, "purged 1 journal file(s) older than 24h0m0s", nil
+	fake(sh).recover = func(context.Context) (desk.Recovery, error) {
+		return desk.Recovery{Keep: 24 * time.Hour, Notes: []string{"purged 1 journal file(s) older than 24h0m0s"},
+			Runs: []journal.Run{{Entries: []journal.Entry{
+				{Time: now, Profile: "lab", Mode: "sip", User: "alice\x1b]52;c;aGk=\x07", Status: "ok", Secret: "S-alice"},
+				{Time: now, Profile: "lab", Mode: "sip", User: "bob", Status: "unknown", Secret: "S-bob"},
+			}}}}, nil
 	}
 	r := newRecoverPage(sh)
 	if !strings.Contains(r.View(), "reading the journal") {
@@ -341,8 +345,8 @@ func TestRecoverPageMasksRevealsCopies(t *testing.T) {
 
 func TestRecoverPageErrorsAndDemo(t *testing.T) {
 	sh := testShared()
-	sh.o.Recover = func(context.Context) ([]RecoverEntry, string, error) {
-		return nil, "", errors.New("cannot open the journal: " + store.ErrNoSecretService.Error())
+	fake(sh).recover = func(context.Context) (desk.Recovery, error) {
+		return desk.Recovery{}, errors.New("cannot open the journal: " + store.ErrNoSecretService.Error())
 	}
 	r := newRecoverPage(sh)
 	drain(t, r, r.Init())
@@ -350,10 +354,10 @@ func TestRecoverPageErrorsAndDemo(t *testing.T) {
 		t.Fatalf("error not shown:\n%s", v)
 	}
 	r.Update(press("c")) // no rows: nothing happens
-	sh.o.Demo = true
+	fake(sh).demo = true
 	r = newRecoverPage(sh)
 	drain(t, r, r.Init())
-	if v := ansi.Strip(r.View()); !strings.Contains(v, "--demo runs keep no journal") {
+	if v := ansi.Strip(r.View()); !strings.Contains(v, "--demo keeps no journal") {
 		t.Fatalf("demo:\n%s", v)
 	}
 }
@@ -366,8 +370,8 @@ func TestHistoryPageFilters(t *testing.T) {
 		Finished: t0.Add(time.Minute), Tally: backends.Tally{OK: 1, Failed: 1}}
 	r2 := &history.Run{ID: 2, RunInfo: history.RunInfo{OSUser: "tech", Started: t0.Add(time.Hour), Profile: "ad", Kind: "admanager", Mode: "set", Total: 1}}
 	var since time.Time
-	sh.o.History = func(_ context.Context, s time.Time) ([]*history.Run, []history.Outcome, error) {
-		since = s
+	fake(sh).history = func(_ context.Context, f history.Filter) ([]*history.Run, []history.Outcome, error) {
+		since = f.Since
 		return []*history.Run{r2, r1}, []history.Outcome{
 			{Run: r1, Index: 0, User: "alice", Status: "ok", Message: "done", At: t0},
 			{Run: r1, Index: 1, User: "bob\x1b[2J", Status: "failed", Message: "no such user", At: t0},
@@ -417,10 +421,10 @@ func TestHistoryPageFilters(t *testing.T) {
 
 func TestHistoryPageDemoAndErrors(t *testing.T) {
 	sh := testShared()
-	sh.o.Demo = true
+	fake(sh).demo = true
 	h := newHistoryPage(sh)
 	drain(t, h, h.Init())
-	if v := ansi.Strip(h.View()); !strings.Contains(v, "--demo runs keep no history") {
+	if v := ansi.Strip(h.View()); !strings.Contains(v, "--demo keeps no journal and no history") {
 		t.Fatalf("demo:\n%s", v)
 	}
 }
@@ -428,12 +432,12 @@ func TestHistoryPageDemoAndErrors(t *testing.T) {
 // The warnings of PrepareRun and of finish reach the status line, never stderr.
 func TestRunWarningsGoToTheStatusLine(t *testing.T) {
 	sh := testShared()
-	sh.o.PrepareRun = func(p backends.Profile, job *backends.Job, warn func(string)) (func([]backends.Outcome), error) {
+	fake(sh).start = func(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
 		warn("journal: purge failed")
-		return func([]backends.Outcome) { warn("history: disk full (the results above are complete)") }, nil
+		return runner.Start(ctx, req, finishWarner{warn})
 	}
 	be := &fakeBackend{}
-	rp := newRunPage(sh, backends.Profile{Name: "p"}, backends.Job{Backend: be, Mode: be.Modes()[0], Users: []string{"alice"}})
+	rp := newRunPage(sh, fakeRequest(t, be, backends.Profile{Name: "p"}, []string{"alice"}))
 	var toasts []string
 	queue := []tea.Cmd{rp.Init()}
 	for len(queue) > 0 {
@@ -458,4 +462,16 @@ func TestRunWarningsGoToTheStatusLine(t *testing.T) {
 	if !strings.Contains(got, "journal: purge failed") || !strings.Contains(got, "history: disk full") {
 		t.Fatalf("warnings on the status line: %q", got)
 	}
+}
+
+// finishWarner is a recorder whose Finish warns, as the history does when its last write
+// fails.
+type finishWarner struct{ warn func(string) }
+
+func (finishWarner) Intend(backends.Outcome) error        { return nil }
+func (finishWarner) IntendBatch([]backends.Outcome) error { return nil }
+func (finishWarner) Record(backends.Outcome) error        { return nil }
+func (finishWarner) QuotaLeft() (int, bool)               { return 0, false }
+func (f finishWarner) Finish([]backends.Outcome) {
+	f.warn("history: disk full (the results above are complete)")
 }

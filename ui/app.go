@@ -21,44 +21,37 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
+	"resetdesk/desk"
 	"resetdesk/sanitize"
 	"resetdesk/store"
 	"resetdesk/store/history"
 	"resetdesk/theme"
 )
 
-// Options is what the command line gives the console.
-type Options struct {
-	Profiles []backends.Profile // configured, or the demo ones under --demo
-	Demo     bool
-	// Open fetches the profile's secret (may block: OS keyring) and builds its Backend.
-	// The console calls it from a tea.Cmd, never in Update/View.
-	Open func(ctx context.Context, p backends.Profile) (backends.Backend, error)
-	// SecretStatus says whether/where a secret is available ("keyring", "env",
-	// "missing: ..."); may block.
-	SecretStatus func(ctx context.Context, p backends.Profile) (string, error)
-	// PrepareRun is called before backends.Start with the job about to run: it sets
-	// job.Record (journal) and job.QuotaLeft, and returns finish, to call with the final
-	// outcomes (history). Both report what goes wrong without stopping the run through
-	// warn (the console shows it on the status line, never on stderr). Optional.
-	PrepareRun func(p backends.Profile, job *backends.Job, warn func(string)) (finish func([]backends.Outcome), err error)
+// Desk is the session the console works at (desk.Desk): every call that may block (the
+// keyring, the journal, the history, the network) is made from a tea.Cmd, never in
+// Update or View.
+type Desk interface {
+	Profiles() []backends.Profile
+	Demo() bool
+	// Open fetches the profile's secret and builds its back end.
+	Open(ctx context.Context, p backends.Profile) (backends.Backend, error)
+	// SecretSource says where a profile's secret comes from, or why there is none.
+	SecretSource(ctx context.Context, p backends.Profile) (string, error)
+	// QuotaLeft is the day's quota left for profiles that have one.
+	QuotaLeft(ctx context.Context, p backends.Profile) (left int, has bool, err error)
+	// Start starts a run kept by the journal and the history; warn gets what goes wrong
+	// without stopping it (the console shows it on the status line, never on stderr).
+	Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error)
 	// Secrets is the store the credentials page sets and deletes profile secrets in.
-	// Its calls may block (the OS keyring): the console makes them from tea.Cmds under
-	// a timeout. Nil: the page says there is none.
-	Secrets store.SecretStore
-	// Recover reads the journal's recent secrets, as `resetdesk recover` lists them,
-	// newest run first; note is what else to know (files purged, lines that could not
-	// be read, nothing journaled yet). Optional.
-	Recover func(ctx context.Context) (entries []RecoverEntry, note string, err error)
-	// History reads the runs started since t, newest first, with their outcomes (the
-	// history holds no secret). Optional.
-	History func(ctx context.Context, since time.Time) ([]*history.Run, []history.Outcome, error)
-	// QuotaLeft reports the day's quota left for profiles that have one (ok=false: no
-	// quota). Optional.
-	QuotaLeft func(p backends.Profile) (left int, ok bool)
-	// Getenv reads the environment ($TMUX, $STY, $NO_COLOR); nil means os.Getenv.
-	// Tests set it to pin the clipboard wrapping and the colors.
-	Getenv func(string) string
+	Secrets() store.SecretStore
+	// Recover reads the journal's recent secrets, as `resetdesk recover` lists them.
+	Recover(ctx context.Context, purge bool) (desk.Recovery, error)
+	// History reads the runs f selects, newest first, with their outcomes when asked.
+	History(ctx context.Context, f history.Filter, outcomes bool) ([]*history.Run, []history.Outcome, error)
+	// Getenv reads the session's environment ($TMUX, $STY, $NO_COLOR).
+	Getenv(name string) string
 }
 
 // Timings the console uses; variables so that tests can shorten them.
@@ -86,9 +79,9 @@ type RecoverEntry struct {
 	Secret              string
 }
 
-// Run runs the console in the alternate screen until the technician quits.
-func Run(ctx context.Context, o Options) error {
-	m := newModel(ctx, o)
+// Run runs the console at d in the alternate screen until the technician quits.
+func Run(ctx context.Context, d Desk) error {
+	m := newModel(ctx, d)
 	p := tea.NewProgram(m, tea.WithContext(ctx))
 	// A dropped SSH session sends SIGHUP, which would kill the process with requests in
 	// flight: end the program instead, and let the run below finish what it sent.
@@ -117,7 +110,7 @@ func Run(ctx context.Context, o Options) error {
 // finishInFlight stops a run the console left (a quit or a hang-up mid-run) and waits
 // for the requests in flight: the runner journals each new secret before it emits the
 // outcome, so waiting here is what keeps them for `resetdesk recover`.
-func finishInFlight(run *backends.Run) {
+func finishInFlight(run *runner.Run) {
 	if run == nil {
 		return
 	}
@@ -137,7 +130,7 @@ func finishInFlight(run *backends.Run) {
 // shared is what every page reads: options, theme, size and the root context.
 type shared struct {
 	ctx     context.Context
-	o       Options
+	desk    Desk
 	th      theme.Theme
 	themeID int // bumped when the theme changes, for pages that cache styled text
 	noColor bool
@@ -145,16 +138,11 @@ type shared struct {
 	height  int // of the page body
 	// active is the run in progress, if any: on exit the console stops it and waits for
 	// what is in flight.
-	active  *backends.Run
+	active  *runner.Run
 	pending []tea.Msg
 }
 
-func (s *shared) getenv(k string) string {
-	if s.o.Getenv != nil {
-		return s.o.Getenv(k)
-	}
-	return os.Getenv(k)
-}
+func (s *shared) getenv(k string) string { return s.desk.Getenv(k) }
 
 // page is one screen.
 type page interface {
@@ -238,8 +226,8 @@ type model struct {
 	quitting   bool
 }
 
-func newModel(ctx context.Context, o Options) *model {
-	sh := &shared{ctx: ctx, o: o, width: 80, height: 20}
+func newModel(ctx context.Context, d Desk) *model {
+	sh := &shared{ctx: ctx, desk: d, width: 80, height: 20}
 	sh.noColor = sh.getenv("NO_COLOR") != ""
 	sh.th = theme.New(true, sh.noColor)
 	m := &model{sh: sh, help: help.New()}
@@ -405,7 +393,7 @@ func (m *model) View() tea.View {
 	var b strings.Builder
 	th := m.sh.th
 	title := th.Title.Render("resetdesk")
-	if m.sh.o.Demo {
+	if m.sh.desk.Demo() {
 		title += " " + th.Warn.Render("[demo]")
 	}
 	title += th.Subtle.Render(" · ") + m.top().Title()

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/colorprofile"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 )
 
 type countWriter struct{ n atomic.Int64 }
@@ -33,9 +34,13 @@ func BenchmarkBytesPerOutcome(b *testing.B) {
 		for i := range users {
 			users[i] = fmt.Sprintf("user%04d", i)
 		}
-		m := newModel(context.Background(), Options{Getenv: func(string) string { return "" }})
+		m := newModel(context.Background(), &testDesk{})
 		be := &slowFake{}
-		rp := newRunPage(m.sh, backends.Profile{Name: "p"}, backends.Job{Backend: be, Mode: be.Modes()[0], Users: users, Concurrency: 8})
+		req, err := runner.NewRequest(be, backends.Profile{Name: "p", Kind: "fake", Concurrency: 8}, runner.Spec{Mode: fakeModes()[0].Name, Users: users})
+		if err != nil {
+			b.Fatal(err)
+		}
+		rp := newRunPage(m.sh, req)
 		m.stack = append(m.stack, rp)
 		out := &countWriter{}
 		p := tea.NewProgram(m, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(120, 40),

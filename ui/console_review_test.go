@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
+	"resetdesk/backends/userlist"
 	"resetdesk/store"
 	"resetdesk/store/history"
 )
@@ -110,7 +111,7 @@ func TestUsersSearchErrorWraps(t *testing.T) {
 	u.input.SetValue("x")
 	u.seq = 1
 	u.Update(searchResultMsg{seq: 1, err: errors.New(longErr)})
-	u.add([]string{"a", "b"}, []backends.BadUser{{Line: 3, ID: "?", Err: errors.New("not an id")}})
+	u.add([]string{"a", "b"}, []userlist.BadUser{{Line: 3, ID: "?", Err: errors.New("not an id")}})
 	v := u.View()
 	if !strings.Contains(ansi.Strip(v), "lastword") {
 		t.Fatalf("the search error is cut:\n%s", ansi.Strip(v))
@@ -180,7 +181,7 @@ func TestCredsMissingSecretByErrorNotText(t *testing.T) {
 
 	status := func(err error) string {
 		sh := testShared()
-		sh.o.SecretStatus = func(context.Context, backends.Profile) (string, error) { return "", err }
+		fake(sh).secretSource = func(context.Context, backends.Profile) (string, error) { return "", err }
 		c := newCredsPage(sh, backends.Profile{Name: "lab", Kind: "odin"}, nil)
 		drain(t, c, c.Init())
 		return c.status
@@ -203,8 +204,8 @@ func TestProfilesSecretStatusIsBounded(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	sh := testShared()
-	sh.o.Profiles = []backends.Profile{{Name: "lab", Kind: "odin"}}
-	sh.o.SecretStatus = func(context.Context, backends.Profile) (string, error) {
+	fake(sh).profiles = []backends.Profile{{Name: "lab", Kind: "odin"}}
+	fake(sh).secretSource = func(context.Context, backends.Profile) (string, error) {
 		<-release // ignores its context
 		return "keyring", nil
 	}
@@ -242,7 +243,7 @@ func (s *sizePage) Typing() bool  { return false }
 
 // Only the top page sees a resize; a page coming back on top is given the current size.
 func TestPageComingBackGetsTheCurrentSize(t *testing.T) {
-	m := newModel(context.Background(), Options{Getenv: func(string) string { return "" }})
+	m := newModel(context.Background(), &testDesk{})
 	under, over := &sizePage{}, &sizePage{}
 	m.stack = []page{under, over}
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})

@@ -98,14 +98,11 @@ func bounded(parent context.Context, d time.Duration, fn func(ctx context.Contex
 
 func (c *credsPage) fetchStatus() tea.Cmd {
 	sh, p := c.sh, c.profile
-	if sh.o.SecretStatus == nil {
-		return nil
-	}
 	return func() tea.Msg {
 		var st string
 		err := bounded(sh.ctx, storeTimeout, func(ctx context.Context) error {
 			var err error
-			st, err = sh.o.SecretStatus(ctx, p)
+			st, err = sh.desk.SecretSource(ctx, p)
 			return err
 		})
 		if err != nil {
@@ -168,7 +165,7 @@ func (c *credsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		if err := c.canChange(); err != "" {
 			return toastBad(err)
 		}
-		q := fmt.Sprintf("Delete the %s of profile %s from the %s?", c.label, sanitize.Line(c.profile.Name), sanitize.Line(c.sh.o.Secrets.Name()))
+		q := fmt.Sprintf("Delete the %s of profile %s from the %s?", c.label, sanitize.Line(c.profile.Name), sanitize.Line(c.sh.desk.Secrets().Name()))
 		return ask(q, c.delete())
 	case matches(k, kTestConn):
 		c.busy, c.result = "testing the connection", ""
@@ -179,11 +176,8 @@ func (c *credsPage) key(k tea.KeyPressMsg) tea.Cmd {
 
 // canChange says why the secret cannot be set or deleted here ("" when it can).
 func (c *credsPage) canChange() string {
-	switch {
-	case c.sh.o.Demo:
+	if c.sh.desk.Demo() {
 		return demoCredsRefusal
-	case c.sh.o.Secrets == nil:
-		return "no secret store is configured"
 	}
 	return ""
 }
@@ -214,7 +208,7 @@ func (c *credsPage) keyEntering(k tea.KeyPressMsg) tea.Cmd {
 
 func (c *credsPage) set(secret string) tea.Cmd {
 	sh, p, label := c.sh, c.profile, c.label
-	st := sh.o.Secrets
+	st := sh.desk.Secrets()
 	return func() tea.Msg {
 		err := bounded(sh.ctx, storeTimeout, func(ctx context.Context) error { return st.Set(ctx, p.Name, secret) })
 		if err != nil {
@@ -226,7 +220,7 @@ func (c *credsPage) set(secret string) tea.Cmd {
 
 func (c *credsPage) delete() tea.Cmd {
 	sh, p, label := c.sh, c.profile, c.label
-	st := sh.o.Secrets
+	st := sh.desk.Secrets()
 	return func() tea.Msg {
 		// The question was asked from a command: the page was idle then, and this runs
 		// after the yes.
@@ -245,12 +239,9 @@ func (c *credsPage) delete() tea.Cmd {
 func (c *credsPage) test() tea.Cmd {
 	sh, p := c.sh, c.profile
 	return func() tea.Msg {
-		if sh.o.Open == nil {
-			return credsDoneMsg{text: "connection not tested", err: errors.New("no way to open profiles")}
-		}
 		var info string
 		err := bounded(sh.ctx, openTimeout, func(ctx context.Context) error {
-			b, err := sh.o.Open(ctx, p)
+			b, err := sh.desk.Open(ctx, p)
 			if err != nil {
 				return err
 			}
@@ -273,18 +264,13 @@ func (c *credsPage) View() string {
 	var b strings.Builder
 	row := func(k, v string) { b.WriteString(ansi.Truncate(fmt.Sprintf("  %-10s %s", k, v), w, "…") + "\n") }
 	row("profile", sanitize.Line(c.profile.Name)+" ("+sanitize.Line(c.profile.Kind)+")  "+th.Subtle.Render(sanitize.Line(c.profile.URL)))
-	storeName := "none configured"
-	if c.sh.o.Secrets != nil {
-		storeName = sanitize.Line(c.sh.o.Secrets.Name())
-	}
-	if c.sh.o.Demo {
+	storeName := sanitize.Line(c.sh.desk.Secrets().Name())
+	if c.sh.desk.Demo() {
 		storeName = "built in (demo)"
 	}
 	row("store", storeName)
 	var st string
 	switch {
-	case c.sh.o.SecretStatus == nil:
-		st = th.Subtle.Render("not known")
 	case c.status == "":
 		st = th.Subtle.Render("checking…")
 	case strings.HasPrefix(c.status, "missing") || strings.HasPrefix(c.status, "unknown"):
@@ -298,7 +284,7 @@ func (c *credsPage) View() string {
 	}
 	b.WriteByte('\n')
 	switch {
-	case c.sh.o.Demo:
+	case c.sh.desk.Demo():
 		b.WriteString(th.Subtle.Render(ansi.Truncate("  "+demoCredsRefusal, w, "…")) + "\n")
 	case c.entering:
 		b.WriteString("  " + c.input.View() + "\n")

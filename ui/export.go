@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
+	"resetdesk/backends/report"
 	"resetdesk/sanitize"
 )
 
@@ -30,9 +31,9 @@ func exportFile(path, profile, mode string, outcomes []backends.Outcome) error {
 	if path == "" {
 		return errors.New("no file named: type a path ending in .csv or .json")
 	}
-	recs := make([]backends.Report, 0, len(outcomes))
+	recs := make([]report.Record, 0, len(outcomes))
 	for _, o := range outcomes {
-		recs = append(recs, backends.NewReport(o, profile, mode, o.Message))
+		recs = append(recs, report.New(o, profile, mode, o.Message))
 	}
 	var buf bytes.Buffer
 	if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -43,7 +44,7 @@ func exportFile(path, profile, mode string, outcomes []backends.Outcome) error {
 		}
 	} else {
 		w := csv.NewWriter(&buf)
-		_ = w.Write(backends.ReportCSVHeader)
+		_ = w.Write(report.CSVHeader)
 		for _, r := range recs {
 			_ = w.Write(r.CSV())
 		}

@@ -19,7 +19,6 @@ import (
 	"resetdesk/backends"
 	_ "resetdesk/backends/all"
 	"resetdesk/backends/demo"
-	"resetdesk/backends/httpx"
 	"resetdesk/backends/odin/odintest"
 )
 
@@ -30,7 +29,7 @@ func updating() bool {
 }
 
 // demoOptions starts the demo back ends and opens them as `resetdesk --demo` does.
-func demoOptions(t *testing.T) (Options, *odintest.Server) {
+func demoOptions(t *testing.T) (*testDesk, *odintest.Server) {
 	t.Helper()
 	env, err := demo.Start()
 	if err != nil {
@@ -44,24 +43,18 @@ func demoOptions(t *testing.T) (Options, *odintest.Server) {
 	}
 	srv := inst.Server.(*odintest.Server)
 	srv.SetFaults(odintest.Faults{})
-	return Options{
-		Profiles: []backends.Profile{inst.Profile},
-		Demo:     true,
-		Open: func(ctx context.Context, p backends.Profile) (backends.Backend, error) {
-			k, _ := backends.Lookup(p.Kind)
-			c, err := httpx.NewClient(p)
-			if err != nil {
-				return nil, err
-			}
+	return &testDesk{
+		profiles: []backends.Profile{inst.Profile},
+		demo:     true,
+		open: func(ctx context.Context, p backends.Profile) (backends.Backend, error) {
 			secret, _ := env.Secret(p.Name)
-			return k.New(p, secret, c)
+			return backends.Open(p, secret)
 		},
-		SecretStatus: func(context.Context, backends.Profile) (string, error) { return "demo", nil },
-		Getenv:       func(string) string { return "" },
+		secretSource: func(context.Context, backends.Profile) (string, error) { return "demo", nil },
 	}, srv
 }
 
-func startTest(t *testing.T, o Options, w, h int) *teatest.TestModel {
+func startTest(t *testing.T, o *testDesk, w, h int) *teatest.TestModel {
 	t.Helper()
 	searchDebounce = 10 * time.Millisecond
 	return teatest.NewTestModel(t, newModel(context.Background(), o),

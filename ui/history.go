@@ -70,16 +70,10 @@ func (h *historyPage) Keys() keyMap {
 func (h *historyPage) Init() tea.Cmd {
 	sh := h.sh
 	load := func() tea.Msg {
-		switch {
-		case sh.o.Demo:
-			return historyLoadedMsg{err: fmt.Errorf("--demo runs keep no history")}
-		case sh.o.History == nil:
-			return historyLoadedMsg{err: fmt.Errorf("no history to read")}
-		}
 		var m historyLoadedMsg
 		m.err = bounded(sh.ctx, storeTimeout, func(ctx context.Context) error {
 			var err error
-			m.runs, m.outs, err = sh.o.History(ctx, time.Now().Add(-historyWindow))
+			m.runs, m.outs, err = sh.desk.History(ctx, history.Filter{Since: time.Now().Add(-historyWindow)}, true)
 			return err
 		})
 		return m

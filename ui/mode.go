@@ -2,14 +2,16 @@ package ui
 
 import (
 	"fmt"
-	"github.com/charmbracelet/x/ansi"
 	"strconv"
 	"strings"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/sanitize"
 )
 
@@ -48,7 +50,8 @@ type field struct {
 }
 
 func newModePage(sh *shared, p backends.Profile, b backends.Backend, users []string) *modePage {
-	m := &modePage{sh: sh, profile: p, be: b, users: users, modes: b.Modes()}
+	kind, _ := backends.Lookup(p.Kind)
+	m := &modePage{sh: sh, profile: p, be: b, users: users, modes: kind.Modes}
 	m.buildFields()
 	return m
 }
@@ -218,14 +221,12 @@ func (m *modePage) Update(msg tea.Msg) (page, tea.Cmd) {
 	return m, nil
 }
 
-// job builds the job from the form; the error names the field to fix.
-func (m *modePage) job() (backends.Job, error) {
+// request builds the run request from the form; the error names what to fix.
+func (m *modePage) request() (runner.Request, error) {
 	if len(m.modes) == 0 {
-		return backends.Job{}, fmt.Errorf("this system offers no reset modes")
+		return runner.Request{}, fmt.Errorf("this system offers no reset modes")
 	}
-	md := m.current()
-	j := backends.Job{Backend: m.be, Mode: md, Users: m.users,
-		Concurrency: m.profile.Concurrency, RateLimit: m.profile.RateLimit, Timeout: m.profile.Timeout}
+	j := runner.Spec{Mode: m.current().Name, Users: m.users}
 	for _, f := range m.fields {
 		v := strings.TrimSpace(f.input.Value())
 		switch f.kind {
@@ -240,7 +241,7 @@ func (m *modePage) job() (backends.Job, error) {
 			if v != "" {
 				n, err := strconv.Atoi(v)
 				if err != nil || (f.spec.Max != 0 && (n < f.spec.Min || n > f.spec.Max)) {
-					return j, fmt.Errorf("%s must be a whole number from %d to %d", strings.ToLower(f.label), f.spec.Min, f.spec.Max)
+					return runner.Request{}, fmt.Errorf("%s must be a whole number from %d to %d", strings.ToLower(f.label), f.spec.Min, f.spec.Max)
 				}
 				j.Options.Expires = n
 			}
@@ -254,23 +255,17 @@ func (m *modePage) job() (backends.Job, error) {
 			j.Options.Ticket = v
 		}
 	}
-	return j, nil
+	return runner.NewRequest(m.be, m.profile, j)
 }
 
 func (m *modePage) next() tea.Cmd {
-	j, err := m.job()
+	req, err := m.request()
 	if err != nil {
-		m.err = err.Error()
+		m.err = sanitize.Line(err.Error())
 		return nil
 	}
-	if j.Password != "" && j.Mode.CheckPassword != nil {
-		if err := j.Mode.CheckPassword(j.Password); err != nil {
-			m.err = "the password would be refused: " + err.Error()
-			return nil
-		}
-	}
 	m.err = ""
-	return m.sh.nav(pushMsg{newReviewPage(m.sh, m.profile, j)})
+	return m.sh.nav(pushMsg{newReviewPage(m.sh, req)})
 }
 
 func (m *modePage) View() string {
@@ -317,7 +312,7 @@ func (m *modePage) View() string {
 		case fPassword:
 			val = f.input.View()
 			if pw := f.input.Value(); pw != "" {
-				val += "  " + th.Subtle.Render(backends.Strength(pw))
+				val += "  " + th.Subtle.Render(strength(pw))
 			}
 		default:
 			val = f.input.View()

@@ -14,20 +14,43 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
+	"resetdesk/backends/password"
+	"resetdesk/backends/runner"
 )
 
 // fakeBackend is a small in-test system: every user ok except "bad", which is refused.
 type fakeBackend struct{ searches atomic.Int32 }
 
-func (f *fakeBackend) Modes() []backends.Mode {
+// fakeModes are the modes of the "fake" kind the tests register: one of each source.
+func fakeModes() []backends.Mode {
 	return []backends.Mode{
 		{Name: "gen", Label: "Generated", SecretLabel: "password", Source: backends.FromServer},
 		{Name: "link", Label: "Reset link", SecretLabel: "link", Source: backends.FromServer, Options: []backends.OptionSpec{
 			{Key: backends.OptMethod, Label: "Delivery", Choices: []string{"MAIL", "SMS"}, Default: "MAIL"},
 			{Key: backends.OptExpires, Label: "Expires (hours)", Min: 1, Max: 720, Default: "24"}}},
-		{Name: "set", Label: "Set", SecretLabel: "password", Source: backends.FromPolicy, Policy: backends.DefaultPolicy, TypedPassword: true},
+		{Name: "set", Label: "Set", SecretLabel: "password", Source: backends.FromPolicy, Policy: password.DefaultPolicy, TypedPassword: true},
 	}
 }
+func init() { backends.Register(backends.Kind{Name: "fake", Title: "Fake", Modes: fakeModes()}) }
+
+// fakeRequest is a request of the fake kind's mode (first mode unless named) on profile
+// p for users.
+func fakeRequest(t testing.TB, b backends.Backend, p backends.Profile, users []string, mode ...string) runner.Request {
+	t.Helper()
+	if p.Kind == "" {
+		p.Kind = "fake"
+	}
+	spec := runner.Spec{Mode: fakeModes()[0].Name, Users: users}
+	if len(mode) > 0 {
+		spec.Mode = mode[0]
+	}
+	req, err := runner.NewRequest(b, p, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
 func (f *fakeBackend) Login(context.Context) error           { return nil }
 func (f *fakeBackend) Check(context.Context) (string, error) { return "fake", nil }
 func (f *fakeBackend) Search(_ context.Context, q string, _ int) ([]backends.User, error) {
@@ -42,8 +65,8 @@ func (f *fakeBackend) Reset(_ context.Context, t backends.Target) (backends.Resu
 }
 
 func testShared() *shared {
-	return &shared{ctx: context.Background(), width: 80, height: 20, o: Options{Getenv: func(string) string { return "" }},
-		th: newModel(context.Background(), Options{Getenv: func(string) string { return "" }}).sh.th}
+	return &shared{ctx: context.Background(), width: 80, height: 20, desk: &testDesk{},
+		th: newModel(context.Background(), &testDesk{}).sh.th}
 }
 
 func press(s string) tea.KeyPressMsg {
@@ -173,7 +196,7 @@ func TestUsersImportFile(t *testing.T) {
 
 func TestModeOptionsAndTypedPassword(t *testing.T) {
 	sh := testShared()
-	m := newModePage(sh, backends.Profile{}, &fakeBackend{}, []string{"alice"})
+	m := newModePage(sh, backends.Profile{Kind: "fake"}, &fakeBackend{}, []string{"alice"})
 	m.Update(press("down")) // link
 	m.Update(press("tab"))  // delivery
 	m.Update(press("right"))
@@ -185,11 +208,14 @@ func TestModeOptionsAndTypedPassword(t *testing.T) {
 	if !strings.Contains(m.err, "from 1 to 720") {
 		t.Fatalf("bad expiry accepted: %q", m.err)
 	}
-	j, _ := m.job()
-	if j.Options.Method != "SMS" {
-		t.Fatalf("method %q", j.Options.Method)
+	for range 3 {
+		m.Update(press("backspace"))
 	}
-	m = newModePage(sh, backends.Profile{}, &fakeBackend{}, []string{"alice"})
+	req, err := m.request()
+	if err != nil || req.Options().Method != "SMS" {
+		t.Fatalf("request %v, method %q", err, req.Options().Method)
+	}
+	m = newModePage(sh, backends.Profile{Kind: "fake"}, &fakeBackend{}, []string{"alice"})
 	m.Update(press("down"))
 	m.Update(press("down")) // set: a typed password for one user
 	m.Update(press("tab"))
@@ -199,7 +225,7 @@ func TestModeOptionsAndTypedPassword(t *testing.T) {
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "weak") || strings.Contains(v, "abc") {
 		t.Fatalf("typed password not masked or no strength hint:\n%s", v)
 	}
-	m2 := newModePage(sh, backends.Profile{}, &fakeBackend{}, []string{"a", "b"})
+	m2 := newModePage(sh, backends.Profile{Kind: "fake"}, &fakeBackend{}, []string{"a", "b"})
 	m2.Update(press("down"))
 	m2.Update(press("down"))
 	for _, f := range m2.fields {
@@ -209,21 +235,24 @@ func TestModeOptionsAndTypedPassword(t *testing.T) {
 	}
 }
 
-func TestReviewConfirmsOnlyValidJobs(t *testing.T) {
+// An invalid request never reaches the review: the mode page says why and stays.
+func TestModePageKeepsAnInvalidRequest(t *testing.T) {
+	sh := testShared()
+	m := newModePage(sh, backends.Profile{Name: "p", Kind: "fake"}, &fakeBackend{}, []string{"alice", " x"})
+	m.Update(press("enter"))
+	if len(sh.pending) != 0 || !strings.Contains(ansi.Strip(m.View()), "invalid user id") {
+		t.Fatalf("an invalid request went on to the review:\n%s", ansi.Strip(m.View()))
+	}
+}
+
+func TestReviewWarnsAndConfirms(t *testing.T) {
 	sh := testShared()
 	be := &fakeBackend{}
-	j := backends.Job{Backend: be, Mode: be.Modes()[0], Users: []string{"alice", " x"}}
-	r := newReviewPage(sh, backends.Profile{Name: "p"}, j)
-	r.Update(press("enter"))
-	if len(sh.pending) != 0 || !strings.Contains(ansi.Strip(r.View()), "cannot run") {
-		t.Fatal("an invalid job was confirmed")
-	}
-	j.Users = []string{"alice"}
-	r = newReviewPage(sh, backends.Profile{Name: "p", InsecureSkipVerify: true}, j)
+	r := newReviewPage(sh, fakeRequest(t, be, backends.Profile{Name: "p", InsecureSkipVerify: true}, []string{"alice"}))
 	if !strings.Contains(ansi.Strip(r.View()), "TLS verification is OFF") {
 		t.Fatal("insecure TLS not warned about")
 	}
-	if v := ansi.Strip(newReviewPage(sh, backends.Profile{Name: "p", URL: "http://adm.example.com"}, j).View()); !strings.Contains(v, "travel unencrypted") {
+	if v := ansi.Strip(newReviewPage(sh, fakeRequest(t, be, backends.Profile{Name: "p", URL: "http://adm.example.com"}, []string{"alice"})).View()); !strings.Contains(v, "travel unencrypted") {
 		t.Fatalf("plain http not warned about:\n%s", v)
 	}
 	r.Update(press("y"))
@@ -236,7 +265,7 @@ func TestReviewConfirmsOnlyValidJobs(t *testing.T) {
 func runToResults(t *testing.T, sh *shared, users []string) *resultsPage {
 	t.Helper()
 	be := &fakeBackend{}
-	rp := newRunPage(sh, backends.Profile{Name: "p"}, backends.Job{Backend: be, Mode: be.Modes()[0], Users: users})
+	rp := newRunPage(sh, fakeRequest(t, be, backends.Profile{Name: "p"}, users))
 	msg := tea.Msg(nil)
 	for _, c := range flatten(rp.Init()) {
 		if m, ok := c().(runStartedMsg); ok {
@@ -304,8 +333,8 @@ func TestResultsRevealCopyRetryExport(t *testing.T) {
 	}
 	r.Update(press("t"))
 	rv := sh.pending[0].(pushMsg).p.(*reviewPage)
-	if len(rv.job.Users) != 1 || rv.job.Users[0] != "bad" {
-		t.Fatalf("retry users %v", rv.job.Users)
+	if u := rv.req.Users(); len(u) != 1 || u[0] != "bad" {
+		t.Fatalf("retry users %v", u)
 	}
 	sh.pending = nil
 	path := filepath.Join(t.TempDir(), "out.json")
@@ -330,7 +359,7 @@ func TestResultsRevealCopyRetryExport(t *testing.T) {
 }
 
 func TestQuitAsksWhileSecretsUnsaved(t *testing.T) {
-	m := newModel(context.Background(), Options{Getenv: func(k string) string {
+	m := newModel(context.Background(), &testDesk{getenv: func(k string) string {
 		if k == "TMUX" {
 			return "/tmp/tmux-0/default,1,0"
 		}
@@ -363,7 +392,7 @@ func TestQuitAsksWhileSecretsUnsaved(t *testing.T) {
 }
 
 // runPageWith10k returns a run page of 10 000 users at 120x40 with outcomes applied.
-func runPageWith10k() (*runPage, []backends.Outcome) {
+func runPageWith10k(tb testing.TB) (*runPage, []backends.Outcome) {
 	sh := testShared()
 	sh.width, sh.height = 120, 37
 	users := make([]string, 10000)
@@ -373,14 +402,14 @@ func runPageWith10k() (*runPage, []backends.Outcome) {
 		outs = append(outs, backends.Outcome{Index: i, User: users[i], Status: backends.StatusRunning},
 			backends.Outcome{Index: i, User: users[i], Status: backends.StatusOK, Secret: "Xy7#pQ2!mN", Message: "password set", Elapsed: 42 * time.Millisecond})
 	}
-	rp := newRunPage(sh, backends.Profile{Name: "p"}, backends.Job{Users: users})
+	rp := newRunPage(sh, fakeRequest(tb, &fakeBackend{}, backends.Profile{Name: "p"}, users))
 	rp.started = time.Now().Add(-time.Minute)
-	rp.run = &backends.Run{}
+	rp.run = &runner.Run{}
 	return rp, outs
 }
 
 func BenchmarkRunPageView10k(b *testing.B) {
-	rp, outs := runPageWith10k()
+	rp, outs := runPageWith10k(b)
 	rp.apply(outs[:10000])
 	b.ReportAllocs()
 	for b.Loop() {
@@ -394,7 +423,7 @@ func BenchmarkApply10kOutcomes(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		rp, outs := runPageWith10k()
+		rp, outs := runPageWith10k(b)
 		b.StartTimer()
 		for _, o := range outs[10000:] {
 			rp.Update(outcomesMsg{batch: []backends.Outcome{o}})

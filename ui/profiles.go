@@ -53,15 +53,12 @@ func (p *profilesPage) Keys() keyMap {
 // the keyring may be slow or hang and the quota is counted in the history database.
 func (p *profilesPage) Init() tea.Cmd {
 	cmds := []tea.Cmd{p.Resume()}
-	if p.sh.o.SecretStatus == nil {
-		return tea.Batch(cmds...)
-	}
-	for _, pr := range p.sh.o.Profiles {
+	for _, pr := range p.sh.desk.Profiles() {
 		cmds = append(cmds, func() tea.Msg {
 			var st string
 			err := bounded(p.sh.ctx, openTimeout, func(ctx context.Context) error {
 				var err error
-				st, err = p.sh.o.SecretStatus(ctx, pr)
+				st, err = p.sh.desk.SecretSource(ctx, pr)
 				return err
 			})
 			if err != nil {
@@ -75,11 +72,8 @@ func (p *profilesPage) Init() tea.Cmd {
 
 // Resume counts the quotas again when the page is back on top: a run may have used some.
 func (p *profilesPage) Resume() tea.Cmd {
-	if p.sh.o.QuotaLeft == nil {
-		return nil
-	}
 	var cmds []tea.Cmd
-	for _, pr := range p.sh.o.Profiles {
+	for _, pr := range p.sh.desk.Profiles() {
 		cmds = append(cmds, quotaCmd(p.sh, pr))
 	}
 	return tea.Batch(cmds...)
@@ -87,12 +81,15 @@ func (p *profilesPage) Resume() tea.Cmd {
 
 // quotaCmd asks for a profile's quota off the UI goroutine: counting it reads the
 // history database, which View and Update must never wait for.
+// A quota that cannot be counted shows as spent; the run itself refuses then.
 func quotaCmd(sh *shared, pr backends.Profile) tea.Cmd {
-	if sh.o.QuotaLeft == nil {
+	if pr.DailyQuota <= 0 {
 		return nil
 	}
 	return func() tea.Msg {
-		left, has := sh.o.QuotaLeft(pr)
+		ctx, cancel := context.WithTimeout(sh.ctx, storeTimeout)
+		defer cancel()
+		left, has, _ := sh.desk.QuotaLeft(ctx, pr)
 		return quotaMsg{pr.Name, left, has}
 	}
 }
@@ -124,7 +121,7 @@ func (p *profilesPage) Update(msg tea.Msg) (page, tea.Cmd) {
 		if p.opening != "" {
 			return p, nil
 		}
-		n := len(p.sh.o.Profiles)
+		n := len(p.sh.desk.Profiles())
 		switch {
 		case matches(msg, kUpJ):
 			p.cursor = max(p.cursor-1, 0)
@@ -138,7 +135,7 @@ func (p *profilesPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			if n == 0 {
 				return p, nil
 			}
-			return p, p.sh.nav(pushMsg{newCredsPage(p.sh, p.sh.o.Profiles[p.cursor], p.setStatus)})
+			return p, p.sh.nav(pushMsg{newCredsPage(p.sh, p.sh.desk.Profiles()[p.cursor], p.setStatus)})
 		case matches(msg, kRecover):
 			return p, p.sh.nav(pushMsg{newRecoverPage(p.sh)})
 		case matches(msg, kHistory):
@@ -147,7 +144,7 @@ func (p *profilesPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			if n == 0 {
 				return p, nil
 			}
-			pr := p.sh.o.Profiles[p.cursor]
+			pr := p.sh.desk.Profiles()[p.cursor]
 			p.opening, p.err = pr.Name, ""
 			return p, tea.Batch(p.spin.Tick, p.open(pr))
 		}
@@ -160,19 +157,16 @@ func (p *profilesPage) setStatus(profile, status string) { p.secrets[profile] = 
 
 func (p *profilesPage) open(pr backends.Profile) tea.Cmd {
 	return func() tea.Msg {
-		if p.sh.o.Open == nil {
-			return openedMsg{p: pr, err: fmt.Errorf("no way to open profiles")}
-		}
 		ctx, cancel := context.WithTimeout(p.sh.ctx, openTimeout)
 		defer cancel()
-		b, err := p.sh.o.Open(ctx, pr)
+		b, err := p.sh.desk.Open(ctx, pr)
 		return openedMsg{pr, b, err}
 	}
 }
 
 func (p *profilesPage) View() string {
 	th := p.sh.th
-	ps := p.sh.o.Profiles
+	ps := p.sh.desk.Profiles()
 	if len(ps) == 0 {
 		return th.Warn.Render("No profiles configured.") + "\n\n" +
 			"Add one to the config file (see `resetdesk profiles`), or try the demo: resetdesk --demo"
@@ -197,8 +191,6 @@ func (p *profilesPage) View() string {
 		}
 		secret, known := p.secrets[pr.Name]
 		switch {
-		case p.sh.o.SecretStatus == nil:
-			secret = ""
 		case !known:
 			secret = th.Subtle.Render("secret: checking…")
 		case strings.HasPrefix(secret, "missing") || strings.HasPrefix(secret, "unknown"):

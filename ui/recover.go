@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"resetdesk/desk"
 	"resetdesk/sanitize"
 )
 
@@ -49,20 +50,34 @@ func (r *recoverPage) Keys() keyMap {
 func (r *recoverPage) Init() tea.Cmd {
 	sh := r.sh
 	return func() tea.Msg {
-		switch {
-		case sh.o.Demo:
-			return recoverLoadedMsg{err: fmt.Errorf("--demo runs keep no journal: their passwords are not real")}
-		case sh.o.Recover == nil:
-			return recoverLoadedMsg{err: fmt.Errorf("no journal to read")}
-		}
 		var m recoverLoadedMsg
 		m.err = bounded(sh.ctx, storeTimeout, func(ctx context.Context) error {
-			var err error
-			m.entries, m.note, err = sh.o.Recover(ctx)
+			rc, err := sh.desk.Recover(ctx, false)
+			m.entries, m.note = recoverEntries(rc)
 			return err
 		})
 		return m
 	}
+}
+
+// recoverEntries lists a recovery's secrets, newest run first, and what else to know on
+// one line.
+func recoverEntries(rc desk.Recovery) ([]RecoverEntry, string) {
+	notes := rc.Notes
+	if rc.Nothing {
+		return nil, strings.Join(append(notes, "nothing to recover: no run has journaled a secret here yet"), "; ")
+	}
+	var entries []RecoverEntry
+	for _, r := range rc.Runs {
+		for _, e := range r.Entries {
+			entries = append(entries, RecoverEntry{Time: e.Time, Profile: e.Profile, Mode: e.Mode, User: e.User,
+				Status: desk.RecoverStatus(e.Status), Secret: e.Secret})
+		}
+	}
+	if len(entries) == 0 && rc.Keep > 0 {
+		notes = append(notes, fmt.Sprintf("nothing to recover from the last %s", rc.Keep))
+	}
+	return entries, strings.Join(notes, "; ")
 }
 
 func (r *recoverPage) Update(msg tea.Msg) (page, tea.Cmd) {

@@ -10,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/sanitize"
 	"resetdesk/ui/table"
 )
@@ -18,7 +19,7 @@ import (
 type resultsPage struct {
 	sh       *shared
 	profile  backends.Profile
-	job      backends.Job
+	req      runner.Request
 	tbl      table.Model
 	themeID  int
 	outcomes []backends.Outcome
@@ -36,11 +37,12 @@ type exportedMsg struct {
 	err  error
 }
 
-func newResultsPage(sh *shared, p backends.Profile, j backends.Job, tbl table.Model, outcomes []backends.Outcome, t backends.Tally, took time.Duration) *resultsPage {
+func newResultsPage(sh *shared, req runner.Request, tbl table.Model, outcomes []backends.Outcome, t backends.Tally, took time.Duration) *resultsPage {
 	path := newTextInput()
 	path.Prompt = "export to: "
+	p := req.Profile()
 	path.SetValue(fmt.Sprintf("resetdesk-%s-%s.csv", safeName(p.Name), time.Now().Format("20060102-150405")))
-	r := &resultsPage{sh: sh, profile: p, job: j, tbl: tbl, outcomes: outcomes, tally: t, took: took,
+	r := &resultsPage{sh: sh, profile: p, req: req, tbl: tbl, outcomes: outcomes, tally: t, took: took,
 		copied: map[int]bool{}, path: path, themeID: sh.themeID}
 	r.layout()
 	r.tbl.Top()
@@ -48,7 +50,7 @@ func newResultsPage(sh *shared, p backends.Profile, j backends.Job, tbl table.Mo
 }
 
 func (r *resultsPage) Title() string {
-	return sanitize.Line(r.profile.Name) + " · results · " + r.job.Mode.Name
+	return sanitize.Line(r.profile.Name) + " · results · " + r.req.Mode().Name
 }
 func (r *resultsPage) Typing() bool { return r.exporting }
 func (r *resultsPage) Keys() keyMap {
@@ -102,7 +104,7 @@ func (r *resultsPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			case matches(msg, kEnter):
 				r.exporting = false
 				r.path.Blur()
-				return r, exportCmd(strings.TrimSpace(r.path.Value()), r.profile.Name, r.job.Mode.Name, r.outcomes)
+				return r, exportCmd(strings.TrimSpace(r.path.Value()), r.profile.Name, r.req.Mode().Name, r.outcomes)
 			default:
 				var cmd tea.Cmd
 				r.path, cmd = r.path.Update(msg)
@@ -158,19 +160,16 @@ func (r *resultsPage) key(k tea.KeyPressMsg) tea.Cmd {
 		if len(failed) == 0 {
 			return toast("nothing to retry: no failed or skipped users (unknown ones must be checked first)")
 		}
-		j := r.job
-		j.Users = failed
-		j.Record, j.Intend, j.QuotaLeft = nil, nil, nil
-		if len(failed) > 1 {
-			j.Password = ""
+		req, err := r.req.Retry(failed)
+		if err != nil {
+			return toastBad("cannot retry: " + err.Error())
 		}
-		return r.sh.nav(pushMsg{newReviewPage(r.sh, r.profile, j)})
+		return r.sh.nav(pushMsg{newReviewPage(r.sh, req)})
 	case matches(k, kExport):
 		r.exporting = true
 		return r.path.Focus()
 	case matches(k, kNewRun):
-		var be backends.Backend = r.job.Backend
-		return r.sh.nav(pushMsg{newUsersPage(r.sh, r.profile, be)})
+		return r.sh.nav(pushMsg{newUsersPage(r.sh, r.profile, r.req.Backend())})
 	case matches(k, kBack):
 		if n := r.Unsaved(); n > 0 {
 			return ask(plural(n, "secret")+" not copied or exported yet. Leave these results?", back)
@@ -194,7 +193,7 @@ func (r *resultsPage) copyCurrent() (secret, what string) {
 	}
 	r.copied[i] = true
 	o := r.outcomes[i]
-	return o.Secret, "the " + r.job.Mode.SecretLabel + " of " + sanitize.Line(o.User)
+	return o.Secret, "the " + r.req.Mode().SecretLabel + " of " + sanitize.Line(o.User)
 }
 
 func (r *resultsPage) View() string {
@@ -226,7 +225,7 @@ func (r *resultsPage) detail() string {
 	line := th.Key.Render(sanitize.Line(r.tbl.Row(i).User))
 	if o.Secret != "" {
 		if r.tbl.Revealed(i) {
-			line += "  " + r.job.Mode.SecretLabel + ": " + sanitize.Line(o.Secret)
+			line += "  " + r.req.Mode().SecretLabel + ": " + sanitize.Line(o.Secret)
 		} else {
 			line += th.Subtle.Render("  r reveals · c copies")
 		}

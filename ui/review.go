@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/sanitize"
 )
 
@@ -15,16 +16,15 @@ import (
 type reviewPage struct {
 	sh      *shared
 	profile backends.Profile
-	job     backends.Job
-	err     error
+	req     runner.Request
 	// quota is the day's quota left, once counted (quotaKnown) for a profile that has
 	// one (hasQuota).
 	quota                int
 	quotaKnown, hasQuota bool
 }
 
-func newReviewPage(sh *shared, p backends.Profile, j backends.Job) *reviewPage {
-	return &reviewPage{sh: sh, profile: p, job: j, err: j.Validate()}
+func newReviewPage(sh *shared, req runner.Request) *reviewPage {
+	return &reviewPage{sh: sh, profile: req.Profile(), req: req}
 }
 
 func (r *reviewPage) Title() string { return sanitize.Line(r.profile.Name) + " · review" }
@@ -46,10 +46,7 @@ func (r *reviewPage) Update(msg tea.Msg) (page, tea.Cmd) {
 	case matches(k, kBack):
 		return r, r.sh.nav(backMsg{})
 	case matches(k, kConfirm):
-		if r.err != nil {
-			return r, toastBad("cannot run: " + r.err.Error())
-		}
-		rp := newRunPage(r.sh, r.profile, r.job)
+		rp := newRunPage(r.sh, r.req)
 		return r, r.sh.nav(startRunMsg{rp})
 	}
 	return r, nil
@@ -57,64 +54,61 @@ func (r *reviewPage) Update(msg tea.Msg) (page, tea.Cmd) {
 
 func (r *reviewPage) View() string {
 	th := r.sh.th
-	j := r.job
+	req := r.req
+	users, mode, opt := req.Users(), req.Mode(), req.Options()
 	var b strings.Builder
 	row := func(k, v string) { b.WriteString(fmt.Sprintf("  %-12s %s\n", k, v)) }
 	row("profile", sanitize.Line(r.profile.Name)+" ("+sanitize.Line(r.profile.Kind)+")  "+th.Subtle.Render(sanitize.Line(r.profile.URL)))
-	row("users", fmt.Sprintf("%d", len(j.Users))+"  "+th.Subtle.Render(sanitize.Line(preview(j.Users, 6))))
-	row("mode", j.Mode.Name+" — "+j.Mode.Label)
+	row("users", fmt.Sprintf("%d", len(users))+"  "+th.Subtle.Render(sanitize.Line(preview(users, 6))))
+	row("mode", mode.Name+" — "+mode.Label)
 	var opts []string
-	if j.Options.Method != "" {
-		opts = append(opts, "delivery "+j.Options.Method)
+	if opt.Method != "" {
+		opts = append(opts, "delivery "+opt.Method)
 	}
-	if j.Options.Expires != 0 {
-		opts = append(opts, fmt.Sprintf("expires in %dh", j.Options.Expires))
+	if opt.Expires != 0 {
+		opts = append(opts, fmt.Sprintf("expires in %dh", opt.Expires))
 	}
-	if j.Options.MustChange {
+	if opt.MustChange {
 		opts = append(opts, "must change at next logon")
 	}
-	if j.Options.Comments != "" {
-		opts = append(opts, "comments: "+sanitize.Line(j.Options.Comments))
+	if opt.Comments != "" {
+		opts = append(opts, "comments: "+sanitize.Line(opt.Comments))
 	}
-	if j.Password != "" {
-		opts = append(opts, "typed password ("+backends.Strength(j.Password)+")")
-	} else if j.Mode.Source == backends.FromPolicy {
+	if req.TypedPassword() {
+		opts = append(opts, "typed password ("+strength(req.TypedPasswordValue())+")")
+	} else if mode.Source == backends.FromPolicy {
 		opts = append(opts, "a new password generated per user")
 	}
 	if len(opts) == 0 {
 		opts = append(opts, "none")
 	}
 	row("options", strings.Join(opts, ", "))
-	if j.Options.Ticket != "" {
-		row("ticket", sanitize.Line(j.Options.Ticket))
+	if opt.Ticket != "" {
+		row("ticket", sanitize.Line(opt.Ticket))
 	}
 	var warns []string
 	switch {
-	case r.sh.o.QuotaLeft != nil && !r.quotaKnown:
+	case r.profile.DailyQuota > 0 && !r.quotaKnown:
 		row("quota", th.Subtle.Render("counting…"))
 	case r.hasQuota:
 		left := r.quota
-		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", left, len(j.Users)))
-		if len(j.Users) > left {
-			warns = append(warns, fmt.Sprintf("only %d of %d users fit in today's quota: the rest will be skipped", left, len(j.Users)))
+		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", left, len(users)))
+		if len(users) > left {
+			warns = append(warns, fmt.Sprintf("only %d of %d users fit in today's quota: the rest will be skipped", left, len(users)))
 		}
 	}
 	if w := r.profile.TransportWarning(); w != "" {
 		warns = append(warns, th.Danger.Render(w))
 	}
-	if len(j.Users) > 1 {
-		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", len(j.Users), j.Mode.SecretLabel))
+	if len(users) > 1 {
+		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", len(users), mode.SecretLabel))
 	}
 	b.WriteByte('\n')
 	for _, w := range warns {
 		b.WriteString(th.Warn.Render("  ! ") + w + "\n")
 	}
 	b.WriteByte('\n')
-	if r.err != nil {
-		b.WriteString(th.Failed.Render("  cannot run: "+sanitize.Line(r.err.Error())) + "\n  esc to go back and fix it")
-	} else {
-		b.WriteString(th.Key.Render("  Press enter or y to reset now") + th.Subtle.Render(" — nothing has been sent yet; esc goes back"))
-	}
+	b.WriteString(th.Key.Render("  Press enter or y to reset now") + th.Subtle.Render(" — nothing has been sent yet; esc goes back"))
 	return b.String()
 }
 

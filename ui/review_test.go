@@ -37,8 +37,8 @@ func msgsOf[T any](cmd tea.Cmd) []T {
 func TestQuotaIsCountedInCommandsNotInView(t *testing.T) {
 	var calls atomic.Int32
 	sh := testShared()
-	sh.o.Profiles = []backends.Profile{{Name: "ad", Kind: "admanager", DailyQuota: 10}}
-	sh.o.QuotaLeft = func(p backends.Profile) (int, bool) { calls.Add(1); return 2, true }
+	fake(sh).profiles = []backends.Profile{{Name: "ad", Kind: "admanager", DailyQuota: 10}}
+	fake(sh).quotaLeft = func(p backends.Profile) (int, bool) { calls.Add(1); return 2, true }
 
 	pp := newProfilesPage(sh)
 	cmd := pp.Init()
@@ -54,8 +54,9 @@ func TestQuotaIsCountedInCommandsNotInView(t *testing.T) {
 	}
 
 	calls.Store(0)
-	j := backends.Job{Backend: &fakeBackend{}, Mode: (&fakeBackend{}).Modes()[0], Users: []string{"a", "b", "c"}}
-	rv := newReviewPage(sh, sh.o.Profiles[0], j)
+	p := fake(sh).profiles[0]
+	p.Kind = "fake"
+	rv := newReviewPage(sh, fakeRequest(t, &fakeBackend{}, p, []string{"a", "b", "c"}))
 	cmd = rv.Init()
 	if v := ansi.Strip(rv.View()); !strings.Contains(v, "counting…") {
 		t.Fatalf("review before the count:\n%s", v)
@@ -74,9 +75,9 @@ func TestQuotaIsCountedInCommandsNotInView(t *testing.T) {
 // Back on the profiles page after a run, the quota is counted again.
 func TestProfilesCountQuotaAgainOnBack(t *testing.T) {
 	left := 5
-	m := newModel(context.Background(), Options{Getenv: func(string) string { return "" },
-		Profiles:  []backends.Profile{{Name: "ad", Kind: "admanager", DailyQuota: 10}},
-		QuotaLeft: func(backends.Profile) (int, bool) { return left, true }})
+	m := newModel(context.Background(), &testDesk{
+		profiles:  []backends.Profile{{Name: "ad", Kind: "admanager", DailyQuota: 10}},
+		quotaLeft: func(backends.Profile) (int, bool) { return left, true }})
 	m.stack = append(m.stack, newRecoverPage(m.sh))
 	left = 3
 	_, cmd := m.Update(backMsg{})
@@ -89,8 +90,8 @@ func TestProfilesCountQuotaAgainOnBack(t *testing.T) {
 // At 80x24 a question or an error longer than the line wraps: its end (the y/n, the
 // reason) shows, the screen keeps its 24 lines, and no control sequence gets through.
 func TestStatusLineWrapsAtEightyColumns(t *testing.T) {
-	m := newModel(context.Background(), Options{Getenv: func(string) string { return "" },
-		Profiles: []backends.Profile{{Name: "odin-lab", Kind: "odin", URL: "https://odin.example.com/api/v2"}}})
+	m := newModel(context.Background(), &testDesk{
+		profiles: []backends.Profile{{Name: "odin-lab", Kind: "odin", URL: "https://odin.example.com/api/v2"}}})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	check := func(what, want string) {
 		t.Helper()
@@ -121,10 +122,9 @@ func TestStatusLineWrapsAtEightyColumns(t *testing.T) {
 // A run that could not start has nothing to stop: q and ctrl+c quit as the help says,
 // and its whole error shows at 80 columns.
 func TestFailedRunStartQuitsAndShowsTheWholeError(t *testing.T) {
-	m := newModel(context.Background(), Options{Getenv: func(string) string { return "" }})
+	m := newModel(context.Background(), &testDesk{})
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	j := backends.Job{Backend: &fakeBackend{}, Mode: (&fakeBackend{}).Modes()[0], Users: []string{"a"}}
-	rp := newRunPage(m.sh, backends.Profile{Name: "p"}, j)
+	rp := newRunPage(m.sh, fakeRequest(t, &fakeBackend{}, backends.Profile{Name: "p"}, []string{"a"}))
 	m.stack = append(m.stack, rp)
 	long := "cannot prepare the run, nothing sent: the journal key is not in the keyring (no answer within 15s): check the Secret Service"
 	m.Update(runStartedMsg{err: errorString(long)})
@@ -150,9 +150,9 @@ func (e errorString) Error() string { return string(e) }
 // A profile that cannot be opened says why in full at 80 columns.
 func TestProfilesOpenErrorWraps(t *testing.T) {
 	sh := testShared()
-	sh.o.Profiles = []backends.Profile{{Name: "odin-lab", Kind: "odin"}}
+	fake(sh).profiles = []backends.Profile{{Name: "odin-lab", Kind: "odin"}}
 	pp := newProfilesPage(sh)
-	pp.Update(openedMsg{p: sh.o.Profiles[0], err: errorString("login failed: 401 Unauthorized: the account john.smith is locked, ask an administrator to unlock it")})
+	pp.Update(openedMsg{p: fake(sh).profiles[0], err: errorString("login failed: 401 Unauthorized: the account john.smith is locked, ask an administrator to unlock it")})
 	v := strings.Join(strings.Fields(ansi.Strip(pp.View())), " ")
 	if !strings.Contains(v, "ask an administrator to unlock it") {
 		t.Fatalf("the open error is cut:\n%s", pp.View())
@@ -163,7 +163,7 @@ func TestProfilesOpenErrorWraps(t *testing.T) {
 func TestProfilesListScrollsWithTheCursor(t *testing.T) {
 	sh := testShared()
 	for i := range 20 {
-		sh.o.Profiles = append(sh.o.Profiles, backends.Profile{Name: fmt.Sprintf("site-%02d", i), Kind: "odin", URL: "https://x"})
+		fake(sh).profiles = append(fake(sh).profiles, backends.Profile{Name: fmt.Sprintf("site-%02d", i), Kind: "odin", URL: "https://x"})
 	}
 	pp := newProfilesPage(sh)
 	var pg page = pp

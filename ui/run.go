@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/sanitize"
 	"resetdesk/ui/table"
 )
@@ -19,10 +20,9 @@ import (
 type runPage struct {
 	sh      *shared
 	profile backends.Profile
-	job     backends.Job
+	req     runner.Request
 
-	run      *backends.Run
-	finish   func([]backends.Outcome)
+	run      *runner.Run
 	startErr string
 	stopping bool
 	started  time.Time
@@ -39,8 +39,7 @@ type runPage struct {
 }
 
 type runStartedMsg struct {
-	run      *backends.Run
-	finish   func([]backends.Outcome)
+	run      *runner.Run
 	err      error
 	warnings []string
 }
@@ -53,10 +52,10 @@ type outcomesMsg struct {
 type stopRunMsg struct{}
 type runFinishedMsg struct{ warnings []string }
 
-func newRunPage(sh *shared, p backends.Profile, j backends.Job) *runPage {
-	r := &runPage{sh: sh, profile: p, job: j, now: time.Now, follow: true,
-		tbl:      table.New(sh.th, sanitizeAll(j.Users)),
-		outcomes: make([]backends.Outcome, len(j.Users)),
+func newRunPage(sh *shared, req runner.Request) *runPage {
+	r := &runPage{sh: sh, profile: req.Profile(), req: req, now: time.Now, follow: true,
+		tbl:      table.New(sh.th, sanitizeAll(req.Users())),
+		outcomes: make([]backends.Outcome, req.Len()),
 		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)), warns: &warnings{}}
 	r.themeID = sh.themeID
 	r.layout()
@@ -72,7 +71,7 @@ func sanitizeAll(ids []string) []string {
 }
 
 func (r *runPage) Title() string {
-	return sanitize.Line(r.profile.Name) + " · running " + r.job.Mode.Name
+	return sanitize.Line(r.profile.Name) + " · running " + r.req.Mode().Name
 }
 func (r *runPage) Typing() bool { return false }
 func (r *runPage) Keys() keyMap {
@@ -83,22 +82,11 @@ func (r *runPage) Keys() keyMap {
 }
 
 func (r *runPage) Init() tea.Cmd {
-	sh, p, job := r.sh, r.profile, r.job
+	sh, req := r.sh, r.req
 	warns := r.warns
 	return tea.Batch(r.spin.Tick, func() tea.Msg {
-		var finish func([]backends.Outcome)
-		if sh.o.PrepareRun != nil {
-			f, err := sh.o.PrepareRun(p, &job, warns.add)
-			if err != nil {
-				return runStartedMsg{err: fmt.Errorf("cannot prepare the run, nothing sent: %w", err), warnings: warns.take()}
-			}
-			finish = f
-		}
-		run, err := backends.Start(sh.ctx, job)
-		if err != nil && finish != nil {
-			finish(backends.SkippedAll(job.Users, "not sent: "+err.Error())) // the history keeps the attempt
-		}
-		return runStartedMsg{run: run, finish: finish, err: err, warnings: warns.take()}
+		run, err := sh.desk.Start(sh.ctx, req, warns.add)
+		return runStartedMsg{run: run, err: err, warnings: warns.take()}
 	})
 }
 
@@ -136,7 +124,7 @@ func warnToast(ws []string) tea.Cmd {
 
 // readOutcomes waits for the next outcome, then gathers what else arrives within one
 // frame interval, so that a run of thousands costs a message per frame, not per user.
-func readOutcomes(run *backends.Run) tea.Cmd {
+func readOutcomes(run *runner.Run) tea.Cmd {
 	return func() tea.Msg {
 		ch := run.Outcomes()
 		o, ok := <-ch
@@ -173,7 +161,7 @@ func (r *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			r.startErr = sanitize.Line(msg.err.Error())
 			return r, warnToast(msg.warnings)
 		}
-		r.run, r.finish, r.started = msg.run, msg.finish, r.now()
+		r.run, r.started = msg.run, r.now()
 		r.sh.active = msg.run
 		return r, tea.Batch(readOutcomes(r.run), warnToast(msg.warnings))
 	case outcomesMsg:
@@ -189,7 +177,7 @@ func (r *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
 			r.run.Stop()
 		}
 	case runFinishedMsg:
-		return r, tea.Batch(r.sh.nav(replaceMsg{newResultsPage(r.sh, r.profile, r.job, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))}),
+		return r, tea.Batch(r.sh.nav(replaceMsg{newResultsPage(r.sh, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))}),
 			warnToast(msg.warnings))
 	case spinner.TickMsg:
 		var cmd tea.Cmd
@@ -257,14 +245,11 @@ func (r *runPage) apply(batch []backends.Outcome) {
 	}
 }
 
+// done moves on to the results: the stream closed, so the journal and the history hold
+// every outcome already.
 func (r *runPage) done() tea.Cmd {
-	finish, outcomes, warns := r.finish, r.outcomes, r.warns
-	return func() tea.Msg {
-		if finish != nil {
-			finish(outcomes)
-		}
-		return runFinishedMsg{warnings: warns.take()}
-	}
+	warns := r.warns
+	return func() tea.Msg { return runFinishedMsg{warnings: warns.take()} }
 }
 
 func (r *runPage) View() string {
@@ -287,7 +272,7 @@ func (r *runPage) View() string {
 	if !r.started.IsZero() {
 		elapsed = r.now().Sub(r.started)
 	}
-	head := progressLines(r.sh, r.tally, len(r.job.Users), elapsed)
+	head := progressLines(r.sh, r.tally, r.req.Len(), elapsed)
 	if r.stopping {
 		head += th.Warn.Render("  stopping: waiting for requests in flight…")
 	}

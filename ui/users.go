@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
+	"resetdesk/backends/userlist"
 	"resetdesk/sanitize"
 )
 
@@ -40,8 +41,8 @@ type usersPage struct {
 
 	selected map[string]bool
 	order    []string           // selection in the order it was made
-	invalid  []backends.BadUser // selected ids the system would refuse
-	dropped  []backends.BadUser // pasted/imported lines that were not ids
+	invalid  []userlist.BadUser // selected ids the system would refuse
+	dropped  []userlist.BadUser // pasted/imported lines that were not ids
 
 	importing bool
 	path      textinput.Model
@@ -56,7 +57,7 @@ type searchResultMsg struct {
 type importedMsg struct {
 	path  string
 	users []string
-	bad   []backends.BadUser
+	bad   []userlist.BadUser
 	err   error
 }
 
@@ -146,7 +147,7 @@ func (u *usersPage) update(msg tea.Msg) (page, tea.Cmd) {
 			u.path, cmd = u.path.Update(msg)
 			return u, cmd
 		}
-		users, bad, err := backends.ParseUsers(strings.NewReader(msg.Content))
+		users, bad, err := userlist.Parse(strings.NewReader(msg.Content))
 		if err != nil {
 			return u, toastBad("could not read the pasted list: " + err.Error())
 		}
@@ -264,7 +265,7 @@ func importFile(path string) tea.Cmd {
 			return importedMsg{err: fmt.Errorf("cannot open %s: %w", sanitize.Line(path), errors.Unwrap(err))}
 		}
 		defer f.Close()
-		users, bad, err := backends.ParseUsers(f)
+		users, bad, err := userlist.Parse(f)
 		if err != nil {
 			return importedMsg{err: fmt.Errorf("cannot read %s: %v", sanitize.Line(path), err)}
 		}
@@ -294,7 +295,7 @@ func (u *usersPage) toggle(id string) {
 
 // add selects ids not yet selected and keeps the refused lines to show; it returns how
 // many were added.
-func (u *usersPage) add(ids []string, bad []backends.BadUser) int {
+func (u *usersPage) add(ids []string, bad []userlist.BadUser) int {
 	n := 0
 	for _, id := range ids {
 		if !u.selected[id] {
@@ -308,12 +309,12 @@ func (u *usersPage) add(ids []string, bad []backends.BadUser) int {
 	return n
 }
 
-func (u *usersPage) validate() { u.invalid = backends.ValidateUsers(u.be, u.order) }
+func (u *usersPage) validate() { u.invalid = userlist.Validate(u.be, u.order) }
 
 func (u *usersPage) next() tea.Cmd {
 	if typed := strings.TrimSpace(u.input.Value()); u.noSearch && typed != "" {
 		// Nothing to search: what was typed is ids, taken like a paste.
-		users, bad, err := backends.ParseUsers(strings.NewReader(typed))
+		users, bad, err := userlist.Parse(strings.NewReader(typed))
 		if err != nil {
 			return toastBad("could not read the typed ids: " + err.Error())
 		}
@@ -419,7 +420,7 @@ func (u *usersPage) selectionSummary() string {
 	return b.String()
 }
 
-func badList(bad []backends.BadUser) string {
+func badList(bad []userlist.BadUser) string {
 	var parts []string
 	for i, b := range bad {
 		if i == 3 {

@@ -13,6 +13,7 @@ package admanager
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -21,6 +22,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
+	"resetdesk/backends/password"
 )
 
 // Mode names.
@@ -41,8 +43,8 @@ const (
 // passwordPolicy yields passwords that Active Directory's default complexity rules
 // accept (all four classes, well over the minimum length). Its symbols include several
 // that the query string must percent-encode ('%', '+', '#', '~', '?', '=', ':', ';').
-var passwordPolicy = backends.Policy{
-	Length: 16, Lower: true, Upper: true, Digits: true, Symbols: backends.SymbolChars,
+var passwordPolicy = password.Policy{
+	Length: 16, Lower: true, Upper: true, Digits: true, Symbols: password.SymbolChars,
 }
 
 var mustChange = backends.OptionSpec{Key: backends.OptMustChange, Label: "User must change the password at next logon"}
@@ -102,20 +104,14 @@ type Client struct {
 
 // New builds a client for a profile; the secret is the AuthToken.
 func New(p backends.Profile, secret string, c *http.Client) (*Client, error) {
-	if err := httpx.CheckBaseURL(p.URL); err != nil {
-		return nil, err
-	}
 	if strings.TrimSpace(p.Domain) == "" {
-		return nil, fmt.Errorf("profile %s: domain is required (the AD domain, like corp.example.com)", p.Name)
+		return nil, errors.New("domain is required (the AD domain, like corp.example.com)")
 	}
 	if secret == "" {
-		return nil, fmt.Errorf("profile %s: no AuthToken; store it with `resetdesk creds set %s`", p.Name, p.Name)
+		return nil, fmt.Errorf("no AuthToken; store it with `resetdesk creds set %s`", p.Name)
 	}
 	if c == nil {
-		var err error
-		if c, err = httpx.NewClient(p); err != nil {
-			return nil, err
-		}
+		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
 	product := p.ProductName
 	if product == "" {
@@ -128,8 +124,8 @@ func New(p backends.Profile, secret string, c *http.Client) (*Client, error) {
 func (c *Client) Modes() []backends.Mode { return modes }
 
 // CheckPassword refuses what Active Directory's default complexity rules would refuse
-// (backends.CheckADComplexity).
-func CheckPassword(pw string) error { return backends.CheckADComplexity(pw) }
+// (password.CheckADComplexity).
+func CheckPassword(pw string) error { return password.CheckADComplexity(pw) }
 
 // samForbidden are the characters Active Directory refuses in a sAMAccountName.
 const samForbidden = `"/\[]:;|=,+*?<>`

@@ -14,6 +14,7 @@ import (
 	"resetdesk/backends/admanager"
 	"resetdesk/backends/admanager/admanagertest"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/runner"
 )
 
 // rawValue returns the still-encoded value of key in a raw query string.
@@ -35,7 +36,7 @@ var encoded = regexp.MustCompile(`^([A-Za-z0-9._-]|%[0-9A-F]{2})*$`)
 func TestSetSendsTheContractRequest(t *testing.T) {
 	s, b := setup(t, admanagertest.WithUsers(3))
 	user := s.Users()[1]
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{user}})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}})
 	if out[0].Status != backends.StatusOK || out[0].Message != admanagertest.MsgSuccess {
 		t.Fatalf("%+v", out[0])
 	}
@@ -80,7 +81,7 @@ func TestEveryReservedAndUnsafeCharacterArrivesIntact(t *testing.T) {
 	pw := "Aa1" + special + "+"
 	s, b := setup(t, admanagertest.WithUsers(2))
 	user := s.Users()[0]
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{user}, Password: pw})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}, Password: pw})
 	if out[0].Status != backends.StatusOK || out[0].Secret != pw {
 		t.Fatalf("%+v", out[0])
 	}
@@ -98,7 +99,7 @@ func TestSetGivesFiveUsersFiveDistinctPasswords(t *testing.T) {
 		t.Run(m, func(t *testing.T) {
 			s, b := setup(t, admanagertest.WithUsers(8))
 			users := s.Users()[:5]
-			out := runJob(t, backends.Job{Backend: b, Mode: mode(t, m), Users: users, Concurrency: 3})
+			out := runJob(t, b, runner.Spec{Mode: m, Users: users, Concurrency: 3})
 			seen := map[string]bool{}
 			for i, o := range out {
 				if o.Status != backends.StatusOK || o.User != users[i] {
@@ -134,7 +135,7 @@ func TestSetGivesFiveUsersFiveDistinctPasswords(t *testing.T) {
 
 func TestGenerateTakesNoTypedPassword(t *testing.T) {
 	s, b := setup(t, admanagertest.WithUsers(1))
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: mode(t, "generate"), Users: s.Users(), Password: "Typed-Pass-123"})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "generate", Users: s.Users(), Password: "Typed-Pass-123"})
 	if err == nil || !strings.Contains(err.Error(), "does not take a typed password") {
 		t.Fatalf("err = %v", err)
 	}
@@ -146,7 +147,7 @@ func TestGenerateTakesNoTypedPassword(t *testing.T) {
 func TestUPNAndMustChange(t *testing.T) {
 	s, b := setup(t, admanagertest.WithUsers(2))
 	upn := s.Users()[0] + "@" + admanagertest.Domain
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "generate"), Users: []string{upn},
+	out := runJob(t, b, runner.Spec{Mode: "generate", Users: []string{upn},
 		Options: backends.Options{MustChange: true}})
 	if out[0].Status != backends.StatusOK {
 		t.Fatalf("%+v", out[0])
@@ -163,7 +164,7 @@ func TestUPNAndMustChange(t *testing.T) {
 func TestPerAccountFailures(t *testing.T) {
 	s, b := setup(t, admanagertest.WithUsers(3))
 	users := s.Users()
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{"ghost", users[0]}})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{"ghost", users[0]}})
 	if out[0].Status != backends.StatusFailed || out[0].Message != admanagertest.MsgNotFound {
 		t.Errorf("unknown user: %+v", out[0])
 	}
@@ -173,7 +174,7 @@ func TestPerAccountFailures(t *testing.T) {
 	// A typed password that holds the account name passes the client's check, but AD's
 	// policy refuses it: the server's reason is shown.
 	pw := "Xx9-" + users[1] + "-2024"
-	out = runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: users[1:2], Password: pw})
+	out = runJob(t, b, runner.Spec{Mode: "set", Users: users[1:2], Password: pw})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "password policy") || out[0].Secret != "" {
 		t.Errorf("policy: %+v", out[0])
 	}
@@ -217,7 +218,7 @@ func TestSeverityEnvelopeIsRequestLevel(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.SetFaults(admanagertest.Faults{RejectToken: 1})
-		out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users()[:1]})
+		out := runJob(t, b, runner.Spec{Mode: "set", Users: s.Users()[:1]})
 		if out[0].Status != backends.StatusOK || s.Password(out[0].User) != out[0].Secret {
 			t.Fatalf("%+v", out[0])
 		}
@@ -228,7 +229,7 @@ func TestSeverityEnvelopeIsRequestLevel(t *testing.T) {
 	t.Run("token revoked mid-run fails clearly", func(t *testing.T) {
 		s, b := setup(t, admanagertest.WithUsers(3))
 		s.SetFaults(admanagertest.Faults{RevokeAfter: 1}) // the runner's login passes, then no more
-		out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users()[:1]})
+		out := runJob(t, b, runner.Spec{Mode: "set", Users: s.Users()[:1]})
 		if out[0].Status != backends.StatusFailed || out[0].Secret != "" {
 			t.Fatalf("%+v", out[0])
 		}
@@ -245,7 +246,7 @@ func TestTokenRevokedBeforeARunSendsNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.SetToken("revoked-meanwhile")
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users()})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: s.Users()})
 	if err == nil || backends.KindOf(err) != backends.BadLogin {
 		t.Fatalf("err = %v", err)
 	}
@@ -260,7 +261,7 @@ func TestBadTokenSendsNothing(t *testing.T) {
 	s := admanagertest.New(admanagertest.WithUsers(3))
 	defer s.Close()
 	b := backendtest.Client(t, profile(s), "00000000-0000-0000-0000-000000000000")
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users()})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: s.Users()})
 	if err == nil || backends.KindOf(err) != backends.BadLogin {
 		t.Fatalf("err = %v", err)
 	}
@@ -311,7 +312,7 @@ func TestSearch(t *testing.T) {
 func TestValidateUser(t *testing.T) {
 	s, b := setup(t, admanagertest.WithUsers(1))
 	for _, id := range []string{"a/b", "jdoe*", "averyveryverylongname21", "@corp", "j doe@corp.example.com"} {
-		_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{id}})
+		_, err := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: []string{id}})
 		if err == nil || !strings.Contains(err.Error(), "invalid user id") {
 			t.Errorf("%q: %v", id, err)
 		}

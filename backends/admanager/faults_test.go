@@ -11,6 +11,7 @@ import (
 	"resetdesk/backends/admanager/admanagertest"
 	"resetdesk/backends/backendtest"
 	"resetdesk/backends/demo"
+	"resetdesk/backends/runner"
 )
 
 func TestFaultsThroughRunner(t *testing.T) {
@@ -48,7 +49,7 @@ func TestFaultsThroughRunner(t *testing.T) {
 			}
 			s.SetFaults(c.faults)
 			user := s.Users()[0]
-			out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{user}, Timeout: c.timeout})
+			out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}, Timeout: c.timeout})
 			o := out[0]
 			if o.Status != c.status {
 				t.Fatalf("status %s, want %s: %s", o.Status, c.status, o.Message)
@@ -72,7 +73,7 @@ func TestThrottleHonoursRetryAfter(t *testing.T) {
 	s, b := setup(t, admanagertest.WithUsers(1))
 	s.SetFaults(admanagertest.Faults{FailPath: "ResetPwd", FailStatus: 429, RetryAfter: 1, FailTimes: 1})
 	start := time.Now()
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users()})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: s.Users()})
 	if out[0].Status != backends.StatusOK {
 		t.Fatal(out[0].Message)
 	}
@@ -115,7 +116,7 @@ func TestQuota(t *testing.T) {
 	t.Run("already spent: nothing sent", func(t *testing.T) {
 		s, b := setup(t, admanagertest.WithUsers(4))
 		left := 0
-		out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users(), QuotaLeft: &left})
+		out := backendtest.RunWith(t, b, runner.Spec{Mode: "set", Users: s.Users()}, backendtest.Quota(left), admanagertest.Token)
 		for _, o := range out {
 			if o.Status != backends.StatusSkipped || o.Secret != "" {
 				t.Fatalf("%+v", o)
@@ -129,7 +130,7 @@ func TestQuota(t *testing.T) {
 	t.Run("users past it are skipped", func(t *testing.T) {
 		s, b := setup(t, admanagertest.WithUsers(5))
 		left := 2
-		out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "generate"), Users: s.Users(), QuotaLeft: &left, Concurrency: 3})
+		out := backendtest.RunWith(t, b, runner.Spec{Mode: "generate", Users: s.Users(), Concurrency: 3}, backendtest.Quota(left), admanagertest.Token)
 		tally := backends.TallyOf(out)
 		if tally.OK != 2 || tally.Skipped != 3 || len(resets(s)) != 2 {
 			t.Errorf("%+v, %d sent", tally, len(resets(s)))
@@ -138,7 +139,7 @@ func TestQuota(t *testing.T) {
 	for _, form := range []admanagertest.QuotaForm{admanagertest.QuotaPerAccount, admanagertest.QuotaSeverity} {
 		t.Run("spent on the server, form "+[]string{"per account", "SEVERITY"}[form], func(t *testing.T) {
 			s, b := setup(t, admanagertest.WithUsers(5), admanagertest.WithQuota(2, form))
-			out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users(), Concurrency: 1})
+			out := runJob(t, b, runner.Spec{Mode: "set", Users: s.Users(), Concurrency: 1})
 			for i, o := range out {
 				if i < 2 {
 					if o.Status != backends.StatusOK {
@@ -163,7 +164,7 @@ func TestQuota(t *testing.T) {
 func TestConcurrencyIsBounded(t *testing.T) {
 	s, b := setup(t, admanagertest.WithUsers(24))
 	s.SetFaults(admanagertest.Faults{Latency: 15 * time.Millisecond})
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "generate"), Users: s.Users(), Concurrency: 3})
+	out := runJob(t, b, runner.Spec{Mode: "generate", Users: s.Users(), Concurrency: 3})
 	tally := backends.TallyOf(out)
 	if tally.OK != 24 {
 		t.Fatalf("%+v", tally)
@@ -209,7 +210,7 @@ func TestDemoProfileWorks(t *testing.T) {
 		t.Fatalf("search: %v, %v", hits, err)
 	}
 	start := time.Now()
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "generate"), Users: []string{hits[0].ID}})
+	out := runJob(t, b, runner.Spec{Mode: "generate", Users: []string{hits[0].ID}})
 	if out[0].Status != backends.StatusOK || out[0].Secret == "" || s.Password(hits[0].ID) != out[0].Secret {
 		t.Fatalf("%+v", out[0])
 	}

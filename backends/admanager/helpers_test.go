@@ -7,6 +7,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/admanager/admanagertest"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/runner"
 )
 
 func profile(s *admanagertest.Server) backends.Profile {
@@ -22,13 +23,11 @@ func setup(t testing.TB, opts ...admanagertest.Option) (*admanagertest.Server, b
 	return s, backendtest.Client(t, profile(s), admanagertest.Token)
 }
 
-func mode(t testing.TB, name string) backends.Mode { return backendtest.Mode(t, "admanager", name) }
-
 // runJob runs users through the real runner; no message may carry the AuthToken or a
 // password.
-func runJob(t testing.TB, job backends.Job) []backends.Outcome {
+func runJob(t testing.TB, b backends.Backend, spec runner.Spec) []backends.Outcome {
 	t.Helper()
-	return backendtest.Run(t, job, admanagertest.Token)
+	return backendtest.Run(t, b, spec, admanagertest.Token)
 }
 
 // noSecret fails when text holds the AuthToken or one of the given passwords.

@@ -16,7 +16,7 @@ import (
 	_ "resetdesk/backends/all"
 )
 
-// Without a client, every kind's New builds one from the profile, as the product does: it
+// backends.Open builds every kind's client from the profile: it
 // trusts the profile's ca_file and follows no redirect (http.DefaultClient would do
 // neither), and refuses a ca_file it cannot read.
 func TestEveryKindBuildsItsClientFromTheProfile(t *testing.T) {
@@ -44,7 +44,7 @@ func TestEveryKindBuildsItsClientFromTheProfile(t *testing.T) {
 			moved.Store(0)
 			p := backends.Profile{Name: "t", Kind: k.Name, URL: srv.URL, CAFile: ca, Username: "admin",
 				ServiceProvider: "sp", Group: "g", Domain: "corp", BaseDN: "DC=corp"}
-			b, err := k.New(p, "secret", nil)
+			b, err := backends.Open(p, "secret")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,8 +59,8 @@ func TestEveryKindBuildsItsClientFromTheProfile(t *testing.T) {
 				t.Fatalf("registered NoSearch=%v, but Search says %v", k.NoSearch, err)
 			}
 			p.CAFile = filepath.Join(t.TempDir(), "missing.pem")
-			if _, err := k.New(p, "secret", nil); err == nil {
-				t.Fatal("New accepted a profile whose ca_file cannot be read")
+			if _, err := backends.Open(p, "secret"); err == nil {
+				t.Fatal("Open accepted a profile whose ca_file cannot be read")
 			}
 		})
 	}

@@ -20,6 +20,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
+	"resetdesk/backends/password"
 )
 
 // ModeSet is the only mode: set a password resetdesk generates (or the technician types).
@@ -52,7 +53,7 @@ func isJSSpace(r rune) bool { return unicode.IsSpace(r) || r == '\uFEFF' }
 
 // policy stays inside the console rule (no whitespace, at most 30) and uses only symbols
 // that need no escaping anywhere a technician may paste them.
-var policy = backends.Policy{Length: 16, Lower: true, Upper: true, Digits: true, Symbols: "!#%*+-=?@_.:"}
+var policy = password.Policy{Length: 16, Lower: true, Upper: true, Digits: true, Symbols: "!#%*+-=?@_.:"}
 
 var modes = []backends.Mode{{
 	Name:          ModeSet,
@@ -92,17 +93,11 @@ type Client struct {
 
 // New builds a client for a profile; the secret is the EMM admin's password.
 func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, error) {
-	if err := httpx.CheckBaseURL(p.URL); err != nil {
-		return nil, err
-	}
 	if strings.TrimSpace(p.Username) == "" {
-		return nil, fmt.Errorf("profile %s: username is required (the EMM admin account)", p.Name)
+		return nil, errors.New("username is required (the EMM admin account)")
 	}
 	if c == nil {
-		var err error
-		if c, err = httpx.NewClient(p); err != nil {
-			return nil, err
-		}
+		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
 	cl := &Client{base: p.URL, username: p.Username, password: secret, http: c}
 	cl.api = &httpx.Bearer{

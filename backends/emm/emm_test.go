@@ -14,6 +14,7 @@ import (
 	"resetdesk/backends/backendtest"
 	"resetdesk/backends/emm"
 	"resetdesk/backends/emm/emmtest"
+	"resetdesk/backends/runner"
 )
 
 func newClient(t *testing.T, srv *emmtest.Server, password string) backends.Backend {
@@ -48,7 +49,7 @@ func TestRunSendsExactRequests(t *testing.T) {
 	defer srv.Close()
 	b := newClient(t, srv, emmtest.Password)
 	users := srv.Users()[:4]
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: users, Concurrency: 2})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: users, Concurrency: 2})
 
 	regs := requestsTo(srv, "POST", "/dynamic-client-web/register")
 	if len(regs) != 1 || regs[0].Auth != "" || regs[0].ContentType != "application/json" {
@@ -131,7 +132,7 @@ func TestTypedPasswordIsBase64OfUTF8(t *testing.T) {
 	b := newClient(t, srv, emmtest.Password)
 	user := srv.Users()[0]
 	const typed = "Pässwörd€9"
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{user}, Password: typed})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: []string{user}, Password: typed})
 	if out[0].Status != backends.StatusOK || out[0].Secret != typed || srv.Password(user) != typed {
 		t.Fatalf("outcome %+v, server holds %q", out[0], srv.Password(user))
 	}
@@ -200,7 +201,7 @@ func TestConsoleRuleRefusesBeforeSending(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: err = %v, want %q", pw, err, want)
 		}
-		_, serr := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[:1], Password: pw})
+		_, serr := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: srv.Users()[:1], Password: pw})
 		if serr == nil || strings.Contains(serr.Error(), pw) && len(pw) > 3 {
 			t.Errorf("Start with %q: %v", pw, serr)
 		}
@@ -240,7 +241,7 @@ func TestBadLoginSendsNoReset(t *testing.T) {
 	srv := emmtest.New(3)
 	defer srv.Close()
 	b := newClient(t, srv, "wrong-secret")
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: srv.Users()})
 	if err == nil || backends.KindOf(err) != backends.BadLogin || !strings.Contains(err.Error(), `EMM refused the login of "admin"`) ||
 		!strings.Contains(err.Error(), "invalid_grant") {
 		t.Fatalf("err = %v", err)
@@ -260,7 +261,7 @@ func TestExpiredTokenMidRunIsRefreshed(t *testing.T) {
 	// workers can use up a renewed token before the fourth retries with it.
 	srv.SetFaults(emmtest.Faults{ExpireAfter: 8, Latency: 2 * time.Millisecond})
 	b := newClient(t, srv, emmtest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users(), Concurrency: 4})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: srv.Users(), Concurrency: 4})
 	for _, o := range out {
 		if o.Status != backends.StatusOK || srv.Password(o.User) != o.Secret {
 			t.Fatalf("%s: %+v (server holds %q)", o.User, o, srv.Password(o.User))
@@ -290,7 +291,7 @@ func TestRefusedRefreshFallsBackToPassword(t *testing.T) {
 	}
 	srv.ExpireTokens()
 	srv.SetFaults(emmtest.Faults{RefuseRefresh: true})
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[:1]})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: srv.Users()[:1]})
 	if out[0].Status != backends.StatusOK {
 		t.Fatalf("%+v", out[0])
 	}
@@ -321,7 +322,7 @@ func TestTokenRefusedEvenAfterReloginFails(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(emmtest.Faults{FailPath: "/reset-password", FailStatus: 401})
 	b := newClient(t, srv, emmtest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[:1]})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: srv.Users()[:1]})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "session expired again") {
 		t.Fatalf("%+v", out[0])
 	}
@@ -337,7 +338,7 @@ func TestRefusalsShowTheServersText(t *testing.T) {
 	srv := emmtest.New(2)
 	defer srv.Close()
 	b := newClient(t, srv, emmtest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{"ghost", srv.Users()[0]}})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: []string{"ghost", srv.Users()[0]}})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "HTTP 400") ||
 		!strings.Contains(out[0].Message, "Could not change the password.") || !strings.Contains(out[0].Message, "unknown user") {
 		t.Fatalf("unknown user: %+v", out[0])
@@ -347,13 +348,13 @@ func TestRefusalsShowTheServersText(t *testing.T) {
 	}
 
 	srv.SetFaults(emmtest.Faults{ReadOnly: true})
-	out = backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[1:2]})
+	out = backendtest.Run(t, b, runner.Spec{Mode: "set", Users: srv.Users()[1:2]})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "read-only user store") {
 		t.Fatalf("read-only store: %+v", out[0])
 	}
 
 	srv.SetFaults(emmtest.Faults{FailPath: "/reset-password", FailStatus: 500, FailBody: "encoding"})
-	out = backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users()[1:2]})
+	out = backendtest.Run(t, b, runner.Spec{Mode: "set", Users: srv.Users()[1:2]})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "The Character Encoding is not supported.") {
 		t.Fatalf("encoding error: %+v", out[0])
 	}
@@ -393,7 +394,7 @@ func TestFaults(t *testing.T) {
 			srv.SetFaults(c.faults)
 			b := newClient(t, srv, emmtest.Password)
 			user := srv.Users()[0]
-			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{user}, Timeout: 400 * time.Millisecond})
+			out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: []string{user}, Timeout: 400 * time.Millisecond})
 			o := out[0]
 			backendtest.Expect(t, o, c.status, c.want, c.reject)
 			if c.status == backends.StatusOK && srv.Password(user) != o.Secret {
@@ -423,7 +424,7 @@ func TestLoginFaults(t *testing.T) {
 			defer srv.Close()
 			srv.SetFaults(c.faults)
 			b := newClient(t, srv, emmtest.Password)
-			_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users(), Timeout: 300 * time.Millisecond})
+			_, err := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: srv.Users(), Timeout: 300 * time.Millisecond})
 			if err == nil || backends.KindOf(err) != c.kind || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "nothing sent") {
 				t.Fatalf("err = %v (kind %v)", err, backends.KindOf(err))
 			}
@@ -488,13 +489,13 @@ func TestUserStorePrefixAndValidation(t *testing.T) {
 	defer srv.Close()
 	srv.AddUser("PRIMARY/kim", "Kim", "Lee")
 	b := newClient(t, srv, emmtest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{"PRIMARY/kim"}})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: []string{"PRIMARY/kim"}})
 	if out[0].Status != backends.StatusOK || srv.Password("PRIMARY/kim") != out[0].Secret {
 		t.Fatalf("%+v", out[0])
 	}
 	n := len(srv.Requests())
 	for _, bad := range []string{"john smith", "PRIMARY/", "/kim"} {
-		if _, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: []string{bad}}); err == nil || !strings.Contains(err.Error(), "invalid user") {
+		if _, err := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: []string{bad}}); err == nil || !strings.Contains(err.Error(), "invalid user") {
 			t.Errorf("%q: err = %v", bad, err)
 		}
 	}
@@ -520,7 +521,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(emmtest.Faults{Latency: 5 * time.Millisecond})
 	b := newClient(t, srv, emmtest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "emm", "set"), Users: srv.Users(), Concurrency: 3})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "set", Users: srv.Users(), Concurrency: 3})
 	for _, o := range out {
 		if o.Status != backends.StatusOK {
 			t.Fatalf("%+v", o)

@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -30,58 +29,9 @@ import (
 // MaxBody bounds how much of a response is read: no answer here is larger.
 const MaxBody = 16 << 20
 
-// NewClient builds the HTTP client for a profile: verification on, the profile's CA
-// file added to the system roots, and skip-verify only when the profile says so.
-func NewClient(p backends.Profile) (*http.Client, error) {
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if p.CAFile != "" {
-		pem, err := os.ReadFile(p.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("profile %s: ca_file: %v", p.Name, err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("profile %s: ca_file %s holds no PEM certificate", p.Name, p.CAFile)
-		}
-		tlsConf.RootCAs = pool
-	}
-	tlsConf.InsecureSkipVerify = p.InsecureSkipVerify
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = tlsConf
-	tr.MaxIdleConnsPerHost = 64
-	tr.ResponseHeaderTimeout = 0 // the per-request context carries the deadline
-	return &http.Client{
-		Transport: tr,
-		// Never follow a redirect silently: a login page redirect must not look like success,
-		// and a POST must not be replayed elsewhere.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}, nil
-}
-
 // JoinURL appends path to base without doubling or dropping '/'.
 func JoinURL(base, path string) string {
 	return strings.TrimRight(base, "/") + "/" + strings.TrimLeft(path, "/")
-}
-
-// CheckBaseURL refuses a base URL that is not absolute http(s).
-func CheckBaseURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fmt.Errorf("url %q is not a valid URL: %v", raw, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("url %q must start with https:// (or http://)", raw)
-	}
-	if u.Host == "" {
-		return fmt.Errorf("url %q has no host", raw)
-	}
-	if u.User != nil {
-		return fmt.Errorf("url must not carry credentials; store them with `resetdesk creds set`")
-	}
-	return nil
 }
 
 // Response is a fully read answer.

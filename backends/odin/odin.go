@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -59,14 +60,8 @@ type Client struct {
 
 // New builds a client for a profile; the secret is the Odin password.
 func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, error) {
-	if err := httpx.CheckBaseURL(p.URL); err != nil {
-		return nil, err
-	}
 	if c == nil {
-		var err error
-		if c, err = httpx.NewClient(p); err != nil {
-			return nil, err
-		}
+		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
 	cl := &Client{base: p.URL, username: p.Username, password: secret, sp: p.ServiceProvider, group: p.Group, http: c}
 	cl.api = &httpx.Bearer{Base: p.URL, Client: c, Token: cl.currentToken, ErrorText: errorText, Login: cl.Login}

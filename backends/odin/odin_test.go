@@ -11,6 +11,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
 	"resetdesk/backends/odin/odintest"
+	"resetdesk/backends/runner"
 )
 
 func newClient(t *testing.T, srv *odintest.Server, password string) backends.Backend {
@@ -48,7 +49,7 @@ func TestModesSendExactRequests(t *testing.T) {
 			defer srv.Close()
 			b := newClient(t, srv, odintest.Password)
 			users := srv.Users()[:3]
-			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", c.mode), Users: users, Concurrency: 2})
+			out := backendtest.Run(t, b, runner.Spec{Mode: c.mode, Users: users, Concurrency: 2})
 
 			logins := requestsTo(srv, "POST", "/auth/token")
 			if len(logins) != 1 {
@@ -97,7 +98,7 @@ func TestUnknownUserShowsDetails(t *testing.T) {
 	srv := odintest.New(2)
 	defer srv.Close()
 	b := newClient(t, srv, odintest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: []string{"ghost@odinapi.net", srv.Users()[0]}})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "sip", Users: []string{"ghost@odinapi.net", srv.Users()[0]}})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "[Error 4008] User not found: ghost@odinapi.net") {
 		t.Fatalf("unknown user: %+v", out[0])
 	}
@@ -111,7 +112,7 @@ func TestAuthServiceMissingIsShown(t *testing.T) {
 	defer srv.Close()
 	srv.RemoveAuthService(srv.Users()[0])
 	b := newClient(t, srv, odintest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: srv.Users()[:1]})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "sip", Users: srv.Users()[:1]})
 	if out[0].Status != backends.StatusFailed || !strings.Contains(out[0].Message, "Authentication service not assigned") {
 		t.Fatalf("got %+v", out[0])
 	}
@@ -122,7 +123,7 @@ func TestTokenExpiringMidRunIsRenewedOnce(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(odintest.Faults{ExpireAfter: 15, Latency: 2 * time.Millisecond}) // paced like a real server
 	b := newClient(t, srv, odintest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: srv.Users(), Concurrency: 4})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "sip", Users: srv.Users(), Concurrency: 4})
 	for _, o := range out {
 		if o.Status != backends.StatusOK || srv.SIPPassword(o.User) != o.Secret {
 			t.Fatalf("%s: %+v (server holds %q)", o.User, o, srv.SIPPassword(o.User))
@@ -158,7 +159,7 @@ func TestBadLoginSendsNoReset(t *testing.T) {
 	srv := odintest.New(3)
 	defer srv.Close()
 	b := newClient(t, srv, "wrong")
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: srv.Users()})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "sip", Users: srv.Users()})
 	if err == nil || backends.KindOf(err) != backends.BadLogin || !strings.Contains(err.Error(), "Invalid username or password") {
 		t.Fatalf("err = %v", err)
 	}
@@ -175,7 +176,7 @@ func TestShortGeneratorAnswerStillResetsEveryone(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(odintest.Faults{ShortBy: 7})
 	b := newClient(t, srv, odintest.Password)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "vm"), Users: srv.Users(), BatchSize: 10})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "vm", Users: srv.Users(), BatchSize: 10})
 	seen := map[string]bool{}
 	for _, o := range out {
 		if o.Status != backends.StatusOK || srv.Passcode(o.User) != o.Secret {
@@ -223,7 +224,7 @@ func TestFaults(t *testing.T) {
 			srv.SetFaults(c.faults)
 			b := newClient(t, srv, odintest.Password)
 			user := srv.Users()[0]
-			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: []string{user}, Timeout: 300 * time.Millisecond})
+			out := backendtest.Run(t, b, runner.Spec{Mode: "sip", Users: []string{user}, Timeout: 300 * time.Millisecond})
 			o := out[0]
 			backendtest.Expect(t, o, c.status, c.want, c.reject)
 			if c.status == backends.StatusOK && srv.SIPPassword(user) != o.Secret {
@@ -282,7 +283,7 @@ func TestValidateUserRefusesSpaces(t *testing.T) {
 	srv := odintest.New(1)
 	defer srv.Close()
 	b := newClient(t, srv, odintest.Password)
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "odin", "sip"), Users: []string{"john smith"}})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "sip", Users: []string{"john smith"}})
 	if err == nil || !strings.Contains(err.Error(), "contains a space") {
 		t.Fatalf("err = %v", err)
 	}

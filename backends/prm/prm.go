@@ -10,6 +10,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -73,14 +74,8 @@ type Client struct {
 
 // New builds a client for a profile; the secret is the shared access token.
 func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, error) {
-	if err := httpx.CheckBaseURL(p.URL); err != nil {
-		return nil, err
-	}
 	if c == nil {
-		var err error
-		if c, err = httpx.NewClient(p); err != nil {
-			return nil, err
-		}
+		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
 	return &Client{base: p.URL, token: secret, timeBased: p.TimeBasedToken, http: c, now: time.Now}, nil
 }

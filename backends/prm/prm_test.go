@@ -15,12 +15,13 @@ import (
 	"resetdesk/backends/backendtest"
 	"resetdesk/backends/prm"
 	"resetdesk/backends/prm/prmtest"
+	"resetdesk/backends/runner"
 )
 
-func newClient(t *testing.T, srv *prmtest.Server, token string, timeBased bool) *prm.Client {
+func newClient(t *testing.T, srv *prmtest.Server, token string, timeBased bool) backends.Backend {
 	t.Helper()
 	p := backends.Profile{Name: "t", Kind: "prm", URL: srv.URL + "/", TimeBasedToken: timeBased}
-	return backendtest.Client(t, p, token).(*prm.Client)
+	return backendtest.Client(t, p, token)
 }
 
 func TestTimeTokenWorkedExample(t *testing.T) {
@@ -42,7 +43,7 @@ func TestResetSendsExactRequest(t *testing.T) {
 	defer srv.Close()
 	b := newClient(t, srv, prmtest.Token, false)
 	users := srv.Users()[:3]
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: users, Concurrency: 2})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: users, Concurrency: 2})
 	reqs := srv.Requests()
 	if len(reqs) != 3 {
 		t.Fatalf("requests = %d, want 3 (no login call)", len(reqs))
@@ -74,14 +75,14 @@ func TestEveryUserIDForm(t *testing.T) {
 	b := newClient(t, srv, prmtest.Token, false)
 	u := srv.Users()
 	ids := []string{u[0], prmtest.NetBIOS + `\` + u[1], u[2] + "@" + prmtest.Domain, "LDAP://" + srv.DN(u[3])}
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: ids})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: ids})
 	for i, o := range out {
 		if o.Status != backends.StatusOK || o.Secret != srv.Password(u[i]) {
 			t.Fatalf("%s: %+v", ids[i], o)
 		}
 	}
 	for _, bad := range []string{`\jdoe`, `CORP\`, "jdoe@", "@corp", "LDAP://nothing", "john doe"} {
-		if err := b.ValidateUser(bad); err == nil {
+		if err := b.(backends.UserValidator).ValidateUser(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
@@ -111,7 +112,7 @@ func TestTimeBasedTokenIsComputedPerRequest(t *testing.T) {
 	clk := &clock{t: time.Unix(5373119*300+10, 0)}
 	srv.SetClock(clk.now)
 	b := newClient(t, srv, prmtest.Token, true)
-	b.SetClock(clk.now)
+	backends.Unwrap(b).(*prm.Client).SetClock(clk.now)
 	ctx := context.Background()
 	if err := b.Login(ctx); err != nil {
 		t.Fatal(err)
@@ -139,8 +140,8 @@ func TestSkewedClockIsABadLogin(t *testing.T) {
 	defer srv.Close()
 	srv.SetTimeBased(true)
 	b := newClient(t, srv, prmtest.Token, true)
-	b.SetClock(func() time.Time { return time.Now().Add(-20 * time.Minute) })
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()[:1]})
+	backends.Unwrap(b).(*prm.Client).SetClock(func() time.Time { return time.Now().Add(-20 * time.Minute) })
+	out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: srv.Users()[:1]})
 	o := out[0]
 	if o.Status != backends.StatusFailed || !strings.Contains(o.Message, "login refused") || !strings.Contains(o.Message, "HTTP 401") ||
 		!strings.Contains(o.Message, "clocks") {
@@ -150,8 +151,8 @@ func TestSkewedClockIsABadLogin(t *testing.T) {
 		t.Fatal("a password changed with a refused token")
 	}
 	// One window of skew is tolerated.
-	b.SetClock(func() time.Time { return time.Now().Add(-4 * time.Minute) })
-	if out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()[:1]}); out[0].Status != backends.StatusOK {
+	backends.Unwrap(b).(*prm.Client).SetClock(func() time.Time { return time.Now().Add(-4 * time.Minute) })
+	if out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: srv.Users()[:1]}); out[0].Status != backends.StatusOK {
 		t.Fatalf("4 minutes of skew: %+v", out[0])
 	}
 }
@@ -163,7 +164,7 @@ func TestWrongStaticToken(t *testing.T) {
 			defer srv.Close()
 			srv.SetFaults(prmtest.Faults{BadTokenStatus: status})
 			b := newClient(t, srv, "not-the-token", false)
-			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()[:1]})
+			out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: srv.Users()[:1]})
 			o := out[0]
 			if o.Status != backends.StatusFailed || !strings.Contains(o.Message, fmt.Sprintf("refused the token (HTTP %d)", status)) ||
 				!strings.Contains(o.Message, "time_based_token") {
@@ -185,7 +186,7 @@ func TestLoginChecksTokenShapeAndSendsNothing(t *testing.T) {
 	defer srv.Close()
 	for token, want := range map[string]string{"": "no shared access token", "two words": "spaces or control", "tab\tbed": "spaces or control"} {
 		b := newClient(t, srv, token, false)
-		_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()})
+		_, err := backendtest.TryRun(b, runner.Spec{Mode: "generate", Users: srv.Users()})
 		if backends.KindOf(errors.Unwrap(err)) != backends.BadLogin || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "nothing sent") {
 			t.Errorf("token %q: %v", token, err)
 		}
@@ -252,7 +253,7 @@ func TestAnswerShapes(t *testing.T) {
 				user = srv.Users()[0]
 			}
 			b := newClient(t, srv, prmtest.Token, false)
-			out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: []string{user}, Timeout: 300 * time.Millisecond})
+			out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: []string{user}, Timeout: 300 * time.Millisecond})
 			o := out[0]
 			backendtest.Expect(t, o, c.status, c.want, c.reject)
 			if c.status == backends.StatusOK && (o.Secret == "" || o.Secret != srv.Password(user)) {
@@ -287,7 +288,7 @@ func TestNoSearchAndCheck(t *testing.T) {
 	if _, err := prm.New(backends.Profile{Name: "t", URL: "ftp://prm.example.com"}, "x", nil); err == nil {
 		t.Fatal("an ftp URL was accepted")
 	}
-	if _, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users()[:1], Password: "Typed-pw1"}); err == nil {
+	if _, err := backendtest.TryRun(b, runner.Spec{Mode: "generate", Users: srv.Users()[:1], Password: "Typed-pw1"}); err == nil {
 		t.Fatal("a typed password was accepted for a server-generated mode")
 	}
 }
@@ -297,7 +298,7 @@ func TestConcurrencyIsBounded(t *testing.T) {
 	defer srv.Close()
 	srv.SetFaults(prmtest.Faults{Latency: 5 * time.Millisecond})
 	b := newClient(t, srv, prmtest.Token, false)
-	out := backendtest.Run(t, backends.Job{Backend: b, Mode: backendtest.Mode(t, "prm", "generate"), Users: srv.Users(), Concurrency: 4})
+	out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: srv.Users(), Concurrency: 4})
 	seen := map[string]bool{}
 	for _, o := range out {
 		if o.Status != backends.StatusOK || seen[o.Secret] {

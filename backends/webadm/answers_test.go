@@ -10,6 +10,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/runner"
 )
 
 // oddServer answers Get_User_DN and Server_Status properly and the changing call
@@ -87,7 +88,7 @@ func TestOddAnswersToChangesAreUnknown(t *testing.T) {
 	b := oddServer(t, "Set_User_Password", func(id json.RawMessage) string {
 		return fmt.Sprintf(`{"jsonrpc":"2.0","result":1,"id":%s}`, id)
 	})
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{"jdoe"}, Password: pw})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{"jdoe"}, Password: pw})
 	if out[0].Status != backends.StatusUnknown || out[0].Secret != pw {
 		t.Fatalf("%+v", out[0])
 	}

@@ -5,6 +5,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/runner"
 	"resetdesk/backends/webadm/webadmtest"
 )
 
@@ -18,7 +19,7 @@ func BenchmarkSetRun(b *testing.B) {
 	users := s.Users()
 	b.ResetTimer()
 	for b.Loop() {
-		out := runJob(b, backends.Job{Backend: be, Mode: m, Users: users, Concurrency: 8})
+		out := runJob(b, be, runner.Spec{Mode: m.Name, Users: users, Concurrency: 8})
 		if out[len(out)-1].Status != backends.StatusOK {
 			b.Fatal(out[len(out)-1].Message)
 		}

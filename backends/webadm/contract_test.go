@@ -9,6 +9,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/runner"
 	"resetdesk/backends/webadm"
 	"resetdesk/backends/webadm/webadmtest"
 )
@@ -45,7 +46,8 @@ func TestNewRefusesBadProfiles(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			b, err := k.New(c.p, c.secret, nil)
+			c.p.Kind = k.Name
+			b, err := backends.Open(c.p, c.secret)
 			if err == nil || b != nil {
 				t.Fatalf("New = %v, %v; want an error", b, err)
 			}
@@ -108,8 +110,7 @@ func TestBadCredentialsAreBadLoginAndSendNothing(t *testing.T) {
 				t.Errorf("password in %q", err)
 			}
 
-			_, err = backends.Start(context.Background(), backends.Job{
-				Backend: b, Mode: mode(t, "link"), Users: []string{"adoe"},
+			_, err = backendtest.TryRun(b, runner.Spec{Mode: "link", Users: []string{"adoe"},
 				Options: backends.Options{Method: "MAIL"},
 			})
 			if err == nil {
@@ -168,8 +169,7 @@ func TestLinkEveryMethodThroughRunner(t *testing.T) {
 		t.Run(c.method, func(t *testing.T) {
 			s, b := setup(t)
 			users := s.Users()[:3]
-			out := runJob(t, backends.Job{
-				Backend: b, Mode: mode(t, "link"), Users: users,
+			out := runJob(t, b, runner.Spec{Mode: "link", Users: users,
 				Options: backends.Options{Method: c.method, Expires: 72, Comments: "Ticket 4711: your reset link"},
 			})
 			for i, o := range out {
@@ -244,8 +244,7 @@ func TestExpiresOutOfRangeSendsNothing(t *testing.T) {
 		t.Fatalf("expires bounds %d..%d, want 1..720", spec.Min, spec.Max)
 	}
 	for _, hours := range []int{-1, 721, 100000} {
-		_, err := backends.Start(context.Background(), backends.Job{
-			Backend: b, Mode: link, Users: []string{s.Users()[0]},
+		_, err := backendtest.TryRun(b, runner.Spec{Mode: link.Name, Users: []string{s.Users()[0]},
 			Options: backends.Options{Method: "NONE", Expires: hours},
 		})
 		if err == nil {
@@ -278,7 +277,7 @@ func TestLinkFalseIsRefusedWithReason(t *testing.T) {
 	s, b := setup(t)
 	user := s.Users()[1]
 	s.RemoveMobile(user)
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "link"), Users: []string{user}, Options: backends.Options{Method: "SMS"}})
+	out := runJob(t, b, runner.Spec{Mode: "link", Users: []string{user}, Options: backends.Options{Method: "SMS"}})
 	if out[0].Status != backends.StatusFailed || out[0].Secret != "" {
 		t.Fatalf("%+v", out[0])
 	}
@@ -321,7 +320,7 @@ func TestErrorCodesMapToMessages(t *testing.T) {
 
 func TestUnknownUserComesBackAsServerText(t *testing.T) {
 	s, b := setup(t)
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "link"), Users: []string{"nobody", s.Users()[0]}, Options: backends.Options{Method: "NONE"}})
+	out := runJob(t, b, runner.Spec{Mode: "link", Users: []string{"nobody", s.Users()[0]}, Options: backends.Options{Method: "NONE"}})
 	if out[0].Status != backends.StatusFailed || out[1].Status != backends.StatusOK {
 		t.Fatalf("%+v", out)
 	}
@@ -330,7 +329,7 @@ func TestUnknownUserComesBackAsServerText(t *testing.T) {
 
 func TestValidateUserRefusesDomainPrefixBeforeSending(t *testing.T) {
 	s, b := setup(t)
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: mode(t, "link"), Users: []string{`CORP\adoe`}})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "link", Users: []string{`CORP\adoe`}})
 	if err == nil {
 		t.Fatal("accepted a DOMAIN\\user id")
 	}
@@ -343,7 +342,7 @@ func TestValidateUserRefusesDomainPrefixBeforeSending(t *testing.T) {
 func TestSetPasswordThroughRunner(t *testing.T) {
 	s, b := setup(t)
 	users := s.Users()[:5]
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: users, Options: backends.Options{MustChange: true}})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: users, Options: backends.Options{MustChange: true}})
 	seen := map[string]bool{}
 	for i, o := range out {
 		if o.Status != backends.StatusOK {
@@ -375,7 +374,7 @@ func TestSetPasswordThroughRunner(t *testing.T) {
 func TestSetTypedPasswordWithoutMustChange(t *testing.T) {
 	s, b := setup(t)
 	user := s.Users()[0]
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{user}, Password: "Typed-Pass-2024"})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}, Password: "Typed-Pass-2024"})
 	if out[0].Status != backends.StatusOK || s.Password(user) != "Typed-Pass-2024" || s.MustChange(user) {
 		t.Fatalf("%+v; server %q must change %v", out[0], s.Password(user), s.MustChange(user))
 	}
@@ -391,7 +390,7 @@ func TestSetRefusals(t *testing.T) {
 	s, b := setup(t)
 	user := s.Users()[0]
 	// The directory refuses a password holding the login: WebADM answers false.
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{user}, Password: "X9-" + user + "-pw"})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}, Password: "X9-" + user + "-pw"})
 	if out[0].Status != backends.StatusFailed || s.Password(user) != "" {
 		t.Fatalf("%+v", out[0])
 	}
@@ -401,7 +400,7 @@ func TestSetRefusals(t *testing.T) {
 	}
 
 	// An unknown user stops at the lookup: no password is sent.
-	out = runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{"ghost"}})
+	out = runJob(t, b, runner.Spec{Mode: "set", Users: []string{"ghost"}})
 	if out[0].Status != backends.StatusFailed {
 		t.Fatalf("%+v", out[0])
 	}
@@ -419,7 +418,7 @@ func TestSetRefusals(t *testing.T) {
 	wantContains(t, err.Error(), "user not found: "+user)
 
 	// A typed password the rules refuse is refused before the run starts.
-	_, err = backends.Start(context.Background(), backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{user}, Password: "short"})
+	_, err = backendtest.TryRun(b, runner.Spec{Mode: "set", Users: []string{user}, Password: "short"})
 	if err == nil {
 		t.Fatal("short password accepted")
 	}
@@ -458,7 +457,7 @@ func TestPolicyPasswordsAreAccepted(t *testing.T) {
 	}
 	// And the fake's directory rules accept what the policy makes, for every user.
 	users := s.Users()
-	out := runJob(t, backends.Job{Backend: b, Mode: set, Users: users, Concurrency: 8})
+	out := runJob(t, b, runner.Spec{Mode: set.Name, Users: users, Concurrency: 8})
 	for _, o := range out {
 		if o.Status != backends.StatusOK {
 			t.Fatalf("%s: %s", o.User, o.Message)

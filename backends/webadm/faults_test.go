@@ -9,14 +9,14 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
 	"resetdesk/backends/demo"
+	"resetdesk/backends/runner"
 	"resetdesk/backends/webadm/webadmtest"
 )
 
 // linkJob resets users in link mode (NONE: the link comes back) through the runner.
 func linkJob(t *testing.T, b backends.Backend, users []string, timeout time.Duration) []backends.Outcome {
 	t.Helper()
-	return runJob(t, backends.Job{
-		Backend: b, Mode: mode(t, "link"), Users: users, Timeout: timeout,
+	return runJob(t, b, runner.Spec{Mode: "link", Users: users, Timeout: timeout,
 		Options: backends.Options{Method: "NONE", Expires: 24},
 	})
 }
@@ -56,8 +56,7 @@ func TestFaultsThroughRunner(t *testing.T) {
 			}
 			s.SetFaults(c.faults)
 			user := s.Users()[0]
-			out := runJob(t, backends.Job{
-				Backend: b, Mode: mode(t, "link"), Users: []string{user}, Timeout: c.timeout,
+			out := runJob(t, b, runner.Spec{Mode: "link", Users: []string{user}, Timeout: c.timeout,
 				Options: backends.Options{Method: "NONE"},
 			})
 			o := out[0]
@@ -95,7 +94,7 @@ func TestCredentialsRefusedForGoodLogsInOnceThenFails(t *testing.T) {
 	}
 	s.SetFaults(webadmtest.Faults{RejectAuth: 1000}) // the admin password was changed
 	// Start itself logs in: it must refuse.
-	_, err := backends.Start(context.Background(), backends.Job{Backend: b, Mode: mode(t, "link"), Users: s.Users()})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "link", Users: s.Users()})
 	if err == nil {
 		t.Fatal("Start succeeded")
 	}
@@ -118,7 +117,7 @@ func TestCredentialsRefusedForGoodLogsInOnceThenFails(t *testing.T) {
 func TestLookupLostIsFailedNotUnknown(t *testing.T) {
 	s, b := setup(t, webadmtest.WithUsers(2))
 	s.SetFaults(webadmtest.Faults{HangMethod: "Get_User_DN"})
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: s.Users()[:1], Timeout: 300 * time.Millisecond})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: s.Users()[:1], Timeout: 300 * time.Millisecond})
 	if out[0].Status != backends.StatusFailed {
 		t.Fatalf("%+v", out[0])
 	}
@@ -135,7 +134,7 @@ func TestSetAnswerLostIsUnknown(t *testing.T) {
 	s, b := setup(t, webadmtest.WithUsers(2))
 	s.SetFaults(webadmtest.Faults{DropMethod: "Set_User_Password"})
 	user := s.Users()[0]
-	out := runJob(t, backends.Job{Backend: b, Mode: mode(t, "set"), Users: []string{user}})
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}})
 	if out[0].Status != backends.StatusUnknown || s.Password(user) == "" {
 		t.Fatalf("%+v (server password set: %v)", out[0], s.Password(user) != "")
 	}
@@ -157,8 +156,7 @@ func TestServerGoneIsNotSent(t *testing.T) {
 func TestConcurrencyIsBounded(t *testing.T) {
 	s, b := setup(t, webadmtest.WithUsers(24))
 	s.SetFaults(webadmtest.Faults{Latency: 15 * time.Millisecond})
-	out := runJob(t, backends.Job{
-		Backend: b, Mode: mode(t, "link"), Users: s.Users(), Concurrency: 3,
+	out := runJob(t, b, runner.Spec{Mode: "link", Users: s.Users(), Concurrency: 3,
 		Options: backends.Options{Method: "MAIL"},
 	})
 	tally := backends.TallyOf(out)
@@ -173,13 +171,9 @@ func TestConcurrencyIsBounded(t *testing.T) {
 func TestStopSkipsTheRest(t *testing.T) {
 	s, b := setup(t, webadmtest.WithUsers(20))
 	s.SetFaults(webadmtest.Faults{Latency: 20 * time.Millisecond})
-	run, err := backends.Start(context.Background(), backends.Job{
-		Backend: b, Mode: mode(t, "link"), Users: s.Users(), Concurrency: 1,
+	run := backendtest.Start(t, b, runner.Spec{Mode: "link", Users: s.Users(), Concurrency: 1,
 		Options: backends.Options{Method: "NONE"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var tally backends.Tally
 	for o := range run.Outcomes() {
 		if o.Status == backends.StatusOK {

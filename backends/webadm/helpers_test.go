@@ -8,6 +8,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/runner"
 	"resetdesk/backends/webadm/webadmtest"
 )
 
@@ -30,9 +31,9 @@ func mode(t testing.TB, name string) backends.Mode { return backendtest.Mode(t, 
 
 // runJob runs users through the real runner; no message may carry the administrator's
 // password in any form.
-func runJob(t testing.TB, job backends.Job) []backends.Outcome {
+func runJob(t testing.TB, b backends.Backend, spec runner.Spec) []backends.Outcome {
 	t.Helper()
-	return backendtest.Run(t, job, adminSecrets()...)
+	return backendtest.Run(t, b, spec, adminSecrets()...)
 }
 
 // noSecret fails when text holds the administrator's password in any form.

@@ -18,6 +18,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
+	"resetdesk/backends/password"
 )
 
 // Mode names.
@@ -43,7 +44,7 @@ const (
 // passwordPolicy yields passwords that Active Directory's complexity rules (and
 // WebADM's own default policy) accept: long, all four classes, and no characters that
 // break when a technician reads them out or pastes them into a shell.
-var passwordPolicy = backends.Policy{
+var passwordPolicy = password.Policy{
 	Length: 16, Lower: true, Upper: true, Digits: true, Symbols: "!#%*+-=?@_.,:",
 }
 
@@ -87,8 +88,8 @@ func init() {
 }
 
 // CheckPassword refuses a password that Active Directory's default complexity rules
-// would refuse (backends.CheckADComplexity).
-func CheckPassword(pw string) error { return backends.CheckADComplexity(pw) }
+// would refuse (password.CheckADComplexity).
+func CheckPassword(pw string) error { return password.CheckADComplexity(pw) }
 
 // Backend is a configured WebADM server.
 type Backend struct {
@@ -101,22 +102,16 @@ type Backend struct {
 	nextID   atomic.Int64
 }
 
-// New builds a client for profile p. client may be nil (one is built from p).
+// New builds a client for profile p (backends.Open checks the URL and builds client).
 func New(p backends.Profile, secret string, client *http.Client) (backends.Backend, error) {
-	if err := httpx.CheckBaseURL(p.URL); err != nil {
-		return nil, fmt.Errorf("profile %s: %w", p.Name, err)
-	}
 	if strings.TrimSpace(p.Username) == "" {
-		return nil, fmt.Errorf("profile %s: username is required (DOMAIN\\administrator or an admin DN)", p.Name)
+		return nil, errors.New("username is required (DOMAIN\\administrator or an admin DN)")
 	}
 	if secret == "" {
-		return nil, fmt.Errorf("profile %s: no password stored; set it with `resetdesk creds set %s`", p.Name, p.Name)
+		return nil, fmt.Errorf("no password stored; set it with `resetdesk creds set %s`", p.Name)
 	}
 	if client == nil {
-		var err error
-		if client, err = httpx.NewClient(p); err != nil {
-			return nil, err
-		}
+		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
 	return &Backend{
 		endpoint: httpx.JoinURL(p.URL, "/manag/"),

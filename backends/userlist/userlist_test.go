@@ -1,0 +1,76 @@
+package userlist
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseText(t *testing.T) {
+	in := "\xef\xbb\xbfjdoe\r\n\r\n  asmith  \r\n# a comment\r\njdoe\r\nkim@corp.example.com\r\n"
+	users, bad, err := Parse(strings.NewReader(in))
+	if err != nil || len(bad) != 0 {
+		t.Fatal(err, bad)
+	}
+	if want := []string{"jdoe", "asmith", "kim@corp.example.com"}; !reflect.DeepEqual(users, want) {
+		t.Fatalf("got %q, want %q", users, want)
+	}
+}
+
+func TestParseCSV(t *testing.T) {
+	in := "username,display name\njdoe,\"Doe, Jane\"\n\"asmith\",Al Smith\n"
+	users, bad, err := Parse(strings.NewReader(in))
+	if err != nil || len(bad) != 0 {
+		t.Fatal(err, bad)
+	}
+	if want := []string{"jdoe", "asmith"}; !reflect.DeepEqual(users, want) {
+		t.Fatalf("got %q", users)
+	}
+}
+
+func TestParseSeparatorsAndLateHeader(t *testing.T) {
+	for name, in := range map[string]string{
+		"semicolon": "# exported 2026-11-23\nusername;display name\njdoe;Doe, Jane\nasmith;Al Smith\n",
+		"tab":       "sAMAccountName\tmail\njdoe\tj@x\nasmith\ta@x\n",
+	} {
+		users, bad, err := Parse(strings.NewReader(in))
+		if err != nil || len(bad) != 0 || !reflect.DeepEqual(users, []string{"jdoe", "asmith"}) {
+			t.Errorf("%s: users %q bad %v err %v", name, users, bad, err)
+		}
+	}
+}
+
+func TestParseFlagsBadLines(t *testing.T) {
+	users, bad, err := Parse(strings.NewReader("ok1\nbad\x07bell\nok2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 2 || len(bad) != 1 || bad[0].Line != 2 || !strings.Contains(bad[0].String(), "line 2") {
+		t.Fatalf("users %q bad %v", users, bad)
+	}
+	if _, _, err := Parse(strings.NewReader("PK\x03\x04\xff\xfe")); err == nil || !strings.Contains(err.Error(), "not UTF-8") {
+		t.Fatalf("binary file: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"jdoe\nasmith", "\xef\xbb\xbfa,b\r\n", "user\n\"x,y\",z", "a\x1b[31m"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		users, _, err := Parse(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, u := range users {
+			if err := CheckUserID(u); err != nil {
+				t.Fatalf("accepted invalid id %q: %v", u, err)
+			}
+			if seen[u] {
+				t.Fatalf("duplicate %q", u)
+			}
+			seen[u] = true
+		}
+	})
+}

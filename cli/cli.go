@@ -1,0 +1,258 @@
+// Package cli is resetdesk's command line: one command table (cobra, styled by fang)
+// for the console, `run`, `serve` and the commands around them. Every command builds
+// one desk.Desk and calls its methods: the console, `run` and `serve` share the session
+// and the runner.
+//
+// Exit codes: 0 every user ok (or the command did what it was asked), 1 some user not ok
+// (or something asked for was not found), 2 a usage, config, secret or login error, when
+// nothing was reset. A code of 2 never follows a reset.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"charm.land/fang/v2"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	_ "resetdesk/backends/all" // every kind
+	"resetdesk/desk"
+	"resetdesk/sanitize"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0 // every user ok
+	ExitSome  = 1 // some user not ok
+	ExitUsage = 2 // usage, config or login error: nothing was reset
+)
+
+// version is set at build time with -ldflags "-X resetdesk/cli.version=...".
+var version = ""
+
+// Env is what a command runs with: its streams and environment. Tests give their own, so
+// that commands run in-process.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	StdinTTY       bool
+	StdoutTTY      bool
+	Getenv         func(string) string
+}
+
+// OSEnv is the process's own streams and environment.
+func OSEnv() Env {
+	return Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
+		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
+		Getenv:    os.Getenv,
+	}
+}
+
+// exitError carries a command's exit code; err, when set, is printed on stderr.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is a refusal before anything was done: exit 2 with the message.
+func usageErr(format string, args ...any) error {
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// asUsage makes err a usage error (exit 2) unless it already carries a code.
+func asUsage(err error) error {
+	var e *exitError
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return &exitError{code: ExitUsage, err: err}
+}
+
+// exitCode is a bare exit code (the command printed what it had to say).
+func exitCode(code int) error {
+	if code == ExitOK {
+		return nil
+	}
+	return &exitError{code: code}
+}
+
+// Main runs the command line args and returns the exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	hardenProcess()
+	a := &app{env: env}
+	defer a.close()
+	return a.main(ctx, args)
+}
+
+// main runs args on a; the desk it opened stays open until a.close (tests inspect it).
+func (a *app) main(ctx context.Context, args []string) int {
+	env := a.env
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetIn(env.Stdin)
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	err := fang.Execute(ctx, root,
+		fang.WithVersion(versionString()),
+		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
+			var e *exitError
+			if errors.As(err, &e) && e.err == nil {
+				return
+			}
+			// Errors carry server and file text: stripped of control sequences here, once.
+			fmt.Fprintln(w, "resetdesk: "+sanitize.Text(err.Error()))
+		}),
+	)
+	if err == nil {
+		return ExitOK
+	}
+	var e *exitError
+	if errors.As(err, &e) {
+		return e.code
+	}
+	return ExitUsage // cobra's own refusals: an unknown flag, a missing argument
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// app is one invocation: the environment, the global flags and the desk the command
+// works at, built on first use.
+type app struct {
+	env        Env
+	configPath string
+	demo       bool
+	debug      bool
+
+	desk *desk.Desk
+	// consoleOwnsTerminal is set while the console draws: nothing may prompt then.
+	consoleOwnsTerminal bool
+}
+
+func (a *app) getenv(k string) string {
+	if a.env.Getenv == nil {
+		return ""
+	}
+	return a.env.Getenv(k)
+}
+
+func (a *app) close() {
+	if a.desk != nil {
+		a.desk.Close()
+	}
+}
+
+// openDesk builds the desk from the global flags, once.
+func (a *app) openDesk() (*desk.Desk, error) {
+	if a.desk != nil {
+		return a.desk, nil
+	}
+	d, err := desk.New(desk.Options{
+		ConfigPath: a.configPath,
+		Demo:       a.demo,
+		Getenv:     a.getenv,
+		Passphrase: a.vaultPassphrase,
+		Notice:     a.notice,
+		Debug:      a.debugLog(),
+	})
+	if err != nil {
+		return nil, asUsage(err)
+	}
+	a.desk = d
+	return d, nil
+}
+
+// notice prints a one-line notice on stderr.
+func (a *app) notice(s string) {
+	fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Line(s))
+}
+
+// warnf prints a warning on stderr (the run goes on).
+func (a *app) warnf(format string, args ...any) {
+	fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Text(fmt.Sprintf(format, args...)))
+}
+
+// rootCommand is the command table.
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "resetdesk",
+		Short: "Reset passwords in Odin, ADManager Plus, WebADM, WSO2 EMM and the Password Reset Module",
+		Long: `resetdesk is a helpdesk console for password resets: pick a profile (a configured
+system), find or paste the users, choose what to reset, confirm, and watch the results
+arrive; then hand the new secrets over, revealed on screen or copied through OSC 52.
+
+With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts with the same runner.`,
+		Example: `  resetdesk --demo                 # the console on built-in simulated back ends
+  resetdesk                        # the console on the profiles of your config
+  resetdesk run -p odin-lab -m sip 9871515000@odinapi.net
+  resetdesk help environment       # every environment variable`,
+		Args:          cobra.NoArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.console(cmd.Context())
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.StringVar(&a.configPath, "config", "", "config file (else $RESETDESK_CONFIG, else $XDG_CONFIG_HOME/resetdesk/config.toml)")
+	pf.BoolVar(&a.demo, "demo", false, "use the built-in simulated back ends and their demo profiles")
+	pf.BoolVar(&a.debug, "debug", false, "log each request (method, path, status, time) to stderr, secrets redacted (also RESETDESK_DEBUG=1)")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
+	root.AddGroup(&cobra.Group{ID: "reset", Title: "Resetting"}, &cobra.Group{ID: "admin", Title: "Profiles, secrets and records"})
+	for _, c := range []*cobra.Command{a.runCommand()} {
+		c.GroupID = "reset"
+		root.AddCommand(c)
+	}
+	for _, c := range []*cobra.Command{a.profilesCommand(), a.checkCommand(), a.credsCommand(), a.historyCommand(), a.recoverCommand(), a.versionCommand()} {
+		c.GroupID = "admin"
+		root.AddCommand(c)
+	}
+	root.AddCommand(environmentTopic())
+	root.SetHelpCommandGroupID("admin")
+	root.SetCompletionCommandGroupID("admin")
+	return root
+}
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "resetdesk %s\n", versionString())
+			return nil
+		},
+	}
+}
+
+// debugLog is where --debug (or RESETDESK_DEBUG=1) lines go: stderr, one request a line,
+// already redacted by the desk. nil when debugging is off.
+func (a *app) debugLog() func(string) {
+	if !a.debug && a.getenv("RESETDESK_DEBUG") != "1" {
+		return nil
+	}
+	return func(line string) { fmt.Fprintln(a.env.Stderr, "resetdesk: debug: "+sanitize.Line(line)) }
+}

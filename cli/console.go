@@ -1,0 +1,34 @@
+package cli
+
+import (
+	"context"
+	"time"
+
+	"resetdesk/ui"
+)
+
+// console opens the console on the configured profiles, or the demo ones.
+func (a *app) console(ctx context.Context) error {
+	d, err := a.openDesk()
+	if err != nil {
+		return err
+	}
+	if len(d.Profiles()) == 0 {
+		return asUsage(d.NoProfiles())
+	}
+	if !a.env.StdoutTTY || !a.env.StdinTTY {
+		return usageErr("the console needs a terminal; for scripts use `resetdesk run`")
+	}
+	// The vault's passphrase is asked before the console draws, never while it draws.
+	uctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	err = d.UnlockVault(uctx)
+	cancel()
+	if err != nil {
+		return asUsage(err)
+	}
+	a.consoleOwnsTerminal = true
+	if err := ui.Run(ctx, d); err != nil {
+		return asUsage(err)
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"resetdesk/backends"
+	"resetdesk/backends/report"
+	"resetdesk/sanitize"
+)
+
+// outcomeWriter prints final outcomes as JSON lines, CSV or an aligned table. write
+// returns the first error of the stream (a closed pipe), after which it writes nothing.
+type outcomeWriter struct {
+	format, profile, mode string
+	w                     io.Writer
+	csv                   *csv.Writer
+	tab                   *tabwriter.Writer
+	enc                   *json.Encoder
+	err                   error
+}
+
+func newOutcomeWriter(w io.Writer, format, profile, mode string) *outcomeWriter {
+	ow := &outcomeWriter{format: format, profile: profile, mode: mode, w: w}
+	switch format {
+	case "csv":
+		ow.csv = csv.NewWriter(w)
+		ow.err = ow.csv.Write(report.CSVHeader)
+	case "table":
+		ow.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		_, ow.err = fmt.Fprintln(ow.tab, "USER\tSTATUS\tSECRET\tMESSAGE\tELAPSED")
+	default:
+		ow.enc = json.NewEncoder(w)
+		ow.enc.SetEscapeHTML(false)
+	}
+	return ow
+}
+
+func (ow *outcomeWriter) write(o backends.Outcome) error {
+	if ow.err != nil {
+		return ow.err
+	}
+	msg := sanitize.Line(o.Message)
+	switch ow.format {
+	case "csv":
+		if ow.err = ow.csv.Write(report.New(o, ow.profile, ow.mode, msg).CSV()); ow.err == nil {
+			ow.csv.Flush()
+			ow.err = ow.csv.Error()
+		}
+	case "table":
+		secret := o.Secret
+		if !sanitize.Safe(secret) {
+			secret = strconv.Quote(secret)
+		}
+		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Status, secret, msg, o.Elapsed.Round(time.Millisecond))
+	default:
+		ow.err = ow.enc.Encode(report.New(o, ow.profile, ow.mode, msg))
+	}
+	return ow.err
+}
+
+func (ow *outcomeWriter) flush() {
+	if ow.err != nil {
+		return
+	}
+	if ow.tab != nil {
+		ow.err = ow.tab.Flush()
+	}
+	if ow.csv != nil {
+		ow.csv.Flush()
+	}
+}
+
+// outputFile is --output: the results in a file of their own, 0600, created new (never
+// over an existing file), written as they arrive and synced at the end.
+type outputFile struct {
+	f *os.File
+	w *outcomeWriter
+}
+
+func createOutput(path, format, profile, mode string) (*outputFile, error) {
+	if format == "table" {
+		format = "csv" // a file is for a program or a spreadsheet, not for eyes
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("%s exists: resetdesk never overwrites results; choose another name", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot create %s: %v", path, err)
+	}
+	return &outputFile{f: f, w: newOutcomeWriter(f, format, profile, mode)}, nil
+}
+
+func (o *outputFile) write(oc backends.Outcome) { _ = o.w.write(oc) }
+
+func (o *outputFile) close() error {
+	o.w.flush()
+	err := o.w.err
+	if serr := o.f.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := o.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// discard removes the file of a run that never started.
+func (o *outputFile) discard() {
+	o.f.Close()
+	_ = os.Remove(filepath.Clean(o.f.Name()))
+}

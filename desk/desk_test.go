@@ -1,0 +1,106 @@
+package desk_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"resetdesk/backends"
+	_ "resetdesk/backends/all"
+	"resetdesk/backends/odin/odintest"
+	"resetdesk/backends/runner"
+	"resetdesk/desk"
+	"resetdesk/store/history"
+)
+
+// testDesk is a desk on a config with one Odin profile "lab" (daily_quota 3) pointing at
+// srv, its secret and the journal key from the environment, its state in a temporary
+// home: what a scripted run on a jump host has.
+func testDesk(t *testing.T, srv *odintest.Server, home string) *desk.Desk {
+	t.Helper()
+	cfg := filepath.Join(home, "config.toml")
+	text := "[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\ndaily_quota = 3\n"
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"HOME":                         home,
+		"RESETDESK_SECRET_LAB":         odintest.Password,
+		"RESETDESK_SECRET_JOURNAL_KEY": journalKey,
+	}
+	d, err := desk.New(desk.Options{ConfigPath: cfg, Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+// journalKey is a fixed age identity for the tests' journals.
+const journalKey = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX"
+
+func runOn(t *testing.T, d *desk.Desk, users []string) []backends.Outcome {
+	t.Helper()
+	ctx := context.Background()
+	p, err := d.Profile("lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := runner.NewRequest(b, p, runner.Spec{Mode: "sip", Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := d.Start(ctx, req, func(s string) { t.Log(s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return run.Wait()
+}
+
+// A run at the desk is kept by the journal (recover lists its secrets) and the history
+// (who, what, the outcomes), and spends the daily quota counted from the history, so
+// that a second desk, in another process, sees what is left.
+func TestStartKeepsJournalHistoryAndQuota(t *testing.T) {
+	srv := odintest.New(4)
+	defer srv.Close()
+	home := t.TempDir()
+	d := testDesk(t, srv, home)
+	users := srv.Users()
+	out := runOn(t, d, []string{users[0], "ghost@odinapi.net", users[1]})
+	tally := backends.TallyOf(out)
+	if tally.OK != 2 || tally.Failed != 1 {
+		t.Fatalf("outcomes %+v", out)
+	}
+
+	other := testDesk(t, srv, home)
+	ctx := context.Background()
+	p, _ := other.Profile("lab")
+	left, has, err := other.QuotaLeft(ctx, p)
+	if err != nil || !has || left != 1 {
+		t.Fatalf("quota left %d %v %v, want 1 of 3 after two successes", left, has, err)
+	}
+	rc, err := other.Recover(ctx, false)
+	if err != nil || rc.Entries() != 2 {
+		t.Fatalf("recover: %+v %v", rc, err)
+	}
+	for _, e := range rc.Runs[0].Entries {
+		if srv.SIPPassword(e.User) != e.Secret {
+			t.Errorf("%s: journal holds %q, the server %q", e.User, e.Secret, srv.SIPPassword(e.User))
+		}
+	}
+	runs, outs, err := other.History(ctx, history.Filter{}, true)
+	if err != nil || len(runs) != 1 || len(outs) != 3 || outs[1].Status != "failed" {
+		t.Fatalf("history: %d runs, %+v, %v", len(runs), outs, err)
+	}
+
+	// The quota holds: of two more users, one is sent and one skipped.
+	out = runOn(t, other, users[2:4])
+	if tally := backends.TallyOf(out); tally.OK != 1 || tally.Skipped != 1 {
+		t.Fatalf("past the quota: %+v", out)
+	}
+}

@@ -1,0 +1,29 @@
+package desk
+
+import (
+	"context"
+
+	"resetdesk/store/history"
+)
+
+// History reads the runs that f selects, newest first, and, when outcomes is set, their
+// outcomes: `history` and the console's history page both call it. The history holds no
+// secret.
+func (d *Desk) History(ctx context.Context, f history.Filter, outcomes bool) ([]*history.Run, []history.Outcome, error) {
+	if d.demo != nil {
+		return nil, nil, ErrDemo
+	}
+	db, err := d.openHistory()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close()
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	runs, err := db.Runs(ctx, f)
+	if err != nil || !outcomes {
+		return runs, nil, err
+	}
+	outs, err := db.Outcomes(ctx, f)
+	return runs, outs, err
+}

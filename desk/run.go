@@ -1,0 +1,246 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"resetdesk/backends"
+	"resetdesk/backends/runner"
+	"resetdesk/store"
+	"resetdesk/store/history"
+	"resetdesk/store/journal"
+)
+
+// Start starts req with the journal and the history recording it; warn receives what
+// goes wrong without stopping the run (a history write, a purge). A journal or a history
+// that cannot be opened refuses the run before anything is sent; so does a spent quota.
+//
+// Read the run's Outcomes until the stream closes: by then every outcome is in the
+// journal and the history, and their files are closed.
+func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
+	if warn == nil {
+		warn = func(string) {}
+	}
+	rec, err := d.recorder(ctx, req, warn)
+	if err != nil {
+		return nil, err
+	}
+	run, err := runner.Start(ctx, req, rec)
+	if err != nil {
+		rec.Finish(backends.SkippedAll(req.Users(), "not sent: "+err.Error())) // the history keeps the attempt
+		return nil, err
+	}
+	return run, nil
+}
+
+// demoRecorder keeps nothing (the demo's passwords are not real) but holds its quota.
+type demoRecorder struct {
+	runner.Nop
+	quota int
+}
+
+func (q demoRecorder) QuotaLeft() (int, bool) { return q.quota, q.quota > 0 }
+
+// recorder opens the journal and the history for req.
+func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string)) (runner.Recorder, error) {
+	p := req.Profile()
+	if d.demo != nil {
+		return demoRecorder{quota: p.DailyQuota}, nil
+	}
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	jw, err := d.openJournal(ctx, p, req.Mode().Name, warn)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the journal, nothing sent (a new password must be on disk before it is shown): %w", err)
+	}
+	db, err := d.openHistory()
+	if err != nil {
+		jw.Close()
+		return nil, fmt.Errorf("%w; nothing sent", err)
+	}
+	rec, err := d.startHistory(ctx, db, req, jw, warn)
+	if err != nil {
+		db.Close()
+		jw.Close()
+		return nil, fmt.Errorf("%w; nothing sent", err)
+	}
+	return rec, nil
+}
+
+// openHistory opens the history database under the state directory.
+func (d *Desk) openHistory() (*history.DB, error) {
+	path, err := history.Path(d.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return history.Open(path)
+}
+
+func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string)) (*journal.Writer, error) {
+	ks, err := d.journalSecrets()
+	if err != nil {
+		return nil, err
+	}
+	id, err := journal.LoadKey(ctx, ks, true)
+	if errors.Is(err, store.ErrNoSecretService) {
+		return nil, fmt.Errorf("%w; or, with secrets in the environment, give the journal an age identity (from age-keygen) in %s",
+			err, store.SecretEnvName(journal.KeyAccount))
+	}
+	if err != nil {
+		return nil, err
+	}
+	dir, err := journal.Dir(d.getenv)
+	if err != nil {
+		return nil, err
+	}
+	if keep, err := d.JournalRetention(); err == nil {
+		// Old secrets go whenever a run starts, not only when someone runs recover.
+		if _, err := journal.Purge(dir, time.Now().Add(-keep)); err != nil {
+			warn(err.Error())
+		}
+	}
+	return journal.Open(dir, id.Recipient(), p.Name, mode)
+}
+
+// journalSecrets is where the journal key lives: RESETDESK_SECRET_JOURNAL_KEY (an age
+// X25519 identity) for automation, else the configured store.
+func (d *Desk) journalSecrets() (store.SecretStore, error) {
+	env := store.SecretEnvName(journal.KeyAccount)
+	if v := d.getenv(env); v != "" {
+		return fixedSecret{name: env, value: v}, nil
+	}
+	return d.ConfiguredStore()
+}
+
+// fixedSecret is a read-only store holding one secret (the journal key from the environment).
+type fixedSecret struct{ name, value string }
+
+func (f fixedSecret) Name() string                                { return "environment (" + f.name + ")" }
+func (f fixedSecret) Get(context.Context, string) (string, error) { return f.value, nil }
+func (f fixedSecret) Set(context.Context, string, string) error {
+	return fmt.Errorf("%s holds the journal key but it is not an age identity", f.name)
+}
+func (f fixedSecret) Delete(context.Context, string) error { return errors.New("read-only") }
+
+// recorder is the journal and the history of one run. The journal comes first in each
+// call: a secret must be on disk before anything else happens. The history follows each
+// request as it goes out and as its answer comes, so that a killed run still shows who
+// was reset and still counts against the quota; its errors are warned once and never
+// stop the run (the final record at finish tries again).
+type recorder struct {
+	jw       *journal.Writer
+	db       *history.DB
+	id       int64
+	quota    int
+	hasQuota bool
+	ctx      context.Context
+	warnOnce sync.Once
+	warn     func(string)
+	once     sync.Once
+}
+
+func (d *Desk) startHistory(ctx context.Context, db *history.DB, req runner.Request, jw *journal.Writer, warn func(string)) (*recorder, error) {
+	p := req.Profile()
+	rec := &recorder{jw: jw, db: db, warn: warn, ctx: context.WithoutCancel(ctx)}
+	if p.DailyQuota > 0 {
+		left, err := quotaLeftIn(ctx, db, p)
+		if err != nil {
+			return nil, fmt.Errorf("cannot count today's use of the daily quota: %w", err)
+		}
+		if left == 0 {
+			return nil, fmt.Errorf("profile %s: the daily quota of %d successful resets is spent", p.Name, p.DailyQuota)
+		}
+		rec.quota, rec.hasQuota = left, true
+	}
+	osUser, _ := d.technician()
+	id, err := db.StartRun(ctx, history.RunInfo{
+		OSUser: osUser, Started: time.Now(), Profile: p.Name, Kind: p.Kind,
+		Mode: req.Mode().Name, Ticket: req.Options().Ticket, Total: req.Len(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	rec.id = id
+	return rec, nil
+}
+
+func (r *recorder) histWarn(err error) {
+	r.warnOnce.Do(func() { r.warn(fmt.Sprintf("%v (recording goes on at the end of the run)", err)) })
+}
+
+func (r *recorder) Intend(o backends.Outcome) error {
+	if err := r.jw.Intend(o); err != nil {
+		return err
+	}
+	if err := r.db.Sending(r.ctx, r.id, o, time.Now()); err != nil {
+		r.histWarn(err)
+	}
+	return nil
+}
+
+func (r *recorder) IntendBatch(os []backends.Outcome) error {
+	for _, o := range os {
+		if err := r.jw.Intend(o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *recorder) Record(o backends.Outcome) error {
+	err := r.jw.Record(o)
+	if herr := r.db.Record(r.ctx, r.id, o, time.Now()); herr != nil {
+		r.histWarn(herr)
+	}
+	return err
+}
+
+func (r *recorder) QuotaLeft() (int, bool) { return r.quota, r.hasQuota }
+
+func (r *recorder) Finish(outcomes []backends.Outcome) {
+	r.once.Do(func() {
+		defer r.db.Close()
+		if err := r.jw.Close(); err != nil {
+			r.warn(fmt.Sprintf("journal: %v", err))
+		}
+		fctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+		defer cancel()
+		if err := r.db.FinishRun(fctx, r.id, outcomes, time.Now()); err != nil {
+			r.warn(fmt.Sprintf("%v (the results above are complete)", err))
+		}
+	})
+}
+
+// quotaLeftIn is the day's quota left for a profile with a daily_quota: the quota less
+// today's resets that may have spent it, as the history counts them.
+func quotaLeftIn(ctx context.Context, db *history.DB, p backends.Profile) (int, error) {
+	used, err := db.SuccessesSince(ctx, p.Name, history.Midnight(time.Now()))
+	if err != nil {
+		return 0, err
+	}
+	return max(p.DailyQuota-used, 0), nil
+}
+
+// QuotaLeft is the day's quota left for profile p (has=false: no quota), counted from
+// the history; an error when it cannot be counted (the run itself refuses then). The
+// demo keeps no history: its quota is always whole.
+func (d *Desk) QuotaLeft(ctx context.Context, p backends.Profile) (left int, has bool, err error) {
+	if p.DailyQuota <= 0 {
+		return 0, false, nil
+	}
+	if d.demo != nil {
+		return p.DailyQuota, true, nil
+	}
+	db, err := d.openHistory()
+	if err != nil {
+		return 0, true, err
+	}
+	defer db.Close()
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	left, err = quotaLeftIn(ctx, db, p)
+	return left, true, err
+}

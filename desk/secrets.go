@@ -1,0 +1,140 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"resetdesk/backends"
+	"resetdesk/backends/redact"
+	"resetdesk/store"
+)
+
+// Secrets is the secret chain: RESETDESK_SECRET_<NAME> over the configured store (the
+// demo's built-in secrets under --demo).
+func (d *Desk) Secrets() store.SecretStore {
+	if d.demo != nil {
+		return store.EnvSecrets{Lookup: func(name string) (string, bool) {
+			for _, p := range d.demo.Profiles() {
+				if store.SecretEnvName(p.Name) == name {
+					return d.demo.Secret(p.Name)
+				}
+			}
+			return "", false
+		}}
+	}
+	next, err := d.ConfiguredStore()
+	if err != nil {
+		next = brokenStore{err: err}
+	}
+	return store.EnvSecrets{Next: next, Lookup: d.lookupEnv}
+}
+
+func (d *Desk) lookupEnv(name string) (string, bool) {
+	v := d.getenv(name)
+	return v, v != ""
+}
+
+// ConfiguredStore is the store secret_store names, built once per desk so that the
+// vault's passphrase is asked once however many commands and pages use it. There is no
+// fallback: a keyring that cannot be reached is an error that points to the file store.
+func (d *Desk) ConfiguredStore() (store.SecretStore, error) {
+	if d.demo != nil {
+		return nil, ErrDemo
+	}
+	d.storeMu.Lock()
+	defer d.storeMu.Unlock()
+	if d.store != nil || d.storeErr != nil {
+		return d.store, d.storeErr
+	}
+	switch d.cfg.SecretStore {
+	case store.SecretStoreKeyring, "":
+		d.store = store.NewKeyring(d.getenv)
+	case store.SecretStoreFile:
+		ask := d.opts.Passphrase
+		if ask == nil {
+			ask = func(bool) (string, error) {
+				return "", fmt.Errorf("the encrypted secrets file needs its passphrase: set %s", store.VaultPassphraseEnv)
+			}
+		}
+		d.store, d.storeErr = store.NewVault(d.getenv, func(create bool) (string, error) {
+			if v := d.getenv(store.VaultPassphraseEnv); v != "" {
+				return v, nil
+			}
+			return ask(create)
+		})
+	default:
+		d.storeErr = fmt.Errorf("config %s: secret_store %q: use \"keyring\" or \"file\"", d.cfg.Path, d.cfg.SecretStore)
+	}
+	return d.store, d.storeErr
+}
+
+// UnlockVault asks for the encrypted secrets file's passphrase now, when the config
+// keeps secrets there and the file exists: the console calls it before it takes the
+// terminal, so that no prompt ever fights the screen.
+func (d *Desk) UnlockVault(ctx context.Context) error {
+	if d.demo != nil || d.cfg.SecretStore != store.SecretStoreFile {
+		return nil
+	}
+	s, err := d.ConfiguredStore()
+	if err != nil {
+		return err
+	}
+	v, ok := s.(*store.Vault)
+	if !ok {
+		return nil
+	}
+	if _, err := v.Profiles(ctx); err != nil && !errors.Is(err, store.ErrNoSecret) {
+		return err
+	}
+	return nil
+}
+
+// SecretSource names where profile p's secret comes from: "demo", "env", or the
+// store's name; an error when the store holds none or cannot be read.
+func (d *Desk) SecretSource(ctx context.Context, p backends.Profile) (string, error) {
+	if d.demo != nil {
+		return "demo", nil
+	}
+	if (store.EnvSecrets{Lookup: d.lookupEnv}).FromEnv(p.Name) {
+		return "env", nil
+	}
+	st, err := d.ConfiguredStore()
+	if err != nil {
+		return "", err
+	}
+	if _, err := st.Get(ctx, p.Name); err != nil {
+		return "", err
+	}
+	return st.Name(), nil
+}
+
+// brokenStore reports why the configured store could not be built, on every call.
+type brokenStore struct{ err error }
+
+func (b brokenStore) Name() string                                { return "secret store" }
+func (b brokenStore) Get(context.Context, string) (string, error) { return "", b.err }
+func (b brokenStore) Set(context.Context, string, string) error   { return b.err }
+func (b brokenStore) Delete(context.Context, string) error        { return b.err }
+
+// Open fetches profile p's secret (the keyring may block: call it off the UI goroutine)
+// and builds its back end. Nothing is sent.
+func (d *Desk) Open(ctx context.Context, p backends.Profile) (backends.Backend, error) {
+	secret, err := d.Secrets().Get(ctx, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	var opts []backends.OpenOption
+	if d.opts.Debug != nil {
+		red := redact.New(secret)
+		opts = append(opts, backends.WithRequestLog(func(method, path string, status int, elapsed time.Duration, err error) {
+			line := fmt.Sprintf("%s: %s %s -> %d in %s", p.Name, method, path, status, elapsed.Round(time.Millisecond))
+			if err != nil {
+				line += " (" + err.Error() + ")"
+			}
+			d.opts.Debug(red.String(line))
+		}))
+	}
+	return backends.Open(p, secret, opts...)
+}
