@@ -189,25 +189,3 @@ func TestKilledRunKeepsItsOutcomesAndSpendsQuota(t *testing.T) {
 		t.Fatalf("quota use after finish = %d, want 3", n)
 	}
 }
-
-// BenchmarkRecordAsItGoes measures the history's cost per user during a run: the
-// request recorded as it goes out and its outcome as it arrives.
-func BenchmarkRecordAsItGoes(b *testing.B) {
-	ctx := context.Background()
-	db, err := Open(filepath.Join(b.TempDir(), FileName))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	id, _ := db.StartRun(ctx, RunInfo{OSUser: "t", Started: time.Now(), Profile: "p", Kind: "odin", Mode: "sip", Total: b.N})
-	b.ResetTimer()
-	for i := range b.N {
-		o := backends.Outcome{Index: i, User: "user", Status: backends.StatusOK, Message: "new SIP password set"}
-		if err := db.Sending(ctx, id, o, time.Now()); err != nil {
-			b.Fatal(err)
-		}
-		if err := db.Record(ctx, id, o, time.Now()); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
