@@ -2,22 +2,65 @@
 // database (pure Go, modernc.org/sqlite) under $XDG_STATE_HOME/resetdesk/. It never
 // holds a secret: outcomes keep the user, the status and the server's message, and a
 // message that happens to contain the new secret has it blanked out.
+//
+// Guarantees:
+//   - Sending, Reserve and Record return nil only once their row is committed, so a run
+//     that is killed still shows who was being reset and still counts against the quota.
+//     An error means the row was not committed (a failed COMMIT may in rare cases have
+//     written it, which only makes the quota count higher, never lower).
+//   - Group commit: a DB has one writer goroutine and one write connection. Every write
+//     (StartRun, Sending, Reserve, Record, FinishRun) is queued to it, and all the writes
+//     that queue up while a transaction commits go into the next one, so the transactions
+//     per user fall as the runner's concurrency rises. Within a transaction the writes
+//     other than reservations run first, in the order they were queued, then the
+//     reservations in the order they were queued. A write that fails is dropped from its
+//     group and the rest are committed without it.
+//   - Every transaction is BEGIN IMMEDIATE: it takes SQLite's write lock, the one lock
+//     every process using the file shares, before it reads anything. Reserve counts the
+//     profile's quota use and inserts its row under that lock, so no number of processes
+//     reserving against one file grants more than the quota. The count reads the index
+//     entries of the profile's counted outcomes since the given time (about the quota's
+//     size), once per group.
+//   - busy_timeout is 10 s: a process that finds the write lock taken waits for it rather
+//     than failing with SQLITE_BUSY. The longest transaction any process holds is a
+//     FinishRun of a large run or the checkpoint at a close (tens of milliseconds), so
+//     10 s only runs out when the process holding the lock is stuck (stopped, or on a
+//     dead disk); then the caller gets an error rather than a hung run.
+//   - OpenReadOnly creates nothing: a missing or empty file is ErrNoHistory. The last
+//     writer to close the file turns it from WAL back to a rollback journal, so that a
+//     read-only opening of a quiet history needs no -wal or -shm file. (When a writer is
+//     open they exist already and a reader reads through them, seeing every commit.)
+//   - synchronous=NORMAL: a commit survives the process being killed; a power cut may
+//     lose the last transactions (WAL stays consistent).
+//
+// The schema (PRAGMA user_version 1):
+//   - runs: id, os_user, technician (empty for a local run: os_user says who), started and
+//     finished (unix ms; finished NULL: the run never finished), profile, kind, mode,
+//     ticket, total, and the counts ok, failed, unknown and skipped written at finish.
+//   - outcomes: run_id, idx (the user's position in the run; unique per run), user,
+//     status (a backends.Status, or "sent": the request went out and no answer was
+//     recorded), message, at (unix ms). A run records all its outcomes before it
+//     finishes.
+//   - A profile's quota use since a time: its outcomes that are ok, unknown or sent, with
+//     at at or after that time.
+//   - Version 0 is the schema of the resetdesk versions that never set user_version (no
+//     technician column); Open migrates it in place, keeping its rows, and OpenReadOnly
+//     reads it as it is. Those versions can still write to a migrated history: the new
+//     column has a default.
 package history
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
+	"sync"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
 
-	"resetdesk/backends"
-	"resetdesk/sanitize"
 	"resetdesk/store"
 )
 
@@ -33,54 +76,33 @@ func Path(getenv func(string) string) (string, error) {
 	return filepath.Join(d, FileName), nil
 }
 
-const schema = `
-CREATE TABLE IF NOT EXISTS runs (
-	id       INTEGER PRIMARY KEY,
-	os_user  TEXT NOT NULL,
-	started  INTEGER NOT NULL,   -- unix milliseconds
-	finished INTEGER,            -- NULL: the run never finished (killed, crashed)
-	profile  TEXT NOT NULL,
-	kind     TEXT NOT NULL,
-	mode     TEXT NOT NULL,
-	ticket   TEXT NOT NULL DEFAULT '',
-	total    INTEGER NOT NULL,
-	ok       INTEGER NOT NULL DEFAULT 0,
-	failed   INTEGER NOT NULL DEFAULT 0,
-	unknown  INTEGER NOT NULL DEFAULT 0,
-	skipped  INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS runs_started ON runs(started);
-CREATE TABLE IF NOT EXISTS outcomes (
-	run_id  INTEGER NOT NULL REFERENCES runs(id),
-	idx     INTEGER NOT NULL,
-	user    TEXT NOT NULL,
-	status  TEXT NOT NULL,
-	message TEXT NOT NULL DEFAULT '',
-	at      INTEGER NOT NULL     -- unix milliseconds
-);
-CREATE INDEX IF NOT EXISTS outcomes_user ON outcomes(user);
-CREATE INDEX IF NOT EXISTS outcomes_run ON outcomes(run_id);
-CREATE UNIQUE INDEX IF NOT EXISTS outcomes_run_idx ON outcomes(run_id, idx);
-`
+// ErrNoHistory is OpenReadOnly's error when no history has been recorded at the path:
+// the file is missing or holds no table yet. There is nothing to show, which is not a
+// failure.
+var ErrNoHistory = errors.New("no history recorded yet")
 
-// StatusSent is the status of a request recorded as it went out (DB.Sending) with no
-// answer recorded after it: the process ended mid-request. It counts against a quota,
-// since the system may have done the reset.
-const StatusSent = "sent"
+// busyTimeout is how long a connection waits for a lock another connection holds before
+// it fails with SQLITE_BUSY (see the package comment).
+const busyTimeout = "busy_timeout(10000)"
 
-// messageSent explains a StatusSent outcome wherever the history is shown.
-const messageSent = "request sent, no answer recorded: if the run is over it was killed, and the password may have changed"
-
-const upsertOutcome = `INSERT INTO outcomes (run_id, idx, user, status, message, at) VALUES (?, ?, ?, ?, ?, ?)
-	ON CONFLICT (run_id, idx) DO UPDATE SET status = excluded.status, message = excluded.message, at = excluded.at`
+// readers is the most read connections a DB opens at once: reads run beside the writer
+// (WAL), and a few are plenty for the console's pages.
+const readers = 4
 
 // DB is an open history database.
 type DB struct {
-	db   *sql.DB
 	path string
+	read *sql.DB // read-only connections: Runs, Outcomes, SuccessesSince
+	// w is the writer; nil when the history was opened read-only.
+	w *committer
+	// version is the schema version of the file as it was opened.
+	version   int
+	closeOnce sync.Once
+	closeErr  error
 }
 
-// Open opens (creating) the history at path: 0600 in a 0700 directory.
+// Open opens (creating) the history at path, 0600 in a 0700 directory, and migrates an
+// older schema.
 func Open(path string) (*DB, error) {
 	if err := store.PrivateDir(filepath.Dir(path)); err != nil {
 		return nil, fmt.Errorf("history: %w", err)
@@ -89,255 +111,86 @@ func Open(path string) (*DB, error) {
 	// -wal and -shm files the database's mode.
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("history: cannot open %s: %w", path, err)
+		return nil, fmt.Errorf("history: cannot open %s: %w", path, store.UnwrapPath(err))
 	}
 	f.Close()
-	// busy_timeout: two resetdesk processes may finish a run at the same moment.
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
-	db, err := sql.Open("sqlite", dsn)
+	w, err := openCommitter(path)
 	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	// One connection: a run's workers record outcomes at once, and SQLite takes one
-	// writer at a time; queueing here is cheaper than its busy-wait.
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(schema); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("history %s: cannot prepare the database: %w", path, err)
-	}
-	return &DB{db: db, path: path}, nil
-}
-
-// Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
-
-// RunInfo describes a run as it starts.
-type RunInfo struct {
-	OSUser  string
-	Started time.Time
-	Profile string
-	Kind    string
-	Mode    string
-	Ticket  string
-	Total   int
-}
-
-// StartRun records a run before anything is sent, so that a run that is killed still
-// shows in the history (as unfinished). It returns the run's id for FinishRun.
-func (d *DB) StartRun(ctx context.Context, r RunInfo) (int64, error) {
-	res, err := d.db.ExecContext(ctx,
-		`INSERT INTO runs (os_user, started, profile, kind, mode, ticket, total) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.OSUser, r.Started.UnixMilli(), r.Profile, r.Kind, r.Mode, sanitize.Line(r.Ticket), r.Total)
-	if err != nil {
-		return 0, fmt.Errorf("history: cannot record the run: %w", err)
-	}
-	return res.LastInsertId()
-}
-
-// Sending records, before a request goes out, that run id is resetting o.User: if the
-// process dies before the answer, the history still says so and the quota counts it.
-func (d *DB) Sending(ctx context.Context, id int64, o backends.Outcome, at time.Time) error {
-	if _, err := d.db.ExecContext(ctx, upsertOutcome, id, o.Index, o.User, StatusSent, messageSent, at.UnixMilli()); err != nil {
-		return fmt.Errorf("history: cannot record a request: %w", err)
-	}
-	return nil
-}
-
-// Record records one final outcome of run id as it arrives (superseding its Sending).
-func (d *DB) Record(ctx context.Context, id int64, o backends.Outcome, at time.Time) error {
-	if _, err := d.db.ExecContext(ctx, upsertOutcome, id, o.Index, o.User, string(o.Status), scrub(o.Message, o.Secret), at.UnixMilli()); err != nil {
-		return fmt.Errorf("history: cannot record an outcome: %w", err)
-	}
-	return nil
-}
-
-// FinishRun records the final outcomes of run id and its counts, in one transaction.
-// Outcomes already recorded keep the time they arrived; the others (users skipped, or
-// a Record that failed) get finished.
-func (d *DB) FinishRun(ctx context.Context, id int64, outcomes []backends.Outcome, finished time.Time) error {
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO outcomes (run_id, idx, user, status, message, at) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (run_id, idx) DO UPDATE SET status = excluded.status, message = excluded.message`)
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	defer stmt.Close()
-	var t backends.Tally
-	for _, o := range outcomes {
-		if !o.Status.Final() {
-			continue
-		}
-		t.Add(o)
-		if _, err := stmt.ExecContext(ctx, id, o.Index, o.User, string(o.Status), scrub(o.Message, o.Secret), finished.UnixMilli()); err != nil {
-			return fmt.Errorf("history: cannot record an outcome: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE runs SET finished = ?, ok = ?, failed = ?, unknown = ?, skipped = ? WHERE id = ?`,
-		finished.UnixMilli(), t.OK, t.Failed, t.Unknown, t.Skipped, id); err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	return nil
-}
-
-// scrub keeps a server message that echoes the new secret out of the history.
-func scrub(msg, secret string) string {
-	msg = sanitize.Line(msg)
-	if secret != "" {
-		msg = strings.ReplaceAll(msg, secret, "[secret]")
-	}
-	return msg
-}
-
-// SuccessesSince counts the profile's resets that may have spent quota since t: ok ones,
-// and unknown and sent ones (a killed run's last requests), which the system may have
-// done and counted (ADManager's daily quota: pass the local midnight).
-func (d *DB) SuccessesSince(ctx context.Context, profile string, t time.Time) (int, error) {
-	var n int
-	err := d.db.QueryRowContext(ctx,
-		`SELECT COUNT(*) FROM outcomes o JOIN runs r ON r.id = o.run_id WHERE r.profile = ? AND o.status IN (?, ?, ?) AND o.at >= ?`,
-		profile, string(backends.StatusOK), string(backends.StatusUnknown), StatusSent, t.UnixMilli()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("history: cannot count today's resets: %w", err)
-	}
-	return n, nil
-}
-
-// Run is one recorded run.
-type Run struct {
-	ID int64
-	RunInfo
-	Finished time.Time // zero when the run never finished
-	Tally    backends.Tally
-}
-
-// Outcome is one recorded outcome with its run.
-type Outcome struct {
-	Run     *Run
-	Index   int
-	User    string
-	Status  string
-	Message string
-	At      time.Time
-}
-
-// Filter selects runs and outcomes.
-type Filter struct {
-	Since time.Time // zero: all
-	User  string    // "": every user
-}
-
-// Runs lists the runs started at or after f.Since (with f.User: the runs that reset that
-// user), newest first.
-func (d *DB) Runs(ctx context.Context, f Filter) ([]*Run, error) {
-	// A run that never finished (killed) has no counts of its own: they come from the
-	// outcomes it recorded as it went, a request with no answer counting as unknown.
-	q := `SELECT id, os_user, started, finished, profile, kind, mode, ticket, total,
-		CASE WHEN finished IS NULL THEN (SELECT COUNT(*) FROM outcomes WHERE run_id = runs.id AND status = ?) ELSE ok END,
-		CASE WHEN finished IS NULL THEN (SELECT COUNT(*) FROM outcomes WHERE run_id = runs.id AND status = ?) ELSE failed END,
-		CASE WHEN finished IS NULL THEN (SELECT COUNT(*) FROM outcomes WHERE run_id = runs.id AND status IN (?, ?)) ELSE unknown END,
-		skipped
-		FROM runs WHERE started >= ?`
-	since := f.Since.UnixMilli()
-	if f.Since.IsZero() {
-		since = 0
-	}
-	args := []any{string(backends.StatusOK), string(backends.StatusFailed), string(backends.StatusUnknown), StatusSent, since}
-	if f.User != "" {
-		q += ` AND id IN (SELECT run_id FROM outcomes WHERE user = ?)`
-		args = append(args, f.User)
-	}
-	q += ` ORDER BY started DESC, id DESC`
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	defer rows.Close()
-	var out []*Run
-	for rows.Next() {
-		var r Run
-		var started int64
-		var finished sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.OSUser, &started, &finished, &r.Profile, &r.Kind, &r.Mode, &r.Ticket, &r.Total,
-			&r.Tally.OK, &r.Tally.Failed, &r.Tally.Unknown, &r.Tally.Skipped); err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-		r.Started = time.UnixMilli(started)
-		if finished.Valid {
-			r.Finished = time.UnixMilli(finished.Int64)
-		}
-		out = append(out, &r)
-	}
-	return out, rows.Err()
-}
-
-// Outcomes lists the outcomes of the runs Runs(f) returns (only f.User's with f.User),
-// newest run first, in input order within a run.
-func (d *DB) Outcomes(ctx context.Context, f Filter) ([]Outcome, error) {
-	runs, err := d.Runs(ctx, f)
-	if err != nil || len(runs) == 0 {
 		return nil, err
 	}
-	var out []Outcome
-	for _, r := range runs {
-		q := `SELECT idx, user, status, message, at FROM outcomes WHERE run_id = ?`
-		args := []any{r.ID}
-		if f.User != "" {
-			q += ` AND user = ?`
-			args = append(args, f.User)
-		}
-		rows, err := d.db.QueryContext(ctx, q+` ORDER BY idx`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
-		for rows.Next() {
-			o := Outcome{Run: r}
-			var at int64
-			if err := rows.Scan(&o.Index, &o.User, &o.Status, &o.Message, &at); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("history: %w", err)
-			}
-			o.At = time.UnixMilli(at)
-			out = append(out, o)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("history: %w", err)
-		}
+	read, err := openReaders(path)
+	if err != nil {
+		w.close()
+		return nil, err
 	}
-	return out, nil
+	return &DB{path: path, read: read, w: w, version: schemaVersion}, nil
 }
 
-// ParseSince reads --since: a duration back from now ("24h", "90m", "7d") or a local date
-// ("2026-05-01", "2026-05-01 14:00").
-func ParseSince(s string, now time.Time) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, nil
+// OpenReadOnly opens the history at path for reading only, creating nothing: not the
+// file, its directory, nor (when no writer has the file open) its -wal and -shm files.
+// A missing or empty history is ErrNoHistory. Every write method of the DB it returns
+// fails.
+func OpenReadOnly(path string) (*DB, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && fi.Size() == 0 {
+		return nil, fmt.Errorf("history %s: %w", path, ErrNoHistory)
 	}
-	if d, err := store.ParseDuration(s); err == nil {
-		if d <= 0 {
-			return time.Time{}, fmt.Errorf("--since %q: give a positive duration", s)
-		}
-		return now.Add(-d), nil
+	if err != nil {
+		return nil, fmt.Errorf("history: cannot read %s: %w", path, store.UnwrapPath(err))
 	}
-	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", time.RFC3339} {
-		if t, err := time.ParseInLocation(layout, s, now.Location()); err == nil {
-			return t, nil
-		}
+	if fi.IsDir() {
+		return nil, fmt.Errorf("history: %s is a directory", path)
 	}
-	return time.Time{}, errors.New("--since " + fmt.Sprintf("%q", s) + ": use a duration like 24h or 7d, or a date like 2026-05-01")
+	read, err := openReaders(path)
+	if err != nil {
+		return nil, err
+	}
+	var tables int
+	if err := read.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'runs'`).Scan(&tables); err != nil {
+		read.Close()
+		return nil, fmt.Errorf("history: cannot read %s: %w", path, err)
+	}
+	if tables == 0 {
+		read.Close()
+		return nil, fmt.Errorf("history %s: %w", path, ErrNoHistory)
+	}
+	var version int
+	if err := read.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
+		read.Close()
+		return nil, fmt.Errorf("history: cannot read %s: %w", path, err)
+	}
+	return &DB{path: path, read: read, version: version}, nil
 }
 
-// Midnight is the start of t's day in t's location: the quota's day.
-func Midnight(t time.Time) time.Time {
-	y, m, d := t.Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+// openReaders opens the pool of read-only connections. mode=ro never creates the file.
+func openReaders(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&_pragma="+busyTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("history %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(readers)
+	return db, nil
+}
+
+// fileURI is path as an SQLite file: URI. SQLite decodes %HH in the path, and would
+// take a '?' or '#' in it as the start of the query or fragment.
+func fileURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
+
+// Close commits the writes already queued, then closes the database; writes after it
+// fail.
+func (d *DB) Close() error {
+	d.closeOnce.Do(func() {
+		// Our readers go first: the writer can only turn the file back from WAL when no
+		// other connection has it open.
+		err := d.read.Close()
+		if d.w != nil {
+			err = errors.Join(d.w.close(), err)
+		}
+		if err != nil {
+			d.closeErr = fmt.Errorf("history %s: %w", d.path, err)
+		}
+	})
+	return d.closeErr
 }

@@ -3,6 +3,7 @@ package history
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -10,6 +11,26 @@ import (
 
 	"resetdesk/backends"
 )
+
+// noSecretIn fails when a file of the history holds secret, or is not 0600.
+func noSecretIn(t *testing.T, path, secret string) {
+	t.Helper()
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		raw, err := os.ReadFile(f)
+		if errors.Is(err, os.ErrNotExist) {
+			continue // no writer has the file open: no -wal and -shm
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Fatalf("%s holds the secret", f)
+		}
+		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o600 {
+			t.Fatalf("%s mode %o", f, fi.Mode().Perm())
+		}
+	}
+}
 
 func TestHistoryRecordsRunsWithoutSecrets(t *testing.T) {
 	ctx := context.Background()
@@ -20,15 +41,25 @@ func TestHistoryRecordsRunsWithoutSecrets(t *testing.T) {
 	}
 	defer db.Close()
 	start := time.Now()
-	id, err := db.StartRun(ctx, RunInfo{OSUser: "tech", Started: start, Profile: "adm", Kind: "admanager", Mode: "set", Ticket: "INC-7\x1b]52;c;x\a", Total: 3})
+	id, err := db.StartRun(ctx, RunInfo{OSUser: "tech", Started: start, Profile: "adm", Kind: "admanager", Mode: "set", Ticket: "INC-7\x1b]52;c;x\a", Total: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const secret = "Zq9-secret-Pw!"
+	const tabbed = "Tab\tSecret-7" // put on one line, a message changes it as it changes the secret
+	// as it goes: the request (the secret is in the outcome, never in the row), then the
+	// answer that echoes it
+	if ok, err := db.Reserve(ctx, id, backends.Outcome{Index: 3, User: "eve", Secret: tabbed}, start, 10, Midnight(start)); err != nil || !ok {
+		t.Fatalf("Reserve = %v, %v", ok, err)
+	}
+	if err := db.Record(ctx, id, backends.Outcome{Index: 3, User: "eve", Status: backends.StatusOK, Secret: tabbed, Message: "set to " + tabbed}, start); err != nil {
+		t.Fatal(err)
+	}
 	err = db.FinishRun(ctx, id, []backends.Outcome{
 		{Index: 0, User: "jdoe", Status: backends.StatusOK, Secret: secret, Message: "Password reset to " + secret},
 		{Index: 1, User: "asmith", Status: backends.StatusFailed, Message: "user not found"},
 		{Index: 2, User: "bob", Status: backends.StatusUnknown, Secret: "", Message: "no answer"},
+		{Index: 3, User: "eve", Status: backends.StatusOK, Secret: tabbed, Message: "set to " + tabbed},
 	}, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -39,29 +70,52 @@ func TestHistoryRecordsRunsWithoutSecrets(t *testing.T) {
 		t.Fatalf("Runs = %v, %v", runs, err)
 	}
 	r := runs[0]
-	if r.OSUser != "tech" || r.Profile != "adm" || r.Tally != (backends.Tally{OK: 1, Failed: 1, Unknown: 1}) || r.Finished.IsZero() || r.Ticket != "INC-7" {
+	if r.OSUser != "tech" || r.Profile != "adm" || r.Tally != (backends.Tally{OK: 2, Failed: 1, Unknown: 1}) || r.Finished.IsZero() || r.Ticket != "INC-7" {
 		t.Fatalf("run %+v", r)
 	}
 	outs, err := db.Outcomes(ctx, Filter{User: "jdoe"})
 	if err != nil || len(outs) != 1 || outs[0].Message != "Password reset to [secret]" {
 		t.Fatalf("Outcomes(jdoe) = %+v, %v", outs, err)
 	}
+	if outs, err := db.Outcomes(ctx, Filter{User: "eve"}); err != nil || len(outs) != 1 || outs[0].Message != "set to [secret]" {
+		t.Fatalf("Outcomes(eve) = %+v, %v", outs, err)
+	}
 	if outs, _ := db.Outcomes(ctx, Filter{Since: time.Now().Add(time.Hour)}); len(outs) != 0 {
 		t.Fatalf("--since in the future found %d", len(outs))
 	}
 
+	for _, s := range []string{secret, "Tab Secret-7", "Tab\tSecret-7"} {
+		noSecretIn(t, path, s) // the writer open: the WAL holds the last transactions
+	}
 	db.Close()
-	for _, f := range []string{path, path + "-wal"} {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			continue // the WAL may be checkpointed away
-		}
-		if bytes.Contains(raw, []byte(secret)) {
-			t.Fatalf("%s holds the secret", f)
-		}
-		if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o600 {
-			t.Fatalf("%s mode %o", f, fi.Mode().Perm())
-		}
+	for _, s := range []string{secret, "Tab Secret-7", "Tab\tSecret-7"} {
+		noSecretIn(t, path, s)
+	}
+}
+
+// The path goes into an SQLite URI: characters that mean something there ('?', '#',
+// '%') are taken as part of the name.
+func TestAPathWithURICharacters(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a?b#c%20d")
+	path := filepath.Join(dir, FileName)
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startRun(t, db, "adm")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Fatalf("%s: %v", path, err)
+	}
+	ro, err := OpenReadOnly(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if runs, err := ro.Runs(context.Background(), Filter{}); err != nil || len(runs) != 1 {
+		t.Fatalf("Runs = %v, %v", runs, err)
 	}
 }
 
@@ -187,27 +241,5 @@ func TestKilledRunKeepsItsOutcomesAndSpendsQuota(t *testing.T) {
 	}
 	if n, _ := db.SuccessesSince(ctx, "adm", Midnight(now)); n != 3 {
 		t.Fatalf("quota use after finish = %d, want 3", n)
-	}
-}
-
-// BenchmarkRecordAsItGoes measures the history's cost per user during a run: the
-// request recorded as it goes out and its outcome as it arrives.
-func BenchmarkRecordAsItGoes(b *testing.B) {
-	ctx := context.Background()
-	db, err := Open(filepath.Join(b.TempDir(), FileName))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	id, _ := db.StartRun(ctx, RunInfo{OSUser: "t", Started: time.Now(), Profile: "p", Kind: "odin", Mode: "sip", Total: b.N})
-	b.ResetTimer()
-	for i := range b.N {
-		o := backends.Outcome{Index: i, User: "user", Status: backends.StatusOK, Message: "new SIP password set"}
-		if err := db.Sending(ctx, id, o, time.Now()); err != nil {
-			b.Fatal(err)
-		}
-		if err := db.Record(ctx, id, o, time.Now()); err != nil {
-			b.Fatal(err)
-		}
 	}
 }
