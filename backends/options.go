@@ -3,6 +3,8 @@ package backends
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ValidateOptions checks opts against what the mode offers.
@@ -33,6 +35,14 @@ func ValidateOptions(m Mode, o Options) error {
 		if _, ok := offered[OptComments]; !ok {
 			return fmt.Errorf("mode %s takes no comments", m.Name)
 		}
+		// The comments reach the user's mail or SMS: no terminal control sequence, no
+		// line break a template could be split at, and a size a message can carry.
+		if err := checkText("comments", o.Comments, MaxComments); err != nil {
+			return err
+		}
+	}
+	if err := checkText("ticket", o.Ticket, MaxTicket); err != nil {
+		return err
 	}
 	if o.MustChange {
 		if _, ok := offered[OptMustChange]; !ok {
@@ -49,4 +59,27 @@ func containsFold(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Bounds of the free-text options.
+const (
+	MaxComments = 500
+	MaxTicket   = 100
+)
+
+// checkText refuses text with control characters (ESC, newlines, tabs, C1, bidi
+// overrides) or longer than max characters: options reach a server and a screen.
+func checkText(what, s string, max int) error {
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s is not valid UTF-8 text", what)
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return fmt.Errorf("%s is %d characters long: at most %d", what, n, max)
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u2028' || r == '\u2029' {
+			return fmt.Errorf("%s contains a control character (%U): write it on one line, as plain text", what, r)
+		}
+	}
+	return nil
 }

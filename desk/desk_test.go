@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"resetdesk/backends"
 	_ "resetdesk/backends/all"
@@ -42,24 +43,34 @@ const journalKey = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPY
 
 func runOn(t *testing.T, d *desk.Desk, users []string) []backends.Outcome {
 	t.Helper()
+	out, err := tryRun(t, d, users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// tryRun runs users on the desk's profile "lab" in mode sip; safe outside the test's
+// goroutine.
+func tryRun(t *testing.T, d *desk.Desk, users []string) ([]backends.Outcome, error) {
 	ctx := context.Background()
 	p, err := d.Profile("lab")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	b, err := d.Open(ctx, p)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	req, err := runner.NewRequest(b, p, runner.Spec{Mode: "sip", Users: users})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	run, err := d.Start(ctx, req, func(s string) { t.Log(s) })
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return run.Wait()
+	return run.Wait(), nil
 }
 
 // A run at the desk is kept by the journal (recover lists its secrets) and the history
@@ -102,5 +113,41 @@ func TestStartKeepsJournalHistoryAndQuota(t *testing.T) {
 	out = runOn(t, other, users[2:4])
 	if tally := backends.TallyOf(out); tally.OK != 1 || tally.Skipped != 1 {
 		t.Fatalf("past the quota: %+v", out)
+	}
+}
+
+// Two runs at once on one quota profile (two desks: two technicians, two processes)
+// together never send past the quota: each starts believing 3 places are left, and the
+// history's reservation refuses what the other took.
+func TestConcurrentRunsHoldTheDailyQuota(t *testing.T) {
+	srv := odintest.New(12)
+	defer srv.Close()
+	srv.SetFaults(odintest.Faults{Latency: 20 * time.Millisecond})
+	home := t.TempDir()
+	a, b := testDesk(t, srv, home), testDesk(t, srv, home)
+	users := srv.Users()
+	type result struct {
+		out []backends.Outcome
+		err error
+	}
+	results := make(chan result, 2)
+	for i, d := range []*desk.Desk{a, b} {
+		go func() {
+			out, err := tryRun(t, d, users[6*i:6*i+6])
+			results <- result{out, err}
+		}()
+	}
+	var tally backends.Tally
+	for range 2 {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		for _, o := range r.out {
+			tally.Add(o)
+		}
+	}
+	if tally.OK != 3 || srv.Resets() != 3 {
+		t.Fatalf("%d ok, %d resets sent against a daily quota of 3", tally.OK, srv.Resets())
 	}
 }

@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"errors"
 
 	"resetdesk/store/history"
 )
@@ -13,7 +14,10 @@ func (d *Desk) History(ctx context.Context, f history.Filter, outcomes bool) ([]
 	if d.demo != nil {
 		return nil, nil, ErrDemo
 	}
-	db, err := d.openHistory()
+	db, err := d.readHistory()
+	if errors.Is(err, history.ErrNoHistory) {
+		return nil, nil, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}

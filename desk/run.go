@@ -70,13 +70,23 @@ func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(strin
 	return rec, nil
 }
 
-// openHistory opens the history database under the state directory.
+// openHistory opens the history database under the state directory, creating it.
 func (d *Desk) openHistory() (*history.DB, error) {
 	path, err := history.Path(d.getenv)
 	if err != nil {
 		return nil, err
 	}
 	return history.Open(path)
+}
+
+// readHistory opens the history to read it, creating nothing (history.ErrNoHistory
+// when no run was ever recorded here).
+func (d *Desk) readHistory() (*history.DB, error) {
+	path, err := history.Path(d.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return history.OpenReadOnly(path)
 }
 
 func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string)) (*journal.Writer, error) {
@@ -134,8 +144,9 @@ type recorder struct {
 	jw       *journal.Writer
 	db       *history.DB
 	id       int64
-	quota    int
+	quota    int // left when the run started
 	hasQuota bool
+	daily    int // the profile's daily_quota, reserved in the history across processes
 	ctx      context.Context
 	warnOnce sync.Once
 	warn     func(string)
@@ -153,11 +164,11 @@ func (d *Desk) startHistory(ctx context.Context, db *history.DB, req runner.Requ
 		if left == 0 {
 			return nil, fmt.Errorf("profile %s: the daily quota of %d successful resets is spent", p.Name, p.DailyQuota)
 		}
-		rec.quota, rec.hasQuota = left, true
+		rec.quota, rec.hasQuota, rec.daily = left, true, p.DailyQuota
 	}
-	osUser, _ := d.technician()
+	osUser, technician := d.technician()
 	id, err := db.StartRun(ctx, history.RunInfo{
-		OSUser: osUser, Started: time.Now(), Profile: p.Name, Kind: p.Kind,
+		OSUser: osUser, Technician: technician, Started: time.Now(), Profile: p.Name, Kind: p.Kind,
 		Mode: req.Mode().Name, Ticket: req.Options().Ticket, Total: req.Len(),
 	})
 	if err != nil {
@@ -171,7 +182,29 @@ func (r *recorder) histWarn(err error) {
 	r.warnOnce.Do(func() { r.warn(fmt.Sprintf("%v (recording goes on at the end of the run)", err)) })
 }
 
+// Intend reserves a place of the daily quota (in the history, under the lock every
+// process shares, so no number of concurrent runs sends past it), then journals the
+// request; only then may it go out.
 func (r *recorder) Intend(o backends.Outcome) error {
+	if r.hasQuota {
+		now := time.Now()
+		granted, err := r.db.Reserve(r.ctx, r.id, o, now, r.daily, history.Midnight(now))
+		if err != nil {
+			return fmt.Errorf("cannot reserve a place of the daily quota in the history: %w", err)
+		}
+		if !granted {
+			return runner.ErrQuotaSpent
+		}
+		if err := r.jw.Intend(o); err != nil {
+			// Not sent after all: the history must not count it.
+			o.Status, o.Message = backends.StatusFailed, "not sent: "+err.Error()
+			if herr := r.db.Record(r.ctx, r.id, o, time.Now()); herr != nil {
+				r.histWarn(herr)
+			}
+			return err
+		}
+		return nil
+	}
 	if err := r.jw.Intend(o); err != nil {
 		return err
 	}
@@ -234,7 +267,10 @@ func (d *Desk) QuotaLeft(ctx context.Context, p backends.Profile) (left int, has
 	if d.demo != nil {
 		return p.DailyQuota, true, nil
 	}
-	db, err := d.openHistory()
+	db, err := d.readHistory()
+	if errors.Is(err, history.ErrNoHistory) {
+		return p.DailyQuota, true, nil
+	}
 	if err != nil {
 		return 0, true, err
 	}

@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -127,6 +128,9 @@ func check(b backends.Backend, p backends.Profile, s Spec) (Request, error) {
 	if bad := userlist.Validate(b, r.users); len(bad) > 0 {
 		return Request{}, userlist.Refusal(bad, 5)
 	}
+	if bad := Protected(p, r.users); len(bad) > 0 {
+		return Request{}, userlist.Refusal(bad, 5)
+	}
 	seen := make(map[string]bool, len(r.users))
 	for _, u := range r.users {
 		if seen[u] {
@@ -185,4 +189,62 @@ func (r Request) Retry(users []string) (Request, error) {
 		s.Password = ""
 	}
 	return NewRequest(r.backend, r.profile, s)
+}
+
+// Protected are the users of list that profile p must never reset, each with the reason:
+// the profile's own login (resetting it would lock the profile out) and the accounts its
+// `protected` globs name. Case does not matter; a login written DOMAIN\name or
+// name@domain protects name too.
+func Protected(p backends.Profile, users []string) []userlist.BadUser {
+	var bad []userlist.BadUser
+	login := loginNames(p.Username)
+	for _, u := range users {
+		lu := strings.ToLower(u)
+		switch {
+		case login[lu] || login[shortName(lu)]:
+			bad = append(bad, userlist.BadUser{ID: u, Err: fmt.Errorf("%q is the profile's own login (%s): resetting it would lock the profile out", u, p.Name)})
+			continue
+		}
+		for _, g := range p.Protected {
+			g = strings.ToLower(g)
+			if ok, _ := path.Match(g, lu); ok {
+				bad = append(bad, userlist.BadUser{ID: u, Err: fmt.Errorf("%q is protected in profile %s (protected = %q): never reset", u, p.Name, g)})
+				break
+			}
+			if ok, _ := path.Match(g, shortName(lu)); ok {
+				bad = append(bad, userlist.BadUser{ID: u, Err: fmt.Errorf("%q is protected in profile %s (protected = %q): never reset", u, p.Name, g)})
+				break
+			}
+		}
+	}
+	return bad
+}
+
+// loginNames are the forms of a profile's login a user id may take.
+func loginNames(username string) map[string]bool {
+	names := map[string]bool{}
+	u := strings.ToLower(strings.TrimSpace(username))
+	if u == "" {
+		return names
+	}
+	names[u] = true
+	names[shortName(u)] = true
+	return names
+}
+
+// shortName is the account name of DOMAIN\name, name@domain or a DN's first CN.
+func shortName(id string) string {
+	if i := strings.LastIndex(id, "\\"); i >= 0 {
+		id = id[i+1:]
+	}
+	if i := strings.Index(id, "@"); i > 0 {
+		id = id[:i]
+	}
+	if strings.HasPrefix(id, "cn=") {
+		id = strings.TrimPrefix(id, "cn=")
+		if i := strings.Index(id, ","); i >= 0 {
+			id = id[:i]
+		}
+	}
+	return id
 }

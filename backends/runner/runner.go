@@ -101,6 +101,9 @@ type Run struct {
 
 	resultsMu sync.Mutex
 	results   []backends.Outcome // final outcomes by index, for Finish
+
+	pauseMu sync.Mutex
+	resumed chan struct{} // non-nil while paused; closed by Resume
 }
 
 // Start logs in (a bad login fails here, before any reset) and starts the run. Outcomes
@@ -144,6 +147,52 @@ func (r *Run) Stop() { r.stopOnce.Do(func() { close(r.stop) }) }
 
 // Request is what the run does.
 func (r *Run) Request() Request { return r.req }
+
+// Pause holds every request not yet sent until Resume (or Stop, which skips them):
+// while a technician is asked whether to stop, nothing more goes out. Requests already
+// in flight finish.
+func (r *Run) Pause() {
+	r.pauseMu.Lock()
+	defer r.pauseMu.Unlock()
+	if r.resumed == nil {
+		r.resumed = make(chan struct{})
+	}
+}
+
+// Resume lets a paused run send again.
+func (r *Run) Resume() {
+	r.pauseMu.Lock()
+	defer r.pauseMu.Unlock()
+	if r.resumed != nil {
+		close(r.resumed)
+		r.resumed = nil
+	}
+}
+
+// Paused reports whether the run is paused.
+func (r *Run) Paused() bool {
+	r.pauseMu.Lock()
+	defer r.pauseMu.Unlock()
+	return r.resumed != nil
+}
+
+// mayGo waits while the run is paused; false when it was stopped or aborted meanwhile.
+func (r *Run) mayGo(ctx context.Context) bool {
+	r.pauseMu.Lock()
+	ch := r.resumed
+	r.pauseMu.Unlock()
+	if ch == nil {
+		return !r.stopped(ctx)
+	}
+	select {
+	case <-ch:
+		return !r.stopped(ctx)
+	case <-r.stop:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
 
 // Wait drains the run and returns the final outcomes in input order.
 func (r *Run) Wait() []backends.Outcome {
@@ -361,6 +410,20 @@ func (r *Run) prefetch(ctx context.Context) <-chan work {
 // resetOne resets one user and returns its final outcome, after the recorder has it.
 func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 	user := r.req.users[it.index]
+	// The last gate before a request goes out: a pause holds it here, a stop skips it.
+	if !r.mayGo(ctx) {
+		r.quota.settle(false)
+		o := backends.Outcome{Index: it.index, User: user, Status: backends.StatusSkipped, Message: "not sent: the run was stopped"}
+		if reason := r.haltReason(); reason != "" {
+			o.Message = reason
+		}
+		if it.index < int(r.batchJournaled.Load()) {
+			if err := r.rec.Record(o); err != nil {
+				o.Message += " [" + err.Error() + "]"
+			}
+		}
+		return o
+	}
 	r.out <- backends.Outcome{Index: it.index, User: user, Status: backends.StatusRunning}
 	start := time.Now()
 	o, sent, intended := r.attempt(ctx, it, user)

@@ -454,3 +454,93 @@ func TestSentSecretIsScrubbedFromMessages(t *testing.T) {
 		t.Fatalf("%+v", o)
 	}
 }
+
+// While a run is paused nothing more is sent; what was in flight finishes; Resume sends
+// the rest, and Stop while paused skips it.
+func TestPauseHoldsEveryRequestNotYetSent(t *testing.T) {
+	for _, then := range []string{"resume", "stop"} {
+		t.Run(then, func(t *testing.T) {
+			g := newGate(backends.FromPolicy)
+			r, err := g.start(t, runner.Spec{Users: users(10), Concurrency: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			<-g.started
+			<-g.started
+			r.Pause()
+			g.release <- struct{}{}
+			g.release <- struct{}{}
+			// The two in flight finish; their workers reach the gate and wait there.
+			got := 0
+			for o := range r.Outcomes() {
+				if o.Status.Final() {
+					if got++; got == 2 {
+						break
+					}
+				}
+			}
+			select {
+			case u := <-g.started:
+				t.Fatalf("%s was sent while the run was paused", u)
+			default:
+			}
+			if then == "stop" {
+				r.Stop()
+			} else {
+				close(g.release)
+				r.Resume()
+			}
+			tally := backends.TallyOf(r.Wait())
+			switch {
+			case then == "stop" && (len(g.started) != 0 || tally.Skipped != 8):
+				t.Fatalf("stopped while paused: %d more sent, %d skipped", len(g.started), tally.Skipped)
+			case then == "resume" && tally.OK != 8:
+				t.Fatalf("resumed: %+v", tally)
+			}
+		})
+	}
+}
+
+// Finish gets every final outcome before the stream closes.
+func TestFinishBeforeTheStreamCloses(t *testing.T) {
+	g := newGate(backends.FromPolicy)
+	close(g.release)
+	var finished []backends.Outcome
+	rec := &finishHook{done: func(o []backends.Outcome) { finished = o }}
+	r, err := g.start(t, runner.Spec{Users: users(5)}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range r.Outcomes() {
+	}
+	if len(finished) != 5 || finished[4].User != "user004" || finished[4].Status != backends.StatusOK {
+		t.Fatalf("Finish saw %+v", finished)
+	}
+}
+
+type finishHook struct {
+	hooks
+	done func([]backends.Outcome)
+}
+
+func (f *finishHook) Finish(o []backends.Outcome) { f.done(o) }
+
+// A profile's own login and its protected globs are refused before anything is sent.
+func TestProtectedAccountsAreRefused(t *testing.T) {
+	g := newGate(backends.FromPolicy)
+	p := g.profile
+	p.Username = `CORP\Administrator`
+	p.Protected = []string{"svc-*", "krbtgt"}
+	for _, u := range []string{"administrator", "Administrator@corp.example.com", "svc-backup", "KRBTGT"} {
+		_, err := runner.NewRequest(g, p, runner.Spec{Mode: "set", Users: []string{"alice", u}})
+		if err == nil || !strings.Contains(err.Error(), u) {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	if _, err := runner.NewRequest(g, p, runner.Spec{Mode: "set", Users: []string{"alice", "svcbackup"}}); err != nil {
+		t.Errorf("an unprotected user refused: %v", err)
+	}
+	if bad := runner.Protected(p, []string{"a", "administrator"}); len(bad) != 1 || !strings.Contains(bad[0].Err.Error(), "own login") {
+		t.Errorf("%+v", bad)
+	}
+}
