@@ -1,0 +1,289 @@
+package journal
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"filippo.io/age"
+
+	"resetdesk/backends"
+	"resetdesk/store"
+)
+
+// file is what a Writer needs of its *os.File: the seam through which tests make the
+// disk fail or count the syncs.
+type file interface {
+	Write(p []byte) (int, error)
+	Sync() error
+	Truncate(size int64) error
+	Close() error
+}
+
+// Writer appends one run's entries to its own file. Its methods may be called from
+// many goroutines at once: one committer goroutine writes and syncs whatever has
+// queued up while the previous sync ran, and each caller waits for the sync of its
+// own entries.
+type Writer struct {
+	path   string
+	cipher *fileCipher
+	now    func() time.Time
+
+	mu      sync.Mutex
+	wake    sync.Cond // signalled when a group starts filling, or on Close
+	next    *group    // the entries waiting for the next write; nil when none
+	closing bool
+	sent    map[int]intent // Intend's entries not yet settled by Record, by index
+	stopped chan struct{}  // closed when the committer has returned
+
+	// Only the committer touches these (and Close once it has returned).
+	f         file
+	size      int64 // the file's length after its last good write
+	headerLen int64
+	torn      bool // a failed write could not be cut back to size yet
+}
+
+// intent is what Intend journaled for a user whose answer is not recorded yet.
+type intent struct{ user, secret string }
+
+// group is the entries of one write and sync, from every caller that queued while
+// the previous one was running.
+type group struct {
+	buf  []byte
+	done chan struct{} // closed once err is set
+	err  error
+}
+
+// Open creates the journal file of a new run in dir, writes its header and syncs the
+// file and dir: when Open returns nil, dir has taken a write and a sync.
+func Open(dir string, rcp age.Recipient, profile, mode string) (*Writer, error) {
+	return open(dir, rcp, profile, mode, func(f *os.File) file { return f })
+}
+
+func open(dir string, rcp age.Recipient, profile, mode string, wrap func(*os.File) file) (*Writer, error) {
+	if err := store.PrivateDir(dir); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	now := time.Now()
+	hdr, fc, err := newHeader(rcp, profile, mode, now)
+	if err != nil {
+		return nil, fmt.Errorf("journal: cannot make a file key: %w", err)
+	}
+	name := fmt.Sprintf("%s-%d%s", now.UTC().Format(nameTime), os.Getpid(), fileExt)
+	path := filepath.Join(dir, name)
+	osf, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: cannot create a file in %s: %w", dir, store.UnwrapPath(err))
+	}
+	f := wrap(osf)
+	// The header is the test write: a full disk or a file system that fails its syncs
+	// is found here, before the first secret depends on it. The dir sync makes the
+	// file itself survive a crash.
+	err = writeAll(f, hdr)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = store.SyncDir(dir)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, fmt.Errorf("journal: %s cannot take a write and a sync: %w", dir, store.UnwrapPath(err))
+	}
+	w := &Writer{
+		path: path, cipher: fc, now: time.Now,
+		sent: map[int]intent{}, stopped: make(chan struct{}),
+		f: f, size: int64(len(hdr)), headerLen: int64(len(hdr)),
+	}
+	w.wake.L = &w.mu
+	go w.commitLoop()
+	return w, nil
+}
+
+// nameTime is the time at the start of a journal file's name.
+const nameTime = "20060102T150405.000000000Z"
+
+// Intend journals a request about to be sent (Job.Intend) as StatusSent, synced before
+// it returns: with the secret made ahead, or with none when the system makes the
+// secret (PRM, a WebADM link), so that a request cut off from its answer is still
+// found by Read (Entry.PasswordUnknown). An intent already journaled by IntendBatch
+// for the same user and secret is on disk: Intend returns at once.
+func (w *Writer) Intend(o backends.Outcome) error {
+	if err := w.intend([]backends.Outcome{o}); err != nil {
+		if o.Secret == "" {
+			return fmt.Errorf("the journal could not record the request before sending it: %w", err)
+		}
+		return fmt.Errorf("the journal could not keep the new secret: %w", err)
+	}
+	return nil
+}
+
+// IntendBatch journals a batch of secrets made ahead (one generate call) as StatusSent
+// in one write and one sync, before the batch is dispatched; each user's Intend then
+// finds its entry on disk.
+func (w *Writer) IntendBatch(outcomes []backends.Outcome) error {
+	if err := w.intend(outcomes); err != nil {
+		return fmt.Errorf("the journal could not keep the batch of %d new secret(s): %w", len(outcomes), err)
+	}
+	return nil
+}
+
+func (w *Writer) intend(outcomes []backends.Outcome) error {
+	todo := make([]backends.Outcome, 0, len(outcomes))
+	w.mu.Lock()
+	for _, o := range outcomes {
+		if in, ok := w.sent[o.Index]; ok && in == (intent{o.User, o.Secret}) {
+			continue
+		}
+		o.Status = StatusSent
+		todo = append(todo, o)
+	}
+	w.mu.Unlock()
+	if len(todo) == 0 {
+		return nil
+	}
+	if err := w.write(todo); err != nil {
+		return err
+	}
+	w.mu.Lock()
+	for _, o := range todo {
+		w.sent[o.Index] = intent{o.User, o.Secret}
+	}
+	w.mu.Unlock()
+	return nil
+}
+
+// Record journals a final outcome (Job.Record), synced before it returns, superseding
+// the user's intent: one that carries a secret is kept; one without drops the intent's
+// secret (a refused request set nothing), except an unknown outcome, whose password
+// stays unknown. An outcome with no secret and no intent leaves no entry.
+func (w *Writer) Record(o backends.Outcome) error {
+	w.mu.Lock()
+	_, pending := w.sent[o.Index]
+	w.mu.Unlock()
+	if o.Secret == "" && !pending {
+		return nil
+	}
+	if err := w.write([]backends.Outcome{o}); err != nil {
+		return fmt.Errorf("the journal could not keep the answer: %w", err)
+	}
+	w.mu.Lock()
+	delete(w.sent, o.Index)
+	w.mu.Unlock()
+	return nil
+}
+
+// write seals the outcomes as entries, queues them as one piece of the next group,
+// and waits for that group's sync.
+func (w *Writer) write(outcomes []backends.Outcome) error {
+	now := w.now().UTC()
+	var buf []byte
+	for _, o := range outcomes {
+		var err error
+		buf, err = w.cipher.appendLine(buf, sealedEntry{Time: now, Index: o.Index, User: o.User, Status: string(o.Status), Secret: o.Secret})
+		if err != nil {
+			return err
+		}
+	}
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		return fmt.Errorf("journal %s is closed", w.path)
+	}
+	g := w.next
+	if g == nil {
+		g = &group{buf: buf, done: make(chan struct{})}
+		w.next = g
+		w.wake.Signal()
+	} else {
+		g.buf = append(g.buf, buf...)
+	}
+	w.mu.Unlock()
+	<-g.done
+	return g.err
+}
+
+// commitLoop is the committer: it takes the group that filled while it was busy,
+// writes and syncs it, and tells its callers, until Close and nothing is left.
+func (w *Writer) commitLoop() {
+	defer close(w.stopped)
+	w.mu.Lock()
+	for {
+		for w.next == nil && !w.closing {
+			w.wake.Wait()
+		}
+		g := w.next
+		w.next = nil
+		if g == nil {
+			w.mu.Unlock()
+			return
+		}
+		w.mu.Unlock()
+		g.err = w.commit(g.buf)
+		close(g.done)
+		w.mu.Lock()
+	}
+}
+
+// commit appends buf and syncs it. A failure is cut back to the last good length: a
+// fragment left in place would swallow the next entry, which would then be lost.
+func (w *Writer) commit(buf []byte) error {
+	if w.torn {
+		if err := w.f.Truncate(w.size); err != nil {
+			return fmt.Errorf("journal %s: an earlier failed write cannot be cut back (%v): nothing more is written after it", w.path, store.UnwrapPath(err))
+		}
+		w.torn = false
+	}
+	err := writeAll(w.f, buf)
+	if err != nil {
+		err = fmt.Errorf("journal %s: cannot write: %w", w.path, store.UnwrapPath(err))
+	} else if serr := w.f.Sync(); serr != nil {
+		err = fmt.Errorf("journal %s: cannot sync: %w", w.path, store.UnwrapPath(serr))
+	}
+	if err == nil {
+		w.size += int64(len(buf))
+		return nil
+	}
+	if terr := w.f.Truncate(w.size); terr != nil {
+		w.torn = true
+	} else {
+		_ = w.f.Sync() // best effort: the callers are told the write failed either way
+	}
+	return err
+}
+
+// writeAll writes p, calling a write that returns short with no error a short write.
+func writeAll(f file, p []byte) error {
+	n, err := f.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	return err
+}
+
+// Close waits for the entries already queued, then closes the run's file. A run that
+// journaled nothing leaves no file behind.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	if w.closing {
+		w.mu.Unlock()
+		<-w.stopped
+		return nil
+	}
+	w.closing = true
+	w.wake.Signal()
+	w.mu.Unlock()
+	<-w.stopped
+	err := w.f.Close()
+	if w.size == w.headerLen {
+		_ = os.Remove(w.path)
+	}
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", w.path, store.UnwrapPath(err))
+	}
+	return nil
+}
