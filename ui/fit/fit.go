@@ -1,0 +1,142 @@
+// Package fit measures and places text in terminal cells: every width here is the
+// number of cells a string takes on screen (a CJK character takes two, an escape
+// sequence none), measured with the ansi width functions the Charm line uses, so that
+// columns line up whatever script a name is written in and no line is wider than the
+// screen.
+package fit
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Ellipsis ends a string cut to fit.
+const Ellipsis = "…"
+
+// Width is the number of cells s takes (styles count for nothing).
+func Width(s string) int { return ansi.StringWidth(s) }
+
+// Truncate cuts s to at most w cells, ending in an ellipsis when something was cut. A
+// wide character is never split.
+func Truncate(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if Width(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, Ellipsis)
+}
+
+// Pad is s in exactly w cells: cut with an ellipsis, or filled with spaces.
+func Pad(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := Width(s)
+	if sw > w {
+		s = ansi.Truncate(s, w, Ellipsis)
+		sw = Width(s)
+	}
+	return s + strings.Repeat(" ", w-sw)
+}
+
+// PadLeft is s right-aligned in exactly w cells (cut without an ellipsis: it is for
+// short figures).
+func PadLeft(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := Width(s)
+	if sw >= w {
+		return ansi.Truncate(s, w, "")
+	}
+	return strings.Repeat(" ", w-sw) + s
+}
+
+// Wrap breaks s into lines of at most w cells at spaces (and after hyphens); a word
+// longer than a line (a link, a path) is broken where it must. Styles carry over the
+// breaks. An empty s is one empty line.
+func Wrap(s string, w int) []string {
+	w = max(w, 1)
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		if Width(para) <= w {
+			out = append(out, para)
+			continue
+		}
+		for _, l := range strings.Split(ansi.Wrap(para, w, "-"), "\n") {
+			out = append(out, strings.TrimRight(l, " "))
+		}
+	}
+	return out
+}
+
+// WrapMax is Wrap cut to at most n lines, the last ending in an ellipsis when some
+// was left out.
+func WrapMax(s string, w, n int) []string {
+	lines := Wrap(s, w)
+	if n > 0 && len(lines) > n {
+		lines = lines[:n]
+		// The ellipsis replaces the last word that does not fit with it: no word is cut.
+		last := lines[n-1]
+		if Width(last) >= w {
+			last = ansi.Truncate(last, max(w-1, 0), "")
+			if i := strings.LastIndexByte(last, ' '); i > 0 {
+				last = last[:i]
+			}
+		}
+		lines[n-1] = strings.TrimRight(last, " ") + Ellipsis
+	}
+	return lines
+}
+
+// Indent wraps s to w cells with every line after the first indented by the width of
+// prefix, which starts the first line: a label and its wrapped value.
+func Indent(prefix, s string, w int) []string {
+	pw := Width(prefix)
+	lines := Wrap(s, max(w-pw, 1))
+	pad := strings.Repeat(" ", pw)
+	for i := range lines {
+		if i == 0 {
+			lines[i] = prefix + lines[i]
+		} else {
+			lines[i] = pad + lines[i]
+		}
+	}
+	return lines
+}
+
+// Height is s with exactly h lines: cut, or filled with empty lines.
+func Height(s string, h int) string {
+	h = max(h, 0)
+	lines := strings.Split(s, "\n")
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Clip cuts every line of s to w cells: the last guard before a page reaches the
+// screen, so that no line ever wraps in the terminal.
+func Clip(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	changed := false
+	for i, l := range lines {
+		if Width(l) > w {
+			lines[i] = Truncate(l, w)
+			changed = true
+		}
+	}
+	if !changed {
+		return s
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Lines counts the lines of s.
+func Lines(s string) int { return strings.Count(s, "\n") + 1 }

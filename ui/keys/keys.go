@@ -1,0 +1,138 @@
+// Package keys is the console's key map: every binding named once, with the text its
+// help shows, and the groups pages compose their help from. A page's help is a Help
+// value (bubbles' help.KeyMap); Short and Full draw it to a width.
+//
+// Bubble Tea v2 names keys as tea.KeyPressMsg.String() does: "space" for the space bar,
+// "pgdown" for page down, "ctrl+c"; a binding matches when one of its keys is that name.
+package keys
+
+import "charm.land/bubbles/v2/key"
+
+// Map holds every binding of the console by what it does.
+type Map struct {
+	// Moving in a list: arrows, vi keys, pages, the ends. ArrowUp and ArrowDown are the
+	// arrows alone, for a list under a text field that takes the letters.
+	Up, Down, ArrowUp, ArrowDown, PageUp, PageDown, Home, End key.Binding
+	// Filter opens a list's filter field; Accept leaves it keeping the filter; Clear
+	// empties it.
+	Filter, Accept, Clear key.Binding
+
+	Help, Quit, Interrupt, Back key.Binding
+	// LeaveField moves the focus from a text field to what is under it.
+	LeaveField key.Binding
+	Yes, No    key.Binding
+
+	// Profiles.
+	Open, OpenNumber, Credentials, Recover, History key.Binding
+	// Users.
+	Toggle, SelectAll, ClearSelection, Import, Paste, Pane, Remove, RemoveInvalid, ChooseMode key.Binding
+	// Mode.
+	NextField, PrevField, Change, Review key.Binding
+	// Review.
+	Confirm key.Binding
+	// Run.
+	Stop key.Binding
+	// Results and recover.
+	Reveal, RevealAll, Copy, OnlyFailed, Sort, Retry, Export, NewRun, Detail, Reload key.Binding
+	// Credentials.
+	SetSecret, DeleteSecret, TestConnection, Store, Cancel key.Binding
+	// WriteFile writes an export.
+	WriteFile key.Binding
+}
+
+func bind(help, desc string, keys ...string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+}
+
+// Default is the console's key map.
+func Default() Map {
+	return Map{
+		Up:        bind("↑/k", "up", "up", "k", "ctrl+p"),
+		Down:      bind("↓/j", "down", "down", "j", "ctrl+n"),
+		ArrowUp:   bind("↑", "up", "up", "ctrl+p"),
+		ArrowDown: bind("↓", "down", "down", "ctrl+n"),
+		PageUp:    bind("pgup", "page up", "pgup", "ctrl+b"),
+		PageDown:  bind("pgdn", "page down", "pgdown", "ctrl+f"),
+		Home:      bind("g/home", "first", "home", "g"),
+		End:       bind("G/end", "last", "end", "G"),
+		Filter:    bind("/", "filter", "/"),
+		Accept:    bind("enter", "keep the filter", "enter"),
+		Clear:     bind("esc", "clear the filter", "esc"),
+
+		Help:       bind("?", "help", "?"),
+		Quit:       bind("q", "quit", "q"),
+		Interrupt:  bind("ctrl+c", "quit", "ctrl+c"),
+		Back:       bind("esc", "back", "esc"),
+		LeaveField: bind("tab", "leave the field", "tab"),
+		Yes:        bind("y", "yes", "y", "Y"),
+		No:         bind("n/esc", "no", "n", "N", "esc"),
+
+		Open:        bind("enter", "open", "enter"),
+		OpenNumber:  bind("1…9", "open by number", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
+		Credentials: bind("c", "credentials", "c"),
+		Recover:     bind("r", "recover", "r"),
+		History:     bind("h", "history", "h"),
+
+		Toggle:         bind("space", "select", "space"),
+		SelectAll:      bind("ctrl+a", "select all hits", "ctrl+a"),
+		ClearSelection: bind("ctrl+x", "clear the selection", "ctrl+x"),
+		Import:         bind("ctrl+o", "import a file", "ctrl+o"),
+		Paste:          bind("paste", "add a list of ids", "paste"),
+		Pane:           bind("tab", "selection pane", "tab"),
+		Remove:         bind("d/space", "remove from the selection", "d", "space", "delete"),
+		RemoveInvalid:  bind("D", "remove every refused id", "D"),
+		ChooseMode:     bind("enter", "choose the mode", "enter"),
+
+		NextField: bind("tab", "next field", "tab"),
+		PrevField: bind("shift+tab", "previous field", "shift+tab"),
+		Change:    bind("←/→/space", "change the choice", "left", "right", "space"),
+		Review:    bind("enter", "review", "enter"),
+
+		Confirm: bind("enter/y", "reset now", "enter", "y"),
+
+		Stop: bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q"),
+
+		Reveal:     bind("r", "reveal the row", "r"),
+		RevealAll:  bind("R", "reveal all", "R"),
+		Copy:       bind("c", "copy the secret", "c", "y"),
+		OnlyFailed: bind("f", "only not ok", "f"),
+		Sort:       bind("s", "sort by status", "s"),
+		Retry:      bind("t", "retry failed", "t"),
+		Export:     bind("e", "export", "e"),
+		NewRun:     bind("n", "new run", "n"),
+		Detail:     bind("enter", "whole row", "enter"),
+		Reload:     bind("ctrl+r", "read again", "ctrl+r"),
+
+		SetSecret:      bind("s", "set / replace the secret", "s"),
+		DeleteSecret:   bind("d", "delete the secret", "d"),
+		TestConnection: bind("t", "test the connection", "t"),
+		Store:          bind("enter", "store", "enter"),
+		Cancel:         bind("esc", "cancel", "esc"),
+
+		WriteFile: bind("enter", "write the file (.csv or .json)", "enter"),
+	}
+}
+
+// Named is b with another description: the same key, said for what it does on a page.
+func Named(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
+	return b
+}
+
+// List is the group of keys that move in a list.
+func (m Map) List() []key.Binding {
+	return []key.Binding{m.Up, m.Down, m.PageUp, m.PageDown, m.Home, m.End, m.Filter}
+}
+
+// Help is a page's help: the line always shown, and the groups of the full help. Quit
+// is the page's way out, which the short line never drops (zero: the console's q or
+// ctrl+c).
+type Help struct {
+	ShortKeys []key.Binding
+	Groups    [][]key.Binding
+	Quit      key.Binding
+}
+
+// ShortHelp and FullHelp make Help a bubbles help.KeyMap.
+func (h Help) ShortHelp() []key.Binding  { return h.ShortKeys }
+func (h Help) FullHelp() [][]key.Binding { return h.Groups }
