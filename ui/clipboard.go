@@ -4,7 +4,6 @@ import (
 	"context"
 	"os/exec"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,42 +11,51 @@ import (
 	"github.com/aymanbagabas/go-osc52/v2"
 )
 
-// clipboardCmds writes s to the clipboard through OSC 52 ("" clears it). The bare
-// sequence reaches terminals directly and tmux with set-clipboard on; inside tmux
-// ($TMUX) or screen ($STY) the DCS-wrapped form is sent as well, which reaches the outer
-// terminal through passthrough without tmux keeping the secret in its buffers.
+// clipboardCmds writes s to the clipboard through OSC 52 ("" clears it), on the
+// program's own output. The bare sequence reaches terminals directly and tmux with
+// set-clipboard on; inside tmux ($TMUX) or screen ($STY) the DCS-wrapped form is sent
+// as well, which reaches the outer terminal through passthrough without tmux keeping
+// the secret in its buffers.
 func clipboardCmds(sh *shared, s string) []tea.Cmd {
 	cmds := []tea.Cmd{tea.SetClipboard(s)}
 	switch {
-	case sh.getenv("TMUX") != "":
+	case sh.desk.Getenv("TMUX") != "":
 		cmds = append(cmds, tea.Raw(osc52.New(s).Tmux().String()))
-	case sh.getenv("STY") != "":
+	case sh.desk.Getenv("STY") != "":
 		cmds = append(cmds, tea.Raw(osc52.New(s).Screen().String()))
 	}
 	return cmds
 }
 
-func (m *model) copy(c copyMsg) tea.Cmd {
-	m.clipID++
-	m.clipHeld = true
-	m.clipCopied = append(m.clipCopied, c.secret)
-	id := m.clipID
-	cmds := clipboardCmds(m.sh, c.secret)
+func (c *Console) copy(m copyMsg) tea.Cmd {
+	c.clipID++
+	c.clipHeld = true
+	c.clipUntil = c.now().Add(clipboardTTL)
+	c.clipCopied = append(c.clipCopied, m.secret)
+	id := c.clipID
+	cmds := clipboardCmds(c.sh, m.secret)
 	cmds = append(cmds,
-		toast("copied "+c.what+"; the clipboard is cleared in "+clipboardTTL.String()+" and on quit"),
-		tea.Tick(clipboardTTL, func(time.Time) tea.Msg { return clipboardExpiredMsg{id} }))
+		toast("copied "+m.what+"; the clipboard is cleared in "+clipboardTTL.String()+" and on quit"),
+		tea.Tick(clipboardTTL, func(time.Time) tea.Msg { return clipboardExpiredMsg{id} }),
+		c.clipboardTick())
 	return tea.Batch(cmds...)
 }
 
-// clearClipboard empties the clipboard and, inside tmux, deletes the paste buffers that
-// kept a copied secret: with set-clipboard on tmux stores every OSC 52 copy in a buffer,
-// and an empty OSC 52 does not clear it.
-func (m *model) clearClipboard() []tea.Cmd {
-	cmds := clipboardCmds(m.sh, "")
-	if m.sh.getenv("TMUX") != "" && len(m.clipCopied) > 0 {
-		cmds = append(cmds, forgetInTmux(m.clipCopied))
+// clipboardTick redraws the header's countdown in a second.
+func (c *Console) clipboardTick() tea.Cmd {
+	id := c.clipID
+	return tea.Tick(time.Second, func(time.Time) tea.Msg { return clipboardTickMsg{id} })
+}
+
+// clearClipboard empties the clipboard and, for the console of a local tmux, deletes
+// the paste buffers that kept a copied secret: with set-clipboard on tmux stores every
+// OSC 52 copy in a buffer, and an empty OSC 52 does not clear it.
+func (c *Console) clearClipboard() []tea.Cmd {
+	cmds := clipboardCmds(c.sh, "")
+	if c.local && c.sh.desk.Getenv("TMUX") != "" && len(c.clipCopied) > 0 {
+		cmds = append(cmds, forgetInTmux(c.clipCopied))
 	}
-	m.clipCopied = nil
+	c.clipCopied = nil
 	return cmds
 }
 
@@ -71,5 +79,3 @@ func forgetInTmux(secrets []string) tea.Cmd {
 		return nil
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -15,13 +15,12 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/report"
-	"resetdesk/sanitize"
 )
 
 func exportCmd(path, profile, mode string, outcomes []backends.Outcome) tea.Cmd {
 	return func() tea.Msg {
 		err := exportFile(path, profile, mode, outcomes)
-		return exportedMsg{path: sanitize.Line(path), err: err}
+		return exportedMsg{path: clean(path), err: cleanErr(err)}
 	}
 }
 
@@ -53,7 +52,7 @@ func exportFile(path, profile, mode string, outcomes []backends.Outcome) error {
 			return err
 		}
 	}
-	shown := sanitize.Line(path)
+	shown := clean(path)
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	switch {
 	case errors.Is(err, fs.ErrExist):

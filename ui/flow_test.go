@@ -57,7 +57,7 @@ func demoOptions(t *testing.T) (*testDesk, *odintest.Server) {
 func startTest(t *testing.T, o *testDesk, w, h int) *teatest.TestModel {
 	t.Helper()
 	searchDebounce = 10 * time.Millisecond
-	return teatest.NewTestModel(t, newModel(context.Background(), o),
+	return teatest.NewTestModel(t, New(context.Background(), o),
 		teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 }
@@ -68,7 +68,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, frag string) {
 		teatest.WithDuration(15*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 }
 
-func keys(tm *teatest.TestModel, ks ...string) {
+func send(tm *teatest.TestModel, ks ...string) {
 	for _, k := range ks {
 		switch k {
 		case "enter":
@@ -112,12 +112,12 @@ func golden(t *testing.T, name string, view string) {
 	}
 }
 
-func finalResults(t *testing.T, tm *teatest.TestModel) (*model, *resultsPage) {
+func finalResults(t *testing.T, tm *teatest.TestModel) (*Console, *resultsPage) {
 	t.Helper()
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}
-	m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*model)
+	m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Console)
 	r, ok := m.top().(*resultsPage)
 	if !ok {
 		t.Fatalf("ended on %T, not the results", m.top())
@@ -130,19 +130,19 @@ func TestFlowBulkSIP(t *testing.T) {
 	o, srv := demoOptions(t)
 	tm := startTest(t, o, 100, 30)
 	waitFor(t, tm, "secret: demo")
-	keys(tm, "enter")
+	send(tm, "enter")
 	waitFor(t, tm, "search:")
-	keys(tm, "smith")
+	send(tm, "smith")
 	waitFor(t, tm, "13 hits")
-	keys(tm, "ctrl+a")
+	send(tm, "ctrl+a")
 	waitFor(t, tm, "selected: 13")
-	keys(tm, "enter")
+	send(tm, "enter")
 	waitFor(t, tm, "SIP authentication")
-	keys(tm, "enter")
+	send(tm, "enter")
 	waitFor(t, tm, "reset now")
-	keys(tm, "enter")
+	send(tm, "enter")
 	waitFor(t, tm, "r reveal row")
-	keys(tm, "r", "c")
+	send(tm, "r", "c")
 	waitFor(t, tm, "copied the password")
 	m, r := finalResults(t, tm)
 	if r.tally.OK != 13 {
@@ -165,11 +165,11 @@ func TestFlowSingleUser(t *testing.T) {
 	o, srv := demoOptions(t)
 	tm := startTest(t, o, 80, 24)
 	waitFor(t, tm, "secret: demo")
-	keys(tm, "enter")
+	send(tm, "enter")
 	waitFor(t, tm, "search:")
-	keys(tm, "5000")
+	send(tm, "5000")
 	waitFor(t, tm, "1 hit")
-	keys(tm, "enter", "enter", "enter")
+	send(tm, "enter", "enter", "enter")
 	waitFor(t, tm, "r reveal row")
 	m, r := finalResults(t, tm)
 	const user = "9871515000@odinapi.net" // Ada Smith, extension 5000

@@ -6,15 +6,18 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
-	"resetdesk/sanitize"
 	"resetdesk/store/history"
 	"resetdesk/theme"
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
+	"resetdesk/ui/list"
+	"resetdesk/ui/slow"
 )
 
 // historyWindow is how far back the history page reads.
@@ -23,30 +26,28 @@ var historyWindow = 30 * 24 * time.Hour
 // historyPage lists the recent runs and their outcomes (who reset whom, when, how, with
 // what result; the history holds no secret), filtered as the technician types.
 type historyPage struct {
-	sh      *shared
-	loading bool
-	err     string
-	filter  textinput.Model
-	all     []histLine // every run header and outcome, newest run first
-	lines   []int      // indexes into all that the filter keeps
-	cursor  int
-	win     window
+	sh            *shared
+	width, height int
+	load          slow.Task
+	err           string
+	filter        textinput.Model
+	all           []histLine // every run header and outcome, newest run first
+	list          list.Model
 }
 
-// histLine is one line of the page: a run's header (out == nil) or one of its outcomes.
-// Its text is sanitized and its search key lower-cased once, when the history is read.
+// histLine is one line of the page: a run's header (out == false) or one of its
+// outcomes. Its text is sanitized and its search key lower-cased once, when the history
+// is read.
 type histLine struct {
-	run    *history.Run
-	out    *history.Outcome
+	out    bool
 	text   string
 	key    string // what the filter matches: the user, or the run's profile, kind, mode, by and ticket
 	status string
 }
 
 type historyLoadedMsg struct {
-	runs []*history.Run
-	outs []history.Outcome
-	err  error
+	lines []histLine
+	err   string
 }
 
 func newHistoryPage(sh *shared) *historyPage {
@@ -54,59 +55,101 @@ func newHistoryPage(sh *shared) *historyPage {
 	in.Prompt = "filter: "
 	in.Placeholder = "user or profile"
 	in.CharLimit = 200
-	return &historyPage{sh: sh, loading: true, filter: in}
+	h := &historyPage{sh: sh, load: slow.NewTask(), filter: in, list: sh.newList()}
+	h.list.SetTyping(true)
+	return h
 }
 
 func (h *historyPage) Title() string { return "history" }
-func (h *historyPage) Typing() bool  { return true }
-func (h *historyPage) Keys() keyMap {
-	esc := bind("esc", "clear filter / back", "esc")
-	return keyMap{
-		short: []key2{bind("type", "filter", ""), kUp, kDown, esc, kCtrlC},
-		full:  [][]key2{{kUp, kDown, kPgUp, kPgDown}, {bind("type", "filter by user or profile", ""), esc, kReload, kCtrlC}},
+func (h *historyPage) Input() input  { return inputOf(true, h.filter.Value()) }
+func (h *historyPage) Help() keys.Help {
+	km := h.sh.keys
+	esc := keys.Named(km.Back, "clear the filter / back")
+	typing := key.NewBinding(key.WithKeys(), key.WithHelp("type", "filter by user or profile"))
+	return keys.Help{
+		ShortKeys: []key.Binding{typing, km.ArrowUp, km.ArrowDown, esc},
+		Groups:    [][]key.Binding{{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}, {typing, esc, km.Reload}},
 	}
+}
+
+func (h *historyPage) SetSize(w, hh int) {
+	h.width, h.height = w, hh
+	h.layout()
+}
+
+// layout gives the list the page less the filter, the count and the error.
+func (h *historyPage) layout() {
+	h.list.SetHeight(max(h.height-2-len(wrapNonEmpty(h.err, h.width)), 1))
 }
 
 func (h *historyPage) Init() tea.Cmd {
 	sh := h.sh
-	load := func() tea.Msg {
-		var m historyLoadedMsg
-		m.err = bounded(sh.ctx, storeTimeout, func(ctx context.Context) error {
-			var err error
-			m.runs, m.outs, err = sh.desk.History(ctx, history.Filter{Since: time.Now().Add(-historyWindow)}, true)
-			return err
+	load := h.load.Start("reading the history", func() tea.Msg {
+		type read struct {
+			runs []*history.Run
+			outs []history.Outcome
+		}
+		got, err := slow.Call(sh.ctx, storeTimeout, func(ctx context.Context) (read, error) {
+			runs, outs, err := sh.desk.History(ctx, history.Filter{Since: time.Now().Add(-historyWindow)}, true)
+			return read{runs, outs}, err
 		})
-		return m
-	}
+		return historyLoadedMsg{lines: buildHistLines(got.runs, got.outs), err: cleanErr(err)}
+	})
 	return tea.Batch(h.filter.Focus(), load)
 }
 
-func (h *historyPage) Update(msg tea.Msg) (page, tea.Cmd) {
-	cmd := h.update(msg)
-	rows := h.rows()
-	h.win.follow(h.cursor, rows)
-	h.win.fill(len(h.lines), rows)
-	return h, cmd
+func (h *historyPage) Update(msg tea.Msg) (tea.Cmd, nav) {
+	cmd, n := h.update(msg)
+	h.layout()
+	return cmd, n
 }
 
-func (h *historyPage) update(msg tea.Msg) tea.Cmd {
+func (h *historyPage) update(msg tea.Msg) (tea.Cmd, nav) {
+	km := h.sh.keys
 	switch msg := msg.(type) {
 	case historyLoadedMsg:
-		h.loading, h.err = false, ""
-		if msg.err != nil {
-			h.err = sanitize.Line(msg.err.Error())
-		}
-		h.all = buildHistLines(msg.runs, msg.outs)
+		h.load.Done()
+		h.err = msg.err
+		h.all = msg.lines
+		h.list.SetItems(len(h.all))
+		h.list.SetFilter(h.match)
 		h.apply()
+		return nil, nil
 	case tea.KeyPressMsg:
-		return h.key(msg)
+		switch {
+		case key.Matches(msg, km.Back):
+			if h.filter.Value() != "" {
+				h.filter.SetValue("")
+				h.apply()
+				return nil, nil
+			}
+			return nil, back{}
+		case key.Matches(msg, km.Reload):
+			if !h.load.Running() {
+				return h.Init(), nil
+			}
+			return nil, nil
+		}
+		if cmd, ok := h.list.Update(msg); ok {
+			return cmd, nil
+		}
+		var cmd tea.Cmd
+		before := h.filter.Value()
+		h.filter, cmd = h.filter.Update(msg)
+		if h.filter.Value() != before {
+			h.apply()
+		}
+		return cmd, nil
 	case tea.PasteMsg:
 		var cmd tea.Cmd
 		h.filter, cmd = h.filter.Update(msg)
 		h.apply()
-		return cmd
+		return cmd, nil
+	case tea.MouseWheelMsg:
+		cmd, _ := h.list.Update(msg)
+		return cmd, nil
 	}
-	return nil
+	return h.load.Update(msg), nil
 }
 
 func buildHistLines(runs []*history.Run, outs []history.Outcome) []histLine {
@@ -121,140 +164,95 @@ func buildHistLines(runs []*history.Run, outs []history.Outcome) []histLine {
 	for _, r := range runs {
 		ticket := ""
 		if r.Ticket != "" {
-			ticket = "  ticket " + sanitize.Line(r.Ticket)
+			ticket = "  ticket " + clean(r.Ticket)
 		}
 		end := fmt.Sprintf("%d ok, %d failed, %d unknown, %d skipped", r.Tally.OK, r.Tally.Failed, r.Tally.Unknown, r.Tally.Skipped)
 		if r.Finished.IsZero() {
 			end = "unfinished: its new secrets are on the recover page"
 		}
 		text := fmt.Sprintf("%s  %s  %s/%s  by %s%s  %d user(s): %s", r.Started.Local().Format("2006-01-02 15:04"),
-			sanitize.Line(r.Profile), sanitize.Line(r.Kind), sanitize.Line(r.Mode), sanitize.Line(r.OSUser), ticket, r.Total, end)
+			clean(r.Profile), clean(r.Kind), clean(r.Mode), clean(r.OSUser), ticket, r.Total, end)
 		key := strings.ToLower(strings.Join([]string{r.Profile, r.Kind, r.Mode, r.OSUser, r.Ticket}, "\x00"))
-		all = append(all, histLine{run: r, text: text, key: key})
+		all = append(all, histLine{text: text, key: key})
 		for _, o := range byRun[r.ID] {
-			text := fmt.Sprintf("    %-28s %-8s %s", ansi.Truncate(sanitize.Line(o.User), 28, "…"), sanitize.Line(o.Status), sanitize.Line(o.Message))
-			all = append(all, histLine{run: r, out: o, text: text, key: strings.ToLower(o.User), status: o.Status})
+			text := "    " + fit.Pad(clean(o.User), 28) + " " + fit.Pad(clean(o.Status), 8) + " " + clean(o.Message)
+			all = append(all, histLine{out: true, text: text, key: strings.ToLower(o.User), status: o.Status})
 		}
 	}
 	return all
 }
 
-// apply keeps the lines the filter matches: a run whose profile, kind, mode, technician
+// apply gives the list the filter as typed.
+func (h *historyPage) apply() { h.list.SetQuery(strings.ToLower(strings.TrimSpace(h.filter.Value()))) }
+
+// match keeps the lines the filter matches: a run whose profile, kind, mode, technician
 // or ticket matches shows with all its outcomes; otherwise the outcomes whose user
 // matches show under their run's header.
-func (h *historyPage) apply() {
-	q := strings.ToLower(strings.TrimSpace(h.filter.Value()))
-	h.lines = h.lines[:0]
+func (h *historyPage) match(q string) []int {
+	var lines []int
 	for i := 0; i < len(h.all); {
 		j := i + 1
-		for j < len(h.all) && h.all[j].out != nil {
+		for j < len(h.all) && h.all[j].out {
 			j++
 		}
 		// h.all[i] is a run header, h.all[i+1:j] its outcomes.
-		if q == "" || strings.Contains(h.all[i].key, q) {
+		if strings.Contains(h.all[i].key, q) {
 			for k := i; k < j; k++ {
-				h.lines = append(h.lines, k)
+				lines = append(lines, k)
 			}
 		} else {
 			header := false
 			for k := i + 1; k < j; k++ {
 				if strings.Contains(h.all[k].key, q) {
 					if !header {
-						h.lines = append(h.lines, i)
+						lines = append(lines, i)
 						header = true
 					}
-					h.lines = append(h.lines, k)
+					lines = append(lines, k)
 				}
 			}
 		}
 		i = j
 	}
-	h.cursor = min(h.cursor, max(len(h.lines)-1, 0))
-}
-
-// errLines is the error as shown, wrapped to the width.
-func (h *historyPage) errLines() []string { return wrapNonEmpty(h.err, h.sh.width) }
-
-func (h *historyPage) rows() int {
-	// The filter, a blank line, the count and the error.
-	return max(h.sh.height-3-len(h.errLines()), 1)
-}
-
-func (h *historyPage) key(k tea.KeyPressMsg) tea.Cmd {
-	n := len(h.lines)
-	switch {
-	case matches(k, kBack):
-		if h.filter.Value() != "" {
-			h.filter.SetValue("")
-			h.apply()
-			return nil
-		}
-		return h.sh.nav(backMsg{})
-	case matches(k, kReload):
-		if !h.loading {
-			h.loading = true
-			return h.Init()
-		}
-		return nil
-	case matches(k, kUp):
-		h.cursor = max(h.cursor-1, 0)
-	case matches(k, kDown):
-		h.cursor = min(h.cursor+1, max(n-1, 0))
-	case matches(k, kPgUp):
-		h.cursor = max(h.cursor-h.rows(), 0)
-	case matches(k, kPgDown):
-		h.cursor = min(h.cursor+h.rows(), max(n-1, 0))
-	default:
-		var cmd tea.Cmd
-		before := h.filter.Value()
-		h.filter, cmd = h.filter.Update(k)
-		if h.filter.Value() != before {
-			h.apply()
-		}
-		return cmd
-	}
-	return nil
+	return lines
 }
 
 func (h *historyPage) View() string {
 	th := h.sh.th
-	w := h.sh.width
+	w := h.width
 	var b strings.Builder
 	b.WriteString(h.filter.View() + "\n")
-	for _, l := range h.errLines() {
+	for _, l := range wrapNonEmpty(h.err, w) {
 		b.WriteString(th.Failed.Render(l) + "\n")
 	}
 	switch {
-	case h.loading:
-		b.WriteString(th.Subtle.Render("reading the history…"))
+	case h.load.Running():
+		b.WriteString(h.load.View())
 		return b.String()
 	case len(h.all) == 0 && h.err == "":
 		b.WriteString(th.Subtle.Render("no runs recorded in the last " + days(historyWindow)))
 		return b.String()
 	}
 	runs, outs := 0, 0
-	for _, i := range h.lines {
-		if h.all[i].out == nil {
-			runs++
-		} else {
+	for p := range h.list.Len() {
+		if h.all[h.list.Item(p)].out {
 			outs++
+		} else {
+			runs++
 		}
 	}
 	b.WriteString(th.Subtle.Render(fmt.Sprintf("%s, %s in the last %s", plural(runs, "run"), plural(outs, "reset"), days(historyWindow))) + "\n")
-	from, to := h.win.span(len(h.lines), h.rows())
-	for li := from; li < to; li++ {
-		l := h.all[h.lines[li]]
-		text := ansi.Truncate(l.text, w-2, "…")
+	b.WriteString(h.list.View(func(i int, current bool) string {
+		l := h.all[i]
+		text := fit.Truncate(l.text, w-2)
 		switch {
-		case li == h.cursor:
-			text = "> " + th.Cursor.Render(text)
-		case l.out == nil:
-			text = "  " + th.Header.Render(text)
-		default:
-			text = "  " + statusStyle(th, l.status).Render(text)
+		case current:
+			return "> " + th.Cursor.Render(text)
+		case !l.out:
+			return "  " + th.Header.Render(text)
 		}
-		b.WriteString(text + "\n")
-	}
+		return "  " + statusStyle(th, l.status).Render(text)
+	}))
 	return b.String()
 }
 

@@ -5,22 +5,23 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
-	"resetdesk/sanitize"
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
 )
 
 // modePage picks the mode and its options, a typed password (one user only) and a
 // ticket reference. Focus 0 is the list of modes; the fields follow.
 type modePage struct {
 	sh      *shared
-	profile backends.Profile
+	profile *profile
 	be      backends.Backend
+	width   int
 	users   []string
 	modes   []backends.Mode
 	mode    int
@@ -49,34 +50,39 @@ type field struct {
 	on     bool
 }
 
-func newModePage(sh *shared, p backends.Profile, b backends.Backend, users []string) *modePage {
-	kind, _ := backends.Lookup(p.Kind)
+func newModePage(sh *shared, p *profile, b backends.Backend, users []string) *modePage {
+	kind, _ := backends.Lookup(p.p.Kind)
 	m := &modePage{sh: sh, profile: p, be: b, users: users, modes: kind.Modes}
 	m.buildFields()
 	return m
 }
 
-func (m *modePage) Title() string {
-	return sanitize.Line(m.profile.Name) + " · mode · " + plural(len(m.users), "user")
-}
-func (m *modePage) Typing() bool {
+func (m *modePage) Title() string     { return "mode · " + plural(len(m.users), "user") }
+func (m *modePage) Profile() *profile { return m.profile }
+func (m *modePage) Input() input {
 	if m.focus == 0 {
-		return false
+		return noInput
 	}
-	k := m.fields[m.focus-1].kind
-	return k == fNumber || k == fText || k == fPassword || k == fTicket
+	f := m.fields[m.focus-1]
+	switch f.kind {
+	case fNumber, fText, fPassword, fTicket:
+		return inputOf(true, f.input.Value())
+	}
+	return noInput
 }
-func (m *modePage) Keys() keyMap {
-	return keyMap{
-		short: []key2{kUpJ, kDownJ, kNext, kEnter, kBack},
-		full:  [][]key2{{kUpJ, kDownJ, kNext, kPrev}, {kLeft, kToggle}, {kEnter, kBack, kHelp, kQuit}},
+func (m *modePage) Help() keys.Help {
+	km := m.sh.keys
+	return keys.Help{
+		ShortKeys: []key.Binding{km.Up, km.Down, km.NextField, km.Review, km.Back},
+		Groups:    [][]key.Binding{{km.Up, km.Down, km.NextField, km.PrevField}, {km.Change}, {km.Review, km.Back}},
 	}
 }
-func (m *modePage) Init() tea.Cmd { return nil }
+func (m *modePage) Init() tea.Cmd    { return nil }
+func (m *modePage) SetSize(w, _ int) { m.width = w }
 
 func (m *modePage) current() backends.Mode { return m.modes[m.mode] }
 
-func newInput(prompt, placeholder string) textinput.Model {
+func newInput(placeholder string) textinput.Model {
 	in := newTextInput()
 	in.Prompt = ""
 	in.Placeholder = placeholder
@@ -120,19 +126,19 @@ func (m *modePage) buildFields() {
 			if s.Max != 0 {
 				hint = fmt.Sprintf("%s (%d..%d)", s.Default, s.Min, s.Max)
 			}
-			f.input = newInput("", strings.TrimSpace(hint))
+			f.input = newInput(strings.TrimSpace(hint))
 		default:
 			f.kind = fText
-			f.input = newInput("", s.Default)
+			f.input = newInput(s.Default)
 		}
 		m.fields = append(m.fields, f)
 	}
 	if md.TypedPassword && len(m.users) == 1 {
-		f := &field{kind: fPassword, label: "Password (empty: generate one)", input: newInput("", "generated")}
+		f := &field{kind: fPassword, label: "Password (empty: generate one)", input: newInput("generated")}
 		f.input.EchoMode = textinput.EchoPassword
 		m.fields = append(m.fields, f)
 	}
-	t := &field{kind: fTicket, label: "Ticket reference", input: newInput("", "optional, kept in the history")}
+	t := &field{kind: fTicket, label: "Ticket reference", input: newInput("optional, kept in the history")}
 	t.input.SetValue(ticket)
 	m.fields = append(m.fields, t)
 }
@@ -153,37 +159,38 @@ func (m *modePage) setFocus(i int) tea.Cmd {
 	return nil
 }
 
-func (m *modePage) Update(msg tea.Msg) (page, tea.Cmd) {
+func (m *modePage) Update(msg tea.Msg) (tea.Cmd, nav) {
+	km := m.sh.keys
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		if m.focus > 0 {
 			var cmd tea.Cmd
 			f := m.fields[m.focus-1]
 			f.input, cmd = f.input.Update(msg)
-			return m, cmd
+			return cmd, nil
 		}
-		return m, nil
+		return nil, nil
 	}
 	switch {
-	case matches(k, kBack):
-		return m, m.sh.nav(backMsg{})
-	case matches(k, kEnter):
-		return m, m.next()
-	case matches(k, kNext):
-		return m, m.setFocus(m.focus + 1)
-	case matches(k, kPrev):
-		return m, m.setFocus(m.focus - 1)
+	case key.Matches(k, km.Back):
+		return nil, back{}
+	case key.Matches(k, km.Review):
+		return m.next()
+	case key.Matches(k, km.NextField):
+		return m.setFocus(m.focus + 1), nil
+	case key.Matches(k, km.PrevField):
+		return m.setFocus(m.focus - 1), nil
 	}
 	if m.focus == 0 {
 		switch {
-		case matches(k, kUpJ) && m.mode > 0:
+		case key.Matches(k, km.Up) && m.mode > 0:
 			m.mode--
 			m.buildFields()
-		case matches(k, kDownJ) && m.mode < len(m.modes)-1:
+		case key.Matches(k, km.Down) && m.mode < len(m.modes)-1:
 			m.mode++
 			m.buildFields()
 		}
-		return m, nil
+		return nil, nil
 	}
 	f := m.fields[m.focus-1]
 	switch f.kind {
@@ -194,31 +201,31 @@ func (m *modePage) Update(msg tea.Msg) (page, tea.Cmd) {
 		case "right", "l", "space":
 			f.choice = (f.choice + 1) % len(f.spec.Choices)
 		case "up":
-			return m, m.setFocus(m.focus - 1)
+			return m.setFocus(m.focus - 1), nil
 		case "down":
-			return m, m.setFocus(m.focus + 1)
+			return m.setFocus(m.focus + 1), nil
 		}
 	case fBool:
 		switch k.String() {
 		case "space", "left", "right":
 			f.on = !f.on
 		case "up":
-			return m, m.setFocus(m.focus - 1)
+			return m.setFocus(m.focus - 1), nil
 		case "down":
-			return m, m.setFocus(m.focus + 1)
+			return m.setFocus(m.focus + 1), nil
 		}
 	default:
 		switch k.String() {
 		case "up":
-			return m, m.setFocus(m.focus - 1)
+			return m.setFocus(m.focus - 1), nil
 		case "down":
-			return m, m.setFocus(m.focus + 1)
+			return m.setFocus(m.focus + 1), nil
 		}
 		var cmd tea.Cmd
 		f.input, cmd = f.input.Update(k)
-		return m, cmd
+		return cmd, nil
 	}
-	return m, nil
+	return nil, nil
 }
 
 // request builds the run request from the form; the error names what to fix.
@@ -255,17 +262,17 @@ func (m *modePage) request() (runner.Request, error) {
 			j.Options.Ticket = v
 		}
 	}
-	return runner.NewRequest(m.be, m.profile, j)
+	return runner.NewRequest(m.be, m.profile.p, j)
 }
 
-func (m *modePage) next() tea.Cmd {
+func (m *modePage) next() (tea.Cmd, nav) {
 	req, err := m.request()
 	if err != nil {
-		m.err = sanitize.Line(err.Error())
-		return nil
+		m.err = cleanErr(err)
+		return nil, nil
 	}
 	m.err = ""
-	return m.sh.nav(pushMsg{newReviewPage(m.sh, req)})
+	return nil, push{newReviewPage(m.sh, m.profile, req)}
 }
 
 func (m *modePage) View() string {
@@ -320,7 +327,7 @@ func (m *modePage) View() string {
 		b.WriteString(marker + label + " " + val + "\n")
 	}
 	if m.err != "" {
-		b.WriteString("\n" + th.Failed.Render(ansi.Wrap(m.err, m.sh.width, " ")))
+		b.WriteString("\n" + th.Failed.Render(strings.Join(fit.Wrap(m.err, m.width), "\n")))
 	}
 	return b.String()
 }

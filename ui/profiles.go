@@ -2,26 +2,29 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"time"
 
-	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
-	"resetdesk/sanitize"
+	"resetdesk/store"
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
+	"resetdesk/ui/list"
+	"resetdesk/ui/slow"
 )
 
 // profilesPage lists the configured profiles; enter opens one.
 type profilesPage struct {
-	sh      *shared
-	cursor  int
-	secrets map[string]string // profile -> secret status, once known
-	quota   map[string]int    // profile -> the day's quota left, for profiles that have one
-	opening string            // profile being opened
-	err     string
-	spin    spinner.Model
+	sh            *shared
+	list          list.Model
+	width, height int
+	open          slow.Task
+	err           string
 }
 
 type secretStatusMsg struct{ profile, status string }
@@ -31,50 +34,76 @@ type quotaMsg struct {
 	has     bool
 }
 type openedMsg struct {
-	p   backends.Profile
+	p   *profile
 	b   backends.Backend
-	err error
+	err string
 }
 
 func newProfilesPage(sh *shared) *profilesPage {
-	return &profilesPage{sh: sh, secrets: map[string]string{}, quota: map[string]int{}, spin: spinner.New(spinner.WithSpinner(spinner.Dot))}
+	p := &profilesPage{sh: sh, list: sh.newList(), open: slow.NewTask()}
+	p.list.SetItems(len(sh.profiles))
+	p.list.SetRowLines(func(i int) int { return len(p.rowLines(i, false)) })
+	return p
 }
 
 func (p *profilesPage) Title() string { return "profiles" }
-func (p *profilesPage) Typing() bool  { return false }
-func (p *profilesPage) Keys() keyMap {
-	return keyMap{
-		short: []key2{kEnter, kCreds, kRecover, kHistory, kHelp, kQuit},
-		full:  [][]key2{{kUpJ, kDownJ, kHome, kEnd}, {kEnter, kCreds, kRecover, kHistory}, {kHelp, kQuit}},
+func (p *profilesPage) Input() input  { return noInput }
+func (p *profilesPage) Help() keys.Help {
+	km := p.sh.keys
+	return keys.Help{
+		ShortKeys: []key.Binding{km.Open, km.Credentials, km.Recover, km.History},
+		Groups:    [][]key.Binding{km.List()[:6], {km.Open, km.Credentials, km.Recover, km.History}},
 	}
+}
+
+func (p *profilesPage) SetSize(w, h int) {
+	p.width, p.height = w, h
+	p.layout()
+}
+
+func (p *profilesPage) layout() {
+	// The heading and its blank line above, the spinner or the error below.
+	below := 0
+	if p.open.Running() {
+		below = 2
+	}
+	if p.err != "" {
+		below = 1 + len(fit.Wrap(p.err, p.width))
+	}
+	p.list.SetHeight(max(p.height-2-below, 2))
 }
 
 // Init asks for every profile's secret status and quota, each in its own command since
 // the keyring may be slow or hang and the quota is counted in the history database.
 func (p *profilesPage) Init() tea.Cmd {
 	cmds := []tea.Cmd{p.Resume()}
-	for _, pr := range p.sh.desk.Profiles() {
-		cmds = append(cmds, func() tea.Msg {
-			var st string
-			err := bounded(p.sh.ctx, openTimeout, func(ctx context.Context) error {
-				var err error
-				st, err = p.sh.desk.SecretSource(ctx, pr)
-				return err
-			})
-			if err != nil {
-				st = "unknown: " + err.Error()
-			}
-			return secretStatusMsg{pr.Name, st}
-		})
+	for _, pr := range p.sh.profiles {
+		cmds = append(cmds, secretStatusCmd(p.sh, pr.p, openTimeout))
 	}
 	return tea.Batch(cmds...)
+}
+
+// secretStatusCmd asks where a profile's secret comes from, under timeout d.
+func secretStatusCmd(sh *shared, pr backends.Profile, d time.Duration) tea.Cmd {
+	return func() tea.Msg {
+		st, err := slow.Call(sh.ctx, d, func(ctx context.Context) (string, error) {
+			return sh.desk.SecretSource(ctx, pr)
+		})
+		if err != nil {
+			st = "unknown: " + err.Error()
+			if errors.Is(err, store.ErrNoSecret) {
+				st = "missing: " + err.Error()
+			}
+		}
+		return secretStatusMsg{pr.Name, clean(st)}
+	}
 }
 
 // Resume counts the quotas again when the page is back on top: a run may have used some.
 func (p *profilesPage) Resume() tea.Cmd {
 	var cmds []tea.Cmd
-	for _, pr := range p.sh.desk.Profiles() {
-		cmds = append(cmds, quotaCmd(p.sh, pr))
+	for _, pr := range p.sh.profiles {
+		cmds = append(cmds, quotaCmd(p.sh, pr.p))
 	}
 	return tea.Batch(cmds...)
 }
@@ -94,134 +123,116 @@ func quotaCmd(sh *shared, pr backends.Profile) tea.Cmd {
 	}
 }
 
-func (p *profilesPage) Update(msg tea.Msg) (page, tea.Cmd) {
+func (p *profilesPage) Update(msg tea.Msg) (tea.Cmd, nav) {
+	km := p.sh.keys
 	switch msg := msg.(type) {
-	case secretStatusMsg:
-		p.secrets[msg.profile] = sanitize.Line(msg.status)
-	case quotaMsg:
-		if msg.has {
-			p.quota[msg.profile] = msg.left
-		} else {
-			delete(p.quota, msg.profile)
-		}
-	case spinner.TickMsg:
-		if p.opening != "" {
-			var cmd tea.Cmd
-			p.spin, cmd = p.spin.Update(msg)
-			return p, cmd
-		}
 	case openedMsg:
-		p.opening = ""
-		if msg.err != nil {
-			p.err = fmt.Sprintf("cannot open %s: %s", msg.p.Name, sanitize.Line(msg.err.Error()))
-			return p, nil
+		p.open.Done()
+		if msg.err != "" {
+			p.err = fmt.Sprintf("cannot open %s: %s", msg.p.name, msg.err)
+			p.layout()
+			return nil, nil
 		}
-		return p, p.sh.nav(pushMsg{newUsersPage(p.sh, msg.p, msg.b)})
+		p.layout()
+		return nil, push{newUsersPage(p.sh, msg.p, msg.b)}
 	case tea.KeyPressMsg:
-		if p.opening != "" {
-			return p, nil
+		if p.open.Running() {
+			return nil, nil
 		}
-		n := len(p.sh.desk.Profiles())
+		cur, ok := p.list.Current()
 		switch {
-		case matches(msg, kUpJ):
-			p.cursor = max(p.cursor-1, 0)
-		case matches(msg, kDownJ):
-			p.cursor = min(p.cursor+1, max(n-1, 0))
-		case matches(msg, kHome):
-			p.cursor = 0
-		case matches(msg, kEnd):
-			p.cursor = max(n-1, 0)
-		case matches(msg, kCreds):
-			if n == 0 {
-				return p, nil
-			}
-			return p, p.sh.nav(pushMsg{newCredsPage(p.sh, p.sh.desk.Profiles()[p.cursor], p.setStatus)})
-		case matches(msg, kRecover):
-			return p, p.sh.nav(pushMsg{newRecoverPage(p.sh)})
-		case matches(msg, kHistory):
-			return p, p.sh.nav(pushMsg{newHistoryPage(p.sh)})
-		case matches(msg, kEnter):
-			if n == 0 {
-				return p, nil
-			}
-			pr := p.sh.desk.Profiles()[p.cursor]
-			p.opening, p.err = pr.Name, ""
-			return p, tea.Batch(p.spin.Tick, p.open(pr))
+		case !ok:
+		case key.Matches(msg, km.Credentials):
+			return nil, push{newCredsPage(p.sh, p.sh.profiles[cur])}
+		case key.Matches(msg, km.Open):
+			return p.start(p.sh.profiles[cur]), nil
 		}
+		switch {
+		case key.Matches(msg, km.Recover):
+			return nil, push{newRecoverPage(p.sh)}
+		case key.Matches(msg, km.History):
+			return nil, push{newHistoryPage(p.sh)}
+		}
+		cmd, _ := p.list.Update(msg)
+		return cmd, nil
+	case tea.MouseWheelMsg:
+		cmd, _ := p.list.Update(msg)
+		return cmd, nil
 	}
-	return p, nil
+	return p.open.Update(msg), nil
 }
 
-// setStatus takes a secret status the credentials page learned after a change.
-func (p *profilesPage) setStatus(profile, status string) { p.secrets[profile] = sanitize.Line(status) }
-
-func (p *profilesPage) open(pr backends.Profile) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(p.sh.ctx, openTimeout)
-		defer cancel()
-		b, err := p.sh.desk.Open(ctx, pr)
-		return openedMsg{pr, b, err}
-	}
+// start opens pr off the UI goroutine, under the open timeout.
+func (p *profilesPage) start(pr *profile) tea.Cmd {
+	p.err = ""
+	sh := p.sh
+	cmd := p.open.Start("opening "+pr.name, func() tea.Msg {
+		b, err := slow.Call(sh.ctx, openTimeout, func(ctx context.Context) (backends.Backend, error) {
+			return sh.desk.Open(ctx, pr.p)
+		})
+		return openedMsg{pr, b, cleanErr(err)}
+	})
+	p.layout()
+	return cmd
 }
 
 func (p *profilesPage) View() string {
 	th := p.sh.th
-	ps := p.sh.desk.Profiles()
-	if len(ps) == 0 {
+	if len(p.sh.profiles) == 0 {
 		return th.Warn.Render("No profiles configured.") + "\n\n" +
-			"Add one to the config file (see `resetdesk profiles`), or try the demo: resetdesk --demo"
+			strings.Join(fit.Wrap("Add one to the config file (see `resetdesk profiles`), or try the demo: resetdesk --demo", p.width), "\n")
 	}
 	var b strings.Builder
 	b.WriteString(th.Subtle.Render("Choose the system to work in:") + "\n\n")
-	w := p.sh.width
-	// Two lines a profile; keep the cursor's in view (computed, not stored: View changes
-	// nothing). Room is left for the header and an error under the list.
-	fits := max((p.sh.height-6)/2, 1)
-	first := max(p.cursor-fits+1, 0)
-	last := min(first+fits, len(ps))
-	if first > 0 {
-		b.WriteString(th.Subtle.Render(fmt.Sprintf("  ↑ %d more", first)) + "\n")
-	}
-	for i := first; i < last; i++ {
-		pr := ps[i]
-		name := fmt.Sprintf("%-18s %-10s", ansi.Truncate(sanitize.Line(pr.Name), 18, "…"), sanitize.Line(pr.Kind))
-		tls := th.OK.Render(pr.Transport().String())
-		if pr.Transport().Exposed() {
-			tls = th.Danger.Render(pr.Transport().String())
-		}
-		secret, known := p.secrets[pr.Name]
-		switch {
-		case !known:
-			secret = th.Subtle.Render("secret: checking…")
-		case strings.HasPrefix(secret, "missing") || strings.HasPrefix(secret, "unknown"):
-			secret = th.Failed.Render("secret " + secret)
-		default:
-			secret = th.OK.Render("secret: " + secret)
-		}
-		quota := ""
-		if left, ok := p.quota[pr.Name]; ok {
-			quota = fmt.Sprintf("  quota left today: %d", left)
-		}
-		marker := "  "
-		line := name
-		if i == p.cursor {
-			marker = "> "
-			line = th.Cursor.Render(name)
-		}
-		b.WriteString(marker + line + "  " + tls + "  " + secret + quota + "\n")
-		url := "    " + sanitize.Line(pr.URL)
-		b.WriteString(th.Subtle.Render(ansi.Truncate(url, w, "…")) + "\n")
-	}
-	if last < len(ps) {
-		b.WriteString(th.Subtle.Render(fmt.Sprintf("  ↓ %d more", len(ps)-last)) + "\n")
-	}
-	if p.opening != "" {
-		b.WriteString("\n" + p.spin.View() + " opening " + sanitize.Line(p.opening) + "…")
+	b.WriteString(p.list.View(p.row))
+	if p.open.Running() {
+		b.WriteString("\n\n" + p.open.View())
 	}
 	if p.err != "" {
-		for _, l := range wrap(p.err, w) {
+		for _, l := range fit.Wrap(p.err, p.width) {
 			b.WriteString("\n" + th.Failed.Render(l))
 		}
 	}
 	return b.String()
+}
+
+// row draws a profile: its name, kind and transport; then its secret, quota and URL,
+// wrapped under it.
+func (p *profilesPage) row(i int, current bool) string {
+	return strings.Join(p.rowLines(i, current), "\n")
+}
+
+func (p *profilesPage) rowLines(i int, current bool) []string {
+	th := p.sh.th
+	pr := p.sh.profiles[i]
+	name := fit.Pad(pr.name, 18) + " " + fit.Pad(pr.kind, 10)
+	badge, exposed := transportBadge(pr)
+	tls := th.OK.Render(badge)
+	if exposed {
+		tls = th.Danger.Render(badge)
+	}
+	marker := "  "
+	if current {
+		marker = "> "
+		name = th.Cursor.Render(name)
+	}
+	lines := []string{fit.Truncate(marker+name+"  "+tls, p.width)}
+	secret, known := p.sh.secrets[pr.p.Name]
+	style := th.OK
+	switch {
+	case !known:
+		secret, style = "secret: checking…", th.Subtle
+	case strings.HasPrefix(secret, "missing") || strings.HasPrefix(secret, "unknown"):
+		secret, style = "secret "+secret, th.Failed
+	default:
+		secret = "secret: " + secret
+	}
+	about := style.Render(secret)
+	if left, ok := p.sh.quota[pr.p.Name]; ok {
+		about += th.Subtle.Render(fmt.Sprintf(" · quota left today: %d", left))
+	}
+	if pr.url != "" {
+		about += th.Subtle.Render(" · " + pr.url)
+	}
+	return append(lines, fit.Indent("    ", about, p.width)...)
 }

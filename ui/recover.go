@@ -5,73 +5,87 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/desk"
-	"resetdesk/sanitize"
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
+	"resetdesk/ui/list"
+	"resetdesk/ui/slow"
 )
 
 // recoverPage lists the journal's recent secrets, as `resetdesk recover` prints them:
 // a dropped session loses nothing. Secrets stay masked until revealed; c copies one.
 type recoverPage struct {
-	sh        *shared
-	loading   bool
-	entries   []RecoverEntry // as read; every string is sanitized before it is drawn
-	note      string
-	err       string
-	cursor    int
-	win       window
-	revealed  map[int]bool
-	revealAll bool
+	sh            *shared
+	width, height int
+	load          slow.Task
+	entries       []recoverRow
+	note          string
+	err           string
+	list          list.Model
+	revealed      map[int]bool
+	revealAll     bool
+}
+
+// recoverRow is a journal entry: secret is copied as is, the rest is drawn.
+type recoverRow struct {
+	time, profile, mode, user, status string
+	shownSecret                       string
+	secret                            string
 }
 
 type recoverLoadedMsg struct {
-	entries []RecoverEntry
+	entries []recoverRow
 	note    string
-	err     error
+	err     string
 }
 
-var kReload = bind("ctrl+r", "read again", "ctrl+r")
-
 func newRecoverPage(sh *shared) *recoverPage {
-	return &recoverPage{sh: sh, loading: true, revealed: map[int]bool{}}
+	r := &recoverPage{sh: sh, load: slow.NewTask(), revealed: map[int]bool{}, list: sh.newList()}
+	return r
 }
 
 func (r *recoverPage) Title() string { return "recover" }
-func (r *recoverPage) Typing() bool  { return false }
-func (r *recoverPage) Keys() keyMap {
-	return keyMap{
-		short: []key2{kUpJ, kDownJ, kReveal, kRevealAl, kCopy, kBack, kQuit},
-		full:  [][]key2{{kUpJ, kDownJ, kPgUp, kPgDown, kHome, kEnd}, {kReveal, kRevealAl, kCopy}, {kReload, kBack, kQuit}},
+func (r *recoverPage) Input() input  { return noInput }
+func (r *recoverPage) Help() keys.Help {
+	km := r.sh.keys
+	return keys.Help{
+		ShortKeys: []key.Binding{km.Up, km.Down, km.Reveal, km.RevealAll, km.Copy, km.Back},
+		Groups:    [][]key.Binding{km.List()[:6], {km.Reveal, km.RevealAll, km.Copy}, {km.Reload, km.Back}},
 	}
+}
+
+func (r *recoverPage) SetSize(w, h int) {
+	r.width, r.height = w, h
+	r.layout()
 }
 
 func (r *recoverPage) Init() tea.Cmd {
 	sh := r.sh
-	return func() tea.Msg {
-		var m recoverLoadedMsg
-		m.err = bounded(sh.ctx, storeTimeout, func(ctx context.Context) error {
-			rc, err := sh.desk.Recover(ctx, false)
-			m.entries, m.note = recoverEntries(rc)
-			return err
+	return r.load.Start("reading the journal", func() tea.Msg {
+		rc, err := slow.Call(sh.ctx, storeTimeout, func(ctx context.Context) (desk.Recovery, error) {
+			return sh.desk.Recover(ctx, false)
 		})
-		return m
-	}
+		entries, note := recoverEntries(rc)
+		return recoverLoadedMsg{entries: entries, note: clean(note), err: cleanErr(err)}
+	})
 }
 
 // recoverEntries lists a recovery's secrets, newest run first, and what else to know on
 // one line.
-func recoverEntries(rc desk.Recovery) ([]RecoverEntry, string) {
+func recoverEntries(rc desk.Recovery) ([]recoverRow, string) {
 	notes := rc.Notes
 	if rc.Nothing {
 		return nil, strings.Join(append(notes, "nothing to recover: no run has journaled a secret here yet"), "; ")
 	}
-	var entries []RecoverEntry
+	var entries []recoverRow
 	for _, r := range rc.Runs {
 		for _, e := range r.Entries {
-			entries = append(entries, RecoverEntry{Time: e.Time, Profile: e.Profile, Mode: e.Mode, User: e.User,
-				Status: desk.RecoverStatus(e.Status), Secret: e.Secret})
+			entries = append(entries, recoverRow{time: e.Time.Local().Format("01-02 15:04"), profile: clean(e.Profile),
+				mode: clean(e.Mode), user: clean(e.User), status: clean(desk.RecoverStatus(e.Status)),
+				shownSecret: clean(e.Secret), secret: e.Secret})
 		}
 	}
 	if len(entries) == 0 && rc.Keep > 0 {
@@ -80,114 +94,100 @@ func recoverEntries(rc desk.Recovery) ([]RecoverEntry, string) {
 	return entries, strings.Join(notes, "; ")
 }
 
-func (r *recoverPage) Update(msg tea.Msg) (page, tea.Cmd) {
-	cmd := r.update(msg)
-	r.win.follow(r.cursor, r.listRows())
-	return r, cmd
+func (r *recoverPage) Update(msg tea.Msg) (tea.Cmd, nav) {
+	cmd, n := r.update(msg)
+	r.layout()
+	return cmd, n
 }
 
-func (r *recoverPage) update(msg tea.Msg) tea.Cmd {
+func (r *recoverPage) update(msg tea.Msg) (tea.Cmd, nav) {
+	km := r.sh.keys
 	switch msg := msg.(type) {
 	case recoverLoadedMsg:
-		r.loading = false
-		r.entries, r.note, r.err = msg.entries, sanitize.Line(msg.note), ""
-		if msg.err != nil {
-			r.err = sanitize.Line(msg.err.Error())
-		}
+		r.load.Done()
+		r.entries, r.note, r.err = msg.entries, msg.note, msg.err
 		r.revealed, r.revealAll = map[int]bool{}, false
-		r.cursor, r.win = min(r.cursor, max(len(r.entries)-1, 0)), window{}
+		r.list.SetItems(len(r.entries))
+		return nil, nil
 	case tea.KeyPressMsg:
-		return r.key(msg)
+		switch {
+		case key.Matches(msg, km.Back):
+			return nil, back{}
+		case key.Matches(msg, km.Reload):
+			if !r.load.Running() {
+				return r.Init(), nil
+			}
+			return nil, nil
+		}
+		cur, ok := r.list.Current()
+		if !ok {
+			return nil, nil
+		}
+		switch {
+		case key.Matches(msg, km.Reveal):
+			r.revealed[cur] = !r.revealed[cur]
+		case key.Matches(msg, km.RevealAll):
+			r.revealAll = !r.revealAll
+			r.revealed = map[int]bool{}
+		case key.Matches(msg, km.Copy):
+			e := r.entries[cur]
+			if e.secret == "" {
+				return toastBad("no secret on this row"), nil
+			}
+			what := "the secret of " + e.user
+			return func() tea.Msg { return copyMsg{secret: e.secret, what: what} }, nil
+		default:
+			cmd, _ := r.list.Update(msg)
+			return cmd, nil
+		}
+		return nil, nil
+	case tea.MouseWheelMsg:
+		cmd, _ := r.list.Update(msg)
+		return cmd, nil
 	}
-	return nil
+	return r.load.Update(msg), nil
 }
 
 // errLines and noteLines are the error and the note as shown, wrapped to the width.
-func (r *recoverPage) errLines() []string  { return wrapNonEmpty(r.err, r.sh.width) }
-func (r *recoverPage) noteLines() []string { return wrapNonEmpty(r.note, r.sh.width) }
+func (r *recoverPage) errLines() []string  { return wrapNonEmpty(r.err, r.width) }
+func (r *recoverPage) noteLines() []string { return wrapNonEmpty(r.note, r.width) }
 
 func wrapNonEmpty(s string, w int) []string {
 	if s == "" {
 		return nil
 	}
-	return wrapError(s, w)
+	return fit.WrapMax(s, max(w, 20), maxErrorLines)
 }
 
-// rows is the room for entries: the page less the header, a detail line, the error and
-// the note.
-func (r *recoverPage) rows() int {
-	return max(r.sh.height-2-len(r.errLines())-len(r.noteLines()), 1)
+// layout gives the list the page less the header line, the error, the note and the
+// current row's detail.
+func (r *recoverPage) layout() {
+	r.list.SetHeight(max(r.height-2-len(r.errLines())-len(r.noteLines())-len(r.detail())+1, 1))
 }
 
 // detail is the current row in full, for under the list: its status explained
 // and, when revealed, its whole secret (a link outgrows a column).
 func (r *recoverPage) detail() []string {
-	if len(r.entries) == 0 {
+	cur, ok := r.list.Current()
+	if !ok {
 		return nil
 	}
-	e := r.entries[r.cursor]
-	detail := sanitize.Line(e.User) + ": " + sanitize.Line(e.Status)
-	if r.shown(r.cursor) && e.Secret != "" {
-		detail += " · " + sanitize.Line(e.Secret)
+	e := r.entries[cur]
+	detail := e.user + ": " + e.status
+	if r.shown(cur) && e.secret != "" {
+		detail += " · " + e.shownSecret
 	}
-	dl := wrap(detail, r.sh.width)
-	if len(dl) > detailLines {
-		dl = dl[:detailLines]
-	}
-	return dl
-}
-
-// listRows is the room for entries once the current row's detail is under them.
-func (r *recoverPage) listRows() int { return max(r.rows()-len(r.detail())+1, 1) }
-
-func (r *recoverPage) key(k tea.KeyPressMsg) tea.Cmd {
-	n := len(r.entries)
-	switch {
-	case matches(k, kBack):
-		return r.sh.nav(backMsg{})
-	case matches(k, kReload):
-		if !r.loading {
-			r.loading = true
-			return r.Init()
-		}
-	case n == 0:
-	case matches(k, kUpJ):
-		r.cursor = max(r.cursor-1, 0)
-	case matches(k, kDownJ):
-		r.cursor = min(r.cursor+1, n-1)
-	case matches(k, kPgUp):
-		r.cursor = max(r.cursor-r.rows(), 0)
-	case matches(k, kPgDown):
-		r.cursor = min(r.cursor+r.rows(), n-1)
-	case matches(k, kHome):
-		r.cursor = 0
-	case matches(k, kEnd):
-		r.cursor = n - 1
-	default:
-		cmd, _ := secretKey(k, r, "no secret on this row")
-		return cmd
-	}
-	return nil
-}
-
-func (r *recoverPage) toggleReveal() { r.revealed[r.cursor] = !r.revealed[r.cursor] }
-func (r *recoverPage) toggleRevealAll() {
-	r.revealAll = !r.revealAll
-	r.revealed = map[int]bool{}
-}
-func (r *recoverPage) copyCurrent() (secret, what string) {
-	e := r.entries[r.cursor]
-	return e.Secret, "the secret of " + sanitize.Line(e.User)
+	return fit.WrapMax(detail, r.width, detailLines)
 }
 
 func (r *recoverPage) shown(i int) bool { return r.revealAll != r.revealed[i] }
 
 func (r *recoverPage) View() string {
 	th := r.sh.th
-	w := r.sh.width
+	w := r.width
 	var b strings.Builder
-	if r.loading {
-		return th.Subtle.Render("reading the journal…")
+	if r.load.Running() {
+		return r.load.View()
 	}
 	for _, l := range r.errLines() {
 		b.WriteString(th.Failed.Render(l) + "\n")
@@ -201,37 +201,29 @@ func (r *recoverPage) View() string {
 		}
 		return b.String()
 	}
-	dl := r.detail()
-	from, to := r.win.span(len(r.entries), r.listRows())
 	line := func(ts, prof, mode, user, status, secret string) string {
-		return fmt.Sprintf("%-11s %-12s %-6s %-20s %-10s %s", ts, ansi.Truncate(prof, 12, "…"), ansi.Truncate(mode, 6, "…"),
-			ansi.Truncate(user, 20, "…"), ansi.Truncate(status, 10, "…"), secret)
+		return fit.Pad(ts, 11) + " " + fit.Pad(prof, 12) + " " + fit.Pad(mode, 6) + " " + fit.Pad(user, 20) + " " + fit.Pad(status, 10) + " " + secret
 	}
-	b.WriteString(th.Header.Render(ansi.Truncate(line("TIME", "PROFILE", "MODE", "USER", "STATUS", "SECRET"), w, "")) + "\n")
-	for i := from; i < to; i++ {
+	b.WriteString(th.Header.Render(fit.Truncate(line("TIME", "PROFILE", "MODE", "USER", "STATUS", "SECRET"), w)) + "\n")
+	b.WriteString(r.list.View(func(i int, current bool) string {
 		e := r.entries[i]
 		secret := "••••••••"
-		if e.Secret == "" {
+		if e.secret == "" {
 			secret = ""
 		} else if r.shown(i) {
-			secret = sanitize.Line(e.Secret)
+			secret = e.shownSecret
 		}
-		status := sanitize.Line(e.Status)
-		l := ansi.Truncate(line(e.Time.Local().Format("01-02 15:04"), sanitize.Line(e.Profile), sanitize.Line(e.Mode),
-			sanitize.Line(e.User), status, secret), w-2, "…")
-		if i == r.cursor {
-			b.WriteString("> " + th.Cursor.Render(l) + "\n")
-		} else if status != "ok" {
-			b.WriteString("  " + th.Warn.Render(l) + "\n")
-		} else {
-			b.WriteString("  " + l + "\n")
+		l := fit.Truncate(line(e.time, e.profile, e.mode, e.user, e.status, secret), w-2)
+		switch {
+		case current:
+			return "> " + th.Cursor.Render(l)
+		case e.status != "ok":
+			return "  " + th.Warn.Render(l)
 		}
-	}
-	for i, l := range dl {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(th.Subtle.Render(l))
+		return "  " + l
+	}))
+	for _, l := range r.detail() {
+		b.WriteString("\n" + th.Subtle.Render(l))
 	}
 	return b.String()
 }

@@ -5,26 +5,28 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
-	"resetdesk/sanitize"
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
 	"resetdesk/ui/table"
 )
 
 // resultsPage is the finished run: reveal, copy, filter, retry, export, new run.
 type resultsPage struct {
-	sh       *shared
-	profile  backends.Profile
-	req      runner.Request
-	tbl      table.Model
-	themeID  int
-	outcomes []backends.Outcome
-	tally    backends.Tally
-	took     time.Duration
+	sh            *shared
+	profile       *profile
+	req           runner.Request
+	width, height int
+	tbl           table.Model
+	themeID       int
+	outcomes      []backends.Outcome
+	tally         backends.Tally
+	took          time.Duration
 
 	copied    map[int]bool
 	exported  bool
@@ -34,33 +36,36 @@ type resultsPage struct {
 
 type exportedMsg struct {
 	path string
-	err  error
+	err  string
 }
 
-func newResultsPage(sh *shared, req runner.Request, tbl table.Model, outcomes []backends.Outcome, t backends.Tally, took time.Duration) *resultsPage {
+func newResultsPage(sh *shared, p *profile, req runner.Request, tbl table.Model, outcomes []backends.Outcome, t backends.Tally, took time.Duration) *resultsPage {
 	path := newTextInput()
 	path.Prompt = "export to: "
-	p := req.Profile()
-	path.SetValue(fmt.Sprintf("resetdesk-%s-%s.csv", safeName(p.Name), time.Now().Format("20060102-150405")))
+	path.SetValue(fmt.Sprintf("resetdesk-%s-%s.csv", safeName(p.p.Name), time.Now().Format("20060102-150405")))
 	r := &resultsPage{sh: sh, profile: p, req: req, tbl: tbl, outcomes: outcomes, tally: t, took: took,
 		copied: map[int]bool{}, path: path, themeID: sh.themeID}
-	r.layout()
 	r.tbl.Top()
 	return r
 }
 
-func (r *resultsPage) Title() string {
-	return sanitize.Line(r.profile.Name) + " · results · " + r.req.Mode().Name
-}
-func (r *resultsPage) Typing() bool { return r.exporting }
-func (r *resultsPage) Keys() keyMap {
+func (r *resultsPage) Title() string     { return "results · " + r.req.Mode().Name }
+func (r *resultsPage) Profile() *profile { return r.profile }
+func (r *resultsPage) Input() input {
 	if r.exporting {
-		return keyMap{short: []key2{bind("enter", "write file (.csv or .json)", "enter"), kBack}, full: [][]key2{{bind("enter", "write", "enter"), kBack}}}
+		return inputOf(true, r.path.Value())
 	}
-	return keyMap{
-		short: []key2{kReveal, kCopy, kFilter, kRetry, kExport, kNewRun, kQuit},
-		full: [][]key2{{kUpJ, kDownJ, kPgUp, kPgDown, kHome, kEnd},
-			{kReveal, kRevealAl, kCopy}, {kFilter, kSort, kRetry}, {kExport, kNewRun, kBack, kQuit}},
+	return noInput
+}
+func (r *resultsPage) Help() keys.Help {
+	km := r.sh.keys
+	if r.exporting {
+		return keys.Help{ShortKeys: []key.Binding{km.WriteFile, km.Cancel}, Groups: [][]key.Binding{{km.WriteFile, km.Cancel}}}
+	}
+	return keys.Help{
+		ShortKeys: []key.Binding{km.Reveal, km.Copy, km.OnlyFailed, km.Retry, km.Export, km.NewRun},
+		Groups: [][]key.Binding{km.List()[:6],
+			{km.Reveal, km.RevealAll, km.Copy}, {km.OnlyFailed, km.Sort, km.Retry}, {km.Export, km.NewRun, km.Back}},
 	}
 }
 func (r *resultsPage) Init() tea.Cmd { return nil }
@@ -83,73 +88,67 @@ func (r *resultsPage) Unsaved() int {
 // message: a reset link is longer than an 80-column line.
 const detailLines = 3
 
-func (r *resultsPage) layout() { r.tbl.SetSize(r.sh.width, max(r.sh.height-3-detailLines, 2)) }
+func (r *resultsPage) SetSize(w, h int) {
+	r.width, r.height = w, h
+	r.tbl.SetSize(w, max(h-3-detailLines, 2))
+}
 
-func (r *resultsPage) Update(msg tea.Msg) (page, tea.Cmd) {
+func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
+	km := r.sh.keys
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		r.layout()
 	case exportedMsg:
-		if msg.err != nil {
-			return r, toastBad(msg.err.Error())
+		if msg.err != "" {
+			return toastBad(msg.err), nil
 		}
 		r.exported = true
-		return r, toast("exported to " + msg.path + " (mode 0600)")
+		return toast("exported to " + msg.path + " (mode 0600)"), nil
 	case tea.KeyPressMsg:
 		if r.exporting {
 			switch {
-			case matches(msg, kBack):
+			case key.Matches(msg, km.Cancel):
 				r.exporting = false
 				r.path.Blur()
-			case matches(msg, kEnter):
+			case key.Matches(msg, km.WriteFile):
 				r.exporting = false
 				r.path.Blur()
-				return r, exportCmd(strings.TrimSpace(r.path.Value()), r.profile.Name, r.req.Mode().Name, r.outcomes)
+				return exportCmd(strings.TrimSpace(r.path.Value()), r.profile.p.Name, r.req.Mode().Name, r.outcomes), nil
 			default:
 				var cmd tea.Cmd
 				r.path, cmd = r.path.Update(msg)
-				return r, cmd
+				return cmd, nil
 			}
-			return r, nil
+			return nil, nil
 		}
-		return r, r.key(msg)
+		return r.key(msg)
+	case tea.MouseWheelMsg:
+		cmd, _ := r.tbl.Update(msg)
+		return cmd, nil
 	default:
 		if r.exporting {
 			var cmd tea.Cmd
 			r.path, cmd = r.path.Update(msg)
-			return r, cmd
+			return cmd, nil
 		}
 	}
-	return r, nil
+	return nil, nil
 }
 
-func (r *resultsPage) key(k tea.KeyPressMsg) tea.Cmd {
+func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
+	km := r.sh.keys
 	switch {
-	case matches(k, kUpJ):
-		r.tbl.Move(-1)
-	case matches(k, kDownJ):
-		r.tbl.Move(1)
-	case matches(k, kPgUp):
-		r.tbl.Move(-r.tbl.Page())
-	case matches(k, kPgDown):
-		r.tbl.Move(r.tbl.Page())
-	case matches(k, kHome):
-		r.tbl.Top()
-	case matches(k, kEnd):
-		r.tbl.Bottom()
-	case matches(k, kFilter):
+	case key.Matches(k, km.OnlyFailed):
 		if r.tbl.Filter() == table.NotOK {
 			r.tbl.SetFilter(table.All)
 		} else {
 			r.tbl.SetFilter(table.NotOK)
 		}
-	case matches(k, kSort):
+	case key.Matches(k, km.Sort):
 		if r.tbl.SortBy() == table.ByStatus {
 			r.tbl.SetSort(table.InputOrder)
 		} else {
 			r.tbl.SetSort(table.ByStatus)
 		}
-	case matches(k, kRetry):
+	case key.Matches(k, km.Retry):
 		var failed []string
 		for _, o := range r.outcomes {
 			// Unknown outcomes may have changed the password: never retried blindly.
@@ -158,42 +157,47 @@ func (r *resultsPage) key(k tea.KeyPressMsg) tea.Cmd {
 			}
 		}
 		if len(failed) == 0 {
-			return toast("nothing to retry: no failed or skipped users (unknown ones must be checked first)")
+			return toast("nothing to retry: no failed or skipped users (unknown ones must be checked first)"), nil
 		}
 		req, err := r.req.Retry(failed)
 		if err != nil {
-			return toastBad("cannot retry: " + err.Error())
+			return toastBad("cannot retry: " + err.Error()), nil
 		}
-		return r.sh.nav(pushMsg{newReviewPage(r.sh, req)})
-	case matches(k, kExport):
+		return nil, push{newReviewPage(r.sh, r.profile, req)}
+	case key.Matches(k, km.Export):
 		r.exporting = true
-		return r.path.Focus()
-	case matches(k, kNewRun):
-		return r.sh.nav(pushMsg{newUsersPage(r.sh, r.profile, r.req.Backend())})
-	case matches(k, kBack):
+		return r.path.Focus(), nil
+	case key.Matches(k, km.NewRun):
+		return nil, push{newUsersPage(r.sh, r.profile, r.req.Backend())}
+	case key.Matches(k, km.Back):
 		if n := r.Unsaved(); n > 0 {
-			return ask(plural(n, "secret")+" not copied or exported yet. Leave these results?", back)
+			return nil, ask{text: plural(n, "secret") + " not copied or exported yet. Leave these results?",
+				yes: func() (tea.Cmd, nav) { return nil, back{} }}
 		}
-		return r.sh.nav(backMsg{})
+		return nil, back{}
+	case key.Matches(k, km.Reveal):
+		r.tbl.ToggleReveal()
+	case key.Matches(k, km.RevealAll):
+		r.tbl.SetRevealAll(!r.tbl.RevealAll())
+	case key.Matches(k, km.Copy):
+		return r.copyCurrent(), nil
 	default:
-		cmd, _ := secretKey(k, r, "this row has no secret to copy")
-		return cmd
+		cmd, _ := r.tbl.Update(k)
+		return cmd, nil
 	}
-	return nil
+	return nil, nil
 }
 
-func (r *resultsPage) toggleReveal()    { r.tbl.ToggleReveal() }
-func (r *resultsPage) toggleRevealAll() { r.tbl.SetRevealAll(!r.tbl.RevealAll()) }
-
-// copyCurrent counts the row's secret as copied: it is no longer unsaved.
-func (r *resultsPage) copyCurrent() (secret, what string) {
+// copyCurrent copies the row's secret and counts it as copied: it is no longer unsaved.
+func (r *resultsPage) copyCurrent() tea.Cmd {
 	i, ok := r.tbl.Current()
 	if !ok || r.outcomes[i].Secret == "" {
-		return "", ""
+		return toastBad("this row has no secret to copy")
 	}
 	r.copied[i] = true
 	o := r.outcomes[i]
-	return o.Secret, "the " + r.req.Mode().SecretLabel + " of " + sanitize.Line(o.User)
+	what := "the " + r.req.Mode().SecretLabel + " of " + r.tbl.Row(i).User
+	return func() tea.Msg { return copyMsg{secret: o.Secret, what: what} }
 }
 
 func (r *resultsPage) View() string {
@@ -203,7 +207,7 @@ func (r *resultsPage) View() string {
 		r.tbl.SetTheme(th)
 	}
 	var b strings.Builder
-	b.WriteString(progressLines(r.sh, r.tally, len(r.outcomes), r.took))
+	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), r.took))
 	b.WriteByte('\n')
 	b.WriteString(r.tbl.View())
 	b.WriteString("\n" + r.detail())
@@ -222,24 +226,19 @@ func (r *resultsPage) detail() string {
 		return ""
 	}
 	o := r.outcomes[i]
-	line := th.Key.Render(sanitize.Line(r.tbl.Row(i).User))
+	row := r.tbl.Row(i)
+	line := th.Key.Render(row.User)
 	if o.Secret != "" {
 		if r.tbl.Revealed(i) {
-			line += "  " + r.req.Mode().SecretLabel + ": " + sanitize.Line(o.Secret)
+			line += "  " + r.req.Mode().SecretLabel + ": " + row.Secret
 		} else {
 			line += th.Subtle.Render("  r reveals · c copies")
 		}
 	}
-	if o.Message != "" {
-		line += "  " + th.Subtle.Render(sanitize.Line(o.Message))
+	if row.Message != "" {
+		line += "  " + th.Subtle.Render(row.Message)
 	}
-	// Hard-wrap (links have no spaces) and keep to the room the layout left.
-	lines := strings.Split(ansi.Hardwrap(line, r.sh.width, true), "\n")
-	if len(lines) > detailLines {
-		lines = lines[:detailLines]
-		lines[detailLines-1] = ansi.Truncate(lines[detailLines-1], r.sh.width-1, "") + "…"
-	}
-	return strings.Join(lines, "\n")
+	return strings.Join(fit.WrapMax(line, r.width, detailLines), "\n")
 }
 
 func safeName(s string) string {

@@ -4,62 +4,77 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
-	"resetdesk/sanitize"
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
 )
 
 // reviewPage shows what is about to happen; nothing is sent before the technician
 // confirms.
 type reviewPage struct {
 	sh      *shared
-	profile backends.Profile
+	profile *profile
 	req     runner.Request
+	users   []string // the request's users as drawn
+	width   int
 	// quota is the day's quota left, once counted (quotaKnown) for a profile that has
 	// one (hasQuota).
 	quota                int
 	quotaKnown, hasQuota bool
 }
 
-func newReviewPage(sh *shared, req runner.Request) *reviewPage {
-	return &reviewPage{sh: sh, profile: req.Profile(), req: req}
+func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
+	users := req.Users()
+	for i, u := range users {
+		users[i] = clean(u)
+	}
+	return &reviewPage{sh: sh, profile: p, req: req, users: users}
 }
 
-func (r *reviewPage) Title() string { return sanitize.Line(r.profile.Name) + " · review" }
-func (r *reviewPage) Typing() bool  { return false }
-func (r *reviewPage) Keys() keyMap {
-	return keyMap{short: []key2{kConfirm, kBack, kHelp}, full: [][]key2{{kConfirm, kBack}, {kHelp, kQuit}}}
+func (r *reviewPage) Title() string     { return "review" }
+func (r *reviewPage) Profile() *profile { return r.profile }
+func (r *reviewPage) Input() input      { return noInput }
+func (r *reviewPage) Help() keys.Help {
+	km := r.sh.keys
+	return keys.Help{ShortKeys: []key.Binding{km.Confirm, km.Back}, Groups: [][]key.Binding{{km.Confirm, km.Back}}}
 }
-func (r *reviewPage) Init() tea.Cmd { return quotaCmd(r.sh, r.profile) }
+func (r *reviewPage) Init() tea.Cmd    { return quotaCmd(r.sh, r.profile.p) }
+func (r *reviewPage) SetSize(w, _ int) { r.width = w }
 
-func (r *reviewPage) Update(msg tea.Msg) (page, tea.Cmd) {
-	if q, ok := msg.(quotaMsg); ok && q.profile == r.profile.Name {
+func (r *reviewPage) Update(msg tea.Msg) (tea.Cmd, nav) {
+	km := r.sh.keys
+	if q, ok := msg.(quotaMsg); ok && q.profile == r.profile.p.Name {
 		r.quota, r.hasQuota, r.quotaKnown = q.left, q.has, true
 	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		return r, nil
+		return nil, nil
 	}
 	switch {
-	case matches(k, kBack):
-		return r, r.sh.nav(backMsg{})
-	case matches(k, kConfirm):
-		rp := newRunPage(r.sh, r.req)
-		return r, r.sh.nav(startRunMsg{rp})
+	case key.Matches(k, km.Back):
+		return nil, back{}
+	case key.Matches(k, km.Confirm):
+		return nil, startRun{newRunPage(r.sh, r.profile, r.req)}
 	}
-	return r, nil
+	return nil, nil
 }
 
 func (r *reviewPage) View() string {
 	th := r.sh.th
 	req := r.req
-	users, mode, opt := req.Users(), req.Mode(), req.Options()
+	mode, opt := req.Mode(), req.Options()
 	var b strings.Builder
-	row := func(k, v string) { b.WriteString(fmt.Sprintf("  %-12s %s\n", k, v)) }
-	row("profile", sanitize.Line(r.profile.Name)+" ("+sanitize.Line(r.profile.Kind)+")  "+th.Subtle.Render(sanitize.Line(r.profile.URL)))
-	row("users", fmt.Sprintf("%d", len(users))+"  "+th.Subtle.Render(sanitize.Line(preview(users, 6))))
+	row := func(k, v string) {
+		for _, l := range fit.Indent(fmt.Sprintf("  %-12s ", k), v, r.width) {
+			b.WriteString(l + "\n")
+		}
+	}
+	row("profile", r.profile.name+" ("+r.profile.kind+")  "+th.Subtle.Render(r.profile.url))
+	row("users", fmt.Sprintf("%d", len(r.users))+"  "+th.Subtle.Render(preview(r.users, 6)))
 	row("mode", mode.Name+" — "+mode.Label)
 	var opts []string
 	if opt.Method != "" {
@@ -72,7 +87,7 @@ func (r *reviewPage) View() string {
 		opts = append(opts, "must change at next logon")
 	}
 	if opt.Comments != "" {
-		opts = append(opts, "comments: "+sanitize.Line(opt.Comments))
+		opts = append(opts, "comments: "+opt.Comments) // refused by NewRequest unless plain text
 	}
 	if req.TypedPassword() {
 		opts = append(opts, "typed password ("+strength(req.TypedPasswordValue())+")")
@@ -84,24 +99,24 @@ func (r *reviewPage) View() string {
 	}
 	row("options", strings.Join(opts, ", "))
 	if opt.Ticket != "" {
-		row("ticket", sanitize.Line(opt.Ticket))
+		row("ticket", opt.Ticket)
 	}
 	var warns []string
 	switch {
-	case r.profile.DailyQuota > 0 && !r.quotaKnown:
+	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
 		row("quota", th.Subtle.Render("counting…"))
 	case r.hasQuota:
 		left := r.quota
-		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", left, len(users)))
-		if len(users) > left {
-			warns = append(warns, fmt.Sprintf("only %d of %d users fit in today's quota: the rest will be skipped", left, len(users)))
+		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", left, len(r.users)))
+		if len(r.users) > left {
+			warns = append(warns, fmt.Sprintf("only %d of %d users fit in today's quota: the rest will be skipped", left, len(r.users)))
 		}
 	}
-	if w := r.profile.TransportWarning(); w != "" {
+	if w := r.profile.p.TransportWarning(); w != "" {
 		warns = append(warns, th.Danger.Render(w))
 	}
-	if len(users) > 1 {
-		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", len(users), mode.SecretLabel))
+	if len(r.users) > 1 {
+		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", len(r.users), mode.SecretLabel))
 	}
 	b.WriteByte('\n')
 	for _, w := range warns {

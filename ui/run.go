@@ -1,26 +1,27 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
 	"sync"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
-	"resetdesk/sanitize"
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
 	"resetdesk/ui/table"
 )
 
 // runPage starts the run and shows its outcomes as they arrive.
 type runPage struct {
-	sh      *shared
-	profile backends.Profile
-	req     runner.Request
+	sh            *shared
+	profile       *profile
+	req           runner.Request
+	width, height int
 
 	run      *runner.Run
 	startErr string
@@ -40,7 +41,7 @@ type runPage struct {
 
 type runStartedMsg struct {
 	run      *runner.Run
-	err      error
+	err      string
 	warnings []string
 }
 
@@ -49,36 +50,35 @@ type outcomesMsg struct {
 	batch []backends.Outcome
 	done  bool
 }
-type stopRunMsg struct{}
 type runFinishedMsg struct{ warnings []string }
 
-func newRunPage(sh *shared, req runner.Request) *runPage {
-	r := &runPage{sh: sh, profile: req.Profile(), req: req, now: time.Now, follow: true,
-		tbl:      table.New(sh.th, sanitizeAll(req.Users())),
+func newRunPage(sh *shared, p *profile, req runner.Request) *runPage {
+	users := req.Users()
+	for i, u := range users {
+		users[i] = clean(u)
+	}
+	r := &runPage{sh: sh, profile: p, req: req, now: time.Now, follow: true,
+		tbl:      table.New(sh.th, sh.keys, users),
 		outcomes: make([]backends.Outcome, req.Len()),
 		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)), warns: &warnings{}}
 	r.themeID = sh.themeID
-	r.layout()
 	return r
 }
 
-func sanitizeAll(ids []string) []string {
-	out := make([]string, len(ids))
-	for i, s := range ids {
-		out[i] = sanitize.Line(s)
+func (r *runPage) Title() string     { return "running " + r.req.Mode().Name }
+func (r *runPage) Profile() *profile { return r.profile }
+func (r *runPage) Input() input      { return noInput }
+func (r *runPage) Help() keys.Help {
+	km := r.sh.keys
+	if r.startErr != "" {
+		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}}}
 	}
-	return out
+	return keys.Help{ShortKeys: []key.Binding{km.Up, km.Down}, Groups: [][]key.Binding{km.List()[:6], {km.Stop}}, Quit: km.Stop}
 }
 
-func (r *runPage) Title() string {
-	return sanitize.Line(r.profile.Name) + " · running " + r.req.Mode().Name
-}
-func (r *runPage) Typing() bool { return false }
-func (r *runPage) Keys() keyMap {
-	if r.startErr != "" {
-		return keyMap{short: []key2{kBack, kQuit}, full: [][]key2{{kBack, kQuit}}}
-	}
-	return keyMap{short: []key2{kStop, kUpJ, kDownJ}, full: [][]key2{{kUpJ, kDownJ, kPgUp, kPgDown, kHome, kEnd}, {kStop}}}
+func (r *runPage) SetSize(w, h int) {
+	r.width, r.height = w, h
+	r.tbl.SetSize(w, max(h-4, 2))
 }
 
 func (r *runPage) Init() tea.Cmd {
@@ -86,12 +86,13 @@ func (r *runPage) Init() tea.Cmd {
 	warns := r.warns
 	return tea.Batch(r.spin.Tick, func() tea.Msg {
 		run, err := sh.desk.Start(sh.ctx, req, warns.add)
-		return runStartedMsg{run: run, err: err, warnings: warns.take()}
+		return runStartedMsg{run: run, err: cleanErr(err), warnings: warns.take()}
 	})
 }
 
-// warnings gathers what PrepareRun and finish report from their commands' goroutines,
-// for the status line: the console owns the screen, nothing may write to stderr.
+// warnings gathers what the desk reports from its commands' goroutines while a run
+// starts and ends, for the status line: the console owns the screen, nothing may write
+// to stderr.
 type warnings struct {
 	mu   sync.Mutex
 	list []string
@@ -100,7 +101,7 @@ type warnings struct {
 func (w *warnings) add(s string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.list = append(w.list, s)
+	w.list = append(w.list, clean(s))
 }
 
 func (w *warnings) take() []string {
@@ -115,9 +116,6 @@ func (w *warnings) take() []string {
 func warnToast(ws []string) tea.Cmd {
 	if len(ws) == 0 {
 		return nil
-	}
-	for i, w := range ws {
-		ws[i] = sanitize.Line(w)
 	}
 	return toastBad(strings.Join(ws, "; "))
 }
@@ -148,82 +146,81 @@ func readOutcomes(run *runner.Run) tea.Cmd {
 	}
 }
 
-func (r *runPage) layout() {
-	r.tbl.SetSize(r.sh.width, max(r.sh.height-4, 2))
-}
-
-func (r *runPage) Update(msg tea.Msg) (page, tea.Cmd) {
+func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	switch msg := msg.(type) {
-	case tea.WindowSizeMsg:
-		r.layout()
 	case runStartedMsg:
-		if msg.err != nil {
-			r.startErr = sanitize.Line(msg.err.Error())
-			return r, warnToast(msg.warnings)
+		if msg.err != "" {
+			r.startErr = msg.err
+			return warnToast(msg.warnings), nil
 		}
 		r.run, r.started = msg.run, r.now()
 		r.sh.active = msg.run
-		return r, tea.Batch(readOutcomes(r.run), warnToast(msg.warnings))
+		return tea.Batch(readOutcomes(r.run), warnToast(msg.warnings)), nil
 	case outcomesMsg:
 		r.apply(msg.batch)
 		if msg.done {
 			r.sh.active = nil
-			return r, r.done()
+			return r.done(), nil
 		}
-		return r, readOutcomes(r.run)
-	case stopRunMsg:
-		if r.run != nil && !r.stopping {
-			r.stopping = true
-			r.run.Stop()
-		}
+		return readOutcomes(r.run), nil
 	case runFinishedMsg:
-		return r, tea.Batch(r.sh.nav(replaceMsg{newResultsPage(r.sh, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))}),
-			warnToast(msg.warnings))
+		return warnToast(msg.warnings), replace{newResultsPage(r.sh, r.profile, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))}
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		r.spin, cmd = r.spin.Update(msg)
 		r.tbl.SetSpinner(r.spin.View())
-		return r, cmd
+		return cmd, nil
 	case tea.KeyPressMsg:
-		return r, r.key(msg)
+		return r.key(msg)
+	case tea.MouseWheelMsg:
+		r.follow = false
+		cmd, _ := r.tbl.Update(msg)
+		return cmd, nil
 	}
-	return r, nil
+	return nil, nil
 }
 
-func (r *runPage) key(k tea.KeyPressMsg) tea.Cmd {
+// Interrupt is ctrl+c and q while the run goes: ask before stopping.
+func (r *runPage) Interrupt() (tea.Cmd, nav, bool) {
 	if r.startErr != "" {
-		if matches(k, kBack) {
-			return r.sh.nav(backMsg{})
-		}
+		return nil, nil, false // nothing to stop: the console quits
+	}
+	return nil, r.askStop(), true
+}
+
+func (r *runPage) askStop() nav {
+	if r.run == nil || r.stopping {
 		return nil
 	}
-	switch {
-	case matches(k, kStop), matches(k, kQuit):
-		if r.run == nil || r.stopping {
-			return nil
+	return ask{text: "Stop the run? Requests in flight finish; the users not yet sent are skipped.",
+		yes: func() (tea.Cmd, nav) {
+			r.stopping = true
+			r.run.Stop()
+			return nil, nil
+		}}
+}
+
+func (r *runPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
+	km := r.sh.keys
+	if r.startErr != "" {
+		if key.Matches(k, km.Back) {
+			return nil, back{}
 		}
-		return ask("Stop the run? Requests in flight finish; the users not yet sent are skipped.",
-			func() tea.Msg { return stopRunMsg{} })
-	case matches(k, kUpJ):
-		r.follow = false
-		r.tbl.Move(-1)
-	case matches(k, kDownJ):
-		r.follow = false
-		r.tbl.Move(1)
-	case matches(k, kPgUp):
-		r.follow = false
-		r.tbl.Move(-r.tbl.Page())
-	case matches(k, kPgDown):
-		r.follow = false
-		r.tbl.Move(r.tbl.Page())
-	case matches(k, kHome):
-		r.follow = false
-		r.tbl.Top()
-	case matches(k, kEnd):
+		return nil, nil
+	}
+	switch {
+	case key.Matches(k, km.Stop):
+		return nil, r.askStop()
+	case key.Matches(k, km.End):
 		r.follow = true
 		r.tbl.Follow(r.latest)
+		return nil, nil
 	}
-	return nil
+	cmd, ok := r.tbl.Update(k)
+	if ok {
+		r.follow = false
+	}
+	return cmd, nil
 }
 
 func (r *runPage) apply(batch []backends.Outcome) {
@@ -231,8 +228,7 @@ func (r *runPage) apply(batch []backends.Outcome) {
 		if o.Index < 0 || o.Index >= len(r.outcomes) {
 			continue
 		}
-		secret := sanitize.Line(o.Secret)
-		r.tbl.Apply(o, "", secret, sanitize.Line(o.Message))
+		r.tbl.Apply(o, clean(o.Secret), clean(o.Message))
 		if o.Status.Final() {
 			r.outcomes[o.Index] = o
 			r.tally.Add(o)
@@ -260,48 +256,21 @@ func (r *runPage) View() string {
 	}
 	if r.startErr != "" {
 		var b strings.Builder
-		for _, l := range wrap(r.startErr, r.sh.width) {
+		for _, l := range fit.Wrap(r.startErr, r.width) {
 			b.WriteString(th.Failed.Render(l) + "\n")
 		}
 		return b.String() + "\n" + th.Subtle.Render("esc goes back, q quits")
 	}
 	if r.run == nil {
-		return r.spin.View() + " logging in to " + sanitize.Line(r.profile.Name) + "…"
+		return r.spin.View() + " logging in to " + r.profile.name + "…"
 	}
 	var elapsed time.Duration
 	if !r.started.IsZero() {
 		elapsed = r.now().Sub(r.started)
 	}
-	head := progressLines(r.sh, r.tally, r.req.Len(), elapsed)
+	head := progressLines(r.sh, r.width, r.tally, r.req.Len(), elapsed)
 	if r.stopping {
 		head += th.Warn.Render("  stopping: waiting for requests in flight…")
 	}
 	return head + "\n" + r.tbl.View()
-}
-
-// progressLines draws the bar with the count, then the counts per status, rate and ETA.
-func progressLines(sh *shared, t backends.Tally, total int, elapsed time.Duration) string {
-	th := sh.th
-	done := t.Total()
-	frac := 0.0
-	if total > 0 {
-		frac = float64(done) / float64(total)
-	}
-	label := fmt.Sprintf(" %d/%d %3.0f%%", done, total, frac*100)
-	w := max(sh.width-ansi.StringWidth(label)-2, 10)
-	fill := int(frac * float64(w))
-	bar := th.Bar.Render(strings.Repeat("█", fill)) + th.BarEmpty.Render(strings.Repeat("░", w-fill))
-	counts := th.OK.Render(fmt.Sprintf("ok %d", t.OK)) + "  " + th.Failed.Render(fmt.Sprintf("failed %d", t.Failed)) + "  " +
-		th.Unknown.Render(fmt.Sprintf("unknown %d", t.Unknown)) + "  " + th.Skipped.Render(fmt.Sprintf("skipped %d", t.Skipped))
-	if secs := elapsed.Seconds(); secs > 0 && done > 0 {
-		rate := float64(done) / secs
-		counts += th.Subtle.Render(fmt.Sprintf("  ·  %.1f/s", rate))
-		if done < total {
-			eta := time.Duration(float64(total-done) / rate * float64(time.Second))
-			counts += th.Subtle.Render("  ETA " + table.FormatElapsed(eta.Round(time.Second)))
-		} else {
-			counts += th.Subtle.Render("  in " + table.FormatElapsed(elapsed))
-		}
-	}
-	return bar + label + "\n" + counts
 }

@@ -75,9 +75,9 @@ func Default() Map {
 
 		Toggle:         bind("space", "select", "space"),
 		SelectAll:      bind("ctrl+a", "select all hits", "ctrl+a"),
-		ClearSelection: bind("ctrl+x", "clear the selection", "ctrl+x"),
-		Import:         bind("ctrl+o", "import a file", "ctrl+o"),
-		Paste:          bind("paste", "add a list of ids", "paste"),
+		ClearSelection: bind("ctrl+x", "clear selection", "ctrl+x"),
+		Import:         bind("ctrl+o", "import file", "ctrl+o"),
+		Paste:          bind("paste", "add a list", "paste"),
 		Pane:           bind("tab", "selection pane", "tab"),
 		Remove:         bind("d/space", "remove from the selection", "d", "space", "delete"),
 		RemoveInvalid:  bind("D", "remove every refused id", "D"),
@@ -85,17 +85,17 @@ func Default() Map {
 
 		NextField: bind("tab", "next field", "tab"),
 		PrevField: bind("shift+tab", "previous field", "shift+tab"),
-		Change:    bind("←/→/space", "change the choice", "left", "right", "space"),
+		Change:    bind("←/→/space", "change choice", "left", "right", "space"),
 		Review:    bind("enter", "review", "enter"),
 
 		Confirm: bind("enter/y", "reset now", "enter", "y"),
 
 		Stop: bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q"),
 
-		Reveal:     bind("r", "reveal the row", "r"),
+		Reveal:     bind("r", "reveal row", "r"),
 		RevealAll:  bind("R", "reveal all", "R"),
-		Copy:       bind("c", "copy the secret", "c", "y"),
-		OnlyFailed: bind("f", "only not ok", "f"),
+		Copy:       bind("c", "copy secret", "c", "y"),
+		OnlyFailed: bind("f", "only failed", "f"),
 		Sort:       bind("s", "sort by status", "s"),
 		Retry:      bind("t", "retry failed", "t"),
 		Export:     bind("e", "export", "e"),
@@ -103,9 +103,9 @@ func Default() Map {
 		Detail:     bind("enter", "whole row", "enter"),
 		Reload:     bind("ctrl+r", "read again", "ctrl+r"),
 
-		SetSecret:      bind("s", "set / replace the secret", "s"),
-		DeleteSecret:   bind("d", "delete the secret", "d"),
-		TestConnection: bind("t", "test the connection", "t"),
+		SetSecret:      bind("s", "set / replace secret", "s"),
+		DeleteSecret:   bind("d", "delete secret", "d"),
+		TestConnection: bind("t", "test connection", "t"),
 		Store:          bind("enter", "store", "enter"),
 		Cancel:         bind("esc", "cancel", "esc"),
 

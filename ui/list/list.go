@@ -41,9 +41,10 @@ type Model struct {
 	rowLines func(item int) int   // lines an item takes; nil: one
 	filterFn func(q string) []int // nil: no filter offered
 	input    textinput.Model      // the filter field
+	query    string               // the filter applied
+	external bool                 // the query came from a field of the page's own: no filter line
 	typing   bool                 // the page's own text field has the keys
 	focused  bool                 // the filter field has the keys
-	marker   func(above, below int) string
 }
 
 // New is an empty list drawn with st that moves with the bindings of km.
@@ -96,12 +97,18 @@ func (m *Model) SetTyping(typing bool) { m.typing = typing }
 // Filtering reports whether the filter field has the keys.
 func (m *Model) Filtering() bool { return m.focused }
 
-// Query is the filter as typed.
-func (m *Model) Query() string { return m.input.Value() }
+// Query is the filter applied.
+func (m *Model) Query() string { return m.query }
 
-// SetQuery sets the filter and applies it.
+// SetQuery applies q as the filter, typed in a field of the page's own: the list draws
+// no filter line for it.
 func (m *Model) SetQuery(q string) {
-	m.input.SetValue(q)
+	if q == m.query && m.external {
+		return
+	}
+	m.external = true
+	m.input.SetValue("")
+	m.query = q
 	m.cursor, m.top = 0, 0
 	m.refilter()
 }
@@ -110,7 +117,10 @@ func (m *Model) SetQuery(q string) {
 func (m *Model) ClearFilter() {
 	m.focused = false
 	m.input.Blur()
-	m.SetQuery("")
+	m.input.SetValue("")
+	m.query, m.external = "", false
+	m.cursor, m.top = 0, 0
+	m.refilter()
 }
 
 // Len is the number of items shown.
@@ -220,6 +230,8 @@ func (m *Model) key(k tea.KeyPressMsg) bool {
 		m.SetCursor(m.Len() - 1)
 	case !m.typing && m.filterFn != nil && key.Matches(k, m.keys.Filter):
 		m.focused = true
+		m.input.SetValue(m.query)
+		m.input.CursorEnd()
 		m.input.Focus()
 		m.follow() // the filter line takes a line
 	default:
@@ -253,6 +265,7 @@ func (m *Model) typeFilter(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
 	if m.input.Value() != before {
+		m.query, m.external = m.input.Value(), false
 		m.cursor, m.top = 0, 0
 		m.refilter()
 	}
@@ -261,7 +274,7 @@ func (m *Model) typeFilter(msg tea.Msg) tea.Cmd {
 
 func (m *Model) refilter() {
 	m.index = nil
-	if q := strings.TrimSpace(m.input.Value()); q != "" && m.filterFn != nil {
+	if q := strings.TrimSpace(m.query); q != "" && m.filterFn != nil {
 		m.index = m.filterFn(q)
 		if m.index == nil {
 			m.index = []int{}
@@ -271,7 +284,7 @@ func (m *Model) refilter() {
 }
 
 // filterLine reports whether the filter takes a line.
-func (m *Model) filterLine() bool { return m.focused || m.input.Value() != "" }
+func (m *Model) filterLine() bool { return m.focused || (!m.external && m.query != "") }
 
 func (m *Model) lines(item int) int {
 	if m.rowLines == nil {

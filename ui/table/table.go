@@ -1,8 +1,9 @@
 // Package table is the console's results table: one row per user of a run, drawn in a
-// window of the terminal's height. Only the visible rows are rendered, each row's line is
-// cached until the row (or the width, or what is revealed) changes, and filtering and
-// sorting go through an index of row positions, so that a run of many thousand users
-// costs the same per frame as a run of forty.
+// window of the terminal's height by the console's list (cursor, paging, the "↓ n
+// more" line, the "/" filter). Only the visible rows are rendered, each row's line is
+// cached until the row (or the width, or what is revealed) changes, and the status
+// filter and sort go through an index of row positions, so that a run of many thousand
+// users costs the same per frame as a run of forty.
 package table
 
 import (
@@ -11,10 +12,13 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
+	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
 	"resetdesk/theme"
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
+	"resetdesk/ui/list"
 )
 
 // Row is one user's line. Strings must already be sanitized (sanitize.Line).
@@ -45,6 +49,15 @@ const (
 // Mask stands for a hidden secret; it has a fixed length so that it does not leak one.
 const Mask = "••••••••"
 
+// Column widths that do not depend on the screen.
+const (
+	statusWidth  = 9
+	elapsedWidth = 7
+	maskWidth    = 10
+	minUser      = 8
+	maxUser      = 28
+)
+
 // Model is the table. The zero value is not usable: call New.
 type Model struct {
 	th   theme.Theme
@@ -52,36 +65,45 @@ type Model struct {
 	// cache holds the rendered line of each row (without the cursor marker); ""
 	// means not rendered yet or stale.
 	cache []string
-	// index lists the positions of the shown rows in display order; nil means every
-	// row in input order (the common case during a run, which costs nothing to keep).
-	index      []int
-	indexDirty bool
-	filter     Filter
-	sortBy     Sort
+	// base lists the positions of the rows the status filter keeps, in the sort's
+	// order; nil means every row in input order (the common case during a run, which
+	// costs nothing to keep). The list's text filter picks among these.
+	base      []int
+	baseDirty bool
+	filter    Filter
+	sortBy    Sort
+	list      list.Model
 
-	cursor, offset int // in display positions
-	width, height  int
-	cols           columns
+	width, height int
+	cols          columns
 
 	revealAll bool
 	revealed  map[int]bool
-	spinner   string
+	// widest is the widest secret of any row, for the secret column when all are shown.
+	widest  int
+	spinner string
 }
 
 type columns struct{ user, status, secret, message, elapsed int }
 
-// New makes a table for users, all waiting.
-func New(th theme.Theme, users []string) Model {
+// New makes a table for users, all waiting, moved with the bindings of km.
+func New(th theme.Theme, km keys.Map, users []string) Model {
 	m := Model{th: th, rows: make([]Row, len(users)), cache: make([]string, len(users)), revealed: map[int]bool{}, spinner: "*"}
 	for i, u := range users {
 		m.rows[i].User = u
 	}
+	m.list = list.New(km, list.Styles{Marker: th.Subtle, Filter: th.Subtle})
+	m.list.SetItems(len(users))
+	m.list.SetFilter(m.match)
 	m.SetSize(80, 10)
 	return m
 }
 
 // SetTheme changes the styles (the terminal told its background).
-func (m *Model) SetTheme(th theme.Theme) { m.th = th; m.invalidate() }
+func (m *Model) SetTheme(th theme.Theme) {
+	m.th = th
+	m.invalidate()
+}
 
 // SetSize sets the width and the height in lines, the header included.
 func (m *Model) SetSize(w, h int) {
@@ -89,63 +111,90 @@ func (m *Model) SetSize(w, h int) {
 		return
 	}
 	m.width, m.height = max(w, 20), max(h, 2)
-	const status, elapsed, secret = 9, 7, 10
-	user := min(max((m.width-2)/3, 8), 28)
-	msg := m.width - 2 - user - status - secret - elapsed - 4
-	m.cols = columns{user: user, status: status, secret: secret, message: max(msg, 0), elapsed: elapsed}
-	m.invalidate()
-	m.clamp()
+	m.list.SetHeight(m.height - 1)
+	m.layout()
+}
+
+// layout sizes the columns: the secret column grows to the widest secret on show, so
+// that a revealed password is read whole, and the message takes what is left.
+func (m *Model) layout() {
+	secret := maskWidth
+	if w := m.revealedWidth(); w > secret {
+		secret = w
+	}
+	user := min(max((m.width-2)/3, minUser), maxUser)
+	rest := m.width - 2 - statusWidth - elapsedWidth - 4
+	secret = min(secret, max(rest-user, maskWidth))
+	if user+secret > rest {
+		user = max(rest-secret, minUser)
+	}
+	msg := rest - user - secret
+	c := columns{user: user, status: statusWidth, secret: secret, message: max(msg, 0), elapsed: elapsedWidth}
+	if c != m.cols {
+		m.cols = c
+		m.invalidate()
+	}
+}
+
+func (m *Model) revealedWidth() int {
+	if m.revealAll {
+		return m.widest
+	}
+	w := 0
+	for i, on := range m.revealed {
+		if on {
+			w = max(w, fit.Width(m.rows[i].Secret))
+		}
+	}
+	return w
 }
 
 func (m *Model) invalidate() { clear(m.cache) }
 
-// Len is the number of rows; Shown the number the filter lets through.
-func (m *Model) Len() int { return len(m.rows) }
-
-// Shown is the number of rows the filter lets through.
+// Shown is the number of rows the filters let through.
 func (m *Model) Shown() int {
 	m.rebuild()
-	if m.index == nil {
-		return len(m.rows)
-	}
-	return len(m.index)
+	return m.list.Len()
 }
-
-// Rows returns the rows in input order (not a copy: do not change them).
-func (m *Model) Rows() []Row { return m.rows }
 
 // Row returns row i in input order.
 func (m *Model) Row(i int) Row { return m.rows[i] }
 
-// Apply puts an outcome of the run into its row.
-func (m *Model) Apply(o backends.Outcome, user, secret, message string) {
+// Apply puts an outcome of the run into its row; secret and message are as drawn
+// (sanitized).
+func (m *Model) Apply(o backends.Outcome, secret, message string) {
 	if o.Index < 0 || o.Index >= len(m.rows) {
 		return
 	}
 	r := &m.rows[o.Index]
 	r.Status, r.Elapsed = o.Status, o.Elapsed
-	if user != "" {
-		r.User = user
-	}
 	r.Secret, r.Message = secret, message
 	m.cache[o.Index] = ""
-	if m.filter != All || m.sortBy != InputOrder {
-		m.indexDirty = true
+	if w := fit.Width(secret); w > m.widest {
+		m.widest = w
+		if m.revealAll {
+			m.layout()
+		}
+	}
+	if m.filter != All || m.sortBy != InputOrder || m.list.Query() != "" {
+		m.baseDirty = true
 	}
 }
 
 // SetSpinner sets the frame drawn on running rows (they are never cached).
 func (m *Model) SetSpinner(frame string) { m.spinner = frame }
 
-// SetFilter changes the filter; the cursor goes back to the top.
+// SetFilter changes the status filter; the cursor goes back to the top.
 func (m *Model) SetFilter(f Filter) {
 	if f == m.filter {
 		return
 	}
-	m.filter, m.indexDirty, m.cursor, m.offset = f, true, 0, 0
+	m.filter, m.baseDirty = f, true
+	m.rebuild()
+	m.list.SetCursor(0)
 }
 
-// Filter returns the current filter.
+// Filter returns the status filter.
 func (m *Model) Filter() Filter { return m.filter }
 
 // SetSort changes the order of the shown rows.
@@ -153,11 +202,38 @@ func (m *Model) SetSort(s Sort) {
 	if s == m.sortBy {
 		return
 	}
-	m.sortBy, m.indexDirty, m.cursor, m.offset = s, true, 0, 0
+	m.sortBy, m.baseDirty = s, true
+	m.rebuild()
+	m.list.SetCursor(0)
 }
 
 // SortBy returns the current order.
 func (m *Model) SortBy() Sort { return m.sortBy }
+
+// Filtering reports whether the "/" filter field has the keys.
+func (m *Model) Filtering() bool { return m.list.Filtering() }
+
+// Query is the "/" filter as typed.
+func (m *Model) Query() string { return m.list.Query() }
+
+// Update moves the cursor (keys, the wheel) and takes the "/" filter's keys.
+func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
+	m.rebuild()
+	return m.list.Update(msg)
+}
+
+// match is the "/" filter: the rows whose user or message holds the query.
+func (m *Model) match(q string) []int {
+	q = strings.ToLower(q)
+	var out []int
+	for p := range m.baseLen() {
+		r := &m.rows[m.baseAt(p)]
+		if strings.Contains(strings.ToLower(r.User), q) || strings.Contains(strings.ToLower(r.Message), q) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 func statusRank(s backends.Status) int {
 	switch s {
@@ -175,94 +251,86 @@ func statusRank(s backends.Status) int {
 	return 5
 }
 
+func (m *Model) baseLen() int {
+	if m.base == nil {
+		return len(m.rows)
+	}
+	return len(m.base)
+}
+
+func (m *Model) baseAt(p int) int {
+	if m.base == nil {
+		return p
+	}
+	return m.base[p]
+}
+
 func (m *Model) rebuild() {
-	if !m.indexDirty {
+	if !m.baseDirty {
 		return
 	}
-	m.indexDirty = false
+	m.baseDirty = false
 	if m.filter == All && m.sortBy == InputOrder {
-		m.index = nil
-		m.clamp()
-		return
-	}
-	idx := m.index[:0]
-	for i, r := range m.rows {
-		if m.filter == NotOK && (r.Status == backends.StatusOK || !r.Status.Final()) {
-			continue
+		m.base = nil
+	} else {
+		idx := m.base[:0]
+		for i, r := range m.rows {
+			if m.filter == NotOK && (r.Status == backends.StatusOK || !r.Status.Final()) {
+				continue
+			}
+			idx = append(idx, i)
 		}
-		idx = append(idx, i)
+		if m.sortBy == ByStatus {
+			sort.SliceStable(idx, func(a, b int) bool {
+				return statusRank(m.rows[idx[a]].Status) < statusRank(m.rows[idx[b]].Status)
+			})
+		}
+		if idx == nil {
+			idx = []int{}
+		}
+		m.base = idx
 	}
-	if m.sortBy == ByStatus {
-		sort.SliceStable(idx, func(a, b int) bool {
-			return statusRank(m.rows[idx[a]].Status) < statusRank(m.rows[idx[b]].Status)
-		})
-	}
-	if idx == nil {
-		idx = []int{}
-	}
-	m.index = idx
-	m.clamp()
+	m.list.SetItems(m.baseLen())
 }
 
-func (m *Model) rowAt(pos int) int {
-	if m.index == nil {
-		return pos
-	}
-	return m.index[pos]
-}
+// rowAt is the input position of the row shown at list position pos.
+func (m *Model) rowAt(pos int) int { return m.baseAt(m.list.Item(pos)) }
 
-func (m *Model) body() int { return m.height - 1 }
-
-func (m *Model) clamp() {
-	n := len(m.rows)
-	if m.index != nil {
-		n = len(m.index)
-	}
-	m.cursor = min(max(m.cursor, 0), max(n-1, 0))
-	if m.cursor < m.offset {
-		m.offset = m.cursor
-	}
-	if m.cursor >= m.offset+m.body() {
-		m.offset = m.cursor - m.body() + 1
-	}
-	m.offset = min(max(m.offset, 0), max(n-m.body(), 0))
-}
-
-// Move moves the cursor by delta rows (a page is the body height).
-func (m *Model) Move(delta int) { m.rebuild(); m.cursor += delta; m.clamp() }
+// Move moves the cursor by delta rows.
+func (m *Model) Move(delta int) { m.rebuild(); m.list.Move(delta) }
 
 // Page is the number of rows a page key moves.
-func (m *Model) Page() int { return max(m.body()-1, 1) }
+func (m *Model) Page() int { return m.list.Page() }
 
-// Top and Bottom jump to the ends.
-func (m *Model) Top() { m.rebuild(); m.cursor = 0; m.clamp() }
+// Top jumps to the first shown row.
+func (m *Model) Top() { m.rebuild(); m.list.SetCursor(0) }
 
 // Bottom jumps to the last shown row.
-func (m *Model) Bottom() { m.rebuild(); m.cursor = 1 << 30; m.clamp() }
+func (m *Model) Bottom() { m.rebuild(); m.list.SetCursor(m.list.Len() - 1) }
 
 // Follow puts the cursor on row i (input order) when it is shown: the run page keeps the
 // latest started row in sight until the technician moves.
 func (m *Model) Follow(i int) {
 	m.rebuild()
-	if m.index == nil {
-		m.cursor = i
-	} else {
-		for p, r := range m.index {
-			if r == i {
-				m.cursor = p
-				break
-			}
+	if m.base == nil && m.list.Query() == "" {
+		m.list.SetCursor(i)
+		return
+	}
+	for p := range m.list.Len() {
+		if m.rowAt(p) == i {
+			m.list.SetCursor(p)
+			return
 		}
 	}
-	m.clamp()
 }
 
 // Current returns the input position of the row under the cursor.
 func (m *Model) Current() (int, bool) {
-	if m.Shown() == 0 {
+	m.rebuild()
+	if m.list.Len() == 0 {
 		return 0, false
 	}
-	return m.rowAt(m.cursor), true
+	return m.rowAt(m.list.Cursor()), true
 }
 
 // ToggleReveal shows or hides the secret of the row under the cursor.
@@ -270,6 +338,7 @@ func (m *Model) ToggleReveal() {
 	if i, ok := m.Current(); ok {
 		m.revealed[i] = !m.revealed[i]
 		m.cache[i] = ""
+		m.layout()
 	}
 }
 
@@ -279,6 +348,7 @@ func (m *Model) SetRevealAll(v bool) {
 		m.revealAll = v
 		clear(m.revealed)
 		m.invalidate()
+		m.layout()
 	}
 }
 
@@ -289,7 +359,12 @@ func (m *Model) RevealAll() bool { return m.revealAll }
 func (m *Model) Revealed(i int) bool { return m.revealAll || m.revealed[i] }
 
 // HideAll hides every secret again.
-func (m *Model) HideAll() { m.revealAll = false; clear(m.revealed); m.invalidate() }
+func (m *Model) HideAll() {
+	m.revealAll = false
+	clear(m.revealed)
+	m.invalidate()
+	m.layout()
+}
 
 // View draws the header and the visible rows.
 func (m *Model) View() string {
@@ -297,34 +372,35 @@ func (m *Model) View() string {
 	var b strings.Builder
 	b.Grow((m.height + 1) * (m.width + 16))
 	b.WriteString(m.header())
-	n := m.Shown()
-	end := min(m.offset+m.body(), n)
-	for p := m.offset; p < end; p++ {
-		b.WriteByte('\n')
-		i := m.rowAt(p)
-		switch {
-		case p == m.cursor:
-			b.WriteString(m.th.Cursor.Render("> " + m.cells(i, false)))
-		case m.rows[i].Status == backends.StatusRunning:
-			b.WriteString("  " + m.cells(i, true))
-		default:
-			if m.cache[i] == "" {
-				m.cache[i] = "  " + m.cells(i, true)
-			}
-			b.WriteString(m.cache[i])
+	b.WriteByte('\n')
+	if m.list.Len() == 0 {
+		if m.list.Query() != "" || m.list.Filtering() {
+			b.WriteString(m.list.View(func(int, bool) string { return "" }) + "\n")
 		}
+		b.WriteString(m.th.Subtle.Render("  no rows to show"))
+		return b.String()
 	}
-	if n == 0 {
-		b.WriteString("\n" + m.th.Subtle.Render("  no rows to show"))
-	}
+	b.WriteString(m.list.View(func(p int, current bool) string {
+		i := m.baseAt(p)
+		switch {
+		case current:
+			return m.th.Cursor.Render("> " + m.cells(i, false))
+		case m.rows[i].Status == backends.StatusRunning:
+			return "  " + m.cells(i, true)
+		}
+		if m.cache[i] == "" {
+			m.cache[i] = "  " + m.cells(i, true)
+		}
+		return m.cache[i]
+	}))
 	return b.String()
 }
 
 func (m *Model) header() string {
 	c := m.cols
-	h := "  " + pad("user", c.user) + " " + pad("status", c.status) + " " + pad("secret", c.secret) + " " +
-		pad("message", c.message) + " " + padLeft("elapsed", c.elapsed)
-	return m.th.Header.Render(ansi.Truncate(h, m.width, ""))
+	h := "  " + fit.Pad("user", c.user) + " " + fit.Pad("status", c.status) + " " + fit.Pad("secret", c.secret) + " " +
+		fit.Pad("message", c.message) + " " + fit.PadLeft("elapsed", c.elapsed)
+	return m.th.Header.Render(fit.Truncate(h, m.width))
 }
 
 // Glyph is the mark of a status.
@@ -351,7 +427,7 @@ func (m *Model) cells(i int, styled bool) string {
 	if st == "" {
 		st = "waiting"
 	}
-	status := pad(Glyph(r.Status, m.spinner)+" "+st, c.status)
+	status := fit.Pad(Glyph(r.Status, m.spinner)+" "+st, c.status)
 	if styled {
 		status = m.statusStyle(r.Status).Render(status)
 	}
@@ -366,8 +442,11 @@ func (m *Model) cells(i int, styled bool) string {
 	if r.Status.Final() && r.Status != backends.StatusSkipped {
 		elapsed = FormatElapsed(r.Elapsed)
 	}
-	return pad(r.User, c.user) + " " + status + " " + pad(secret, c.secret) + " " +
-		pad(r.Message, c.message) + " " + padLeft(elapsed, c.elapsed)
+	line := fit.Pad(r.User, c.user) + " " + status + " " + fit.Pad(secret, c.secret) + " "
+	if c.message > 0 {
+		line += fit.Pad(r.Message, c.message) + " "
+	}
+	return line + fit.PadLeft(elapsed, c.elapsed)
 }
 
 func (m *Model) statusStyle(s backends.Status) interface{ Render(...string) string } {
@@ -395,24 +474,4 @@ func FormatElapsed(d time.Duration) string {
 		return fmt.Sprintf("%.1fs", d.Seconds())
 	}
 	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-}
-
-// pad cuts s to w cells (with an ellipsis) or fills it with spaces.
-func pad(s string, w int) string {
-	if w <= 0 {
-		return ""
-	}
-	sw := ansi.StringWidth(s)
-	if sw > w {
-		return ansi.Truncate(s, w, "…")
-	}
-	return s + strings.Repeat(" ", w-sw)
-}
-
-func padLeft(s string, w int) string {
-	sw := ansi.StringWidth(s)
-	if sw >= w {
-		return ansi.Truncate(s, w, "")
-	}
-	return strings.Repeat(" ", w-sw) + s
 }

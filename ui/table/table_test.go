@@ -6,10 +6,12 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
 	"resetdesk/theme"
+	"resetdesk/ui/keys"
 )
 
 func users(n int) []string {
@@ -23,18 +25,18 @@ func users(n int) []string {
 func lines(m *Model) []string { return strings.Split(ansi.Strip(m.View()), "\n") }
 
 func TestRendersOnlyTheWindow(t *testing.T) {
-	m := New(theme.New(true, true), users(1000))
+	m := New(theme.New(true, true), keys.Default(), users(1000))
 	m.SetSize(100, 11)
 	ls := lines(&m)
 	if len(ls) != 11 {
-		t.Fatalf("want header + 10 rows, got %d lines", len(ls))
+		t.Fatalf("want header + 9 rows + the marker, got %d lines", len(ls))
 	}
-	if !strings.HasPrefix(ls[1], "> user00000") || !strings.Contains(ls[10], "user00009") {
+	if !strings.HasPrefix(ls[1], "> user00000") || !strings.Contains(ls[9], "user00008") || strings.TrimSpace(ls[10]) != "↓ 991 more" {
 		t.Fatalf("unexpected window:\n%s", strings.Join(ls, "\n"))
 	}
 	m.Move(15)
 	ls = lines(&m)
-	if !strings.HasPrefix(ls[10], "> user00015") {
+	if !strings.HasPrefix(ls[9], "> user00015") || strings.TrimSpace(ls[10]) != "↓ 984 more · ↑ 7 above" {
 		t.Fatalf("cursor not kept in sight:\n%s", strings.Join(ls, "\n"))
 	}
 	for _, l := range ls {
@@ -44,10 +46,72 @@ func TestRendersOnlyTheWindow(t *testing.T) {
 	}
 }
 
+// Revealed secrets are read whole: the secret column grows to the widest one shown.
+func TestRevealAllWidensTheSecretColumn(t *testing.T) {
+	m := New(theme.New(true, true), keys.Default(), users(3))
+	m.SetSize(120, 6)
+	secrets := []string{"Ywk~+FTu,9qLmP2x", "short", "https://adm.example.com/reset?token=0123456789abcdef"}
+	for i, s := range secrets {
+		m.Apply(backends.Outcome{Index: i, Status: backends.StatusOK}, s, "password set")
+	}
+	m.SetRevealAll(true)
+	v := ansi.Strip(m.View())
+	for _, s := range secrets {
+		if !strings.Contains(v, s) {
+			t.Fatalf("%q not shown whole at 120 columns:\n%s", s, v)
+		}
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if ansi.StringWidth(l) > 120 {
+			t.Fatalf("a line of %d cells", ansi.StringWidth(l))
+		}
+	}
+	m.SetRevealAll(false)
+	m.Move(1)
+	m.ToggleReveal()
+	v = ansi.Strip(m.View())
+	if !strings.Contains(v, "short") || strings.Contains(v, secrets[0]) {
+		t.Fatalf("one row revealed:\n%s", v)
+	}
+}
+
+// Wide (CJK) names keep the columns aligned.
+func TestWideNamesStayAligned(t *testing.T) {
+	m := New(theme.New(true, true), keys.Default(), []string{"山田太郎", "ada", "김민준김민준김민준김민준김민준김민준"})
+	m.SetSize(80, 5)
+	for i := range 3 {
+		m.Apply(backends.Outcome{Index: i, Status: backends.StatusOK, Elapsed: time.Millisecond}, "s", "done")
+	}
+	col := -1
+	for _, l := range lines(&m)[1:] {
+		at := ansi.StringWidth(l[:strings.Index(l, "✓")])
+		if col >= 0 && at != col {
+			t.Fatalf("status column at %d and %d:\n%s", col, at, strings.Join(lines(&m), "\n"))
+		}
+		col = at
+	}
+}
+
+func TestSlashFiltersUserAndMessage(t *testing.T) {
+	m := New(theme.New(true, true), keys.Default(), users(5))
+	m.SetSize(100, 10)
+	m.Apply(backends.Outcome{Index: 3, Status: backends.StatusFailed}, "", "account locked")
+	m.Update(tea.KeyPressMsg{Code: '/', Text: "/"})
+	for _, r := range "locked" {
+		m.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	if m.Shown() != 1 {
+		t.Fatalf("filter shows %d rows", m.Shown())
+	}
+	if i, _ := m.Current(); i != 3 {
+		t.Fatalf("cursor on row %d", i)
+	}
+}
+
 func TestSecretsMaskedUntilRevealed(t *testing.T) {
-	m := New(theme.New(true, true), users(3))
+	m := New(theme.New(true, true), keys.Default(), users(3))
 	m.SetSize(100, 5)
-	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusOK, Secret: "Hunter22!", Elapsed: 42 * time.Millisecond}, "", "Hunter22!", "done")
+	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusOK, Secret: "Hunter22!", Elapsed: 42 * time.Millisecond}, "Hunter22!", "done")
 	v := ansi.Strip(m.View())
 	if strings.Contains(v, "Hunter22!") || !strings.Contains(v, Mask) || !strings.Contains(v, "42ms") {
 		t.Fatalf("secret not masked:\n%s", v)
@@ -68,11 +132,11 @@ func TestSecretsMaskedUntilRevealed(t *testing.T) {
 }
 
 func TestFilterAndSortGoThroughTheIndex(t *testing.T) {
-	m := New(theme.New(true, true), users(6))
+	m := New(theme.New(true, true), keys.Default(), users(6))
 	m.SetSize(100, 10)
 	st := []backends.Status{backends.StatusOK, backends.StatusFailed, backends.StatusOK, backends.StatusUnknown, backends.StatusSkipped, backends.StatusOK}
 	for i, s := range st {
-		m.Apply(backends.Outcome{Index: i, Status: s}, "", "", "")
+		m.Apply(backends.Outcome{Index: i, Status: s}, "", "")
 	}
 	m.SetFilter(NotOK)
 	if m.Shown() != 3 {
@@ -82,7 +146,7 @@ func TestFilterAndSortGoThroughTheIndex(t *testing.T) {
 		t.Fatalf("cursor on row %d, want 1", i)
 	}
 	// A row that changes while filtered joins or leaves the view.
-	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusFailed}, "", "", "")
+	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusFailed}, "", "")
 	if m.Shown() != 4 {
 		t.Fatalf("after a change the filter shows %d rows, want 4", m.Shown())
 	}
@@ -99,7 +163,7 @@ func TestFilterAndSortGoThroughTheIndex(t *testing.T) {
 }
 
 func TestEmptyFilter(t *testing.T) {
-	m := New(theme.New(true, true), users(2))
+	m := New(theme.New(true, true), keys.Default(), users(2))
 	m.SetFilter(NotOK)
 	if _, ok := m.Current(); ok {
 		t.Fatal("a row under the cursor of an empty view")
@@ -110,21 +174,21 @@ func TestEmptyFilter(t *testing.T) {
 }
 
 func TestCacheFollowsChanges(t *testing.T) {
-	m := New(theme.New(true, true), users(2))
+	m := New(theme.New(true, true), keys.Default(), users(2))
 	m.SetSize(100, 5)
 	m.Move(1)
 	_ = m.View()
-	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusFailed}, "", "", "refused: no such user")
+	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusFailed}, "", "refused: no such user")
 	if !strings.Contains(m.View(), "refused: no such user") {
 		t.Fatal("stale cached line drawn after an update")
 	}
 }
 
 func BenchmarkView10k(b *testing.B) {
-	m := New(theme.New(true, false), users(10000))
+	m := New(theme.New(true, false), keys.Default(), users(10000))
 	m.SetSize(120, 40)
 	for i := range 10000 {
-		m.Apply(backends.Outcome{Index: i, Status: backends.StatusOK, Elapsed: time.Millisecond}, "", "secret", "ok")
+		m.Apply(backends.Outcome{Index: i, Status: backends.StatusOK, Elapsed: time.Millisecond}, "secret", "ok")
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {

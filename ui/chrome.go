@@ -1,0 +1,216 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/lipgloss/v2"
+
+	"resetdesk/ui/fit"
+	"resetdesk/ui/keys"
+)
+
+// helpStyles draw the help: muted, and plain under NO_COLOR.
+func (c *Console) helpStyles() keys.Styles {
+	th := c.sh.th
+	if th.NoColor {
+		return keys.Styles{Key: th.Key, Desc: th.Text, Sep: th.Subtle}
+	}
+	pick := lipgloss.LightDark(th.Dark)
+	return keys.Styles{
+		Key:  lipgloss.NewStyle().Foreground(pick(lipgloss.Color("#6B6B6B"), lipgloss.Color("#9A9A9A"))),
+		Desc: lipgloss.NewStyle().Foreground(pick(lipgloss.Color("#8A8A8A"), lipgloss.Color("#7A7A7A"))),
+		Sep:  lipgloss.NewStyle().Foreground(pick(lipgloss.Color("#C8C8C8"), lipgloss.Color("#4A4A4A"))),
+	}
+}
+
+// quitKey is the page's way out as the help shows it.
+func (c *Console) quitKey() key.Binding {
+	if q := c.top().Help().Quit; q.Help().Key != "" {
+		return q
+	}
+	if c.top().Input() != noInput {
+		return c.sh.keys.Interrupt
+	}
+	return c.sh.keys.Quit
+}
+
+// shortHelp is the one-line help: the page's keys, then help and the way out, which
+// never give way.
+func (c *Console) shortHelp() string {
+	km := c.sh.keys
+	if c.helpOpen {
+		return keys.Short(nil, []key.Binding{keys.Named(km.Help, "close the help"), km.Interrupt}, c.width, c.helpStyles())
+	}
+	sticky := []key.Binding{km.Help, c.quitKey()}
+	return keys.Short(c.top().Help().ShortKeys, sticky, c.width, c.helpStyles())
+}
+
+// helpLines is the page's whole help drawn to the width, and whether it covers the page
+// (it leaves less than minBody lines) rather than sitting under it.
+func (c *Console) helpLines() (lines []string, overlay bool) {
+	if !c.helpOpen {
+		return nil, false
+	}
+	km := c.sh.keys
+	groups := append([][]key.Binding(nil), c.top().Help().Groups...)
+	groups = append(groups, []key.Binding{keys.Named(km.Help, "close the help"), c.quitKey(), km.Interrupt})
+	lines = keys.Full(groups, c.width, c.helpStyles())
+	return lines, c.height-2-len(lines) < minBody
+}
+
+// helpOverlay is the help drawn over the page's room, scrolled when it is longer.
+func (c *Console) helpOverlay(lines []string, h int) string {
+	th := c.sh.th
+	head := th.Title.Render("Keys of this page") + th.Subtle.Render(" · esc or ? closes")
+	room := max(h-1, 1)
+	if len(lines) > room {
+		room--
+		c.helpTop = min(c.helpTop, len(lines)-room)
+		shown := append([]string{head}, lines[c.helpTop:c.helpTop+room]...)
+		below := len(lines) - c.helpTop - room
+		return strings.Join(append(shown, th.Subtle.Render(strings.TrimSpace(markerText(c.helpTop, below))+" · ↑/↓ scroll")), "\n")
+	}
+	return strings.Join(append([]string{head}, lines...), "\n")
+}
+
+func markerText(above, below int) string {
+	switch {
+	case above > 0 && below > 0:
+		return fmt.Sprintf("↓ %d more · ↑ %d above", below, above)
+	case below > 0:
+		return fmt.Sprintf("↓ %d more", below)
+	}
+	return fmt.Sprintf("↑ %d above", above)
+}
+
+// maxStatusLines bounds how much of the page a long status line may take.
+const maxStatusLines = 3
+
+// statusLines is the question or the toast, wrapped to the width (one empty line when
+// there is neither).
+func (c *Console) statusLines() []string {
+	th := c.sh.th
+	w := max(c.width, 20)
+	var lines []string
+	switch {
+	case c.question != nil:
+		hint := c.question.hint
+		if hint == "" {
+			hint = "y/n"
+		}
+		for _, l := range fit.Wrap(c.question.text+"  ("+hint+")", w) {
+			lines = append(lines, th.Warn.Render(l))
+		}
+	case c.toast != "":
+		style := th.Toast // padded by one cell each side
+		if c.toastBad {
+			style = th.Danger.Padding(0, 1)
+		}
+		for _, l := range fit.Wrap(c.toast, w-2) {
+			lines = append(lines, style.Render(l))
+		}
+	default:
+		return []string{""}
+	}
+	if len(lines) > maxStatusLines {
+		lines = lines[:maxStatusLines]
+	}
+	return lines
+}
+
+// headerPart is a part of the header; parts with a higher keep give way later.
+type headerPart struct {
+	text  string
+	style lipgloss.Style
+	keep  int
+	tight bool // joined to the part before by a space, not a dot
+}
+
+// keepAlways marks the part the header cuts rather than drops: the profile's name.
+const keepAlways = 9
+
+// header is the first line: the console, the profile and the page on the left; on the
+// right what must stay in sight: the profile's transport, its quota left and the
+// clipboard's countdown. Parts give way from the least needed when the width is short.
+func (c *Console) header() string {
+	th := c.sh.th
+	parts := []headerPart{{text: "resetdesk", style: th.Title, keep: 1}}
+	if c.sh.desk.Demo() {
+		parts = append(parts, headerPart{"[demo]", th.Warn, 3, true})
+	}
+	var pr *profile
+	for i := len(c.stack) - 1; i >= 0 && pr == nil; i-- {
+		if p, ok := c.stack[i].(profiled); ok {
+			pr = p.Profile()
+		}
+	}
+	if pr != nil {
+		parts = append(parts, headerPart{text: pr.name, style: th.Key, keep: keepAlways})
+	}
+	parts = append(parts, headerPart{text: c.top().Title(), style: th.Text, keep: 2})
+	nLeft := len(parts)
+	if pr != nil {
+		badge, exposed := transportBadge(pr)
+		style := th.OK
+		if exposed {
+			style = th.Danger
+		}
+		parts = append(parts, headerPart{text: badge, style: style, keep: 8})
+		if left, ok := c.sh.quota[pr.p.Name]; ok {
+			parts = append(parts, headerPart{text: fmt.Sprintf("quota %d left", left), style: th.Text, keep: 7})
+		}
+	}
+	if c.clipHeld {
+		secs := max(int(c.clipUntil.Sub(c.now()).Round(time.Second)/time.Second), 0)
+		parts = append(parts, headerPart{text: fmt.Sprintf("clipboard clears in %ds", secs), style: th.Warn, keep: 6})
+	}
+	sep := th.Subtle.Render(" · ")
+	render := func(ps []headerPart) (string, int) {
+		var b strings.Builder
+		w := 0
+		for _, p := range ps {
+			if p.text == "" {
+				continue
+			}
+			if w > 0 {
+				if p.tight {
+					b.WriteByte(' ')
+					w++
+				} else {
+					b.WriteString(sep)
+					w += 3
+				}
+			}
+			b.WriteString(p.style.Render(p.text))
+			w += fit.Width(p.text)
+		}
+		return b.String(), w
+	}
+	for {
+		l, lw := render(parts[:nLeft])
+		r, rw := render(parts[nLeft:])
+		if lw+rw+2 <= c.width {
+			return l + strings.Repeat(" ", c.width-lw-rw) + r
+		}
+		drop := -1
+		for i, p := range parts {
+			if p.text != "" && p.keep < keepAlways && (drop < 0 || p.keep < parts[drop].keep) {
+				drop = i
+			}
+		}
+		if drop < 0 {
+			return fit.Truncate(l+"  "+r, c.width)
+		}
+		parts[drop].text = ""
+	}
+}
+
+// transportBadge names how the profile's connection is protected, and whether that
+// exposes its secrets.
+func transportBadge(p *profile) (string, bool) {
+	t := p.p.Transport()
+	return t.String(), t.Exposed()
+}

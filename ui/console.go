@@ -1,0 +1,170 @@
+// Package ui is the console: a Bubble Tea program whose root (Console) routes between
+// pages — profiles, users, mode, review, run, results, and credentials, recover and
+// history beside them — built from the shared parts in its sub-packages: fit (text in
+// terminal cells), keys (the key map and its help), list (the one scrolling list),
+// table (the results table) and slow (a bounded call with a spinner).
+//
+// The console reaches the session only through Desk. New builds a console with no
+// process-wide side effect (no signal handler, no environment read but through
+// Desk.Getenv, the clipboard written through the program's own output), so that one
+// process can serve many (`resetdesk serve`); Run is the local console on top of it.
+// It knows back ends only through backends.Backend and backends.Mode, so a new kind
+// needs no change here.
+package ui
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"resetdesk/backends"
+	"resetdesk/backends/runner"
+	"resetdesk/desk"
+	"resetdesk/store"
+	"resetdesk/store/history"
+	"resetdesk/theme"
+	"resetdesk/ui/keys"
+)
+
+// Desk is the session the console works at (desk.Desk): every call that may block (the
+// keyring, the journal, the history, the network) is made from a tea.Cmd, never in
+// Update or View.
+type Desk interface {
+	Profiles() []backends.Profile
+	Demo() bool
+	// Open fetches the profile's secret and builds its back end.
+	Open(ctx context.Context, p backends.Profile) (backends.Backend, error)
+	// SecretSource says where a profile's secret comes from, or why there is none.
+	SecretSource(ctx context.Context, p backends.Profile) (string, error)
+	// QuotaLeft is the day's quota left for profiles that have one.
+	QuotaLeft(ctx context.Context, p backends.Profile) (left int, has bool, err error)
+	// Start starts a run kept by the journal and the history; warn gets what goes wrong
+	// without stopping it (the console shows it on the status line, never on stderr).
+	// Cancelling ctx aborts the run, the requests in flight included.
+	Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error)
+	// Secrets is the store the credentials page sets and deletes profile secrets in.
+	Secrets() store.SecretStore
+	// Recover reads the journal's recent secrets, as `resetdesk recover` lists them.
+	Recover(ctx context.Context, purge bool) (desk.Recovery, error)
+	// History reads the runs f selects, newest first, with their outcomes when asked.
+	History(ctx context.Context, f history.Filter, outcomes bool) ([]*history.Run, []history.Outcome, error)
+	// Getenv reads the session's environment ($TMUX, $STY, $NO_COLOR, $HOME).
+	Getenv(name string) string
+}
+
+// Timings the console uses; variables so that tests can shorten them.
+var (
+	searchDebounce = 250 * time.Millisecond
+	clipboardTTL   = 30 * time.Second
+	toastTTL       = 4 * time.Second
+	// frameInterval bounds how often a run's outcomes reach Update (and so the screen).
+	frameInterval = 50 * time.Millisecond
+	openTimeout   = 30 * time.Second
+	// storeTimeout bounds a secret-store call of the credentials page (the OS keyring
+	// has a shorter timeout of its own; this one also covers a store that ignores its
+	// context) and a read of the journal or the history.
+	storeTimeout = 15 * time.Second
+	// inFlightGrace bounds the wait, on exit, for requests a run still has in flight
+	// (each has its own timeout; this covers a stuck journal).
+	inFlightGrace = 2 * time.Minute
+)
+
+// Console is the console's Bubble Tea model.
+type Console struct {
+	sh    *shared
+	stack []page
+	// local is set for the console of this process's own terminal (Run): only there
+	// may it run tmux to forget the paste buffers a copy left.
+	local bool
+
+	width, height int
+	helpOpen      bool
+	helpTop       int // first line of the help overlay shown
+
+	toast    string
+	toastBad bool
+	toastID  int
+
+	question *ask
+
+	clipID    int
+	clipHeld  bool
+	clipUntil time.Time
+	now       func() time.Time
+	// clipCopied are the secrets copied since the clipboard was last cleared: tmux may
+	// keep each of them in a paste buffer that the clear must delete.
+	clipCopied []string
+	quitting   bool
+}
+
+// New builds the console for d. It changes nothing outside the model: the program that
+// runs it owns the terminal and the signals.
+func New(ctx context.Context, d Desk) *Console {
+	sh := &shared{ctx: ctx, desk: d, keys: keys.Default(), quota: map[string]int{}, secrets: map[string]string{}}
+	sh.noColor = d.Getenv("NO_COLOR") != ""
+	sh.th = theme.New(true, sh.noColor)
+	for _, p := range d.Profiles() {
+		sh.profiles = append(sh.profiles, newProfile(p))
+	}
+	c := &Console{sh: sh, width: 80, height: 24, now: time.Now}
+	c.stack = []page{newProfilesPage(sh)}
+	c.layout()
+	return c
+}
+
+// Shutdown stops a run the console left (a quit, a hang-up or a dropped connection
+// mid-run) and waits, at most grace, for the requests in flight: the runner journals
+// each new secret before it emits the outcome, so waiting here is what keeps them for
+// `resetdesk recover`.
+func (c *Console) Shutdown(grace time.Duration) {
+	run := c.sh.active
+	if run == nil {
+		return
+	}
+	run.Stop() // a paused run skips the rest: nothing more goes out
+	drained := make(chan struct{})
+	go func() {
+		for range run.Outcomes() {
+		}
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(grace):
+	}
+}
+
+// Run runs the console at d in the alternate screen until the technician quits.
+func Run(ctx context.Context, d Desk) error {
+	c := New(ctx, d)
+	c.local = true
+	p := tea.NewProgram(c, tea.WithContext(ctx))
+	// A dropped SSH session sends SIGHUP, which would kill the process with requests in
+	// flight: end the program instead, and let the run below finish what it sent.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ended := make(chan struct{})
+	defer close(ended)
+	var hungUp atomic.Bool
+	go func() {
+		select {
+		case <-hup:
+			hungUp.Store(true)
+			p.Kill()
+		case <-ended:
+		}
+	}()
+	_, err := p.Run()
+	c.Shutdown(inFlightGrace)
+	if errors.Is(err, tea.ErrProgramKilled) && (ctx.Err() != nil || hungUp.Load()) {
+		return nil
+	}
+	return err
+}

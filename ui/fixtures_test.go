@@ -1,0 +1,279 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/backends"
+	"resetdesk/backends/password"
+	"resetdesk/backends/runner"
+	"resetdesk/store"
+)
+
+// fakeBackend is a small in-test system: every user ok except "bad", which is refused.
+type fakeBackend struct{ searches atomic.Int32 }
+
+// fakeModes are the modes of the "fake" kind the tests register: one of each source.
+func fakeModes() []backends.Mode {
+	return []backends.Mode{
+		{Name: "gen", Label: "Generated", SecretLabel: "password", Source: backends.FromServer},
+		{Name: "link", Label: "Reset link", SecretLabel: "link", Source: backends.FromServer, Options: []backends.OptionSpec{
+			{Key: backends.OptMethod, Label: "Delivery", Choices: []string{"MAIL", "SMS"}, Default: "MAIL"},
+			{Key: backends.OptExpires, Label: "Expires (hours)", Min: 1, Max: 720, Default: "24"}}},
+		{Name: "set", Label: "Set", SecretLabel: "password", Source: backends.FromPolicy, Policy: password.DefaultPolicy, TypedPassword: true},
+	}
+}
+func init() { backends.Register(backends.Kind{Name: "fake", Title: "Fake", Modes: fakeModes()}) }
+
+func (f *fakeBackend) Login(context.Context) error           { return nil }
+func (f *fakeBackend) Check(context.Context) (string, error) { return "fake", nil }
+func (f *fakeBackend) Search(_ context.Context, q string, _ int) ([]backends.User, error) {
+	f.searches.Add(1)
+	return []backends.User{{ID: q + "1", Name: "One \x1b]52;c;aGk=\x07"}, {ID: q + "2", Name: "Two"}}, nil
+}
+func (f *fakeBackend) Reset(_ context.Context, t backends.Target) (backends.Result, error) {
+	if t.User == "bad" {
+		return backends.Result{}, backends.NewError(backends.Refused, "no such user: bad")
+	}
+	return backends.Result{Secret: "S-" + t.User, Message: "done"}, nil
+}
+
+// fakeProfile is a profile of the fake kind.
+func fakeProfile(p backends.Profile) *profile {
+	if p.Kind == "" {
+		p.Kind = "fake"
+	}
+	return newProfile(p)
+}
+
+// fakeRequest is a request of the fake kind's mode (first mode unless named) on profile
+// p for users.
+func fakeRequest(t testing.TB, b backends.Backend, p *profile, users []string, mode ...string) runner.Request {
+	t.Helper()
+	spec := runner.Spec{Mode: fakeModes()[0].Name, Users: users}
+	if len(mode) > 0 {
+		spec.Mode = mode[0]
+	}
+	req, err := runner.NewRequest(b, p.p, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+// testShared is what pages share, on a test desk with nothing configured.
+func testShared() *shared { return New(context.Background(), &testDesk{}).sh }
+
+// sized gives pg the size of a page body at w×h.
+func sized[P page](pg P, w, h int) P {
+	pg.SetSize(w, h)
+	return pg
+}
+
+func press(s string) tea.KeyPressMsg {
+	switch s {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "space":
+		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "right":
+		return tea.KeyPressMsg{Code: tea.KeyRight}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+a":
+		return tea.KeyPressMsg{Code: 'a', Mod: tea.ModCtrl}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+x":
+		return tea.KeyPressMsg{Code: 'x', Mod: tea.ModCtrl}
+	}
+	r := []rune(s)[0]
+	return tea.KeyPressMsg{Code: r, Text: s}
+}
+
+func typeText(pg page, s string) {
+	for _, r := range s {
+		pg.Update(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+// navOf is the page change an Update asked for.
+func navOf(_ tea.Cmd, n nav) nav { return n }
+
+// drain runs cmd and feeds what it returns back to the page until nothing is left,
+// returning the messages it saw. What the root keeps for every page (quota, secret
+// status) is kept in sh as the root keeps it; questions are answered yes.
+func drain(t *testing.T, sh *shared, pg page, cmd tea.Cmd) []tea.Msg {
+	t.Helper()
+	var seen []tea.Msg
+	queue := []tea.Cmd{cmd}
+	run := func(c tea.Cmd, n nav) {
+		queue = append(queue, c)
+		if q, ok := n.(ask); ok && q.yes != nil {
+			c, n := q.yes()
+			queue = append(queue, c)
+			_ = n
+		}
+	}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		msg := c()
+		seen = append(seen, msg)
+		switch m := msg.(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case nil, toastMsg, copyMsg:
+		case quotaMsg, secretStatusMsg:
+			sh.remember(m)
+			run(pg.Update(m))
+		default:
+			run(pg.Update(m))
+		}
+	}
+	return seen
+}
+
+// msgsOf runs cmd and the batches it returns, and gives the messages of type T.
+func msgsOf[T any](cmd tea.Cmd) []T {
+	var out []T
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case T:
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// runToResults drives a run page with the fake to its results page.
+func runToResults(t *testing.T, sh *shared, users []string) *resultsPage {
+	t.Helper()
+	be := &fakeBackend{}
+	p := fakeProfile(backends.Profile{Name: "p"})
+	rp := sized(newRunPage(sh, p, fakeRequest(t, be, p, users)), 80, 21)
+	started := msgsOf[runStartedMsg](rp.Init())
+	if len(started) != 1 {
+		t.Fatal("the run did not start")
+	}
+	cmd, n := rp.Update(started[0])
+	for cmd != nil {
+		var m tea.Msg
+		for _, x := range msgsOf[tea.Msg](cmd) {
+			switch x.(type) {
+			case outcomesMsg, runFinishedMsg:
+				m = x
+			}
+		}
+		if m == nil {
+			break
+		}
+		cmd, n = rp.Update(m)
+		if n != nil {
+			break
+		}
+	}
+	r, ok := n.(replace)
+	if !ok {
+		t.Fatalf("the run ended with %#v, not the results", n)
+	}
+	res := r.p.(*resultsPage)
+	res.SetSize(80, 21)
+	return res
+}
+
+const longErr = "cannot reach https://odin.example.net/api/v2/users: dial tcp 10.1.2.3:443: " +
+	"connect: connection timed out after 30 seconds; check the VPN and the proxy settings then retry lastword"
+
+// bodyFits fails when a page body is taller than its room or a line wider.
+func bodyFits(t *testing.T, w, h int, v string) {
+	t.Helper()
+	if n := strings.Count(v, "\n") + 1; n > h {
+		t.Fatalf("%d lines for a body of %d:\n%s", n, h, ansi.Strip(v))
+	}
+	for _, l := range strings.Split(v, "\n") {
+		if ansi.StringWidth(l) > w {
+			t.Fatalf("a line of %d cells in %d: %q", ansi.StringWidth(l), w, ansi.Strip(l))
+		}
+	}
+}
+
+// flat is a view as one line of words: for finding a wrapped sentence.
+func flat(v string) string { return strings.Join(strings.Fields(ansi.Strip(v)), " ") }
+
+// fakeStore is a secret store in memory; hang makes every call block until released,
+// ignoring its context (as a stuck keyring does); fail makes every call fail with it.
+type fakeStore struct {
+	mu      sync.Mutex
+	secrets map[string]string
+	hang    chan struct{}
+	fail    error
+}
+
+func (f *fakeStore) Name() string { return "fake store" }
+func (f *fakeStore) wait() error {
+	if f.hang != nil {
+		<-f.hang
+	}
+	return f.fail
+}
+func (f *fakeStore) Get(_ context.Context, p string) (string, error) {
+	if err := f.wait(); err != nil {
+		return "", err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.secrets[p]
+	if !ok {
+		return "", store.ErrNoSecret
+	}
+	return s, nil
+}
+func (f *fakeStore) Set(_ context.Context, p, s string) error {
+	if err := f.wait(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.secrets[p] = s
+	return nil
+}
+func (f *fakeStore) Delete(_ context.Context, p string) error {
+	if err := f.wait(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.secrets[p]; !ok {
+		return store.ErrNoSecret
+	}
+	delete(f.secrets, p)
+	return nil
+}

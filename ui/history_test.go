@@ -1,0 +1,119 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/backends"
+	"resetdesk/store/history"
+)
+
+func TestHistoryPageFilters(t *testing.T) {
+	sh := testShared()
+	t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.Local)
+	r1 := &history.Run{ID: 1, RunInfo: history.RunInfo{OSUser: "tech", Started: t0, Profile: "odin-lab", Kind: "odin", Mode: "sip", Ticket: "T-1", Total: 2},
+		Finished: t0.Add(time.Minute), Tally: backends.Tally{OK: 1, Failed: 1}}
+	r2 := &history.Run{ID: 2, RunInfo: history.RunInfo{OSUser: "tech", Started: t0.Add(time.Hour), Profile: "ad", Kind: "admanager", Mode: "set", Total: 1}}
+	var since time.Time
+	fake(sh).history = func(_ context.Context, f history.Filter) ([]*history.Run, []history.Outcome, error) {
+		since = f.Since
+		return []*history.Run{r2, r1}, []history.Outcome{
+			{Run: r1, Index: 0, User: "alice", Status: "ok", Message: "done", At: t0},
+			{Run: r1, Index: 1, User: "bob\x1b[2J", Status: "failed", Message: "no such user", At: t0},
+		}, nil
+	}
+	h := sized(newHistoryPage(sh), 200, 20)
+	drain(t, sh, h, h.Init())
+	if time.Since(since) < historyWindow-time.Minute {
+		t.Fatalf("read since %v", since)
+	}
+	v := ansi.Strip(h.View())
+	for _, want := range []string{"odin-lab", "alice", "bob", "no such user", "unfinished", "2 runs, 2 resets"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("history lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(h.View(), "\x1b[2J") {
+		t.Fatal("a user name cleared the screen")
+	}
+	if h.Input() == noInput {
+		t.Fatal("the filter does not take the keys")
+	}
+	typeText(h, "ALI")
+	v = ansi.Strip(h.View())
+	if !strings.Contains(v, "alice") || strings.Contains(v, "bob") || strings.Contains(v, "admanager") || !strings.Contains(v, "1 run, 1 reset") {
+		t.Fatalf("filter by user:\n%s", v)
+	}
+	if n := navOf(h.Update(press("esc"))); h.filter.Value() != "" || n != nil {
+		t.Fatal("esc with a filter should clear it, not go back")
+	}
+	typeText(h, "ad")
+	v = ansi.Strip(h.View())
+	if !strings.Contains(v, "admanager") || strings.Contains(v, "alice") {
+		t.Fatalf("filter by profile:\n%s", v)
+	}
+	typeText(h, "q") // typed, not quit
+	if h.filter.Value() != "adq" {
+		t.Fatalf("filter %q", h.filter.Value())
+	}
+	h.Update(press("esc"))
+	if _, ok := navOf(h.Update(press("esc"))).(back); !ok {
+		t.Fatal("esc on an empty filter did not go back")
+	}
+}
+
+func TestHistoryPageDemoAndErrors(t *testing.T) {
+	sh := testShared()
+	fake(sh).demo = true
+	h := sized(newHistoryPage(sh), 80, 20)
+	drain(t, sh, h, h.Init())
+	if v := ansi.Strip(h.View()); !strings.Contains(v, "--demo keeps no journal and no history") {
+		t.Fatalf("demo:\n%s", v)
+	}
+}
+
+func historyOf(n int) historyLoadedMsg {
+	run := &history.Run{ID: 1, RunInfo: history.RunInfo{Profile: "lab", Started: time.Now()}}
+	var outs []history.Outcome
+	for i := range n {
+		outs = append(outs, history.Outcome{Run: run, User: fmt.Sprintf("hist%02d", i), Status: "ok"})
+	}
+	return historyLoadedMsg{lines: buildHistLines([]*history.Run{run}, outs)}
+}
+
+// The history page's error shows in full; its list makes room for it.
+func TestHistoryErrorWraps(t *testing.T) {
+	h := sized(newHistoryPage(testShared()), 80, 20)
+	msg := historyOf(40)
+	msg.err = longErr
+	h.Update(msg)
+	for range 40 {
+		h.Update(press("down"))
+	}
+	v := ansi.Strip(h.View())
+	if !strings.Contains(v, "lastword") || !strings.Contains(v, "hist39") {
+		t.Fatalf("error cut or cursor off screen:\n%s", v)
+	}
+	bodyFits(t, 80, 20, h.View())
+}
+
+// The window moves in Update: View moves nothing.
+func TestHistoryListMovesInUpdateNotView(t *testing.T) {
+	h := sized(newHistoryPage(testShared()), 80, 20)
+	h.Update(historyOf(40))
+	for range 40 {
+		h.Update(press("down"))
+	}
+	from, _ := h.list.Span()
+	if from == 0 || !strings.Contains(h.View(), "hist39") {
+		t.Fatalf("history: window at %d", from)
+	}
+	if f, _ := h.list.Span(); f != from {
+		t.Fatal("View moved the window")
+	}
+}

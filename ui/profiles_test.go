@@ -1,0 +1,120 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/backends"
+)
+
+func TestProfilesPageOpensTheNewPages(t *testing.T) {
+	c := New(context.Background(), &testDesk{profiles: []backends.Profile{{Name: "a", Kind: "odin"}, {Name: "b", Kind: "prm"}}})
+	c.Update(tea.WindowSizeMsg{Width: 100, Height: 24})
+	v := ansi.Strip(c.View().Content)
+	for _, want := range []string{"c credentials", "r recover", "h history"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("the profiles help lacks %q:\n%s", want, v)
+		}
+	}
+	c.Update(press("j"))
+	c.Update(press("c"))
+	if cp, ok := c.top().(*credsPage); !ok || cp.profile.name != "b" {
+		t.Fatalf("c opened %T", c.top())
+	}
+	c.Update(press("esc"))
+	c.Update(press("r"))
+	if _, ok := c.top().(*recoverPage); !ok {
+		t.Fatalf("r opened %T", c.top())
+	}
+	c.Update(press("esc"))
+	c.Update(press("h"))
+	if _, ok := c.top().(*historyPage); !ok {
+		t.Fatalf("h opened %T", c.top())
+	}
+	c.Update(press("esc"))
+	if _, ok := c.top().(*profilesPage); !ok {
+		t.Fatalf("esc from history went to %T", c.top())
+	}
+}
+
+// The profiles page bounds SecretSource as the credentials page does: a store that
+// ignores its context costs no more than the timeout.
+func TestProfilesSecretStatusIsBounded(t *testing.T) {
+	defer func(d time.Duration) { openTimeout = d }(openTimeout)
+	openTimeout = 50 * time.Millisecond
+	release := make(chan struct{})
+	defer close(release)
+	sh := New(context.Background(), &testDesk{
+		profiles: []backends.Profile{{Name: "lab", Kind: "odin"}},
+		secretSource: func(context.Context, backends.Profile) (string, error) {
+			<-release // ignores its context
+			return "keyring", nil
+		}}).sh
+	pp := newProfilesPage(sh)
+	got := make(chan secretStatusMsg, 1)
+	go func() {
+		for _, m := range msgsOf[secretStatusMsg](pp.Init()) {
+			got <- m
+		}
+	}()
+	select {
+	case m := <-got:
+		if !strings.HasPrefix(m.status, "unknown: no answer within") {
+			t.Fatalf("status %q", m.status)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("SecretSource is not bounded")
+	}
+}
+
+// Back on the profiles page after a run, the quota is counted again.
+func TestProfilesCountQuotaAgainOnBack(t *testing.T) {
+	left := 5
+	c := New(context.Background(), &testDesk{
+		profiles:  []backends.Profile{{Name: "ad", Kind: "admanager", DailyQuota: 10}},
+		quotaLeft: func(backends.Profile) (int, bool) { return left, true }})
+	c.stack = append(c.stack, newRecoverPage(c.sh))
+	left = 3
+	cmd := c.apply(back{})
+	qs := msgsOf[quotaMsg](cmd)
+	if len(qs) != 1 || qs[0].left != 3 {
+		t.Fatalf("back on the profiles page counted %v", qs)
+	}
+}
+
+// A profile that cannot be opened says why in full at 80 columns.
+func TestProfilesOpenErrorWraps(t *testing.T) {
+	sh := testShared()
+	sh.profiles = []*profile{newProfile(backends.Profile{Name: "odin-lab", Kind: "odin"})}
+	pp := sized(newProfilesPage(sh), 80, 20)
+	pp.Update(openedMsg{p: sh.profiles[0], err: "login failed: 401 Unauthorized: the account john.smith is locked, ask an administrator to unlock it"})
+	if v := flat(pp.View()); !strings.Contains(v, "ask an administrator to unlock it") {
+		t.Fatalf("the open error is cut:\n%s", pp.View())
+	}
+}
+
+// Twenty profiles at 80×24: the list scrolls with the cursor, which stays on screen.
+func TestProfilesListScrollsWithTheCursor(t *testing.T) {
+	sh := testShared()
+	for i := range 20 {
+		sh.profiles = append(sh.profiles, newProfile(backends.Profile{Name: fmt.Sprintf("site-%02d", i), Kind: "odin", URL: "https://x"}))
+	}
+	pp := sized(newProfilesPage(sh), 80, 21)
+	if v := pp.View(); !strings.Contains(v, "site-00") || strings.Contains(v, "site-19") || !strings.Contains(v, "more") {
+		t.Fatalf("first screen:\n%s", v)
+	}
+	for range 19 {
+		pp.Update(press("down"))
+	}
+	v := pp.View()
+	if !strings.Contains(v, "> ") || !strings.Contains(v, "site-19") || strings.Contains(v, "site-00") {
+		t.Fatalf("cursor on the last profile is off screen:\n%s", v)
+	}
+	bodyFits(t, 80, 21, v)
+}

@@ -1,0 +1,114 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/desk"
+	"resetdesk/store"
+	"resetdesk/store/journal"
+)
+
+func TestRecoverPageMasksRevealsCopies(t *testing.T) {
+	sh := testShared()
+	now := time.Now()
+	fake(sh).recover = func(context.Context) (desk.Recovery, error) {
+		return desk.Recovery{Keep: 24 * time.Hour, Notes: []string{"purged 1 journal file(s) older than 24h0m0s"},
+			Runs: []journal.Run{{Entries: []journal.Entry{
+				{Time: now, Profile: "lab", Mode: "sip", User: "alice\x1b]52;c;aGk=\x07", Status: "ok", Secret: "S-alice"},
+				{Time: now, Profile: "lab", Mode: "sip", User: "bob", Status: "unknown", Secret: "S-bob"},
+			}}}}, nil
+	}
+	r := sized(newRecoverPage(sh), 80, 20)
+	cmd := r.Init()
+	if !strings.Contains(r.View(), "reading the journal") {
+		t.Fatal("no loading state")
+	}
+	drain(t, sh, r, cmd)
+	v := ansi.Strip(r.View())
+	if strings.Contains(v, "S-alice") || strings.Contains(v, "S-bob") || !strings.Contains(v, "••••") {
+		t.Fatalf("secrets not masked:\n%s", v)
+	}
+	if strings.Contains(r.View(), "\x1b]52") || !strings.Contains(v, "purged 1 journal file") {
+		t.Fatalf("user not sanitized or note missing:\n%s", v)
+	}
+	r.Update(press("r"))
+	if v := ansi.Strip(r.View()); !strings.Contains(v, "S-alice") || strings.Contains(v, "S-bob") {
+		t.Fatalf("r should reveal the current row only:\n%s", v)
+	}
+	r.Update(press("R"))
+	if v := ansi.Strip(r.View()); !strings.Contains(v, "S-bob") {
+		t.Fatalf("R should reveal all:\n%s", v)
+	}
+	r.Update(press("j"))
+	cmd, _ = r.Update(press("c"))
+	if c, ok := cmd().(copyMsg); !ok || c.secret != "S-bob" || !strings.Contains(c.what, "bob") {
+		t.Fatalf("copy sent %#v", c)
+	}
+	if v := ansi.Strip(r.View()); !strings.Contains(v, "bob: no answer: may be set") {
+		t.Fatalf("the current row's status is not explained:\n%s", v)
+	}
+}
+
+func TestRecoverPageErrorsAndDemo(t *testing.T) {
+	sh := testShared()
+	fake(sh).recover = func(context.Context) (desk.Recovery, error) {
+		return desk.Recovery{}, errors.New("cannot open the journal: " + store.ErrNoSecretService.Error())
+	}
+	r := sized(newRecoverPage(sh), 80, 20)
+	drain(t, sh, r, r.Init())
+	if v := ansi.Strip(r.View()); !strings.Contains(v, "cannot open the journal") {
+		t.Fatalf("error not shown:\n%s", v)
+	}
+	r.Update(press("c")) // no rows: nothing happens
+	fake(sh).demo = true
+	r = sized(newRecoverPage(sh), 80, 20)
+	drain(t, sh, r, r.Init())
+	if v := ansi.Strip(r.View()); !strings.Contains(v, "--demo keeps no journal") {
+		t.Fatalf("demo:\n%s", v)
+	}
+}
+
+func recoverRows(n int) []recoverRow {
+	var rows []recoverRow
+	for i := range n {
+		rows = append(rows, recoverRow{time: "05-01 10:00", profile: "lab", mode: "sip", user: fmt.Sprintf("user%02d", i), status: "ok", secret: "S", shownSecret: "S"})
+	}
+	return rows
+}
+
+// The recover page's error and note show in full; its list makes room for them.
+func TestRecoverErrorAndNoteWrap(t *testing.T) {
+	sh := testShared()
+	r := sized(newRecoverPage(sh), 80, 20)
+	r.Update(recoverLoadedMsg{entries: recoverRows(40), note: longErr + " note", err: longErr + " error"})
+	r.Update(press("end"))
+	r.Update(press("r"))
+	v := ansi.Strip(r.View())
+	for _, want := range []string{"lastword error", "lastword note", "user39"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("no %q:\n%s", want, v)
+		}
+	}
+	bodyFits(t, 80, 20, r.View())
+}
+
+// The window moves in Update: View moves nothing.
+func TestRecoverListMovesInUpdateNotView(t *testing.T) {
+	r := sized(newRecoverPage(testShared()), 80, 20)
+	r.Update(recoverLoadedMsg{entries: recoverRows(40)})
+	r.Update(press("end"))
+	from, _ := r.list.Span()
+	if from == 0 || !strings.Contains(r.View(), "user39") {
+		t.Fatalf("recover: window at %d", from)
+	}
+	if f, _ := r.list.Span(); f != from {
+		t.Fatal("View moved the window")
+	}
+}

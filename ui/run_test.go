@@ -1,0 +1,170 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/backends"
+	"resetdesk/backends/runner"
+)
+
+// The warnings of the desk's start and finish reach the status line, never stderr.
+func TestRunWarningsGoToTheStatusLine(t *testing.T) {
+	sh := testShared()
+	fake(sh).start = func(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
+		warn("journal: purge failed")
+		return runner.Start(ctx, req, finishWarner{warn})
+	}
+	p := fakeProfile(backends.Profile{Name: "p"})
+	rp := sized(newRunPage(sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"alice"})), 80, 20)
+	var toasts []string
+	queue := []tea.Cmd{rp.Init()}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch m := c().(type) {
+		case tea.BatchMsg:
+			queue = append(queue, m...)
+		case toastMsg:
+			if m.bad {
+				toasts = append(toasts, m.text)
+			}
+		case runStartedMsg, outcomesMsg, runFinishedMsg:
+			next, _ := rp.Update(m)
+			queue = append(queue, next)
+		}
+	}
+	got := strings.Join(toasts, "|")
+	if !strings.Contains(got, "journal: purge failed") || !strings.Contains(got, "history: disk full") {
+		t.Fatalf("warnings on the status line: %q", got)
+	}
+}
+
+// finishWarner is a recorder whose Finish warns, as the history does when its last write
+// fails.
+type finishWarner struct{ warn func(string) }
+
+func (finishWarner) Intend(backends.Outcome) error        { return nil }
+func (finishWarner) IntendBatch([]backends.Outcome) error { return nil }
+func (finishWarner) Record(backends.Outcome) error        { return nil }
+func (finishWarner) QuotaLeft() (int, bool)               { return 0, false }
+func (f finishWarner) Finish([]backends.Outcome) {
+	f.warn("history: disk full (the results above are complete)")
+}
+
+// A run that could not start has nothing to stop: q and ctrl+c quit as the help says,
+// and its whole error shows at 80 columns.
+func TestFailedRunStartQuitsAndShowsTheWholeError(t *testing.T) {
+	c := New(context.Background(), &testDesk{})
+	c.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	p := fakeProfile(backends.Profile{Name: "p"})
+	rp := newRunPage(c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"a"}))
+	c.stack = append(c.stack, rp)
+	c.layout()
+	long := "cannot prepare the run, nothing sent: the journal key is not in the keyring (no answer within 15s): check the Secret Service"
+	c.Update(runStartedMsg{err: long})
+	if v := flat(c.View().Content); !strings.Contains(v, "check the Secret Service") {
+		t.Fatalf("the start error is cut:\n%s", ansi.Strip(c.View().Content))
+	}
+	for _, k := range []string{"q", "ctrl+c"} {
+		c.quitting = false
+		_, cmd := c.Update(press(k))
+		if cmd == nil || !c.quitting {
+			t.Fatalf("%s does not quit on a run that could not start", k)
+		}
+	}
+}
+
+// runPageWith10k returns a run page of 10 000 users at 120x40 with outcomes applied.
+func runPageWith10k(tb testing.TB) (*runPage, []backends.Outcome) {
+	sh := testShared()
+	users := make([]string, 10000)
+	outs := make([]backends.Outcome, 0, 20000)
+	for i := range users {
+		users[i] = fmt.Sprintf("user%05d@example.com", i)
+		outs = append(outs, backends.Outcome{Index: i, User: users[i], Status: backends.StatusRunning},
+			backends.Outcome{Index: i, User: users[i], Status: backends.StatusOK, Secret: "Xy7#pQ2!mN", Message: "password set", Elapsed: 42 * time.Millisecond})
+	}
+	p := fakeProfile(backends.Profile{Name: "p"})
+	rp := sized(newRunPage(sh, p, fakeRequest(tb, &fakeBackend{}, p, users)), 120, 37)
+	rp.started = time.Now().Add(-time.Minute)
+	rp.run = &runner.Run{}
+	return rp, outs
+}
+
+func BenchmarkRunPageView10k(b *testing.B) {
+	rp, outs := runPageWith10k(b)
+	rp.apply(outs[:10000])
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = rp.View()
+	}
+}
+
+// BenchmarkApply10kOutcomes applies 10 000 outcome messages one by one (the worst case:
+// no batching).
+func BenchmarkApply10kOutcomes(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		rp, outs := runPageWith10k(b)
+		b.StartTimer()
+		for _, o := range outs[10000:] {
+			rp.Update(outcomesMsg{batch: []backends.Outcome{o}})
+		}
+	}
+}
+
+type countWriter struct{ n atomic.Int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n.Add(int64(len(p))); return len(p), nil }
+
+// slowFake answers each reset after 10 ms, like a near server.
+type slowFake struct{ fakeBackend }
+
+func (s *slowFake) Reset(ctx context.Context, t backends.Target) (backends.Result, error) {
+	time.Sleep(10 * time.Millisecond)
+	return s.fakeBackend.Reset(ctx, t)
+}
+
+// BenchmarkBytesPerOutcome runs 1000 users through a real program at 120x40 and reports
+// the bytes written to the terminal per outcome.
+func BenchmarkBytesPerOutcome(b *testing.B) {
+	for b.Loop() {
+		users := make([]string, 1000)
+		for i := range users {
+			users[i] = fmt.Sprintf("user%04d", i)
+		}
+		c := New(context.Background(), &testDesk{})
+		p := fakeProfile(backends.Profile{Name: "p", Concurrency: 8})
+		req, err := runner.NewRequest(&slowFake{}, p.p, runner.Spec{Mode: fakeModes()[0].Name, Users: users})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.stack = append(c.stack, newRunPage(c.sh, p, req))
+		out := &countWriter{}
+		prog := tea.NewProgram(c, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(120, 40),
+			tea.WithColorProfile(colorprofile.ANSI256), tea.WithoutSignals(),
+			tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
+				if _, done := msg.(runFinishedMsg); done {
+					return tea.QuitMsg{}
+				}
+				return msg
+			}))
+		if _, err := prog.Run(); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(out.n.Load())/1000, "bytes/outcome")
+	}
+}
