@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -276,4 +279,142 @@ func (f *fakeStore) Delete(_ context.Context, p string) error {
 	}
 	delete(f.secrets, p)
 	return nil
+}
+
+// driver runs a console as a program does, without a terminal: commands run in
+// goroutines of their own and their messages come back to Update on the test's
+// goroutine, until a condition holds.
+type driver struct {
+	t    *testing.T
+	c    *Console
+	msgs chan tea.Msg
+}
+
+func newDriver(t *testing.T, c *Console, w, h int) *driver {
+	d := &driver{t: t, c: c, msgs: make(chan tea.Msg, 1024)}
+	c.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	return d
+}
+
+// run runs cmd (and the batches it returns) off the test's goroutine.
+func (d *driver) run(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		switch m := cmd().(type) {
+		case nil:
+		case tea.BatchMsg:
+			for _, c := range m {
+				d.run(c)
+			}
+		default:
+			d.msgs <- m
+		}
+	}()
+}
+
+// send gives the console msg as the program would, and runs what it asks for.
+func (d *driver) send(msg tea.Msg) {
+	_, cmd := d.c.Update(msg)
+	d.run(cmd)
+}
+
+// keys presses each key in turn.
+func (d *driver) keys(ks ...string) {
+	for _, k := range ks {
+		d.send(press(k))
+	}
+}
+
+// until delivers messages until cond holds; it fails after a generous deadline.
+func (d *driver) until(what string, cond func() bool) {
+	d.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case m := <-d.msgs:
+			switch m.(type) {
+			case spinner.TickMsg, toastExpiredMsg, clipboardTickMsg:
+				continue // the clock: not needed to drive a page
+			}
+			d.send(m)
+		case <-deadline:
+			d.t.Fatalf("waiting for %s; the screen is:\n%s", what, ansi.Strip(d.c.View().Content))
+		}
+	}
+}
+
+// screen is the console's screen as text.
+func (d *driver) screen() string { return ansi.Strip(d.c.View().Content) }
+
+// gateBackend is a system whose resets wait at a gate: each call is counted and told on
+// entered, then waits for a release (or its context, when release is nil).
+type gateBackend struct {
+	fakeBackend
+	calls   atomic.Int32
+	entered chan string
+	release chan struct{}
+	fail    string // when set, every reset is refused with this reason
+}
+
+func newGate(release bool) *gateBackend {
+	g := &gateBackend{entered: make(chan string, 1000)}
+	if release {
+		g.release = make(chan struct{}, 1000)
+	}
+	return g
+}
+
+func (g *gateBackend) Reset(ctx context.Context, t backends.Target) (backends.Result, error) {
+	g.calls.Add(1)
+	g.entered <- t.User
+	if g.release != nil {
+		select {
+		case <-g.release:
+		case <-ctx.Done():
+			return backends.Result{}, backends.NewError(backends.Unanswered, "no answer: "+ctx.Err().Error())
+		}
+	} else {
+		<-ctx.Done()
+		return backends.Result{}, backends.NewError(backends.Unanswered, "no answer: "+ctx.Err().Error())
+	}
+	if g.fail != "" {
+		return backends.Result{}, backends.NewError(backends.Refused, g.fail)
+	}
+	return backends.Result{Secret: "S-" + t.User, Message: "done"}, nil
+}
+
+// waitEntered waits until n resets have entered the gate.
+func (g *gateBackend) waitEntered(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		select {
+		case <-g.entered:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d resets went out", g.calls.Load())
+		}
+	}
+}
+
+// startedRun puts a run of users on be (concurrency 2) on the console and starts it.
+func startedRun(t *testing.T, d *driver, be backends.Backend, users []string) *runPage {
+	t.Helper()
+	p := fakeProfile(backends.Profile{Name: "p", Concurrency: 2})
+	req, err := runner.NewRequest(be, p.p, runner.Spec{Mode: "gen", Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := newRunPage(d.c.sh, p, req)
+	d.run(d.c.apply(startRun{rp}))
+	d.until("the run to start", func() bool { return rp.run != nil || rp.startErr != "" })
+	return rp
+}
+
+func userIDs(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("user%03d", i)
+	}
+	return out
 }

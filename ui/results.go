@@ -207,7 +207,7 @@ func (r *resultsPage) View() string {
 		r.tbl.SetTheme(th)
 	}
 	var b strings.Builder
-	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), r.took))
+	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), r.took, finished))
 	b.WriteByte('\n')
 	b.WriteString(r.tbl.View())
 	b.WriteString("\n" + r.detail())

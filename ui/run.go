@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -23,11 +25,18 @@ type runPage struct {
 	req           runner.Request
 	width, height int
 
-	run      *runner.Run
-	startErr string
-	stopping bool
-	started  time.Time
-	now      func() time.Time
+	// ctx is the run's own: cancelling it (a second ctrl+c) aborts the requests in
+	// flight.
+	ctx           context.Context
+	abort         context.CancelFunc
+	run           *runner.Run
+	startErr      string
+	stopping      bool
+	aborted       bool
+	asking        bool // a question of this page is on screen (the run is paused meanwhile)
+	askedFailFast bool
+	started       time.Time
+	now           func() time.Time
 
 	tbl      table.Model
 	themeID  int
@@ -57,7 +66,8 @@ func newRunPage(sh *shared, p *profile, req runner.Request) *runPage {
 	for i, u := range users {
 		users[i] = clean(u)
 	}
-	r := &runPage{sh: sh, profile: p, req: req, now: time.Now, follow: true,
+	ctx, abort := context.WithCancel(sh.ctx)
+	r := &runPage{sh: sh, profile: p, req: req, now: time.Now, follow: true, ctx: ctx, abort: abort,
 		tbl:      table.New(sh.th, sh.keys, users),
 		outcomes: make([]backends.Outcome, req.Len()),
 		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)), warns: &warnings{}}
@@ -82,10 +92,10 @@ func (r *runPage) SetSize(w, h int) {
 }
 
 func (r *runPage) Init() tea.Cmd {
-	sh, req := r.sh, r.req
+	sh, req, ctx := r.sh, r.req, r.ctx
 	warns := r.warns
 	return tea.Batch(r.spin.Tick, func() tea.Msg {
-		run, err := sh.desk.Start(sh.ctx, req, warns.add)
+		run, err := sh.desk.Start(ctx, req, warns.add)
 		return runStartedMsg{run: run, err: cleanErr(err), warnings: warns.take()}
 	})
 }
@@ -151,6 +161,7 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	case runStartedMsg:
 		if msg.err != "" {
 			r.startErr = msg.err
+			r.abort()
 			return warnToast(msg.warnings), nil
 		}
 		r.run, r.started = msg.run, r.now()
@@ -160,11 +171,14 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 		r.apply(msg.batch)
 		if msg.done {
 			r.sh.active = nil
+			r.abort() // nothing is left to cancel: free the context
 			return r.done(), nil
 		}
-		return readOutcomes(r.run), nil
+		return readOutcomes(r.run), r.failFast()
 	case runFinishedMsg:
-		return warnToast(msg.warnings), replace{newResultsPage(r.sh, r.profile, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))}
+		res := newResultsPage(r.sh, r.profile, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))
+		// The run used some of the quota: the header counts it again.
+		return tea.Batch(warnToast(msg.warnings), quotaCmd(r.sh, r.profile.p)), replace{res}
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		r.spin, cmd = r.spin.Update(msg)
@@ -180,24 +194,93 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	return nil, nil
 }
 
-// Interrupt is ctrl+c and q while the run goes: ask before stopping.
+// Interrupt is ctrl+c and q while the run goes: the first asks whether to stop (and
+// holds every request not yet sent meanwhile); once stopping, another aborts.
 func (r *runPage) Interrupt() (tea.Cmd, nav, bool) {
-	if r.startErr != "" {
+	switch {
+	case r.startErr != "":
 		return nil, nil, false // nothing to stop: the console quits
+	case r.run == nil:
+		// Still logging in: give up, nothing was sent.
+		r.abort()
+		return nil, nil, true
+	case r.stopping:
+		r.abortRun()
+		return nil, nil, true
 	}
 	return nil, r.askStop(), true
 }
 
+// askStop pauses the run and asks whether to stop it: no new request goes out while the
+// question is on screen.
 func (r *runPage) askStop() nav {
-	if r.run == nil || r.stopping {
+	if r.run == nil || r.stopping || r.asking {
 		return nil
 	}
-	return ask{text: "Stop the run? Requests in flight finish; the users not yet sent are skipped.",
-		yes: func() (tea.Cmd, nav) {
-			r.stopping = true
-			r.run.Stop()
+	return r.ask("Stop the run? Requests in flight finish; the users not yet sent are skipped.",
+		func() { r.stopRun() }, func() { r.run.Resume() })
+}
+
+// ask pauses the run and puts a question whose answers stop it (yes: stop, no: go on
+// unless noStops) or abort it (ctrl+c).
+func (r *runPage) ask(text string, yes, no func()) nav {
+	r.asking = true
+	r.run.Pause()
+	done := func(f func()) action {
+		return func() (tea.Cmd, nav) {
+			r.asking = false
+			f()
 			return nil, nil
-		}}
+		}
+	}
+	return ask{text: text, hint: "y/n · ctrl+c aborts", yes: done(yes), no: done(no), interrupt: done(r.abortRun)}
+}
+
+// stopRun stops dispatching: the requests in flight finish, the rest is skipped. The
+// run stays paused until Stop is seen, so nothing slips out in between.
+func (r *runPage) stopRun() {
+	r.stopping = true
+	r.run.Stop()
+}
+
+// abortRun cancels the run's context: the requests in flight are given up (their
+// outcome is unknown: the password may have changed) and the rest is skipped.
+func (r *runPage) abortRun() {
+	r.stopping, r.aborted = true, true
+	r.run.Stop()
+	r.abort()
+}
+
+// failFastSample is how many first outcomes, all failed for the same reason, make the
+// run pause and ask before it sends more: a wrong mode, option or permission fails
+// every user alike, and there is no point in sending hundreds more.
+const failFastSample = 5
+
+// failFast asks whether to go on when the first outcomes all failed alike.
+func (r *runPage) failFast() nav {
+	if r.askedFailFast || r.asking || r.stopping || r.req.Len() <= failFastSample || r.tally.Total() < failFastSample {
+		return nil
+	}
+	r.askedFailFast = true
+	reason := ""
+	for _, o := range r.outcomes {
+		if !o.Status.Final() {
+			continue
+		}
+		if o.Status != backends.StatusFailed {
+			return nil
+		}
+		// The same reason, whoever it was about.
+		why := strings.ReplaceAll(o.Message, o.User, "…")
+		if reason == "" {
+			reason = why
+		} else if why != reason {
+			return nil
+		}
+	}
+	left := r.req.Len() - r.tally.Total()
+	text := fmt.Sprintf("The first %d resets all failed: %s. Send the other %d?", r.tally.Total(), clean(reason), left)
+	return r.ask(text, func() { r.run.Resume() }, func() { r.stopRun() })
 }
 
 func (r *runPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
@@ -268,9 +351,14 @@ func (r *runPage) View() string {
 	if !r.started.IsZero() {
 		elapsed = r.now().Sub(r.started)
 	}
-	head := progressLines(r.sh, r.width, r.tally, r.req.Len(), elapsed)
-	if r.stopping {
-		head += th.Warn.Render("  stopping: waiting for requests in flight…")
+	state := running
+	switch {
+	case r.aborted:
+		state = aborting
+	case r.stopping:
+		state = stopping
+	case r.run.Paused():
+		state = paused
 	}
-	return head + "\n" + r.tbl.View()
+	return progressLines(r.sh, r.width, r.tally, r.req.Len(), elapsed, state) + "\n" + r.tbl.View()
 }
