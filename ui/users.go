@@ -23,7 +23,10 @@ import (
 // searchLimit bounds the hits asked for per search.
 const searchLimit = 500
 
-// usersPage picks the users: search as you type, paste a list, import a file.
+// usersPage picks the users: search as you type, paste a list, import a file. What is
+// selected is always on screen in the selection pane (tab to it), each refused id
+// marked with the reason and removable, so that enter never resets anyone who is not
+// shown as selected.
 type usersPage struct {
 	sh            *shared
 	profile       *profile
@@ -33,6 +36,10 @@ type usersPage struct {
 	input  textinput.Model
 	seq    int // bumped on every query change; stale answers are dropped
 	cancel context.CancelFunc
+	// waiting is set while a search for the query as typed is due (debounce or
+	// in flight); enter then waits for its hits.
+	waiting      bool
+	pendingEnter bool
 
 	search    slow.Task
 	noSearch  bool
@@ -40,10 +47,13 @@ type usersPage struct {
 	hits      []hit
 	list      list.Model
 
-	selected map[string]bool
-	order    []string           // selection in the order it was made
-	invalid  []userlist.BadUser // selected ids the system would refuse (drawn: clean)
-	dropped  []userlist.BadUser // pasted/imported lines that were not ids (drawn: clean)
+	sel    selection
+	inPane bool // the selection pane has the keys
+	pane   list.Model
+	// order is the pane's rows: the refused ids first, then the skipped lines, then
+	// the rest in the order chosen: what needs the technician comes first. Positions
+	// below sel.len() are ids, the others skipped lines.
+	order []int
 
 	importing bool
 	path      textinput.Model
@@ -75,17 +85,21 @@ func newUsersPage(sh *shared, p *profile, b backends.Backend) *usersPage {
 		in.Prompt = "ids: "
 		in.Placeholder = "paste a list, or ctrl+o to import a file"
 	}
-	u := &usersPage{sh: sh, profile: p, be: b, input: in, path: path, selected: map[string]bool{},
-		noSearch: p.noSearch, search: slow.NewTask(), list: sh.newList()}
+	u := &usersPage{sh: sh, profile: p, be: b, input: in, path: path, sel: newSelection(),
+		noSearch: p.noSearch, search: slow.NewTask(), list: sh.newList(), pane: sh.newList()}
 	u.list.SetTyping(true)
+	u.pane.SetRowLines(func(i int) int { return len(u.paneRow(i, false)) })
 	return u
 }
 
 func (u *usersPage) Title() string     { return "users" }
 func (u *usersPage) Profile() *profile { return u.profile }
 func (u *usersPage) Input() input {
-	if u.importing {
+	switch {
+	case u.importing:
 		return inputOf(true, u.path.Value())
+	case u.inPane:
+		return noInput
 	}
 	return inputOf(true, u.input.Value())
 }
@@ -93,12 +107,21 @@ func (u *usersPage) Help() keys.Help {
 	km := u.sh.keys
 	importKey := keys.Named(km.Open, "import")
 	if u.importing {
-		return keys.Help{ShortKeys: []key.Binding{importKey, km.Back}, Groups: [][]key.Binding{{importKey, km.Back}}}
+		return keys.Help{ShortKeys: []key.Binding{importKey, km.Cancel}, Groups: [][]key.Binding{{importKey, km.Cancel}}}
+	}
+	back := keys.Named(km.Back, "clear the search / back")
+	if u.inPane {
+		leave := keys.Named(km.LeaveField, "back to the search")
+		return keys.Help{
+			ShortKeys: []key.Binding{km.Up, km.Down, km.Remove, km.RemoveInvalid, km.ChooseMode, leave},
+			Groups:    [][]key.Binding{km.List()[:6], {km.Remove, km.RemoveInvalid, km.ClearSelection}, {km.ChooseMode, leave, km.Import}},
+		}
 	}
 	return keys.Help{
-		ShortKeys: []key.Binding{km.ArrowUp, km.ArrowDown, km.Toggle, km.SelectAll, km.ChooseMode, km.Import, km.Back},
-		Groups: [][]key.Binding{{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}, {km.Toggle, km.SelectAll, km.ClearSelection},
-			{km.Import, km.Paste, km.ChooseMode, km.Back}},
+		ShortKeys: []key.Binding{km.ArrowUp, km.ArrowDown, km.Toggle, km.SelectAll, km.ChooseMode, km.Pane, back},
+		Groups: [][]key.Binding{{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown},
+			{km.Toggle, km.SelectAll, km.ClearSelection, km.Pane},
+			{km.Import, km.Paste, km.ChooseMode, back}},
 	}
 }
 
@@ -109,14 +132,51 @@ func (u *usersPage) SetSize(w, h int) {
 	u.layout()
 }
 
-// layout gives the hits the page less the input, the status line (more than one when
-// a search error wraps) and the selection summary.
+// compactPane is how many selected ids show under the hits while the search has the
+// keys; tab gives the pane the page.
+const compactPane = 3
+
+// layout shares the page: the field and its status line on top, the selection pane
+// (its summary and a few ids, or most of the page when it has the keys), the hits in
+// between.
 func (u *usersPage) layout() {
-	u.list.SetHeight(max(u.height-7-max(len(u.errLines()), 1), 3))
+	top := 1 + max(len(u.errLines()), 1)
+	u.order = u.order[:0]
+	for i, id := range u.sel.ids {
+		if _, bad := u.sel.refused[id]; bad {
+			u.order = append(u.order, i)
+		}
+	}
+	for i := range u.sel.dropped {
+		u.order = append(u.order, u.sel.len()+i)
+	}
+	for i, id := range u.sel.ids {
+		if _, bad := u.sel.refused[id]; !bad {
+			u.order = append(u.order, i)
+		}
+	}
+	paneRows := 0
+	if n := u.paneItems(); n > 0 {
+		for p := range min(n, compactPane) {
+			paneRows += len(u.paneRow(p, false))
+		}
+		if n > compactPane {
+			paneRows++ // the "↓ n more" line
+		}
+		paneRows = min(paneRows, max((u.height-top-1)/2, 2))
+	}
+	if u.inPane {
+		paneRows = max(u.height-top-1-2, 1) // two lines of hits stay in sight
+	}
+	u.pane.SetItems(u.paneItems())
+	u.pane.SetHeight(max(paneRows, 1))
+	u.list.SetHeight(max(u.height-top-1-paneRows, 2))
 }
 
+func (u *usersPage) paneItems() int { return u.sel.len() + len(u.sel.dropped) }
+
 // Selection returns the chosen ids in the order they were chosen.
-func (u *usersPage) Selection() []string { return u.order }
+func (u *usersPage) Selection() []string { return u.sel.ids }
 
 func (u *usersPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	cmd, n := u.update(msg)
@@ -136,6 +196,7 @@ func (u *usersPage) update(msg tea.Msg) (tea.Cmd, nav) {
 			return nil, nil // an answer to an older query
 		}
 		u.search.Done()
+		u.waiting = false
 		u.hits, u.searchErr = nil, ""
 		switch {
 		case errors.Is(msg.err, backends.ErrNoSearch):
@@ -148,6 +209,10 @@ func (u *usersPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		}
 		u.list.SetItems(len(u.hits))
 		u.list.SetCursor(0)
+		if u.pendingEnter {
+			u.pendingEnter = false
+			return u.enterOnHits(true)
+		}
 		return nil, nil
 	case importedMsg:
 		if msg.err != "" {
@@ -156,19 +221,14 @@ func (u *usersPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		n := u.add(msg.users, msg.bad)
 		return toast(fmt.Sprintf("imported %s from %s", plural(n, "user"), msg.path)), nil
 	case tea.PasteMsg:
-		if u.importing {
-			var cmd tea.Cmd
-			u.path, cmd = u.path.Update(msg)
-			return cmd, nil
-		}
-		users, bad, err := userlist.Parse(strings.NewReader(msg.Content))
-		if err != nil {
-			return toastBad("could not read the pasted list: " + err.Error()), nil
-		}
-		n := u.add(users, bad)
-		return toast("added " + plural(n, "pasted user")), nil
+		return u.paste(msg)
 	case tea.MouseWheelMsg:
-		cmd, _ := u.list.Update(msg)
+		var cmd tea.Cmd
+		if u.inPane {
+			cmd, _ = u.pane.Update(msg)
+		} else {
+			cmd, _ = u.list.Update(msg)
+		}
 		return cmd, nil
 	case tea.KeyPressMsg:
 		return u.key(msg)
@@ -185,48 +245,88 @@ func (u *usersPage) update(msg tea.Msg) (tea.Cmd, nav) {
 	return cmd, nil
 }
 
+// paste takes a list of ids (lines: LF, CRLF, or CR as tmux's paste-buffer -p sends
+// them; or a CSV row): a single name with no separator is typed into the search.
+func (u *usersPage) paste(msg tea.PasteMsg) (tea.Cmd, nav) {
+	if u.importing {
+		var cmd tea.Cmd
+		u.path, cmd = u.path.Update(msg)
+		return cmd, nil
+	}
+	text := strings.ReplaceAll(strings.ReplaceAll(msg.Content, "\r\n", "\n"), "\r", "\n")
+	if one := strings.TrimSpace(text); !strings.ContainsAny(one, "\n\t;,") {
+		u.inPane = false
+		before := u.input.Value()
+		u.input.SetValue(before + one)
+		u.input.CursorEnd()
+		return u.queryChanged(), nil
+	}
+	users, bad, err := userlist.Parse(strings.NewReader(text))
+	if err != nil {
+		return toastBad("could not read the pasted list: " + cleanErr(err)), nil
+	}
+	n := u.add(users, bad)
+	return toast("added " + plural(n, "pasted user")), nil
+}
+
 func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	km := u.sh.keys
 	if u.importing {
 		switch {
-		case key.Matches(k, km.Back):
+		case key.Matches(k, km.Cancel):
 			u.importing = false
 			u.path.Blur()
 			return u.input.Focus(), nil
 		case key.Matches(k, km.Open):
 			u.importing = false
 			u.path.Blur()
-			return tea.Batch(u.input.Focus(), importFile(strings.TrimSpace(u.path.Value()))), nil
+			return tea.Batch(u.input.Focus(), importFile(expandHome(u.sh, strings.TrimSpace(u.path.Value())))), nil
 		}
 		var cmd tea.Cmd
 		u.path, cmd = u.path.Update(k)
 		return cmd, nil
 	}
 	switch {
+	case key.Matches(k, km.ChooseMode):
+		return u.next()
+	case key.Matches(k, km.ClearSelection):
+		u.sel = newSelection()
+		return nil, nil
+	case key.Matches(k, km.Import):
+		u.importing, u.inPane = true, false
+		u.input.Blur()
+		return u.path.Focus(), nil
+	}
+	if u.inPane {
+		return u.paneKey(k)
+	}
+	switch {
 	case key.Matches(k, km.Back):
-		u.stopSearch()
-		return nil, back{}
+		if u.input.Value() != "" {
+			u.input.SetValue("")
+			return u.queryChanged(), nil
+		}
+		return u.leave()
+	case key.Matches(k, km.Pane):
+		u.inPane = true
+		u.input.Blur()
+		return nil, nil
 	case key.Matches(k, km.Toggle):
 		if i, ok := u.list.Current(); ok {
-			u.toggle(u.hits[i].ID)
+			u.sel.toggle(u.hits[i].ID)
+			u.sel.check(u.be, u.profile.p)
 		}
 		return nil, nil
 	case key.Matches(k, km.SelectAll):
+		if len(u.hits) == 0 {
+			return toastBad("no hits to select: search first"), nil
+		}
 		var ids []string
 		for _, h := range u.hits {
 			ids = append(ids, h.ID)
 		}
 		n := u.add(ids, nil)
 		return toast("selected " + plural(n, "more user")), nil
-	case key.Matches(k, km.ClearSelection):
-		u.selected, u.order, u.invalid, u.dropped = map[string]bool{}, nil, nil, nil
-		return nil, nil
-	case key.Matches(k, km.Import):
-		u.importing = true
-		u.input.Blur()
-		return u.path.Focus(), nil
-	case key.Matches(k, km.ChooseMode):
-		return u.next()
 	}
 	if cmd, ok := u.list.Update(k); ok {
 		return cmd, nil
@@ -240,16 +340,62 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	return cmd, nil
 }
 
-// queryChanged cancels the search in flight and schedules one after the debounce.
+// paneKey is a key while the selection pane has the keys.
+func (u *usersPage) paneKey(k tea.KeyPressMsg) (tea.Cmd, nav) {
+	km := u.sh.keys
+	switch {
+	case key.Matches(k, km.Back), key.Matches(k, km.LeaveField):
+		u.inPane = false
+		return u.input.Focus(), nil
+	case key.Matches(k, km.Remove):
+		p, ok := u.pane.Current()
+		i := 0
+		if ok {
+			i = u.order[p]
+		}
+		switch {
+		case !ok:
+		case i < u.sel.len():
+			u.sel.remove(i)
+		default:
+			d := i - u.sel.len()
+			u.sel.dropped = append(u.sel.dropped[:d:d], u.sel.dropped[d+1:]...)
+		}
+		return nil, nil
+	case key.Matches(k, km.RemoveInvalid):
+		if n := u.sel.removeRefused(); n > 0 {
+			return toast("removed " + plural(n, "refused id")), nil
+		}
+		return toast("no refused id to remove"), nil
+	}
+	cmd, _ := u.pane.Update(k)
+	return cmd, nil
+}
+
+// leave goes back to the profiles, asking first when it would drop a selection.
+func (u *usersPage) leave() (tea.Cmd, nav) {
+	if n := u.sel.len(); n > 0 {
+		return nil, ask{text: fmt.Sprintf("Leave and drop the selection of %s?", plural(n, "user")),
+			yes: func() (tea.Cmd, nav) { u.stopSearch(); return nil, back{} }}
+	}
+	u.stopSearch()
+	return nil, back{}
+}
+
+// queryChanged cancels the search in flight and schedules one after the debounce; the
+// hits of the old query go, so that enter never picks a user of a query no longer
+// typed.
 func (u *usersPage) queryChanged() tea.Cmd {
 	u.seq++
 	u.stopSearch()
+	u.hits, u.searchErr = nil, ""
+	u.list.SetItems(0)
+	u.pendingEnter = false
 	seq := u.seq
 	if strings.TrimSpace(u.input.Value()) == "" || u.noSearch {
-		u.hits = nil
-		u.list.SetItems(0)
 		return nil
 	}
+	u.waiting = true
 	return tea.Tick(searchDebounce, func(time.Time) tea.Msg { return searchTickMsg{seq} })
 }
 
@@ -259,11 +405,13 @@ func (u *usersPage) stopSearch() {
 		u.cancel = nil
 	}
 	u.search.Done()
+	u.waiting = false
 }
 
 func (u *usersPage) startSearch() tea.Cmd {
 	ctx, cancel := context.WithTimeout(u.sh.ctx, openTimeout)
 	u.cancel = cancel
+	u.waiting = true
 	seq, q, be := u.seq, strings.TrimSpace(u.input.Value()), u.be
 	return u.search.Start("searching", func() tea.Msg {
 		users, err := be.Search(ctx, q, searchLimit)
@@ -290,61 +438,77 @@ func importFile(path string) tea.Cmd {
 	}
 }
 
-func (u *usersPage) toggle(id string) {
-	if u.selected[id] {
-		delete(u.selected, id)
-		for i, s := range u.order {
-			if s == id {
-				u.order = append(u.order[:i:i], u.order[i+1:]...)
-				break
-			}
-		}
-	} else {
-		u.selected[id] = true
-		u.order = append(u.order, id)
-	}
-	u.validate()
-}
-
 // add selects ids not yet selected and keeps the refused lines to show; it returns how
 // many were added.
 func (u *usersPage) add(ids []string, bad []userlist.BadUser) int {
-	n := 0
-	for _, id := range ids {
-		if !u.selected[id] {
-			u.selected[id] = true
-			u.order = append(u.order, id)
-			n++
-		}
-	}
-	u.dropped = cleanBad(bad)
-	u.validate()
+	n := u.sel.add(ids...)
+	u.sel.setDropped(bad)
+	u.sel.check(u.be, u.profile.p)
 	return n
 }
 
-func (u *usersPage) validate() { u.invalid = cleanBad(userlist.Validate(u.be, u.order)) }
-
+// next goes on to the modes with what is selected; with nothing selected, with the hit
+// under the cursor alone (it is not added to the selection: back on this page it is
+// not selected behind the technician's back).
 func (u *usersPage) next() (tea.Cmd, nav) {
 	if typed := strings.TrimSpace(u.input.Value()); u.noSearch && typed != "" {
 		// Nothing to search: what was typed is ids, taken like a paste.
 		users, bad, err := userlist.Parse(strings.NewReader(typed))
 		if err != nil {
-			return toastBad("could not read the typed ids: " + err.Error()), nil
+			return toastBad("could not read the typed ids: " + cleanErr(err)), nil
 		}
 		u.add(users, bad)
 		u.input.SetValue("")
 	}
-	if i, ok := u.list.Current(); len(u.order) == 0 && ok {
-		u.toggle(u.hits[i].ID) // enter on a hit with nothing selected: just that user
+	if u.sel.len() == 0 {
+		if u.waiting && strings.TrimSpace(u.input.Value()) != "" {
+			// The hits of what was typed are not in yet: go on when they are.
+			u.pendingEnter = true
+			if !u.search.Running() {
+				return u.startSearch(), nil
+			}
+			return nil, nil
+		}
+		return u.enterOnHits(false)
 	}
-	switch {
-	case len(u.order) == 0:
-		return toastBad("select at least one user: search and press space, or paste a list"), nil
-	case len(u.invalid) > 0:
-		return toastBad(fmt.Sprintf("%s refused: remove them first (ctrl+x clears)", plural(len(u.invalid), "invalid id"))), nil
+	if n := len(u.sel.refused); n > 0 {
+		id, why := u.sel.firstRefused()
+		return toastBad(fmt.Sprintf("%s refused (%s: %s): tab to the selection; d removes one, D every refused one",
+			plural(n, "id"), id, why)), nil
 	}
 	u.stopSearch()
-	return nil, push{newModePage(u.sh, u.profile, u.be, append([]string(nil), u.order...))}
+	return nil, push{newModePage(u.sh, u.profile, u.be, append([]string(nil), u.sel.ids...))}
+}
+
+// enterOnHits is enter with nothing selected: the hit under the cursor goes on alone.
+// An enter that waited for the hits goes on only when there is one: of several, the
+// technician picks.
+func (u *usersPage) enterOnHits(waited bool) (tea.Cmd, nav) {
+	i, ok := u.list.Current()
+	switch {
+	case !ok && strings.TrimSpace(u.input.Value()) != "" && u.searchErr == "":
+		return toastBad("no users found: try another search, or paste a list"), nil
+	case !ok:
+		return toastBad("select at least one user: search and press space, or paste a list"), nil
+	case waited && len(u.hits) > 1:
+		return toast(fmt.Sprintf("%d hits: pick one with ↑/↓ and enter, or select with space", len(u.hits))), nil
+	}
+	h := u.hits[i]
+	if why, bad := refusals(u.be, u.profile.p, []string{h.ID})[h.ID]; bad {
+		return toastBad(h.shown + " is refused: " + why), nil
+	}
+	u.stopSearch()
+	return nil, push{newModePage(u.sh, u.profile, u.be, []string{h.ID})}
+}
+
+// expandHome turns a leading ~/ into the session's home directory.
+func expandHome(sh *shared, path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home := sh.desk.Getenv("HOME"); home != "" {
+			return strings.TrimSuffix(home, "/") + "/" + rest
+		}
+	}
+	return path
 }
 
 // errLines is the search error as shown, wrapped to the width; nil when none shows.
@@ -367,8 +531,15 @@ func (u *usersPage) View() string {
 	switch {
 	case u.noSearch:
 		b.WriteString(th.Warn.Render(fit.Truncate("search not offered by this system: paste a list or import a file (ctrl+o)", w)) + "\n")
-	case u.search.Running():
-		b.WriteString(u.search.View() + "\n")
+	case u.search.Running() || u.waiting:
+		line := u.search.View()
+		if line == "" {
+			line = "  searching…"
+		}
+		if u.pendingEnter {
+			line += th.Subtle.Render(" enter goes on when the hits are in")
+		}
+		b.WriteString(fit.Truncate(line, w) + "\n")
 	case u.searchErr != "":
 		for _, l := range u.errLines() {
 			b.WriteString(th.Failed.Render(l) + "\n")
@@ -376,70 +547,93 @@ func (u *usersPage) View() string {
 	case strings.TrimSpace(u.input.Value()) != "" && len(u.hits) == 0:
 		b.WriteString(th.Subtle.Render("no users found") + "\n")
 	case len(u.hits) > 0:
-		b.WriteString(th.Subtle.Render(fmt.Sprintf("%s · space selects · ctrl+a selects all shown", plural(len(u.hits), "hit"))) + "\n")
+		b.WriteString(th.Subtle.Render(fit.Truncate(plural(len(u.hits), "hit")+" · space selects · ctrl+a selects all · tab: the selection", w)) + "\n")
 	default:
-		b.WriteString(th.Subtle.Render("type to search, or paste a list of ids") + "\n")
+		b.WriteString(th.Subtle.Render(fit.Truncate("type to search, or paste a list of ids", w)) + "\n")
+	}
+	idW := 16
+	for _, h := range u.hits {
+		idW = max(idW, min(fit.Width(h.shown), 28))
 	}
 	b.WriteString(fit.Height(u.list.View(func(i int, current bool) string {
 		hit := u.hits[i]
 		box := "[ ] "
-		if u.selected[hit.ID] {
+		if u.sel.has[hit.ID] {
 			box = "[x] "
 		}
-		line := fit.Truncate(box+fit.Pad(hit.shown, 16)+" "+fit.Pad(hit.name, 22)+" "+hit.about, w-2)
+		line := fit.Truncate(box+fit.Pad(hit.shown, idW)+" "+fit.Pad(hit.name, 22)+" "+hit.about, w-2)
 		switch {
-		case current:
+		case current && !u.inPane:
 			return "> " + th.Cursor.Render(line)
-		case u.selected[hit.ID]:
+		case u.sel.has[hit.ID]:
 			return "  " + th.Selected.Render(line)
 		}
 		return "  " + line
 	}), u.list.Height()))
 	b.WriteByte('\n')
-	b.WriteString(u.selectionSummary())
+	b.WriteString(u.paneView())
 	return b.String()
 }
 
-func (u *usersPage) selectionSummary() string {
+// paneView is the selection pane: its summary line, then the selected ids (refused
+// ones marked, with the reason) and the skipped lines with their numbers.
+func (u *usersPage) paneView() string {
 	th := u.sh.th
-	w := u.width
+	head := u.sel.summary()
+	style := th.Selected
+	if u.sel.len() == 0 {
+		style = th.Subtle
+	}
+	if len(u.sel.refused) > 0 {
+		style = th.Failed
+	}
+	hint := ""
+	switch {
+	case u.inPane:
+		hint = "  d removes · D removes every refused id · tab: back to the search"
+	case u.paneItems() > 0:
+		hint = "  tab: see and edit"
+	}
 	var b strings.Builder
-	if len(u.order) == 0 {
-		b.WriteString(th.Subtle.Render("selected: none"))
-	} else {
-		shown := strings.Join(u.order[:min(len(u.order), 8)], ", ")
-		if len(u.order) > 8 {
-			shown += ", …"
-		}
-		b.WriteString(fit.Truncate(th.Selected.Render(fmt.Sprintf("selected: %d", len(u.order)))+"  "+clean(shown), w))
-	}
-	if len(u.invalid) > 0 {
-		b.WriteString("\n" + th.Failed.Render(fit.Truncate(fmt.Sprintf("%s: %s", plural(len(u.invalid), "invalid id"), badList(u.invalid)), w)))
-	}
-	if len(u.dropped) > 0 {
-		b.WriteString("\n" + th.Warn.Render(fit.Truncate(fmt.Sprintf("%s skipped: %s", plural(len(u.dropped), "line"), badList(u.dropped)), w)))
+	b.WriteString(style.Render(head) + th.Subtle.Render(fit.Truncate(hint, max(u.width-fit.Width(head), 0))))
+	if u.paneItems() > 0 {
+		b.WriteString("\n" + u.pane.View(func(i int, current bool) string {
+			return strings.Join(u.paneRow(i, current && u.inPane), "\n")
+		}))
 	}
 	return b.String()
 }
 
-// cleanBad is bad with every id and reason safe to draw (they came from a paste, a
-// file or a server's rules).
-func cleanBad(bad []userlist.BadUser) []userlist.BadUser {
-	out := make([]userlist.BadUser, len(bad))
-	for i, b := range bad {
-		out[i] = userlist.BadUser{Line: b.Line, ID: clean(b.ID), Err: errors.New(cleanErr(b.Err))}
+// paneRow is the row at position p of the pane: a selected id or a skipped line.
+func (u *usersPage) paneRow(p int, current bool) []string {
+	th := u.sh.th
+	i := p
+	if p < len(u.order) {
+		i = u.order[p]
 	}
-	return out
-}
-
-func badList(bad []userlist.BadUser) string {
-	var parts []string
-	for i, b := range bad {
-		if i == 3 {
-			parts = append(parts, fmt.Sprintf("and %d more", len(bad)-3))
-			break
+	marker := "  "
+	if current {
+		marker = "> "
+	}
+	var lines []string
+	var style = th.Text
+	if i < u.sel.len() {
+		text := "✓ " + u.sel.shown[i]
+		if why, bad := u.sel.refused[u.sel.ids[i]]; bad {
+			text, style = "✗ "+u.sel.shown[i]+" — refused: "+why, th.Failed
 		}
-		parts = append(parts, b.String())
+		lines = fit.Indent(marker, text, u.width)
+	} else {
+		d := u.sel.dropped[i-u.sel.len()]
+		lines = fit.Indent(marker, "− skipped "+d.String(), u.width)
+		style = th.Warn
 	}
-	return strings.Join(parts, "; ")
+	for j, l := range lines {
+		if current {
+			lines[j] = th.Cursor.Render(l)
+		} else {
+			lines[j] = style.Render(l)
+		}
+	}
+	return lines
 }

@@ -76,7 +76,7 @@ func TestUsersPasteFlagsInvalidAndNoSearch(t *testing.T) {
 	if got := u.Selection(); len(got) != 2 || got[0] != "alice" || got[1] != "bob" {
 		t.Fatalf("paste selected %v", got)
 	}
-	if len(u.dropped) != 1 || !strings.Contains(ansi.Strip(u.View()), "1 line skipped") {
+	if len(u.sel.dropped) != 1 || !strings.Contains(ansi.Strip(u.View()), "1 line skipped") {
 		t.Fatalf("the bad pasted line is not flagged:\n%s", ansi.Strip(u.View()))
 	}
 	u.Update(searchResultMsg{seq: 0, err: backends.ErrNoSearch})
@@ -126,7 +126,7 @@ func TestUsersSearchErrorWraps(t *testing.T) {
 	u.input.SetValue("x")
 	u.seq = 1
 	u.Update(searchResultMsg{seq: 1, err: errors.New(longErr)})
-	u.add([]string{"a", "b"}, []userlist.BadUser{{Line: 3, ID: "?", Err: errors.New("not an id")}})
+	u.Update(importedMsg{users: []string{"a", "b"}, bad: []userlist.BadUser{{Line: 3, ID: "?", Err: errors.New("not an id")}}})
 	v := u.View()
 	if !strings.Contains(ansi.Strip(v), "lastword") {
 		t.Fatalf("the search error is cut:\n%s", ansi.Strip(v))
