@@ -2,25 +2,35 @@ package ui
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
+	"resetdesk/ui/list"
 )
 
-// reviewPage shows what is about to happen; nothing is sent before the technician
-// confirms.
+// largeRun is the number of users above which the technician types the count to
+// confirm: a key pressed by habit must not reset hundreds of accounts.
+const largeRun = 100
+
+// reviewPage shows what is about to happen, the whole list of users included; nothing
+// is sent before the technician confirms.
 type reviewPage struct {
-	sh      *shared
-	profile *profile
-	req     runner.Request
-	users   []string // the request's users as drawn
-	width   int
+	sh            *shared
+	profile       *profile
+	req           runner.Request
+	users         []string // the request's users as drawn
+	width, height int
+	list          list.Model
+	count         textinput.Model // the count typed to confirm a large run
+	head          []string        // the lines above the list, drawn for the width
 	// quota is the day's quota left, once counted (quotaKnown) for a profile that has
 	// one (hasQuota).
 	quota                int
@@ -32,49 +42,139 @@ func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
 	for i, u := range users {
 		users[i] = clean(u)
 	}
-	return &reviewPage{sh: sh, profile: p, req: req, users: users}
+	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: newTextInput()}
+	r.list.SetItems(len(users))
+	r.count.Prompt = ""
+	r.count.CharLimit = 7
+	r.count.SetWidth(8)
+	if r.large() {
+		r.list.SetTyping(true) // the count field takes the keys; the arrows scroll
+	}
+	return r
 }
+
+func (r *reviewPage) large() bool { return len(r.users) > largeRun }
 
 func (r *reviewPage) Title() string     { return "review" }
 func (r *reviewPage) Profile() *profile { return r.profile }
-func (r *reviewPage) Input() input      { return noInput }
+func (r *reviewPage) Input() input {
+	if r.large() {
+		return inputOf(true, r.count.Value())
+	}
+	return noInput
+}
 func (r *reviewPage) Help() keys.Help {
 	km := r.sh.keys
-	return keys.Help{ShortKeys: []key.Binding{km.Confirm, km.Back}, Groups: [][]key.Binding{{km.Confirm, km.Back}}}
+	confirm := km.Confirm
+	nav := km.List()[:6]
+	if r.large() {
+		confirm = keys.Named(km.Open, "reset, once the count is typed")
+		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
+	}
+	return keys.Help{ShortKeys: []key.Binding{confirm, km.Back}, Groups: [][]key.Binding{{confirm, km.Back}, nav}}
 }
-func (r *reviewPage) Init() tea.Cmd    { return quotaCmd(r.sh, r.profile.p) }
-func (r *reviewPage) SetSize(w, _ int) { r.width = w }
+
+func (r *reviewPage) Init() tea.Cmd {
+	cmd := quotaCmd(r.sh, r.profile.p)
+	if r.large() {
+		return tea.Batch(cmd, r.count.Focus())
+	}
+	return cmd
+}
+
+func (r *reviewPage) SetSize(w, h int) {
+	r.width, r.height = w, h
+	r.layout()
+}
+
+// layout draws the lines above the list for the width and gives the list the rest,
+// less its heading, a blank line and the confirmation.
+func (r *reviewPage) layout() {
+	r.head = r.headLines()
+	r.list.SetHeight(max(r.height-len(r.head)-1-len(r.confirmLines())-1, 3))
+}
+
+// sending is how many users the run will send, the quota allowing.
+func (r *reviewPage) sending() int {
+	if r.hasQuota {
+		return max(min(r.quota, len(r.users)), 0)
+	}
+	return len(r.users)
+}
+
+// blocked says why the run cannot be confirmed ("" when it can).
+func (r *reviewPage) blocked() string {
+	switch {
+	case r.hasQuota && r.quota <= 0:
+		return "no quota left today: nothing would be sent"
+	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
+		return "the quota is being counted: a moment"
+	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
+		return fmt.Sprintf("type %d to confirm %d resets", len(r.users), len(r.users))
+	}
+	return ""
+}
 
 func (r *reviewPage) Update(msg tea.Msg) (tea.Cmd, nav) {
+	cmd, n := r.update(msg)
+	r.layout()
+	return cmd, n
+}
+
+func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 	km := r.sh.keys
-	if q, ok := msg.(quotaMsg); ok && q.profile == r.profile.p.Name {
-		r.quota, r.hasQuota, r.quotaKnown = q.left, q.has, true
-	}
-	k, ok := msg.(tea.KeyPressMsg)
-	if !ok {
+	switch msg := msg.(type) {
+	case quotaMsg:
+		if msg.profile == r.profile.p.Name {
+			r.quota, r.hasQuota, r.quotaKnown = msg.left, msg.has, true
+		}
 		return nil, nil
-	}
-	switch {
-	case key.Matches(k, km.Back):
-		return nil, back{}
-	case key.Matches(k, km.Confirm):
-		return nil, startRun{newRunPage(r.sh, r.profile, r.req)}
+	case tea.MouseWheelMsg:
+		cmd, _ := r.list.Update(msg)
+		return cmd, nil
+	case tea.PasteMsg:
+		if r.large() {
+			var cmd tea.Cmd
+			r.count, cmd = r.count.Update(msg)
+			return cmd, nil
+		}
+	case tea.KeyPressMsg:
+		confirm := km.Confirm
+		if r.large() {
+			confirm = km.Open // y is typed into the count, never a yes
+		}
+		switch {
+		case key.Matches(msg, km.Back):
+			return nil, back{}
+		case key.Matches(msg, confirm):
+			if why := r.blocked(); why != "" {
+				return toastBad(why), nil
+			}
+			return nil, startRun{newRunPage(r.sh, r.profile, r.req)}
+		}
+		if cmd, ok := r.list.Update(msg); ok {
+			return cmd, nil
+		}
+		if r.large() {
+			var cmd tea.Cmd
+			r.count, cmd = r.count.Update(msg)
+			return cmd, nil
+		}
 	}
 	return nil, nil
 }
 
-func (r *reviewPage) View() string {
+// headLines are what the run does, its options, the quota and the warnings, wrapped to
+// the width.
+func (r *reviewPage) headLines() []string {
 	th := r.sh.th
 	req := r.req
 	mode, opt := req.Mode(), req.Options()
-	var b strings.Builder
+	var lines []string
 	row := func(k, v string) {
-		for _, l := range fit.Indent(fmt.Sprintf("  %-12s ", k), v, r.width) {
-			b.WriteString(l + "\n")
-		}
+		lines = append(lines, fit.Indent(fmt.Sprintf("  %-8s ", k), v, r.width)...)
 	}
 	row("profile", r.profile.name+" ("+r.profile.kind+")  "+th.Subtle.Render(r.profile.url))
-	row("users", fmt.Sprintf("%d", len(r.users))+"  "+th.Subtle.Render(preview(r.users, 6)))
 	row("mode", mode.Name+" — "+mode.Label)
 	var opts []string
 	if opt.Method != "" {
@@ -87,7 +187,7 @@ func (r *reviewPage) View() string {
 		opts = append(opts, "must change at next logon")
 	}
 	if opt.Comments != "" {
-		opts = append(opts, "comments: "+opt.Comments) // refused by NewRequest unless plain text
+		opts = append(opts, "comments: "+opt.Comments) // plain text: NewRequest refuses control characters
 	}
 	if req.TypedPassword() {
 		opts = append(opts, "typed password ("+strength(req.TypedPasswordValue())+")")
@@ -102,35 +202,68 @@ func (r *reviewPage) View() string {
 		row("ticket", opt.Ticket)
 	}
 	var warns []string
+	n := len(r.users)
 	switch {
 	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
 		row("quota", th.Subtle.Render("counting…"))
-	case r.hasQuota:
-		left := r.quota
-		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", left, len(r.users)))
-		if len(r.users) > left {
-			warns = append(warns, fmt.Sprintf("only %d of %d users fit in today's quota: the rest will be skipped", left, len(r.users)))
+	case r.hasQuota && r.quota <= 0:
+		row("quota", "none left today")
+		warns = append(warns, th.Danger.Render("no quota left today: nothing would be sent"))
+	case r.hasQuota && r.quota < n:
+		row("quota", fmt.Sprintf("%d left today", r.quota))
+		rest := fmt.Sprintf("the other %d are skipped", n-r.quota)
+		if n-r.quota == 1 {
+			rest = "the other one is skipped"
 		}
+		warns = append(warns, fmt.Sprintf("%s will get a new %s; %s (today's quota)", plural(r.quota, "account"), mode.SecretLabel, rest))
+	case r.hasQuota:
+		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", r.quota, n))
 	}
 	if w := r.profile.p.TransportWarning(); w != "" {
 		warns = append(warns, th.Danger.Render(w))
 	}
-	if len(r.users) > 1 {
-		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", len(r.users), mode.SecretLabel))
+	if n > 1 && (!r.hasQuota || r.quota >= n) {
+		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", n, mode.SecretLabel))
 	}
-	b.WriteByte('\n')
+	if len(warns) > 0 {
+		lines = append(lines, "")
+	}
 	for _, w := range warns {
-		b.WriteString(th.Warn.Render("  ! ") + w + "\n")
+		for i, l := range fit.Wrap(w, max(r.width-4, 10)) {
+			prefix := "    "
+			if i == 0 {
+				prefix = th.Warn.Render("  ! ")
+			}
+			lines = append(lines, prefix+l)
+		}
 	}
-	b.WriteByte('\n')
-	b.WriteString(th.Key.Render("  Press enter or y to reset now") + th.Subtle.Render(" — nothing has been sent yet; esc goes back"))
-	return b.String()
+	return append(lines, "", th.Subtle.Render(fmt.Sprintf("  %s:", plural(n, "user"))))
 }
 
-func preview(ids []string, n int) string {
-	s := strings.Join(ids[:min(n, len(ids))], ", ")
-	if len(ids) > n {
-		s += ", …"
+// confirmLines say how to confirm, or why it cannot be.
+func (r *reviewPage) confirmLines() []string {
+	th := r.sh.th
+	switch {
+	case r.hasQuota && r.quota <= 0:
+		return fit.Wrap(th.Failed.Render("  Nothing can be sent today: esc goes back"), r.width)
+	case r.large():
+		prompt := fmt.Sprintf("  Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
+		return append(fit.Wrap(th.Key.Render(prompt), r.width), "  "+r.count.View()+th.Subtle.Render("  nothing has been sent yet; esc goes back"))
 	}
-	return s
+	return fit.Wrap(th.Key.Render("  Press enter or y to reset now")+th.Subtle.Render(" — nothing has been sent yet; esc goes back"), r.width)
+}
+
+func (r *reviewPage) View() string {
+	var b strings.Builder
+	for _, l := range r.head {
+		b.WriteString(l + "\n")
+	}
+	b.WriteString(r.list.View(func(i int, current bool) string {
+		if current {
+			return "  > " + r.sh.th.Cursor.Render(r.users[i])
+		}
+		return "    " + r.users[i]
+	}))
+	b.WriteString("\n\n" + strings.Join(r.confirmLines(), "\n"))
+	return fit.Clip(b.String(), r.width)
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 )
 
 func newTestReviewPage(t *testing.T, sh *shared, p backends.Profile, users ...string) *reviewPage {
@@ -21,7 +22,7 @@ func TestReviewWarnsAndConfirms(t *testing.T) {
 	if !strings.Contains(ansi.Strip(r.View()), "TLS verification is OFF") {
 		t.Fatal("insecure TLS not warned about")
 	}
-	if v := ansi.Strip(newTestReviewPage(t, sh, backends.Profile{Name: "p", URL: "http://adm.example.com"}, "alice").View()); !strings.Contains(v, "travel unencrypted") {
+	if v := flat(newTestReviewPage(t, sh, backends.Profile{Name: "p", URL: "http://adm.example.com"}, "alice").View()); !strings.Contains(v, "travel unencrypted") {
 		t.Fatalf("plain http not warned about:\n%s", v)
 	}
 	if _, ok := navOf(r.Update(press("y"))).(startRun); !ok {
@@ -58,7 +59,102 @@ func TestQuotaIsCountedInCommandsNotInView(t *testing.T) {
 		t.Fatalf("the review page counted the quota %d time(s) in View", n)
 	}
 	drain(t, sh, rv, cmd)
-	if v := ansi.Strip(rv.View()); !strings.Contains(v, "only 2 of 3 users fit") {
+	if v := flat(rv.View()); !strings.Contains(v, "2 accounts will get a new password; the other one is skipped") {
 		t.Fatalf("quota warning missing:\n%s", v)
+	}
+}
+
+// The review shows every user of the run, in a list that scrolls.
+func TestReviewListsEveryUser(t *testing.T) {
+	sh := testShared()
+	r := newTestReviewPage(t, sh, backends.Profile{Name: "p"}, userIDs(30)...)
+	r.SetSize(80, 21)
+	v := ansi.Strip(r.View())
+	if !strings.Contains(v, "user000") || !strings.Contains(v, "more") {
+		t.Fatalf("first screen:\n%s", v)
+	}
+	r.Update(press("G"))
+	if v := ansi.Strip(r.View()); !strings.Contains(v, "user029") {
+		t.Fatalf("G does not reach the last user:\n%s", v)
+	}
+	bodyFits(t, 80, 21, r.View())
+}
+
+// Above largeRun users the technician types the count before anything is sent; y is
+// typed then, not taken as yes.
+func TestReviewAsksToTypeTheCountOfALargeRun(t *testing.T) {
+	sh := testShared()
+	r := newTestReviewPage(t, sh, backends.Profile{Name: "p"}, userIDs(240)...)
+	r.Init()
+	for _, k := range []string{"enter", "y"} {
+		if n := navOf(r.Update(press(k))); n != nil {
+			t.Fatalf("%s started 240 resets without the count typed", k)
+		}
+	}
+	if !strings.Contains(flat(r.View()), "Type 240 and press enter") {
+		t.Fatalf("the review does not ask for the count:\n%s", ansi.Strip(r.View()))
+	}
+	for range 3 {
+		r.Update(press("backspace"))
+	}
+	typeText(r, "24")
+	if n := navOf(r.Update(press("enter"))); n != nil {
+		t.Fatal("a wrong count started the run")
+	}
+	typeText(r, "0")
+	if _, ok := navOf(r.Update(press("enter"))).(startRun); !ok {
+		t.Fatal("the right count did not start the run")
+	}
+}
+
+// With a quota the review says what will happen, once: how many are reset and how many
+// skipped; with none left it refuses.
+func TestReviewQuotaSaysWhatWillHappen(t *testing.T) {
+	sh := testShared()
+	p := backends.Profile{Name: "ad", DailyQuota: 50}
+	r := newTestReviewPage(t, sh, p, userIDs(10)...)
+	r.Update(quotaMsg{profile: "ad", left: 5, has: true})
+	v := flat(r.View())
+	if !strings.Contains(v, "5 accounts will get a new password") || !strings.Contains(v, "the other 5 are skipped") ||
+		strings.Contains(v, "10 accounts will get") {
+		t.Fatalf("the quota story:\n%s", ansi.Strip(r.View()))
+	}
+	r.Update(quotaMsg{profile: "ad", left: 0, has: true})
+	if v := flat(r.View()); !strings.Contains(v, "no quota left today") {
+		t.Fatalf("no quota:\n%s", ansi.Strip(r.View()))
+	}
+	if n := navOf(r.Update(press("enter"))); n != nil {
+		t.Fatal("a run with no quota left was confirmed")
+	}
+}
+
+// Warnings and comments wrap at whole words at 60 columns.
+func TestReviewWrapsWarningsAndComments(t *testing.T) {
+	sh := testShared()
+	pr := fakeProfile(backends.Profile{Name: "p", URL: "http://adm.example.com"})
+	req, err := runner.NewRequest(&fakeBackend{}, pr.p, runner.Spec{Mode: "gen", Users: []string{"a", "b"},
+		Options: backends.Options{Ticket: "INC-2026-000123 password reset requested by the service desk manager"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := sized(newReviewPage(sh, pr, req), 60, 16)
+	v := r.View()
+	bodyFits(t, 60, 16, v)
+	for _, want := range []string{"the credentials and the new passwords travel unencrypted", "requested by the service desk manager"} {
+		if !strings.Contains(flat(v), want) {
+			t.Fatalf("%q cut:\n%s", want, ansi.Strip(v))
+		}
+	}
+}
+
+// The transport badge is red exactly when the review warns: plain http to this machine
+// (the demo, a tunnel) is neither.
+func TestTransportBadgeAgreesWithTheReview(t *testing.T) {
+	for _, url := range []string{"http://127.0.0.1:8080", "http://localhost/api", "http://adm.example.com", "https://adm.example.com"} {
+		p := newProfile(backends.Profile{Name: "p", Kind: "fake", URL: url})
+		_, red := transportBadge(p)
+		if warns := p.p.TransportWarning() != ""; red != warns {
+			t.Errorf("%s: red badge %v, the review warns %v", url, red, warns)
+		}
 	}
 }
