@@ -17,22 +17,29 @@ import (
 	"resetdesk/backends/report"
 )
 
-func exportCmd(path, profile, mode string, outcomes []backends.Outcome) tea.Cmd {
+func exportCmd(path, profile, mode, ticket string, outcomes []backends.Outcome) tea.Cmd {
 	return func() tea.Msg {
-		err := exportFile(path, profile, mode, outcomes)
+		err := exportFile(path, profile, mode, ticket, outcomes)
 		return exportedMsg{path: clean(path), err: cleanErr(err)}
 	}
 }
 
+// exportRecord is an outcome as exported: the documented record and the run's ticket
+// reference, which says why the reset was made.
+type exportRecord struct {
+	report.Record
+	Ticket string `json:"ticket,omitempty"`
+}
+
 // exportFile writes the results as CSV, or JSON when the name ends in .json, in a new
 // file of mode 0600: it holds secrets, and an existing file is never overwritten.
-func exportFile(path, profile, mode string, outcomes []backends.Outcome) error {
+func exportFile(path, profile, mode, ticket string, outcomes []backends.Outcome) error {
 	if path == "" {
 		return errors.New("no file named: type a path ending in .csv or .json")
 	}
-	recs := make([]report.Record, 0, len(outcomes))
+	recs := make([]exportRecord, 0, len(outcomes))
 	for _, o := range outcomes {
-		recs = append(recs, report.New(o, profile, mode, o.Message))
+		recs = append(recs, exportRecord{report.New(o, profile, mode, o.Message), ticket})
 	}
 	var buf bytes.Buffer
 	if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -43,9 +50,9 @@ func exportFile(path, profile, mode string, outcomes []backends.Outcome) error {
 		}
 	} else {
 		w := csv.NewWriter(&buf)
-		_ = w.Write(report.CSVHeader)
+		_ = w.Write(append(append([]string(nil), report.CSVHeader...), "ticket"))
 		for _, r := range recs {
-			_ = w.Write(r.CSV())
+			_ = w.Write(append(r.CSV(), r.Ticket))
 		}
 		w.Flush()
 		if err := w.Error(); err != nil {

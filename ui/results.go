@@ -32,6 +32,8 @@ type resultsPage struct {
 	exported  bool
 	exporting bool
 	path      textinput.Model
+	// expanded gives the current row's detail the room of its whole text.
+	expanded bool
 }
 
 type exportedMsg struct {
@@ -42,7 +44,7 @@ type exportedMsg struct {
 func newResultsPage(sh *shared, p *profile, req runner.Request, tbl table.Model, outcomes []backends.Outcome, t backends.Tally, took time.Duration) *resultsPage {
 	path := newTextInput()
 	path.Prompt = "export to: "
-	path.SetValue(fmt.Sprintf("resetdesk-%s-%s.csv", safeName(p.p.Name), time.Now().Format("20060102-150405")))
+	path.SetValue(exportName(p, ""))
 	r := &resultsPage{sh: sh, profile: p, req: req, tbl: tbl, outcomes: outcomes, tally: t, took: took,
 		copied: map[int]bool{}, path: path, themeID: sh.themeID}
 	r.tbl.Top()
@@ -52,8 +54,11 @@ func newResultsPage(sh *shared, p *profile, req runner.Request, tbl table.Model,
 func (r *resultsPage) Title() string     { return "results · " + r.req.Mode().Name }
 func (r *resultsPage) Profile() *profile { return r.profile }
 func (r *resultsPage) Input() input {
-	if r.exporting {
+	switch {
+	case r.exporting:
 		return inputOf(true, r.path.Value())
+	case r.tbl.Filtering():
+		return inputOf(true, r.tbl.Query())
 	}
 	return noInput
 }
@@ -62,10 +67,13 @@ func (r *resultsPage) Help() keys.Help {
 	if r.exporting {
 		return keys.Help{ShortKeys: []key.Binding{km.WriteFile, km.Cancel}, Groups: [][]key.Binding{{km.WriteFile, km.Cancel}}}
 	}
+	if r.tbl.Filtering() {
+		return keys.Help{ShortKeys: []key.Binding{km.Accept, km.Clear}, Groups: [][]key.Binding{{km.Accept, km.Clear, km.ArrowUp, km.ArrowDown}}}
+	}
 	return keys.Help{
 		ShortKeys: []key.Binding{km.Reveal, km.Copy, km.OnlyFailed, km.Retry, km.Export, km.NewRun},
-		Groups: [][]key.Binding{km.List()[:6],
-			{km.Reveal, km.RevealAll, km.Copy}, {km.OnlyFailed, km.Sort, km.Retry}, {km.Export, km.NewRun, km.Back}},
+		Groups: [][]key.Binding{km.List(),
+			{km.Reveal, km.RevealAll, km.Copy, km.Detail}, {km.OnlyFailed, km.Sort, km.Retry}, {km.Export, km.NewRun, km.Back}},
 	}
 }
 func (r *resultsPage) Init() tea.Cmd { return nil }
@@ -85,22 +93,42 @@ func (r *resultsPage) Unsaved() int {
 }
 
 // detailLines is the room under the table for the current row's whole secret and
-// message: a reset link is longer than an 80-column line.
+// message (a reset link is longer than an 80-column line); enter gives it the room of
+// its whole text.
 const detailLines = 3
 
 func (r *resultsPage) SetSize(w, h int) {
 	r.width, r.height = w, h
-	r.tbl.SetSize(w, max(h-3-detailLines, 2))
+	r.layout()
+}
+
+// detailRoom is the lines the detail may take now.
+func (r *resultsPage) detailRoom() int {
+	if r.expanded {
+		return max(r.height-2-4, detailLines) // the table keeps its header and three rows
+	}
+	return detailLines
+}
+
+func (r *resultsPage) layout() {
+	extra := 0
+	if r.exporting {
+		extra = 1
+	}
+	r.tbl.SetSize(r.width, max(r.height-2-r.detailRoom()-extra, 2))
 }
 
 func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	km := r.sh.keys
+	defer r.layout()
 	switch msg := msg.(type) {
 	case exportedMsg:
 		if msg.err != "" {
 			return toastBad(msg.err), nil
 		}
 		r.exported = true
+		// The next export must not suggest the file just written.
+		r.path.SetValue(exportName(r.profile, msg.path))
 		return toast("exported to " + msg.path + " (mode 0600)"), nil
 	case tea.KeyPressMsg:
 		if r.exporting {
@@ -111,7 +139,8 @@ func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			case key.Matches(msg, km.WriteFile):
 				r.exporting = false
 				r.path.Blur()
-				return exportCmd(strings.TrimSpace(r.path.Value()), r.profile.p.Name, r.req.Mode().Name, r.outcomes), nil
+				return exportCmd(expandHome(r.sh, strings.TrimSpace(r.path.Value())), r.profile.p.Name, r.req.Mode().Name,
+					r.req.Options().Ticket, r.outcomes), nil
 			default:
 				var cmd tea.Cmd
 				r.path, cmd = r.path.Update(msg)
@@ -119,7 +148,16 @@ func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			}
 			return nil, nil
 		}
+		if r.tbl.Filtering() {
+			cmd, _ := r.tbl.Update(msg)
+			return cmd, nil
+		}
 		return r.key(msg)
+	case tea.PasteMsg:
+		if r.tbl.Filtering() {
+			cmd, _ := r.tbl.Update(msg)
+			return cmd, nil
+		}
 	case tea.MouseWheelMsg:
 		cmd, _ := r.tbl.Update(msg)
 		return cmd, nil
@@ -181,6 +219,8 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		r.tbl.SetRevealAll(!r.tbl.RevealAll())
 	case key.Matches(k, km.Copy):
 		return r.copyCurrent(), nil
+	case key.Matches(k, km.Detail):
+		r.expanded = !r.expanded
 	default:
 		cmd, _ := r.tbl.Update(k)
 		return cmd, nil
@@ -217,8 +257,9 @@ func (r *resultsPage) View() string {
 	return b.String()
 }
 
-// detail shows the whole message and, when revealed, the whole secret of the current
-// row: links and long messages do not fit in their columns.
+// detail shows the current row whole: its user, status, secret when revealed, and
+// message, wrapped at whole words (a link is broken where it must). What does not fit
+// its room says that enter shows all.
 func (r *resultsPage) detail() string {
 	th := r.sh.th
 	i, ok := r.tbl.Current()
@@ -238,7 +279,28 @@ func (r *resultsPage) detail() string {
 	if row.Message != "" {
 		line += "  " + th.Subtle.Render(row.Message)
 	}
-	return strings.Join(fit.WrapMax(line, r.width, detailLines), "\n")
+	lines := fit.Wrap(line, r.width)
+	room := r.detailRoom()
+	if len(lines) > room {
+		more := th.Subtle.Render(" … enter: the whole row")
+		lines = fit.WrapMax(line, r.width, room)
+		last := strings.TrimSuffix(lines[room-1], fit.Ellipsis)
+		lines[room-1] = fit.Truncate(last, r.width-fit.Width(more)) + more
+	} else if r.expanded {
+		lines = append(lines, th.Subtle.Render("enter: back to the table"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// exportName is a new file name for an export: the profile and the time, and never
+// the name of the file just written (last).
+func exportName(p *profile, last string) string {
+	base := fmt.Sprintf("resetdesk-%s-%s", safeName(p.p.Name), time.Now().Format("20060102-150405"))
+	name := base + ".csv"
+	for n := 2; strings.HasSuffix(last, name); n++ {
+		name = fmt.Sprintf("%s-%d.csv", base, n)
+	}
+	return name
 }
 
 func safeName(s string) string {
