@@ -43,16 +43,26 @@ func newProfilesPage(sh *shared) *profilesPage {
 	p := &profilesPage{sh: sh, list: sh.newList(), open: slow.NewTask()}
 	p.list.SetItems(len(sh.profiles))
 	p.list.SetRowLines(func(i int) int { return len(p.rowLines(i, false)) })
+	p.list.SetFilter(list.Contains(func() int { return len(sh.profiles) }, func(i int) string { return sh.profiles[i].name }))
 	return p
 }
 
 func (p *profilesPage) Title() string { return "profiles" }
-func (p *profilesPage) Input() input  { return noInput }
+func (p *profilesPage) Input() input {
+	if p.list.Filtering() {
+		return inputOf(true, p.list.Query())
+	}
+	return noInput
+}
 func (p *profilesPage) Help() keys.Help {
 	km := p.sh.keys
+	if p.list.Filtering() {
+		open := keys.Named(km.Accept, "keep the filter, then enter opens")
+		return keys.Help{ShortKeys: []key.Binding{open, km.Clear}, Groups: [][]key.Binding{{open, km.Clear, km.ArrowUp, km.ArrowDown}}}
+	}
 	return keys.Help{
-		ShortKeys: []key.Binding{km.Open, km.Credentials, km.Recover, km.History},
-		Groups:    [][]key.Binding{km.List()[:6], {km.Open, km.Credentials, km.Recover, km.History}},
+		ShortKeys: []key.Binding{km.Open, km.Credentials, km.Recover, km.History, km.OpenNumber, km.Filter},
+		Groups:    [][]key.Binding{km.List(), {km.Open, km.OpenNumber, km.Credentials, km.Recover, km.History}},
 	}
 }
 
@@ -139,6 +149,16 @@ func (p *profilesPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 		if p.open.Running() {
 			return nil, nil
 		}
+		if p.list.Filtering() {
+			cmd, _ := p.list.Update(msg)
+			return cmd, nil
+		}
+		if key.Matches(msg, km.OpenNumber) {
+			if n := int(msg.Code - '1'); n < p.list.Len() {
+				return p.start(p.sh.profiles[p.list.Item(n)]), nil
+			}
+			return nil, nil
+		}
 		cur, ok := p.list.Current()
 		switch {
 		case !ok:
@@ -216,7 +236,14 @@ func (p *profilesPage) rowLines(i int, current bool) []string {
 		marker = "> "
 		name = th.Cursor.Render(name)
 	}
-	lines := []string{fit.Truncate(marker+name+"  "+tls, p.width)}
+	// The number opens it (1…9, as shown: the filter renumbers).
+	num := "  "
+	for pos := range min(p.list.Len(), 9) {
+		if p.list.Item(pos) == i {
+			num = th.Key.Render(fmt.Sprint(pos+1)) + " "
+		}
+	}
+	lines := []string{fit.Truncate(marker+num+name+"  "+tls, p.width)}
 	secret, known := p.sh.secrets[pr.p.Name]
 	style := th.OK
 	switch {
@@ -234,5 +261,5 @@ func (p *profilesPage) rowLines(i int, current bool) []string {
 	if pr.url != "" {
 		about += th.Subtle.Render(" · " + pr.url)
 	}
-	return append(lines, fit.Indent("    ", about, p.width)...)
+	return append(lines, fit.Indent("      ", about, p.width)...)
 }

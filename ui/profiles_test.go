@@ -118,3 +118,33 @@ func TestProfilesListScrollsWithTheCursor(t *testing.T) {
 	}
 	bodyFits(t, 80, 21, v)
 }
+
+// A profile opens by its number, or by typing the start of its name after /.
+func TestProfilesOpenByNumberOrName(t *testing.T) {
+	var opened []string
+	d := &testDesk{open: func(_ context.Context, p backends.Profile) (backends.Backend, error) {
+		opened = append(opened, p.Name)
+		return &fakeBackend{}, nil
+	}}
+	for _, n := range []string{"corp-ad", "emm-lab", "odin-prod", "prm", "webadm"} {
+		d.profiles = append(d.profiles, backends.Profile{Name: n, Kind: "fake"})
+	}
+	c := New(context.Background(), d)
+	dr := newDriver(t, c, 80, 24)
+	if !strings.Contains(dr.screen(), "3 odin-prod") {
+		t.Fatalf("profiles are not numbered:\n%s", dr.screen())
+	}
+	dr.keys("3")
+	dr.until("the users page", func() bool { _, ok := c.top().(*usersPage); return ok })
+	if c.top().(*usersPage).profile.name != "odin-prod" {
+		t.Fatalf("3 opened %v", opened)
+	}
+	dr.keys("esc")
+	dr.keys("/")
+	dr.typed("web")
+	dr.keys("enter", "enter")
+	dr.until("the users page", func() bool { _, ok := c.top().(*usersPage); return ok })
+	if got := c.top().(*usersPage).profile.name; got != "webadm" {
+		t.Fatalf("/web enter opened %s", got)
+	}
+}
