@@ -46,8 +46,11 @@ type field struct {
 	spec   backends.OptionSpec
 	label  string
 	input  textinput.Model
-	choice int
-	on     bool
+	// choices are a choice field's values; "" is the server's own default, offered
+	// first when the option has no default of ours.
+	choices []string
+	choice  int
+	on      bool
 }
 
 func newModePage(sh *shared, p *profile, b backends.Backend, users []string) *modePage {
@@ -112,7 +115,11 @@ func (m *modePage) buildFields() {
 		switch {
 		case len(s.Choices) > 0:
 			f.kind = fChoice
-			for i, c := range s.Choices {
+			if s.Default == "" {
+				f.choices = append(f.choices, "")
+			}
+			f.choices = append(f.choices, s.Choices...)
+			for i, c := range f.choices {
 				if strings.EqualFold(c, s.Default) {
 					f.choice = i
 				}
@@ -161,6 +168,17 @@ func (m *modePage) setFocus(i int) tea.Cmd {
 
 func (m *modePage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	km := m.sh.keys
+	if wheel, ok := msg.(tea.MouseWheelMsg); ok && m.focus == 0 {
+		switch {
+		case wheel.Button == tea.MouseWheelUp && m.mode > 0:
+			m.mode--
+			m.buildFields()
+		case wheel.Button == tea.MouseWheelDown && m.mode < len(m.modes)-1:
+			m.mode++
+			m.buildFields()
+		}
+		return nil, nil
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
 		if m.focus > 0 {
@@ -197,9 +215,9 @@ func (m *modePage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	case fChoice:
 		switch k.String() {
 		case "left", "h":
-			f.choice = (f.choice + len(f.spec.Choices) - 1) % len(f.spec.Choices)
+			f.choice = (f.choice + len(f.choices) - 1) % len(f.choices)
 		case "right", "l", "space":
-			f.choice = (f.choice + 1) % len(f.spec.Choices)
+			f.choice = (f.choice + 1) % len(f.choices)
 		case "up":
 			return m.setFocus(m.focus - 1), nil
 		case "down":
@@ -238,7 +256,7 @@ func (m *modePage) request() (runner.Request, error) {
 		v := strings.TrimSpace(f.input.Value())
 		switch f.kind {
 		case fChoice:
-			j.Options.Method = f.spec.Choices[f.choice]
+			j.Options.Method = f.choices[f.choice]
 		case fBool:
 			j.Options.MustChange = f.on
 		case fNumber:
@@ -277,10 +295,11 @@ func (m *modePage) next() (tea.Cmd, nav) {
 
 func (m *modePage) View() string {
 	th := m.sh.th
+	w := m.width
 	var b strings.Builder
 	b.WriteString(th.Subtle.Render("Reset mode:") + "\n")
 	for i, md := range m.modes {
-		line := fmt.Sprintf("%-10s %s", md.Name, md.Label)
+		line := fit.Truncate(fit.Pad(md.Name, 10)+" "+md.Label, w-2)
 		switch {
 		case i == m.mode && m.focus == 0:
 			b.WriteString("> " + th.Cursor.Render(line))
@@ -292,42 +311,76 @@ func (m *modePage) View() string {
 		b.WriteByte('\n')
 	}
 	b.WriteByte('\n')
+	labelW := 0
+	for _, f := range m.fields {
+		labelW = max(labelW, fit.Width(f.label))
+	}
+	labelW = min(labelW, 32)
 	for i, f := range m.fields {
 		marker := "  "
-		label := fmt.Sprintf("%-32s", f.label)
-		if m.focus == i+1 {
+		focused := m.focus == i+1
+		if focused {
 			marker = "> "
-			label = th.Key.Render(label)
 		}
-		var val string
-		switch f.kind {
-		case fChoice:
-			var parts []string
-			for ci, c := range f.spec.Choices {
-				if ci == f.choice {
-					parts = append(parts, th.Selected.Render("["+c+"]"))
+		val := m.fieldValue(f)
+		label := f.label
+		if fit.Width(label) <= labelW && 2+labelW+1+fit.Width(val) <= w {
+			// Label and value on one line.
+			l := fit.Pad(label, labelW)
+			if focused {
+				l = th.Key.Render(l)
+			}
+			b.WriteString(marker + l + " " + val + "\n")
+		} else {
+			// The label wraps on its own lines, the value under it.
+			for j, l := range fit.Wrap(label, max(w-2, 10)) {
+				if focused {
+					l = th.Key.Render(l)
+				}
+				if j == 0 {
+					b.WriteString(marker + l + "\n")
 				} else {
-					parts = append(parts, th.Subtle.Render(c))
+					b.WriteString("  " + l + "\n")
 				}
 			}
-			val = strings.Join(parts, " ")
-		case fBool:
-			val = "[ ] no"
-			if f.on {
-				val = "[x] yes"
-			}
-		case fPassword:
-			val = f.input.View()
-			if pw := f.input.Value(); pw != "" {
-				val += "  " + th.Subtle.Render(strength(pw))
-			}
-		default:
-			val = f.input.View()
+			b.WriteString("    " + val + "\n")
 		}
-		b.WriteString(marker + label + " " + val + "\n")
+		if f.kind == fPassword {
+			if pw := f.input.Value(); pw != "" {
+				for _, l := range fit.Indent("    ", strength(pw), w) {
+					b.WriteString(th.Subtle.Render(l) + "\n")
+				}
+			}
+		}
 	}
 	if m.err != "" {
-		b.WriteString("\n" + th.Failed.Render(strings.Join(fit.Wrap(m.err, m.width), "\n")))
+		b.WriteString("\n" + th.Failed.Render(strings.Join(fit.Wrap(m.err, w), "\n")))
 	}
-	return b.String()
+	return fit.Clip(strings.TrimSuffix(b.String(), "\n"), w)
+}
+
+// fieldValue draws a field's value.
+func (m *modePage) fieldValue(f *field) string {
+	th := m.sh.th
+	switch f.kind {
+	case fChoice:
+		var parts []string
+		for ci, c := range f.choices {
+			if c == "" {
+				c = "server's"
+			}
+			if ci == f.choice {
+				parts = append(parts, th.Selected.Render("["+c+"]"))
+			} else {
+				parts = append(parts, th.Subtle.Render(c))
+			}
+		}
+		return strings.Join(parts, " ")
+	case fBool:
+		if f.on {
+			return "[x] yes"
+		}
+		return "[ ] no"
+	}
+	return f.input.View()
 }

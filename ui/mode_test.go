@@ -62,3 +62,42 @@ func TestModePageKeepsAnInvalidRequest(t *testing.T) {
 		t.Fatalf("an invalid request went on to the review (%#v):\n%s", n, ansi.Strip(m.View()))
 	}
 }
+
+// WebADM's delivery can be left to the server's Link Delivery Mode, and is by default.
+func TestModeOffersTheServersDelivery(t *testing.T) {
+	sh := testShared()
+	m := sized(newModePage(sh, newProfile(backends.Profile{Name: "w", Kind: "webadm", Username: "admin"}), &fakeBackend{}, []string{"alice"}), 80, 20)
+	req, err := m.request()
+	if err != nil || req.Options().Method != "" {
+		t.Fatalf("default delivery: %v, method %q", err, req.Options().Method)
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "[server's]") {
+		t.Fatalf("the server's delivery is not offered:\n%s", v)
+	}
+	m.Update(press("tab"))
+	m.Update(press("right"))
+	if req, _ := m.request(); req.Options().Method != "MAIL" {
+		t.Fatalf("right chose %q", req.Options().Method)
+	}
+}
+
+// The mode page fits 80 and 60 columns: long labels and the strength hint wrap, whole.
+func TestModePageFitsTheWidth(t *testing.T) {
+	for _, w := range []int{80, 60} {
+		sh := testShared()
+		m := sized(newModePage(sh, newProfile(backends.Profile{Name: "w", Kind: "webadm", Username: "admin"}), &fakeBackend{}, []string{"alice"}), w, 16)
+		bodyFits(t, w, 16, m.View())
+		if !strings.Contains(flat(m.View()), "Delivery (empty: the server's Link Delivery Mode)") {
+			t.Fatalf("%d: a label is cut:\n%s", w, ansi.Strip(m.View()))
+		}
+		m.Update(press("down")) // set
+		m.Update(press("tab"))  // must change
+		m.Update(press("tab"))  // password
+		typeText(m, "abcdefghij")
+		v := m.View()
+		bodyFits(t, w, 16, v)
+		if !strings.Contains(flat(v), "weak: use three of lower, upper, digits, symbols") {
+			t.Fatalf("%d: the strength hint is cut:\n%s", w, ansi.Strip(v))
+		}
+	}
+}
