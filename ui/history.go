@@ -33,16 +33,19 @@ type historyPage struct {
 	filter        textinput.Model
 	all           []histLine // every run header and outcome, newest run first
 	list          list.Model
+	inList        bool // the list has the keys (tab), not the filter
 }
 
 // histLine is one line of the page: a run's header (out == false) or one of its
 // outcomes. Its text is sanitized and its search key lower-cased once, when the history
 // is read.
 type histLine struct {
-	out    bool
-	text   string
-	key    string // what the filter matches: the user, or the run's profile, kind, mode, by and ticket
-	status string
+	out     bool
+	text    string // a run's line
+	cols    string // an outcome's user and status, in their columns
+	message string // an outcome's message
+	key     string // what the filter matches: the user, or the run's profile, kind, mode, by and ticket
+	status  string
 }
 
 type historyLoadedMsg struct {
@@ -57,18 +60,27 @@ func newHistoryPage(sh *shared) *historyPage {
 	in.CharLimit = 200
 	h := &historyPage{sh: sh, load: slow.NewTask(), filter: in, list: sh.newList()}
 	h.list.SetTyping(true)
+	h.list.SetRowLines(func(i int) int { return len(h.lines(i)) })
 	return h
 }
 
 func (h *historyPage) Title() string { return "history" }
-func (h *historyPage) Input() input  { return inputOf(true, h.filter.Value()) }
+func (h *historyPage) Input() input  { return inputOf(!h.inList, h.filter.Value()) }
 func (h *historyPage) Help() keys.Help {
 	km := h.sh.keys
+	if h.inList {
+		back := keys.Named(km.LeaveField, "back to the filter")
+		return keys.Help{
+			ShortKeys: []key.Binding{km.Up, km.Down, keys.Named(km.Filter, "filter"), back, km.Reload},
+			Groups:    [][]key.Binding{km.List(), {back, km.Reload, km.Back}},
+		}
+	}
 	esc := keys.Named(km.Back, "clear the filter / back")
 	typing := key.NewBinding(key.WithKeys(), key.WithHelp("type", "filter by user or profile"))
+	list := keys.Named(km.LeaveField, "to the list (j/k, g/G)")
 	return keys.Help{
-		ShortKeys: []key.Binding{typing, km.ArrowUp, km.ArrowDown, esc},
-		Groups:    [][]key.Binding{{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}, {typing, esc, km.Reload}},
+		ShortKeys: []key.Binding{typing, km.ArrowUp, km.ArrowDown, list, esc},
+		Groups:    [][]key.Binding{{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}, {typing, list, esc, km.Reload}},
 	}
 }
 
@@ -116,7 +128,27 @@ func (h *historyPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		h.apply()
 		return nil, nil
 	case tea.KeyPressMsg:
+		if h.inList {
+			switch {
+			case key.Matches(msg, km.LeaveField), key.Matches(msg, km.Filter), key.Matches(msg, km.Back):
+				h.inList = false
+				h.list.SetTyping(true)
+				return h.filter.Focus(), nil
+			case key.Matches(msg, km.Reload):
+				if !h.load.Running() {
+					return h.Init(), nil
+				}
+				return nil, nil
+			}
+			cmd, _ := h.list.Update(msg)
+			return cmd, nil
+		}
 		switch {
+		case key.Matches(msg, km.LeaveField):
+			h.inList = true
+			h.list.SetTyping(false)
+			h.filter.Blur()
+			return nil, nil
 		case key.Matches(msg, km.Back):
 			if h.filter.Value() != "" {
 				h.filter.SetValue("")
@@ -175,8 +207,8 @@ func buildHistLines(runs []*history.Run, outs []history.Outcome) []histLine {
 		key := strings.ToLower(strings.Join([]string{r.Profile, r.Kind, r.Mode, r.OSUser, r.Ticket}, "\x00"))
 		all = append(all, histLine{text: text, key: key})
 		for _, o := range byRun[r.ID] {
-			text := "    " + fit.Pad(clean(o.User), 28) + " " + fit.Pad(clean(o.Status), 8) + " " + clean(o.Message)
-			all = append(all, histLine{out: true, text: text, key: strings.ToLower(o.User), status: o.Status})
+			cols := "    " + fit.Pad(clean(o.User), 28) + " " + fit.Pad(clean(o.Status), 8) + " "
+			all = append(all, histLine{out: true, cols: cols, message: clean(o.Message), key: strings.ToLower(o.User), status: o.Status})
 		}
 	}
 	return all
@@ -244,16 +276,34 @@ func (h *historyPage) View() string {
 	b.WriteString(th.Subtle.Render(fmt.Sprintf("%s, %s in the last %s", plural(runs, "run"), plural(outs, "reset"), days(historyWindow))) + "\n")
 	b.WriteString(h.list.View(func(i int, current bool) string {
 		l := h.all[i]
-		text := fit.Truncate(l.text, w-2)
-		switch {
-		case current:
-			return "> " + th.Cursor.Render(text)
-		case !l.out:
-			return "  " + th.Header.Render(text)
+		style := statusStyle(th, l.status)
+		if !l.out {
+			style = th.Header
 		}
-		return "  " + statusStyle(th, l.status).Render(text)
+		if current {
+			style = th.Cursor
+		}
+		lines := h.lines(i)
+		for j, text := range lines {
+			marker := "  "
+			if j == 0 && current {
+				marker = "> "
+			}
+			lines[j] = marker + style.Render(text)
+		}
+		return strings.Join(lines, "\n")
 	}))
 	return b.String()
+}
+
+// lines is history line i wrapped to the page: a run's line at whole words, an
+// outcome's message under its columns.
+func (h *historyPage) lines(i int) []string {
+	l := h.all[i]
+	if !l.out {
+		return fit.Wrap(l.text, max(h.width-2, 10))
+	}
+	return fit.Indent(l.cols, l.message, max(h.width-2, 10))
 }
 
 func days(d time.Duration) string { return plural(int(d/(24*time.Hour)), "day") }

@@ -117,3 +117,69 @@ func TestHistoryListMovesInUpdateNotView(t *testing.T) {
 		t.Fatal("View moved the window")
 	}
 }
+
+// A run's line longer than the screen wraps at whole words instead of being cut.
+func TestHistoryWrapsRunLines(t *testing.T) {
+	run := &history.Run{ID: 1, RunInfo: history.RunInfo{OSUser: "technician", Started: time.Now(), Profile: "corp-admanager-production",
+		Kind: "admanager", Mode: "generate", Ticket: "INC-2026-000123", Total: 1}, Finished: time.Now(), Tally: backends.Tally{OK: 1}}
+	h := sized(newHistoryPage(testShared()), 80, 20)
+	h.Update(historyLoadedMsg{lines: buildHistLines([]*history.Run{run}, []history.Outcome{{Run: run, User: "alice", Status: "ok", Message: "done"}})})
+	v := h.View()
+	if !strings.Contains(flat(v), "1 user(s): 1 ok, 0 failed, 0 unknown, 0 skipped") {
+		t.Fatalf("the run's line is cut:\n%s", ansi.Strip(v))
+	}
+	bodyFits(t, 80, 20, v)
+}
+
+// Wide (CJK) names keep the columns of the users and history pages aligned.
+func TestUsersAndHistoryAlignWideNames(t *testing.T) {
+	column := func(t *testing.T, v, mark string) {
+		t.Helper()
+		at := -1
+		for _, l := range strings.Split(ansi.Strip(v), "\n") {
+			i := strings.Index(l, mark)
+			if i < 0 {
+				continue
+			}
+			w := ansi.StringWidth(l[:i])
+			if at >= 0 && w != at {
+				t.Fatalf("%q at cell %d and %d:\n%s", mark, at, w, ansi.Strip(v))
+			}
+			at = w
+		}
+		if at < 0 {
+			t.Fatalf("no %q:\n%s", mark, ansi.Strip(v))
+		}
+	}
+	u := newTestUsersPage(testShared(), backends.Profile{Name: "p"})
+	u.input.SetValue("x")
+	u.seq = 1
+	u.Update(searchResultMsg{seq: 1, hits: newHits([]backends.User{
+		{ID: "tyamada", Name: "山田太郎", Detail: "@ sales"}, {ID: "ada", Name: "Ada Smith", Detail: "@ it"}, {ID: "김민준", Name: "김민준김민준김민준김민준김민준", Detail: "@ hr"}})})
+	column(t, u.View(), "@")
+
+	run := &history.Run{ID: 1, RunInfo: history.RunInfo{Profile: "lab", Started: time.Now()}}
+	h := sized(newHistoryPage(testShared()), 100, 20)
+	h.Update(historyLoadedMsg{lines: buildHistLines([]*history.Run{run}, []history.Outcome{
+		{Run: run, User: "山田太郎", Status: "ok"}, {Run: run, User: "ada", Status: "failed"}, {Run: run, User: "김민준김민준김민준김민준김민준김민준", Status: "ok"}})})
+	column(t, h.View(), "ok")
+}
+
+// Tab leaves the filter for the list, where j/k, g/G move; / goes back to the filter.
+func TestHistoryTabLeavesTheFieldForTheList(t *testing.T) {
+	h := sized(newHistoryPage(testShared()), 80, 20)
+	h.Update(historyOf(40))
+	h.Update(press("tab"))
+	if h.Input() != noInput {
+		t.Fatal("tab did not leave the filter")
+	}
+	h.Update(press("G"))
+	if !strings.Contains(h.View(), "hist39") {
+		t.Fatalf("G did not reach the end:\n%s", ansi.Strip(h.View()))
+	}
+	h.Update(press("/"))
+	typeText(h, "hist0")
+	if h.filter.Value() != "hist0" {
+		t.Fatalf("/ did not go back to the filter: %q", h.filter.Value())
+	}
+}

@@ -44,16 +44,28 @@ type recoverLoadedMsg struct {
 
 func newRecoverPage(sh *shared) *recoverPage {
 	r := &recoverPage{sh: sh, load: slow.NewTask(), revealed: map[int]bool{}, list: sh.newList()}
+	r.list.SetFilter(list.Contains(func() int { return len(r.entries) }, func(i int) string {
+		e := r.entries[i]
+		return e.user + "\x00" + e.profile + "\x00" + e.mode + "\x00" + e.status
+	}))
 	return r
 }
 
 func (r *recoverPage) Title() string { return "recover" }
-func (r *recoverPage) Input() input  { return noInput }
+func (r *recoverPage) Input() input {
+	if r.list.Filtering() {
+		return inputOf(true, r.list.Query())
+	}
+	return noInput
+}
 func (r *recoverPage) Help() keys.Help {
 	km := r.sh.keys
+	if r.list.Filtering() {
+		return keys.Help{ShortKeys: []key.Binding{km.Accept, km.Clear}, Groups: [][]key.Binding{{km.Accept, km.Clear, km.ArrowUp, km.ArrowDown}}}
+	}
 	return keys.Help{
-		ShortKeys: []key.Binding{km.Up, km.Down, km.Reveal, km.RevealAll, km.Copy, km.Back},
-		Groups:    [][]key.Binding{km.List()[:6], {km.Reveal, km.RevealAll, km.Copy}, {km.Reload, km.Back}},
+		ShortKeys: []key.Binding{km.Up, km.Down, km.Reveal, km.RevealAll, km.Copy, km.Filter, km.Back},
+		Groups:    [][]key.Binding{km.List(), {km.Reveal, km.RevealAll, km.Copy}, {km.Reload, km.Back}},
 	}
 }
 
@@ -110,8 +122,16 @@ func (r *recoverPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		r.list.SetItems(len(r.entries))
 		return nil, nil
 	case tea.KeyPressMsg:
+		if r.list.Filtering() {
+			cmd, _ := r.list.Update(msg)
+			return cmd, nil
+		}
 		switch {
 		case key.Matches(msg, km.Back):
+			if r.list.Query() != "" {
+				r.list.ClearFilter()
+				return nil, nil
+			}
 			return nil, back{}
 		case key.Matches(msg, km.Reload):
 			if !r.load.Running() {
@@ -141,7 +161,7 @@ func (r *recoverPage) update(msg tea.Msg) (tea.Cmd, nav) {
 			return cmd, nil
 		}
 		return nil, nil
-	case tea.MouseWheelMsg:
+	case tea.MouseWheelMsg, tea.PasteMsg:
 		cmd, _ := r.list.Update(msg)
 		return cmd, nil
 	}

@@ -112,3 +112,18 @@ func TestRecoverListMovesInUpdateNotView(t *testing.T) {
 		t.Fatal("View moved the window")
 	}
 }
+
+// / filters the recover table.
+func TestRecoverSlashFilters(t *testing.T) {
+	r := sized(newRecoverPage(testShared()), 80, 20)
+	r.Update(recoverLoadedMsg{entries: recoverRows(40)})
+	r.Update(press("/"))
+	typeText(r, "user3")
+	if r.list.Len() != 10 || r.Input() == noInput {
+		t.Fatalf("the filter keeps %d rows (input %v)", r.list.Len(), r.Input())
+	}
+	r.Update(press("enter"))
+	if cmd, _ := r.Update(press("c")); cmd == nil {
+		t.Fatal("c does not copy after the filter")
+	}
+}
