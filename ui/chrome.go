@@ -124,6 +124,7 @@ func (c *Console) statusLines() []string {
 // headerPart is a part of the header; parts with a higher keep give way later.
 type headerPart struct {
 	text  string
+	short string // the part in fewer cells, tried before it is dropped
 	style lipgloss.Style
 	keep  int
 	tight bool // joined to the part before by a space, not a dot
@@ -139,7 +140,7 @@ func (c *Console) header() string {
 	th := c.sh.th
 	parts := []headerPart{{text: "resetdesk", style: th.Title, keep: 1}}
 	if c.sh.desk.Demo() {
-		parts = append(parts, headerPart{"[demo]", th.Warn, 3, true})
+		parts = append(parts, headerPart{text: "[demo]", style: th.Warn, keep: 3, tight: true})
 	}
 	var pr *profile
 	for i := len(c.stack) - 1; i >= 0 && pr == nil; i-- {
@@ -160,12 +161,12 @@ func (c *Console) header() string {
 		}
 		parts = append(parts, headerPart{text: badge, style: style, keep: 8})
 		if left, ok := c.sh.quota[pr.p.Name]; ok {
-			parts = append(parts, headerPart{text: fmt.Sprintf("quota %d left", left), style: th.Text, keep: 7})
+			parts = append(parts, headerPart{text: fmt.Sprintf("quota %d left", left), short: fmt.Sprintf("quota %d", left), style: th.Text, keep: 7})
 		}
 	}
 	if c.clipHeld {
 		secs := max(int(c.clipUntil.Sub(c.now()).Round(time.Second)/time.Second), 0)
-		parts = append(parts, headerPart{text: fmt.Sprintf("clipboard clears in %ds", secs), style: th.Warn, keep: 6})
+		parts = append(parts, headerPart{text: fmt.Sprintf("clipboard clears in %ds", secs), short: fmt.Sprintf("clip %ds", secs), style: th.Warn, keep: 6})
 	}
 	sep := th.Subtle.Render(" · ")
 	render := func(ps []headerPart) (string, int) {
@@ -195,16 +196,21 @@ func (c *Console) header() string {
 		if lw+rw+2 <= c.width {
 			return l + strings.Repeat(" ", c.width-lw-rw) + r
 		}
-		drop := -1
+		// The part that matters least gives way: shortened if it can be, else dropped.
+		at := -1
 		for i, p := range parts {
-			if p.text != "" && p.keep < keepAlways && (drop < 0 || p.keep < parts[drop].keep) {
-				drop = i
+			if p.text != "" && p.keep < keepAlways && (at < 0 || p.keep < parts[at].keep) {
+				at = i
 			}
 		}
-		if drop < 0 {
+		switch {
+		case at < 0:
 			return fit.Truncate(l+"  "+r, c.width)
+		case parts[at].short != "":
+			parts[at].text, parts[at].short = parts[at].short, ""
+		default:
+			parts[at].text = ""
 		}
-		parts[drop].text = ""
 	}
 }
 

@@ -43,7 +43,7 @@ type credsDoneMsg struct {
 }
 
 func newCredsPage(sh *shared, p *profile) *credsPage {
-	in := newTextInput()
+	in := sh.newTextInput()
 	in.EchoMode = textinput.EchoPassword
 	in.EchoCharacter = '•'
 	label := "secret"

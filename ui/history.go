@@ -54,7 +54,7 @@ type historyLoadedMsg struct {
 }
 
 func newHistoryPage(sh *shared) *historyPage {
-	in := newTextInput()
+	in := sh.newTextInput()
 	in.Prompt = "filter: "
 	in.Placeholder = "user or profile"
 	in.CharLimit = 200
@@ -76,7 +76,7 @@ func (h *historyPage) Help() keys.Help {
 		}
 	}
 	esc := keys.Named(km.Back, "clear the filter / back")
-	typing := key.NewBinding(key.WithKeys(), key.WithHelp("type", "filter by user or profile"))
+	typing := keys.Hint("type", "filter by user or profile")
 	list := keys.Named(km.LeaveField, "to the list (j/k, g/G)")
 	return keys.Help{
 		ShortKeys: []key.Binding{typing, km.ArrowUp, km.ArrowDown, list, esc},

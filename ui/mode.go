@@ -42,10 +42,10 @@ const (
 )
 
 type field struct {
-	kind   fieldKind
-	spec   backends.OptionSpec
-	label  string
-	input  textinput.Model
+	kind  fieldKind
+	spec  backends.OptionSpec
+	label string
+	input textinput.Model
 	// choices are a choice field's values; "" is the server's own default, offered
 	// first when the option has no default of ours.
 	choices []string
@@ -85,8 +85,8 @@ func (m *modePage) SetSize(w, _ int) { m.width = w }
 
 func (m *modePage) current() backends.Mode { return m.modes[m.mode] }
 
-func newInput(placeholder string) textinput.Model {
-	in := newTextInput()
+func newInput(sh *shared, placeholder string) textinput.Model {
+	in := sh.newTextInput()
 	in.Prompt = ""
 	in.Placeholder = placeholder
 	in.CharLimit = 256
@@ -133,19 +133,19 @@ func (m *modePage) buildFields() {
 			if s.Max != 0 {
 				hint = fmt.Sprintf("%s (%d..%d)", s.Default, s.Min, s.Max)
 			}
-			f.input = newInput(strings.TrimSpace(hint))
+			f.input = newInput(m.sh, strings.TrimSpace(hint))
 		default:
 			f.kind = fText
-			f.input = newInput(s.Default)
+			f.input = newInput(m.sh, s.Default)
 		}
 		m.fields = append(m.fields, f)
 	}
 	if md.TypedPassword && len(m.users) == 1 {
-		f := &field{kind: fPassword, label: "Password (empty: generate one)", input: newInput("generated")}
+		f := &field{kind: fPassword, label: "Password (empty: generate one)", input: newInput(m.sh, "generated")}
 		f.input.EchoMode = textinput.EchoPassword
 		m.fields = append(m.fields, f)
 	}
-	t := &field{kind: fTicket, label: "Ticket reference", input: newInput("optional, kept in the history")}
+	t := &field{kind: fTicket, label: "Ticket reference", input: newInput(m.sh, "optional, kept in the history")}
 	t.input.SetValue(ticket)
 	m.fields = append(m.fields, t)
 }

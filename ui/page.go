@@ -120,7 +120,7 @@ type shared struct {
 
 // listStyles draws the lists' own lines.
 func (s *shared) listStyles() list.Styles {
-	return list.Styles{Marker: s.th.Subtle, Filter: s.th.Subtle}
+	return list.Styles{Marker: s.th.Subtle, Filter: s.th.Subtle, Field: fieldStyles(s.noColor)}
 }
 
 func (s *shared) newList() list.Model { return list.New(s.keys, s.listStyles()) }

@@ -42,7 +42,7 @@ type exportedMsg struct {
 }
 
 func newResultsPage(sh *shared, p *profile, req runner.Request, tbl table.Model, outcomes []backends.Outcome, t backends.Tally, took time.Duration) *resultsPage {
-	path := newTextInput()
+	path := sh.newTextInput()
 	path.Prompt = "export to: "
 	path.SetValue(exportName(p, ""))
 	r := &resultsPage{sh: sh, profile: p, req: req, tbl: tbl, outcomes: outcomes, tally: t, took: took,

@@ -42,7 +42,7 @@ func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
 	for i, u := range users {
 		users[i] = clean(u)
 	}
-	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: newTextInput()}
+	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput()}
 	r.list.SetItems(len(users))
 	r.count.Prompt = ""
 	r.count.CharLimit = 7

@@ -73,11 +73,11 @@ type importedMsg struct {
 }
 
 func newUsersPage(sh *shared, p *profile, b backends.Backend) *usersPage {
-	in := newTextInput()
+	in := sh.newTextInput()
 	in.Prompt = "search: "
 	in.Placeholder = "name, id or number"
 	in.CharLimit = 200
-	path := newTextInput()
+	path := sh.newTextInput()
 	path.Prompt = "import file: "
 	path.Placeholder = "users.csv or users.txt"
 	// A system with no search says so from the start, not after the first keystrokes.

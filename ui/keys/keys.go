@@ -113,6 +113,12 @@ func Default() Map {
 	}
 }
 
+// Hint is a line of help for what is not a key (typing into a field): it shows in the
+// help and matches no key.
+func Hint(what, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys("\x00"+what), key.WithHelp(what, desc))
+}
+
 // Named is b with another description: the same key, said for what it does on a page.
 func Named(b key.Binding, desc string) key.Binding {
 	b.SetHelp(b.Help().Key, desc)

@@ -23,8 +23,9 @@ const wheelStep = 3
 
 // Styles draw the list's own lines.
 type Styles struct {
-	Marker lipgloss.Style // "↓ 12 more"
-	Filter lipgloss.Style // the filter line's count
+	Marker lipgloss.Style   // "↓ 12 more"
+	Filter lipgloss.Style   // the filter line's count
+	Field  textinput.Styles // the filter field
 }
 
 // Model is a list. The zero value is not usable: call New.
@@ -53,9 +54,8 @@ func New(km keys.Map, st Styles) Model {
 	in.Prompt = "/ "
 	in.CharLimit = 200
 	in.SetWidth(30)
-	s := in.Styles()
-	s.Cursor.Blink = false // a blinking cursor repaints twice a second: noise over SSH
-	in.SetStyles(s)
+	st.Field.Cursor.Blink = false // a blinking cursor repaints twice a second: noise over SSH
+	in.SetStyles(st.Field)
 	return Model{keys: km, styles: st, height: 10, input: in}
 }
 

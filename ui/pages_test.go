@@ -1,0 +1,343 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"resetdesk/backends"
+	"resetdesk/backends/runner"
+	"resetdesk/store/history"
+)
+
+// pageCase is a console with one page on top, in a state worth drawing.
+type pageCase struct {
+	name string
+	make func(t *testing.T, c *Console) page
+}
+
+// everyPage is every page of the console in its usual states, with long and wide
+// texts where a technician meets them.
+func everyPage() []pageCase {
+	webadm := backends.Profile{Name: "corp-webadm", Kind: "webadm", Username: "CORP\\administrator", URL: "https://webadm.corp.example.com"}
+	return []pageCase{
+		{"profiles", func(t *testing.T, c *Console) page { return c.stack[0] }},
+		{"users", func(t *testing.T, c *Console) page {
+			u := newUsersPage(c.sh, newProfile(webadm), &fakeBackend{})
+			u.Init()
+			u.input.SetValue("smith")
+			u.seq = 1
+			var hits []backends.User
+			for i := range 30 {
+				hits = append(hits, backends.User{ID: fmt.Sprintf("smith%02d", i), Name: "山田太郎 Smith", Detail: "sales@corp.example.com"})
+			}
+			u.Update(searchResultMsg{seq: 1, hits: newHits(hits)})
+			u.Update(tea.PasteMsg{Content: "administrator\nalice\nbob\nbad\x01line\n"})
+			return u
+		}},
+		{"users pane", func(t *testing.T, c *Console) page {
+			u := newUsersPage(c.sh, newProfile(webadm), &fakeBackend{})
+			u.Update(tea.PasteMsg{Content: strings.Join(userIDs(60), "\n") + "\nadministrator\n"})
+			u.Update(press("tab"))
+			return u
+		}},
+		{"users import", func(t *testing.T, c *Console) page {
+			u := newUsersPage(c.sh, newProfile(webadm), &fakeBackend{})
+			u.Update(tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl})
+			return u
+		}},
+		{"mode", func(t *testing.T, c *Console) page {
+			return newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"})
+		}},
+		{"mode password", func(t *testing.T, c *Console) page {
+			m := newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"})
+			m.Update(press("down"))
+			m.Update(press("tab"))
+			m.Update(press("tab"))
+			typeText(m, "abcdefghij")
+			return m
+		}},
+		{"review", func(t *testing.T, c *Console) page {
+			p := newProfile(backends.Profile{Name: "corp-ad", Kind: "fake", URL: "http://adm.corp.example.com", DailyQuota: 50})
+			req, err := runner.NewRequest(&fakeBackend{}, p.p, runner.Spec{Mode: "gen", Users: userIDs(12),
+				Options: backends.Options{Ticket: "INC-2026-000123 requested by the service desk manager"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := newReviewPage(c.sh, p, req)
+			r.Update(quotaMsg{profile: "corp-ad", left: 5, has: true})
+			return r
+		}},
+		{"review large", func(t *testing.T, c *Console) page {
+			p := fakeProfile(backends.Profile{Name: "lab"})
+			return newReviewPage(c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
+		}},
+		{"run", func(t *testing.T, c *Console) page {
+			p := fakeProfile(backends.Profile{Name: "lab"})
+			rp := newRunPage(c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
+			rp.run, rp.started = &runner.Run{}, time.Now().Add(-10*time.Second)
+			var outs []backends.Outcome
+			for i := range 100 {
+				outs = append(outs, backends.Outcome{Index: i, User: userIDs(240)[i], Status: backends.StatusFailed,
+					Message: "the request went out and no answer came: the password may have changed"})
+			}
+			for i := 100; i < 102; i++ {
+				outs = append(outs, backends.Outcome{Index: i, User: userIDs(240)[i], Status: backends.StatusRunning})
+			}
+			rp.apply(outs)
+			return rp
+		}},
+		{"results", func(t *testing.T, c *Console) page {
+			r := runToResults(t, c.sh, append([]string{"bad"}, userIDs(40)...))
+			r.Update(press("R"))
+			return r
+		}},
+		{"results export", func(t *testing.T, c *Console) page {
+			r := runToResults(t, c.sh, userIDs(5))
+			r.Update(press("e"))
+			return r
+		}},
+		{"recover", func(t *testing.T, c *Console) page {
+			r := newRecoverPage(c.sh)
+			rows := recoverRows(30)
+			rows[0].status = "sent, no answer recorded: may be set"
+			r.Update(recoverLoadedMsg{entries: rows, note: "purged 3 journal file(s) older than 24h0m0s"})
+			return r
+		}},
+		{"history", func(t *testing.T, c *Console) page {
+			h := newHistoryPage(c.sh)
+			run := &history.Run{ID: 1, RunInfo: history.RunInfo{OSUser: "technician", Started: time.Now(), Profile: "corp-admanager-production",
+				Kind: "admanager", Mode: "generate", Ticket: "INC-2026-000123", Total: 30}, Finished: time.Now(), Tally: backends.Tally{OK: 30}}
+			var outs []history.Outcome
+			for i := range 30 {
+				outs = append(outs, history.Outcome{Run: run, User: "山田太郎" + fmt.Sprint(i), Status: "ok", Message: "password changed by the server's policy and delivered by ADManager's notifications"})
+			}
+			h.Update(historyLoadedMsg{lines: buildHistLines([]*history.Run{run}, outs)})
+			return h
+		}},
+		{"credentials", func(t *testing.T, c *Console) page {
+			cp := newCredsPage(c.sh, newProfile(webadm))
+			c.sh.secrets[webadm.Name] = "unknown: no Secret Service (OS keyring) is reachable: set secret_store = \"file\" in the config"
+			return cp
+		}},
+		{"credentials entering", func(t *testing.T, c *Console) page {
+			cp := newCredsPage(c.sh, newProfile(webadm))
+			cp.Update(press("s"))
+			return cp
+		}},
+	}
+}
+
+// consoleWith is a console at w×h whose top page is pc's.
+func consoleWith(t *testing.T, pc pageCase, w, h int, noColor bool) *Console {
+	t.Helper()
+	d := &testDesk{profiles: []backends.Profile{
+		{Name: "demo-admanager", Kind: "admanager", URL: "http://127.0.0.1:39423", DailyQuota: 150},
+		{Name: "corp-webadm-production-cluster", Kind: "webadm", URL: "https://webadm.corp.example.com/very/long/path/to/the/manager/endpoint"},
+		{Name: "odin", Kind: "odin", URL: "https://odin.example.com/api/v2", InsecureSkipVerify: true},
+	}, getenv: func(k string) string {
+		if k == "NO_COLOR" && noColor {
+			return "1"
+		}
+		return ""
+	}}
+	c := New(context.Background(), d)
+	c.sh.quota["demo-admanager"] = 150
+	c.sh.secrets["corp-webadm-production-cluster"] = "encrypted file (/home/technician/.local/share/resetdesk/secrets.age)"
+	c.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	if p := pc.make(t, c); p != c.stack[0] {
+		c.stack = append(c.stack, p)
+	}
+	c.layout()
+	return c
+}
+
+var sizes = [][2]int{{80, 24}, {120, 40}, {60, 16}}
+
+// Every page at 80×24, 120×40 and 60×16, with and without NO_COLOR: the screen has its
+// height, no line is wider than it, and the help line ends with the way out.
+func TestEveryPageFitsEverySize(t *testing.T) {
+	for _, pc := range everyPage() {
+		for _, sz := range sizes {
+			for _, noColor := range []bool{false, true} {
+				c := consoleWith(t, pc, sz[0], sz[1], noColor)
+				for _, helpOpen := range []bool{false, true} {
+					name := fmt.Sprintf("%s %dx%d nocolor=%v help=%v", pc.name, sz[0], sz[1], noColor, helpOpen)
+					if helpOpen {
+						c.Update(press("?"))
+						if !c.helpOpen && c.top().Input() != textInput {
+							t.Fatalf("%s: ? did not open the help", name)
+						}
+					}
+					v := c.View().Content
+					lines := strings.Split(v, "\n")
+					if len(lines) != sz[1] {
+						t.Fatalf("%s: %d lines:\n%s", name, len(lines), ansi.Strip(v))
+					}
+					for _, l := range lines {
+						if ansi.StringWidth(l) > sz[0] {
+							t.Fatalf("%s: a line of %d cells:\n%s", name, ansi.StringWidth(l), ansi.Strip(v))
+						}
+					}
+					last := ansi.Strip(lines[len(lines)-1])
+					if !helpOpen && !strings.HasSuffix(last, "quit") && !strings.HasSuffix(last, "stop the run") {
+						t.Fatalf("%s: the help line hides the way out: %q", name, last)
+					}
+					if helpOpen && c.helpOpen && !strings.Contains(ansi.Strip(v), "quit") {
+						t.Fatalf("%s: the open help hides the way out:\n%s", name, ansi.Strip(v))
+					}
+					if noColor && strings.Contains(v, "\x1b[38;") {
+						t.Fatalf("%s: a color under NO_COLOR", name)
+					}
+				}
+			}
+		}
+	}
+}
+
+// ? shows the whole key map of every page, scrolled when it does not fit; on a page
+// whose field is empty too.
+func TestHelpShowsTheWholeKeyMapOfEveryPage(t *testing.T) {
+	for _, pc := range everyPage() {
+		for _, sz := range sizes {
+			c := consoleWith(t, pc, sz[0], sz[1], true)
+			if c.top().Input() == textInput {
+				continue // ? is typed there; the field is left first (another test)
+			}
+			c.Update(press("?"))
+			seen := ansi.Strip(c.View().Content)
+			for range 30 {
+				c.Update(press("j"))
+				seen += ansi.Strip(c.View().Content)
+			}
+			for _, g := range c.top().Help().Groups {
+				for _, b := range g {
+					h := b.Help()
+					if h.Key == "" {
+						continue
+					}
+					if !strings.Contains(seen, h.Key) || !strings.Contains(seen, h.Desc) {
+						t.Fatalf("%s %dx%d: %q %q not in the help:\n%s", pc.name, sz[0], sz[1], h.Key, h.Desc, ansi.Strip(c.View().Content))
+					}
+				}
+			}
+			c.Update(press("esc"))
+			if c.helpOpen {
+				t.Fatalf("%s: esc did not close the help", pc.name)
+			}
+		}
+	}
+}
+
+// ? on the users and history pages opens the help while their field is empty, and is
+// typed when it holds text; tab leaves the field, after which ? helps again.
+func TestHelpOnPagesWithATextField(t *testing.T) {
+	c := consoleWith(t, pageCase{"users", func(t *testing.T, c *Console) page {
+		u := newUsersPage(c.sh, fakeProfile(backends.Profile{Name: "p"}), &fakeBackend{})
+		u.Init()
+		return u
+	}}, 80, 24, false)
+	c.Update(press("?"))
+	if !c.helpOpen {
+		t.Fatal("? on an empty search did not open the help")
+	}
+	c.Update(press("?"))
+	u := c.top().(*usersPage)
+	typeText(u, "ab")
+	c.Update(press("?"))
+	if c.helpOpen || u.input.Value() != "ab?" {
+		t.Fatalf("? with text: help %v, field %q", c.helpOpen, u.input.Value())
+	}
+	c.Update(press("tab"))
+	c.Update(press("?"))
+	if !c.helpOpen {
+		t.Fatal("? after tab did not open the help")
+	}
+	if v := ansi.Strip(c.View().Content); !strings.Contains(v, "remove every refused id") {
+		t.Fatalf("the pane's help:\n%s", v)
+	}
+}
+
+// The results help names s, R and / (they were on no screen).
+func TestResultsHelpNamesEveryKey(t *testing.T) {
+	c := consoleWith(t, everyPage()[9], 80, 24, true)
+	c.Update(press("?"))
+	v := ansi.Strip(c.View().Content)
+	for _, want := range []string{"s sort by status", "R reveal all", "/     filter", "enter whole row"} {
+		if !strings.Contains(strings.Join(strings.Fields(v), " "), strings.Join(strings.Fields(want), " ")) {
+			t.Fatalf("%q not in the results help:\n%s", want, v)
+		}
+	}
+}
+
+// The header always shows the profile, its transport, its quota left and the
+// clipboard's countdown, down to 60 columns.
+func TestHeaderShowsProfileTransportQuotaAndClipboard(t *testing.T) {
+	for _, w := range []int{120, 80, 60} {
+		c := consoleWith(t, pageCase{"users", func(t *testing.T, c *Console) page {
+			return newUsersPage(c.sh, c.sh.profiles[0], &fakeBackend{})
+		}}, w, 24, true)
+		now := time.Now()
+		c.now = func() time.Time { return now }
+		c.Update(copyMsg{secret: "s", what: "x"})
+		now = now.Add(7 * time.Second)
+		head := ansi.Strip(strings.Split(c.View().Content, "\n")[0])
+		for _, want := range []string{"demo-admanager", "local http", "quota 150", "clip"} {
+			if !strings.Contains(head, want) {
+				t.Fatalf("%d columns: %q not in the header %q", w, want, head)
+			}
+		}
+		if !strings.Contains(head, "clipboard clears in 23s") && !strings.Contains(head, "clip 23s") {
+			t.Fatalf("%d columns: no countdown in the header %q", w, head)
+		}
+	}
+}
+
+// j/k, g/G, the page keys and the wheel move every list the same way.
+func TestEveryListMovesWithTheSameKeys(t *testing.T) {
+	cursor := map[string]func(p page) int{
+		"users pane":   func(p page) int { return p.(*usersPage).pane.Cursor() },
+		"review large": func(p page) int { return p.(*reviewPage).list.Cursor() },
+		"run":          func(p page) int { i, _ := p.(*runPage).tbl.Current(); return i },
+		"results":      func(p page) int { i, _ := p.(*resultsPage).tbl.Current(); return i },
+		"recover":      func(p page) int { return p.(*recoverPage).list.Cursor() },
+		"history":      func(p page) int { return p.(*historyPage).list.Cursor() },
+	}
+	for _, pc := range everyPage() {
+		at, ok := cursor[pc.name]
+		if !ok {
+			continue
+		}
+		c := consoleWith(t, pc, 80, 24, true)
+		if pc.name == "history" {
+			c.Update(press("tab"))
+		}
+		keys := []string{"j", "k", "down", "G", "g"}
+		if pc.name == "review large" {
+			keys = []string{"down", "down", "up", "pgdown", "pgup"} // the count field takes the letters
+		}
+		p := c.top()
+		start := at(p)
+		c.Update(press(keys[0]))
+		if at(p) == start {
+			t.Fatalf("%s: %s did not move", pc.name, keys[0])
+		}
+		c.Update(press(keys[1]))
+		c.Update(press(keys[2]))
+		c.Update(press(keys[3]))
+		far := at(p)
+		c.Update(press(keys[4]))
+		if at(p) >= far {
+			t.Fatalf("%s: %s/%s do not move between the ends (%d, %d)", pc.name, keys[3], keys[4], far, at(p))
+		}
+		c.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+		if at(p) == start && pc.name != "run" {
+			t.Fatalf("%s: the wheel did not move", pc.name)
+		}
+	}
+}
