@@ -56,7 +56,11 @@ func (c *Console) helpLines() (lines []string, overlay bool) {
 	}
 	km := c.sh.keys
 	groups := append([][]key.Binding(nil), c.top().Help().Groups...)
-	groups = append(groups, []key.Binding{keys.Named(km.Help, "close the help"), c.quitKey(), km.Interrupt})
+	way := []key.Binding{keys.Named(km.Help, "close the help"), c.quitKey()}
+	if q := c.quitKey(); q.Help() != km.Interrupt.Help() && q.Help() != km.Stop.Help() {
+		way = append(way, km.Interrupt) // ctrl+c quits too, also from a text field
+	}
+	groups = append(groups, way)
 	lines = keys.Full(groups, c.width, c.helpStyles())
 	return lines, c.height-2-len(lines) < minBody
 }

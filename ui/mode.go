@@ -299,7 +299,7 @@ func (m *modePage) View() string {
 	var b strings.Builder
 	b.WriteString(th.Subtle.Render("Reset mode:") + "\n")
 	for i, md := range m.modes {
-		line := fit.Truncate(fit.Pad(md.Name, 10)+" "+md.Label, w-2)
+		line := fit.Pad(md.Name, 10) + " " + fit.Cut(md.Label, max(w-13, 1))
 		switch {
 		case i == m.mode && m.focus == 0:
 			b.WriteString("> " + th.Cursor.Render(line))

@@ -285,7 +285,7 @@ func (r *resultsPage) detail() string {
 		more := th.Subtle.Render(" … enter: the whole row")
 		lines = fit.WrapMax(line, r.width, room)
 		last := strings.TrimSuffix(lines[room-1], fit.Ellipsis)
-		lines[room-1] = fit.Truncate(last, r.width-fit.Width(more)) + more
+		lines[room-1] = fit.Cut(last, r.width-fit.Width(more)) + more
 	} else if r.expanded {
 		lines = append(lines, th.Subtle.Render("enter: back to the table"))
 	}

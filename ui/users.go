@@ -308,6 +308,9 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		}
 		return u.leave()
 	case key.Matches(k, km.Pane):
+		if u.paneItems() == 0 {
+			return toast("nothing selected yet: space selects the hit under the cursor, or paste a list"), nil
+		}
 		u.inPane = true
 		u.input.Blur()
 		return nil, nil
@@ -318,7 +321,10 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		}
 		return nil, nil
 	case key.Matches(k, km.SelectAll):
-		if len(u.hits) == 0 {
+		switch {
+		case len(u.hits) == 0 && u.waiting:
+			return toast("still searching: ctrl+a selects the hits once they are in"), nil
+		case len(u.hits) == 0:
 			return toastBad("no hits to select: search first"), nil
 		}
 		var ids []string
@@ -530,7 +536,7 @@ func (u *usersPage) View() string {
 	}
 	switch {
 	case u.noSearch:
-		b.WriteString(th.Warn.Render(fit.Truncate("search not offered by this system: paste a list or import a file (ctrl+o)", w)) + "\n")
+		b.WriteString(th.Warn.Render(fit.Cut("search not offered by this system: paste a list or import a file (ctrl+o)", w)) + "\n")
 	case u.search.Running() || u.waiting:
 		line := u.search.View()
 		if line == "" {
@@ -539,7 +545,7 @@ func (u *usersPage) View() string {
 		if u.pendingEnter {
 			line += th.Subtle.Render(" enter goes on when the hits are in")
 		}
-		b.WriteString(fit.Truncate(line, w) + "\n")
+		b.WriteString(fit.Cut(line, w) + "\n")
 	case u.searchErr != "":
 		for _, l := range u.errLines() {
 			b.WriteString(th.Failed.Render(l) + "\n")
@@ -547,9 +553,9 @@ func (u *usersPage) View() string {
 	case strings.TrimSpace(u.input.Value()) != "" && len(u.hits) == 0:
 		b.WriteString(th.Subtle.Render("no users found") + "\n")
 	case len(u.hits) > 0:
-		b.WriteString(th.Subtle.Render(fit.Truncate(plural(len(u.hits), "hit")+" · space selects · ctrl+a selects all · tab: the selection", w)) + "\n")
+		b.WriteString(th.Subtle.Render(fit.Cut(plural(len(u.hits), "hit")+" · space selects · ctrl+a selects all · tab: the selection", w)) + "\n")
 	default:
-		b.WriteString(th.Subtle.Render(fit.Truncate("type to search, or paste a list of ids", w)) + "\n")
+		b.WriteString(th.Subtle.Render(fit.Cut("type to search, or paste a list of ids", w)) + "\n")
 	}
 	idW := 16
 	for _, h := range u.hits {
@@ -595,7 +601,7 @@ func (u *usersPage) paneView() string {
 		hint = "  tab: see and edit"
 	}
 	var b strings.Builder
-	b.WriteString(style.Render(head) + th.Subtle.Render(fit.Truncate(hint, max(u.width-fit.Width(head), 0))))
+	b.WriteString(style.Render(head) + th.Subtle.Render(fit.Cut(hint, max(u.width-fit.Width(head), 0))))
 	if u.paneItems() > 0 {
 		b.WriteString("\n" + u.pane.View(func(i int, current bool) string {
 			return strings.Join(u.paneRow(i, current && u.inPane), "\n")

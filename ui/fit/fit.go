@@ -29,6 +29,19 @@ func Truncate(s string, w int) string {
 	return ansi.Truncate(s, w, Ellipsis)
 }
 
+// Cut is prose s in at most w cells: cut after the last whole word that fits, ending
+// in an ellipsis when something was left out. A single word longer than w is
+// truncated.
+func Cut(s string, w int) string {
+	if Width(s) <= w {
+		return s
+	}
+	if w <= 1 {
+		return Truncate(s, w)
+	}
+	return WrapMax(s, w, 1)[0]
+}
+
 // Pad is s in exactly w cells: cut with an ellipsis, or filled with spaces.
 func Pad(s string, w int) string {
 	if w <= 0 {

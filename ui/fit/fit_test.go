@@ -73,3 +73,15 @@ func TestHeightAndClip(t *testing.T) {
 		t.Fatalf("Clip: %q", got)
 	}
 }
+
+func TestCutEndsOnAWholeWord(t *testing.T) {
+	if got := Cut("d removes · D removes every refused id · tab: back to the search", 40); got != "d removes · D removes every refused id…" {
+		t.Fatalf("Cut = %q", got)
+	}
+	if got := Cut("short", 10); got != "short" {
+		t.Fatalf("Cut of a short text = %q", got)
+	}
+	if got := Cut("https://a.example.com/long", 10); Width(got) > 10 {
+		t.Fatalf("Cut of one long word = %q", got)
+	}
+}
