@@ -315,7 +315,7 @@ func (m *modePage) View() string {
 	for _, f := range m.fields {
 		labelW = max(labelW, fit.Width(f.label))
 	}
-	labelW = min(labelW, 32)
+	labelW = min(max(labelW, 20), 32) + 1
 	for i, f := range m.fields {
 		marker := "  "
 		focused := m.focus == i+1

@@ -282,10 +282,14 @@ func (r *resultsPage) detail() string {
 	lines := fit.Wrap(line, r.width)
 	room := r.detailRoom()
 	if len(lines) > room {
-		more := th.Subtle.Render(" … enter: the whole row")
+		// The last line says that more follows and how to see it.
+		more := th.Subtle.Render("enter: the whole row")
 		lines = fit.WrapMax(line, r.width, room)
-		last := strings.TrimSuffix(lines[room-1], fit.Ellipsis)
-		lines[room-1] = fit.Cut(last, r.width-fit.Width(more)) + more
+		last := lines[room-1]
+		if fit.Width(last)+1+fit.Width(more) > r.width {
+			last = fit.Cut(last, max(r.width-1-fit.Width(more), 1))
+		}
+		lines[room-1] = last + " " + more
 	} else if r.expanded {
 		lines = append(lines, th.Subtle.Render("enter: back to the table"))
 	}

@@ -44,7 +44,7 @@ func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
 	}
 	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput()}
 	r.list.SetItems(len(users))
-	r.count.Prompt = ""
+	r.count.Prompt = "count: "
 	r.count.CharLimit = 7
 	r.count.SetWidth(8)
 	if r.large() {
@@ -245,12 +245,13 @@ func (r *reviewPage) confirmLines() []string {
 	th := r.sh.th
 	switch {
 	case r.hasQuota && r.quota <= 0:
-		return fit.Wrap(th.Failed.Render("  Nothing can be sent today: esc goes back"), r.width)
+		return fit.Indent("  ", th.Failed.Render("Nothing can be sent today: esc goes back"), r.width)
 	case r.large():
-		prompt := fmt.Sprintf("  Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
-		return append(fit.Wrap(th.Key.Render(prompt), r.width), "  "+r.count.View()+th.Subtle.Render("  nothing has been sent yet; esc goes back"))
+		prompt := fmt.Sprintf("Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
+		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),
+			fit.Indent("  ", r.count.View()+th.Subtle.Render("  nothing has been sent yet; esc goes back"), r.width)...)
 	}
-	return fit.Wrap(th.Key.Render("  Press enter or y to reset now")+th.Subtle.Render(" — nothing has been sent yet; esc goes back"), r.width)
+	return fit.Indent("  ", th.Key.Render("Press enter or y to reset now")+th.Subtle.Render(" — nothing has been sent yet; esc goes back"), r.width)
 }
 
 func (r *reviewPage) View() string {

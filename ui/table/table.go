@@ -79,9 +79,10 @@ type Model struct {
 
 	revealAll bool
 	revealed  map[int]bool
-	// widest is the widest secret of any row, for the secret column when all are shown.
-	widest  int
-	spinner string
+	// widest is the widest secret of any row, for the secret column when all are shown;
+	// widestUser the widest user, for the user column.
+	widest, widestUser int
+	spinner            string
 }
 
 type columns struct{ user, status, secret, message, elapsed int }
@@ -91,6 +92,7 @@ func New(th theme.Theme, km keys.Map, users []string) Model {
 	m := Model{th: th, rows: make([]Row, len(users)), cache: make([]string, len(users)), revealed: map[int]bool{}, spinner: "*"}
 	for i, u := range users {
 		m.rows[i].User = u
+		m.widestUser = max(m.widestUser, fit.Width(u))
 	}
 	m.list = list.New(km, list.Styles{Marker: th.Subtle, Filter: th.Subtle})
 	m.list.SetItems(len(users))
@@ -122,7 +124,7 @@ func (m *Model) layout() {
 	if w := m.revealedWidth(); w > secret {
 		secret = w
 	}
-	user := min(max((m.width-2)/3, minUser), maxUser)
+	user := min(max(m.widestUser, minUser), max((m.width-2)/3, minUser), maxUser)
 	rest := m.width - 2 - statusWidth - elapsedWidth - 4
 	secret = min(secret, max(rest-user, maskWidth))
 	if user+secret > rest {
