@@ -79,8 +79,8 @@ var (
 type Console struct {
 	sh    *shared
 	stack []page
-	// local is set for the console of this process's own terminal (Run): only there
-	// may it run tmux to forget the paste buffers a copy left.
+	// local is set for the console of this process's own terminal (LocalTerminal):
+	// only there may it run tmux to forget the paste buffers a copy left.
 	local bool
 
 	width, height int
@@ -103,9 +103,21 @@ type Console struct {
 	quitting   bool
 }
 
+// Option changes how New builds the console.
+type Option func(*Console)
+
+// LocalTerminal is for the console of this process's own terminal (Run): it may run
+// tmux to delete the paste buffers a copy left, and read and write files on this
+// machine (import a list of users, export results). A console served over SSH has
+// neither: the files and the tmux would be the server's, not the technician's.
+func LocalTerminal() Option {
+	return func(c *Console) { c.local, c.sh.files = true, true }
+}
+
 // New builds the console for d. It changes nothing outside the model: the program that
-// runs it owns the terminal and the signals.
-func New(ctx context.Context, d Desk) *Console {
+// runs it owns the terminal and the signals, and the clipboard is written through the
+// program's output.
+func New(ctx context.Context, d Desk, opts ...Option) *Console {
 	sh := &shared{ctx: ctx, desk: d, keys: keys.Default(), quota: map[string]int{}, secrets: map[string]string{}}
 	sh.noColor = d.Getenv("NO_COLOR") != ""
 	sh.th = theme.New(true, sh.noColor)
@@ -113,6 +125,9 @@ func New(ctx context.Context, d Desk) *Console {
 		sh.profiles = append(sh.profiles, newProfile(p))
 	}
 	c := &Console{sh: sh, width: 80, height: 24, now: time.Now}
+	for _, o := range opts {
+		o(c)
+	}
 	c.stack = []page{newProfilesPage(sh)}
 	c.layout()
 	return c
@@ -142,8 +157,7 @@ func (c *Console) Shutdown(grace time.Duration) {
 
 // Run runs the console at d in the alternate screen until the technician quits.
 func Run(ctx context.Context, d Desk) error {
-	c := New(ctx, d)
-	c.local = true
+	c := New(ctx, d, LocalTerminal())
 	p := tea.NewProgram(c, tea.WithContext(ctx))
 	// A dropped SSH session sends SIGHUP, which would kill the process with requests in
 	// flight: end the program instead, and let the run below finish what it sent.

@@ -102,3 +102,25 @@ func TestPageComingBackGetsTheCurrentSize(t *testing.T) {
 		t.Fatalf("the page back on top was given %v", under.sizes)
 	}
 }
+
+// A console built without LocalTerminal (resetdesk serve) touches no file of the
+// machine it runs on: no import, no export, and it says why.
+func TestServedConsoleTouchesNoFile(t *testing.T) {
+	c := New(context.Background(), &testDesk{})
+	u := newUsersPage(c.sh, fakeProfile(backends.Profile{Name: "p"}), &fakeBackend{})
+	c.apply(push{u})
+	_, cmd := c.Update(tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl})
+	if u.importing || cmd == nil || !strings.Contains(cmd().(toastMsg).text, "server's") {
+		t.Fatal("ctrl+o opened a file of the server")
+	}
+	r := runToResults(t, c.sh, []string{"alice"})
+	c.apply(push{r})
+	_, cmd = c.Update(press("e"))
+	if r.exporting || cmd == nil || !strings.Contains(cmd().(toastMsg).text, "server") {
+		t.Fatal("e exported to a file of the server")
+	}
+	c.Update(press("?"))
+	if v := ansi.Strip(c.View().Content); strings.Contains(v, "export") {
+		t.Fatalf("the help offers export:\n%s", v)
+	}
+}

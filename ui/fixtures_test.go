@@ -71,7 +71,7 @@ func fakeRequest(t testing.TB, b backends.Backend, p *profile, users []string, m
 }
 
 // testShared is what pages share, on a test desk with nothing configured.
-func testShared() *shared { return New(context.Background(), &testDesk{}).sh }
+func testShared() *shared { return New(context.Background(), &testDesk{}, LocalTerminal()).sh }
 
 // sized gives pg the size of a page body at w×h.
 func sized[P page](pg P, w, h int) P {

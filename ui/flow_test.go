@@ -57,7 +57,7 @@ func demoOptions(t *testing.T) (*testDesk, *odintest.Server) {
 func startTest(t *testing.T, o *testDesk, w, h int) *teatest.TestModel {
 	t.Helper()
 	searchDebounce = 10 * time.Millisecond
-	return teatest.NewTestModel(t, New(context.Background(), o),
+	return teatest.NewTestModel(t, New(context.Background(), o, LocalTerminal()),
 		teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
 }

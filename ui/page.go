@@ -113,6 +113,10 @@ type shared struct {
 	// secrets is each profile's secret status, once known ("" not yet).
 	secrets map[string]string
 
+	// files is set when the console may read and write files of this machine
+	// (LocalTerminal): import a list, export results.
+	files bool
+
 	// active is the run in progress, if any: on exit the console stops it and waits for
 	// what is in flight.
 	active *runner.Run

@@ -146,7 +146,7 @@ func consoleWith(t *testing.T, pc pageCase, w, h int, noColor bool) *Console {
 		}
 		return ""
 	}}
-	c := New(context.Background(), d)
+	c := New(context.Background(), d, LocalTerminal())
 	c.sh.quota["demo-admanager"] = 150
 	c.sh.secrets["corp-webadm-production-cluster"] = "encrypted file (/home/technician/.local/share/resetdesk/secrets.age)"
 	c.Update(tea.WindowSizeMsg{Width: w, Height: h})
@@ -339,6 +339,21 @@ func TestEveryListMovesWithTheSameKeys(t *testing.T) {
 		c.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 		if at(p) == start && pc.name != "run" {
 			t.Fatalf("%s: the wheel did not move", pc.name)
+		}
+	}
+}
+
+// Each page says what enter does there: open, choose the mode, review, reset now.
+func TestHelpNamesWhatEnterDoes(t *testing.T) {
+	want := map[string]string{"profiles": "enter open", "users": "enter choose the mode", "mode": "enter review", "review": "enter/y reset now"}
+	for _, pc := range everyPage() {
+		w, ok := want[pc.name]
+		if !ok {
+			continue
+		}
+		c := consoleWith(t, pc, 120, 24, true)
+		if v := ansi.Strip(c.View().Content); !strings.Contains(v, w) || strings.Contains(v, "enter next") {
+			t.Fatalf("%s: %q not in the help line:\n%s", pc.name, w, v)
 		}
 	}
 }

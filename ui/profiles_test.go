@@ -148,3 +148,16 @@ func TestProfilesOpenByNumberOrName(t *testing.T) {
 		t.Fatalf("/web enter opened %s", got)
 	}
 }
+
+// A long secret source (a file store's path) wraps at whole words under the profile.
+func TestProfilesRowWrapsALongSecretSource(t *testing.T) {
+	sh := testShared()
+	sh.profiles = []*profile{newProfile(backends.Profile{Name: "corp-ad", Kind: "admanager", URL: "https://adm.corp.example.com:8443"})}
+	sh.secrets["corp-ad"] = "encrypted file (/home/technician/.local/share/resetdesk/secrets.age)"
+	pp := sized(newProfilesPage(sh), 60, 16)
+	v := pp.View()
+	if !strings.Contains(flat(v), "secret: encrypted file (/home/technician/.local/share/resetdesk/secrets.age) · https://adm.corp.example.com:8443") {
+		t.Fatalf("the profile's row is cut:\n%s", ansi.Strip(v))
+	}
+	bodyFits(t, 60, 16, v)
+}

@@ -67,6 +67,7 @@ func (r *resultsPage) Help() keys.Help {
 	if r.exporting {
 		return keys.Help{ShortKeys: []key.Binding{km.WriteFile, km.Cancel}, Groups: [][]key.Binding{{km.WriteFile, km.Cancel}}}
 	}
+	km.Export.SetEnabled(r.sh.files)
 	if r.tbl.Filtering() {
 		return keys.Help{ShortKeys: []key.Binding{km.Accept, km.Clear}, Groups: [][]key.Binding{{km.Accept, km.Clear, km.ArrowUp, km.ArrowDown}}}
 	}
@@ -203,6 +204,9 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		}
 		return nil, push{newReviewPage(r.sh, r.profile, req)}
 	case key.Matches(k, km.Export):
+		if !r.sh.files {
+			return toast("no export here: the file would be on the server; reveal (r) or copy (c) each secret"), nil
+		}
 		r.exporting = true
 		return r.path.Focus(), nil
 	case key.Matches(k, km.NewRun):

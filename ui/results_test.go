@@ -83,7 +83,7 @@ func resultsOfUsers(t *testing.T, sh *shared, be backends.Backend, users []strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := New(context.Background(), sh.desk)
+	c := New(context.Background(), sh.desk, LocalTerminal())
 	dr := newDriver(t, c, 120, 30)
 	dr.run(c.apply(startRun{newRunPage(c.sh, p, req)}))
 	return resultsOf(t, dr)

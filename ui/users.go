@@ -84,6 +84,9 @@ func newUsersPage(sh *shared, p *profile, b backends.Backend) *usersPage {
 	if p.noSearch {
 		in.Prompt = "ids: "
 		in.Placeholder = "paste a list, or ctrl+o to import a file"
+		if !sh.files {
+			in.Placeholder = "type or paste a list of ids"
+		}
 	}
 	u := &usersPage{sh: sh, profile: p, be: b, input: in, path: path, sel: newSelection(),
 		noSearch: p.noSearch, search: slow.NewTask(), list: sh.newList(), pane: sh.newList()}
@@ -105,6 +108,7 @@ func (u *usersPage) Input() input {
 }
 func (u *usersPage) Help() keys.Help {
 	km := u.sh.keys
+	km.Import.SetEnabled(u.sh.files)
 	importKey := keys.Named(km.Open, "import")
 	if u.importing {
 		return keys.Help{ShortKeys: []key.Binding{importKey, km.Cancel}, Groups: [][]key.Binding{{importKey, km.Cancel}}}
@@ -293,6 +297,9 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		u.sel = newSelection()
 		return nil, nil
 	case key.Matches(k, km.Import):
+		if !u.sh.files {
+			return toast("no file import here: the files would be the server's; paste the list instead"), nil
+		}
 		u.importing, u.inPane = true, false
 		u.input.Blur()
 		return u.path.Focus(), nil
