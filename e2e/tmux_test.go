@@ -68,6 +68,13 @@ func (s *tmuxSession) keys(keys ...string) {
 
 func (s *tmuxSession) text(text string) { s.tmux("send-keys", "-t", s.name, "-l", text) }
 
+// paste pastes text as tmux's own paste key does (prefix ]): paste-buffer -p, which
+// brackets it when the program asked for it and turns line feeds into carriage returns.
+func (s *tmuxSession) paste(text string) {
+	s.tmux("set-buffer", "-b", "e2e-paste", "--", text)
+	s.tmux("paste-buffer", "-p", "-d", "-b", "e2e-paste", "-t", s.name)
+}
+
 // waitFor polls the screen until cond holds; a terminal offers no event to wait on.
 func (s *tmuxSession) waitFor(what string, timeout time.Duration, cond func(screen string) bool) string {
 	s.t.Helper()
