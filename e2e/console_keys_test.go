@@ -47,8 +47,8 @@ func TestConsoleSingleUserResetInFewKeys(t *testing.T) {
 			press("Enter")
 			s.waitText("reset now", 10*time.Second)
 			press("Enter")
-			scr := s.waitText("1/1 sent", 20*time.Second)
-			scr = s.waitText("ok 1 ", 10*time.Second)
+			s.waitText("1/1 sent", 20*time.Second)
+			scr := s.waitText("ok 1 ", 10*time.Second)
 			if !strings.Contains(scr, "> "+c.user) || !strings.Contains(scr, "failed 0") {
 				t.Fatalf("the reset of %s did not end ok:\n%s", c.user, scr)
 			}
@@ -103,9 +103,9 @@ func TestConsolePasteWithCarriageReturns(t *testing.T) {
 	s.keys("2")
 	s.waitText("demo-emm · users", 10*time.Second)
 	s.paste("bdoe\ncgarcia\nddoe\n")
-	scr := s.waitText("selected: 3", 5*time.Second)
+	s.waitText("selected: 3", 5*time.Second)
 	s.keys("Tab")
-	scr = s.waitText("✓ cgarcia", 5*time.Second)
+	scr := s.waitText("✓ cgarcia", 5*time.Second)
 	if regexp.MustCompile(`\d+ refused|line(s)? skipped|✗`).MatchString(scr) {
 		t.Fatalf("the pasted list was not split:\n%s", scr)
 	}
@@ -200,9 +200,9 @@ func TestConsoleFitsEverySize(t *testing.T) {
 				s.keys("Enter")
 				s.waitText("reset now", 5*time.Second)
 				s.keys("Enter")
-				scr := s.waitText("r reveal row", 20*time.Second)
+				s.waitText("r reveal row", 20*time.Second)
 				s.keys("R")
-				scr = s.waitText("  link:", 5*time.Second)
+				scr := s.waitText("  link:", 5*time.Second)
 				lines := strings.Split(strings.TrimRight(scr, "\n"), "\n")
 				if last := lines[len(lines)-1]; !strings.HasSuffix(strings.TrimSpace(last), "q quit") {
 					t.Fatalf("the last line is not the help with the way out: %q\n%s", last, scr)

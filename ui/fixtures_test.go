@@ -181,7 +181,7 @@ func runToResults(t *testing.T, sh *shared, users []string) *resultsPage {
 	t.Helper()
 	be := &fakeBackend{}
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := sized(newRunPage(sh, p, fakeRequest(t, be, p, users)), 80, 21)
+	rp := sized(runPageOf(sh, p, fakeRequest(t, be, p, users)), 80, 21)
 	started := msgsOf[runStartedMsg](rp.Init())
 	if len(started) != 1 {
 		t.Fatal("the run did not start")
@@ -405,7 +405,7 @@ func startedRun(t *testing.T, d *driver, be backends.Backend, users []string) *r
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp := newRunPage(d.c.sh, p, req)
+	rp := runPageOf(d.c.sh, p, req)
 	d.run(d.c.apply(startRun{rp}))
 	d.until("the run to start", func() bool { return rp.run != nil || rp.startErr != "" })
 	return rp
@@ -417,4 +417,9 @@ func userIDs(n int) []string {
 		out[i] = fmt.Sprintf("user%03d", i)
 	}
 	return out
+}
+
+// runPageOf is the run page of req, whose users need no cleaning.
+func runPageOf(sh *shared, p *profile, req runner.Request) *runPage {
+	return newRunPage(sh, p, req, req.Users())
 }

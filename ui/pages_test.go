@@ -79,7 +79,7 @@ func everyPage() []pageCase {
 		}},
 		{"run", func(t *testing.T, c *Console) page {
 			p := fakeProfile(backends.Profile{Name: "lab"})
-			rp := newRunPage(c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
+			rp := runPageOf(c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
 			rp.run, rp.started = &runner.Run{}, time.Now().Add(-10*time.Second)
 			var outs []backends.Outcome
 			for i := range 100 {

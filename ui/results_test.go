@@ -85,7 +85,7 @@ func resultsOfUsers(t *testing.T, sh *shared, be backends.Backend, users []strin
 	}
 	c := New(context.Background(), sh.desk, LocalTerminal())
 	dr := newDriver(t, c, 120, 30)
-	dr.run(c.apply(startRun{newRunPage(c.sh, p, req)}))
+	dr.run(c.apply(startRun{runPageOf(c.sh, p, req)}))
 	return resultsOf(t, dr)
 }
 

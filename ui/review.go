@@ -150,7 +150,7 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 			if why := r.blocked(); why != "" {
 				return toastBad(why), nil
 			}
-			return nil, startRun{newRunPage(r.sh, r.profile, r.req)}
+			return nil, startRun{newRunPage(r.sh, r.profile, r.req, r.users)}
 		}
 		if cmd, ok := r.list.Update(msg); ok {
 			return cmd, nil

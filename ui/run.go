@@ -61,11 +61,8 @@ type outcomesMsg struct {
 }
 type runFinishedMsg struct{ warnings []string }
 
-func newRunPage(sh *shared, p *profile, req runner.Request) *runPage {
-	users := req.Users()
-	for i, u := range users {
-		users[i] = clean(u)
-	}
+// newRunPage is the run of req; users are its users as drawn.
+func newRunPage(sh *shared, p *profile, req runner.Request, users []string) *runPage {
 	ctx, abort := context.WithCancel(sh.ctx)
 	r := &runPage{sh: sh, profile: p, req: req, now: time.Now, follow: true, ctx: ctx, abort: abort,
 		tbl:      table.New(sh.th, sh.keys, users),
@@ -263,7 +260,7 @@ func (r *runPage) failFast() nav {
 	}
 	r.askedFailFast = true
 	reason := ""
-	for _, o := range r.outcomes {
+	for i, o := range r.outcomes {
 		if !o.Status.Final() {
 			continue
 		}
@@ -271,7 +268,8 @@ func (r *runPage) failFast() nav {
 			return nil
 		}
 		// The same reason, whoever it was about.
-		why := strings.ReplaceAll(o.Message, o.User, "…")
+		row := r.tbl.Row(i)
+		why := strings.ReplaceAll(row.Message, row.User, "…")
 		if reason == "" {
 			reason = why
 		} else if why != reason {
@@ -279,7 +277,7 @@ func (r *runPage) failFast() nav {
 		}
 	}
 	left := r.req.Len() - r.tally.Total()
-	text := fmt.Sprintf("The first %d resets all failed: %s. Send the other %d?", r.tally.Total(), clean(reason), left)
+	text := fmt.Sprintf("The first %d resets all failed: %s. Send the other %d?", r.tally.Total(), reason, left)
 	return r.ask(text, func() { r.run.Resume() }, func() { r.stopRun() })
 }
 

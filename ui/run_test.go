@@ -24,7 +24,7 @@ func TestRunWarningsGoToTheStatusLine(t *testing.T) {
 		return runner.Start(ctx, req, finishWarner{warn})
 	}
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := sized(newRunPage(sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"alice"})), 80, 20)
+	rp := sized(runPageOf(sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"alice"})), 80, 20)
 	var toasts []string
 	queue := []tea.Cmd{rp.Init()}
 	for len(queue) > 0 {
@@ -69,7 +69,7 @@ func TestFailedRunStartQuitsAndShowsTheWholeError(t *testing.T) {
 	c := New(context.Background(), &testDesk{})
 	c.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := newRunPage(c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"a"}))
+	rp := runPageOf(c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"a"}))
 	c.stack = append(c.stack, rp)
 	c.layout()
 	long := "cannot prepare the run, nothing sent: the journal key is not in the keyring (no answer within 15s): check the Secret Service"
@@ -97,7 +97,7 @@ func runPageWith10k(tb testing.TB) (*runPage, []backends.Outcome) {
 			backends.Outcome{Index: i, User: users[i], Status: backends.StatusOK, Secret: "Xy7#pQ2!mN", Message: "password set", Elapsed: 42 * time.Millisecond})
 	}
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := sized(newRunPage(sh, p, fakeRequest(tb, &fakeBackend{}, p, users)), 120, 37)
+	rp := sized(runPageOf(sh, p, fakeRequest(tb, &fakeBackend{}, p, users)), 120, 37)
 	rp.started = time.Now().Add(-time.Minute)
 	rp.run = &runner.Run{}
 	return rp, outs
@@ -152,7 +152,7 @@ func BenchmarkBytesPerOutcome(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c.stack = append(c.stack, newRunPage(c.sh, p, req))
+		c.stack = append(c.stack, runPageOf(c.sh, p, req))
 		out := &countWriter{}
 		prog := tea.NewProgram(c, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(120, 40),
 			tea.WithColorProfile(colorprofile.ANSI256), tea.WithoutSignals(),

@@ -109,7 +109,7 @@ func TestRunPausesWhenTheFirstOutcomesAllFailAlike(t *testing.T) {
 func TestRunGoesOnWhenTheFirstFailuresDiffer(t *testing.T) {
 	d := newDriver(t, New(context.Background(), &testDesk{}), 80, 24)
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := sized(newRunPage(d.c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"bad", "a", "b", "c", "d", "e", "f"})), 80, 20)
+	rp := sized(runPageOf(d.c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"bad", "a", "b", "c", "d", "e", "f"})), 80, 20)
 	d.run(d.c.apply(startRun{rp}))
 	res := resultsOf(t, d)
 	if d.c.question != nil || res.tally.OK != 6 {
