@@ -15,7 +15,16 @@ import (
 const Ellipsis = "…"
 
 // Width is the number of cells s takes (styles count for nothing).
-func Width(s string) int { return ansi.StringWidth(s) }
+func Width(s string) int {
+	// Printable ASCII, the most of what a table draws, takes a cell a byte: measuring
+	// graphemes costs far more than the drawing.
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
 
 // Truncate cuts s to at most w cells, ending in an ellipsis when something was cut. A
 // wide character is never split.

@@ -377,6 +377,13 @@ func (m *Model) Span() (from, to int) {
 // current for the one under the cursor) and the marker; no more lines than the height.
 func (m *Model) View(draw func(item int, current bool) string) string {
 	var b strings.Builder
+	m.Render(&b, draw)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// Render is View written to b, ending in a line break: a page that builds a large
+// screen (the results table) writes the rows once, where they go.
+func (m *Model) Render(b *strings.Builder, draw func(item int, current bool) string) {
 	if m.filterLine() {
 		b.WriteString(m.input.View())
 		b.WriteString(m.styles.Filter.Render(fmt.Sprintf("   %d of %d", m.Len(), m.n)))
@@ -387,6 +394,11 @@ func (m *Model) View(draw func(item int, current bool) string) string {
 	used := 0
 	for p := from; p < to; p++ {
 		text := draw(m.Item(p), p == m.cursor)
+		if m.rowLines == nil {
+			b.WriteString(text) // one line a row: nothing to count
+			b.WriteByte('\n')
+			continue
+		}
 		lines := strings.Split(text, "\n")
 		if used+len(lines) > room {
 			lines = lines[:max(room-used, 1)]
@@ -399,7 +411,6 @@ func (m *Model) View(draw func(item int, current bool) string) string {
 		b.WriteString(m.styles.Marker.Render(Marker(above, below)))
 		b.WriteByte('\n')
 	}
-	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Marker is the line that says how many rows are out of sight.

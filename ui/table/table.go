@@ -76,6 +76,7 @@ type Model struct {
 
 	width, height int
 	cols          columns
+	head          string // the header line, drawn; "" when stale
 
 	revealAll bool
 	revealed  map[int]bool
@@ -136,6 +137,7 @@ func (m *Model) layout() {
 		m.cols = c
 		m.invalidate()
 	}
+	m.head = ""
 }
 
 func (m *Model) revealedWidth() int {
@@ -151,7 +153,10 @@ func (m *Model) revealedWidth() int {
 	return w
 }
 
-func (m *Model) invalidate() { clear(m.cache) }
+func (m *Model) invalidate() {
+	clear(m.cache)
+	m.head = ""
+}
 
 // Shown is the number of rows the filters let through.
 func (m *Model) Shown() int {
@@ -172,10 +177,13 @@ func (m *Model) Apply(o backends.Outcome, secret, message string) {
 	r.Status, r.Elapsed = o.Status, o.Elapsed
 	r.Secret, r.Message = secret, message
 	m.cache[o.Index] = ""
-	if w := fit.Width(secret); w > m.widest {
-		m.widest = w
-		if m.revealAll {
-			m.layout()
+	// A string takes no more cells than it has bytes: measure only what may be wider.
+	if len(secret) > m.widest {
+		if w := fit.Width(secret); w > m.widest {
+			m.widest = w
+			if m.revealAll {
+				m.layout()
+			}
 		}
 	}
 	if m.filter != All || m.sortBy != InputOrder || m.list.Query() != "" {
@@ -382,7 +390,7 @@ func (m *Model) View() string {
 		b.WriteString(m.th.Subtle.Render("  no rows to show"))
 		return b.String()
 	}
-	b.WriteString(m.list.View(func(p int, current bool) string {
+	m.list.Render(&b, func(p int, current bool) string {
 		i := m.baseAt(p)
 		switch {
 		case current:
@@ -394,11 +402,18 @@ func (m *Model) View() string {
 			m.cache[i] = "  " + m.cells(i, true)
 		}
 		return m.cache[i]
-	}))
-	return b.String()
+	})
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func (m *Model) header() string {
+	if m.head == "" {
+		m.head = m.drawHeader()
+	}
+	return m.head
+}
+
+func (m *Model) drawHeader() string {
 	c := m.cols
 	h := "  " + fit.Pad("user", c.user) + " " + fit.Pad("status", c.status) + " " + fit.Pad("secret", c.secret) + " " +
 		fit.Pad("message", c.message) + " " + fit.PadLeft("elapsed", c.elapsed)
