@@ -126,10 +126,18 @@ func quotaCmd(sh *shared, pr backends.Profile) tea.Cmd {
 		return nil
 	}
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(sh.ctx, storeTimeout)
-		defer cancel()
-		left, has, _ := sh.desk.QuotaLeft(ctx, pr)
-		return quotaMsg{pr.Name, left, has}
+		type quota struct {
+			left int
+			has  bool
+		}
+		q, err := slow.Call(sh.ctx, storeTimeout, func(ctx context.Context) (quota, error) {
+			left, has, err := sh.desk.QuotaLeft(ctx, pr)
+			return quota{left, has}, err
+		})
+		if err != nil {
+			return quotaMsg{pr.Name, 0, true}
+		}
+		return quotaMsg{pr.Name, q.left, q.has}
 	}
 }
 

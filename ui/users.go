@@ -422,12 +422,15 @@ func (u *usersPage) stopSearch() {
 }
 
 func (u *usersPage) startSearch() tea.Cmd {
-	ctx, cancel := context.WithTimeout(u.sh.ctx, openTimeout)
+	// A new query cancels this search (queryChanged); the timeout bounds it.
+	ctx, cancel := context.WithCancel(u.sh.ctx)
 	u.cancel = cancel
 	u.waiting = true
 	seq, q, be := u.seq, strings.TrimSpace(u.input.Value()), u.be
 	return u.search.Start("searching", func() tea.Msg {
-		users, err := be.Search(ctx, q, searchLimit)
+		users, err := slow.Call(ctx, openTimeout, func(ctx context.Context) ([]backends.User, error) {
+			return be.Search(ctx, q, searchLimit)
+		})
 		return searchResultMsg{seq, newHits(users), err}
 	})
 }
