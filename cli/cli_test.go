@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,9 +23,18 @@ type result struct {
 // runCLI runs resetdesk in-process with the given stdin and environment.
 func runCLI(t *testing.T, stdin string, env map[string]string, args ...string) result {
 	t.Helper()
-	var out, errb bytes.Buffer
+	var out bytes.Buffer
+	r := runCLIWith(t, stdin, env, &out, args...)
+	r.stdout = out.String()
+	return r
+}
+
+// runCLIWith is runCLI writing stdout to out.
+func runCLIWith(t *testing.T, stdin string, env map[string]string, out io.Writer, args ...string) result {
+	t.Helper()
+	var errb bytes.Buffer
 	home := t.TempDir() // config, state and the vault stay inside the test
-	a := &app{env: Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+	a := &app{env: Env{Stdin: strings.NewReader(stdin), Stdout: out, Stderr: &errb,
 		Getenv: func(k string) string {
 			if v, ok := env[k]; ok {
 				return v
@@ -37,9 +47,10 @@ func runCLI(t *testing.T, stdin string, env map[string]string, args ...string) r
 			}
 			return ""
 		}}}
+	a.workFactor = testWorkFactor
 	code := a.main(context.Background(), args)
 	t.Cleanup(a.close)
-	return result{code, out.String(), errb.String(), a}
+	return result{code, "", errb.String(), a}
 }
 
 func demoOdin(t *testing.T, r result) *odintest.Server {
@@ -145,6 +156,10 @@ func TestRunWithoutYesOffATerminalRefuses(t *testing.T) {
 // testVaultPassphrase unlocks the encrypted secrets file that test configs use, so that
 // tests never depend on a Secret Service being reachable.
 const testVaultPassphrase = "test vault passphrase"
+
+// testWorkFactor is the scrypt cost of the tests' vaults: cheap, since what they test is
+// the store, not scrypt.
+const testWorkFactor = 10
 
 // writeConfig points a profile at a running fake.
 func writeConfig(t *testing.T, srv *odintest.Server) string {

@@ -42,6 +42,9 @@ type Options struct {
 	// Notice receives one-line notices the technician should read once (a journal key
 	// file created, say); nil drops them.
 	Notice func(string)
+	// VaultWorkFactor is the scrypt cost (log2 N) of a new encrypted secrets file; 0 is
+	// store.DefaultVaultWorkFactor (about a second). Tests lower it.
+	VaultWorkFactor int
 	// Debug, when set, receives one line per HTTP request a back end makes: method, path
 	// (no query), status and time, with the profile's secret redacted (--debug).
 	Debug func(string)
@@ -127,6 +130,12 @@ func (d *Desk) technician() (osUser, technician string) {
 		osUser = v
 	}
 	return osUser, d.opts.Technician
+}
+
+func (d *Desk) notice(s string) {
+	if d.opts.Notice != nil {
+		d.opts.Notice(s)
+	}
 }
 
 // JournalRetention is how long the journal keeps a secret: RESETDESK_JOURNAL_RETENTION,

@@ -9,7 +9,6 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
-	"resetdesk/store"
 	"resetdesk/store/history"
 	"resetdesk/store/journal"
 )
@@ -90,15 +89,7 @@ func (d *Desk) readHistory() (*history.DB, error) {
 }
 
 func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string)) (*journal.Writer, error) {
-	ks, err := d.journalSecrets()
-	if err != nil {
-		return nil, err
-	}
-	id, err := journal.LoadKey(ctx, ks, true)
-	if errors.Is(err, store.ErrNoSecretService) {
-		return nil, fmt.Errorf("%w; or, with secrets in the environment, give the journal an age identity (from age-keygen) in %s",
-			err, store.SecretEnvName(journal.KeyAccount))
-	}
+	id, source, err := d.writeKey(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -107,33 +98,21 @@ func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string,
 		return nil, err
 	}
 	if keep, err := d.JournalRetention(); err == nil {
-		// Old secrets go whenever a run starts, not only when someone runs recover.
+		// Old secrets go whenever a run starts, not only when someone asks recover to.
 		if _, err := journal.Purge(dir, time.Now().Add(-keep)); err != nil {
 			warn(err.Error())
 		}
 	}
+	// A journal none of this host's keys can open stays unreadable to recover: say so
+	// before anything is sent, not when the secrets are needed.
+	if all, err := d.readKeys(ctx); err == nil {
+		if files, err := journal.Mismatched(dir, all); err == nil && len(files) > 0 {
+			warn(fmt.Sprintf("%d journal file(s) were written with a key this host does not have (the first: %s): "+
+				"recover cannot read them; this run journals with the key from the %s", len(files), files[0], source))
+		}
+	}
 	return journal.Open(dir, id.Recipient(), p.Name, mode)
 }
-
-// journalSecrets is where the journal key lives: RESETDESK_SECRET_JOURNAL_KEY (an age
-// X25519 identity) for automation, else the configured store.
-func (d *Desk) journalSecrets() (store.SecretStore, error) {
-	env := store.SecretEnvName(journal.KeyAccount)
-	if v := d.getenv(env); v != "" {
-		return fixedSecret{name: env, value: v}, nil
-	}
-	return d.ConfiguredStore()
-}
-
-// fixedSecret is a read-only store holding one secret (the journal key from the environment).
-type fixedSecret struct{ name, value string }
-
-func (f fixedSecret) Name() string                                { return "environment (" + f.name + ")" }
-func (f fixedSecret) Get(context.Context, string) (string, error) { return f.value, nil }
-func (f fixedSecret) Set(context.Context, string, string) error {
-	return fmt.Errorf("%s holds the journal key but it is not an age identity", f.name)
-}
-func (f fixedSecret) Delete(context.Context, string) error { return errors.New("read-only") }
 
 // recorder is the journal and the history of one run. The journal comes first in each
 // call: a secret must be on disk before anything else happens. The history follows each

@@ -58,12 +58,17 @@ func (d *Desk) ConfiguredStore() (store.SecretStore, error) {
 				return "", fmt.Errorf("the encrypted secrets file needs its passphrase: set %s", store.VaultPassphraseEnv)
 			}
 		}
-		d.store, d.storeErr = store.NewVault(d.getenv, func(create bool) (string, error) {
+		v, err := store.NewVault(d.getenv, func(create bool) (string, error) {
 			if v := d.getenv(store.VaultPassphraseEnv); v != "" {
 				return v, nil
 			}
 			return ask(create)
 		})
+		if err == nil {
+			v.WorkFactor = d.opts.VaultWorkFactor
+			d.store = v
+		}
+		d.storeErr = err
 	default:
 		d.storeErr = fmt.Errorf("config %s: secret_store %q: use \"keyring\" or \"file\"", d.cfg.Path, d.cfg.SecretStore)
 	}

@@ -71,7 +71,7 @@ func recoverEntries(rc desk.Recovery) ([]RecoverEntry, string) {
 	for _, r := range rc.Runs {
 		for _, e := range r.Entries {
 			entries = append(entries, RecoverEntry{Time: e.Time, Profile: e.Profile, Mode: e.Mode, User: e.User,
-				Status: desk.RecoverStatus(e.Status), Secret: e.Secret})
+				Status: desk.RecoverStatus(e), Secret: e.Secret})
 		}
 	}
 	if len(entries) == 0 && rc.Keep > 0 {
