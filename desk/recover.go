@@ -71,9 +71,16 @@ func (d *Desk) Recover(ctx context.Context, purge bool) (Recovery, error) {
 	if err != nil {
 		return rc, err
 	}
-	rc.Runs, err = journal.Read(dir, id, cutoff)
+	runs, err := journal.Read(dir, id, cutoff)
 	if err != nil {
 		return rc, err
+	}
+	// A served technician recovers their own runs: another's secrets are theirs to hand
+	// over.
+	for _, r := range runs {
+		if d.tech == nil || r.Technician == d.tech.Name || r.Err != nil {
+			rc.Runs = append(rc.Runs, r)
+		}
 	}
 	for _, r := range rc.Runs {
 		if p := r.Problem(); p != "" {

@@ -23,6 +23,9 @@ func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string))
 	if warn == nil {
 		warn = func(string) {}
 	}
+	if err := d.Allow(req); err != nil {
+		return nil, err
+	}
 	rec, err := d.recorder(ctx, req, warn)
 	if err != nil {
 		return nil, err
@@ -111,7 +114,8 @@ func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string,
 				"recover cannot read them; this run journals with the key from the %s", len(files), files[0], source))
 		}
 	}
-	return journal.Open(dir, id.Recipient(), p.Name, mode)
+	_, technician := d.technician()
+	return journal.Open(dir, id.Recipient(), journal.RunInfo{Profile: p.Name, Mode: mode, Technician: technician})
 }
 
 // recorder is the journal and the history of one run. The journal comes first in each

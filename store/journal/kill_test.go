@@ -115,7 +115,7 @@ func killChild(dir, recipient string) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	w, err := Open(dir, rcp, "lab", "sip")
+	w, err := Open(dir, rcp, RunInfo{Profile: "lab", Mode: "sip"})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

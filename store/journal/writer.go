@@ -59,16 +59,16 @@ type group struct {
 
 // Open creates the journal file of a new run in dir, writes its header and syncs the
 // file and dir: when Open returns nil, dir has taken a write and a sync.
-func Open(dir string, rcp age.Recipient, profile, mode string) (*Writer, error) {
-	return open(dir, rcp, profile, mode, func(f *os.File) file { return f })
+func Open(dir string, rcp age.Recipient, info RunInfo) (*Writer, error) {
+	return open(dir, rcp, info, func(f *os.File) file { return f })
 }
 
-func open(dir string, rcp age.Recipient, profile, mode string, wrap func(*os.File) file) (*Writer, error) {
+func open(dir string, rcp age.Recipient, info RunInfo, wrap func(*os.File) file) (*Writer, error) {
 	if err := store.PrivateDir(dir); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	now := time.Now()
-	hdr, fc, err := newHeader(rcp, profile, mode, now)
+	hdr, fc, err := newHeader(rcp, info, now)
 	if err != nil {
 		return nil, fmt.Errorf("journal: cannot make a file key: %w", err)
 	}
