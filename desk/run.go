@@ -197,20 +197,16 @@ func (r *recorder) Intend(o backends.Outcome) error {
 	return nil
 }
 
-func (r *recorder) IntendBatch(os []backends.Outcome) error {
-	for _, o := range os {
-		if err := r.jw.Intend(o); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// IntendBatch journals a batch of secrets made ahead in one write and one sync; each
+// user's Intend then only reserves and records it in the history.
+func (r *recorder) IntendBatch(os []backends.Outcome) error { return r.jw.IntendBatch(os) }
 
+// Record journals the answer (synced first when it brings a secret the journal does not
+// hold yet) and queues it for the history, which FinishRun completes: the history
+// keeps no secret, so an answer never waits for it.
 func (r *recorder) Record(o backends.Outcome) error {
 	err := r.jw.Record(o)
-	if herr := r.db.Record(r.ctx, r.id, o, time.Now()); herr != nil {
-		r.histWarn(herr)
-	}
+	r.db.RecordLater(r.id, o, time.Now())
 	return err
 }
 

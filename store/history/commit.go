@@ -38,6 +38,17 @@ type request struct {
 	done  chan error
 	// reserve marks a Reserve: a group's reservations run after its other writes.
 	reserve bool
+	// later, when set, takes the result instead of done: nobody waits for it.
+	later func(error)
+}
+
+// end hands the request its result.
+func (r *request) end(err error) {
+	if r.later != nil {
+		r.later(err)
+		return
+	}
+	r.done <- err
 }
 
 // txn is one group's transaction, as the requests' apply functions see it.
@@ -121,6 +132,19 @@ func (c *committer) do(ctx context.Context, reserve bool, apply func(*txn) error
 		return err
 	}
 	r := &request{ctx: ctx, apply: apply, done: make(chan error, 1), reserve: reserve}
+	if err := c.queue(r); err != nil {
+		return err
+	}
+	return <-r.done
+}
+
+// doLater queues apply and returns at once; later gets the result once its group is
+// committed. Writes queued after it are committed with or after it.
+func (c *committer) doLater(apply func(*txn) error, later func(error)) error {
+	return c.queue(&request{ctx: context.Background(), apply: apply, later: later})
+}
+
+func (c *committer) queue(r *request) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -132,7 +156,7 @@ func (c *committer) do(ctx context.Context, reserve bool, apply func(*txn) error
 	case c.wake <- struct{}{}:
 	default: // a token is already there: the writer will look at pending again
 	}
-	return <-r.done
+	return nil
 }
 
 // queued is how many writes wait for the next group (for tests).
@@ -172,7 +196,7 @@ func (c *committer) commit(group []*request) {
 		live := group[:0]
 		for _, r := range group {
 			if err := r.ctx.Err(); err != nil {
-				r.done <- err
+				r.end(err)
 				continue
 			}
 			live = append(live, r)
@@ -183,11 +207,11 @@ func (c *committer) commit(group []*request) {
 		bad, err := c.try(live)
 		if bad < 0 {
 			for _, r := range live {
-				r.done <- err
+				r.end(err)
 			}
 			return
 		}
-		live[bad].done <- err
+		live[bad].end(err)
 		group = append(live[:bad], live[bad+1:]...)
 	}
 }
