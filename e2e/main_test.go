@@ -86,4 +86,5 @@ type recoverLine struct {
 	User    string    `json:"user"`
 	Status  string    `json:"status"`
 	Secret  string    `json:"secret"`
+	Note    string    `json:"note"`
 }
