@@ -188,6 +188,9 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	if a.env.StdoutTTY || format != "json" {
 		fmt.Fprintf(a.env.Stderr, "%d ok, %d failed, %d unknown, %d skipped\n", tally.OK, tally.Failed, tally.Unknown, tally.Skipped)
 	}
+	if why := run.Halted(); why != "" {
+		a.warnf("the run stopped itself: %s", strings.TrimPrefix(why, "not sent: "))
+	}
 	if tally.Unknown > 0 {
 		a.warnf("%d user(s) unknown: the request went out and no answer came; check those accounts before retrying", tally.Unknown)
 	}

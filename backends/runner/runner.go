@@ -221,6 +221,10 @@ func (r *Run) haltReason() string {
 	return r.halt
 }
 
+// Halted says why the run stopped itself ("" when it did not): the credentials were
+// refused, the journal failed, or another run took the quota.
+func (r *Run) Halted() string { return r.haltReason() }
+
 type work struct {
 	index  int
 	secret string
