@@ -154,4 +154,3 @@ func recoverAll(t *testing.T, bin string, env []string, cfg string) map[string]r
 	}
 	return listed
 }
-
