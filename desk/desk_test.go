@@ -54,24 +54,7 @@ func runOn(t *testing.T, d *desk.Desk, users []string) []backends.Outcome {
 // tryRun runs users on the desk's profile "lab" in mode sip; safe outside the test's
 // goroutine.
 func tryRun(t *testing.T, d *desk.Desk, users []string) ([]backends.Outcome, error) {
-	ctx := context.Background()
-	p, err := d.Profile("lab")
-	if err != nil {
-		return nil, err
-	}
-	b, err := d.Open(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	req, err := runner.NewRequest(b, p, runner.Spec{Mode: "sip", Users: users})
-	if err != nil {
-		return nil, err
-	}
-	run, err := d.Start(ctx, req, func(s string) { t.Log(s) })
-	if err != nil {
-		return nil, err
-	}
-	return run.Wait(), nil
+	return tryRunAs(t, d, "lab", users)
 }
 
 // A run at the desk is kept by the journal (recover lists its secrets) and the history

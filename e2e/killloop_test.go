@@ -134,6 +134,13 @@ func killMidRun(t *testing.T, bin string, env, argv, users []string, ready func(
 // recoverAll is `resetdesk recover --format json`, by user.
 func recoverAll(t *testing.T, bin string, env []string, cfg string) map[string]recoverLine {
 	t.Helper()
+	listed, _ := recoverWithStderr(t, bin, env, cfg)
+	return listed
+}
+
+// recoverWithStderr is recoverAll and what recover said on stderr.
+func recoverWithStderr(t *testing.T, bin string, env []string, cfg string) (map[string]recoverLine, string) {
+	t.Helper()
 	rec := exec.Command(bin, "recover", "--config", cfg, "--format", "json")
 	rec.Env = env
 	var out, errb bytes.Buffer
@@ -152,5 +159,5 @@ func recoverAll(t *testing.T, bin string, env []string, cfg string) map[string]r
 		}
 		listed[e.User] = e
 	}
-	return listed
+	return listed, errb.String()
 }
