@@ -85,7 +85,11 @@ func (d *Desk) Recover(ctx context.Context, purge bool) (Recovery, error) {
 	for _, r := range rc.Runs {
 		if p := r.Problem(); p != "" {
 			rc.Notes = append(rc.Notes, p)
-			rc.Unreadable = true
+			// A last line cut off by a kill was never acknowledged: nothing sent or shown
+			// is missing, so it is said, but the list is whole.
+			if r.Err != nil || !(r.CutOff && r.Damaged == 1) {
+				rc.Unreadable = true
+			}
 		}
 	}
 	return rc, nil

@@ -18,7 +18,7 @@ func TestNoCoreDumps(t *testing.T) {
 	bin := builtBinary(t)
 	srv := odintest.New(5)
 	defer srv.Close()
-	srv.SetFaults(odintest.Faults{HangPath: "/users/authentication"})
+	srv.SetFaults(odintest.Faults{Hang: "/users/authentication"})
 	cfg := writeConfig(t, srv)
 	cmd := exec.Command("bash", "-c", `ulimit -c unlimited; exec "$0" "$@"`, bin, "run", "--config", cfg, "-p", "lab", "-m", "sip", "-y", srv.Users()[0])
 	cmd.Env = hermeticEnv(t, "RESETDESK_SECRET_LAB="+odintest.Password)
