@@ -129,6 +129,10 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 		{"expires 0", "", []string{"--profile", "demo-webadm", "--mode", "link", "--expires", "0", "jdoe"}, "--expires 0"},
 		{"expires 721", "", []string{"--profile", "demo-webadm", "--mode", "LINK", "--expires", "721", "jdoe"}, "between 1 and 720"},
 		{"bad method", "", []string{"--profile", "demo-webadm", "--mode", "link", "--method", "FAX", "jdoe"}, "MAIL"},
+		{"endless users file", "", []string{"--mode", "sip", "--users", "/dev/zero"}, "larger than 16 MiB"},
+		{"one huge line", strings.Repeat("x", 2<<20), []string{"--mode", "sip", "--users", "-"}, "longer than 1 MiB"},
+		{"comments with escapes", "", []string{"--profile", "demo-webadm", "--mode", "link", "--comments", "hi\x1b]52;c;aGk=\x07", "jdoe"}, "control character"},
+		{"protected account", "", []string{"--profile", "demo-emm", "--mode", "set", "admin"}, "own login"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -299,7 +300,14 @@ func (a *app) readUsers(args []string, file string) ([]string, error) {
 			}
 			r = fh
 		}
-		list, bad, err := userlist.Parse(io.LimitReader(r, MaxUsersFile+1))
+		data, err := io.ReadAll(io.LimitReader(r, MaxUsersFile+1))
+		if err != nil {
+			return nil, fmt.Errorf("--users %s: %v", name, store.UnwrapPath(err))
+		}
+		if len(data) > MaxUsersFile {
+			return nil, fmt.Errorf("--users %s is larger than %d MiB: is it a list of user ids? (split a larger list into several runs)", name, MaxUsersFile>>20)
+		}
+		list, bad, err := userlist.Parse(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("--users %s: %v", name, err)
 		}
