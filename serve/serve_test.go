@@ -49,7 +49,14 @@ func startServer(t *testing.T, sc store.Serve, techs ...store.Technician) *testS
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { ts.done <- ts.srv.Serve(ctx, ln, ts.drain) }()
 	t.Cleanup(func() {
-		cancel()
+		// Drained, not aborted: an abort cancels what the consoles are doing, which the
+		// tests do not look at.
+		defer cancel()
+		select {
+		case <-ts.drain:
+		default:
+			close(ts.drain)
+		}
 		select {
 		case <-ts.done:
 		case <-time.After(30 * time.Second):

@@ -253,6 +253,8 @@ func (s *Server) serveSession(sess ssh.Session) {
 	}
 	sd.logRuns(s.ctx, runs)
 	log.Info("session ended", "reason", string(reason), "duration", time.Since(began).Round(time.Second).String(), "runs", len(runs))
+	// Before the server may count the session gone (leave) and close its connection.
+	_ = sess.Exit(0)
 }
 
 // refuse ends a session before its console starts, saying why.
