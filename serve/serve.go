@@ -41,6 +41,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"resetdesk/desk"
+	"resetdesk/store/history"
 )
 
 // Defaults of the [serve] table.
@@ -78,6 +79,7 @@ type Options struct {
 // Server serves the console over SSH.
 type Server struct {
 	host        *desk.Host
+	getenv      func(string) string
 	log         *slog.Logger
 	out         io.Writer
 	techs       *technicians
@@ -117,7 +119,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		host: o.Host, log: o.Log, out: o.Out, techs: techs,
+		host: o.Host, getenv: getenv, log: o.Log, out: o.Out, techs: techs,
 		listen:      firstOf(o.Listen, cfg.Serve.Listen, DefaultListen),
 		idle:        cfg.Serve.IdleTimeout,
 		maxSessions: cfg.Serve.MaxSessions,
@@ -199,6 +201,9 @@ func (s *Server) Listen() (net.Listener, error) {
 // requests aborted. It returns when every session has ended.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain <-chan struct{}) error {
 	s.ctx = ctx
+	if release := s.holdHistory(); release != nil {
+		defer release()
+	}
 	s.announce(ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- s.ssh.Serve(ln) }()
@@ -232,6 +237,27 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain <-chan struct
 		err = nil
 	}
 	return err
+}
+
+// holdHistory opens the history for as long as the server serves. Each run opens the
+// history and closes it when it ends, and the last to close turns the file from WAL back
+// to a rollback journal; two runs starting at once would then both switch it to WAL,
+// which SQLite may refuse with SQLITE_BUSY without waiting (busy_timeout does not cover
+// it), refusing a technician's run. Held open, the file stays in WAL mode: no run
+// switches it. The demo keeps no history.
+func (s *Server) holdHistory() (release func()) {
+	if s.host.Demo() {
+		return nil
+	}
+	path, err := history.Path(s.getenv)
+	if err == nil {
+		var db *history.DB
+		if db, err = history.Open(path); err == nil {
+			return func() { _ = db.Close() }
+		}
+	}
+	s.log.Warn("cannot open the history: runs are refused until it can be", "error", err.Error())
+	return nil
 }
 
 // announce tells the person starting the server where it listens, which host key it
