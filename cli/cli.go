@@ -233,7 +233,7 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 	pf.BoolVar(&a.debug, "debug", false, "log each request (method, path, status, time) to stderr, secrets redacted (also RESETDESK_DEBUG=1)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
 	root.AddGroup(&cobra.Group{ID: "reset", Title: "Resetting"}, &cobra.Group{ID: "admin", Title: "Profiles, secrets and records"})
-	for _, c := range []*cobra.Command{a.runCommand()} {
+	for _, c := range []*cobra.Command{a.runCommand(), a.serveCommand()} {
 		c.GroupID = "reset"
 		root.AddCommand(c)
 	}
