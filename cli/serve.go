@@ -114,6 +114,7 @@ func (a *app) serveHost(logger *slog.Logger) (*desk.Host, error) {
 		Passphrase: a.vaultPassphrase,
 		Notice:     func(s string) { logger.Info("notice", "text", s) },
 		Debug:      debug,
+		RunDone:    serve.LogRun(logger),
 
 		VaultWorkFactor: a.workFactor,
 	})

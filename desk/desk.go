@@ -50,6 +50,9 @@ type Options struct {
 	// VaultWorkFactor is the scrypt cost (log2 N) of a new encrypted secrets file; 0 is
 	// store.DefaultVaultWorkFactor (about a second). Tests lower it.
 	VaultWorkFactor int
+	// RunDone, when set, is told of every run once it is over, with its final outcomes,
+	// after the journal is closed and the history finished (`resetdesk serve` logs it).
+	RunDone func(technician string, req runner.Request, outcomes []backends.Outcome)
 	// Debug, when set, receives one line per HTTP request a back end makes: method, path
 	// (no query), status and time, with the profile's secret redacted (--debug).
 	Debug func(string)

@@ -42,15 +42,25 @@ func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string))
 type demoRecorder struct {
 	runner.Nop
 	quota int
+	done  func([]backends.Outcome)
 }
 
-func (q demoRecorder) QuotaLeft() (int, bool) { return q.quota, q.quota > 0 }
+func (q demoRecorder) QuotaLeft() (int, bool)             { return q.quota, q.quota > 0 }
+func (q demoRecorder) Finish(outcomes []backends.Outcome) { q.done(outcomes) }
+
+// runDone is the RunDone hook for req, or a no-op.
+func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
+	if d.opts.RunDone == nil {
+		return func([]backends.Outcome) {}
+	}
+	return func(outcomes []backends.Outcome) { d.opts.RunDone(d.Technician(), req, outcomes) }
+}
 
 // recorder opens the journal and the history for req.
 func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string)) (runner.Recorder, error) {
 	p := req.Profile()
 	if d.demo != nil {
-		return demoRecorder{quota: p.DailyQuota}, nil
+		return demoRecorder{quota: p.DailyQuota, done: d.runDone(req)}, nil
 	}
 	ctx, cancel := bounded(ctx)
 	defer cancel()
@@ -134,11 +144,12 @@ type recorder struct {
 	warnOnce sync.Once
 	warn     func(string)
 	once     sync.Once
+	done     func([]backends.Outcome) // the RunDone hook
 }
 
 func (d *Desk) startHistory(ctx context.Context, db *history.DB, req runner.Request, jw *journal.Writer, warn func(string)) (*recorder, error) {
 	p := req.Profile()
-	rec := &recorder{jw: jw, db: db, warn: warn, ctx: context.WithoutCancel(ctx)}
+	rec := &recorder{jw: jw, db: db, warn: warn, ctx: context.WithoutCancel(ctx), done: d.runDone(req)}
 	if p.DailyQuota > 0 {
 		left, err := quotaLeftIn(ctx, db, p)
 		if err != nil {
@@ -223,6 +234,7 @@ func (r *recorder) Finish(outcomes []backends.Outcome) {
 		if err := r.db.FinishRun(fctx, r.id, outcomes, time.Now()); err != nil {
 			r.warn(fmt.Sprintf("%v (the results above are complete)", err))
 		}
+		r.done(outcomes)
 	})
 }
 

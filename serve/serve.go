@@ -40,8 +40,9 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
-	"resetdesk/store/history"
 )
 
 // Defaults of the [serve] table.
@@ -201,9 +202,6 @@ func (s *Server) Listen() (net.Listener, error) {
 // requests aborted. It returns when every session has ended.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, drain <-chan struct{}) error {
 	s.ctx = ctx
-	if release := s.holdHistory(); release != nil {
-		defer release()
-	}
 	s.announce(ln.Addr())
 	served := make(chan error, 1)
 	go func() { served <- s.ssh.Serve(ln) }()
@@ -237,27 +235,6 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain <-chan struct
 		err = nil
 	}
 	return err
-}
-
-// holdHistory opens the history for as long as the server serves. Each run opens the
-// history and closes it when it ends, and the last to close turns the file from WAL back
-// to a rollback journal; two runs starting at once would then both switch it to WAL,
-// which SQLite may refuse with SQLITE_BUSY without waiting (busy_timeout does not cover
-// it), refusing a technician's run. Held open, the file stays in WAL mode: no run
-// switches it. The demo keeps no history.
-func (s *Server) holdHistory() (release func()) {
-	if s.host.Demo() {
-		return nil
-	}
-	path, err := history.Path(s.getenv)
-	if err == nil {
-		var db *history.DB
-		if db, err = history.Open(path); err == nil {
-			return func() { _ = db.Close() }
-		}
-	}
-	s.log.Warn("cannot open the history: runs are refused until it can be", "error", err.Error())
-	return nil
 }
 
 // announce tells the person starting the server where it listens, which host key it
@@ -346,5 +323,16 @@ func (s *Server) endSessions(reason endReason) {
 	s.mu.Unlock()
 	for _, st := range open {
 		st.end(reason)
+	}
+}
+
+// LogRun is the desk.Options.RunDone of a served host: one line per run once it is
+// over, with who made it and its outcome counts — never a secret.
+func LogRun(log *slog.Logger) func(technician string, req runner.Request, outcomes []backends.Outcome) {
+	return func(technician string, req runner.Request, outcomes []backends.Outcome) {
+		t := backends.TallyOf(outcomes)
+		p := req.Profile()
+		log.Info("run", "technician", technician, "profile", p.Name, "kind", p.Kind, "mode", req.Mode().Name, "users", req.Len(),
+			"ok", t.OK, "failed", t.Failed, "unknown", t.Unknown, "skipped", t.Skipped)
 	}
 }

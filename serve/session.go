@@ -16,7 +16,6 @@ import (
 
 	"resetdesk/backends/runner"
 	"resetdesk/desk"
-	"resetdesk/store/history"
 	"resetdesk/ui"
 )
 
@@ -251,7 +250,6 @@ func (s *Server) serveSession(sess ssh.Session) {
 	if msg := reason.message(s.idle, len(runs) > 0); msg != "" {
 		fmt.Fprintln(sess.Stderr(), "resetdesk: "+msg)
 	}
-	sd.logRuns(s.ctx, runs)
 	log.Info("session ended", "reason", string(reason), "duration", time.Since(began).Round(time.Second).String(), "runs", len(runs))
 	// Before the server may count the session gone (leave) and close its connection.
 	_ = sess.Exit(0)
@@ -276,18 +274,14 @@ type sessionDesk struct {
 	runs []startedRun
 }
 
-// startedRun is a run of the session, with what the log says of it.
+// startedRun is a run of the session.
 type startedRun struct {
-	run           *runner.Run
-	profile, mode string
-	users         int
-	from, to      time.Time // the Start call began and returned
+	run *runner.Run
 }
 
 func (d *sessionDesk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
 	p := req.Profile()
 	attrs := []any{"profile", p.Name, "kind", p.Kind, "mode", req.Mode().Name, "users", req.Len()}
-	from := time.Now()
 	run, err := d.Desk.Start(ctx, req, func(msg string) {
 		d.log.Warn("run warning", append(attrs, "warning", msg)...)
 		if warn != nil {
@@ -299,7 +293,7 @@ func (d *sessionDesk) Start(ctx context.Context, req runner.Request, warn func(s
 		return nil, err
 	}
 	d.mu.Lock()
-	d.runs = append(d.runs, startedRun{run: run, profile: p.Name, mode: req.Mode().Name, users: req.Len(), from: from, to: time.Now()})
+	d.runs = append(d.runs, startedRun{run: run})
 	d.mu.Unlock()
 	d.log.Info("run started", attrs...)
 	return run, nil
@@ -315,40 +309,4 @@ func (d *sessionDesk) finishRuns() []startedRun {
 		ui.FinishRun(r.run)
 	}
 	return runs
-}
-
-// logRuns logs each run of the session with its outcome counts, as the history keeps
-// them (the demo keeps no history: its runs are logged without counts).
-func (d *sessionDesk) logRuns(ctx context.Context, runs []startedRun) {
-	if len(runs) == 0 {
-		return
-	}
-	var recorded []*history.Run
-	if !d.Demo() {
-		var err error
-		f := history.Filter{Technician: d.Technician(), Since: runs[0].from.Truncate(time.Millisecond)}
-		if recorded, _, err = d.History(ctx, f, false); err != nil {
-			d.log.Warn("cannot read the history for the session's run counts", "error", err.Error())
-		}
-	}
-	for _, r := range runs {
-		attrs := []any{"profile", r.profile, "mode", r.mode, "users", r.users}
-		if h := r.in(recorded); h != nil {
-			attrs = append(attrs, "ok", h.Tally.OK, "failed", h.Tally.Failed, "unknown", h.Tally.Unknown,
-				"skipped", h.Tally.Skipped, "finished", !h.Finished.IsZero(), "history_run", h.ID)
-		}
-		d.log.Info("run", attrs...)
-	}
-}
-
-// in finds the run in the history: this technician's, on the same profile, mode and
-// count, recorded while Start ran (the history keeps milliseconds).
-func (r startedRun) in(recorded []*history.Run) *history.Run {
-	from := r.from.Truncate(time.Millisecond)
-	for _, h := range recorded {
-		if h.Profile == r.profile && h.Mode == r.mode && h.Total == r.users && !h.Started.Before(from) && !h.Started.After(r.to) {
-			return h
-		}
-	}
-	return nil
 }

@@ -102,7 +102,7 @@ func (c *committer) prepare() error {
 		return fmt.Errorf("history %s: cannot open: %w", c.path, err)
 	}
 	// WAL while a writer is open: readers read beside the writer. Close turns it back.
-	if _, err := c.conn.ExecContext(ctx, `PRAGMA journal_mode = WAL`); err != nil {
+	if err := c.switchToWAL(ctx); err != nil {
 		return fmt.Errorf("history %s: cannot open the write-ahead log: %w", c.path, err)
 	}
 	if err := migrate(ctx, c.conn, c.path); err != nil {
@@ -122,6 +122,25 @@ func (c *committer) prepare() error {
 	}
 	return nil
 }
+
+// switchToWAL puts the file in WAL mode. SQLite refuses the switch with SQLITE_BUSY at
+// once, whatever busy_timeout says, when another connection is switching it too (two
+// runs starting at the same moment on a history the last writer turned back): it is
+// tried again, for as long as busy_timeout would have waited.
+func (c *committer) switchToWAL(ctx context.Context) error {
+	deadline := time.Now().Add(busyWait)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		_, err := c.conn.ExecContext(ctx, `PRAGMA journal_mode = WAL`)
+		var coded interface{ Code() int }
+		if err == nil || !errors.As(err, &coded) || coded.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
+}
+
+// sqliteBusy is SQLite's result code for a lock held by another connection.
+const sqliteBusy = 5
 
 // do queues apply and waits for its group's commit. A context done before apply runs
 // stops it from running; once it has run, the request waits for the commit (at most a
