@@ -1,6 +1,7 @@
 package backends_test
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 
@@ -31,4 +32,21 @@ func TestCheckBaseURL(t *testing.T) {
 			t.Errorf("%q refused: %v", u, err)
 		}
 	}
+}
+
+// CheckBaseURL never panics, and what it accepts is an absolute http(s) URL with a host
+// and nothing that would land in the middle of a request's path.
+func FuzzCheckBaseURL(f *testing.F) {
+	for _, s := range []string{"https://odin.example.com/api/v2", "http://127.0.0.1:8080", "odin.example.com", "https://h/api?x=1", "https://u:p@h", "https://h/a b", "https://[::1]:8443/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if backends.CheckBaseURL(s) != nil {
+			return
+		}
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.ContainsAny(s, " \t\r\n#?") {
+			t.Fatalf("accepted %q", s)
+		}
+	})
 }

@@ -5,6 +5,9 @@ import "time"
 // MaxConcurrency bounds the requests a run has in flight at once.
 const MaxConcurrency = 64
 
+// DefaultTimeout is the time limit of one request when the profile sets no timeout.
+const DefaultTimeout = 20 * time.Second
+
 // Profile is one configured system. The config file decodes straight into it
 // (`[profiles.NAME]`, the keys below); kind-specific fields are empty where a kind does
 // not use them.

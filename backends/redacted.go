@@ -85,7 +85,16 @@ func (rb *redacted) Search(ctx context.Context, query string, limit int) ([]User
 func (rb *redacted) Reset(ctx context.Context, t Target) (Result, error) {
 	res, err := rb.b.Reset(ctx, t)
 	res.Message = rb.r.String(res.Message)
-	return res, rb.redactErr(err)
+	err = rb.redactErr(err)
+	if t.Secret != "" {
+		// The new secret too, whoever calls: a server may echo the request.
+		one := redact.New(t.Secret)
+		res.Message = one.String(res.Message)
+		if err != nil {
+			err = (&redacted{r: one}).redactErr(err)
+		}
+	}
+	return res, err
 }
 
 // BatchSecrets forwards to a back end that generates secrets in batches.

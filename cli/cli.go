@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
@@ -34,6 +35,11 @@ const (
 
 // version is set at build time with -ldflags "-X resetdesk/cli.version=...".
 var version = ""
+
+// vaultWorkFactor, set at link time (-ldflags "-X resetdesk/cli.vaultWorkFactor=10"),
+// lowers the scrypt cost of new encrypted secrets files: the end-to-end tests build the
+// binary so, to spend their time on what they test. A release leaves it empty.
+var vaultWorkFactor = ""
 
 // Env is what a command runs with: its streams and environment. Tests give their own, so
 // that commands run in-process.
@@ -96,6 +102,7 @@ func exitCode(code int) error {
 func Main(ctx context.Context, args []string, env Env) int {
 	hardenProcess()
 	a := &app{env: env}
+	a.workFactor, _ = strconv.Atoi(vaultWorkFactor)
 	defer a.close()
 	return a.main(ctx, args)
 }
@@ -148,6 +155,8 @@ type app struct {
 	debug      bool
 
 	desk *desk.Desk
+	// workFactor is the scrypt cost of a new vault (0: the default); tests lower it.
+	workFactor int
 	// consoleOwnsTerminal is set while the console draws: nothing may prompt then.
 	consoleOwnsTerminal bool
 }
@@ -177,6 +186,8 @@ func (a *app) openDesk() (*desk.Desk, error) {
 		Passphrase: a.vaultPassphrase,
 		Notice:     a.notice,
 		Debug:      a.debugLog(),
+
+		VaultWorkFactor: a.workFactor,
 	})
 	if err != nil {
 		return nil, asUsage(err)
@@ -222,7 +233,7 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 	pf.BoolVar(&a.debug, "debug", false, "log each request (method, path, status, time) to stderr, secrets redacted (also RESETDESK_DEBUG=1)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
 	root.AddGroup(&cobra.Group{ID: "reset", Title: "Resetting"}, &cobra.Group{ID: "admin", Title: "Profiles, secrets and records"})
-	for _, c := range []*cobra.Command{a.runCommand()} {
+	for _, c := range []*cobra.Command{a.runCommand(), a.serveCommand()} {
 		c.GroupID = "reset"
 		root.AddCommand(c)
 	}

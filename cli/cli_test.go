@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,9 +23,18 @@ type result struct {
 // runCLI runs resetdesk in-process with the given stdin and environment.
 func runCLI(t *testing.T, stdin string, env map[string]string, args ...string) result {
 	t.Helper()
-	var out, errb bytes.Buffer
+	var out bytes.Buffer
+	r := runCLIWith(t, stdin, env, &out, args...)
+	r.stdout = out.String()
+	return r
+}
+
+// runCLIWith is runCLI writing stdout to out.
+func runCLIWith(t *testing.T, stdin string, env map[string]string, out io.Writer, args ...string) result {
+	t.Helper()
+	var errb bytes.Buffer
 	home := t.TempDir() // config, state and the vault stay inside the test
-	a := &app{env: Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+	a := &app{env: Env{Stdin: strings.NewReader(stdin), Stdout: out, Stderr: &errb,
 		Getenv: func(k string) string {
 			if v, ok := env[k]; ok {
 				return v
@@ -37,9 +47,10 @@ func runCLI(t *testing.T, stdin string, env map[string]string, args ...string) r
 			}
 			return ""
 		}}}
+	a.workFactor = testWorkFactor
 	code := a.main(context.Background(), args)
 	t.Cleanup(a.close)
-	return result{code, out.String(), errb.String(), a}
+	return result{code, "", errb.String(), a}
 }
 
 func demoOdin(t *testing.T, r result) *odintest.Server {
@@ -118,6 +129,10 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 		{"expires 0", "", []string{"--profile", "demo-webadm", "--mode", "link", "--expires", "0", "jdoe"}, "--expires 0"},
 		{"expires 721", "", []string{"--profile", "demo-webadm", "--mode", "LINK", "--expires", "721", "jdoe"}, "between 1 and 720"},
 		{"bad method", "", []string{"--profile", "demo-webadm", "--mode", "link", "--method", "FAX", "jdoe"}, "MAIL"},
+		{"endless users file", "", []string{"--mode", "sip", "--users", "/dev/zero"}, "larger than 16 MiB"},
+		{"one huge line", strings.Repeat("x", 2<<20), []string{"--mode", "sip", "--users", "-"}, "longer than 1 MiB"},
+		{"comments with escapes", "", []string{"--profile", "demo-webadm", "--mode", "link", "--comments", "hi\x1b]52;c;aGk=\x07", "jdoe"}, "control character"},
+		{"protected account", "", []string{"--profile", "demo-emm", "--mode", "set", "admin"}, "own login"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -145,6 +160,10 @@ func TestRunWithoutYesOffATerminalRefuses(t *testing.T) {
 // testVaultPassphrase unlocks the encrypted secrets file that test configs use, so that
 // tests never depend on a Secret Service being reachable.
 const testVaultPassphrase = "test vault passphrase"
+
+// testWorkFactor is the scrypt cost of the tests' vaults: cheap, since what they test is
+// the store, not scrypt.
+const testWorkFactor = 10
 
 // writeConfig points a profile at a running fake.
 func writeConfig(t *testing.T, srv *odintest.Server) string {

@@ -100,15 +100,23 @@ func storeContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, 5*time.Minute)
 }
 
-func (a *app) credsSet(ctx context.Context, name string) error {
+// credsStore is the profile named name and the configured store, for set and delete.
+func (a *app) credsStore(name string) (backends.Profile, store.SecretStore, error) {
 	ps, err := a.credsProfiles([]string{name})
 	if err != nil {
-		return err
+		return backends.Profile{}, nil, err
 	}
-	p := ps[0]
 	st, err := a.desk.ConfiguredStore()
 	if err != nil {
-		return asUsage(err)
+		return backends.Profile{}, nil, asUsage(err)
+	}
+	return ps[0], st, nil
+}
+
+func (a *app) credsSet(ctx context.Context, name string) error {
+	p, st, err := a.credsStore(name)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := storeContext(ctx)
 	defer cancel()
@@ -144,14 +152,9 @@ func (a *app) credsSet(ctx context.Context, name string) error {
 }
 
 func (a *app) credsDelete(ctx context.Context, name string) error {
-	ps, err := a.credsProfiles([]string{name})
+	p, st, err := a.credsStore(name)
 	if err != nil {
 		return err
-	}
-	p := ps[0]
-	st, err := a.desk.ConfiguredStore()
-	if err != nil {
-		return asUsage(err)
 	}
 	ctx, cancel := storeContext(ctx)
 	defer cancel()

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"filippo.io/age"
-
 	"resetdesk/backends/odin/odintest"
 	"resetdesk/store"
 )
@@ -86,26 +84,23 @@ func TestKeyringStoreWithoutSessionBusSaysSo(t *testing.T) {
 	path := writeConfig(t, srv)
 	raw, _ := os.ReadFile(path)
 	os.WriteFile(path, []byte(strings.Replace(string(raw), `secret_store = "file"`, `secret_store = "keyring"`, 1)), 0o600)
-	r := runCLI(t, "pw\n", nil, "creds", "set", "lab", "--config", path)
+	// The store is reached before the secret is asked for: with nothing on stdin, what is
+	// said is the store's problem, not the missing secret's.
+	r := runCLI(t, "", nil, "creds", "set", "lab", "--config", path)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "no Secret Service") || !strings.Contains(r.stderr, `secret_store = "file"`) {
 		t.Fatalf("keyring without a bus: %d %q", r.code, r.stderr)
 	}
-	// A run refuses before sending anything: the journal key has nowhere to live.
+	// A scripted run with the secret in the environment still works: its journal key is
+	// kept in a 0600 file, and one line says so.
 	r = runCLI(t, "", map[string]string{"RESETDESK_SECRET_LAB": odintest.Password}, "run", "--config", path, "--profile", "lab", "--mode", "sip", "--yes", srv.Users()[0])
-	if r.code != ExitUsage || !strings.Contains(r.stderr, "cannot open the journal, nothing sent") ||
-		!strings.Contains(r.stderr, "RESETDESK_SECRET_JOURNAL_KEY") || srv.Resets() != 0 {
-		t.Fatalf("run without a journal key store: %d %q, %d resets", r.code, r.stderr, srv.Resets())
+	if r.code != ExitOK || !strings.Contains(r.stderr, "created the journal key") || !strings.Contains(r.stderr, `secret_store = "file"`) {
+		t.Fatalf("run with only the environment: %d %q", r.code, r.stderr)
 	}
-	// ... unless the journal key comes from the environment, as in automation.
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := id.String()
-	r = runCLI(t, "", map[string]string{"RESETDESK_SECRET_LAB": odintest.Password, "RESETDESK_SECRET_JOURNAL_KEY": key},
-		"run", "--config", path, "--profile", "lab", "--mode", "sip", "--yes", srv.Users()[0])
-	if r.code != ExitOK {
-		t.Fatalf("run with the journal key in the environment: %d %q", r.code, r.stderr)
+	// Without the secret in the environment the console or a run needs the store: the
+	// key file is not a silent way around a store that should work.
+	r = runCLI(t, "pw\n", nil, "run", "--config", path, "--profile", "lab", "--mode", "sip", "--yes", srv.Users()[0])
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "no Secret Service") {
+		t.Fatalf("run with the secret in an unreachable store: %d %q", r.code, r.stderr)
 	}
 }
 

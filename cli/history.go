@@ -131,7 +131,12 @@ func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, 
 }
 
 // runBy is who made a run: the technician of `resetdesk serve`, else the OS account.
-func runBy(r *history.Run) string { return r.OSUser }
+func runBy(r *history.Run) string {
+	if r.Technician != "" {
+		return r.Technician
+	}
+	return r.OSUser
+}
 
 func sinceText(s string) string {
 	if s == "" {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -86,9 +87,17 @@ type outputFile struct {
 	w *outcomeWriter
 }
 
+// The file's format is its extension's (.csv, .json, .jsonl), else --format's; a table
+// becomes CSV: a file is for a program or a spreadsheet, not for eyes.
 func createOutput(path, format, profile, mode string) (*outputFile, error) {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".csv":
+		format = "csv"
+	case ".json", ".jsonl", ".ndjson":
+		format = "json"
+	}
 	if format == "table" {
-		format = "csv" // a file is for a program or a spreadsheet, not for eyes
+		format = "csv"
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {

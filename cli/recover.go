@@ -20,6 +20,7 @@ type recoverLine struct {
 	User    string    `json:"user"`
 	Status  string    `json:"status"`
 	Secret  string    `json:"secret"`
+	Note    string    `json:"note"` // the status explained: "possibly reset, password unknown — reset again"
 }
 
 func (a *app) recoverCommand() *cobra.Command {
@@ -66,7 +67,7 @@ named, with why); 2 a usage error or no journal key.`,
 
 func (a *app) printRecovery(rc desk.Recovery, format string) error {
 	if rc.Nothing {
-		a.warnf("nothing to recover: no run has journaled a secret here yet")
+		a.warnf("nothing to recover: no journal here (no run has journaled a secret yet, or every one is older than the retention)")
 		return nil
 	}
 	if rc.Entries() == 0 {
@@ -81,7 +82,8 @@ func (a *app) printRecovery(rc desk.Recovery, format string) error {
 			for _, e := range r.Entries {
 				// Escape sequences are stripped here too: a script may print these.
 				_ = enc.Encode(recoverLine{Time: e.Time.Local(), Profile: sanitize.Line(e.Profile), Mode: sanitize.Line(e.Mode),
-					User: sanitize.Line(e.User), Status: sanitize.Line(e.Status), Secret: sanitize.Line(e.Secret)})
+					User: sanitize.Line(e.User), Status: sanitize.Line(e.Status), Secret: sanitize.Line(e.Secret),
+					Note: sanitize.Line(desk.RecoverStatus(e))})
 			}
 		}
 		return exitCode(recoverCode(rc))
@@ -95,13 +97,13 @@ func (a *app) printRecovery(rc desk.Recovery, format string) error {
 			fmt.Fprintln(a.env.Stdout)
 		}
 		first = false
-		fmt.Fprintf(a.env.Stdout, "run of %s  profile %s  mode %s  %d secret(s)\n", r.Started.Local().Format("2006-01-02 15:04:05"),
+		fmt.Fprintf(a.env.Stdout, "run of %s  profile %s  mode %s  %d user(s)\n", r.Started.Local().Format("2006-01-02 15:04:05"),
 			sanitize.Line(r.Profile), sanitize.Line(r.Mode), len(r.Entries))
 		tw := tabwriter.NewWriter(a.env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "  TIME\tUSER\tSTATUS\tSECRET")
 		for _, e := range r.Entries {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Time.Local().Format("15:04:05"), sanitize.Line(e.User),
-				sanitize.Line(desk.RecoverStatus(e.Status)), sanitize.Line(e.Secret))
+				sanitize.Line(desk.RecoverStatus(e)), sanitize.Line(e.Secret))
 		}
 		tw.Flush()
 	}

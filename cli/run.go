@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ login error — nothing was reset.`,
 	fl.StringVarP(&f.mode, "mode", "m", "", "reset mode (required): odin sip|vm|web, admanager generate|set, webadm link|set, emm set, prm generate")
 	fl.StringVarP(&f.usersFile, "users", "u", "", "read users from FILE (TXT one per line, or CSV: first column), - for stdin")
 	fl.StringVarP(&f.format, "format", "f", "", "output: json (one object per line), csv or table (default: table on a terminal, else json)")
-	fl.StringVarP(&f.output, "output", "o", "", "also write the results to FILE (0600; never overwrites)")
+	fl.StringVarP(&f.output, "output", "o", "", "also write the results to FILE, CSV or JSON by its extension (0600; never overwrites)")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	fl.Var(&f.concurrency, "concurrency", "requests in flight at once, 1..64 (default: the profile's, else 4)")
 	fl.StringVar(&f.ticket, "ticket", "", "ticket reference, kept in the history")
@@ -188,6 +189,9 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	if a.env.StdoutTTY || format != "json" {
 		fmt.Fprintf(a.env.Stderr, "%d ok, %d failed, %d unknown, %d skipped\n", tally.OK, tally.Failed, tally.Unknown, tally.Skipped)
 	}
+	if why := run.Halted(); why != "" {
+		a.warnf("the run stopped itself: %s", strings.TrimPrefix(why, "not sent: "))
+	}
 	if tally.Unknown > 0 {
 		a.warnf("%d user(s) unknown: the request went out and no answer came; check those accounts before retrying", tally.Unknown)
 	}
@@ -296,7 +300,14 @@ func (a *app) readUsers(args []string, file string) ([]string, error) {
 			}
 			r = fh
 		}
-		list, bad, err := userlist.Parse(io.LimitReader(r, MaxUsersFile+1))
+		data, err := io.ReadAll(io.LimitReader(r, MaxUsersFile+1))
+		if err != nil {
+			return nil, fmt.Errorf("--users %s: %v", name, store.UnwrapPath(err))
+		}
+		if len(data) > MaxUsersFile {
+			return nil, fmt.Errorf("--users %s is larger than %d MiB: is it a list of user ids? (split a larger list into several runs)", name, MaxUsersFile>>20)
+		}
+		list, bad, err := userlist.Parse(bytes.NewReader(data))
 		if err != nil {
 			return nil, fmt.Errorf("--users %s: %v", name, err)
 		}

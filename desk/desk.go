@@ -17,18 +17,23 @@ import (
 	"fmt"
 	"os"
 	"os/user"
+	"path"
+	"strings"
 	"sync"
 	"time"
 
 	"resetdesk/backends"
 	"resetdesk/backends/demo"
+	"resetdesk/backends/runner"
 	"resetdesk/store"
 )
 
-// Options builds a Desk.
+// Options builds a Host (and a Desk).
 type Options struct {
 	// ConfigPath is --config ("" = $RESETDESK_CONFIG, else the XDG default).
 	ConfigPath string
+	// Config, when set, is the config already loaded (ConfigPath is not read).
+	Config *store.Config
 	// Demo builds the desk on the built-in simulated back ends.
 	Demo bool
 	// Getenv reads the environment; nil means os.Getenv.
@@ -42,75 +47,198 @@ type Options struct {
 	// Notice receives one-line notices the technician should read once (a journal key
 	// file created, say); nil drops them.
 	Notice func(string)
+	// VaultWorkFactor is the scrypt cost (log2 N) of a new encrypted secrets file; 0 is
+	// store.DefaultVaultWorkFactor (about a second). Tests lower it.
+	VaultWorkFactor int
+	// RunDone, when set, is told of every run once it is over, with its final outcomes,
+	// after the journal is closed and the history finished (`resetdesk serve` logs it).
+	RunDone func(technician string, req runner.Request, outcomes []backends.Outcome)
 	// Debug, when set, receives one line per HTTP request a back end makes: method, path
 	// (no query), status and time, with the profile's secret redacted (--debug).
 	Debug func(string)
 }
 
-// Desk is one session.
-type Desk struct {
+// Host is what every desk of one process shares: the config, the secret store (built
+// once, so the vault's passphrase is asked once), the demo back ends. `resetdesk serve`
+// builds one Host and a Desk per SSH session; the other commands build one Desk.
+type Host struct {
 	opts   Options
 	getenv func(string) string
 	cfg    *store.Config
 	demo   *demo.Env
 
 	storeMu  sync.Mutex
-	store    store.SecretStore // the configured store, built once (the vault's passphrase is asked once)
+	store    store.SecretStore
 	storeErr error
 }
 
-// New loads the config (or starts the demo back ends) and returns the desk.
-func New(o Options) (*Desk, error) {
-	d := &Desk{opts: o, getenv: o.Getenv}
-	if d.getenv == nil {
-		d.getenv = os.Getenv
+// Desk is one session at a host: a technician's when served (their profiles, their
+// limits, their recover), the OS account's otherwise.
+type Desk struct {
+	*Host
+	tech     *store.Technician // nil for a local desk
+	ownsHost bool
+	// terminal reads the technician's terminal environment (TERM, TMUX, STY, NO_COLOR)
+	// where it is not the process's: an SSH session's. Never used for secrets or paths.
+	terminal func(string) string
+}
+
+// NewHost loads the config (or starts the demo back ends).
+func NewHost(o Options) (*Host, error) {
+	h := &Host{opts: o, getenv: o.Getenv}
+	if h.getenv == nil {
+		h.getenv = os.Getenv
 	}
 	if o.Demo {
 		env, err := demo.Start()
 		if err != nil {
 			return nil, err
 		}
-		d.demo = env
-		d.cfg = &store.Config{SecretStore: "demo", Profiles: env.Profiles(), JournalRetention: store.DefaultJournalRetention}
-		return d, nil
+		h.demo = env
+		h.cfg = &store.Config{SecretStore: "demo", Profiles: env.Profiles(), JournalRetention: store.DefaultJournalRetention}
+		if o.Config != nil {
+			h.cfg.Serve, h.cfg.Technicians = o.Config.Serve, o.Config.Technicians
+		}
+		return h, nil
 	}
-	path, explicit := store.ConfigPath(o.ConfigPath, d.getenv)
-	cfg, err := store.LoadConfig(path, explicit)
+	cfg := o.Config
+	if cfg == nil {
+		path, explicit := store.ConfigPath(o.ConfigPath, h.getenv)
+		var err error
+		if cfg, err = store.LoadConfig(path, explicit); err != nil {
+			return nil, err
+		}
+		if cfg.Path == "" {
+			cfg.Path = path // where it would be: for "write your profiles in ..."
+		}
+	}
+	h.cfg = cfg
+	return h, nil
+}
+
+// New builds a host and its one desk (for o.Technician, "" for the OS account).
+func New(o Options) (*Desk, error) {
+	h, err := NewHost(o)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Path == "" {
-		cfg.Path = path // where it would be: for "write your profiles in ..."
+	d, err := h.Desk(o.Technician)
+	if err != nil {
+		h.Close()
+		return nil, err
 	}
-	d.cfg = cfg
+	d.ownsHost = true
 	return d, nil
 }
 
-// Close stops what the desk started (the demo back ends).
+// Desk is a session for technician ("" for the OS account running the process).
+func (h *Host) Desk(technician string) (*Desk, error) {
+	d := &Desk{Host: h}
+	if technician != "" {
+		for i := range h.cfg.Technicians {
+			if h.cfg.Technicians[i].Name == technician {
+				t := h.cfg.Technicians[i]
+				d.tech = &t
+			}
+		}
+		if d.tech == nil {
+			return nil, fmt.Errorf("no technician %q in %s", technician, h.cfg.Path)
+		}
+	}
+	return d, nil
+}
+
+// Close stops what the host started (the demo back ends).
+func (h *Host) Close() {
+	if h.demo != nil {
+		h.demo.Close()
+	}
+}
+
+// Close closes the desk, and its host when New built it.
 func (d *Desk) Close() {
-	if d.demo != nil {
-		d.demo.Close()
+	if d.ownsHost {
+		d.Host.Close()
 	}
 }
 
 // Config is the loaded config.
-func (d *Desk) Config() *store.Config { return d.cfg }
+func (h *Host) Config() *store.Config { return h.cfg }
 
-// Demo reports whether the desk runs on the simulated back ends.
-func (d *Desk) Demo() bool { return d.demo != nil }
+// Demo reports whether the host runs on the simulated back ends.
+func (h *Host) Demo() bool { return h.demo != nil }
 
 // DemoEnv is the running demo, for tests that inspect its servers; nil otherwise.
-func (d *Desk) DemoEnv() *demo.Env { return d.demo }
+func (h *Host) DemoEnv() *demo.Env { return h.demo }
 
-// Getenv reads the desk's environment.
-func (d *Desk) Getenv(name string) string { return d.getenv(name) }
+// Getenv reads the environment of the technician's terminal (TERM, TMUX, STY,
+// NO_COLOR): the session's when served, else the process's.
+func (d *Desk) Getenv(name string) string {
+	if d.terminal != nil {
+		return d.terminal(name)
+	}
+	return d.getenv(name)
+}
+
+// SetTerminal gives a served desk its session's terminal environment.
+func (d *Desk) SetTerminal(getenv func(string) string) { d.terminal = getenv }
+
+// Technician is the served technician's name ("" for a local desk).
+func (d *Desk) Technician() string {
+	if d.tech == nil {
+		return ""
+	}
+	return d.tech.Name
+}
+
+// allowed reports whether the desk's technician may use profile name.
+func (d *Desk) allowed(name string) bool {
+	if d.tech == nil || len(d.tech.Profiles) == 0 {
+		return true
+	}
+	for _, g := range d.tech.Profiles {
+		if ok, _ := path.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
+}
 
 // Profiles lists the profiles this desk may use.
-func (d *Desk) Profiles() []backends.Profile { return d.cfg.Profiles }
+func (d *Desk) Profiles() []backends.Profile {
+	var out []backends.Profile
+	for _, p := range d.cfg.Profiles {
+		if d.allowed(p.Name) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
-// Profile returns the profile named name.
+// Profile returns the profile named name, when this desk may use it.
 func (d *Desk) Profile(name string) (backends.Profile, error) {
-	return d.cfg.Profile(name)
+	p, err := d.cfg.Profile(name)
+	if err != nil {
+		return p, err
+	}
+	if !d.allowed(name) {
+		return backends.Profile{}, fmt.Errorf("profile %s is not open to technician %s (their profiles: %s)", name, d.tech.Name, strings.Join(d.tech.Profiles, ", "))
+	}
+	return p, nil
+}
+
+// Allow says why req may not run at this desk (nil when it may): a profile the
+// technician may not use, or more users than their max_users.
+func (d *Desk) Allow(req runner.Request) error {
+	p := req.Profile()
+	if !d.allowed(p.Name) {
+		_, err := d.Profile(p.Name)
+		return err
+	}
+	if d.tech != nil && d.tech.MaxUsers > 0 && req.Len() > d.tech.MaxUsers {
+		return fmt.Errorf("%d users is more than technician %s may reset in one run (max_users = %d): split the list", req.Len(), d.tech.Name, d.tech.MaxUsers)
+	}
+	return nil
 }
 
 // NoProfiles is the error for a desk with nothing to open: where to write profiles.
@@ -126,22 +254,28 @@ func (d *Desk) technician() (osUser, technician string) {
 	} else if v := d.getenv("USER"); v != "" {
 		osUser = v
 	}
-	return osUser, d.opts.Technician
+	return osUser, d.Technician()
+}
+
+func (h *Host) notice(s string) {
+	if h.opts.Notice != nil {
+		h.opts.Notice(s)
+	}
 }
 
 // JournalRetention is how long the journal keeps a secret: RESETDESK_JOURNAL_RETENTION,
 // else the config's journal_retention, else 24 h.
-func (d *Desk) JournalRetention() (time.Duration, error) {
+func (h *Host) JournalRetention() (time.Duration, error) {
 	const env = "RESETDESK_JOURNAL_RETENTION"
-	if v := d.getenv(env); v != "" {
+	if v := h.getenv(env); v != "" {
 		dur, err := store.ParseDuration(v)
 		if err != nil || dur <= 0 {
 			return 0, fmt.Errorf("%s=%q: give a positive duration like 24h, 90m or 7d", env, v)
 		}
 		return dur, nil
 	}
-	if d.cfg.JournalRetention > 0 {
-		return d.cfg.JournalRetention, nil
+	if h.cfg.JournalRetention > 0 {
+		return h.cfg.JournalRetention, nil
 	}
 	return store.DefaultJournalRetention, nil
 }

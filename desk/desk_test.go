@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,24 +54,7 @@ func runOn(t *testing.T, d *desk.Desk, users []string) []backends.Outcome {
 // tryRun runs users on the desk's profile "lab" in mode sip; safe outside the test's
 // goroutine.
 func tryRun(t *testing.T, d *desk.Desk, users []string) ([]backends.Outcome, error) {
-	ctx := context.Background()
-	p, err := d.Profile("lab")
-	if err != nil {
-		return nil, err
-	}
-	b, err := d.Open(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	req, err := runner.NewRequest(b, p, runner.Spec{Mode: "sip", Users: users})
-	if err != nil {
-		return nil, err
-	}
-	run, err := d.Start(ctx, req, func(s string) { t.Log(s) })
-	if err != nil {
-		return nil, err
-	}
-	return run.Wait(), nil
+	return tryRunAs(t, d, "lab", users)
 }
 
 // A run at the desk is kept by the journal (recover lists its secrets) and the history
@@ -150,4 +134,103 @@ func TestConcurrentRunsHoldTheDailyQuota(t *testing.T) {
 	if tally.OK != 3 || srv.Resets() != 3 {
 		t.Fatalf("%d ok, %d resets sent against a daily quota of 3", tally.OK, srv.Resets())
 	}
+}
+
+// A served technician sees and opens only the profiles their globs allow, runs at most
+// max_users at once, cannot change the host's credentials, is named in the history, and
+// recovers only their own runs.
+func TestTechnicianDesk(t *testing.T) {
+	srv := odintest.New(6)
+	defer srv.Close()
+	home := t.TempDir()
+	cfgPath := filepath.Join(home, "config.toml")
+	text := "[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n" +
+		"[profiles.other]\nkind = \"prm\"\nurl = \"https://prm.example.com\"\n" +
+		"[technicians.alice]\nkeys = [\"ssh-ed25519 AAAA alice\"]\nprofiles = [\"l*\"]\nmax_users = 2\n" +
+		"[technicians.bob]\nkeys = [\"ssh-ed25519 AAAB bob\"]\n"
+	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HOME": home, "RESETDESK_SECRET_LAB": odintest.Password, "RESETDESK_SECRET_JOURNAL_KEY": journalKey}
+	host, err := desk.NewHost(desk.Options{ConfigPath: cfgPath, Getenv: func(k string) string { return env[k] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice, err := host.Desk("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bob, _ := host.Desk("bob")
+	if _, err := host.Desk("mallory"); err == nil {
+		t.Fatal("a technician not in the config got a desk")
+	}
+	if ps := alice.Profiles(); len(ps) != 1 || ps[0].Name != "lab" {
+		t.Fatalf("alice sees %v", ps)
+	}
+	if _, err := alice.Profile("other"); err == nil || !strings.Contains(err.Error(), "not open to technician alice") {
+		t.Fatalf("alice opened other: %v", err)
+	}
+	if len(bob.Profiles()) != 2 {
+		t.Fatalf("bob (no globs) sees %v", bob.Profiles())
+	}
+	if err := alice.Secrets().Set(context.Background(), "lab", "x"); err == nil || !strings.Contains(err.Error(), "creds set") {
+		t.Fatalf("a session changed the host's credentials: %v", err)
+	}
+	users := srv.Users()
+	if _, err := tryRunAs(t, alice, "lab", users[:3]); err == nil || !strings.Contains(err.Error(), "max_users = 2") {
+		t.Fatalf("3 users past max_users 2: %v", err)
+	}
+	if _, err := tryRunAs(t, alice, "lab", users[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tryRunAs(t, bob, "lab", users[2:3]); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	runs, _, err := bob.History(ctx, history.Filter{}, false)
+	if err != nil || len(runs) != 2 {
+		t.Fatalf("history: %v %v", runs, err)
+	}
+	by := map[string]bool{}
+	for _, r := range runs {
+		by[r.Technician] = true
+	}
+	if !by["alice"] || !by["bob"] {
+		t.Fatalf("the history names %v", by)
+	}
+	for who, d := range map[string]*desk.Desk{"alice": alice, "bob": bob} {
+		rc, err := d.Recover(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rc.Runs {
+			if r.Technician != who {
+				t.Fatalf("%s recovers a run of %q", who, r.Technician)
+			}
+		}
+		if want := map[string]int{"alice": 2, "bob": 1}[who]; rc.Entries() != want {
+			t.Fatalf("%s recovers %d secrets, want %d", who, rc.Entries(), want)
+		}
+	}
+}
+
+func tryRunAs(t *testing.T, d *desk.Desk, profile string, users []string) ([]backends.Outcome, error) {
+	ctx := context.Background()
+	p, err := d.Profile(profile)
+	if err != nil {
+		return nil, err
+	}
+	b, err := d.Open(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	req, err := runner.NewRequest(b, p, runner.Spec{Mode: "sip", Users: users})
+	if err != nil {
+		return nil, err
+	}
+	run, err := d.Start(ctx, req, func(s string) { t.Log(s) })
+	if err != nil {
+		return nil, err
+	}
+	return run.Wait(), nil
 }

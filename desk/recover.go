@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"resetdesk/store/journal"
@@ -57,44 +58,58 @@ func (d *Desk) Recover(ctx context.Context, purge bool) (Recovery, error) {
 			rc.Notes = append(rc.Notes, fmt.Sprintf("purged %d journal file(s) older than %s", n, keep))
 		}
 	}
-	ks, err := d.journalSecrets()
-	if err != nil {
-		return rc, err
+	if !anyJournal(dir) {
+		// Nothing was ever journaled here (or it has all been purged): no key needed.
+		rc.Nothing = true
+		return rc, nil
 	}
-	id, err := journal.LoadKey(ctx, ks, false)
+	id, err := d.readKeys(ctx)
 	if errors.Is(err, journal.ErrNoKey) {
 		rc.Nothing = true
 		return rc, nil
 	}
 	if err != nil {
-		return rc, fmt.Errorf("cannot open the journal: %w", err)
+		return rc, err
 	}
-	rc.Runs, err = journal.Read(dir, id, cutoff)
+	runs, err := journal.Read(dir, id, cutoff)
 	if err != nil {
 		return rc, err
 	}
-	damaged := 0
-	for _, r := range rc.Runs {
-		damaged += r.Damaged
-		if r.Err != nil {
-			rc.Notes = append(rc.Notes, r.Err.Error())
-			rc.Unreadable = true
+	// A served technician recovers their own runs: another's secrets are theirs to hand
+	// over.
+	for _, r := range runs {
+		if d.tech == nil || r.Technician == d.tech.Name || r.Err != nil {
+			rc.Runs = append(rc.Runs, r)
 		}
 	}
-	if damaged > 0 {
-		rc.Unreadable = true
-		rc.Notes = append(rc.Notes, fmt.Sprintf("%d journal line(s) could not be read (a write cut short by a crash); the secret of that user may be lost: check it", damaged))
+	for _, r := range rc.Runs {
+		if p := r.Problem(); p != "" {
+			rc.Notes = append(rc.Notes, p)
+			// A last line cut off by a kill was never acknowledged: nothing sent or shown
+			// is missing, so it is said, but the list is whole.
+			if r.Err != nil || !(r.CutOff && r.Damaged == 1) {
+				rc.Unreadable = true
+			}
+		}
 	}
 	return rc, nil
 }
 
-// RecoverStatus explains a journal status to the technician.
-func RecoverStatus(s string) string {
-	switch s {
-	case journal.StatusSent:
+// RecoverStatus explains an entry's status to the technician.
+func RecoverStatus(e journal.Entry) string {
+	switch {
+	case e.PasswordUnknown():
+		return "possibly reset, password unknown — reset again"
+	case e.Status == journal.StatusSent:
 		return "sent, no answer recorded: may be set"
-	case "unknown":
+	case e.Status == "unknown":
 		return "no answer: may be set"
 	}
-	return s
+	return e.Status
+}
+
+// anyJournal reports whether dir holds a journal file.
+func anyJournal(dir string) bool {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.journal"))
+	return len(files) > 0
 }

@@ -9,7 +9,6 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
-	"resetdesk/store"
 	"resetdesk/store/history"
 	"resetdesk/store/journal"
 )
@@ -23,6 +22,9 @@ import (
 func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
 	if warn == nil {
 		warn = func(string) {}
+	}
+	if err := d.Allow(req); err != nil {
+		return nil, err
 	}
 	rec, err := d.recorder(ctx, req, warn)
 	if err != nil {
@@ -40,15 +42,25 @@ func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string))
 type demoRecorder struct {
 	runner.Nop
 	quota int
+	done  func([]backends.Outcome)
 }
 
-func (q demoRecorder) QuotaLeft() (int, bool) { return q.quota, q.quota > 0 }
+func (q demoRecorder) QuotaLeft() (int, bool)             { return q.quota, q.quota > 0 }
+func (q demoRecorder) Finish(outcomes []backends.Outcome) { q.done(outcomes) }
+
+// runDone is the RunDone hook for req, or a no-op.
+func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
+	if d.opts.RunDone == nil {
+		return func([]backends.Outcome) {}
+	}
+	return func(outcomes []backends.Outcome) { d.opts.RunDone(d.Technician(), req, outcomes) }
+}
 
 // recorder opens the journal and the history for req.
 func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string)) (runner.Recorder, error) {
 	p := req.Profile()
 	if d.demo != nil {
-		return demoRecorder{quota: p.DailyQuota}, nil
+		return demoRecorder{quota: p.DailyQuota, done: d.runDone(req)}, nil
 	}
 	ctx, cancel := bounded(ctx)
 	defer cancel()
@@ -90,15 +102,7 @@ func (d *Desk) readHistory() (*history.DB, error) {
 }
 
 func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string)) (*journal.Writer, error) {
-	ks, err := d.journalSecrets()
-	if err != nil {
-		return nil, err
-	}
-	id, err := journal.LoadKey(ctx, ks, true)
-	if errors.Is(err, store.ErrNoSecretService) {
-		return nil, fmt.Errorf("%w; or, with secrets in the environment, give the journal an age identity (from age-keygen) in %s",
-			err, store.SecretEnvName(journal.KeyAccount))
-	}
+	id, source, err := d.writeKey(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -107,33 +111,22 @@ func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string,
 		return nil, err
 	}
 	if keep, err := d.JournalRetention(); err == nil {
-		// Old secrets go whenever a run starts, not only when someone runs recover.
+		// Old secrets go whenever a run starts, not only when someone asks recover to.
 		if _, err := journal.Purge(dir, time.Now().Add(-keep)); err != nil {
 			warn(err.Error())
 		}
 	}
-	return journal.Open(dir, id.Recipient(), p.Name, mode)
-}
-
-// journalSecrets is where the journal key lives: RESETDESK_SECRET_JOURNAL_KEY (an age
-// X25519 identity) for automation, else the configured store.
-func (d *Desk) journalSecrets() (store.SecretStore, error) {
-	env := store.SecretEnvName(journal.KeyAccount)
-	if v := d.getenv(env); v != "" {
-		return fixedSecret{name: env, value: v}, nil
+	// A journal none of this host's keys can open stays unreadable to recover: say so
+	// before anything is sent, not when the secrets are needed.
+	if all, err := d.readKeys(ctx); err == nil {
+		if files, err := journal.Mismatched(dir, all); err == nil && len(files) > 0 {
+			warn(fmt.Sprintf("%d journal file(s) were written with a key this host does not have (the first: %s): "+
+				"recover cannot read them; this run journals with the key from the %s", len(files), files[0], source))
+		}
 	}
-	return d.ConfiguredStore()
+	_, technician := d.technician()
+	return journal.Open(dir, id.Recipient(), journal.RunInfo{Profile: p.Name, Mode: mode, Technician: technician})
 }
-
-// fixedSecret is a read-only store holding one secret (the journal key from the environment).
-type fixedSecret struct{ name, value string }
-
-func (f fixedSecret) Name() string                                { return "environment (" + f.name + ")" }
-func (f fixedSecret) Get(context.Context, string) (string, error) { return f.value, nil }
-func (f fixedSecret) Set(context.Context, string, string) error {
-	return fmt.Errorf("%s holds the journal key but it is not an age identity", f.name)
-}
-func (f fixedSecret) Delete(context.Context, string) error { return errors.New("read-only") }
 
 // recorder is the journal and the history of one run. The journal comes first in each
 // call: a secret must be on disk before anything else happens. The history follows each
@@ -151,11 +144,12 @@ type recorder struct {
 	warnOnce sync.Once
 	warn     func(string)
 	once     sync.Once
+	done     func([]backends.Outcome) // the RunDone hook
 }
 
 func (d *Desk) startHistory(ctx context.Context, db *history.DB, req runner.Request, jw *journal.Writer, warn func(string)) (*recorder, error) {
 	p := req.Profile()
-	rec := &recorder{jw: jw, db: db, warn: warn, ctx: context.WithoutCancel(ctx)}
+	rec := &recorder{jw: jw, db: db, warn: warn, ctx: context.WithoutCancel(ctx), done: d.runDone(req)}
 	if p.DailyQuota > 0 {
 		left, err := quotaLeftIn(ctx, db, p)
 		if err != nil {
@@ -214,20 +208,16 @@ func (r *recorder) Intend(o backends.Outcome) error {
 	return nil
 }
 
-func (r *recorder) IntendBatch(os []backends.Outcome) error {
-	for _, o := range os {
-		if err := r.jw.Intend(o); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// IntendBatch journals a batch of secrets made ahead in one write and one sync; each
+// user's Intend then only reserves and records it in the history.
+func (r *recorder) IntendBatch(os []backends.Outcome) error { return r.jw.IntendBatch(os) }
 
+// Record journals the answer (synced first when it brings a secret the journal does not
+// hold yet) and queues it for the history, which FinishRun completes: the history
+// keeps no secret, so an answer never waits for it.
 func (r *recorder) Record(o backends.Outcome) error {
 	err := r.jw.Record(o)
-	if herr := r.db.Record(r.ctx, r.id, o, time.Now()); herr != nil {
-		r.histWarn(herr)
-	}
+	r.db.RecordLater(r.id, o, time.Now())
 	return err
 }
 
@@ -244,6 +234,7 @@ func (r *recorder) Finish(outcomes []backends.Outcome) {
 		if err := r.db.FinishRun(fctx, r.id, outcomes, time.Now()); err != nil {
 			r.warn(fmt.Sprintf("%v (the results above are complete)", err))
 		}
+		r.done(outcomes)
 	})
 }
 

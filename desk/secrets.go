@@ -28,8 +28,20 @@ func (d *Desk) Secrets() store.SecretStore {
 	if err != nil {
 		next = brokenStore{err: err}
 	}
+	if d.tech != nil {
+		// A served session uses the host's credentials; it never changes them.
+		next = hostSecrets{next}
+	}
 	return store.EnvSecrets{Next: next, Lookup: d.lookupEnv}
 }
+
+// hostSecrets is the host's store as a served session sees it: read, never written.
+type hostSecrets struct{ store.SecretStore }
+
+var errHostSecrets = errors.New("the credentials live on the host that serves resetdesk: set them there with `resetdesk creds set PROFILE`")
+
+func (hostSecrets) Set(context.Context, string, string) error { return errHostSecrets }
+func (hostSecrets) Delete(context.Context, string) error      { return errHostSecrets }
 
 func (d *Desk) lookupEnv(name string) (string, bool) {
 	v := d.getenv(name)
@@ -39,45 +51,50 @@ func (d *Desk) lookupEnv(name string) (string, bool) {
 // ConfiguredStore is the store secret_store names, built once per desk so that the
 // vault's passphrase is asked once however many commands and pages use it. There is no
 // fallback: a keyring that cannot be reached is an error that points to the file store.
-func (d *Desk) ConfiguredStore() (store.SecretStore, error) {
-	if d.demo != nil {
+func (h *Host) ConfiguredStore() (store.SecretStore, error) {
+	if h.demo != nil {
 		return nil, ErrDemo
 	}
-	d.storeMu.Lock()
-	defer d.storeMu.Unlock()
-	if d.store != nil || d.storeErr != nil {
-		return d.store, d.storeErr
+	h.storeMu.Lock()
+	defer h.storeMu.Unlock()
+	if h.store != nil || h.storeErr != nil {
+		return h.store, h.storeErr
 	}
-	switch d.cfg.SecretStore {
+	switch h.cfg.SecretStore {
 	case store.SecretStoreKeyring, "":
-		d.store = store.NewKeyring(d.getenv)
+		h.store = store.NewKeyring(h.getenv)
 	case store.SecretStoreFile:
-		ask := d.opts.Passphrase
+		ask := h.opts.Passphrase
 		if ask == nil {
 			ask = func(bool) (string, error) {
 				return "", fmt.Errorf("the encrypted secrets file needs its passphrase: set %s", store.VaultPassphraseEnv)
 			}
 		}
-		d.store, d.storeErr = store.NewVault(d.getenv, func(create bool) (string, error) {
-			if v := d.getenv(store.VaultPassphraseEnv); v != "" {
+		v, err := store.NewVault(h.getenv, func(create bool) (string, error) {
+			if v := h.getenv(store.VaultPassphraseEnv); v != "" {
 				return v, nil
 			}
 			return ask(create)
 		})
+		if err == nil {
+			v.WorkFactor = h.opts.VaultWorkFactor
+			h.store = v
+		}
+		h.storeErr = err
 	default:
-		d.storeErr = fmt.Errorf("config %s: secret_store %q: use \"keyring\" or \"file\"", d.cfg.Path, d.cfg.SecretStore)
+		h.storeErr = fmt.Errorf("config %s: secret_store %q: use \"keyring\" or \"file\"", h.cfg.Path, h.cfg.SecretStore)
 	}
-	return d.store, d.storeErr
+	return h.store, h.storeErr
 }
 
 // UnlockVault asks for the encrypted secrets file's passphrase now, when the config
 // keeps secrets there and the file exists: the console calls it before it takes the
 // terminal, so that no prompt ever fights the screen.
-func (d *Desk) UnlockVault(ctx context.Context) error {
-	if d.demo != nil || d.cfg.SecretStore != store.SecretStoreFile {
+func (h *Host) UnlockVault(ctx context.Context) error {
+	if h.demo != nil || h.cfg.SecretStore != store.SecretStoreFile {
 		return nil
 	}
-	s, err := d.ConfiguredStore()
+	s, err := h.ConfiguredStore()
 	if err != nil {
 		return err
 	}
@@ -121,6 +138,9 @@ func (b brokenStore) Delete(context.Context, string) error        { return b.err
 // Open fetches profile p's secret (the keyring may block: call it off the UI goroutine)
 // and builds its back end. Nothing is sent.
 func (d *Desk) Open(ctx context.Context, p backends.Profile) (backends.Backend, error) {
+	if _, err := d.Profile(p.Name); err != nil {
+		return nil, err
+	}
 	secret, err := d.Secrets().Get(ctx, p.Name)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -75,21 +74,7 @@ func TestSIGKILLThenRecoverListsEveryChangedPassword(t *testing.T) {
 		t.Fatalf("%d passwords changed: the kill did not land mid-run", len(changed))
 	}
 
-	rec := exec.Command(bin, "recover", "--config", cfg, "--format", "json")
-	rec.Env = env
-	var recOut, recErr bytes.Buffer
-	rec.Stdout, rec.Stderr = &recOut, &recErr
-	if err := rec.Run(); err != nil {
-		t.Fatalf("recover: %v\n%s", err, recErr.String())
-	}
-	listed := map[string]recoverLine{}
-	for _, l := range strings.Split(strings.TrimSpace(recOut.String()), "\n") {
-		var e recoverLine
-		if err := json.Unmarshal([]byte(l), &e); err != nil {
-			t.Fatalf("recover line %q: %v", l, err)
-		}
-		listed[e.User] = e
-	}
+	listed, recErr := recoverWithStderr(t, bin, env, cfg)
 	for _, u := range changed {
 		e, ok := listed[u]
 		if !ok {
@@ -146,7 +131,7 @@ func TestSIGKILLThenRecoverListsEveryChangedPassword(t *testing.T) {
 	if len(stateFiles) == 0 {
 		t.Fatal("no history database")
 	}
-	places := map[string]string{"run stderr": runErr.String(), "recover stderr": recErr.String(), "history output": string(hout)}
+	places := map[string]string{"run stderr": runErr.String(), "recover stderr": recErr, "history output": string(hout)}
 	for _, f := range stateFiles {
 		raw, _ := os.ReadFile(f)
 		places[f] = string(raw)

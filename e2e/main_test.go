@@ -30,7 +30,7 @@ func builtBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "resetdesk")
-		out, err := exec.Command("go", "build", "-o", binPath, "resetdesk").CombinedOutput()
+		out, err := exec.Command("go", "build", "-ldflags", "-X resetdesk/cli.vaultWorkFactor=10", "-o", binPath, "resetdesk").CombinedOutput()
 		if err != nil {
 			binErr = &buildError{out: string(out), err: err}
 		}
@@ -86,4 +86,5 @@ type recoverLine struct {
 	User    string    `json:"user"`
 	Status  string    `json:"status"`
 	Secret  string    `json:"secret"`
+	Note    string    `json:"note"`
 }

@@ -13,10 +13,10 @@ import (
 	"resetdesk/backends/report"
 )
 
-// An interrupt, or a hang-up (a dropped SSH session), stops dispatching: what is in
+// An interrupt, a hang-up (a dropped SSH session), SIGTERM or SIGQUIT stops dispatching: what is in
 // flight finishes, the rest is skipped, and every user is still reported, in input order.
 func TestInterruptSkipsTheRest(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP} {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGQUIT} {
 		t.Run(sig.String(), func(t *testing.T) { testSoftStop(t, sig) })
 	}
 }

@@ -281,7 +281,7 @@ func checkProfile(p *backends.Profile, md toml.MetaData) []error {
 			}
 		}
 		if len(missing) > 0 {
-			bad("key %q is missing (an %s profile needs %s)", missing[0], kind.Name, strings.Join(kind.Required, ", "))
+			bad("key %q is missing (a profile of kind %s needs %s)", missing[0], kind.Name, strings.Join(kind.Required, ", "))
 		}
 	}
 	if p.Concurrency < 0 || p.Concurrency > backends.MaxConcurrency || (p.Concurrency == 0 && md.IsDefined("profiles", p.Name, "concurrency")) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"resetdesk/backends"
 	_ "resetdesk/backends/odin" // a registered kind to configure
 )
 
@@ -130,4 +131,43 @@ func TestParseDurationRefusesOverflow(t *testing.T) {
 			t.Errorf("%s = %v, %v; want %v", s, d, err, want)
 		}
 	}
+}
+
+// The config loader never panics and, for anything it accepts, gives profiles whose
+// every checked field is within its bounds.
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(goodOdin))
+	f.Add([]byte("secret_store = \"file\"\njournal_retention = \"7d\"\n" + goodOdin + "protected = [\"svc-*\"]\n"))
+	f.Add([]byte("[serve]\nlisten = \"127.0.0.1:2222\"\n[technicians.a]\nkeys = [\"ssh-ed25519 AAAA\"]\nmax_users = 5\n"))
+	f.Add([]byte("[profiles.x]\nkind = \"odin\"\nurl = \"https://h/api?x=1\"\nrate_limit = nan\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(data, "fuzz.toml")
+		if err != nil {
+			if !strings.Contains(err.Error(), "fuzz.toml") {
+				t.Fatalf("an error that does not name the file: %v", err)
+			}
+			return
+		}
+		for _, p := range cfg.Profiles {
+			if p.Concurrency < 0 || p.Concurrency > backends.MaxConcurrency || p.RateLimit < 0 || p.RateLimit > maxRateLimit || p.DailyQuota < 0 {
+				t.Fatalf("accepted %+v", p)
+			}
+			if err := backends.CheckBaseURL(p.URL); err != nil {
+				t.Fatalf("accepted url %q: %v", p.URL, err)
+			}
+		}
+	})
+}
+
+// ParseDuration never panics, never returns a negative duration or one past MaxDuration.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"24h", "7d", "213504d", "1e400h", "-5m", "9223372036854775807ns", "0d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDuration(s)
+		if err == nil && (d > MaxDuration || (d < 0 && !strings.HasPrefix(strings.TrimSpace(s), "-"))) {
+			t.Fatalf("%q = %v", s, d)
+		}
+	})
 }

@@ -134,15 +134,17 @@ func New(ctx context.Context, d Desk, opts ...Option) *Console {
 }
 
 // Shutdown stops a run the console left (a quit, a hang-up or a dropped connection
-// mid-run) and waits, at most grace, for the requests in flight: the runner journals
-// each new secret before it emits the outcome, so waiting here is what keeps them for
-// `resetdesk recover`.
-func (c *Console) Shutdown(grace time.Duration) {
-	run := c.sh.active
+// mid-run) and waits, at most grace, for the requests in flight.
+func (c *Console) Shutdown(grace time.Duration) { finishRun(c.sh.active, grace) }
+
+// finishRun stops run and drains it, at most grace: the runner journals each new secret
+// before it emits the outcome, so waiting here is what keeps them for `resetdesk
+// recover`. A paused run skips what it holds: nothing more goes out.
+func finishRun(run *runner.Run, grace time.Duration) {
 	if run == nil {
 		return
 	}
-	run.Stop() // a paused run skips the rest: nothing more goes out
+	run.Stop()
 	drained := make(chan struct{})
 	go func() {
 		for range run.Outcomes() {

@@ -1,13 +1,17 @@
 // Package admanager is the client of the ManageEngine ADManager Plus REST API
 // (/RestAPI/*), per shared/contracts/admanager.md: Active Directory password resets
 // through ResetPwd, user search through SearchUser, authenticated by an AuthToken that
-// an administrator created in the web console (the profile's secret).
+// an administrator created in the web console (the profile's secret). Every parameter
+// travels percent-encoded in the query string of an empty POST, as the vendor's own
+// clients send them; that request line must fit Tomcat's 8 KB header limit.
 //
-// Both modes set a password resetdesk generates per user and send passwordType=password,
-// one request per account. The API can generate passwords itself (passwordType=generate,
-// many accounts per request), but no field of its answer is known to carry them, and a
-// technician who resets a password must be able to hand it over; so "generate" means a
-// password generated here, by a policy AD accepts, that the technician never types.
+// Two modes. set: resetdesk generates a password per user (or the technician types one
+// for a single user) and sends it with passwordType=password, one request per account,
+// since pwd applies to every account of a request. generate: ADManager's own policy
+// picks the password (passwordType=generate, no pwd) and ADManager delivers it by its
+// notification settings; no field of the answer carries it, so there is none to hand
+// over. A generate request may carry many accounts: the resets that arrive while one is
+// in flight go together in the next (see genQueue).
 package admanager
 
 import (
@@ -23,6 +27,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
 	"resetdesk/backends/password"
+	"resetdesk/backends/redact"
 )
 
 // Mode names.
@@ -49,15 +54,17 @@ var passwordPolicy = password.Policy{
 
 var mustChange = backends.OptionSpec{Key: backends.OptMustChange, Label: "User must change the password at next logon"}
 
+// MessageGenerated is the outcome of a generate reset: the technician has nothing to
+// hand over and must not look for a password.
+const MessageGenerated = "password set by ADManager's policy and delivered by ADManager's notifications: no password to hand over"
+
 var modes = []backends.Mode{
 	{
-		Name:          ModeGenerate,
-		Label:         "Generate a new password per user",
-		SecretLabel:   "password",
-		Source:        backends.FromPolicy,
-		Policy:        passwordPolicy,
-		CheckPassword: CheckPassword,
-		Options:       []backends.OptionSpec{mustChange},
+		Name:        ModeGenerate,
+		Label:       "Let ADManager generate the password (its policy; it notifies the user)",
+		SecretLabel: "password",
+		Source:      backends.FromServer,
+		Options:     []backends.OptionSpec{mustChange},
 	},
 	{
 		Name:          ModeSet,
@@ -95,11 +102,13 @@ type Client struct {
 	domain  string
 	product string
 	quota   int // the profile's daily_quota (0 = not limited), which Check reports
-	http    *http.Client
+	http    httpx.Client
 
 	mu         sync.Mutex
 	quotaSpent string // the day ("2006-01-02") the server said its quota was spent
 	quotaMsg   string
+
+	gen genQueue // the generate resets waiting to be sent together
 }
 
 // New builds a client for a profile; the secret is the AuthToken.
@@ -117,11 +126,15 @@ func New(p backends.Profile, secret string, c *http.Client) (*Client, error) {
 	if product == "" {
 		product = DefaultProductName
 	}
-	return &Client{base: p.URL, token: secret, domain: p.Domain, product: product, quota: p.DailyQuota, http: c}, nil
+	return &Client{base: p.URL, token: secret, domain: p.Domain, product: product, quota: p.DailyQuota, http: httpx.NewClient(p, c)}, nil
 }
 
 // Modes lists generate and set.
 func (c *Client) Modes() []backends.Mode { return modes }
+
+// SecretForms is the AuthToken as it travels, percent-encoded by escape, for a server
+// that echoes the request target.
+func (c *Client) SecretForms() []string { return []string{escape(c.token)} }
 
 // CheckPassword refuses what Active Directory's default complexity rules would refuse
 // (password.CheckADComplexity).
@@ -180,10 +193,20 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 	return msg, nil
 }
 
-// Reset sets t.Secret as the new password of one account (one request per account, so
-// that every account gets its own password).
+// Reset resets one account: set sends t.Secret in a request of its own; generate joins
+// the next request of the accounts waiting for ADManager to pick their passwords.
 func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result, error) {
-	if t.Mode != ModeGenerate && t.Mode != ModeSet {
+	switch t.Mode {
+	case ModeSet:
+	case ModeGenerate:
+		if msg := c.spentToday(); msg != "" {
+			return backends.Result{}, backends.NewError(backends.NotSent, "not sent: "+msg)
+		}
+		// What the accounts may take of the query once the parameters every request
+		// carries are in.
+		room := maxQuery - len(encodeQuery(c.withAuth(generateParams("[]", t.Options.MustChange))))
+		return c.gen.reset(ctx, t.User, t.Options.MustChange, room, c.resetGenerated)
+	default:
 		return backends.Result{}, backends.NewError(backends.NotSent, fmt.Sprintf("unknown mode %q", t.Mode))
 	}
 	if t.Secret == "" {
@@ -192,52 +215,83 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 	if msg := c.spentToday(); msg != "" {
 		return backends.Result{}, backends.NewError(backends.NotSent, "not sent: "+msg)
 	}
-	input, err := json.Marshal([]map[string]string{{accountKey(t.User): t.User}})
-	if err != nil {
-		return backends.Result{}, backends.NewError(backends.NotSent, "cannot encode the account: "+err.Error())
-	}
-	ps := []param{{"inputFormat", string(input)}, {"passwordType", "password"}, {"pwd", t.Secret}}
+	ps := []param{{"inputFormat", inputFormat([]string{t.User})}, {"passwordType", "password"}, {"pwd", t.Secret}}
 	if t.Options.MustChange {
 		ps = append(ps, param{"mustChangePassword", "true"})
 	}
 	desc := "password reset of " + t.User
-	// POST, so that no transport replays a reset on its own; parameters in the query
-	// string with an empty body, as the vendor's own clients send them.
-	resp, err := c.call(ctx, http.MethodPost, PathResetPwd, ps, desc, t.Secret)
+	list, err := c.resetPwd(ctx, ps, desc, t.Secret)
 	if err != nil {
 		return backends.Result{}, err
 	}
-	if env, ok := severityOf(resp.Body); ok {
-		return backends.Result{}, c.requestFailure(env, desc, t.Secret)
-	}
-	var list []account
-	if err := httpx.DecodeJSON(resp, &list, desc); err != nil {
-		if httpx.IsJSON(resp.Body) {
-			// A cut-off answer: the server got as far as answering, so the reset may be done.
-			return backends.Result{}, &backends.Error{Kind: backends.Unanswered, Msg: err.Error() + "; the change may have been made"}
-		}
-		return backends.Result{}, &backends.Error{Kind: backends.Refused, Msg: c.redact(err.Error(), t.Secret)}
-	}
-	a, ok := pick(list, t.User)
+	a, ok := pick(list, t.User, true)
 	if !ok {
-		return backends.Result{}, &backends.Error{Kind: backends.Unanswered,
-			Msg: fmt.Sprintf("%s: the answer lists %d account(s) but not %s; the change may have been made", desc, len(list), t.User)}
+		return backends.Result{}, notListed(desc, list, t.User)
 	}
-	text := c.redact(strings.TrimSpace(a.Message), t.Secret)
-	if a.Status != "1" {
-		if isQuota(text) {
-			c.markSpent(text)
-			return backends.Result{}, backends.NewError(backends.Refused, "ADManager's daily quota is spent: "+text)
-		}
-		if text == "" {
-			text = fmt.Sprintf("refused (status %q, no reason given)", string(a.Status))
-		}
-		return backends.Result{}, backends.NewError(backends.Refused, text)
+	text, err := c.accountOutcome(a, t.Secret)
+	if err != nil {
+		return backends.Result{}, err
 	}
 	if text == "" {
 		text = "Password reset successful."
 	}
 	return backends.Result{Message: text}, nil
+}
+
+// resetPwd sends one ResetPwd call and reads its answer as the list of accounts; a
+// request-level failure (a SEVERITY envelope, a broken answer) is the error.
+func (c *Client) resetPwd(ctx context.Context, ps []param, desc string, passwords ...string) ([]account, error) {
+	// POST, so that no transport replays a reset on its own; parameters in the query
+	// string with an empty body, as the vendor's own clients send them.
+	resp, err := c.call(ctx, http.MethodPost, PathResetPwd, ps, desc, passwords...)
+	if err != nil {
+		return nil, err
+	}
+	if env, ok := severityOf(resp.Body); ok {
+		return nil, c.requestFailure(env, desc, passwords...)
+	}
+	var list []account
+	if err := httpx.DecodeJSON(resp, &list, desc); err != nil {
+		if httpx.IsJSON(resp.Body) {
+			// A cut-off answer: the server got as far as answering, so the reset may be done.
+			return nil, &backends.Error{Kind: backends.Unanswered, Msg: err.Error() + "; the change may have been made"}
+		}
+		return nil, &backends.Error{Kind: backends.Refused, Msg: c.redact(err.Error(), passwords...)}
+	}
+	return list, nil
+}
+
+// accountOutcome reads one account's element of the answer: its message when reset,
+// else the refusal (the spent quota stops further sends today).
+func (c *Client) accountOutcome(a account, passwords ...string) (string, error) {
+	text := c.redact(strings.TrimSpace(a.Message), passwords...)
+	if a.Status == "1" {
+		return text, nil
+	}
+	if isQuota(text) {
+		c.markSpent(text)
+		return "", backends.NewError(backends.Refused, "ADManager's daily quota is spent: "+text)
+	}
+	if text == "" {
+		text = fmt.Sprintf("refused (status %q, no reason given)", string(a.Status))
+	}
+	return "", backends.NewError(backends.Refused, text)
+}
+
+// notListed is the error of an answer that does not name an account that was sent.
+func notListed(desc string, list []account, user string) error {
+	return &backends.Error{Kind: backends.Unanswered,
+		Msg: fmt.Sprintf("%s: the answer lists %d account(s) but not %s; the change may have been made", desc, len(list), user)}
+}
+
+// inputFormat is the JSON array naming users, one object each.
+func inputFormat(users []string) string {
+	accounts := make([]map[string]string, len(users))
+	for i, u := range users {
+		accounts[i] = map[string]string{accountKey(u): u}
+	}
+	b, _ := json.Marshal(accounts) // maps of strings always encode
+	return string(b)
 }
 
 // account is one element of ResetPwd's answer.
@@ -248,10 +302,10 @@ type account struct {
 	Message string     `json:"statusMessage"`
 }
 
-// pick finds the answer for user: the only element of a one-account answer, else the
-// one whose sAMAccountName or UPN is the user.
-func pick(list []account, user string) (account, bool) {
-	if len(list) == 1 {
+// pick finds the answer for user: the one whose sAMAccountName or UPN is the user, or
+// the only element of the answer to a request for that account alone.
+func pick(list []account, user string, alone bool) (account, bool) {
+	if alone && len(list) == 1 {
 		return list[0], true
 	}
 	for _, a := range list {
@@ -297,9 +351,11 @@ var tokenCodes = map[string]bool{"00000003": true}
 // a refusal (and stops further sends today), a refused token is Expired so that the
 // runner proves the token once more (a revoked token then fails the login clearly),
 // anything else is a refusal with the server's words.
-func (c *Client) requestFailure(env severity, desc, pw string) error {
-	text := c.redact(env.text(), pw)
-	lower := strings.ToLower(env.Message)
+func (c *Client) requestFailure(env severity, desc string, passwords ...string) error {
+	text := c.redact(env.text(), passwords...)
+	// A server that echoes the request target names the AuthToken parameter without
+	// saying that the token was refused.
+	lower := strings.ReplaceAll(strings.ToLower(env.Message), "authtoken=", "")
 	switch {
 	case isQuota(env.Message):
 		c.markSpent(text)
@@ -336,74 +392,14 @@ func (c *Client) spentToday() string {
 	return ""
 }
 
-// redact hides the token and the password, should a server echo them.
-func (c *Client) redact(s string, secrets ...string) string {
-	for _, v := range append(secrets, c.token) {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "[hidden]")
-		}
+// redact hides the token and the passwords should a server echo them: in every form
+// redact knows, and as escape writes them in the request target.
+func (c *Client) redact(s string, passwords ...string) string {
+	r := redact.New(append(passwords, c.token)...)
+	for _, v := range append(passwords, c.token) {
+		r.Add(escape(v))
 	}
-	return s
-}
-
-// param is one query parameter; a slice keeps the order stable for the audit and tests.
-type param struct{ key, value string }
-
-// call sends one API call with PRODUCT_NAME, AuthToken and domainName first. It never
-// logs or returns the URL, which holds the token (and the new password). A non-200
-// answer is classified by status; the body of a 200 is for the caller to read.
-func (c *Client) call(ctx context.Context, method, path string, ps []param, desc string, secrets ...string) (*httpx.Response, error) {
-	all := append([]param{{"PRODUCT_NAME", c.product}, {"AuthToken", c.token}, {"domainName", c.domain}}, ps...)
-	req, err := http.NewRequest(method, httpx.JoinURL(c.base, path)+"?"+encodeQuery(all), nil)
-	if err != nil {
-		return nil, backends.NewError(backends.NotSent, desc+": cannot build the request from the profile's url")
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := httpx.Do(ctx, c.http, req, desc)
-	if err != nil {
-		return nil, err
-	}
-	if resp.Status != http.StatusOK {
-		e := httpx.StatusError(resp, desc, "")
-		e.Msg = c.redact(e.Msg, secrets...)
-		return nil, e
-	}
-	return resp, nil
-}
-
-// encodeQuery joins params as key=value with every value percent-encoded by escape.
-func encodeQuery(ps []param) string {
-	var b strings.Builder
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		b.WriteString(escape(p.key))
-		b.WriteByte('=')
-		b.WriteString(escape(p.value))
-	}
-	return b.String()
-}
-
-// escape percent-encodes every byte except ASCII letters, digits, '-', '_' and '.'.
-// That covers the vendor's reserved (; / ? : @ = &) and unsafe (< > # % { } | \ ^ ~ [ ]
-// ` " ') characters — url.QueryEscape leaves '~' alone — and writes a space as %20,
-// never '+', which one production server kept as a literal '+'.
-func escape(s string) string {
-	const hex = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		ch := s[i]
-		if 'a' <= ch && ch <= 'z' || 'A' <= ch && ch <= 'Z' || '0' <= ch && ch <= '9' || ch == '-' || ch == '_' || ch == '.' {
-			b.WriteByte(ch)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hex[ch>>4])
-		b.WriteByte(hex[ch&15])
-	}
-	return b.String()
+	return r.String(s)
 }
 
 // flexString reads a JSON string or number as a string: the documentation shows

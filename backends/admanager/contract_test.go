@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"resetdesk/backends"
 	"resetdesk/backends/admanager"
@@ -34,7 +35,7 @@ func rawValue(t *testing.T, raw, key string) string {
 var encoded = regexp.MustCompile(`^([A-Za-z0-9._-]|%[0-9A-F]{2})*$`)
 
 func TestSetSendsTheContractRequest(t *testing.T) {
-	s, b := setup(t, admanagertest.WithUsers(3))
+	s, b := setup(t, 3)
 	user := s.Users()[1]
 	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}})
 	if out[0].Status != backends.StatusOK || out[0].Message != admanagertest.MsgSuccess {
@@ -79,7 +80,7 @@ func TestSetSendsTheContractRequest(t *testing.T) {
 func TestEveryReservedAndUnsafeCharacterArrivesIntact(t *testing.T) {
 	const special = ";/?:@=&<>#%{}|\\^~[]`\"' "
 	pw := "Aa1" + special + "+"
-	s, b := setup(t, admanagertest.WithUsers(2))
+	s, b := setup(t, 2)
 	user := s.Users()[0]
 	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}, Password: pw})
 	if out[0].Status != backends.StatusOK || out[0].Secret != pw {
@@ -95,46 +96,189 @@ func TestEveryReservedAndUnsafeCharacterArrivesIntact(t *testing.T) {
 }
 
 func TestSetGivesFiveUsersFiveDistinctPasswords(t *testing.T) {
-	for _, m := range []string{"set", "generate"} {
-		t.Run(m, func(t *testing.T) {
-			s, b := setup(t, admanagertest.WithUsers(8))
-			users := s.Users()[:5]
-			out := runJob(t, b, runner.Spec{Mode: m, Users: users, Concurrency: 3})
-			seen := map[string]bool{}
-			for i, o := range out {
-				if o.Status != backends.StatusOK || o.User != users[i] {
-					t.Fatalf("%+v", o)
-				}
-				if held := s.Password(o.User); held == "" || held != o.Secret {
-					t.Errorf("%s: shown %q, server holds %q", o.User, o.Secret, held)
-				}
-				if err := admanager.CheckPassword(o.Secret); err != nil {
-					t.Errorf("generated %q: %v", o.Secret, err)
-				}
-				seen[o.Secret] = true
+	s, b := setup(t, 8)
+	users := s.Users()[:5]
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: users, Concurrency: 3})
+	seen := map[string]bool{}
+	for i, o := range out {
+		if o.Status != backends.StatusOK || o.User != users[i] {
+			t.Fatalf("%+v", o)
+		}
+		if held := s.Password(o.User); held == "" || held != o.Secret {
+			t.Errorf("%s: shown %q, server holds %q", o.User, o.Secret, held)
+		}
+		if err := admanager.CheckPassword(o.Secret); err != nil {
+			t.Errorf("generated %q: %v", o.Secret, err)
+		}
+		seen[o.Secret] = true
+	}
+	if len(seen) != 5 {
+		t.Errorf("%d distinct passwords for 5 users", len(seen))
+	}
+	rs := resets(s)
+	if len(rs) != 5 {
+		t.Fatalf("%d requests, want one per user", len(rs))
+	}
+	for _, r := range rs {
+		accounts := accountsOf(t, r)
+		if len(accounts) != 1 || r.Params["passwordType"] != "password" || s.Password(accounts[0]) != r.Params["pwd"] {
+			t.Errorf("request %v does not carry one account and its own password", r.Params["inputFormat"])
+		}
+	}
+}
+
+// accountsOf is the accounts a ResetPwd request names, by sAMAccountName or UPN.
+func accountsOf(t *testing.T, r admanagertest.Request) []string {
+	t.Helper()
+	var accounts []map[string]string
+	if err := json.Unmarshal([]byte(r.Params["inputFormat"]), &accounts); err != nil {
+		t.Fatalf("inputFormat %q: %v", r.Params["inputFormat"], err)
+	}
+	var out []string
+	for _, a := range accounts {
+		if len(a) != 1 {
+			t.Fatalf("inputFormat %q: an object names one account by one key", r.Params["inputFormat"])
+		}
+		for _, v := range a {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// generate lets ADManager's policy pick the password: passwordType=generate and no pwd,
+// and nothing to hand over.
+func TestGenerateLetsADManagerPickThePassword(t *testing.T) {
+	s, b := setup(t, 4)
+	users := s.Users()[:3]
+	out := runJob(t, b, runner.Spec{Mode: "generate", Users: users, Concurrency: 1})
+	for i, o := range out {
+		if o.Status != backends.StatusOK || o.User != users[i] || o.Secret != "" || o.Message != admanager.MessageGenerated {
+			t.Errorf("%+v", o)
+		}
+		if s.Password(o.User) == "" || s.ResetCount(o.User) != 1 {
+			t.Errorf("%s: reset %d times, holds %q", o.User, s.ResetCount(o.User), s.Password(o.User))
+		}
+	}
+	want := map[string]bool{"PRODUCT_NAME": true, "AuthToken": true, "domainName": true, "inputFormat": true, "passwordType": true}
+	for _, r := range resets(s) {
+		for k := range r.Params {
+			if !want[k] {
+				t.Errorf("parameter %s sent with generate (%s)", k, r.RawQuery)
 			}
-			if len(seen) != 5 {
-				t.Errorf("%d distinct passwords for 5 users", len(seen))
-			}
-			rs := resets(s)
-			if len(rs) != 5 {
-				t.Fatalf("%d requests, want one per user", len(rs))
-			}
-			for _, r := range rs {
-				var accounts []map[string]string
-				if err := json.Unmarshal([]byte(r.Params["inputFormat"]), &accounts); err != nil || len(accounts) != 1 {
-					t.Errorf("inputFormat %q: want one account per request", r.Params["inputFormat"])
-				}
-				if r.Params["passwordType"] != "password" || s.Password(accounts[0]["sAMAccountName"]) != r.Params["pwd"] {
-					t.Errorf("request %v does not carry the user's own password", r.Params["inputFormat"])
-				}
-			}
-		})
+		}
+		if r.Params["passwordType"] != "generate" || len(accountsOf(t, r)) != 1 {
+			t.Errorf("request %v", r.Params)
+		}
+	}
+	if n := len(resets(s)); n != 3 {
+		t.Errorf("%d requests at concurrency 1, want one per user", n)
+	}
+	if !strings.Contains(admanager.MessageGenerated, "no password to hand over") {
+		t.Errorf("the outcome must say there is nothing to hand over: %q", admanager.MessageGenerated)
+	}
+}
+
+// The resets that arrive while a generate request is in flight go together in the next.
+func TestGenerateSendsManyAccountsPerRequest(t *testing.T) {
+	s, b := setup(t, 24)
+	s.SetFaults(admanagertest.Faults{Latency: 20 * time.Millisecond})
+	out := runJob(t, b, runner.Spec{Mode: "generate", Users: s.Users(), Concurrency: 8,
+		Options: backends.Options{MustChange: true}})
+	if tally := backends.TallyOf(out); tally.OK != 24 {
+		t.Fatalf("%+v", tally)
+	}
+	rs := resets(s)
+	sent, most := map[string]int{}, 0
+	for _, r := range rs {
+		accounts := accountsOf(t, r)
+		most = max(most, len(accounts))
+		for _, a := range accounts {
+			sent[a]++
+		}
+		if r.Params["mustChangePassword"] != "true" || r.Params["passwordType"] != "generate" {
+			t.Errorf("request %v", r.Params)
+		}
+	}
+	for _, u := range s.Users() {
+		if sent[u] != 1 || s.ResetCount(u) != 1 || !s.MustChange(u) {
+			t.Errorf("%s: sent %d times, reset %d times (must change %v)", u, sent[u], s.ResetCount(u), s.MustChange(u))
+		}
+	}
+	if len(rs) > 12 || most < 2 {
+		t.Errorf("%d requests for 24 accounts at concurrency 8 (at most %d accounts in one): not batched", len(rs), most)
+	}
+}
+
+// One account's refusal in a request of many fails that account alone.
+func TestGenerateBatchFailsOnlyTheRefusedAccount(t *testing.T) {
+	s, b := setup(t, 3)
+	s.SetFaults(admanagertest.Faults{Latency: 20 * time.Millisecond})
+	users := []string{s.Users()[0], "ghost", s.Users()[1], s.Users()[2]}
+	out := runJob(t, b, runner.Spec{Mode: "generate", Users: users, Concurrency: 4})
+	for _, o := range out {
+		want := backends.StatusOK
+		if o.User == "ghost" {
+			want = backends.StatusFailed
+		}
+		if o.Status != want {
+			t.Errorf("%+v", o)
+		}
+	}
+	if out[1].Message != admanagertest.MsgNotFound {
+		t.Errorf("ghost: %q", out[1].Message)
+	}
+	if n := len(resets(s)); n > 2 {
+		t.Errorf("%d requests for 4 accounts at concurrency 4: not batched", n)
+	}
+}
+
+// A request's accounts stay within what Tomcat takes in a request line, however long
+// their names: a batch that would not fit is split.
+func TestGenerateRequestsFitTomcatsHeaderLimit(t *testing.T) {
+	s, b := setup(t, 1)
+	s.SetFaults(admanagertest.Faults{Latency: 20 * time.Millisecond})
+	var users []string
+	for i := range 64 {
+		users = append(users, fmt.Sprintf("%s%02d@%s", strings.Repeat("long-account-name-", 5), i, admanagertest.Domain))
+	}
+	out := runJob(t, b, runner.Spec{Mode: "generate", Users: users, Concurrency: 64})
+	for _, o := range out {
+		// Accounts the directory does not have: each is refused on its own, never with the
+		// whole request.
+		if o.Status != backends.StatusFailed || o.Message != admanagertest.MsgNotFound {
+			t.Fatalf("%+v", o)
+		}
+	}
+	rs := resets(s)
+	for _, r := range rs {
+		if n := len("POST /RestAPI/ResetPwd? HTTP/1.1") + len(r.RawQuery); n > admanagertest.MaxHeaderSize {
+			t.Errorf("a request line of %d bytes", n)
+		}
+	}
+	if len(rs) < 3 || len(rs) >= 64 {
+		t.Errorf("%d requests for 64 long accounts: want them batched and split", len(rs))
+	}
+}
+
+// A lost answer leaves every account of its request unknown, and none is sent again.
+func TestGenerateBatchLostIsUnknownForAll(t *testing.T) {
+	s, b := setup(t, 6)
+	s.SetFaults(admanagertest.Faults{Latency: 20 * time.Millisecond, Drop: "ResetPwd"})
+	out := runJob(t, b, runner.Spec{Mode: "generate", Users: s.Users(), Concurrency: 3})
+	for _, o := range out {
+		backendtest.Expect(t, o, backends.StatusUnknown, []string{"no answer", backends.MessageUnknown}, nil)
+		if o.Secret != "" || s.ResetCount(o.User) != 1 {
+			t.Errorf("%s: shown %q, reset %d times", o.User, o.Secret, s.ResetCount(o.User))
+		}
+	}
+	if n := len(resets(s)); n >= 6 {
+		t.Errorf("%d requests for 6 accounts at concurrency 3: not batched", n)
 	}
 }
 
 func TestGenerateTakesNoTypedPassword(t *testing.T) {
-	s, b := setup(t, admanagertest.WithUsers(1))
+	s, b := setup(t, 1)
 	_, err := backendtest.TryRun(b, runner.Spec{Mode: "generate", Users: s.Users(), Password: "Typed-Pass-123"})
 	if err == nil || !strings.Contains(err.Error(), "does not take a typed password") {
 		t.Fatalf("err = %v", err)
@@ -145,9 +289,9 @@ func TestGenerateTakesNoTypedPassword(t *testing.T) {
 }
 
 func TestUPNAndMustChange(t *testing.T) {
-	s, b := setup(t, admanagertest.WithUsers(2))
+	s, b := setup(t, 2)
 	upn := s.Users()[0] + "@" + admanagertest.Domain
-	out := runJob(t, b, runner.Spec{Mode: "generate", Users: []string{upn},
+	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{upn},
 		Options: backends.Options{MustChange: true}})
 	if out[0].Status != backends.StatusOK {
 		t.Fatalf("%+v", out[0])
@@ -162,7 +306,7 @@ func TestUPNAndMustChange(t *testing.T) {
 }
 
 func TestPerAccountFailures(t *testing.T) {
-	s, b := setup(t, admanagertest.WithUsers(3))
+	s, b := setup(t, 3)
 	users := s.Users()
 	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{"ghost", users[0]}})
 	if out[0].Status != backends.StatusFailed || out[0].Message != admanagertest.MsgNotFound {
@@ -213,11 +357,11 @@ func rawProfile(url string) backends.Profile {
 
 func TestSeverityEnvelopeIsRequestLevel(t *testing.T) {
 	t.Run("token refused once is proven again and retried", func(t *testing.T) {
-		s, b := setup(t, admanagertest.WithUsers(2))
+		s, b := setup(t, 2)
 		if err := b.Login(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		s.SetFaults(admanagertest.Faults{RejectToken: 1})
+		s.SetFaults(admanagertest.Faults{Refuse: "ResetPwd", RefuseTimes: 1})
 		out := runJob(t, b, runner.Spec{Mode: "set", Users: s.Users()[:1]})
 		if out[0].Status != backends.StatusOK || s.Password(out[0].User) != out[0].Secret {
 			t.Fatalf("%+v", out[0])
@@ -226,9 +370,18 @@ func TestSeverityEnvelopeIsRequestLevel(t *testing.T) {
 			t.Errorf("%d ResetPwd requests, want the refused one and its retry", n)
 		}
 	})
+	t.Run("an echoed request that names the AuthToken is no refused token", func(t *testing.T) {
+		s, b := setup(t, 2)
+		s.SetFaults(admanagertest.Faults{Fail: "ResetPwd", Echo: true})
+		out := runJob(t, b, runner.Spec{Mode: "set", Users: s.Users()[:1]})
+		backendtest.Expect(t, out[0], backends.StatusFailed, []string{"ADManager refused the request", "ERROR_CODE " + admanagertest.CodeBadArgument}, []string{"expired"})
+		if n := len(resets(s)); n != 1 {
+			t.Errorf("%d ResetPwd requests: a refusal was retried as an expired token", n)
+		}
+	})
 	t.Run("token revoked mid-run fails clearly", func(t *testing.T) {
-		s, b := setup(t, admanagertest.WithUsers(3))
-		s.SetFaults(admanagertest.Faults{RevokeAfter: 1}) // the runner's login passes, then no more
+		s, b := setup(t, 3)
+		s.SetQuirks(admanagertest.Quirks{RevokeAfter: 1}) // the runner's login passes, then no more
 		out := runJob(t, b, runner.Spec{Mode: "set", Users: s.Users()[:1]})
 		if out[0].Status != backends.StatusFailed || out[0].Secret != "" {
 			t.Fatalf("%+v", out[0])
@@ -241,7 +394,7 @@ func TestSeverityEnvelopeIsRequestLevel(t *testing.T) {
 }
 
 func TestTokenRevokedBeforeARunSendsNothing(t *testing.T) {
-	s, b := setup(t, admanagertest.WithUsers(3))
+	s, b := setup(t, 3)
 	if err := b.Login(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +411,7 @@ func TestTokenRevokedBeforeARunSendsNothing(t *testing.T) {
 }
 
 func TestBadTokenSendsNothing(t *testing.T) {
-	s := admanagertest.New(admanagertest.WithUsers(3))
+	s := admanagertest.New(3)
 	defer s.Close()
 	b := backendtest.Client(t, profile(s), "00000000-0000-0000-0000-000000000000")
 	_, err := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: s.Users()})
@@ -279,8 +432,8 @@ func TestBadTokenSendsNothing(t *testing.T) {
 
 func TestSearch(t *testing.T) {
 	for _, capital := range []bool{false, true} {
-		s, b := setup(t, admanagertest.WithUsers(60))
-		s.SetFaults(admanagertest.Faults{CapitalCount: capital})
+		s, b := setup(t, 60)
+		s.SetQuirks(admanagertest.Quirks{CapitalCount: capital})
 		hits, err := b.Search(context.Background(), "ada smith", 5)
 		if err != nil {
 			t.Fatal(err)
@@ -310,7 +463,7 @@ func TestSearch(t *testing.T) {
 }
 
 func TestValidateUser(t *testing.T) {
-	s, b := setup(t, admanagertest.WithUsers(1))
+	s, b := setup(t, 1)
 	for _, id := range []string{"a/b", "jdoe*", "averyveryverylongname21", "@corp", "j doe@corp.example.com"} {
 		_, err := backendtest.TryRun(b, runner.Spec{Mode: "set", Users: []string{id}})
 		if err == nil || !strings.Contains(err.Error(), "invalid user id") {

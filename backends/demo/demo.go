@@ -1,12 +1,14 @@
 // Package demo starts the built-in simulated back ends in-process (the fakes that the
 // tests use), seeded with sample users, and gives one profile per kind with its secret,
 // so that `resetdesk --demo` and `resetdesk run --demo` work with no config and no server.
+//
+// It is linked into every process but costs nothing until Start: no package-level state
+// is built at initialisation (here or in the fakes), and nothing is started or seeded
+// before --demo asks for it.
 package demo
 
 import (
 	"fmt"
-	"sort"
-	"sync"
 
 	"resetdesk/backends"
 )
@@ -20,19 +22,10 @@ type Instance struct {
 	Close  func()
 }
 
-// starter starts one kind's demo; registered by the file of that kind in this package.
-type starter func() (Instance, error)
-
-var (
-	startersMu sync.Mutex
-	starters   = map[string]starter{}
-)
-
-func register(kind string, s starter) {
-	startersMu.Lock()
-	defer startersMu.Unlock()
-	starters[kind] = s
-}
+// starters start one kind's demo each, in the order of their profile names: a plain
+// list rather than a registry filled by init functions, so that importing the package
+// runs nothing.
+var starters = []func() (Instance, error){startADManager, startEMM, startOdin, startPRM, startWebADM}
 
 // Env is the set of running demo back ends.
 type Env struct {
@@ -44,19 +37,12 @@ const SampleUsers = 240
 
 // Start starts every demo back end. Close the Env when done.
 func Start() (*Env, error) {
-	startersMu.Lock()
-	kinds := make([]string, 0, len(starters))
-	for k := range starters {
-		kinds = append(kinds, k)
-	}
-	startersMu.Unlock()
-	sort.Strings(kinds)
 	env := &Env{}
-	for _, k := range kinds {
-		inst, err := starters[k]()
+	for _, start := range starters {
+		inst, err := start()
 		if err != nil {
 			env.Close()
-			return nil, fmt.Errorf("demo %s: %w", k, err)
+			return nil, fmt.Errorf("demo: %w", err)
 		}
 		env.Instances = append(env.Instances, inst)
 	}

@@ -8,18 +8,15 @@ import (
 	"resetdesk/backends/emm/emmtest"
 )
 
-func init() {
-	register("emm", func() (Instance, error) {
-		srv := emmtest.New(SampleUsers)
-		srv.SetFaults(emmtest.Faults{Latency: 50 * time.Millisecond})
-		return Instance{
-			Profile: backends.Profile{
-				Name: "demo-emm", Kind: "emm", URL: srv.URL,
-				Username: emmtest.Username, Concurrency: 6,
-			},
-			Secret: emmtest.Password,
-			Server: srv,
-			Close:  srv.Close,
-		}, nil
-	})
+func startEMM() (Instance, error) {
+	srv := emmtest.New(SampleUsers, emmtest.WithFaults(emmtest.Faults{Latency: 50 * time.Millisecond}))
+	return Instance{
+		Profile: backends.Profile{
+			Name: "demo-emm", Kind: "emm", URL: srv.URL,
+			Username: emmtest.Username, Concurrency: 6,
+		},
+		Secret: emmtest.Password,
+		Server: srv,
+		Close:  srv.Close,
+	}, nil
 }

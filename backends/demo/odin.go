@@ -8,19 +8,16 @@ import (
 	"resetdesk/backends/odin/odintest"
 )
 
-func init() {
-	register("odin", func() (Instance, error) {
-		srv := odintest.New(SampleUsers)
-		srv.SetFaults(odintest.Faults{Latency: 40 * time.Millisecond})
-		return Instance{
-			Profile: backends.Profile{
-				Name: "demo-odin", Kind: "odin", URL: srv.BaseURL(),
-				Username: odintest.Username, ServiceProvider: odintest.ServiceProvider, Group: odintest.Group,
-				Concurrency: 8,
-			},
-			Secret: odintest.Password,
-			Server: srv,
-			Close:  srv.Close,
-		}, nil
-	})
+func startOdin() (Instance, error) {
+	srv := odintest.New(SampleUsers, odintest.WithFaults(odintest.Faults{Latency: 40 * time.Millisecond}))
+	return Instance{
+		Profile: backends.Profile{
+			Name: "demo-odin", Kind: "odin", URL: srv.BaseURL(),
+			Username: odintest.Username, ServiceProvider: odintest.ServiceProvider, Group: odintest.Group,
+			Concurrency: 8,
+		},
+		Secret: odintest.Password,
+		Server: srv,
+		Close:  srv.Close,
+	}, nil
 }

@@ -81,7 +81,7 @@ type Client struct {
 	base     string
 	username string
 	password string
-	http     *http.Client
+	http     httpx.Client
 	api      *httpx.Bearer // calls with the bearer token: 401 = Expired, other non-2xx by status
 
 	mu           sync.Mutex
@@ -99,9 +99,10 @@ func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, e
 	if c == nil {
 		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
-	cl := &Client{base: p.URL, username: p.Username, password: secret, http: c}
+	hc := httpx.NewClient(p, c)
+	cl := &Client{base: p.URL, username: p.Username, password: secret, http: hc}
 	cl.api = &httpx.Bearer{
-		Base: p.URL, Client: c, Token: cl.accessToken, ErrorText: apiText, Login: cl.Login,
+		Base: p.URL, Client: hc, Token: cl.accessToken, ErrorText: apiText, Login: cl.Login,
 		// EMM's 401 is plain text.
 		ExpiredText: func(r *httpx.Response, desc string) string {
 			return desc + ": the EMM session expired: " + httpx.Snippet(r.Body)
@@ -199,7 +200,7 @@ func (c *Client) register(ctx context.Context) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	resp, err := httpx.Do(ctx, c.http, req, "client registration")
+	resp, err := c.http.Do(ctx, req, "client registration")
 	if err != nil {
 		return err
 	}
@@ -234,7 +235,7 @@ func (c *Client) token(ctx context.Context, form url.Values, desc string) error 
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(id, secret)
-	resp, err := httpx.Do(ctx, c.http, req, desc)
+	resp, err := c.http.Do(ctx, req, desc)
 	if err != nil {
 		return err
 	}

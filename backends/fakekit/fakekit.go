@@ -1,9 +1,14 @@
-// Package fakekit is the fault-injection plumbing that the fake back-end servers
-// (backends/<kind>/<kind>test) share: counting requests in flight, a log of what was
-// received, a budget for faults that apply a number of times, and the misbehaviours a
-// real deployment shows (latency, hung requests, dropped connections, HTML pages and
-// cut-off bodies where JSON was due). What a fault answers stays in each fake, since the
-// bodies are particular to each system's contract; only the mechanics live here.
+// Package fakekit is what the fake back-end servers (backends/<kind>/<kind>test) are built
+// on: one set of fault knobs (Faults) that every fake honours, and a Kit that each embeds
+// for the mechanics (a log of what was received, requests in flight, the latency, hung
+// calls, injected failures and their budgets, refused sessions, session tokens). What a
+// fault answers stays in each fake, since the bodies are particular to each system's
+// contract: the Kit decides when, the fake writes what.
+//
+// A fault is aimed at calls by name: each fake names its calls (the path for a REST API,
+// the method for JSON-RPC), and a knob matches every call whose name ends with it, or
+// every call with "*". Nothing here does work at package initialisation: the demo links
+// these packages into every process, and only --demo may pay for them.
 package fakekit
 
 import (
@@ -39,27 +44,6 @@ func (m *InFlight) End() { m.now.Add(-1) }
 
 // Max is the most requests handled at once so far.
 func (m *InFlight) Max() int { return int(m.max.Load()) }
-
-// Log keeps every request a server received, in order, for contract assertions. T is the
-// fake's own request record. The zero value is ready and safe for concurrent use.
-type Log[T any] struct {
-	mu  sync.Mutex
-	all []T
-}
-
-// Add records one request.
-func (l *Log[T]) Add(r T) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.all = append(l.all, r)
-}
-
-// All returns a copy of the requests recorded so far.
-func (l *Log[T]) All() []T {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]T(nil), l.all...)
-}
 
 // Budget counts the uses of a fault that applies a limited number of times ("fail three
 // times, then behave"). The zero value is ready and safe for concurrent use.
@@ -145,7 +129,7 @@ func WriteHTML(w http.ResponseWriter, status int, page string) {
 // WriteHTMLAs is WriteHTML with the Content-Type the system sends
 // ("text/html;charset=utf-8").
 func WriteHTMLAs(w http.ResponseWriter, status int, contentType, page string) {
-	writeText(w, status, contentType, page)
+	WriteText(w, status, contentType, page)
 }
 
 // WriteTruncated answers status with a body that claims to be JSON but stops at cut, as
@@ -156,11 +140,11 @@ func WriteTruncated(w http.ResponseWriter, status int, cut string) {
 
 // WriteTruncatedAs is WriteTruncated with the Content-Type the system sends.
 func WriteTruncatedAs(w http.ResponseWriter, status int, contentType, cut string) {
-	writeText(w, status, contentType, cut)
+	WriteText(w, status, contentType, cut)
 }
 
-// writeText answers status with body as it is.
-func writeText(w http.ResponseWriter, status int, contentType, body string) {
+// WriteText answers status with body as it is, under contentType.
+func WriteText(w http.ResponseWriter, status int, contentType, body string) {
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	fmt.Fprint(w, body)

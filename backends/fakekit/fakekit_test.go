@@ -38,20 +38,6 @@ func TestInFlightMax(t *testing.T) {
 	}
 }
 
-func TestLogCopies(t *testing.T) {
-	var l Log[string]
-	if got := l.All(); len(got) != 0 {
-		t.Fatalf("empty log = %v", got)
-	}
-	l.Add("a")
-	l.Add("b")
-	got := l.All()
-	got[0] = "changed"
-	if all := l.All(); len(all) != 2 || all[0] != "a" || all[1] != "b" {
-		t.Fatalf("All = %v", all)
-	}
-}
-
 func TestBudget(t *testing.T) {
 	var b Budget
 	for i := range 2 {

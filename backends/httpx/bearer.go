@@ -13,8 +13,8 @@ import (
 // Bearer sends JSON API calls authenticated with a bearer token, for clients whose
 // server hands out a session token (Odin, EMM).
 type Bearer struct {
-	Base   string       // the profile's base URL; paths are joined to it
-	Client *http.Client // from NewClient
+	Base   string // the profile's base URL; paths are joined to it
+	Client Client // the profile's request sender
 	// Token returns the current token; "" sends no Authorization header.
 	Token func() string
 	// ErrorText is the server's own explanation in an error answer, for messages; nil
@@ -52,7 +52,7 @@ func (b *Bearer) Call(ctx context.Context, method, path string, body any, desc s
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
 	}
-	resp, err := Do(ctx, b.Client, req, desc)
+	resp, err := b.Client.Do(ctx, req, desc)
 	if err != nil {
 		return nil, err
 	}

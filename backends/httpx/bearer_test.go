@@ -46,7 +46,7 @@ func TestBearerCall(t *testing.T) {
 	}))
 	defer srv.Close()
 	b := &Bearer{
-		Base: srv.URL + "/", Client: srv.Client(),
+		Base: srv.URL + "/", Client: Client{HTTP: srv.Client()},
 		Token:     func() string { return token.Load().(string) },
 		ErrorText: func(r *Response) string { return "text:" + strings.TrimSpace(string(r.Body)) },
 		Login: func(context.Context) error {

@@ -1,6 +1,8 @@
-// Package httpx is the HTTP plumbing every back-end client shares: a client built from a
-// profile's TLS settings, requests classified by whether they reached the server, and
-// response bodies read with clear messages when they are not the JSON that was due.
+// Package httpx is the HTTP plumbing every back-end client shares: requests held to the
+// profile's timeout and classified by whether they reached the server, transport errors
+// told as sentences that name what to change (the timeout key, the names a certificate
+// holds), and response bodies read with clear messages when they are not the JSON that
+// was due.
 package httpx
 
 import (
@@ -19,6 +21,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -41,37 +44,102 @@ type Response struct {
 	Body   []byte
 }
 
-// Do sends req and reads the whole answer. Its errors are *backends.Error: NotSent when
-// the request never reached the server (DNS, refused connection, TLS), Unanswered when it
-// went out and no complete answer came (timeout, reset, truncated body). desc names the
-// call for messages, like "SIP reset"; it must hold no secret.
-func Do(ctx context.Context, c *http.Client, req *http.Request, desc string) (*Response, error) {
-	var wrote bool
-	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote = true }}
-	req = req.WithContext(httptrace.WithClientTrace(ctx, trace))
-	resp, err := c.Do(req)
+// Client sends one profile's requests: the HTTP client backends.Open built from the
+// profile, and the profile's time limit per request, which every request is held to (a
+// caller's shorter deadline still wins) and which a timeout names.
+type Client struct {
+	HTTP    *http.Client
+	Timeout time.Duration // the profile's timeout key; 0 = backends.DefaultTimeout
+}
+
+// NewClient is profile p's request sender over c.
+func NewClient(p backends.Profile, c *http.Client) Client {
+	return Client{HTTP: c, Timeout: p.Timeout}
+}
+
+// limit is the time one request may take.
+func (c Client) limit() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return backends.DefaultTimeout
+}
+
+// Do sends req and reads the whole answer, within the profile's timeout. Its errors are
+// *backends.Error: NotSent when the request never reached the server (DNS, refused
+// connection, TLS), Unanswered when it went out and no complete answer came (timeout,
+// reset, truncated body). desc names the call for messages, like "SIP reset"; it must
+// hold no secret.
+func (c Client) Do(ctx context.Context, req *http.Request, desc string) (*Response, error) {
+	start := time.Now()
+	rctx, cancel := context.WithTimeout(ctx, c.limit())
+	defer cancel()
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}
+	req = req.WithContext(httptrace.WithClientTrace(rctx, trace))
+	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return nil, classify(ctx, err, wrote, desc, req.URL.Host)
+		return nil, c.classify(ctx, rctx, start, err, wrote.Load(), desc, req.URL.Host)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
 	if err != nil {
-		return nil, classify(ctx, err, true, desc, req.URL.Host)
+		return nil, c.classify(ctx, rctx, start, err, true, desc, req.URL.Host)
 	}
 	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
 }
 
-func classify(ctx context.Context, err error, sent bool, desc, host string) error {
-	reason := describe(ctx, err, host)
+// classify makes a transport error a *backends.Error: ctx is the caller's context, rctx
+// the request's (under the profile's timeout), start when the request began.
+func (c Client) classify(ctx, rctx context.Context, start time.Time, err error, sent bool, desc, host string) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(rctx.Err(), context.DeadlineExceeded) {
+		waited := c.waited(ctx, start)
+		if !sent {
+			return &backends.Error{Kind: backends.NotSent, Msg: fmt.Sprintf("%s not sent: no connection within %s", desc, waited)}
+		}
+		return &backends.Error{Kind: backends.Unanswered, Msg: fmt.Sprintf("%s: no answer within %s; the change may have been made", desc, waited)}
+	}
+	reason := describe(err, host)
 	if !sent {
 		return &backends.Error{Kind: backends.NotSent, Msg: fmt.Sprintf("%s not sent: %s", desc, reason)}
 	}
 	return &backends.Error{Kind: backends.Unanswered, Msg: fmt.Sprintf("%s: no answer (%s); the change may have been made", desc, reason)}
 }
 
+// waited says how long a request that timed out was allowed, and names the profile's
+// timeout when that is the limit that ran out. The runner holds each reset to the same
+// limit under a context of its own, made a moment before the request: a caller's
+// deadline that left the request nearly the whole limit is that limit too.
+func (c Client) waited(ctx context.Context, start time.Time) string {
+	limit := c.limit()
+	if ctx.Err() == nil {
+		return roundDuration(limit).String() + " (the profile's timeout)"
+	}
+	allowed := time.Since(start)
+	if d, ok := ctx.Deadline(); ok {
+		allowed = d.Sub(start)
+	}
+	if allowed >= limit*9/10 {
+		return roundDuration(limit).String() + " (the profile's timeout)"
+	}
+	return roundDuration(allowed).String()
+}
+
+// roundDuration keeps a duration readable, and a limit that a request got a moment after
+// it was set recognisable: whole seconds from 10 s, tenths from 1 s, hundredths below.
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= 10*time.Second:
+		return d.Round(time.Second)
+	case d >= time.Second:
+		return d.Round(100 * time.Millisecond)
+	}
+	return d.Round(10 * time.Millisecond)
+}
+
 // describe turns a transport error into a sentence without the URL (which may carry a
 // secret in a query string).
-func describe(ctx context.Context, err error, host string) string {
+func describe(err error, host string) string {
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
@@ -79,14 +147,12 @@ func describe(ctx context.Context, err error, host string) string {
 	var opErr *net.OpError
 	var recordErr tls.RecordHeaderError
 	switch {
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return "timed out"
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
 	case errors.As(err, &unknownAuth) || errors.As(err, &certErr) && strings.Contains(certErr.Error(), "unknown authority"):
 		return fmt.Sprintf("certificate of %s is signed by an unknown authority; set ca_file in the profile (or, knowingly, insecure_skip_verify)", host)
 	case errors.As(err, &hostErr):
-		return fmt.Sprintf("certificate is not valid for %s", host)
+		return fmt.Sprintf("the certificate of %s is for %s, not %s: use one of its names in the profile's url", host, certNames(hostErr.Certificate), hostErr.Host)
 	case errors.As(err, &certErr):
 		return fmt.Sprintf("certificate of %s refused: %v", host, certErr.Err)
 	case errors.As(err, &dnsErr):
@@ -108,6 +174,34 @@ func describe(ctx context.Context, err error, host string) string {
 		return fmt.Sprintf("%s speaks plain HTTP: use an http:// url", host)
 	}
 	return err.Error()
+}
+
+// certNames lists the names a certificate is valid for: its DNS names and IP addresses
+// (the subject's common name counts for nothing since Go 1.15, so it is only mentioned
+// when there is nothing else).
+func certNames(cert *x509.Certificate) string {
+	if cert == nil {
+		return "no name that could be read"
+	}
+	var names []string
+	names = append(names, cert.DNSNames...)
+	for _, ip := range cert.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		if cn := cert.Subject.CommonName; cn != "" {
+			return fmt.Sprintf("no name at all (only the common name %q, which is not checked: the certificate needs a subject alternative name)", oneLine(cn, 80))
+		}
+		return "no name at all"
+	}
+	const most = 8
+	for i, n := range names {
+		names[i] = oneLine(n, 80)
+	}
+	if len(names) > most {
+		return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return strings.Join(names, ", ")
 }
 
 // IsJSON reports whether body looks like JSON.
@@ -157,11 +251,19 @@ func DecodeJSON(r *Response, v any, desc string) error {
 		}
 		var typeErr *json.UnmarshalTypeError
 		if errors.As(err, &typeErr) && typeErr.Field != "" {
-			return fmt.Errorf("%s: unexpected answer shape (HTTP %d): field %q holds a %s", desc, r.Status, typeErr.Field, typeErr.Value)
+			return fmt.Errorf("%s: unexpected answer shape (HTTP %d): field %q holds %s", desc, r.Status, typeErr.Field, withArticle(typeErr.Value))
 		}
 		return fmt.Errorf("%s: unexpected answer shape (HTTP %d)", desc, r.Status)
 	}
 	return nil
+}
+
+// withArticle is a JSON value's kind with its article: "an array", "a string".
+func withArticle(kind string) string {
+	if kind != "" && strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 // RetryAfter parses a Retry-After header (seconds or an HTTP date); def when absent.

@@ -20,7 +20,7 @@ func get(t *testing.T, c *http.Client, url string) (*Response, error) {
 	req, _ := http.NewRequest("GET", url, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	return Do(ctx, c, req, "test call")
+	return Client{HTTP: c}.Do(ctx, req, "test call")
 }
 
 func TestSelfSignedCertificateIsRefusedWithAHint(t *testing.T) {
@@ -84,7 +84,9 @@ func TestHTTPSURLOnPlainServer(t *testing.T) {
 	}
 }
 
-func TestHangingServerIsUnanswered(t *testing.T) {
+// hangingServer answers nothing until the client gives up.
+func hangingServer(t *testing.T) *httptest.Server {
+	t.Helper()
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -92,15 +94,69 @@ func TestHangingServerIsUnanswered(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	}))
-	defer srv.Close()
-	defer close(release)
-	c, _ := backends.NewClient(backends.Profile{})
-	req, _ := http.NewRequest("PUT", srv.URL, strings.NewReader("{}"))
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	return srv
+}
+
+func TestTimeoutNamesTheLimitAndTheKey(t *testing.T) {
+	srv := hangingServer(t)
+	hc, _ := backends.NewClient(backends.Profile{})
+	c := NewClient(backends.Profile{Timeout: 150 * time.Millisecond}, hc)
+	put := func(ctx context.Context) error {
+		req, _ := http.NewRequest("PUT", srv.URL, strings.NewReader("{}"))
+		_, err := c.Do(ctx, req, "reset")
+		return err
+	}
+
+	// The profile's timeout runs out: the message names it and its value.
+	err := put(context.Background())
+	if backends.KindOf(err) != backends.Unanswered || !strings.Contains(err.Error(), "reset: no answer within 150ms (the profile's timeout); the change may have been made") {
+		t.Fatalf("the profile's limit: %v", err)
+	}
+	// The runner holds a reset to the same limit, under a context made a moment before.
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
-	_, err := Do(ctx, c, req, "reset")
-	if backends.KindOf(err) != backends.Unanswered || !strings.Contains(err.Error(), "timed out") {
+	if err := put(ctx); !strings.Contains(err.Error(), "no answer within 150ms (the profile's timeout)") {
+		t.Fatalf("the runner's limit: %v", err)
+	}
+	// A caller's shorter deadline is not the profile's: it is told as it was.
+	short, cancel := context.WithTimeout(context.Background(), 40*time.Millisecond)
+	defer cancel()
+	err = put(short)
+	if backends.KindOf(err) != backends.Unanswered || !strings.Contains(err.Error(), "no answer within 40ms;") || strings.Contains(err.Error(), "profile") {
+		t.Fatalf("a caller's limit: %v", err)
+	}
+}
+
+func TestNoTimeoutIsTheDefault(t *testing.T) {
+	if got := (Client{}).limit(); got != backends.DefaultTimeout {
+		t.Fatalf("limit %v, want %v", got, backends.DefaultTimeout)
+	}
+	if got := NewClient(backends.Profile{Timeout: time.Minute}, nil).limit(); got != time.Minute {
+		t.Fatalf("limit %v, want the profile's minute", got)
+	}
+}
+
+func TestCertificateForAnotherNameListsItsNames(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("{}")) }))
+	defer srv.Close()
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600)
+	c, err := backends.NewClient(backends.Profile{Name: "p", CAFile: ca})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// httptest's certificate names example.com, 127.0.0.1 and ::1, but not localhost.
+	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
+	_, err = get(t, c, "https://localhost:"+port+"/")
+	if backends.KindOf(err) != backends.NotSent {
 		t.Fatalf("err = %v", err)
+	}
+	for _, want := range []string{"is for example.com, *.example.com, 127.0.0.1, ::1, not localhost", "use one of its names"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q lacks %q", err, want)
+		}
 	}
 }
 
@@ -167,6 +223,12 @@ func TestShapeErrorsAndSnippetsAreClean(t *testing.T) {
 	}
 	err := DecodeJSON(&Response{Status: 200, Body: []byte(`{"users":"jdoe"}`)}, &v, "search")
 	if err == nil || strings.Contains(err.Error(), "Go value") || !strings.Contains(err.Error(), `field "users" holds a string`) {
+		t.Fatalf("err = %v", err)
+	}
+	var w struct {
+		Name string `json:"name"`
+	}
+	if err := DecodeJSON(&Response{Status: 200, Body: []byte(`{"name":["x"]}`)}, &w, "search"); err == nil || !strings.Contains(err.Error(), `field "name" holds an array`) {
 		t.Fatalf("err = %v", err)
 	}
 	if s := Snippet([]byte("<html><title>x\x1b]52;c;Zm9v\x07y</title></html>")); strings.Contains(s, "52;c") || !strings.Contains(s, "xy") {

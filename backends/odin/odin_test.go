@@ -10,16 +10,37 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/fakekit"
 	"resetdesk/backends/odin/odintest"
 	"resetdesk/backends/runner"
 )
 
+func profileOn(srv *odintest.Server) backends.Profile {
+	return backends.Profile{Name: "t", Kind: "odin", URL: srv.BaseURL() + "/", Username: odintest.Username,
+		ServiceProvider: odintest.ServiceProvider, Group: odintest.Group}
+}
+
 func newClient(t *testing.T, srv *odintest.Server, password string) backends.Backend {
 	t.Helper()
-	p := backends.Profile{Name: "t", Kind: "odin", URL: srv.BaseURL() + "/", Username: odintest.Username,
-		ServiceProvider: odintest.ServiceProvider, Group: odintest.Group}
-	return backendtest.Client(t, p, password)
+	return backendtest.Client(t, profileOn(srv), password)
 }
+
+// harness is Odin for the tests every kind shares: SIP resets, whose changing call is
+// PUT /users/authentication.
+func harness() backendtest.Harness[*odintest.Server] {
+	return backendtest.Harness[*odintest.Server]{
+		Kind: "odin", Mode: "sip", ResetCall: "/users/authentication",
+		Start:   func(n int) *odintest.Server { return odintest.New(n) },
+		Profile: profileOn, Secret: odintest.Password,
+		Held: (*odintest.Server).SIPPassword,
+		// The login body holds the password; a reset's the new SIP password.
+		Echoes:   []backendtest.Echo{{Call: "/auth/token", Status: 400}, {Call: "/users/authentication", Status: 400}},
+		EchoMark: "Could not process the request body",
+		Issued:   (*odintest.Server).Generated,
+	}
+}
+
+func TestConformance(t *testing.T) { backendtest.Conformance(t, harness()) }
 
 func requestsTo(srv *odintest.Server, method, path string) []odintest.Request {
 	var out []odintest.Request
@@ -121,7 +142,8 @@ func TestAuthServiceMissingIsShown(t *testing.T) {
 func TestTokenExpiringMidRunIsRenewedOnce(t *testing.T) {
 	srv := odintest.New(40)
 	defer srv.Close()
-	srv.SetFaults(odintest.Faults{ExpireAfter: 15, Latency: 2 * time.Millisecond}) // paced like a real server
+	srv.SetQuirks(odintest.Quirks{ExpireAfter: 15})
+	srv.SetFaults(odintest.Faults{Latency: 2 * time.Millisecond}) // paced like a real server
 	b := newClient(t, srv, odintest.Password)
 	out := backendtest.Run(t, b, runner.Spec{Mode: "sip", Users: srv.Users(), Concurrency: 4})
 	for _, o := range out {
@@ -174,7 +196,7 @@ func TestBadLoginSendsNoReset(t *testing.T) {
 func TestShortGeneratorAnswerStillResetsEveryone(t *testing.T) {
 	srv := odintest.New(25)
 	defer srv.Close()
-	srv.SetFaults(odintest.Faults{ShortBy: 7})
+	srv.SetQuirks(odintest.Quirks{ShortBy: 7})
 	b := newClient(t, srv, odintest.Password)
 	out := backendtest.Run(t, b, runner.Spec{Mode: "vm", Users: srv.Users(), BatchSize: 10})
 	seen := map[string]bool{}
@@ -192,48 +214,43 @@ func TestShortGeneratorAnswerStillResetsEveryone(t *testing.T) {
 	}
 }
 
-func TestFaults(t *testing.T) {
-	cases := []struct {
-		name   string
-		faults odintest.Faults
-		status backends.Status
-		want   []string
-		reject []string
-	}{
-		{"html error page", odintest.Faults{FailPath: "/users/authentication", FailStatus: 502, FailBody: "html"},
-			backends.StatusUnknown, []string{"HTML page", "502 Bad Gateway", "may have changed"}, []string{"invalid character"}},
-		{"html 400", odintest.Faults{FailPath: "/users/authentication", FailStatus: 400, FailBody: "html"},
-			backends.StatusFailed, []string{"HTTP 400", "HTML page"}, []string{"invalid character"}},
-		{"truncated json", odintest.Faults{FailPath: "/users/authentication", FailStatus: 500, FailBody: "truncated"},
-			backends.StatusFailed, []string{"HTTP 500"}, []string{"unexpected end"}},
-		{"server error", odintest.Faults{FailPath: "/users/authentication", FailStatus: 500},
-			backends.StatusFailed, []string{"[Error 9999] injected failure"}, nil},
-		{"connection reset after the change", odintest.Faults{ResetPath: "/users/authentication"},
-			backends.StatusUnknown, []string{"no answer", "may have changed"}, nil},
-		{"hung request", odintest.Faults{HangPath: "/users/authentication"},
-			backends.StatusUnknown, []string{"timed out", "may have changed"}, nil},
-		{"throttled then fine", odintest.Faults{FailPath: "/users/authentication", FailStatus: 429, RetryAfter: 0, FailTimes: 2},
-			backends.StatusOK, nil, nil},
-		{"generator down", odintest.Faults{FailPath: "/password/generate", FailStatus: 503, FailBody: "html"},
-			backends.StatusFailed, []string{"not sent", "could not generate", "HTML page"}, nil},
+// A generator that fails fails the users it was to make secrets for, before anything
+// is sent for them.
+func TestGeneratorDownSendsNothing(t *testing.T) {
+	srv := odintest.New(2)
+	defer srv.Close()
+	srv.SetFaults(odintest.Faults{Fail: "/password/generate", FailStatus: 503, FailBody: fakekit.BodyHTML})
+	b := newClient(t, srv, odintest.Password)
+	out := backendtest.Run(t, b, runner.Spec{Mode: "sip", Users: srv.Users()})
+	for _, o := range out {
+		backendtest.Expect(t, o, backends.StatusFailed, []string{"not sent", "could not generate", "HTML page"}, nil)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			srv := odintest.New(2)
-			defer srv.Close()
-			srv.SetFaults(c.faults)
-			b := newClient(t, srv, odintest.Password)
-			user := srv.Users()[0]
-			out := backendtest.Run(t, b, runner.Spec{Mode: "sip", Users: []string{user}, Timeout: 300 * time.Millisecond})
-			o := out[0]
-			backendtest.Expect(t, o, c.status, c.want, c.reject)
-			if c.status == backends.StatusOK && srv.SIPPassword(user) != o.Secret {
-				t.Fatalf("server holds %q, shown %q", srv.SIPPassword(user), o.Secret)
-			}
-			if c.status == backends.StatusUnknown && c.faults.ResetPath != "" && (srv.SIPPassword(user) == "" || srv.SIPPassword(user) != o.Secret) {
-				t.Fatalf("the change went through unseen: the outcome must carry the password now in effect (%q), has %q", srv.SIPPassword(user), o.Secret)
-			}
-		})
+	if srv.Resets() != 0 {
+		t.Fatalf("%d resets sent without a generated secret", srv.Resets())
+	}
+}
+
+func TestCheckProvesServiceProviderAndGroup(t *testing.T) {
+	srv := odintest.New(2)
+	defer srv.Close()
+	msg, err := newClient(t, srv, odintest.Password).Check(context.Background())
+	if err != nil || !strings.Contains(msg, "service provider ent.odin and group grp.odin found") {
+		t.Fatalf("check: %q %v", msg, err)
+	}
+	if q, _ := url.ParseQuery(requestsTo(srv, "GET", "/groups")[0].Query); q.Get("serviceProviderId") != odintest.ServiceProvider {
+		t.Errorf("groups asked for %v", q)
+	}
+	for _, c := range []struct {
+		sp, group, want string
+	}{
+		{"ent.nowhere", odintest.Group, `service provider "ent.nowhere" (the profile's service_provider) is not among the 1 this account sees: ent.odin`},
+		{odintest.ServiceProvider, "grp.nowhere", `group "grp.nowhere" (the profile's group) is not in service provider ent.odin, which has 1: grp.odin`},
+	} {
+		p := profileOn(srv)
+		p.ServiceProvider, p.Group = c.sp, c.group
+		if msg, err := backendtest.Client(t, p, odintest.Password).Check(context.Background()); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s/%s: %q, %v; want %q", c.sp, c.group, msg, err, c.want)
+		}
 	}
 }
 

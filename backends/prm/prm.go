@@ -20,6 +20,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
+	"resetdesk/backends/redact"
 )
 
 // ModeGenerate is the only mode: the service generates the password.
@@ -67,7 +68,7 @@ type Client struct {
 	base      string
 	token     string
 	timeBased bool
-	http      *http.Client
+	http      httpx.Client
 	// now is the clock for time-based tokens; tests replace it with SetClock.
 	now func() time.Time
 }
@@ -77,7 +78,7 @@ func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, e
 	if c == nil {
 		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
-	return &Client{base: p.URL, token: secret, timeBased: p.TimeBasedToken, http: c, now: time.Now}, nil
+	return &Client{base: p.URL, token: secret, timeBased: p.TimeBasedToken, http: httpx.NewClient(p, c), now: time.Now}, nil
 }
 
 // SetClock replaces the clock used for time-based tokens (for tests).
@@ -117,7 +118,7 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("check: %v", err)
 	}
-	resp, err := httpx.Do(ctx, c.http, req, "connection check")
+	resp, err := c.http.Do(ctx, req, "connection check")
 	if err != nil {
 		return "", err
 	}
@@ -154,8 +155,24 @@ type response struct {
 
 // Reset asks the service to generate a new password for t.User and returns it. Success
 // is HTTP 2xx and res "ok" and a password; res "ok" without one is unknown; anything
-// else is a failure with the status.
+// else is a failure with the status. A time-based token is as good as the shared one
+// for minutes: no message may show the one sent, should the service echo it.
 func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result, error) {
+	auth := c.bearer()
+	res, err := c.reset(ctx, t, auth)
+	if !c.timeBased {
+		return res, err // the shared token itself: backends.Open redacts it
+	}
+	r := redact.New(strings.TrimPrefix(auth, "Bearer "))
+	res.Message = r.String(res.Message)
+	var e *backends.Error
+	if errors.As(err, &e) {
+		err = &backends.Error{Kind: e.Kind, Msg: r.String(e.Msg), RetryAfter: e.RetryAfter}
+	}
+	return res, err
+}
+
+func (c *Client) reset(ctx context.Context, t backends.Target, auth string) (backends.Result, error) {
 	if t.Mode != ModeGenerate {
 		return backends.Result{}, backends.NewError(backends.NotSent, fmt.Sprintf("unknown mode %q", t.Mode))
 	}
@@ -169,9 +186,9 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", c.bearer())
+	req.Header.Set("Authorization", auth)
 	const desc = "password reset"
-	resp, err := httpx.Do(ctx, c.http, req, desc)
+	resp, err := c.http.Do(ctx, req, desc)
 	if err != nil {
 		return backends.Result{}, err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/fakekit"
 	"resetdesk/backends/prm"
 	"resetdesk/backends/prm/prmtest"
 	"resetdesk/backends/runner"
@@ -22,6 +23,41 @@ func newClient(t *testing.T, srv *prmtest.Server, token string, timeBased bool) 
 	t.Helper()
 	p := backends.Profile{Name: "t", Kind: "prm", URL: srv.URL + "/", TimeBasedToken: timeBased}
 	return backendtest.Client(t, p, token)
+}
+
+// harness is PRM for the tests every kind shares, with a static token or a time-based one.
+func harness(timeBased bool) backendtest.Harness[*prmtest.Server] {
+	var opts []prmtest.Option
+	if timeBased {
+		opts = append(opts, prmtest.WithTimeBased())
+	}
+	return backendtest.Harness[*prmtest.Server]{
+		Kind: "prm", Mode: "generate", ResetCall: "/api/users",
+		Start: func(n int) *prmtest.Server { return prmtest.New(n, opts...) },
+		Profile: func(s *prmtest.Server) backends.Profile {
+			return backends.Profile{Name: "t", Kind: "prm", URL: s.URL + "/", TimeBasedToken: timeBased}
+		},
+		Secret: prmtest.Token,
+		Held:   (*prmtest.Server).Password,
+		// No session: a token refused mid-run is a refused login.
+		NoSession: true,
+		// An unhandled exception's page echoes the Authorization header.
+		Echoes:   []backendtest.Echo{{Call: "/api/users", Status: 500}},
+		EchoMark: "Unhandled exception",
+		// A time-based token is the shared one's equal for its window (±1 accepted).
+		SecretForms: func(p backends.Profile, secret string) []string {
+			now := time.Now()
+			return []string{prm.TimeToken(secret, now.Add(-prm.Window)), prm.TimeToken(secret, now), prm.TimeToken(secret, now.Add(prm.Window))}
+		},
+	}
+}
+
+// The shared tests run with the time-based token, the demo's; the echo test runs with
+// the static one too, which travels as it is stored.
+func TestConformance(t *testing.T) { backendtest.Conformance(t, harness(true)) }
+
+func TestEchoedStaticTokenNeverShown(t *testing.T) {
+	backendtest.EchoedSecretsNeverShown(t, harness(false))
 }
 
 func TestTimeTokenWorkedExample(t *testing.T) {
@@ -162,7 +198,7 @@ func TestWrongStaticToken(t *testing.T) {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			srv := prmtest.New(2)
 			defer srv.Close()
-			srv.SetFaults(prmtest.Faults{BadTokenStatus: status})
+			srv.SetQuirks(prmtest.Quirks{BadTokenStatus: status})
 			b := newClient(t, srv, "not-the-token", false)
 			out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: srv.Users()[:1]})
 			o := out[0]
@@ -199,7 +235,14 @@ func TestLoginChecksTokenShapeAndSendsNothing(t *testing.T) {
 	}
 }
 
+// The answers that are the module's own; the faults every kind shares are in the
+// fault matrix.
 func TestAnswerShapes(t *testing.T) {
+	fail := func(status int, body string) func(*prmtest.Server) {
+		return func(s *prmtest.Server) {
+			s.SetFaults(prmtest.Faults{Fail: "/api/users", FailStatus: status, FailBody: body})
+		}
+	}
 	cases := []struct {
 		name   string
 		setup  func(*prmtest.Server)
@@ -210,36 +253,20 @@ func TestAnswerShapes(t *testing.T) {
 	}{
 		{"unknown user", nil, "ghost", backends.StatusFailed, []string{prm.MessageFailed}, []string{"HTTP"}},
 		{"disallowed group", func(s *prmtest.Server) { s.Disallow(s.Users()[0]) }, "", backends.StatusFailed, []string{prm.MessageFailed}, nil},
-		{"ok without a password", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{OKWithoutPassword: true}) }, "",
+		{"ok without a password", func(s *prmtest.Server) { s.SetQuirks(prmtest.Quirks{OKWithoutPassword: true}) }, "",
 			backends.StatusUnknown, []string{"no password", "HTTP 200", backends.MessageUnknown}, []string{"may have changed: check the account;"}},
-		{"ok body under HTTP 500", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 500, FailBody: "ok"}) }, "",
+		{"ok body under HTTP 500", fail(500, prmtest.BodyOK), "",
 			backends.StatusFailed, []string{"HTTP 500", `res "ok"`}, []string{"Leak3d+pw"}},
-		{"failed under HTTP 500", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 500}) }, "",
+		{"failed under HTTP 500", fail(500, ""), "",
 			backends.StatusFailed, []string{"HTTP 500", `res "failed"`}, nil},
-		{"malformed request", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 400, FailBody: "html"}) }, "",
+		{"malformed request", fail(400, fakekit.BodyHTML), "",
 			backends.StatusFailed, []string{"HTTP 400", "malformed"}, nil},
-		{"service not found", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 404, FailBody: "html"}) }, "",
+		{"service not found", fail(404, fakekit.BodyHTML), "",
 			backends.StatusFailed, []string{"HTTP 404", "check the url and port"}, nil},
-		{"html error page", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 503, FailBody: "html"}) }, "",
+		{"html error page", fail(503, fakekit.BodyHTML), "",
 			backends.StatusFailed, []string{"HTTP 503", "HTML page", "Service Unavailable"}, nil},
-		{"truncated error", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 500, FailBody: "truncated"}) }, "",
+		{"truncated error", fail(500, fakekit.BodyTruncated), "",
 			backends.StatusFailed, []string{"HTTP 500", "cut-off"}, []string{`{"res"`}},
-		{"truncated success", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 200, FailBody: "truncated"}) }, "",
-			backends.StatusUnknown, []string{"cut off", "may have changed"}, []string{"unexpected end"}},
-		{"html under 200", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 200, FailBody: "html"}) }, "",
-			backends.StatusUnknown, []string{"HTML page", "may have changed"}, nil},
-		{"bad gateway", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 502}) }, "",
-			backends.StatusUnknown, []string{"HTTP 502", "may have changed"}, nil},
-		{"throttled then fine", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{FailStatus: 429, FailTimes: 2}) }, "",
-			backends.StatusOK, nil, nil},
-		{"connection reset after the change", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{Drop: true}) }, "",
-			backends.StatusUnknown, []string{"no answer", "may have changed"}, nil},
-		{"hung request", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{Hang: true}) }, "",
-			backends.StatusUnknown, []string{"timed out", "may have changed"}, nil},
-		{"slower than the timeout", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{Latency: time.Second}) }, "",
-			backends.StatusUnknown, []string{"timed out"}, nil},
-		{"slow but in time", func(s *prmtest.Server) { s.SetFaults(prmtest.Faults{Latency: 20 * time.Millisecond}) }, "",
-			backends.StatusOK, nil, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -256,9 +283,6 @@ func TestAnswerShapes(t *testing.T) {
 			out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: []string{user}, Timeout: 300 * time.Millisecond})
 			o := out[0]
 			backendtest.Expect(t, o, c.status, c.want, c.reject)
-			if c.status == backends.StatusOK && (o.Secret == "" || o.Secret != srv.Password(user)) {
-				t.Fatalf("shown %q, server holds %q", o.Secret, srv.Password(user))
-			}
 			if c.status == backends.StatusFailed && o.Secret != "" {
 				t.Fatalf("a failed outcome carries a secret: %+v", o)
 			}
@@ -290,23 +314,5 @@ func TestNoSearchAndCheck(t *testing.T) {
 	}
 	if _, err := backendtest.TryRun(b, runner.Spec{Mode: "generate", Users: srv.Users()[:1], Password: "Typed-pw1"}); err == nil {
 		t.Fatal("a typed password was accepted for a server-generated mode")
-	}
-}
-
-func TestConcurrencyIsBounded(t *testing.T) {
-	srv := prmtest.New(20)
-	defer srv.Close()
-	srv.SetFaults(prmtest.Faults{Latency: 5 * time.Millisecond})
-	b := newClient(t, srv, prmtest.Token, false)
-	out := backendtest.Run(t, b, runner.Spec{Mode: "generate", Users: srv.Users(), Concurrency: 4})
-	seen := map[string]bool{}
-	for _, o := range out {
-		if o.Status != backends.StatusOK || seen[o.Secret] {
-			t.Fatalf("%+v", o)
-		}
-		seen[o.Secret] = true
-	}
-	if m := srv.MaxInFlight(); m > 4 {
-		t.Fatalf("max in flight %d, want <= 4", m)
 	}
 }

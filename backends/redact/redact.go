@@ -9,6 +9,7 @@ package redact
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -100,9 +101,10 @@ func Forms(s string) []string {
 		return nil
 	}
 	set := map[string]bool{s: true}
-	set[url.QueryEscape(s)] = true
-	set[url.PathEscape(s)] = true
-	set[strings.ReplaceAll(url.QueryEscape(s), "+", "%20")] = true
+	for _, e := range []string{url.QueryEscape(s), url.PathEscape(s), strings.ReplaceAll(url.QueryEscape(s), "+", "%20"), strictEscape(s)} {
+		set[e] = true
+		set[lowerHex(e)] = true // %c3%a9 is as good as %C3%A9 to a server
+	}
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
 		set[enc.EncodeToString([]byte(s))] = true
 	}
@@ -124,4 +126,34 @@ func Forms(s string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// strictEscape percent-encodes every byte outside RFC 3986's unreserved set, as some
+// clients and servers do (%7E for ~, %20 for a space).
+func strictEscape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
+
+// lowerHex is s with the hex digits of its percent-escapes in lower case.
+func lowerHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			for j := i + 1; j <= i+2; j++ {
+				if 'A' <= b[j] && b[j] <= 'F' {
+					b[j] += 'a' - 'A'
+				}
+			}
+		}
+	}
+	return string(b)
 }

@@ -20,6 +20,8 @@ func TestEveryFormIsRemoved(t *testing.T) {
 		"newPassword=" + base64.URLEncoding.EncodeToString([]byte(secret)),
 		"raw " + base64.RawStdEncoding.EncodeToString([]byte(secret)),
 		`{"password":` + string(j) + `}`,
+		"pwd=p%40ss%20w0rd%2B%2F%3C%26%3E%22%5C%C3%A9",
+		"pwd=p%40ss%20w0rd%2b%2f%3c%26%3e%22%5c%c3%a9",
 	}
 	for _, text := range texts {
 		got := r.String(text)

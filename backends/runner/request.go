@@ -15,7 +15,7 @@ import (
 // Defaults for a request.
 const (
 	DefaultConcurrency = 4
-	DefaultTimeout     = 20 * time.Second
+	DefaultTimeout     = backends.DefaultTimeout
 	MaxConcurrency     = backends.MaxConcurrency
 	defaultBatchSize   = 100
 )

@@ -16,7 +16,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,46 +25,6 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/redact"
 )
-
-// Recorder keeps what a run does as it happens: the journal (every new secret on disk
-// before anyone can see it) and the history (every request as it goes out, every answer
-// as it comes). The runner calls it from many goroutines at once; each call returns only
-// when what it was given is durable.
-type Recorder interface {
-	// Intend is called before each request goes out, with the user and the secret made
-	// ahead (batch, policy or typed; empty when the system makes it) as StatusRunning.
-	// An error means the request is not sent: ErrQuotaSpent skips it and the rest, any
-	// other error fails it and stops the run (a journal that cannot write must not let
-	// more passwords be set).
-	Intend(o backends.Outcome) error
-	// IntendBatch is called once per batch of secrets a batch mode made ahead (Odin's
-	// generator), before any of them is dispatched; each still gets its Intend.
-	IntendBatch(os []backends.Outcome) error
-	// Record is called with the final outcome of every user that was intended (dispatched
-	// or batch-journaled), before the outcome is emitted. An error is added to the
-	// outcome's message (the outcome is never dropped) and stops the run.
-	Record(o backends.Outcome) error
-	// QuotaLeft is how many more successful resets the system allows (has=false: no
-	// quota). Users past it are skipped, never sent.
-	QuotaLeft() (left int, has bool)
-	// Finish is called once with every final outcome, in input order, after the last one
-	// was emitted and before the stream closes: a reader that sees the stream closed
-	// knows the run is fully recorded.
-	Finish(outcomes []backends.Outcome)
-}
-
-// ErrQuotaSpent is what a Recorder's Intend returns when the quota has no place left
-// (another run took it): the user is skipped, never sent, and so is the rest.
-var ErrQuotaSpent = errors.New("not sent: the daily quota is spent")
-
-// Nop records nothing and has no quota: for the demo and for tests.
-type Nop struct{}
-
-func (Nop) Intend(backends.Outcome) error        { return nil }
-func (Nop) IntendBatch([]backends.Outcome) error { return nil }
-func (Nop) Record(backends.Outcome) error        { return nil }
-func (Nop) QuotaLeft() (int, bool)               { return 0, false }
-func (Nop) Finish([]backends.Outcome)            {}
 
 const (
 	maxThrottleWaits = 5
@@ -148,52 +107,6 @@ func (r *Run) Stop() { r.stopOnce.Do(func() { close(r.stop) }) }
 // Request is what the run does.
 func (r *Run) Request() Request { return r.req }
 
-// Pause holds every request not yet sent until Resume (or Stop, which skips them):
-// while a technician is asked whether to stop, nothing more goes out. Requests already
-// in flight finish.
-func (r *Run) Pause() {
-	r.pauseMu.Lock()
-	defer r.pauseMu.Unlock()
-	if r.resumed == nil {
-		r.resumed = make(chan struct{})
-	}
-}
-
-// Resume lets a paused run send again.
-func (r *Run) Resume() {
-	r.pauseMu.Lock()
-	defer r.pauseMu.Unlock()
-	if r.resumed != nil {
-		close(r.resumed)
-		r.resumed = nil
-	}
-}
-
-// Paused reports whether the run is paused.
-func (r *Run) Paused() bool {
-	r.pauseMu.Lock()
-	defer r.pauseMu.Unlock()
-	return r.resumed != nil
-}
-
-// mayGo waits while the run is paused; false when it was stopped or aborted meanwhile.
-func (r *Run) mayGo(ctx context.Context) bool {
-	r.pauseMu.Lock()
-	ch := r.resumed
-	r.pauseMu.Unlock()
-	if ch == nil {
-		return !r.stopped(ctx)
-	}
-	select {
-	case <-ch:
-		return !r.stopped(ctx)
-	case <-r.stop:
-		return false
-	case <-ctx.Done():
-		return false
-	}
-}
-
 // Wait drains the run and returns the final outcomes in input order.
 func (r *Run) Wait() []backends.Outcome {
 	res := make([]backends.Outcome, len(r.req.users))
@@ -220,6 +133,10 @@ func (r *Run) haltReason() string {
 	defer r.haltMu.Unlock()
 	return r.halt
 }
+
+// Halted says why the run stopped itself ("" when it did not): the credentials were
+// refused, the journal failed, or another run took the quota.
+func (r *Run) Halted() string { return r.haltReason() }
 
 type work struct {
 	index  int
@@ -408,187 +325,3 @@ func (r *Run) prefetch(ctx context.Context) <-chan work {
 }
 
 // resetOne resets one user and returns its final outcome, after the recorder has it.
-func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
-	user := r.req.users[it.index]
-	// The last gate before a request goes out: a pause holds it here, a stop skips it.
-	if !r.mayGo(ctx) {
-		r.quota.settle(false)
-		o := backends.Outcome{Index: it.index, User: user, Status: backends.StatusSkipped, Message: "not sent: the run was stopped"}
-		if reason := r.haltReason(); reason != "" {
-			o.Message = reason
-		}
-		if it.index < int(r.batchJournaled.Load()) {
-			if err := r.rec.Record(o); err != nil {
-				o.Message += " [" + err.Error() + "]"
-			}
-		}
-		return o
-	}
-	r.out <- backends.Outcome{Index: it.index, User: user, Status: backends.StatusRunning}
-	start := time.Now()
-	o, sent, intended := r.attempt(ctx, it, user)
-	o.Index, o.User, o.Elapsed = it.index, user, time.Since(start)
-	if sent != "" {
-		r.redact.Add(sent)
-	}
-	if o.Secret != "" {
-		r.redact.Add(o.Secret)
-	}
-	// A server may echo the request in its error text: never show or keep a secret
-	// there (the history keeps messages).
-	o.Message = r.redact.String(o.Message)
-	r.quota.settle(o.Status == backends.StatusOK || o.Status == backends.StatusUnknown)
-	if intended || it.index < int(r.batchJournaled.Load()) {
-		if err := r.rec.Record(o); err != nil {
-			if o.Secret != "" {
-				// The password is set: never drop it. Say loudly that only the screen has it.
-				o.Message = strings.TrimSpace(o.Message + " [journal write failed: " + err.Error() + "; hand this secret over now]")
-			} else {
-				o.Message = strings.TrimSpace(o.Message + " [" + err.Error() + "]")
-			}
-			r.haltWith("not sent: the journal failed (" + err.Error() + "); nothing more is sent until it can write")
-		}
-	}
-	return o
-}
-
-// attempt resets one user and returns the outcome, the secret it sent, if any, and
-// whether the recorder was told before sending.
-func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Outcome, sent string, intended bool) {
-	if it.genErr != nil {
-		return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: could not generate a secret: " + it.genErr.Error()}, "", false
-	}
-	t := backends.Target{User: user, Mode: r.req.mode.Name, Secret: it.secret, Options: r.req.options}
-	switch {
-	case r.req.password != "":
-		t.Secret = r.req.password
-	case r.req.mode.Source == backends.FromPolicy:
-		pw, err := r.req.mode.Policy.Generate()
-		if err == nil && r.req.mode.CheckPassword != nil {
-			err = r.req.mode.CheckPassword(pw)
-		}
-		if err != nil {
-			return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: could not generate a password: " + err.Error()}, "", false
-		}
-		t.Secret = pw
-	}
-	if err := r.rec.Intend(backends.Outcome{Index: it.index, User: user, Status: backends.StatusRunning, Secret: t.Secret}); err != nil {
-		if errors.Is(err, ErrQuotaSpent) {
-			r.haltWith(ErrQuotaSpent.Error())
-			return backends.Outcome{Status: backends.StatusSkipped, Message: ErrQuotaSpent.Error()}, "", false
-		}
-		r.haltWith("not sent: the journal failed (" + err.Error() + "); nothing more is sent until it can write")
-		return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: " + err.Error()}, "", false
-	}
-	return r.send(ctx, t), t.Secret, true
-}
-
-// send sends t until it has an answer worth reporting: a renewed session and a system
-// asking to slow down are handled here; nothing is ever sent twice after it may have
-// been done.
-func (r *Run) send(ctx context.Context, t backends.Target) backends.Outcome {
-	relogged, waits := false, 0
-	for {
-		// The login generation this call's token belongs to: a re-login is needed only
-		// when no other worker renewed the session since.
-		r.loginMu.Lock()
-		gen := r.loginGen
-		r.loginMu.Unlock()
-		res, err := r.call(ctx, t)
-		if err == nil {
-			secret := res.Secret
-			if secret == "" && r.req.mode.Source != backends.FromServer {
-				secret = t.Secret
-			}
-			return backends.Outcome{Status: backends.StatusOK, Secret: secret, Message: res.Message}
-		}
-		var e *backends.Error
-		if !errors.As(err, &e) {
-			e = &backends.Error{Kind: backends.Refused, Msg: err.Error()}
-		}
-		switch e.Kind {
-		case backends.Expired:
-			if relogged {
-				return backends.Outcome{Status: backends.StatusFailed, Message: "session expired again right after logging in: " + e.Msg}
-			}
-			relogged = true
-			if lerr := r.relogin(ctx, gen); lerr != nil {
-				if backends.KindOf(lerr) == backends.BadLogin {
-					r.refuseCredentials()
-				}
-				return backends.Outcome{Status: backends.StatusFailed, Message: "session expired and logging in again failed: " + lerr.Error()}
-			}
-			continue
-		case backends.Throttled:
-			waits++
-			if waits > maxThrottleWaits {
-				return backends.Outcome{Status: backends.StatusFailed, Message: "the system kept asking to slow down: " + e.Msg}
-			}
-			d := min(max(e.RetryAfter, 100*time.Millisecond), maxThrottleWait)
-			select {
-			case <-time.After(d):
-				continue
-			case <-ctx.Done():
-				return backends.Outcome{Status: backends.StatusSkipped, Message: "not sent: the run was aborted while the system asked to wait"}
-			}
-		case backends.Unanswered:
-			// The secret we sent may now be in effect: keep it (and so journal it), so that
-			// the technician can hand it over or try it, instead of losing it.
-			o := backends.Outcome{Status: backends.StatusUnknown, Message: e.Msg + "; " + backends.MessageUnknown}
-			if t.Secret != "" {
-				o.Secret = t.Secret
-				o.Message += "; if it did, the new " + r.secretLabel() + " is the one shown"
-			}
-			return o
-		case backends.BadLogin:
-			r.refuseCredentials()
-			return backends.Outcome{Status: backends.StatusFailed, Message: "login refused: " + e.Msg}
-		default:
-			return backends.Outcome{Status: backends.StatusFailed, Message: e.Msg}
-		}
-	}
-}
-
-// refuseCredentials stops the run: the users not yet sent are skipped, since every
-// further request would be one more failed login (an account lockout).
-func (r *Run) refuseCredentials() {
-	r.haltWith("not sent: the credentials were refused (more attempts could lock the account); fix them and retry")
-}
-
-func (r *Run) secretLabel() string {
-	if r.req.mode.SecretLabel != "" {
-		return r.req.mode.SecretLabel
-	}
-	return "secret"
-}
-
-// call sends one reset under the per-request timeout. A deadline that passes with no
-// classified error is an unanswered request: it may have gone through.
-func (r *Run) call(ctx context.Context, t backends.Target) (backends.Result, error) {
-	cctx, cancel := context.WithTimeout(ctx, r.req.timeout)
-	defer cancel()
-	res, err := r.req.backend.Reset(cctx, t)
-	if err != nil && backends.KindOf(err) == backends.Refused && cctx.Err() != nil {
-		var e *backends.Error
-		if !errors.As(err, &e) {
-			return res, &backends.Error{Kind: backends.Unanswered, Msg: "no answer in time (" + err.Error() + ")"}
-		}
-	}
-	return res, err
-}
-
-// relogin logs in again unless another worker already did since generation gen.
-func (r *Run) relogin(ctx context.Context, gen int) error {
-	r.loginMu.Lock()
-	defer r.loginMu.Unlock()
-	if r.loginGen != gen {
-		return nil
-	}
-	lctx, cancel := context.WithTimeout(ctx, r.req.timeout)
-	defer cancel()
-	if err := r.req.backend.Login(lctx); err != nil {
-		return err
-	}
-	r.loginGen++
-	return nil
-}

@@ -8,6 +8,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -121,6 +122,9 @@ func Parse(r io.Reader) (users []string, bad []BadUser, err error) {
 		users = append(users, id)
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, nil, fmt.Errorf("line %d is longer than 1 MiB: this is not a list of user ids", line+1)
+		}
 		return nil, nil, fmt.Errorf("line %d: %v", line+1, err)
 	}
 	return users, bad, nil

@@ -12,7 +12,7 @@ import (
 // BenchmarkSetRun measures a 100-user set run (lookup + set per user) through the
 // runner against the in-process fake, so that client overhead shows without latency.
 func BenchmarkSetRun(b *testing.B) {
-	s := webadmtest.New(webadmtest.WithUsers(100))
+	s := webadmtest.New(100)
 	defer s.Close()
 	be := backendtest.Client(b, profile(s), webadmtest.Password)
 	m := mode(b, "set")

@@ -9,6 +9,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/backendtest"
+	"resetdesk/backends/fakekit"
 	"resetdesk/backends/runner"
 	"resetdesk/backends/webadm"
 	"resetdesk/backends/webadm/webadmtest"
@@ -57,7 +58,7 @@ func TestNewRefusesBadProfiles(t *testing.T) {
 }
 
 func TestLoginProvesCredentialsWithServerStatus(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	if err := b.Login(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -81,8 +82,27 @@ func TestLoginProvesCredentialsWithServerStatus(t *testing.T) {
 	}
 }
 
+// The client adds /manag/ to the url: a url that ends in it reaches /manag/manag/, and
+// the 404 says what to write instead; any other 404 says what the url must be.
+func TestURLEndingInManagGetsAHint(t *testing.T) {
+	s := webadmtest.New(1)
+	defer s.Close()
+	for url, want := range map[string]string{
+		s.URL + "/manag/": `the profile's url ends in /manag/, which resetdesk adds itself: write url = "` + s.URL + `"`,
+		s.URL + "/MANAG":  `write url = "` + s.URL + `"`,
+		s.URL + "/webadm": "check that the profile's url is the WebADM server's address (https://host, without /manag/, which resetdesk adds)",
+	} {
+		p := profile(s)
+		p.URL = url
+		err := backendtest.Client(t, p, webadmtest.Password).Login(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "HTTP 404") || !strings.Contains(err.Error(), want) {
+			t.Errorf("url %s: %v; want %q", url, err, want)
+		}
+	}
+}
+
 func TestTrailingSlashInURL(t *testing.T) {
-	s := webadmtest.New()
+	s := webadmtest.New(50)
 	defer s.Close()
 	p := profile(s)
 	p.URL += "/"
@@ -97,9 +117,9 @@ func TestTrailingSlashInURL(t *testing.T) {
 func TestBadCredentialsAreBadLoginAndSendNothing(t *testing.T) {
 	for name, status := range map[string]int{"-32600 with HTTP 200": 0, "HTTP 401": 401, "HTTP 403": 403} {
 		t.Run(name, func(t *testing.T) {
-			s := webadmtest.New()
+			s := webadmtest.New(50)
 			defer s.Close()
-			s.SetFaults(webadmtest.Faults{AuthStatus: status})
+			s.SetQuirks(webadmtest.Quirks{AuthStatus: status})
 			b := backendtest.Client(t, profile(s), "wrong-password")
 			err := b.Login(context.Background())
 			if kindOf(t, err) != backends.BadLogin {
@@ -126,12 +146,12 @@ func TestBadCredentialsAreBadLoginAndSendNothing(t *testing.T) {
 
 func TestLoginAnswersThatAreNotJSONRPC(t *testing.T) {
 	for name, f := range map[string]webadmtest.Faults{
-		"html page":      {FailMethod: "Server_Status", FailBody: "html"},
-		"truncated json": {FailMethod: "Server_Status", FailBody: "truncated"},
-		"HTTP 500":       {FailMethod: "Server_Status", FailStatus: 500},
+		"html page":      {Fail: "Server_Status", FailBody: fakekit.BodyHTML},
+		"truncated json": {Fail: "Server_Status", FailBody: fakekit.BodyTruncated},
+		"HTTP 500":       {Fail: "Server_Status", FailStatus: 500},
 	} {
 		t.Run(name, func(t *testing.T) {
-			s, b := setup(t)
+			s, b := setup(t, 50)
 			s.SetFaults(f)
 			err := b.Login(context.Background())
 			if k := kindOf(t, err); k == backends.BadLogin {
@@ -143,7 +163,7 @@ func TestLoginAnswersThatAreNotJSONRPC(t *testing.T) {
 }
 
 func TestCheckReportsPwReset(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	got, err := b.Check(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +187,7 @@ func TestLinkEveryMethodThroughRunner(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.method, func(t *testing.T) {
-			s, b := setup(t)
+			s, b := setup(t, 50)
 			users := s.Users()[:3]
 			out := runJob(t, b, runner.Spec{Mode: "link", Users: users,
 				Options: backends.Options{Method: c.method, Expires: 72, Comments: "Ticket 4711: your reset link"},
@@ -211,7 +231,7 @@ func TestLinkEveryMethodThroughRunner(t *testing.T) {
 }
 
 func TestLinkLeavesOutWhatWasNotChosen(t *testing.T) {
-	s := webadmtest.New()
+	s := webadmtest.New(50)
 	defer s.Close()
 	p := profile(s)
 	p.Domain = "" // the server's default domain
@@ -230,7 +250,7 @@ func TestLinkLeavesOutWhatWasNotChosen(t *testing.T) {
 }
 
 func TestExpiresOutOfRangeSendsNothing(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	link := mode(t, "link")
 	var spec backends.OptionSpec
 	for _, o := range link.Options {
@@ -274,7 +294,7 @@ func TestExpiresOutOfRangeSendsNothing(t *testing.T) {
 }
 
 func TestLinkFalseIsRefusedWithReason(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	user := s.Users()[1]
 	s.RemoveMobile(user)
 	out := runJob(t, b, runner.Spec{Mode: "link", Users: []string{user}, Options: backends.Options{Method: "SMS"}})
@@ -307,8 +327,8 @@ func TestErrorCodesMapToMessages(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.data, func(t *testing.T) {
-			s, b := setup(t)
-			s.SetFaults(webadmtest.Faults{ErrorMethod: "PwReset.Send_Request", ErrorCode: c.code, ErrorData: c.data})
+			s, b := setup(t, 50)
+			s.SetQuirks(webadmtest.Quirks{ErrorMethod: "PwReset.Send_Request", ErrorCode: c.code, ErrorData: c.data})
 			_, err := b.Reset(context.Background(), backends.Target{User: "adoe", Mode: "link", Options: backends.Options{Method: "MAIL"}})
 			if got := kindOf(t, err); got != c.kind {
 				t.Errorf("kind %v, want %v (%v)", got, c.kind, err)
@@ -319,7 +339,7 @@ func TestErrorCodesMapToMessages(t *testing.T) {
 }
 
 func TestUnknownUserComesBackAsServerText(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	out := runJob(t, b, runner.Spec{Mode: "link", Users: []string{"nobody", s.Users()[0]}, Options: backends.Options{Method: "NONE"}})
 	if out[0].Status != backends.StatusFailed || out[1].Status != backends.StatusOK {
 		t.Fatalf("%+v", out)
@@ -328,7 +348,7 @@ func TestUnknownUserComesBackAsServerText(t *testing.T) {
 }
 
 func TestValidateUserRefusesDomainPrefixBeforeSending(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	_, err := backendtest.TryRun(b, runner.Spec{Mode: "link", Users: []string{`CORP\adoe`}})
 	if err == nil {
 		t.Fatal("accepted a DOMAIN\\user id")
@@ -340,7 +360,7 @@ func TestValidateUserRefusesDomainPrefixBeforeSending(t *testing.T) {
 }
 
 func TestSetPasswordThroughRunner(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	users := s.Users()[:5]
 	out := runJob(t, b, runner.Spec{Mode: "set", Users: users, Options: backends.Options{MustChange: true}})
 	seen := map[string]bool{}
@@ -372,7 +392,7 @@ func TestSetPasswordThroughRunner(t *testing.T) {
 }
 
 func TestSetTypedPasswordWithoutMustChange(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	user := s.Users()[0]
 	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}, Password: "Typed-Pass-2024"})
 	if out[0].Status != backends.StatusOK || s.Password(user) != "Typed-Pass-2024" || s.MustChange(user) {
@@ -387,7 +407,7 @@ func TestSetTypedPasswordWithoutMustChange(t *testing.T) {
 }
 
 func TestSetRefusals(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	user := s.Users()[0]
 	// The directory refuses a password holding the login: WebADM answers false.
 	out := runJob(t, b, runner.Spec{Mode: "set", Users: []string{user}, Password: "X9-" + user + "-pw"})
@@ -410,7 +430,7 @@ func TestSetRefusals(t *testing.T) {
 	}
 
 	// Get_User_DN answering false is "user not found" too.
-	s.SetFaults(webadmtest.Faults{FalseMethod: "Get_User_DN"})
+	s.SetQuirks(webadmtest.Quirks{FalseMethod: "Get_User_DN"})
 	_, err := b.Reset(context.Background(), backends.Target{User: user, Mode: "set", Secret: "Good-Pass-123"})
 	if kindOf(t, err) != backends.Refused {
 		t.Fatal(err)
@@ -444,7 +464,7 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func TestPolicyPasswordsAreAccepted(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	set := mode(t, "set")
 	for range 200 {
 		pw, err := set.Policy.Generate()
@@ -466,7 +486,7 @@ func TestPolicyPasswordsAreAccepted(t *testing.T) {
 }
 
 func TestSearch(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	got, err := b.Search(context.Background(), " doe ", 0)
 	if err != nil {
 		t.Fatal(err)
@@ -536,7 +556,7 @@ func TestEscapeFilter(t *testing.T) {
 }
 
 func TestSearchTypedSpecialsMatchLiterally(t *testing.T) {
-	s, b := setup(t, webadmtest.WithUsers(10))
+	s, b := setup(t, 10)
 	s.AddUser("starp", `Star (Test) \ Person*`)
 	got, err := b.Search(context.Background(), `(Test) \ Person*`, 10)
 	if err != nil {
@@ -582,7 +602,7 @@ func TestModesOfferOptionsToGenericCode(t *testing.T) {
 }
 
 func TestResetUnknownMode(t *testing.T) {
-	s, b := setup(t)
+	s, b := setup(t, 50)
 	_, err := b.Reset(context.Background(), backends.Target{User: "adoe", Mode: "sip"})
 	var e *backends.Error
 	if !errors.As(err, &e) || e.Kind != backends.NotSent {

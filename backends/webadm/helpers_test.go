@@ -19,15 +19,36 @@ func profile(s *webadmtest.Server) backends.Profile {
 	}
 }
 
-// setup starts a fake and a client built through the registry, as the product does.
-func setup(t testing.TB, opts ...webadmtest.Option) (*webadmtest.Server, backends.Backend) {
+// setup starts a fake with n users and a client built through the registry, as the
+// product does.
+func setup(t testing.TB, n int, opts ...webadmtest.Option) (*webadmtest.Server, backends.Backend) {
 	t.Helper()
-	s := webadmtest.New(opts...)
+	s := webadmtest.New(n, opts...)
 	t.Cleanup(s.Close)
 	return s, backendtest.Client(t, profile(s), webadmtest.Password)
 }
 
 func mode(t testing.TB, name string) backends.Mode { return backendtest.Mode(t, "webadm", name) }
+
+// harness is WebADM for the tests every kind shares: set resets, whose changing call is
+// Set_User_Password.
+func harness() backendtest.Harness[*webadmtest.Server] {
+	return backendtest.Harness[*webadmtest.Server]{
+		Kind: "webadm", Mode: "set", ResetCall: "Set_User_Password",
+		Start:   func(n int) *webadmtest.Server { return webadmtest.New(n) },
+		Profile: profile, Secret: webadmtest.Password,
+		Held: (*webadmtest.Server).Password,
+		// A page with HTTP 200 is a proxy or a login page: WebADM never saw the call.
+		HTMLUnreached: true,
+		// Every call carries the Basic credentials.
+		Echoes:   []backendtest.Echo{{Call: "*", Status: 400}},
+		EchoMark: "Request refused (Authorization",
+		Password: "Echo~Pass 1+/é",
+		SecretForms: func(p backends.Profile, secret string) []string {
+			return []string{p.Username + ":" + secret} // base64-encoded in the header
+		},
+	}
+}
 
 // runJob runs users through the real runner; no message may carry the administrator's
 // password in any form.

@@ -111,12 +111,15 @@ func (b *Backend) send(ctx context.Context, method string, params any, desc stri
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(b.username, b.secret)
-	resp, err := httpx.Do(ctx, b.client, req, desc)
+	resp, err := b.client.Do(ctx, req, desc)
 	if err != nil {
 		return nil, err
 	}
 	if resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden {
 		return nil, backends.NewError(backends.BadLogin, fmt.Sprintf("%s: WebADM refused the API credentials (HTTP %d): %s", desc, resp.Status, ipHint))
+	}
+	if resp.Status == http.StatusNotFound {
+		return nil, httpx.StatusError(resp, desc, httpx.Snippet(resp.Body)+": "+b.notFound)
 	}
 	var rr rpcResponse
 	if resp.Status != http.StatusOK {

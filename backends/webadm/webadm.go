@@ -94,11 +94,12 @@ func CheckPassword(pw string) error { return password.CheckADComplexity(pw) }
 // Backend is a configured WebADM server.
 type Backend struct {
 	endpoint string // base URL + /manag/
+	notFound string // what a 404 means for this profile's url
 	username string // Basic auth user: DOMAIN\administrator or an admin DN
 	secret   string
 	domain   string // the WebADM domain users belong to; "" = the server's default
 	baseDN   string // search base
-	client   *http.Client
+	client   httpx.Client
 	nextID   atomic.Int64
 }
 
@@ -115,16 +116,31 @@ func New(p backends.Profile, secret string, client *http.Client) (backends.Backe
 	}
 	return &Backend{
 		endpoint: httpx.JoinURL(p.URL, "/manag/"),
+		notFound: notFoundHint(p.URL),
 		username: p.Username,
 		secret:   secret,
 		domain:   strings.TrimSpace(p.Domain),
 		baseDN:   strings.TrimSpace(p.BaseDN),
-		client:   client,
+		client:   httpx.NewClient(p, client),
 	}, nil
 }
 
 // Modes lists link and set.
 func (b *Backend) Modes() []backends.Mode { return modes }
+
+// SecretForms is the Basic credentials as they travel, "user:password": a server that
+// echoes the Authorization header shows them base64-encoded.
+func (b *Backend) SecretForms() []string { return []string{b.username + ":" + b.secret} }
+
+// notFoundHint says what an HTTP 404 from the Manager API means for a profile's url: the
+// client adds /manag/ itself, so a url that ends in it reaches /manag/manag/.
+func notFoundHint(url string) string {
+	base := strings.TrimRight(url, "/")
+	if len(base) >= len("/manag") && strings.EqualFold(base[len(base)-len("/manag"):], "/manag") {
+		return fmt.Sprintf("the profile's url ends in /manag/, which resetdesk adds itself: write url = %q", base[:len(base)-len("/manag")])
+	}
+	return "check that the profile's url is the WebADM server's address (https://host, without /manag/, which resetdesk adds)"
+}
 
 // ValidateUser refuses ids written with a domain: the profile's domain applies, and
 // WebADM would look for a login containing the backslash.

@@ -38,6 +38,17 @@ type request struct {
 	done  chan error
 	// reserve marks a Reserve: a group's reservations run after its other writes.
 	reserve bool
+	// later, when set, takes the result instead of done: nobody waits for it.
+	later func(error)
+}
+
+// end hands the request its result.
+func (r *request) end(err error) {
+	if r.later != nil {
+		r.later(err)
+		return
+	}
+	r.done <- err
 }
 
 // txn is one group's transaction, as the requests' apply functions see it.
@@ -91,7 +102,7 @@ func (c *committer) prepare() error {
 		return fmt.Errorf("history %s: cannot open: %w", c.path, err)
 	}
 	// WAL while a writer is open: readers read beside the writer. Close turns it back.
-	if _, err := c.conn.ExecContext(ctx, `PRAGMA journal_mode = WAL`); err != nil {
+	if err := c.switchToWAL(ctx); err != nil {
 		return fmt.Errorf("history %s: cannot open the write-ahead log: %w", c.path, err)
 	}
 	if err := migrate(ctx, c.conn, c.path); err != nil {
@@ -112,6 +123,25 @@ func (c *committer) prepare() error {
 	return nil
 }
 
+// switchToWAL puts the file in WAL mode. SQLite refuses the switch with SQLITE_BUSY at
+// once, whatever busy_timeout says, when another connection is switching it too (two
+// runs starting at the same moment on a history the last writer turned back): it is
+// tried again, for as long as busy_timeout would have waited.
+func (c *committer) switchToWAL(ctx context.Context) error {
+	deadline := time.Now().Add(busyWait)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		_, err := c.conn.ExecContext(ctx, `PRAGMA journal_mode = WAL`)
+		var coded interface{ Code() int }
+		if err == nil || !errors.As(err, &coded) || coded.Code()&0xff != sqliteBusy || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(wait)
+	}
+}
+
+// sqliteBusy is SQLite's result code for a lock held by another connection.
+const sqliteBusy = 5
+
 // do queues apply and waits for its group's commit. A context done before apply runs
 // stops it from running; once it has run, the request waits for the commit (at most a
 // transaction, or busy_timeout if another process holds the lock) so that its result
@@ -121,6 +151,19 @@ func (c *committer) do(ctx context.Context, reserve bool, apply func(*txn) error
 		return err
 	}
 	r := &request{ctx: ctx, apply: apply, done: make(chan error, 1), reserve: reserve}
+	if err := c.queue(r); err != nil {
+		return err
+	}
+	return <-r.done
+}
+
+// doLater queues apply and returns at once; later gets the result once its group is
+// committed. Writes queued after it are committed with or after it.
+func (c *committer) doLater(apply func(*txn) error, later func(error)) error {
+	return c.queue(&request{ctx: context.Background(), apply: apply, later: later})
+}
+
+func (c *committer) queue(r *request) error {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -132,7 +175,7 @@ func (c *committer) do(ctx context.Context, reserve bool, apply func(*txn) error
 	case c.wake <- struct{}{}:
 	default: // a token is already there: the writer will look at pending again
 	}
-	return <-r.done
+	return nil
 }
 
 // queued is how many writes wait for the next group (for tests).
@@ -172,7 +215,7 @@ func (c *committer) commit(group []*request) {
 		live := group[:0]
 		for _, r := range group {
 			if err := r.ctx.Err(); err != nil {
-				r.done <- err
+				r.end(err)
 				continue
 			}
 			live = append(live, r)
@@ -183,11 +226,11 @@ func (c *committer) commit(group []*request) {
 		bad, err := c.try(live)
 		if bad < 0 {
 			for _, r := range live {
-				r.done <- err
+				r.end(err)
 			}
 			return
 		}
-		live[bad].done <- err
+		live[bad].end(err)
 		group = append(live[:bad], live[bad+1:]...)
 	}
 }

@@ -234,3 +234,31 @@ func TestCloseCommitsWhatIsQueued(t *testing.T) {
 		t.Fatalf("after Close: %d outcomes, %v; want 5", len(outs), err)
 	}
 }
+
+// Two writers opening a history at the same moment, as two runs starting together do,
+// both open: the switch to WAL that SQLite refuses at once to the second is tried again.
+func TestWritersOpeningTogetherBothOpen(t *testing.T) {
+	for round := range 20 {
+		path := filepath.Join(t.TempDir(), FileName)
+		first, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first.Close() // back to a rollback journal: the next opens switch it again
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() {
+				db, err := Open(path)
+				if err == nil {
+					err = db.Close()
+				}
+				errs <- err
+			}()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}

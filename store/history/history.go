@@ -58,6 +58,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
 
@@ -84,6 +85,9 @@ var ErrNoHistory = errors.New("no history recorded yet")
 // busyTimeout is how long a connection waits for a lock another connection holds before
 // it fails with SQLITE_BUSY (see the package comment).
 const busyTimeout = "busy_timeout(10000)"
+
+// busyWait is busyTimeout as a duration, for the waits SQLite leaves to its caller.
+const busyWait = 10 * time.Second
 
 // readers is the most read connections a DB opens at once: reads run beside the writer
 // (WAL), and a few are plenty for the console's pages.

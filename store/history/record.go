@@ -131,10 +131,30 @@ func (d *DB) Record(ctx context.Context, id int64, o backends.Outcome, at time.T
 	})
 }
 
+// RecordLater is Record without the wait: the outcome is queued for the next group and
+// RecordLater returns at once. The history is not what keeps a secret (the journal is),
+// so an answer need not wait for it; its request was committed by Sending or Reserve
+// before it went out, which is what a killed run and the quota rely on. A late write
+// that fails loses nothing: FinishRun writes every outcome of the run again.
+func (d *DB) RecordLater(id int64, o backends.Outcome, at time.Time) {
+	if d.w == nil {
+		return
+	}
+	msg := scrub(o.Message, o.Secret)
+	_ = d.w.doLater(func(t *txn) error {
+		t.forgetSpent()
+		if _, err := t.c.upsert.ExecContext(context.Background(), id, o.Index, o.User, string(o.Status), msg, at.UnixMilli()); err != nil {
+			return fmt.Errorf("history %s: cannot record the outcome for %q: %w", d.path, o.User, err)
+		}
+		return nil
+	}, func(error) {})
+}
+
 // FinishRun records the final outcomes of run id and its counts, in one transaction.
 // Outcomes already recorded keep the time they arrived; the others (users skipped, or
 // a Record that failed) get finished.
 func (d *DB) FinishRun(ctx context.Context, id int64, outcomes []backends.Outcome, finished time.Time) error {
+	// Queued after every RecordLater of the run: when it is committed, so are they.
 	return d.write(ctx, false, func(t *txn) error {
 		t.forgetSpent()
 		var tally backends.Tally

@@ -60,7 +60,7 @@ func BenchmarkRead100k(b *testing.B) {
 	const n = 100_000
 	dir := b.TempDir()
 	id := newIdentity(b)
-	w, err := Open(dir, id.Recipient(), "lab", "sip")
+	w, err := Open(dir, id.Recipient(), RunInfo{Profile: "lab", Mode: "sip"})
 	must(b, err)
 	// Written a thousand entries per sync: the file is what 100,000 Records make.
 	for from := 0; from < n; from += 1000 {

@@ -24,10 +24,17 @@ const legacyMagic = "YWdlLWVuY3J5cHRpb24ub3Jn"
 
 // header is the age-encrypted payload of a version 2 header line.
 type header struct {
-	Key     []byte    `json:"key"` // the file key, chacha20poly1305.KeySize bytes
-	Profile string    `json:"profile"`
-	Mode    string    `json:"mode"`
-	Opened  time.Time `json:"opened"`
+	Key        []byte    `json:"key"` // the file key, chacha20poly1305.KeySize bytes
+	Profile    string    `json:"profile"`
+	Mode       string    `json:"mode"`
+	Technician string    `json:"technician,omitempty"`
+	Opened     time.Time `json:"opened"`
+}
+
+// RunInfo is what a run's file says of the run: its profile, its mode, and the
+// technician of a served session ("" for a local run).
+type RunInfo struct {
+	Profile, Mode, Technician string
 }
 
 // sealedEntry is what one version 2 entry line holds; profile and mode are the
@@ -50,8 +57,8 @@ var errDamaged = errors.New("damaged")
 
 // newHeader makes a file key and returns the header line (with its newline) that
 // wraps it for rcp, and the cipher for the file's entries.
-func newHeader(rcp age.Recipient, profile, mode string, opened time.Time) ([]byte, *fileCipher, error) {
-	h := header{Key: make([]byte, chacha20poly1305.KeySize), Profile: profile, Mode: mode, Opened: opened.UTC()}
+func newHeader(rcp age.Recipient, info RunInfo, opened time.Time) ([]byte, *fileCipher, error) {
+	h := header{Key: make([]byte, chacha20poly1305.KeySize), Profile: info.Profile, Mode: info.Mode, Technician: info.Technician, Opened: opened.UTC()}
 	rand.Read(h.Key) // never fails (crypto/rand crashes the program instead)
 	plain, err := json.Marshal(h)
 	if err != nil {

@@ -60,7 +60,7 @@ func TestOnAFullDiskOpenFailsAndAFailedAppendIsCutBack(t *testing.T) {
 	must(t, os.Mkdir(dir, 0o700))
 
 	filler := fill(t, mnt)
-	if w, err := Open(dir, id.Recipient(), "lab", "sip"); !errors.Is(err, syscall.ENOSPC) {
+	if w, err := Open(dir, id.Recipient(), RunInfo{Profile: "lab", Mode: "sip"}); !errors.Is(err, syscall.ENOSPC) {
 		if err == nil {
 			w.Close()
 		}
@@ -109,7 +109,7 @@ func TestOpenFailsOnAReadOnlyFileSystem(t *testing.T) {
 	if err := syscall.Mount("tmpfs", mnt, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
 		t.Skipf("skipping: cannot remount %s read-only: %v", mnt, err)
 	}
-	if w, err := Open(dir, newIdentity(t).Recipient(), "lab", "sip"); !errors.Is(err, syscall.EROFS) {
+	if w, err := Open(dir, newIdentity(t).Recipient(), RunInfo{Profile: "lab", Mode: "sip"}); !errors.Is(err, syscall.EROFS) {
 		if err == nil {
 			w.Close()
 		}

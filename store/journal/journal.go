@@ -129,6 +129,9 @@ type Run struct {
 	Started time.Time // when the run opened the file (version 1: its first entry)
 	Profile string
 	Mode    string
+	// Technician is the technician of the served session that made the run ("" for a
+	// local run, and for files of version 1).
+	Technician string
 	// Entries holds, in the run's input order, the last entry of every user that still
 	// matters: it carries a secret (ok, unknown or StatusSent), or its password is
 	// unknown (Entry.PasswordUnknown). A refused request's entries are gone.

@@ -105,7 +105,7 @@ func (t *testFile) counts() (syncs, writes int) {
 func openTest(t testing.TB, dir string, rcp age.Recipient, hook func(*testFile)) (*Writer, *testFile, error) {
 	t.Helper()
 	var tf *testFile
-	w, err := open(dir, rcp, "lab", "sip", func(f *os.File) file {
+	w, err := open(dir, rcp, RunInfo{Profile: "lab", Mode: "sip"}, func(f *os.File) file {
 		tf = &testFile{File: f}
 		if hook != nil {
 			hook(tf)
@@ -157,7 +157,7 @@ func TestLoadKeyCreatesOnceAndRefusesWithoutCreate(t *testing.T) {
 func TestWriteReadMergesIntentsAndAnswers(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "journal")
 	id := newIdentity(t)
-	w, err := Open(dir, id.Recipient(), "lab", "sip")
+	w, err := Open(dir, id.Recipient(), RunInfo{Profile: "lab", Mode: "sip"})
 	must(t, err)
 	// Secrets made ahead: u0 sent then ok; u1 sent, no answer ever (killed); u2 sent
 	// then refused. Made by the server (Intend with no secret): u4 refused; u5 no
@@ -225,18 +225,18 @@ func TestWriteReadMergesIntentsAndAnswers(t *testing.T) {
 func TestPurgeAndEmptyRuns(t *testing.T) {
 	dir := t.TempDir()
 	id := newIdentity(t)
-	oldW, err := Open(dir, id.Recipient(), "lab", "sip")
+	oldW, err := Open(dir, id.Recipient(), RunInfo{Profile: "lab", Mode: "sip"})
 	must(t, err)
 	must(t, oldW.Record(backends.Outcome{User: "old", Status: backends.StatusOK, Secret: "x"}))
 	oldName := oldW.path
 	must(t, oldW.Close())
 	past := time.Now().Add(-48 * time.Hour)
 	must(t, os.Chtimes(oldName, past, past))
-	newW, err := Open(dir, id.Recipient(), "lab", "vm")
+	newW, err := Open(dir, id.Recipient(), RunInfo{Profile: "lab", Mode: "vm"})
 	must(t, err)
 	must(t, newW.Record(backends.Outcome{User: "new", Status: backends.StatusOK, Secret: "1234"}))
 	must(t, newW.Close())
-	empty, err := Open(dir, id.Recipient(), "lab", "web")
+	empty, err := Open(dir, id.Recipient(), RunInfo{Profile: "lab", Mode: "web"})
 	must(t, err)
 	emptyName := empty.path
 	must(t, empty.Close())
@@ -255,7 +255,7 @@ func TestPurgeAndEmptyRuns(t *testing.T) {
 
 func TestRecordAfterCloseFails(t *testing.T) {
 	id := newIdentity(t)
-	w, err := Open(t.TempDir(), id.Recipient(), "lab", "sip")
+	w, err := Open(t.TempDir(), id.Recipient(), RunInfo{Profile: "lab", Mode: "sip"})
 	must(t, err)
 	must(t, w.Close())
 	must(t, w.Close()) // twice is harmless

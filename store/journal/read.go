@@ -147,7 +147,7 @@ func (r *Run) readEntries(lr *lineReader, first []byte, terminated bool, id age.
 		r.Err = fmt.Errorf("journal %s: its header line is damaged, so none of its %d entry line(s) can be read", r.File, lines)
 		return
 	}
-	r.Started, r.Profile, r.Mode = h.Opened, h.Profile, h.Mode
+	r.Started, r.Profile, r.Mode, r.Technician = h.Opened, h.Profile, h.Mode, h.Technician
 	op := entryOpener{c: fc}
 	var k keeper
 	for line, _, ok := lr.next(); ok; line, _, ok = lr.next() {

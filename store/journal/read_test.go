@@ -21,7 +21,7 @@ import (
 // writeRun journals one secret per user as ok and returns the file.
 func writeRun(t *testing.T, dir string, rcp age.Recipient, users ...string) string {
 	t.Helper()
-	w, err := Open(dir, rcp, "lab", "sip")
+	w, err := Open(dir, rcp, RunInfo{Profile: "lab", Mode: "sip"})
 	must(t, err)
 	for i, u := range users {
 		must(t, w.Record(backends.Outcome{Index: i, User: u, Status: backends.StatusOK, Secret: "pw-" + u}))
@@ -244,7 +244,7 @@ func TestReadingCreatesNothingAndDeletesNothing(t *testing.T) {
 	old := writeRun(t, dir, id.Recipient(), "a")
 	past := time.Now().Add(-90 * 24 * time.Hour)
 	must(t, os.Chtimes(old, past, past))
-	empty, err := Open(dir, id.Recipient(), "lab", "sip") // open, never closed: header only
+	empty, err := Open(dir, id.Recipient(), RunInfo{Profile: "lab", Mode: "sip"}) // open, never closed: header only
 	must(t, err)
 	defer empty.Close()
 	before := snapshot(t, dir)
@@ -285,7 +285,7 @@ func TestMismatchedNamesTheFilesTheKeyCannotOpen(t *testing.T) {
 func TestReadSkipsEntriesBeforeSince(t *testing.T) {
 	dir := t.TempDir()
 	id := newIdentity(t)
-	w, err := Open(dir, id.Recipient(), "lab", "sip")
+	w, err := Open(dir, id.Recipient(), RunInfo{Profile: "lab", Mode: "sip"})
 	must(t, err)
 	clock := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	w.now = func() time.Time { return clock }

@@ -38,6 +38,7 @@ type Writer struct {
 	closing bool
 	sent    map[int]intent // Intend's entries not yet settled by Record, by index
 	stopped chan struct{}  // closed when the committer has returned
+	lateErr error          // the first failed write of entries nobody waited for
 
 	// Only the committer touches these (and Close once it has returned).
 	f         file
@@ -55,20 +56,21 @@ type group struct {
 	buf  []byte
 	done chan struct{} // closed once err is set
 	err  error
+	lazy bool // holds entries nobody waits for (Record of an answer already on disk)
 }
 
 // Open creates the journal file of a new run in dir, writes its header and syncs the
 // file and dir: when Open returns nil, dir has taken a write and a sync.
-func Open(dir string, rcp age.Recipient, profile, mode string) (*Writer, error) {
-	return open(dir, rcp, profile, mode, func(f *os.File) file { return f })
+func Open(dir string, rcp age.Recipient, info RunInfo) (*Writer, error) {
+	return open(dir, rcp, info, func(f *os.File) file { return f })
 }
 
-func open(dir string, rcp age.Recipient, profile, mode string, wrap func(*os.File) file) (*Writer, error) {
+func open(dir string, rcp age.Recipient, info RunInfo, wrap func(*os.File) file) (*Writer, error) {
 	if err := store.PrivateDir(dir); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	now := time.Now()
-	hdr, fc, err := newHeader(rcp, profile, mode, now)
+	hdr, fc, err := newHeader(rcp, info, now)
 	if err != nil {
 		return nil, fmt.Errorf("journal: cannot make a file key: %w", err)
 	}
@@ -157,18 +159,26 @@ func (w *Writer) intend(outcomes []backends.Outcome) error {
 	return nil
 }
 
-// Record journals a final outcome (Job.Record), synced before it returns, superseding
-// the user's intent: one that carries a secret is kept; one without drops the intent's
-// secret (a refused request set nothing), except an unknown outcome, whose password
-// stays unknown. An outcome with no secret and no intent leaves no entry.
+// Record journals a final outcome (Job.Record), superseding the user's intent: one
+// that carries a secret is kept; one without drops the intent's secret (a refused
+// request set nothing), except an unknown outcome, whose password stays unknown. An
+// outcome with no secret and no intent leaves no entry.
+//
+// An answer that brings a secret the journal does not hold yet (one the server made:
+// PRM, a WebADM link) is synced before Record returns, so it is on disk before it is
+// shown. Any other answer is queued for the next sync and Record returns at once: its
+// secret, if any, is on disk already as the intent, and if the process dies before the
+// answer's entry is synced, recover shows the intent — the same secret, "sent, may be
+// set" — so nothing is lost. A failed write of such an entry is returned by Close.
 func (w *Writer) Record(o backends.Outcome) error {
 	w.mu.Lock()
-	_, pending := w.sent[o.Index]
+	in, pending := w.sent[o.Index]
 	w.mu.Unlock()
 	if o.Secret == "" && !pending {
 		return nil
 	}
-	if err := w.write([]backends.Outcome{o}); err != nil {
+	wait := o.Secret != "" && (!pending || in.secret != o.Secret)
+	if err := w.queue([]backends.Outcome{o}, wait); err != nil {
 		return fmt.Errorf("the journal could not keep the answer: %w", err)
 	}
 	w.mu.Lock()
@@ -179,7 +189,11 @@ func (w *Writer) Record(o backends.Outcome) error {
 
 // write seals the outcomes as entries, queues them as one piece of the next group,
 // and waits for that group's sync.
-func (w *Writer) write(outcomes []backends.Outcome) error {
+func (w *Writer) write(outcomes []backends.Outcome) error { return w.queue(outcomes, true) }
+
+// queue seals the outcomes as entries and queues them as one piece of the next group;
+// with wait, it returns once that group is synced.
+func (w *Writer) queue(outcomes []backends.Outcome, wait bool) error {
 	now := w.now().UTC()
 	var buf []byte
 	for _, o := range outcomes {
@@ -202,7 +216,11 @@ func (w *Writer) write(outcomes []backends.Outcome) error {
 	} else {
 		g.buf = append(g.buf, buf...)
 	}
+	g.lazy = g.lazy || !wait
 	w.mu.Unlock()
+	if !wait {
+		return nil
+	}
 	<-g.done
 	return g.err
 }
@@ -226,6 +244,9 @@ func (w *Writer) commitLoop() {
 		g.err = w.commit(g.buf)
 		close(g.done)
 		w.mu.Lock()
+		if g.err != nil && g.lazy && w.lateErr == nil {
+			w.lateErr = g.err
+		}
 	}
 }
 
@@ -284,6 +305,9 @@ func (w *Writer) Close() error {
 	}
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", w.path, store.UnwrapPath(err))
+	}
+	if w.lateErr != nil {
+		return fmt.Errorf("an answer already journaled as sent could not be recorded (recover shows it as sent): %w", w.lateErr)
 	}
 	return nil
 }

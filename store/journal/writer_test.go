@@ -287,3 +287,29 @@ func TestAFailedIntendBatchLeavesNothingPending(t *testing.T) {
 		t.Fatal("an intent whose batch failed was taken as journaled")
 	}
 }
+
+// An answer bringing a secret the server made is synced before Record returns; one whose
+// secret is on disk already (the intent) is queued, and Close syncs whatever is queued.
+func TestRecordWaitsOnlyForNewSecrets(t *testing.T) {
+	id := newIdentity(t)
+	dir := t.TempDir()
+	w, tf, err := openTest(t, dir, id.Recipient(), nil)
+	must(t, err)
+	base, _ := tf.counts() // the header's
+	must(t, w.Intend(backends.Outcome{Index: 0, User: "a", Status: backends.StatusRunning, Secret: "pw-a"}))
+	must(t, w.Intend(backends.Outcome{Index: 1, User: "b", Status: backends.StatusRunning}))
+	afterIntents, _ := tf.counts()
+	must(t, w.Record(backends.Outcome{Index: 0, User: "a", Status: backends.StatusOK, Secret: "pw-a"}))
+	must(t, w.Record(backends.Outcome{Index: 1, User: "b", Status: backends.StatusOK, Secret: "srv-b"}))
+	afterNew, _ := tf.counts()
+	if afterNew <= afterIntents {
+		t.Fatal("an answer with a new secret returned before a sync")
+	}
+	if afterIntents-base != 2 {
+		t.Fatalf("%d syncs for two intents", afterIntents-base)
+	}
+	must(t, w.Close())
+	if got := summary(readOne(t, dir, id)); got != "a=ok:pw-a b=ok:srv-b" {
+		t.Fatalf("read back %q", got)
+	}
+}

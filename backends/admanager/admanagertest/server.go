@@ -1,13 +1,14 @@
 // Package admanagertest is a fake ManageEngine ADManager Plus REST API faithful to
-// shared/contracts/admanager.md: /RestAPI/ResetPwd (inputFormat as a JSON array string,
-// passwordType password or generate, isEncoded, mustChangePassword) and
-// /RestAPI/SearchUser, an AuthToken checked on every call, failures as HTTP 200 with a
-// SEVERITY envelope or a per-account status "0", and a daily quota of successful resets.
-// It decodes the query string the way the strict production server does ('+' stays a
-// '+') and, like Tomcat, refuses a request target with raw unsafe characters. Knobs
-// inject what a real deployment shows: latency, hung requests, 5xx, 429 + Retry-After, a
-// refused (expired, revoked) token, HTML where JSON was due, truncated JSON and dropped
-// connections. It is an ordinary package so that the demo can run it in-process.
+// shared/contracts/admanager.md: /RestAPI/ResetPwd (inputFormat as a JSON array string
+// of one or many accounts, passwordType password or generate, isEncoded,
+// mustChangePassword) and /RestAPI/SearchUser, an AuthToken checked on every call,
+// failures as HTTP 200 with a SEVERITY envelope or a per-account status "0", and a daily
+// quota of successful resets. It decodes the query string the way the strict production
+// server does ('+' stays a '+') and, like Tomcat, refuses a request target with raw
+// unsafe characters or a request line longer than Tomcat's 8 KB header limit. It honours
+// every fakekit.Faults knob, with calls named by their path ("ResetPwd" matches
+// /RestAPI/ResetPwd); Quirks adds what is ADManager's own. It is an ordinary package so
+// that the demo can run it in-process.
 package admanagertest
 
 import (
@@ -16,14 +17,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 
 	"resetdesk/backends/fakekit"
@@ -42,6 +42,10 @@ const (
 	PathResetPwd   = "/RestAPI/ResetPwd"
 	PathSearchUser = "/RestAPI/SearchUser"
 )
+
+// MaxHeaderSize is Tomcat's default maxHttpHeaderSize: the request line and the headers
+// together may not be longer.
+const MaxHeaderSize = 8192
 
 // Messages the fake answers with.
 const (
@@ -95,28 +99,15 @@ type Request struct {
 	Params      map[string]string
 }
 
-// Faults the server can inject; change them with SetFaults while it runs. A *Path knob
-// matches a request whose path ends with it ("ResetPwd", "SearchUser") or "*" for all.
-type Faults struct {
-	Latency time.Duration // added to every request
-	Jitter  time.Duration // plus a random 0..Jitter
+// Faults are the fault knobs every fake shares; change them with Server.SetFaults while
+// it runs. A Fail answer with the contract's body is Tomcat's HTML error page (under
+// FailStatus, 0 = 200). With Echo, it is instead a SEVERITY envelope whose
+// STATUS_MESSAGE echoes the request target, AuthToken and pwd included. Refuse answers
+// with the SEVERITY envelope of a refused token.
+type Faults = fakekit.Faults
 
-	// HangPath: such requests never get an answer (until the client gives up).
-	HangPath string
-	// FailPath answers such requests with FailStatus (0 = 200) and FailBody: "" a
-	// Tomcat HTML error page, "truncated" a cut-off JSON array.
-	FailPath   string
-	FailStatus int
-	FailBody   string
-	RetryAfter int // with FailStatus 429/503: the Retry-After seconds
-	FailTimes  int // fail this many times, then behave (0 = always)
-	// DropPath: the connection is dropped after the request was carried out, as a
-	// server that crashed mid-answer would.
-	DropPath string
-	// RejectToken answers that many ResetPwd calls made with the right token with the
-	// SEVERITY envelope of a refused token (an expired token, a directory hiccup), then
-	// behaves; SearchUser, which proves the token, is not affected.
-	RejectToken int
+// Quirks are ADManager's own misbehaviours; change them with Server.SetQuirks.
+type Quirks struct {
 	// RevokeAfter accepts that many calls made with the right token, then refuses every
 	// later one (the token revoked mid-run).
 	RevokeAfter int
@@ -128,9 +119,6 @@ type Faults struct {
 // Option configures a new server.
 type Option func(*Server)
 
-// WithUsers seeds n users from fakeusers.People (default 50).
-func WithUsers(n int) Option { return func(s *Server) { s.seed = n } }
-
 // WithToken sets the accepted AuthToken.
 func WithToken(tok string) Option { return func(s *Server) { s.token = tok } }
 
@@ -141,13 +129,12 @@ func WithQuota(n int, form QuotaForm) Option {
 }
 
 // WithFaults starts the server with faults already set (the demo's latency).
-func WithFaults(f Faults) Option { return func(s *Server) { s.faults = f } }
+func WithFaults(f Faults) Option { return func(s *Server) { s.SetFaults(f) } }
 
 // Server is a running fake.
 type Server struct {
 	*httptest.Server
-
-	seed int
+	fakekit.Kit[Request, Quirks]
 
 	mu        sync.Mutex
 	token     string
@@ -156,22 +143,16 @@ type Server struct {
 	quota     int
 	quotaForm QuotaForm
 	used      int
-	faults    Faults
-	failed    fakekit.Budget // FailTimes; reset with the faults under mu
-	rejected  fakekit.Budget // RejectToken; reset with the faults under mu
-	accepted  int
-	requests  fakekit.Log[Request]
-
-	inFlight fakekit.InFlight
+	accepted  int // calls accepted, for RevokeAfter
 }
 
-// New starts a fake seeded with sample users.
-func New(opts ...Option) *Server {
-	s := &Server{seed: 50, token: Token, byKey: map[string]*User{}}
+// New starts a fake seeded with n sample users.
+func New(n int, opts ...Option) *Server {
+	s := &Server{token: Token, byKey: map[string]*User{}}
 	for _, o := range opts {
 		o(s)
 	}
-	for i, p := range fakeusers.People(s.seed) {
+	for i, p := range fakeusers.People(n) {
 		u := &User{
 			SAM: p.Login, UPN: p.Login + "@" + Domain,
 			DN:    "CN=" + p.First + " " + p.Last + " (" + p.Login + "),OU=" + p.Department + "," + BaseDN,
@@ -189,7 +170,7 @@ func New(opts ...Option) *Server {
 		}
 		s.addLocked(u)
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
 }
 
@@ -216,13 +197,11 @@ func (s *Server) Users() []string {
 	return out
 }
 
-// SetFaults replaces the fault knobs.
-func (s *Server) SetFaults(f Faults) {
+// SetQuirks replaces ADManager's own knobs and restarts RevokeAfter's count.
+func (s *Server) SetQuirks(q Quirks) {
+	s.Kit.SetQuirks(q)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = f
-	s.failed.Reset()
-	s.rejected.Reset()
 	s.accepted = 0
 }
 
@@ -287,9 +266,6 @@ func (s *Server) ResetCount(id string) int {
 	return 0
 }
 
-// Requests returns the requests received so far.
-func (s *Server) Requests() []Request { return s.requests.All() }
-
 // Calls returns the requests whose path is path.
 func (s *Server) Calls(path string) []Request {
 	var out []Request
@@ -301,19 +277,10 @@ func (s *Server) Calls(path string) []Request {
 	return out
 }
 
-// MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
-
-func matches(knob, path string) bool {
-	return knob != "" && (knob == "*" || strings.HasSuffix(path, knob))
-}
-
 // tomcatUnsafe are the characters Tomcat refuses raw in a request target.
 const tomcatUnsafe = "\"<>[\\]^`{|} "
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.inFlight.Begin()
-	defer s.inFlight.End()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	params, perr := parseQuery(r.URL.RawQuery)
 	ct := r.Header.Get("Content-Type")
@@ -325,28 +292,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	// The request is logged and the faults read under one lock, so that a test that saw
-	// the request logged and then changes the faults knows which faults it got.
-	s.mu.Lock()
-	s.requests.Add(Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
-		ContentType: ct, Body: string(body), Params: params})
-	f := s.faults
-	s.mu.Unlock()
-
-	if !fakekit.Sleep(r.Context(), f.Latency+jitter(f.Jitter)) {
+	rec := Request{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, ContentType: ct, Body: string(body), Params: params}
+	f, ok := s.Admit(w, r, r.URL.Path, rec, func(w http.ResponseWriter, f Faults) { fail(w, r, f) })
+	if !ok {
+		return
+	}
+	if len(r.Method)+len(r.RequestURI)+len(" HTTP/1.1") > MaxHeaderSize {
+		writeHTML(w, http.StatusBadRequest, "HTTP Status 400 – Bad Request", "Request header is too large")
 		return
 	}
 	if perr != nil || strings.ContainsAny(r.URL.RawQuery, tomcatUnsafe) {
 		writeHTML(w, http.StatusBadRequest, "HTTP Status 400 – Bad Request",
 			"Invalid character found in the request target. The valid characters are defined in RFC 7230 and RFC 3986")
-		return
-	}
-	if matches(f.HangPath, r.URL.Path) {
-		fakekit.Hang(r)
-		return
-	}
-	if matches(f.FailPath, r.URL.Path) && s.takeFailure() {
-		s.fail(w, f)
 		return
 	}
 	if r.URL.Path != PathResetPwd && r.URL.Path != PathSearchUser {
@@ -363,17 +320,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Path {
 	case PathResetPwd:
-		s.resetPwd(w, params, matches(f.DropPath, r.URL.Path))
+		s.resetPwd(w, params, f.Drops, r.URL.Path)
 	case PathSearchUser:
-		s.searchUser(w, params, f.CapitalCount)
+		s.searchUser(w, params)
 	}
-}
-
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return time.Duration(mrand.Int64N(int64(d)))
 }
 
 // parseQuery decodes a query string as the strict server does: percent escapes only,
@@ -411,9 +361,9 @@ func (s *Server) checkRequest(path string, p map[string]string) *envelope {
 	switch {
 	case p["AuthToken"] == "" || p["AuthToken"] != s.token:
 		return &envelope{"SEVERE", MsgBadToken, CodeBadToken}
-	case path == PathResetPwd && s.faults.RejectToken > 0 && s.rejected.Take(s.faults.RejectToken):
+	case s.Refuses(path):
 		return &envelope{"SEVERE", MsgBadToken, CodeBadToken}
-	case s.faults.RevokeAfter > 0 && s.accepted >= s.faults.RevokeAfter:
+	case s.Quirks().RevokeAfter > 0 && s.accepted >= s.Quirks().RevokeAfter:
 		return &envelope{"SEVERE", MsgBadToken, CodeBadToken}
 	case p["PRODUCT_NAME"] == "":
 		return &envelope{"SEVERE", "PRODUCT_NAME is mandatory.", CodeBadArgument}
@@ -424,31 +374,22 @@ func (s *Server) checkRequest(path string, p map[string]string) *envelope {
 	return nil
 }
 
-// takeFailure spends one injected failure against FailTimes as set now (not the
-// request's snapshot), under the same lock as SetFaults.
-func (s *Server) takeFailure() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.failed.Take(s.faults.FailTimes)
-}
-
-func (s *Server) fail(w http.ResponseWriter, f Faults) {
-	status := f.FailStatus
-	if status == 0 {
-		status = http.StatusOK
-	}
-	if f.RetryAfter > 0 || status == http.StatusTooManyRequests {
-		fakekit.SetRetryAfter(w, f.RetryAfter)
-	}
-	if f.FailBody == "truncated" {
+// fail answers an injected failure: Tomcat's error page, a cut-off answer, or with Echo
+// a SEVERITY envelope echoing the request target.
+func fail(w http.ResponseWriter, r *http.Request, f Faults) {
+	status := f.FailHead(w)
+	switch {
+	case f.Echo:
+		fakekit.WriteJSONAs(w, status, jsonType, envelope{"SEVERE", "Invalid request: " + r.Method + " " + r.RequestURI, CodeBadArgument})
+	case f.FailBody == fakekit.BodyTruncated:
 		fakekit.WriteTruncatedAs(w, status, jsonType, `[{"sAMAccountName":"x","status":"1","statusMess`)
-		return
+	default:
+		title := fmt.Sprintf("HTTP Status %d – %s", status, http.StatusText(status))
+		if status == http.StatusOK {
+			title = "ADManager Plus"
+		}
+		writeHTML(w, status, title, "The server encountered an unexpected condition.")
 	}
-	title := fmt.Sprintf("HTTP Status %d – %s", status, http.StatusText(status))
-	if status == http.StatusOK {
-		title = "ADManager Plus"
-	}
-	writeHTML(w, status, title, "The server encountered an unexpected condition.")
 }
 
 // The Content-Types ADManager's Tomcat sends.
@@ -467,10 +408,9 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 // allowedKeys are the attributes an inputFormat object may name an account by.
-var allowedKeys = map[string]bool{"sAMAccountName": true, "userPrincipalName": true, "distinguishedName": true,
-	"mail": true, "employeeID": true, "objectGUID": true, "objectSID": true}
+var allowedKeys = []string{"sAMAccountName", "userPrincipalName", "distinguishedName", "mail", "employeeID", "objectGUID", "objectSID"}
 
-func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, drop bool) {
+func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, drops func(http.ResponseWriter, string) bool, call string) {
 	input, pwd := p["inputFormat"], p["pwd"]
 	if p["isEncoded"] == "true" {
 		in, err1 := base64.StdEncoding.DecodeString(input)
@@ -512,7 +452,7 @@ func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, drop bool)
 	s.mu.Unlock()
 
 	// The change is made; the answer is lost.
-	if drop && fakekit.DropConnection(w) {
+	if drops(w, call) {
 		return
 	}
 	writeJSON(w, out)
@@ -523,7 +463,7 @@ func (s *Server) resetOneLocked(a map[string]string, ptype, pwd string, mustChan
 	echo := map[string]string{}
 	for k, v := range a {
 		echo[k] = v
-		if !allowedKeys[k] {
+		if !slices.Contains(allowedKeys, k) {
 			echo["status"], echo["statusMessage"] = "0", "Invalid attribute: "+k
 			return echo
 		}
@@ -584,7 +524,7 @@ func generated() string {
 	return "Gn1!" + base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (s *Server) searchUser(w http.ResponseWriter, p map[string]string, capital bool) {
+func (s *Server) searchUser(w http.ResponseWriter, p map[string]string) {
 	size, err := strconv.Atoi(p["range"])
 	if err != nil || size < 1 {
 		size = 10
@@ -607,6 +547,7 @@ func (s *Server) searchUser(w http.ResponseWriter, p map[string]string, capital 
 		list = append(list, map[string]string{"SAM_ACCOUNT_NAME": u.SAM, "DISPLAY_NAME": u.Display,
 			"FIRST_NAME": u.First, "LAST_NAME": u.Last, "EMPLOYEE_ID": u.EmployeeID, "LOGON_NAME": u.UPN})
 	}
+	capital := s.Quirks().CapitalCount
 	s.mu.Unlock()
 	countKey := "count"
 	if capital {

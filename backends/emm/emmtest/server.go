@@ -1,26 +1,23 @@
 // Package emmtest is a fake WSO2 EMM 2.0.x server faithful to shared/contracts/emm.md:
 // dynamic client registration, the OAuth password and refresh grants, the base64
-// reset-password call with its user-store rules, and the user listing endpoints. Knobs
-// inject the faults a real deployment shows: latency, expiring tokens, error bodies, HTML
-// pages where JSON was due, truncated JSON, dropped connections and hung requests. It is
-// an ordinary package so that the demo can run it in-process.
+// reset-password call with its user-store rules, and the user listing endpoints. It
+// honours every fakekit.Faults knob, with calls named by their path
+// ("/mdm-admin/users/reset-password"); Quirks adds what is EMM's own: access tokens that
+// expire after a number of calls, refused refresh grants and a read-only user store. It
+// is an ordinary package so that the demo can run it in-process.
 package emmtest
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"resetdesk/backends/fakekit"
@@ -33,8 +30,9 @@ const (
 	Password = "emm-admin-pass"
 )
 
-// storeRule is the user store's password regex (WSO2's default PasswordJavaRegEx).
-var storeRule = regexp.MustCompile(`^\S{5,30}$`)
+// BodyEncoding is a Fail body of EMM's own: the 500 errorMessage of a password whose
+// encoding the user store does not take.
+const BodyEncoding = "encoding"
 
 // User is one seeded user.
 type User struct {
@@ -56,56 +54,54 @@ type Request struct {
 	Body        string
 }
 
-// Faults the server can inject. Change them with SetFaults while it runs.
-type Faults struct {
-	Latency time.Duration // added to every request
+// Faults are the fault knobs every fake shares; change them with Server.SetFaults while
+// it runs. FailBody may also be BodyEncoding. A Fail answer with the contract's body
+// echoes the request body in messageFromServer when Echo is set (the token form holds
+// the admin's password, a reset the base64 of the new one).
+type Faults = fakekit.Faults
+
+// Quirks are EMM's own misbehaviours; change them with Server.SetQuirks.
+type Quirks struct {
 	// ExpireAfter expires every access token after that many authenticated calls (0 = never).
 	ExpireAfter int
 	// RefuseRefresh answers every refresh grant 400 invalid_grant.
 	RefuseRefresh bool
-	// FailPath answers requests whose path ends with it with FailStatus and FailBody.
-	FailPath   string
-	FailStatus int
-	// FailBody: "" = {"statusCode":..,"messageFromServer":"injected failure"}; "html" = an
-	// HTML page; "truncated" = cut JSON; "encoding" = the 500 errorMessage shape.
-	FailBody   string
-	RetryAfter int // with 429/503: the Retry-After seconds
-	FailTimes  int // fail this many times, then behave (0 = always)
-	// HangPath: requests whose path ends with it get no answer until the client gives up.
-	HangPath string
-	// ResetPath: requests whose path ends with it see the connection dropped after the
-	// change was made, as a server that crashed mid-answer would.
-	ResetPath string
 	// ReadOnly makes the user store read-only: every reset is refused with 400.
 	ReadOnly bool
 }
 
+// Option configures a new server.
+type Option func(*Server)
+
+// WithFaults starts the server with faults already set (the demo's latency).
+func WithFaults(f Faults) Option { return func(s *Server) { s.SetFaults(f) } }
+
 // Server is a running fake.
 type Server struct {
 	*httptest.Server
+	fakekit.Kit[Request, Quirks]
 
-	mu       sync.Mutex
-	users    []*User
-	byName   map[string]*User
-	clients  map[string]string // client_id -> client_secret
-	access   map[string]int    // access token -> calls made with it
-	refresh  map[string]bool
-	faults   Faults
-	failed   fakekit.Budget // FailTimes; reset with the faults under mu
-	requests fakekit.Log[Request]
+	mu      sync.Mutex
+	users   []*User
+	byName  map[string]*User
+	clients map[string]string // client_id -> client_secret
 
-	inFlight fakekit.InFlight
-	resets   atomic.Int64
+	access  fakekit.Tokens
+	refresh fakekit.Tokens
+	resets  atomic.Int64
 }
 
-// New starts a fake with n seeded users (fakeusers logins as user names).
-func New(n int) *Server {
-	s := &Server{byName: map[string]*User{}, clients: map[string]string{}, access: map[string]int{}, refresh: map[string]bool{}}
+// New starts a fake with n seeded users (fakeusers logins as user names) and the admin.
+func New(n int, opts ...Option) *Server {
+	s := &Server{byName: map[string]*User{}, clients: map[string]string{}}
 	for _, p := range fakeusers.People(n) {
 		s.addUser(&User{Username: p.Login, FirstName: p.First, LastName: p.Last, Email: p.Login + "@example.com"})
 	}
 	s.addUser(&User{Username: Username, FirstName: "EMM", LastName: "Administrator", Email: "admin@example.com", password: Password})
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	for _, o := range opts {
+		o(s)
+	}
+	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
 }
 
@@ -145,20 +141,8 @@ func (s *Server) Password(user string) string {
 	return ""
 }
 
-// SetFaults replaces the fault knobs.
-func (s *Server) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = f
-	s.failed.Reset()
-}
-
 // ExpireTokens makes every access token issued so far invalid (refresh tokens stay good).
-func (s *Server) ExpireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.access = map[string]int{}
-}
+func (s *Server) ExpireTokens() { s.access.ExpireAll() }
 
 // ForgetClients drops every registered OAuth client, as a server reinstall would.
 func (s *Server) ForgetClients() {
@@ -166,12 +150,6 @@ func (s *Server) ForgetClients() {
 	defer s.mu.Unlock()
 	s.clients = map[string]string{}
 }
-
-// Requests returns the requests received so far.
-func (s *Server) Requests() []Request { return s.requests.All() }
-
-// MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
 
 // Resets counts the reset-password requests received.
 func (s *Server) Resets() int { return int(s.resets.Load()) }
@@ -183,34 +161,13 @@ type answer struct {
 	ResponseContent any    `json:"responseContent,omitempty"`
 }
 
-func randHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.inFlight.Begin()
-	defer s.inFlight.End()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	path := r.URL.Path
-	// The request is logged and the faults read under one lock, so that a test that saw
-	// the request logged and then changes the faults knows which faults it got.
-	s.mu.Lock()
-	s.requests.Add(Request{Method: r.Method, Path: path, Query: r.URL.RawQuery,
-		Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Body: string(body)})
-	f := s.faults
-	s.mu.Unlock()
-
-	if !fakekit.Sleep(r.Context(), f.Latency) {
-		return
-	}
-	if f.HangPath != "" && strings.HasSuffix(path, f.HangPath) {
-		fakekit.Hang(r)
-		return
-	}
-	if f.FailPath != "" && strings.HasSuffix(path, f.FailPath) && s.takeFailure() {
-		s.fail(w, f)
+	rec := Request{Method: r.Method, Path: path, Query: r.URL.RawQuery,
+		Auth: r.Header.Get("Authorization"), ContentType: r.Header.Get("Content-Type"), Body: string(body)}
+	f, ok := s.Admit(w, r, path, rec, func(w http.ResponseWriter, f Faults) { fail(w, f, body) })
+	if !ok {
 		return
 	}
 	switch {
@@ -218,14 +175,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.register(w, body)
 		return
 	case r.Method == http.MethodPost && path == "/oauth2/token":
-		s.token(w, r, body, f)
+		s.token(w, r, body)
 		return
 	}
 	if !strings.HasPrefix(path, "/mdm-admin/") {
 		http.NotFound(w, r)
 		return
 	}
-	if !s.authorize(r, f) {
+	if !s.authorize(r, path) {
 		// EMM 2.0's authenticator answers in plain text, not JSON.
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusUnauthorized)
@@ -247,27 +204,27 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// takeFailure spends one injected failure against FailTimes as set now (not the
-// request's snapshot), under the same lock as SetFaults.
-func (s *Server) takeFailure() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.failed.Take(s.faults.FailTimes)
-}
-
-func (s *Server) fail(w http.ResponseWriter, f Faults) {
-	if f.RetryAfter > 0 || f.FailStatus == http.StatusTooManyRequests {
-		fakekit.SetRetryAfter(w, f.RetryAfter)
-	}
+// fail answers an injected failure; with Echo, the answer carries the request body.
+func fail(w http.ResponseWriter, f Faults, body []byte) {
+	status := f.FailHead(w)
 	switch f.FailBody {
-	case "html":
-		fakekit.WriteHTML(w, f.FailStatus, "<html><head><title>Error 502 - Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>WSO2 Carbon Server</p></body></html>")
-	case "truncated":
-		fakekit.WriteTruncated(w, f.FailStatus, `{"statusCode":201,"messageFromServer":"User password by us`)
-	case "encoding":
-		fakekit.WriteJSON(w, f.FailStatus, map[string]string{"errorMessage": "Could not change the password of the user: kim. The Character Encoding is not supported."})
+	case fakekit.BodyHTML:
+		fakekit.WriteHTML(w, status, "<html><head><title>Error 502 - Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>WSO2 Carbon Server</p></body></html>")
+	case fakekit.BodyTruncated:
+		fakekit.WriteTruncated(w, status, `{"statusCode":201,"messageFromServer":"User password by us`)
+	case BodyEncoding:
+		fakekit.WriteJSON(w, status, map[string]string{"errorMessage": "Could not change the password of the user: kim. The Character Encoding is not supported."})
 	default:
-		fakekit.WriteJSON(w, f.FailStatus, answer{StatusCode: f.FailStatus, Message: "injected failure"})
+		msg := "injected failure"
+		if f.Echo {
+			msg = "Could not process the request: " + string(body)
+		}
+		if strings.HasPrefix(string(body), "grant_type=") {
+			// The token endpoint answers in OAuth's shape.
+			oauthErr(w, status, "invalid_request", msg)
+			return
+		}
+		fakekit.WriteJSON(w, status, answer{StatusCode: status, Message: msg})
 	}
 }
 
@@ -284,7 +241,7 @@ func (s *Server) register(w http.ResponseWriter, body []byte) {
 		fakekit.WriteJSON(w, 400, map[string]string{"error": "invalid_client_metadata", "error_description": "owner, clientName, grantType (with password) and saasApp are required"})
 		return
 	}
-	id, secret := randHex(12), randHex(12)
+	id, secret := fakekit.RandomHex(12), fakekit.RandomHex(12)
 	s.mu.Lock()
 	s.clients[id] = secret
 	s.mu.Unlock()
@@ -300,7 +257,7 @@ func oauthErr(w http.ResponseWriter, status int, code, desc string) {
 	fakekit.WriteJSON(w, status, v)
 }
 
-func (s *Server) token(w http.ResponseWriter, r *http.Request, body []byte, f Faults) {
+func (s *Server) token(w http.ResponseWriter, r *http.Request, body []byte) {
 	id, secret, ok := r.BasicAuth()
 	s.mu.Lock()
 	known := ok && s.clients[id] == secret && secret != ""
@@ -329,12 +286,8 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, body []byte, f Fa
 			return
 		}
 	case "refresh_token":
-		rt := form.Get("refresh_token")
-		s.mu.Lock()
-		good := s.refresh[rt] && !f.RefuseRefresh
-		delete(s.refresh, rt) // refresh tokens are single-use
-		s.mu.Unlock()
-		if !good {
+		// Refresh tokens are single-use.
+		if !s.refresh.Spend(form.Get("refresh_token")) || s.Quirks().RefuseRefresh {
 			oauthErr(w, 400, "invalid_grant", "Persisted access token data not found")
 			return
 		}
@@ -342,29 +295,21 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, body []byte, f Fa
 		oauthErr(w, 400, "unsupported_grant_type", "")
 		return
 	}
-	access, refresh := randHex(16), randHex(16)
-	s.mu.Lock()
-	s.access[access] = 0
-	s.refresh[refresh] = true
-	s.mu.Unlock()
-	fakekit.WriteJSON(w, 200, map[string]any{"access_token": access, "refresh_token": refresh, "token_type": "Bearer", "expires_in": 3600, "scope": "prod"})
+	fakekit.WriteJSON(w, 200, map[string]any{"access_token": s.access.Issue(""), "refresh_token": s.refresh.Issue(""),
+		"token_type": "Bearer", "expires_in": 3600, "scope": "prod"})
 }
 
-func (s *Server) authorize(r *http.Request, f Faults) bool {
+// authorize reports whether a call carries a good access token the Refuse knob spares.
+func (s *Server) authorize(r *http.Request, path string) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	calls, known := s.access[tok]
-	if !ok || !known {
-		return false
-	}
-	calls++
-	s.access[tok] = calls
-	if f.ExpireAfter > 0 && calls > f.ExpireAfter {
-		delete(s.access, tok)
-		return false
-	}
-	return true
+	return ok && s.access.Use(tok, s.Quirks().ExpireAfter) && !s.Refuses(path)
+}
+
+// storeRule is the user store's password rule, WSO2's default PasswordJavaRegEx
+// ^\S{5,30}$: 5 to 30 characters, none of Java's white space [ \t\n\x0B\f\r].
+func storeRule(pw []byte) bool {
+	n := utf8.RuneCount(pw)
+	return n >= 5 && n <= 30 && !strings.ContainsAny(string(pw), " \t\n\v\f\r")
 }
 
 // lenientDecode decodes base64 as EMM does: characters outside the alphabet are
@@ -400,7 +345,7 @@ func (s *Server) reset(w http.ResponseWriter, body []byte, path string, f Faults
 	}
 	s.mu.Lock()
 	u := s.byName[req.Username]
-	if u == nil || f.ReadOnly || !storeRule.Match(pw) {
+	if u == nil || s.Quirks().ReadOnly || !storeRule(pw) {
 		s.mu.Unlock()
 		fakekit.WriteJSON(w, 400, answer{StatusCode: 400, Message: "Could not change the password."})
 		return
@@ -408,7 +353,7 @@ func (s *Server) reset(w http.ResponseWriter, body []byte, path string, f Faults
 	u.password = string(pw)
 	s.mu.Unlock()
 	// The change is made; the answer is lost.
-	if f.ResetPath != "" && strings.HasSuffix(path, f.ResetPath) && fakekit.DropConnection(w) {
+	if f.Drops(w, path) {
 		return
 	}
 	fakekit.WriteJSON(w, 201, answer{StatusCode: 201, Message: "User password by username: " + req.Username + " was successfully changed."})

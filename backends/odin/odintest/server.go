@@ -1,14 +1,14 @@
 // Package odintest is a fake Odin API (Cisco BroadWorks) faithful to
 // shared/contracts/odin.md: JWT login and refresh, password and passcode generators, the
-// three reset calls, and user search. Knobs inject the faults a real deployment shows:
-// latency, expiring tokens, short generator answers, error bodies, HTML pages where JSON
-// was due, truncated JSON, dropped connections and hung requests. It is an ordinary
-// package so that the demo can run it in-process.
+// three reset calls, user search, and the service provider and group lists. It honours
+// every fakekit.Faults knob, with calls named by their path below /api/v2
+// ("/users/authentication"); Quirks adds what is Odin's own: tokens that expire after a
+// number of calls and generator answers that come short. It is an ordinary package so
+// that the demo can run it in-process.
 package odintest
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"resetdesk/backends/fakekit"
 	"resetdesk/backends/fakeusers"
@@ -61,47 +60,42 @@ type Request struct {
 	Body   string
 }
 
-// Faults the server can inject. Change them with Server.SetFaults while it runs.
-type Faults struct {
-	Latency time.Duration // added to every request
+// Faults are the fault knobs every fake shares; change them with Server.SetFaults while
+// it runs. A Fail answer with the contract's body echoes the request body in its
+// details when Echo is set (the login body holds the password, a reset's the new one).
+type Faults = fakekit.Faults
+
+// Quirks are Odin's own misbehaviours; change them with Server.SetQuirks.
+type Quirks struct {
 	// ExpireAfter expires every token after that many authenticated calls (0 = never).
 	ExpireAfter int
 	// ShortBy makes each generator answer that many items short (at least one is given).
 	ShortBy int
-	// FailPath answers requests whose path ends with it with Status and Body.
-	FailPath   string
-	FailStatus int
-	FailBody   string // "" = the contract's JSON error; "html" = an HTML page; "truncated" = cut JSON
-	RetryAfter int    // with FailStatus 429/503: the Retry-After seconds
-	FailTimes  int    // fail this many times, then behave (0 = always)
-	// HangPath: requests whose path ends with it never get an answer (until the client gives up).
-	HangPath string
-	// ResetPath: requests whose path ends with it see the connection dropped after the request
-	// was read — after applying the change, as a server that crashed mid-answer would.
-	ResetPath string
-	// UnknownUsers answer 404 to a reset.
-	UnknownUsers map[string]bool
 }
+
+// Option configures a new server.
+type Option func(*Server)
+
+// WithFaults starts the server with faults already set (the demo's latency).
+func WithFaults(f Faults) Option { return func(s *Server) { s.SetFaults(f) } }
 
 // Server is a running fake.
 type Server struct {
 	*httptest.Server
+	fakekit.Kit[Request, Quirks]
 
-	mu       sync.Mutex
-	users    []*User
-	byID     map[string]*User
-	tokens   map[string]int // token -> calls made with it
-	faults   Faults
-	failed   fakekit.Budget // FailTimes; reset with the faults under mu
-	requests fakekit.Log[Request]
+	mu        sync.Mutex
+	users     []*User
+	byID      map[string]*User
+	generated []string // every secret the generators made, in order
 
-	inFlight fakekit.InFlight
-	resets   atomic.Int64
+	tokens fakekit.Tokens
+	resets atomic.Int64
 }
 
 // New starts a fake with n seeded users in ServiceProvider/Group.
-func New(n int) *Server {
-	s := &Server{byID: map[string]*User{}, tokens: map[string]int{}}
+func New(n int, opts ...Option) *Server {
+	s := &Server{byID: map[string]*User{}}
 	for _, p := range fakeusers.People(n) {
 		u := &User{
 			ServiceProviderID: ServiceProvider, GroupID: Group,
@@ -112,7 +106,10 @@ func New(n int) *Server {
 		s.users = append(s.users, u)
 		s.byID[u.UserID] = u
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	for _, o := range opts {
+		o(s)
+	}
+	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
 }
 
@@ -128,14 +125,6 @@ func (s *Server) Users() []string {
 		ids[i] = u.UserID
 	}
 	return ids
-}
-
-// SetFaults replaces the fault knobs.
-func (s *Server) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = f
-	s.failed.Reset()
 }
 
 // RemoveAuthService takes the Authentication service away from a user: SIP resets fail.
@@ -171,11 +160,13 @@ func (s *Server) field(id string, f func(*User) string) string {
 	return ""
 }
 
-// Requests returns the requests received so far.
-func (s *Server) Requests() []Request { return s.requests.All() }
-
-// MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
+// Generated returns every secret the generators made so far: what a client may have
+// sent as a new password or passcode.
+func (s *Server) Generated() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.generated...)
+}
 
 // Resets counts the reset (PUT /users/...) requests received.
 func (s *Server) Resets() int { return int(s.resets.Load()) }
@@ -190,34 +181,13 @@ func writeErr(w http.ResponseWriter, status int, details string) {
 	fakekit.WriteJSON(w, status, apiError{Status: status, Error: http.StatusText(status), Details: details})
 }
 
-func newToken() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return "eyJ" + hex.EncodeToString(b)
-}
-
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.inFlight.Begin()
-	defer s.inFlight.End()
 	// Odin's fake reads the whole body, with no size limit (unlike the other fakes).
 	body, _ := io.ReadAll(r.Body)
 	path := strings.TrimPrefix(r.URL.Path, "/api/v2")
-	// The request is logged and the faults read under one lock, so that a test that saw
-	// the request logged and then changes the faults knows which faults it got.
-	s.mu.Lock()
-	s.requests.Add(Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: string(body)})
-	f := s.faults
-	s.mu.Unlock()
-
-	if !fakekit.Sleep(r.Context(), f.Latency) {
-		return
-	}
-	if f.HangPath != "" && strings.HasSuffix(path, f.HangPath) {
-		fakekit.Hang(r)
-		return
-	}
-	if f.FailPath != "" && strings.HasSuffix(path, f.FailPath) && s.takeFailure() {
-		s.fail(w, f)
+	rec := Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Auth: r.Header.Get("Authorization"), Body: string(body)}
+	f, ok := s.Admit(w, r, path, rec, func(w http.ResponseWriter, f Faults) { fail(w, f, body) })
+	if !ok {
 		return
 	}
 	if r.Method == http.MethodGet && r.URL.Path == "/_fake/state" {
@@ -230,23 +200,25 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.login(w, body)
 		return
 	}
-	if !s.authorize(w, r, f) {
+	if !s.authorize(w, r, path) {
 		return
 	}
 	switch {
 	case r.Method == http.MethodPut && path == "/auth/token":
-		fakekit.WriteJSON(w, 200, map[string]string{"token": s.issue()})
+		fakekit.WriteJSON(w, 200, map[string]string{"token": s.tokens.Issue("eyJ")})
 	case r.Method == http.MethodGet && path == "/password/generate":
-		s.generate(w, r, f, "password", "passwords", false)
+		s.generate(w, r, "password", "passwords", false)
 	case r.Method == http.MethodGet && path == "/passcode/generate":
-		s.generate(w, r, f, "passcode", "passcodes", true)
+		s.generate(w, r, "passcode", "passcodes", true)
 	case r.Method == http.MethodPut && (path == "/users/authentication" || path == "/users/portal-passcode" || path == "/users/passwords"):
 		s.resets.Add(1)
-		s.reset(w, r, path, body, f)
+		s.reset(w, path, body, f)
 	case r.Method == http.MethodGet && path == "/users":
 		s.search(w, r)
 	case r.Method == http.MethodGet && path == "/service-providers":
 		fakekit.WriteJSON(w, 200, []map[string]string{{"serviceProviderId": ServiceProvider, "serviceProviderName": "Odin Enterprise"}})
+	case r.Method == http.MethodGet && path == "/groups":
+		s.groups(w, r.URL.Query().Get("serviceProviderId"))
 	default:
 		writeErr(w, 404, fmt.Sprintf("[Error 4000] No such endpoint: %s %s", r.Method, path))
 	}
@@ -263,25 +235,20 @@ func (s *Server) state(w http.ResponseWriter, id string) {
 	fakekit.WriteJSON(w, 200, map[string]string{"sip": u.sipPassword, "vm": u.passcode, "web": u.webPassword})
 }
 
-// takeFailure spends one injected failure against FailTimes as set now (not the
-// request's snapshot), under the same lock as SetFaults.
-func (s *Server) takeFailure() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.failed.Take(s.faults.FailTimes)
-}
-
-func (s *Server) fail(w http.ResponseWriter, f Faults) {
-	if f.RetryAfter > 0 || f.FailStatus == http.StatusTooManyRequests {
-		fakekit.SetRetryAfter(w, f.RetryAfter)
-	}
+// fail answers an injected failure; with Echo, the details carry the request body.
+func fail(w http.ResponseWriter, f Faults, body []byte) {
+	status := f.FailHead(w)
 	switch f.FailBody {
-	case "html":
-		fakekit.WriteHTML(w, f.FailStatus, "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><hr>nginx</body></html>")
-	case "truncated":
-		fakekit.WriteTruncated(w, f.FailStatus, `{"status": 500, "error": "Internal Ser`)
+	case fakekit.BodyHTML:
+		fakekit.WriteHTML(w, status, "<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><hr>nginx</body></html>")
+	case fakekit.BodyTruncated:
+		fakekit.WriteTruncated(w, status, `{"status": 500, "error": "Internal Ser`)
 	default:
-		writeErr(w, f.FailStatus, "[Error 9999] injected failure")
+		details := "[Error 9999] injected failure"
+		if f.Echo {
+			details = "[Error 4001] Could not process the request body: " + string(body)
+		}
+		writeErr(w, status, details)
 	}
 }
 
@@ -295,45 +262,31 @@ func (s *Server) login(w http.ResponseWriter, body []byte) {
 		writeErr(w, 401, "[Error 4003] Invalid username or password")
 		return
 	}
-	fakekit.WriteJSON(w, 200, map[string]string{"token": s.issue()})
-}
-
-func (s *Server) issue() string {
-	t := newToken()
-	s.mu.Lock()
-	s.tokens[t] = 0
-	s.mu.Unlock()
-	return t
+	fakekit.WriteJSON(w, 200, map[string]string{"token": s.tokens.Issue("eyJ")})
 }
 
 // ExpireTokens makes every token issued so far invalid, as after 24 hours.
-func (s *Server) ExpireTokens() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tokens = map[string]int{}
-}
+func (s *Server) ExpireTokens() { s.tokens.ExpireAll() }
 
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, f Faults) bool {
+// authorize answers 401 to a call without a good token, or one the Refuse knob aims at.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, path string) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	s.mu.Lock()
-	calls, known := s.tokens[tok]
-	if ok && known {
-		calls++
-		s.tokens[tok] = calls
-		if f.ExpireAfter > 0 && calls > f.ExpireAfter {
-			delete(s.tokens, tok)
-			known = false
-		}
-	}
-	s.mu.Unlock()
-	if !ok || !known {
+	if !ok || !s.tokens.Use(tok, s.Quirks().ExpireAfter) || s.Refuses(path) {
 		writeErr(w, 401, "[Error 4002] Token expired or invalid")
 		return false
 	}
 	return true
 }
 
-func (s *Server) generate(w http.ResponseWriter, r *http.Request, f Faults, one, many string, digits bool) {
+func (s *Server) groups(w http.ResponseWriter, sp string) {
+	if sp != ServiceProvider {
+		writeErr(w, 404, "[Error 4008] Service provider not found: "+sp)
+		return
+	}
+	fakekit.WriteJSON(w, 200, []map[string]string{{"serviceProviderId": ServiceProvider, "groupId": Group, "groupName": "Odin Group"}})
+}
+
+func (s *Server) generate(w http.ResponseWriter, r *http.Request, one, many string, digits bool) {
 	q := r.URL.Query()
 	if digits || one == "password" && q.Has("groupId") {
 		if q.Get("serviceProviderId") != ServiceProvider || q.Get("groupId") != Group {
@@ -341,27 +294,32 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, f Faults, one,
 			return
 		}
 	}
-	gen := func() string {
-		if digits {
-			return digitString(8)
+	n := 1
+	if q.Has("limit") {
+		var err error
+		n, err = strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > 1000 {
+			writeErr(w, 400, "[Error 4010] limit must be 1..1000")
+			return
 		}
-		return sipPassword()
-	}
-	if !q.Has("limit") {
-		fakekit.WriteJSON(w, 200, map[string]string{one: gen()})
-		return
-	}
-	n, err := strconv.Atoi(q.Get("limit"))
-	if err != nil || n < 1 || n > 1000 {
-		writeErr(w, 400, "[Error 4010] limit must be 1..1000")
-		return
-	}
-	if f.ShortBy > 0 {
-		n = max(1, n-f.ShortBy)
+		if short := s.Quirks().ShortBy; short > 0 {
+			n = max(1, n-short)
+		}
 	}
 	out := make([]string, n)
 	for i := range out {
-		out[i] = gen()
+		if digits {
+			out[i] = digitString(8)
+		} else {
+			out[i] = sipPassword()
+		}
+	}
+	s.mu.Lock()
+	s.generated = append(s.generated, out...)
+	s.mu.Unlock()
+	if !q.Has("limit") {
+		fakekit.WriteJSON(w, 200, map[string]string{one: out[0]})
+		return
 	}
 	fakekit.WriteJSON(w, 200, map[string][]string{many: out})
 }
@@ -391,7 +349,7 @@ func digitString(n int) string {
 	return string(b)
 }
 
-func (s *Server) reset(w http.ResponseWriter, r *http.Request, path string, body []byte, f Faults) {
+func (s *Server) reset(w http.ResponseWriter, path string, body []byte, f Faults) {
 	var req struct {
 		UserID      string  `json:"userId"`
 		NewPassword *string `json:"newPassword"`
@@ -403,7 +361,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request, path string, body
 	}
 	s.mu.Lock()
 	u := s.byID[req.UserID]
-	if u == nil || f.UnknownUsers[req.UserID] {
+	if u == nil {
 		s.mu.Unlock()
 		writeErr(w, 404, "[Error 4008] User not found: "+req.UserID)
 		return
@@ -446,7 +404,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request, path string, body
 	}
 	s.mu.Unlock()
 	// The change is made; the answer is lost.
-	if f.ResetPath != "" && strings.HasSuffix(path, f.ResetPath) && fakekit.DropConnection(w) {
+	if f.Drops(w, path) {
 		return
 	}
 	fakekit.WriteJSON(w, 200, answer)

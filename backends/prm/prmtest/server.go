@@ -1,10 +1,9 @@
 // Package prmtest is a fake Password Reset Module (Bright Pattern, Active Directory)
 // faithful to shared/contracts/prm.md: POST /api/users with a static or time-based
 // token, the four user id forms, a generated password per success and a bare
-// {"res":"failed"} for every refusal. Knobs inject the faults a real deployment shows:
-// latency, error statuses, HTML pages where JSON was due, truncated JSON, dropped
-// connections and hung requests. It is an ordinary package so that the demo can run it
-// in-process.
+// {"res":"failed"} for every refusal. It honours every fakekit.Faults knob, with the one
+// call named by its path ("/api/users"); Quirks adds what is the module's own. It is an
+// ordinary package so that the demo can run it in-process.
 package prmtest
 
 import (
@@ -12,6 +11,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -32,6 +32,10 @@ const (
 	NetBIOS = "CORP"
 	BaseDN  = "CN=Users,DC=corp,DC=example,DC=com"
 )
+
+// BodyOK is a Fail body of the module's own: a success answer (with a password) under
+// the Fail status.
+const BodyOK = "ok"
 
 // User is one seeded AD user.
 type User struct {
@@ -54,45 +58,45 @@ type Request struct {
 	Body        string
 }
 
-// Faults the server can inject. Change them with SetFaults while it runs.
-type Faults struct {
-	Latency time.Duration // added to every request
-	// FailStatus answers resets with that status and FailBody.
-	FailStatus int
-	// FailBody: "" = {"res":"failed"}; "html" = an HTML page; "truncated" = cut JSON;
-	// "ok" = a success body (with a password) under FailStatus.
-	FailBody   string
-	RetryAfter int // with 429/503: the Retry-After seconds
-	FailTimes  int // fail this many times, then behave (0 = always)
+// Faults are the fault knobs every fake shares; change them with Server.SetFaults while
+// it runs. FailBody may also be BodyOK. With Echo, a Fail answer is the plain-text error
+// page of an unhandled exception that echoes the Authorization header. Refuse answers
+// as a refused token.
+type Faults = fakekit.Faults
+
+// Quirks are the module's own misbehaviours; change them with Server.SetQuirks.
+type Quirks struct {
 	// OKWithoutPassword answers {"res":"ok"} with no password (the password is changed).
 	OKWithoutPassword bool
-	// Hang: resets get no answer until the client gives up.
-	Hang bool
-	// Drop: the connection is closed after the password was changed.
-	Drop bool
 	// BadTokenStatus is the status for a wrong token (default 401).
 	BadTokenStatus int
 }
 
+// Option configures a new server.
+type Option func(*Server)
+
+// WithFaults starts the server with faults already set (the demo's latency).
+func WithFaults(f Faults) Option { return func(s *Server) { s.SetFaults(f) } }
+
+// WithTimeBased starts the server expecting time-based tokens.
+func WithTimeBased() Option { return func(s *Server) { s.timeBased = true } }
+
 // Server is a running fake.
 type Server struct {
 	*httptest.Server
+	fakekit.Kit[Request, Quirks]
 
 	mu        sync.Mutex
 	users     []*User
 	byKey     map[string]*User // lower-cased id forms -> user
 	timeBased bool
 	now       func() time.Time
-	faults    Faults
-	failed    fakekit.Budget // FailTimes; reset with the faults under mu
-	requests  fakekit.Log[Request]
 
-	inFlight fakekit.InFlight
-	resets   atomic.Int64
+	resets atomic.Int64
 }
 
 // New starts a fake with n seeded users that accepts the static Token.
-func New(n int) *Server {
+func New(n int, opts ...Option) *Server {
 	s := &Server{byKey: map[string]*User{}, now: time.Now}
 	for _, p := range fakeusers.People(n) {
 		u := &User{Login: p.Login, CN: p.First + " " + p.Last}
@@ -101,7 +105,10 @@ func New(n int) *Server {
 			s.byKey[strings.ToLower(k)] = u
 		}
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	for _, o := range opts {
+		o(s)
+	}
+	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
 }
 
@@ -117,14 +124,6 @@ func (s *Server) SetClock(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.now = now
-}
-
-// SetFaults replaces the fault knobs.
-func (s *Server) SetFaults(f Faults) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.faults = f
-	s.failed.Reset()
 }
 
 // Disallow puts a user in a disallowed group: its resets fail with {"res":"failed"}.
@@ -167,12 +166,6 @@ func (s *Server) Password(id string) string {
 	return ""
 }
 
-// Requests returns the requests received so far.
-func (s *Server) Requests() []Request { return s.requests.All() }
-
-// MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
-
 // Resets counts the POST /api/users requests received.
 func (s *Server) Resets() int { return int(s.resets.Load()) }
 
@@ -203,21 +196,22 @@ func (s *Server) tokenOK(auth string) bool {
 	return false
 }
 
-var failedBody = map[string]string{"res": "failed"}
+// failedBody is the module's one refusal, for every reason.
+const failedBody = `{"res":"failed"}`
+
+func writeFailed(w http.ResponseWriter, status int) {
+	fakekit.WriteJSONAs(w, status, "application/json", json.RawMessage(failedBody))
+}
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.inFlight.Begin()
-	defer s.inFlight.End()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	// The request is logged and the faults read under one lock, so that a test that saw
-	// the request logged and then changes the faults knows which faults it got.
-	s.mu.Lock()
-	s.requests.Add(Request{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
-		ContentType: r.Header.Get("Content-Type"), Body: string(body)})
-	f := s.faults
-	s.mu.Unlock()
-
-	if !fakekit.Sleep(r.Context(), f.Latency) {
+	if r.Method == http.MethodPost && r.URL.Path == "/api/users" {
+		s.resets.Add(1)
+	}
+	rec := Request{Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
+		ContentType: r.Header.Get("Content-Type"), Body: string(body)}
+	f, ok := s.Admit(w, r, r.URL.Path, rec, func(w http.ResponseWriter, f Faults) { fail(w, r, f) })
+	if !ok {
 		return
 	}
 	if r.URL.Path != "/api/users" {
@@ -229,21 +223,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	s.resets.Add(1)
-	if f.Hang {
-		fakekit.Hang(r)
-		return
-	}
-	if !s.tokenOK(r.Header.Get("Authorization")) {
-		status := f.BadTokenStatus
+	q := s.Quirks()
+	if !s.tokenOK(r.Header.Get("Authorization")) || s.Refuses(r.URL.Path) {
+		status := q.BadTokenStatus
 		if status == 0 {
 			status = http.StatusUnauthorized
 		}
 		w.WriteHeader(status)
-		return
-	}
-	if f.FailStatus != 0 && s.takeFailure() {
-		s.fail(w, f)
 		return
 	}
 	var req struct {
@@ -258,7 +244,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Request.Action != "generate_password" {
-		fakekit.WriteJSON(w, 200, failedBody)
+		writeFailed(w, 200)
 		return
 	}
 	pw := generate()
@@ -266,17 +252,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	u := s.byKey[strings.ToLower(req.Request.User)]
 	if u == nil || u.refused {
 		s.mu.Unlock()
-		fakekit.WriteJSON(w, 200, failedBody)
+		writeFailed(w, 200)
 		return
 	}
 	u.password = pw
 	dn := u.DN()
 	s.mu.Unlock()
 	// The password is changed; the answer is lost.
-	if f.Drop && fakekit.DropConnection(w) {
+	if f.Drops(w, r.URL.Path) {
 		return
 	}
-	if f.OKWithoutPassword {
+	if q.OKWithoutPassword {
 		fakekit.WriteJSON(w, 200, map[string]any{"res": "ok", "type": "response", "response": map[string]string{"username": dn}})
 		return
 	}
@@ -287,27 +273,21 @@ func okBody(pw, dn string) map[string]any {
 	return map[string]any{"res": "ok", "type": "response", "response": map[string]string{"password": pw, "username": dn}}
 }
 
-// takeFailure spends one injected failure against FailTimes as set now (not the
-// request's snapshot), under the same lock as SetFaults.
-func (s *Server) takeFailure() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.failed.Take(s.faults.FailTimes)
-}
-
-func (s *Server) fail(w http.ResponseWriter, f Faults) {
-	if f.RetryAfter > 0 || f.FailStatus == http.StatusTooManyRequests {
-		fakekit.SetRetryAfter(w, f.RetryAfter)
-	}
-	switch f.FailBody {
-	case "html":
-		fakekit.WriteHTML(w, f.FailStatus, "<html><head><title>Service Unavailable</title></head><body><h1>HTTP Error 503. The service is unavailable.</h1></body></html>")
-	case "truncated":
-		fakekit.WriteTruncated(w, f.FailStatus, `{"res":"ok","type":"response","response":{"passw`)
-	case "ok":
-		fakekit.WriteJSON(w, f.FailStatus, okBody("Leak3d+pw", "CN=Nobody,"+BaseDN))
+// fail answers an injected failure; with Echo, an unhandled exception's plain-text page
+// that names the request and its Authorization header.
+func fail(w http.ResponseWriter, r *http.Request, f Faults) {
+	status := f.FailHead(w)
+	switch {
+	case f.Echo:
+		fakekit.WriteText(w, status, "text/plain", fmt.Sprintf("Unhandled exception in %s %s (Authorization: %s)", r.Method, r.URL.Path, r.Header.Get("Authorization")))
+	case f.FailBody == fakekit.BodyHTML:
+		fakekit.WriteHTML(w, status, "<html><head><title>Service Unavailable</title></head><body><h1>HTTP Error 503. The service is unavailable.</h1></body></html>")
+	case f.FailBody == fakekit.BodyTruncated:
+		fakekit.WriteTruncated(w, status, `{"res":"ok","type":"response","response":{"passw`)
+	case f.FailBody == BodyOK:
+		fakekit.WriteJSON(w, status, okBody("Leak3d+pw", "CN=Nobody,"+BaseDN))
 	default:
-		fakekit.WriteJSON(w, f.FailStatus, failedBody)
+		writeFailed(w, status)
 	}
 }
 

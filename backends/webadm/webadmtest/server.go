@@ -1,25 +1,22 @@
 // Package webadmtest is a fake RCDevs WebADM Manager API (JSON-RPC 2.0 on POST /manag/,
 // HTTP Basic auth) faithful to shared/contracts/webadm.md: Server_Status, Get_User_DN,
 // Get_User_Attrs, Search_LDAP_Objects (with a real RFC 4515 filter parser),
-// Set_User_Password and PwReset.Send_Request, with the contract's error codes. Knobs
-// inject what a real deployment shows: latency, hung requests, 5xx, 429 + Retry-After,
-// credentials refused mid-run, HTML pages where JSON was due, truncated JSON and dropped
-// connections. It is an ordinary package so that the demo can run it in-process.
+// Set_User_Password and PwReset.Send_Request, with the contract's error codes. It
+// honours every fakekit.Faults knob, with calls named by their JSON-RPC method
+// ("PwReset.Send_Request"); Quirks adds what is WebADM's own. It is an ordinary package
+// so that the demo can run it in-process.
 package webadmtest
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"resetdesk/backends/fakekit"
 	"resetdesk/backends/fakeusers"
@@ -73,27 +70,15 @@ type Request struct {
 	Body        string
 }
 
-// Faults the server can inject; change them with SetFaults while it runs. A *Method
-// knob names a JSON-RPC method ("PwReset.Send_Request") or "*" for every method.
-type Faults struct {
-	Latency time.Duration // added to every request
-	Jitter  time.Duration // plus a random 0..Jitter
+// Faults are the fault knobs every fake shares; change them with Server.SetFaults while
+// it runs. A Fail answer with the contract's body is the JSON-RPC -32000 error (under
+// FailStatus, 0 = 200); with Echo its data echoes the request's Authorization header.
+// Refuse answers -32600, as for credentials the server no longer takes.
+type Faults = fakekit.Faults
 
-	// HangMethod: such calls never get an answer (until the client gives up).
-	HangMethod string
-	// FailMethod answers such calls with FailStatus (0 = 200) and FailBody: "" the
-	// JSON-RPC -32000 error, "html" an HTML error page, "truncated" cut-off JSON.
-	FailMethod string
-	FailStatus int
-	FailBody   string
-	RetryAfter int // with FailStatus 429/503: the Retry-After seconds
-	FailTimes  int // fail this many times, then behave (0 = always)
-	// DropMethod: the connection is dropped after the call was carried out, as a
-	// server that crashed mid-answer would.
-	DropMethod string
-	// RejectAuth answers -32600 to that many calls made with good credentials (the
-	// Basic-auth analogue of an expired session: a password rotated, a directory hiccup).
-	RejectAuth int
+// Quirks are WebADM's own misbehaviours; change them with Server.SetQuirks. A *Method
+// knob names a JSON-RPC method or "*" for every method.
+type Quirks struct {
 	// AuthStatus, when set (401, 403), answers bad credentials with that HTTP status
 	// instead of the contract's HTTP 200 with -32600 (a proxy in front, an IP ACL).
 	AuthStatus int
@@ -110,46 +95,37 @@ type Faults struct {
 // Option configures a new server.
 type Option func(*Server)
 
-// WithUsers seeds n users from fakeusers.People (default 50).
-func WithUsers(n int) Option { return func(s *Server) { s.seed = n } }
-
 // WithCredentials sets the accepted administrator and password.
 func WithCredentials(user, pass string) Option {
 	return func(s *Server) { s.user, s.pass = user, pass }
 }
 
 // WithFaults starts the server with faults already set (the demo's latency).
-func WithFaults(f Faults) Option { return func(s *Server) { s.faults = f } }
+func WithFaults(f Faults) Option { return func(s *Server) { s.SetFaults(f) } }
 
 // Server is a running fake.
 type Server struct {
 	*httptest.Server
+	fakekit.Kit[Request, Quirks]
 
-	seed       int
 	user, pass string
 
 	mu         sync.Mutex
 	users      []*User
 	byLogin    map[string]*User // lower-case samAccountName and UPN
 	byDN       map[string]*User // lower-case DN
-	faults     Faults
-	failed     fakekit.Budget // FailTimes
-	rejected   fakekit.Budget // RejectAuth
-	errored    fakekit.Budget // ErrorTimes
+	errored    fakekit.Budget   // ErrorTimes
 	pwResetOff bool
-	requests   fakekit.Log[Request]
-
-	inFlight fakekit.InFlight
 }
 
-// New starts a fake seeded with sample users.
-func New(opts ...Option) *Server {
-	s := &Server{seed: 50, user: Username, pass: Password, byLogin: map[string]*User{}, byDN: map[string]*User{}}
+// New starts a fake seeded with n sample users.
+func New(n int, opts ...Option) *Server {
+	s := &Server{user: Username, pass: Password, byLogin: map[string]*User{}, byDN: map[string]*User{}}
 	for _, o := range opts {
 		o(s)
 	}
 	cns := map[string]bool{}
-	for _, p := range fakeusers.People(s.seed) {
+	for _, p := range fakeusers.People(n) {
 		cn := p.First + " " + p.Last
 		if cns[cn] {
 			cn += " (" + p.Login + ")"
@@ -161,7 +137,7 @@ func New(opts ...Option) *Server {
 			Mobile: "+1" + p.Phone,
 		})
 	}
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	s.Server = httptest.NewServer(s.Handler(s.serve))
 	return s
 }
 
@@ -258,18 +234,13 @@ func (s *Server) SetPwReset(enabled bool) {
 	s.pwResetOff = !enabled
 }
 
-// SetFaults replaces the fault knobs and restarts their counters.
-func (s *Server) SetFaults(f Faults) {
+// SetQuirks replaces WebADM's own knobs and restarts their counters.
+func (s *Server) SetQuirks(q Quirks) {
+	s.Kit.SetQuirks(q)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = f
-	s.failed.Reset()
-	s.rejected.Reset()
 	s.errored.Reset()
 }
-
-// Requests returns the requests received so far.
-func (s *Server) Requests() []Request { return s.requests.All() }
 
 // Calls returns the requests received for one JSON-RPC method.
 func (s *Server) Calls(rpcMethod string) []Request {
@@ -282,9 +253,6 @@ func (s *Server) Calls(rpcMethod string) []Request {
 	return out
 }
 
-// MaxInFlight is the most requests the server handled at once.
-func (s *Server) MaxInFlight() int { return s.inFlight.Max() }
-
 // rpcErr is a JSON-RPC error object; WebADM puts the human text in data.
 type rpcErr struct {
 	Code    int    `json:"code"`
@@ -292,20 +260,32 @@ type rpcErr struct {
 	Data    string `json:"data,omitempty"`
 }
 
-var codeMessages = map[int]string{
-	-32700: "Parse error", -32600: "Invalid Request", -32601: "Method not found",
-	-32602: "Invalid params", -32603: "Internal error", -32000: "Server error",
+// codeMessage is JSON-RPC's message for an error code.
+func codeMessage(code int) string {
+	switch code {
+	case -32700:
+		return "Parse error"
+	case -32600:
+		return "Invalid Request"
+	case -32601:
+		return "Method not found"
+	case -32602:
+		return "Invalid params"
+	case -32603:
+		return "Internal error"
+	case -32000:
+		return "Server error"
+	}
+	return ""
 }
 
 func newErr(code int, format string, args ...any) *rpcErr {
-	return &rpcErr{Code: code, Message: codeMessages[code], Data: fmt.Sprintf(format, args...)}
+	return &rpcErr{Code: code, Message: codeMessage(code), Data: fmt.Sprintf(format, args...)}
 }
 
 func matches(knob, method string) bool { return knob != "" && (knob == "*" || knob == method) }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	s.inFlight.Begin()
-	defer s.inFlight.End()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	user, pass, hasAuth := r.BasicAuth()
 	var env struct {
@@ -316,19 +296,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	envErr := json.Unmarshal(body, &env)
 	authOK := hasAuth && user == s.user && pass == s.pass
-
-	// The request is logged and the faults read under one lock, so that a test that saw
-	// the request logged and then changes the faults knows which faults it got.
-	s.mu.Lock()
-	s.requests.Add(Request{
+	rec := Request{
 		HTTPMethod: r.Method, Path: r.URL.Path, ContentType: r.Header.Get("Content-Type"),
 		AuthUser: user, AuthOK: authOK, JSONRPC: env.JSONRPC, RPCMethod: env.Method, ID: env.ID,
 		Params: env.Params, Body: string(body),
-	})
-	f := s.faults
-	s.mu.Unlock()
-
-	if !fakekit.Sleep(r.Context(), f.Latency+jitter(f.Jitter)) {
+	}
+	f, ok := s.Admit(w, r, env.Method, rec, func(w http.ResponseWriter, f Faults) { fail(w, r, f, env.ID) })
+	if !ok {
 		return
 	}
 	if r.URL.Path != "/manag/" {
@@ -340,25 +314,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if matches(f.HangMethod, env.Method) {
-		fakekit.Hang(r)
-		return
-	}
-	// The budgets are spent against the request's snapshot of the knobs.
-	if matches(f.FailMethod, env.Method) && s.failed.Take(f.FailTimes) {
-		s.fail(w, f, env.ID)
-		return
-	}
+	q := s.Quirks()
 	if !authOK {
-		if f.AuthStatus != 0 {
+		if q.AuthStatus != 0 {
 			w.Header().Set("WWW-Authenticate", `Basic realm="WebADM"`)
-			http.Error(w, http.StatusText(f.AuthStatus), f.AuthStatus)
+			http.Error(w, http.StatusText(q.AuthStatus), q.AuthStatus)
 			return
 		}
 		writeRPC(w, env.ID, nil, newErr(-32600, "Invalid API credentials"))
 		return
 	}
-	if f.RejectAuth > 0 && s.rejected.Take(f.RejectAuth) {
+	if s.Refuses(env.Method) {
 		writeRPC(w, env.ID, nil, newErr(-32600, "Invalid API credentials"))
 		return
 	}
@@ -370,11 +336,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeRPC(w, env.ID, nil, newErr(-32700, "Invalid JSON-RPC 2.0 request"))
 		return
 	}
-	if matches(f.ErrorMethod, env.Method) && s.errored.Take(f.ErrorTimes) {
-		writeRPC(w, env.ID, nil, &rpcErr{Code: f.ErrorCode, Message: codeMessages[f.ErrorCode], Data: f.ErrorData})
+	if matches(q.ErrorMethod, env.Method) && s.takeError() {
+		writeRPC(w, env.ID, nil, &rpcErr{Code: q.ErrorCode, Message: codeMessage(q.ErrorCode), Data: q.ErrorData})
 		return
 	}
-	if matches(f.FalseMethod, env.Method) {
+	if matches(q.FalseMethod, env.Method) {
 		writeRPC(w, env.ID, false, nil)
 		return
 	}
@@ -398,36 +364,34 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		rerr = newErr(-32601, "Method %s not found", env.Method)
 	}
 	// The call was carried out; the answer is lost.
-	if rerr == nil && matches(f.DropMethod, env.Method) && fakekit.DropConnection(w) {
+	if rerr == nil && f.Drops(w, env.Method) {
 		return
 	}
 	writeRPC(w, env.ID, result, rerr)
 }
 
-func jitter(d time.Duration) time.Duration {
-	if d <= 0 {
-		return 0
-	}
-	return time.Duration(mrand.Int64N(int64(d)))
+// takeError spends one use of the ErrorMethod quirk against ErrorTimes.
+func (s *Server) takeError() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.errored.Take(s.Quirks().ErrorTimes)
 }
 
-func (s *Server) fail(w http.ResponseWriter, f Faults, id json.RawMessage) {
-	status := f.FailStatus
-	if status == 0 {
-		status = http.StatusOK
-	}
-	// Unlike the other fakes, WebADM sends Retry-After only when RetryAfter is set, even
-	// with a 429.
-	if f.RetryAfter > 0 {
-		fakekit.SetRetryAfter(w, f.RetryAfter)
-	}
+// fail answers an injected failure; with Echo, the error's data carries the request's
+// Authorization header.
+func fail(w http.ResponseWriter, r *http.Request, f Faults, id json.RawMessage) {
+	status := f.FailHead(w)
 	switch f.FailBody {
-	case "html":
+	case fakekit.BodyHTML:
 		fakekit.WriteHTML(w, status, "<html><head><title>503 Service Unavailable</title></head><body><h1>Service Unavailable</h1><hr>Apache</body></html>")
-	case "truncated":
+	case fakekit.BodyTruncated:
 		fakekit.WriteTruncated(w, status, `{"jsonrpc":"2.0","result":"https://webadm.corp.exa`)
 	default:
-		fakekit.WriteJSON(w, status, map[string]any{"jsonrpc": "2.0", "error": newErr(-32000, "Injected server failure"), "id": id})
+		e := newErr(-32000, "Injected server failure")
+		if f.Echo {
+			e = newErr(-32000, "Request refused (Authorization: %s)", r.Header.Get("Authorization"))
+		}
+		fakekit.WriteJSON(w, status, map[string]any{"jsonrpc": "2.0", "error": e, "id": id})
 	}
 }
 
@@ -739,7 +703,8 @@ func (s *Server) setPassword(p params) (any, *rpcErr) {
 	return true, nil
 }
 
-var methods = map[string]bool{"MAIL": true, "SMS": true, "MAILSMS": true, "NONE": true}
+// methods are the link deliveries PwReset takes.
+var methods = []string{"MAIL", "SMS", "MAILSMS", "NONE"}
 
 func (s *Server) sendRequest(p params) (any, *rpcErr) {
 	if e := p.allow("username", "domain", "method", "expires", "comments", "mfa"); e != nil {
@@ -749,7 +714,7 @@ func (s *Server) sendRequest(p params) (any, *rpcErr) {
 	if e != nil {
 		return nil, e
 	}
-	if _, given := p["method"]; given && !methods[method] {
+	if _, given := p["method"]; given && !slices.Contains(methods, method) {
 		return nil, newErr(-32602, "Parameter method invalid")
 	}
 	expires, given, e := p.integer("expires")
@@ -781,9 +746,7 @@ func (s *Server) sendRequest(p params) (any, *rpcErr) {
 		strings.Contains(method, "SMS") && u.Mobile == "":
 		return false, nil
 	}
-	tok := make([]byte, 16)
-	_, _ = rand.Read(tok)
-	u.link = Link{URL: s.URL + "/webapps/pwreset/?id=" + hex.EncodeToString(tok), Method: method, Expires: expires, Comments: comments}
+	u.link = Link{URL: s.URL + "/webapps/pwreset/?id=" + fakekit.RandomHex(16), Method: method, Expires: expires, Comments: comments}
 	u.links++
 	return u.link.URL, nil
 }

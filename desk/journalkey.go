@@ -1,0 +1,113 @@
+package desk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"filippo.io/age"
+
+	"resetdesk/backends"
+	"resetdesk/store"
+	"resetdesk/store/journal"
+)
+
+// journalKeyEnv holds the journal's key for automation.
+var journalKeyEnv = store.SecretEnvName(journal.KeyAccount)
+
+// writeKey is the identity a new run's journal is written to, and where it came from.
+// The order: RESETDESK_SECRET_JOURNAL_KEY; else the configured store, where the first
+// run creates it; else — only when no store is reachable and profile p's secret came
+// from the environment, the scripted run on a host with no Secret Service — a 0600 key
+// file in the state directory, created on first use with one notice saying where it is.
+// There is never a journal without a key: nothing is written in the clear.
+func (d *Desk) writeKey(ctx context.Context, p backends.Profile) (*age.X25519Identity, string, error) {
+	if v := d.getenv(journalKeyEnv); v != "" {
+		id, err := age.ParseX25519Identity(strings.TrimSpace(v))
+		if err != nil {
+			return nil, "", fmt.Errorf("%s is not an age X25519 identity (an AGE-SECRET-KEY-1... line, as age-keygen writes)", journalKeyEnv)
+		}
+		return id, journalKeyEnv, nil
+	}
+	st, err := d.ConfiguredStore()
+	if err == nil {
+		var id *age.X25519Identity
+		if id, err = journal.LoadKey(ctx, st, true); err == nil {
+			return id, st.Name(), nil
+		}
+	}
+	fromEnv := (store.EnvSecrets{Lookup: d.lookupEnv}).FromEnv(p.Name)
+	if !fromEnv {
+		return nil, "", fmt.Errorf("%w (or give the journal a key in %s)", err, journalKeyEnv)
+	}
+	path, perr := journal.KeyFile(d.getenv)
+	if perr != nil {
+		return nil, "", perr
+	}
+	id, created, ferr := journal.LoadKeyFile(path, true)
+	if ferr != nil {
+		return nil, "", fmt.Errorf("no secret store for the journal key (%v), and the key file failed: %w", err, ferr)
+	}
+	if created {
+		d.notice(fmt.Sprintf("created the journal key %s (0600): keep it, `resetdesk recover` needs it; "+
+			"for stronger protection keep secrets and the key in an encrypted file: secret_store = \"file\" in the config", path))
+	}
+	return id, "key file " + path, nil
+}
+
+// readKeys are every journal identity this desk can reach: the environment's, the
+// store's and the key file's (a host may have journaled with the key file before it had
+// a keyring). journal.ErrNoKey when there is none.
+func (d *Desk) readKeys(ctx context.Context) (age.Identity, error) {
+	var ids identities
+	var problems []string
+	if v := d.getenv(journalKeyEnv); v != "" {
+		id, err := age.ParseX25519Identity(strings.TrimSpace(v))
+		if err != nil {
+			return nil, fmt.Errorf("%s is not an age X25519 identity (an AGE-SECRET-KEY-1... line, as age-keygen writes)", journalKeyEnv)
+		}
+		ids = append(ids, id)
+	}
+	if st, err := d.ConfiguredStore(); err == nil {
+		id, err := journal.LoadKey(ctx, st, false)
+		switch {
+		case err == nil:
+			ids = append(ids, id)
+		case !errors.Is(err, journal.ErrNoKey):
+			problems = append(problems, err.Error())
+		}
+	}
+	if path, err := journal.KeyFile(d.getenv); err == nil {
+		id, _, err := journal.LoadKeyFile(path, false)
+		switch {
+		case err == nil:
+			ids = append(ids, id)
+		case !errors.Is(err, journal.ErrNoKey):
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(ids) == 0 {
+		if len(problems) > 0 {
+			return nil, fmt.Errorf("cannot read the journal key: %s", strings.Join(problems, "; "))
+		}
+		return nil, journal.ErrNoKey
+	}
+	return ids, nil
+}
+
+// identities tries each identity in turn: journals written with any of them open.
+type identities []age.Identity
+
+func (ids identities) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
+	for _, id := range ids {
+		key, err := id.Unwrap(stanzas)
+		if err == nil {
+			return key, nil
+		}
+		if !errors.Is(err, age.ErrIncorrectIdentity) {
+			return nil, err
+		}
+	}
+	return nil, age.ErrIncorrectIdentity
+}
