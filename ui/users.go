@@ -145,20 +145,7 @@ const compactPane = 3
 // between.
 func (u *usersPage) layout() {
 	top := 1 + max(len(u.errLines()), 1)
-	u.order = u.order[:0]
-	for i, id := range u.sel.ids {
-		if _, bad := u.sel.refused[id]; bad {
-			u.order = append(u.order, i)
-		}
-	}
-	for i := range u.sel.dropped {
-		u.order = append(u.order, u.sel.len()+i)
-	}
-	for i, id := range u.sel.ids {
-		if _, bad := u.sel.refused[id]; !bad {
-			u.order = append(u.order, i)
-		}
-	}
+	u.arrangePane()
 	paneRows := 0
 	if n := u.paneItems(); n > 0 {
 		for p := range min(n, compactPane) {
@@ -176,8 +163,6 @@ func (u *usersPage) layout() {
 	u.pane.SetHeight(max(paneRows, 1))
 	u.list.SetHeight(max(u.height-top-1-paneRows, 2))
 }
-
-func (u *usersPage) paneItems() int { return u.sel.len() + len(u.sel.dropped) }
 
 // Selection returns the chosen ids in the order they were chosen.
 func (u *usersPage) Selection() []string { return u.sel.ids }
@@ -353,38 +338,6 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	return cmd, nil
 }
 
-// paneKey is a key while the selection pane has the keys.
-func (u *usersPage) paneKey(k tea.KeyPressMsg) (tea.Cmd, nav) {
-	km := u.sh.keys
-	switch {
-	case key.Matches(k, km.Back), key.Matches(k, km.LeaveField):
-		u.inPane = false
-		return u.input.Focus(), nil
-	case key.Matches(k, km.Remove):
-		p, ok := u.pane.Current()
-		i := 0
-		if ok {
-			i = u.order[p]
-		}
-		switch {
-		case !ok:
-		case i < u.sel.len():
-			u.sel.remove(i)
-		default:
-			d := i - u.sel.len()
-			u.sel.dropped = append(u.sel.dropped[:d:d], u.sel.dropped[d+1:]...)
-		}
-		return nil, nil
-	case key.Matches(k, km.RemoveInvalid):
-		if n := u.sel.removeRefused(); n > 0 {
-			return toast("removed " + plural(n, "refused id")), nil
-		}
-		return toast("no refused id to remove"), nil
-	}
-	cmd, _ := u.pane.Update(k)
-	return cmd, nil
-}
-
 // leave goes back to the profiles, asking first when it would drop a selection.
 func (u *usersPage) leave() (tea.Cmd, nav) {
 	if n := u.sel.len(); n > 0 {
@@ -517,16 +470,6 @@ func (u *usersPage) enterOnHits(waited bool) (tea.Cmd, nav) {
 	return nil, push{newModePage(u.sh, u.profile, u.be, []string{h.ID})}
 }
 
-// expandHome turns a leading ~/ into the session's home directory.
-func expandHome(sh *shared, path string) string {
-	if rest, ok := strings.CutPrefix(path, "~/"); ok {
-		if home := sh.desk.Getenv("HOME"); home != "" {
-			return strings.TrimSuffix(home, "/") + "/" + rest
-		}
-	}
-	return path
-}
-
 // errLines is the search error as shown, wrapped to the width; nil when none shows.
 func (u *usersPage) errLines() []string {
 	if u.noSearch || u.search.Running() || u.searchErr == "" {
@@ -589,67 +532,4 @@ func (u *usersPage) View() string {
 	b.WriteByte('\n')
 	b.WriteString(u.paneView())
 	return b.String()
-}
-
-// paneView is the selection pane: its summary line, then the selected ids (refused
-// ones marked, with the reason) and the skipped lines with their numbers.
-func (u *usersPage) paneView() string {
-	th := u.sh.th
-	head := u.sel.summary()
-	style := th.Selected
-	if u.sel.len() == 0 {
-		style = th.Subtle
-	}
-	if len(u.sel.refused) > 0 {
-		style = th.Failed
-	}
-	hint := ""
-	switch {
-	case u.inPane:
-		hint = "  d removes · D removes every refused id · tab: back to the search"
-	case u.paneItems() > 0:
-		hint = "  tab: see and edit"
-	}
-	var b strings.Builder
-	b.WriteString(style.Render(head) + th.Subtle.Render(fit.Cut(hint, max(u.width-fit.Width(head), 0))))
-	if u.paneItems() > 0 {
-		b.WriteString("\n" + u.pane.View(func(i int, current bool) string {
-			return strings.Join(u.paneRow(i, current && u.inPane), "\n")
-		}))
-	}
-	return b.String()
-}
-
-// paneRow is the row at position p of the pane: a selected id or a skipped line.
-func (u *usersPage) paneRow(p int, current bool) []string {
-	th := u.sh.th
-	i := p
-	if p < len(u.order) {
-		i = u.order[p]
-	}
-	marker := "  "
-	if current {
-		marker = "> "
-	}
-	var lines []string
-	var style = th.Text
-	if i < u.sel.len() {
-		text := "✓ " + u.sel.shown[i]
-		if why, bad := u.sel.refused[u.sel.ids[i]]; bad {
-			text, style = "✗ "+u.sel.shown[i]+" — refused: "+why, th.Failed
-		}
-		lines = fit.Indent(marker, text, u.width)
-	} else {
-		d := u.sel.dropped[i-u.sel.len()]
-		lines = fit.Indent(marker, "− skipped "+d.String(), u.width)
-		style = th.Warn
-	}
-	for j, l := range lines {
-		if current {
-			lines[j] = th.Cursor.Render(l)
-		} else {
-			lines[j] = style.Render(l)
-		}
-	}
-	return lines
 }

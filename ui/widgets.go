@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strconv"
+	"strings"
 
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/lipgloss/v2"
@@ -40,4 +41,14 @@ func fieldStyles(noColor bool) textinput.Styles {
 	}
 	st.Cursor.Blink = false
 	return st
+}
+
+// expandHome turns a leading ~/ into the session's home directory.
+func expandHome(sh *shared, path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		if home := sh.desk.Getenv("HOME"); home != "" {
+			return strings.TrimSuffix(home, "/") + "/" + rest
+		}
+	}
+	return path
 }
