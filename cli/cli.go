@@ -157,6 +157,8 @@ type app struct {
 	desk *desk.Desk
 	// workFactor is the scrypt cost of a new vault (0: the default); tests lower it.
 	workFactor int
+	// unlockNotice says "unlocking…" once the vault's passphrase is typed (the console).
+	unlockNotice bool
 	// consoleOwnsTerminal is set while the console draws: nothing may prompt then.
 	consoleOwnsTerminal bool
 }

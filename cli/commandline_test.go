@@ -139,3 +139,16 @@ func TestClosedStdoutStopsTheRun(t *testing.T) {
 		t.Fatalf("%d resets: dispatching went on after the reader left", n)
 	}
 }
+
+// The ticket reference goes with every record of the run, as in the console's export.
+func TestRunRecordsCarryTheTicket(t *testing.T) {
+	r := runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-f", "json", "--ticket", "INC-4711", "9871515005@odinapi.net")
+	var rec report.Record
+	if err := json.Unmarshal([]byte(strings.TrimSpace(r.stdout)), &rec); err != nil || rec.Ticket != "INC-4711" {
+		t.Fatalf("exit %d %q: %+v %v", r.code, r.stdout, rec, err)
+	}
+	r = runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-f", "csv", "--ticket", "INC-4711", "9871515005@odinapi.net")
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 || !strings.HasSuffix(lines[0], ",ticket") || !strings.HasSuffix(lines[1], ",INC-4711") {
+		t.Fatalf("csv:\n%s", r.stdout)
+	}
+}

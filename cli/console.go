@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"resetdesk/store"
 	"resetdesk/ui"
 )
 
@@ -19,7 +20,14 @@ func (a *app) console(ctx context.Context) error {
 	if !a.env.StdoutTTY || !a.env.StdinTTY {
 		return usageErr("the console needs a terminal; for scripts use `resetdesk run`")
 	}
-	// The vault's passphrase is asked before the console draws, never while it draws.
+	// The vault's passphrase is asked before the console draws, never while it draws;
+	// scrypt then takes a second or so, which must not look like a hang.
+	if d.Config().SecretStore == store.SecretStoreFile {
+		a.unlockNotice = true
+		if a.getenv(store.VaultPassphraseEnv) != "" {
+			a.notice("unlocking the encrypted secrets file…")
+		}
+	}
 	uctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	err = d.UnlockVault(uctx)
 	cancel()

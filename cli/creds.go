@@ -267,6 +267,9 @@ func (a *app) vaultPassphrase(create bool) (string, error) {
 			return "", errors.New("the passphrases differ: nothing done")
 		}
 	}
+	if a.unlockNotice {
+		a.notice("unlocking the encrypted secrets file…")
+	}
 	return p, nil
 }
 

@@ -21,7 +21,8 @@ import (
 // outcomeWriter prints final outcomes as JSON lines, CSV or an aligned table. write
 // returns the first error of the stream (a closed pipe), after which it writes nothing.
 type outcomeWriter struct {
-	format, profile, mode string
+	format string
+	run    report.Run
 	w                     io.Writer
 	csv                   *csv.Writer
 	tab                   *tabwriter.Writer
@@ -29,8 +30,8 @@ type outcomeWriter struct {
 	err                   error
 }
 
-func newOutcomeWriter(w io.Writer, format, profile, mode string) *outcomeWriter {
-	ow := &outcomeWriter{format: format, profile: profile, mode: mode, w: w}
+func newOutcomeWriter(w io.Writer, format string, run report.Run) *outcomeWriter {
+	ow := &outcomeWriter{format: format, run: run, w: w}
 	switch format {
 	case "csv":
 		ow.csv = csv.NewWriter(w)
@@ -52,7 +53,7 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 	msg := sanitize.Line(o.Message)
 	switch ow.format {
 	case "csv":
-		if ow.err = ow.csv.Write(report.New(o, ow.profile, ow.mode, msg).CSV()); ow.err == nil {
+		if ow.err = ow.csv.Write(report.New(o, ow.run, msg).CSV()); ow.err == nil {
 			ow.csv.Flush()
 			ow.err = ow.csv.Error()
 		}
@@ -63,7 +64,7 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 		}
 		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Status, secret, msg, o.Elapsed.Round(time.Millisecond))
 	default:
-		ow.err = ow.enc.Encode(report.New(o, ow.profile, ow.mode, msg))
+		ow.err = ow.enc.Encode(report.New(o, ow.run, msg))
 	}
 	return ow.err
 }
@@ -89,7 +90,7 @@ type outputFile struct {
 
 // The file's format is its extension's (.csv, .json, .jsonl), else --format's; a table
 // becomes CSV: a file is for a program or a spreadsheet, not for eyes.
-func createOutput(path, format, profile, mode string) (*outputFile, error) {
+func createOutput(path, format string, run report.Run) (*outputFile, error) {
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
 		format = "csv"
@@ -106,7 +107,7 @@ func createOutput(path, format, profile, mode string) (*outputFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create %s: %v", path, err)
 	}
-	return &outputFile{f: f, w: newOutcomeWriter(f, format, profile, mode)}, nil
+	return &outputFile{f: f, w: newOutcomeWriter(f, format, run)}, nil
 }
 
 func (o *outputFile) write(oc backends.Outcome) { _ = o.w.write(oc) }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"resetdesk/backends"
+	"resetdesk/backends/report"
 	"resetdesk/backends/runner"
 	"resetdesk/backends/userlist"
 	"resetdesk/sanitize"
@@ -124,9 +125,10 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 			return usageErr("cancelled: nothing was sent")
 		}
 	}
+	record := report.Run{Profile: p.Name, Mode: req.Mode().Name, Ticket: sanitize.Line(req.Options().Ticket)}
 	var out *outputFile
 	if f.output != "" {
-		if out, err = createOutput(f.output, format, p.Name, req.Mode().Name); err != nil {
+		if out, err = createOutput(f.output, format, record); err != nil {
 			return usageErr("--output: %v", err)
 		}
 	}
@@ -148,7 +150,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		case <-ctx.Done():
 		}
 	}()
-	w := newOutcomeWriter(a.env.Stdout, format, p.Name, req.Mode().Name)
+	w := newOutcomeWriter(a.env.Stdout, format, record)
 	results := make([]backends.Outcome, req.Len())
 	done := make([]bool, req.Len())
 	next := 0

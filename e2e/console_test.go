@@ -130,6 +130,10 @@ func TestConsoleAsksTheVaultPassphraseFirst(t *testing.T) {
 	if strings.Contains(scr, testVaultPassphrase) {
 		t.Fatal("the passphrase was echoed")
 	}
+	// Back on the terminal's own screen: between the passphrase and the console, it said
+	// what the wait is.
+	s.keys("q")
+	s.waitText("unlocking the encrypted secrets file", 10*time.Second)
 }
 
 // A dropped SSH session mid-run (the terminal goes away: SIGHUP) loses nothing: the

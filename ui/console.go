@@ -48,6 +48,9 @@ type Desk interface {
 	// without stopping it (the console shows it on the status line, never on stderr).
 	// Cancelling ctx aborts the run, the requests in flight included.
 	Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error)
+	// Allow says why this desk would refuse req (a served technician's max_users, a
+	// profile not theirs), nil when it would not: the review says so before the confirm.
+	Allow(req runner.Request) error
 	// Secrets is the store the credentials page sets and deletes profile secrets in.
 	Secrets() store.SecretStore
 	// Recover reads the journal's recent secrets, as `resetdesk recover` lists them.

@@ -24,22 +24,15 @@ func exportCmd(path, profile, mode, ticket string, outcomes []backends.Outcome) 
 	}
 }
 
-// exportRecord is an outcome as exported: the documented record and the run's ticket
-// reference, which says why the reset was made.
-type exportRecord struct {
-	report.Record
-	Ticket string `json:"ticket,omitempty"`
-}
-
 // exportFile writes the results as CSV, or JSON when the name ends in .json, in a new
 // file of mode 0600: it holds secrets, and an existing file is never overwritten.
 func exportFile(path, profile, mode, ticket string, outcomes []backends.Outcome) error {
 	if path == "" {
 		return errors.New("no file named: type a path ending in .csv or .json")
 	}
-	recs := make([]exportRecord, 0, len(outcomes))
+	recs := make([]report.Record, 0, len(outcomes))
 	for _, o := range outcomes {
-		recs = append(recs, exportRecord{report.New(o, profile, mode, o.Message), ticket})
+		recs = append(recs, report.New(o, report.Run{Profile: profile, Mode: mode, Ticket: ticket}, o.Message))
 	}
 	var buf bytes.Buffer
 	if strings.EqualFold(filepath.Ext(path), ".json") {
@@ -50,9 +43,9 @@ func exportFile(path, profile, mode, ticket string, outcomes []backends.Outcome)
 		}
 	} else {
 		w := csv.NewWriter(&buf)
-		_ = w.Write(append(append([]string(nil), report.CSVHeader...), "ticket"))
+		_ = w.Write(report.CSVHeader)
 		for _, r := range recs {
-			_ = w.Write(append(r.CSV(), r.Ticket))
+			_ = w.Write(r.CSV())
 		}
 		w.Flush()
 		if err := w.Error(); err != nil {

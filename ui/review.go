@@ -35,6 +35,8 @@ type reviewPage struct {
 	// one (hasQuota).
 	quota                int
 	quotaKnown, hasQuota bool
+	// refused is why the desk would refuse the run (a served technician's max_users).
+	refused string
 }
 
 func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
@@ -43,6 +45,9 @@ func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
 		users[i] = clean(u)
 	}
 	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput()}
+	if err := sh.desk.Allow(req); err != nil {
+		r.refused = clean(err.Error())
+	}
 	r.list.SetItems(len(users))
 	r.count.Prompt = "count: "
 	r.count.CharLimit = 7
@@ -105,6 +110,8 @@ func (r *reviewPage) sending() int {
 // blocked says why the run cannot be confirmed ("" when it can).
 func (r *reviewPage) blocked() string {
 	switch {
+	case r.refused != "":
+		return r.refused
 	case r.hasQuota && r.quota <= 0:
 		return "no quota left today: nothing would be sent"
 	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
@@ -244,6 +251,8 @@ func (r *reviewPage) headLines() []string {
 func (r *reviewPage) confirmLines() []string {
 	th := r.sh.th
 	switch {
+	case r.refused != "":
+		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.refused+" — esc goes back"), r.width)
 	case r.hasQuota && r.quota <= 0:
 		return fit.Indent("  ", th.Failed.Render("Nothing can be sent today: esc goes back"), r.width)
 	case r.large():

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -156,5 +157,21 @@ func TestTransportBadgeAgreesWithTheReview(t *testing.T) {
 		if warns := p.p.TransportWarning() != ""; red != warns {
 			t.Errorf("%s: red badge %v, the review warns %v", url, red, warns)
 		}
+	}
+}
+
+// A run the desk would refuse (a served technician's max_users) is refused in the
+// review, with the desk's reason, before anything can be confirmed.
+func TestReviewShowsTheDesksRefusal(t *testing.T) {
+	sh := testShared()
+	fake(sh).allow = func(req runner.Request) error {
+		return fmt.Errorf("%d users is more than technician alice may reset in one run (max_users = 2): split the list", req.Len())
+	}
+	r := newTestReviewPage(t, sh, backends.Profile{Name: "lab"}, userIDs(3)...)
+	if v := flat(r.View()); !strings.Contains(v, "max_users = 2") {
+		t.Fatalf("the refusal is not on the review:\n%s", ansi.Strip(r.View()))
+	}
+	if n := navOf(r.Update(press("enter"))); n != nil {
+		t.Fatal("a run the desk refuses was confirmed")
 	}
 }

@@ -20,6 +20,7 @@ type testDesk struct {
 	secretSource func(ctx context.Context, p backends.Profile) (string, error)
 	quotaLeft    func(p backends.Profile) (int, bool)
 	start        func(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error)
+	allow        func(req runner.Request) error
 	secrets      store.SecretStore
 	recover      func(ctx context.Context) (desk.Recovery, error)
 	history      func(ctx context.Context, f history.Filter) ([]*history.Run, []history.Outcome, error)
@@ -56,6 +57,13 @@ func (d *testDesk) Start(ctx context.Context, req runner.Request, warn func(stri
 		return d.start(ctx, req, warn)
 	}
 	return runner.Start(ctx, req, nil)
+}
+
+func (d *testDesk) Allow(req runner.Request) error {
+	if d.allow == nil {
+		return nil
+	}
+	return d.allow(req)
 }
 
 func (d *testDesk) Secrets() store.SecretStore {

@@ -18,19 +18,27 @@ type Record struct {
 	Profile   string `json:"profile"`
 	Mode      string `json:"mode"`
 	ElapsedMS int64  `json:"elapsed_ms"`
+	// Ticket is the run's ticket reference: why the reset was made.
+	Ticket string `json:"ticket,omitempty"`
 }
 
-// New is o as reported for a run on profile in mode. message is the outcome's
-// message as the caller wants it shown (sanitized for a terminal, say).
-func New(o backends.Outcome, profile, mode, message string) Record {
+// Run is what every record of one run shares.
+type Run struct {
+	Profile, Mode, Ticket string
+}
+
+// New is o as reported for run. message is the outcome's message as the caller wants it
+// shown (sanitized for a terminal, say).
+func New(o backends.Outcome, run Run, message string) Record {
 	return Record{User: o.User, Status: string(o.Status), Secret: o.Secret, Message: message,
-		Profile: profile, Mode: mode, ElapsedMS: o.Elapsed.Milliseconds()}
+		Profile: run.Profile, Mode: run.Mode, ElapsedMS: o.Elapsed.Milliseconds(), Ticket: run.Ticket}
 }
 
-// CSVHeader is the header row of the CSV form.
-var CSVHeader = []string{"user", "status", "secret", "message", "profile", "mode", "elapsed_ms"}
+// CSVHeader is the header row of the CSV form (ticket last: the columns before it are
+// as they always were).
+var CSVHeader = []string{"user", "status", "secret", "message", "profile", "mode", "elapsed_ms", "ticket"}
 
 // CSV is the report as a CSV row under CSVHeader.
 func (r Record) CSV() []string {
-	return []string{r.User, r.Status, r.Secret, r.Message, r.Profile, r.Mode, strconv.FormatInt(r.ElapsedMS, 10)}
+	return []string{r.User, r.Status, r.Secret, r.Message, r.Profile, r.Mode, strconv.FormatInt(r.ElapsedMS, 10), r.Ticket}
 }

@@ -73,6 +73,8 @@ func Parse(r io.Reader) (users []string, bad []BadUser, err error) {
 		return nil, nil, err
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	// A lone CR ends a line too: old Mac exports, and tmux's paste-buffer -p.
+	data = bytes.ReplaceAll(bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n")), []byte("\r"), []byte("\n"))
 	if !utf8.Valid(data) {
 		return nil, nil, fmt.Errorf("the list is not UTF-8 text (is it a spreadsheet? save it as CSV)")
 	}

@@ -74,3 +74,12 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A lone CR ends a line, as in an old Mac export or a paste through tmux's paste-buffer
+// -p; line numbers count those lines.
+func TestParseSplitsOnCarriageReturns(t *testing.T) {
+	users, bad, err := Parse(strings.NewReader("jdoe\rasmith\r\rbad\x1bid\r"))
+	if err != nil || len(users) != 2 || users[1] != "asmith" || len(bad) != 1 || bad[0].Line != 4 {
+		t.Fatalf("%q %+v %v", users, bad, err)
+	}
+}
