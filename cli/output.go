@@ -23,11 +23,11 @@ import (
 type outcomeWriter struct {
 	format string
 	run    report.Run
-	w                     io.Writer
-	csv                   *csv.Writer
-	tab                   *tabwriter.Writer
-	enc                   *json.Encoder
-	err                   error
+	w      io.Writer
+	csv    *csv.Writer
+	tab    *tabwriter.Writer
+	enc    *json.Encoder
+	err    error
 }
 
 func newOutcomeWriter(w io.Writer, format string, run report.Run) *outcomeWriter {
