@@ -3,6 +3,8 @@ package ui
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -86,11 +88,15 @@ func TestFailedRunStartQuitsAndShowsTheWholeError(t *testing.T) {
 	}
 }
 
-// runPageWith10k returns a run page of 10 000 users at 120x40 with outcomes applied.
-func runPageWith10k(tb testing.TB) (*runPage, []backends.Outcome) {
+// runPageWith10k returns a run page of 10 000 users at 120x40 and their outcomes (a
+// start and an end each), not applied yet.
+func runPageWith10k(tb testing.TB) (*runPage, []backends.Outcome) { return runPageWith(tb, 10000) }
+
+// runPageWith is runPageWith10k for n users.
+func runPageWith(tb testing.TB, n int) (*runPage, []backends.Outcome) {
 	sh := testShared()
-	users := make([]string, 10000)
-	outs := make([]backends.Outcome, 0, 20000)
+	users := make([]string, n)
+	outs := make([]backends.Outcome, 0, 2*n)
 	for i := range users {
 		users[i] = fmt.Sprintf("user%05d@example.com", i)
 		outs = append(outs, backends.Outcome{Index: i, User: users[i], Status: backends.StatusRunning},
@@ -124,6 +130,58 @@ func BenchmarkApply10kOutcomes(b *testing.B) {
 			rp.Update(outcomesMsg{batch: []backends.Outcome{o}})
 		}
 	}
+}
+
+// The console at 100 000 rows (issue 13's targets): View at most 1 ms, applying 100 000
+// outcomes one message each at most 1 s, and the whole page within 100 MB.
+//
+//	go test -run XXX -bench 100k -benchtime 3x ./ui/
+func BenchmarkRunPageView100k(b *testing.B) {
+	rp, outs := runPageWith(b, 100000)
+	rp.apply(outs[:100000])
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = rp.View()
+	}
+}
+
+func BenchmarkApply100kOutcomes(b *testing.B) {
+	var heap, rss float64
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		rp, outs := runPageWith(b, 100000)
+		b.StartTimer()
+		for _, o := range outs {
+			rp.Update(outcomesMsg{batch: []backends.Outcome{o}})
+		}
+		b.StopTimer()
+		_ = rp.View()
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		heap += float64(after.HeapInuse-min(before.HeapInuse, after.HeapInuse)) / (1 << 20)
+		rss += residentMB()
+		runtime.KeepAlive(rp)
+		b.StartTimer()
+	}
+	b.ReportMetric(heap/float64(b.N), "heap-MB")
+	b.ReportMetric(rss/float64(b.N), "rss-MB")
+}
+
+// residentMB is the process's resident set (Linux /proc/self/statm), 0 where unknown.
+func residentMB() float64 {
+	data, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	var size, resident int64
+	if _, err := fmt.Sscan(string(data), &size, &resident); err != nil {
+		return 0
+	}
+	return float64(resident*int64(os.Getpagesize())) / (1 << 20)
 }
 
 type countWriter struct{ n atomic.Int64 }
