@@ -76,6 +76,10 @@ func (r *reviewPage) Help() keys.Help {
 		confirm = keys.Named(km.Open, "reset, once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
+	if r.refused != "" {
+		// Nothing to confirm: the way back is what the help offers.
+		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
+	}
 	return keys.Help{ShortKeys: []key.Binding{confirm, km.Back}, Groups: [][]key.Binding{{confirm, km.Back}, nav}}
 }
 
