@@ -23,7 +23,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"resetdesk/backends"
-	"resetdesk/backends/redact"
 )
 
 const (
@@ -53,10 +52,6 @@ type Run struct {
 	batchJournaled atomic.Int64
 
 	quota *quota
-
-	// redact holds every secret the run sent or was given: no outcome's message may
-	// carry one (a server echoing the request in its error).
-	redact *redact.Redactor
 
 	resultsMu sync.Mutex
 	results   []backends.Outcome // final outcomes by index, for Finish
@@ -88,7 +83,6 @@ func Start(ctx context.Context, req Request, rec Recorder) (*Run, error) {
 		stop: make(chan struct{}),
 
 		results: make([]backends.Outcome, len(req.users)),
-		redact:  redact.New(req.password),
 	}
 	if left, has := rec.QuotaLeft(); has {
 		r.quota = newQuota(left)
@@ -298,7 +292,6 @@ func (r *Run) prefetch(ctx context.Context) <-chan work {
 				for i := range n {
 					batch[i] = backends.Outcome{Index: start + i, User: r.req.users[start+i], Status: backends.StatusRunning, Secret: secrets[i]}
 				}
-				r.redact.Add(secrets...)
 				if jerr := r.rec.IntendBatch(batch); jerr != nil {
 					r.haltWith("not sent: " + jerr.Error())
 					return

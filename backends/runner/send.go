@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/redact"
 )
 
 // resetOne and what it calls are one request from dispatch to its recorded outcome.
@@ -31,15 +32,14 @@ func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 	start := time.Now()
 	o, sent, intended := r.attempt(ctx, it, user)
 	o.Index, o.User, o.Elapsed = it.index, user, time.Since(start)
-	if sent != "" {
-		r.redact.Add(sent)
+	// A server may echo the request in its error text: never show or keep the secret it
+	// carried, or the one it answered with, there (the history keeps messages). The
+	// profile's secret was removed by the back end (backends.Open) already. One small
+	// redactor per outcome: a run-wide one would be rebuilt with every secret of the run
+	// at every outcome.
+	if o.Message != "" && (sent != "" || o.Secret != "") {
+		o.Message = redact.New(sent, o.Secret).String(o.Message)
 	}
-	if o.Secret != "" {
-		r.redact.Add(o.Secret)
-	}
-	// A server may echo the request in its error text: never show or keep a secret
-	// there (the history keeps messages).
-	o.Message = r.redact.String(o.Message)
 	r.quota.settle(o.Status == backends.StatusOK || o.Status == backends.StatusUnknown)
 	if intended || it.index < int(r.batchJournaled.Load()) {
 		if err := r.rec.Record(o); err != nil {
