@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -110,6 +111,11 @@ func CheckBaseURL(raw string) error {
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return fmt.Errorf("url %q has no host", raw)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("url %q: port %s is not a port (1..65535)", raw, port)
+		}
 	}
 	if u.RawQuery != "" || u.ForceQuery {
 		return fmt.Errorf("url %q has a query (?...): give the base URL only; the API paths are appended to it", raw)

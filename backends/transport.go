@@ -69,3 +69,15 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// Badge is how p's transport is named on screen — the console's badge and the
+// `profiles` column — and whether it is drawn as a danger: exactly when a run warns
+// (TransportWarning). Plain http to this machine itself (the demo, an SSH tunnel) never
+// leaves it: "local http".
+func (p Profile) Badge() (text string, danger bool) {
+	t := p.Transport()
+	if t.Exposed() && p.TransportWarning() == "" {
+		return "local http", false
+	}
+	return t.String(), t.Exposed()
+}

@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 
 	"charm.land/fang/v2"
 	"github.com/spf13/cobra"
@@ -233,7 +234,13 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 	pf.StringVar(&a.configPath, "config", "", "config file (else $RESETDESK_CONFIG, else $XDG_CONFIG_HOME/resetdesk/config.toml)")
 	pf.BoolVar(&a.demo, "demo", false, "use the built-in simulated back ends and their demo profiles")
 	pf.BoolVar(&a.debug, "debug", false, "log each request (method, path, status, time) to stderr, secrets redacted (also RESETDESK_DEBUG=1)")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v (see --help)", err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		if strings.Contains(err.Error(), `"--password-stdin"`) {
+			// Its value may be the password typed where it does not belong: never quote it.
+			return usageErr("--password-stdin takes no value: the password is read from stdin (see --help)")
+		}
+		return usageErr("%v (see --help)", err)
+	})
 	root.AddGroup(&cobra.Group{ID: "reset", Title: "Resetting"}, &cobra.Group{ID: "admin", Title: "Profiles, secrets and records"})
 	for _, c := range []*cobra.Command{a.runCommand(), a.serveCommand()} {
 		c.GroupID = "reset"

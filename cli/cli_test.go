@@ -133,6 +133,8 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 		{"one huge line", strings.Repeat("x", 2<<20), []string{"--mode", "sip", "--users", "-"}, "longer than 1 MiB"},
 		{"comments with escapes", "", []string{"--profile", "demo-webadm", "--mode", "link", "--comments", "hi\x1b]52;c;aGk=\x07", "jdoe"}, "control character"},
 		{"protected account", "", []string{"--profile", "demo-emm", "--mode", "set", "admin"}, "own login"},
+		{"typed password with an escape", "pw\x1b[2Jx\n", []string{"--profile", "demo-emm", "--mode", "set", "--password-stdin", "asmith"}, "control character"},
+		{"password as a flag value", "", []string{"--mode", "sip", "--password-stdin=S3cr3t-in-argv", "a@d"}, "takes no value"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -248,7 +250,7 @@ func TestCheckAndProfilesOnDemo(t *testing.T) {
 		t.Fatalf("check: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = runCLI(t, "", nil, "--demo", "profiles")
-	if r.code != ExitOK || !strings.Contains(r.stdout, "demo-odin") || !strings.Contains(r.stdout, "  demo  ") {
+	if r.code != ExitOK || !strings.Contains(r.stdout, "demo-odin") || !strings.Contains(r.stdout, "  demo  ") || !strings.Contains(r.stdout, "  local http  ") {
 		t.Fatalf("profiles: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 	r = runCLI(t, "", nil, "frobnicate")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 )
@@ -22,6 +23,9 @@ func (d *decimal) String() string {
 
 func (d *decimal) Set(s string) error {
 	n, err := strconv.ParseInt(s, 10, 32)
+	if errors.Is(err, strconv.ErrRange) {
+		return fmt.Errorf("%s is far too large", s)
+	}
 	if err != nil {
 		return fmt.Errorf("%q is not a whole number (write it in decimal)", s)
 	}

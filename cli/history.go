@@ -93,7 +93,7 @@ func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, 
 		}
 		for _, r := range runs {
 			if format == "json" {
-				line := historyRunLine{Started: r.Started, By: sanitize.Line(runBy(r)), Profile: sanitize.Line(r.Profile), Kind: sanitize.Line(r.Kind),
+				line := historyRunLine{Started: r.Started, By: sanitize.Line(r.By()), Profile: sanitize.Line(r.Profile), Kind: sanitize.Line(r.Kind),
 					Mode: sanitize.Line(r.Mode), Ticket: sanitize.Line(r.Ticket), Users: r.Total,
 					OK: r.Tally.OK, Failed: r.Tally.Failed, Unknown: r.Tally.Unknown, Skipped: r.Tally.Skipped}
 				if !r.Finished.IsZero() {
@@ -104,7 +104,7 @@ func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, 
 				continue
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Started.Local().Format("2006-01-02 15:04:05"),
-				sanitize.Line(runBy(r)), sanitize.Line(r.Profile), sanitize.Line(r.Kind), sanitize.Line(r.Mode), dash(sanitize.Line(r.Ticket)),
+				sanitize.Line(r.By()), sanitize.Line(r.Profile), sanitize.Line(r.Kind), sanitize.Line(r.Mode), dash(sanitize.Line(r.Ticket)),
 				r.Total, r.Tally.OK, r.Tally.Failed, r.Tally.Unknown, r.Tally.Skipped, unfinished(r))
 		}
 		return nil
@@ -118,24 +118,16 @@ func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, 
 	}
 	for _, o := range outs {
 		if format == "json" {
-			_ = enc.Encode(historyOutcomeLine{Time: o.At, By: sanitize.Line(runBy(o.Run)), Profile: sanitize.Line(o.Run.Profile),
+			_ = enc.Encode(historyOutcomeLine{Time: o.At, By: sanitize.Line(o.Run.By()), Profile: sanitize.Line(o.Run.Profile),
 				Mode: sanitize.Line(o.Run.Mode), Ticket: sanitize.Line(o.Run.Ticket), User: sanitize.Line(o.User),
 				Status: sanitize.Line(o.Status), Message: sanitize.Line(o.Message)})
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.At.Local().Format("2006-01-02 15:04:05"), sanitize.Line(runBy(o.Run)),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.At.Local().Format("2006-01-02 15:04:05"), sanitize.Line(o.Run.By()),
 			sanitize.Line(o.Run.Profile), sanitize.Line(o.Run.Mode), dash(sanitize.Line(o.Run.Ticket)), sanitize.Line(o.User),
 			sanitize.Line(o.Status), sanitize.Line(o.Message))
 	}
 	return nil
-}
-
-// runBy is who made a run: the technician of `resetdesk serve`, else the OS account.
-func runBy(r *history.Run) string {
-	if r.Technician != "" {
-		return r.Technician
-	}
-	return r.OSUser
 }
 
 func sinceText(s string) string {

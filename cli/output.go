@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -53,16 +52,14 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 	msg := sanitize.Line(o.Message)
 	switch ow.format {
 	case "csv":
-		if ow.err = ow.csv.Write(report.New(o, ow.run, msg).CSV()); ow.err == nil {
+		rec := report.New(o, ow.run, msg)
+		rec.Secret = sanitize.Secret(o.Secret) // a CSV is read on terminals too
+		if ow.err = ow.csv.Write(rec.CSV()); ow.err == nil {
 			ow.csv.Flush()
 			ow.err = ow.csv.Error()
 		}
 	case "table":
-		secret := o.Secret
-		if !sanitize.Safe(secret) {
-			secret = strconv.Quote(secret)
-		}
-		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Status, secret, msg, o.Elapsed.Round(time.Millisecond))
+		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Status, sanitize.Secret(o.Secret), msg, o.Elapsed.Round(time.Millisecond))
 	default:
 		ow.err = ow.enc.Encode(report.New(o, ow.run, msg))
 	}

@@ -85,14 +85,16 @@ func (a *app) profiles(ctx context.Context, format string) error {
 			}
 		}
 		if format == "json" {
-			line := profileLine{Name: p.Name, Kind: p.Kind, URL: sanitize.Line(p.URL), TLS: p.Transport().String(), Secret: secret, Modes: modes, DailyQuota: p.DailyQuota}
+			badge, _ := p.Badge()
+			line := profileLine{Name: p.Name, Kind: p.Kind, URL: sanitize.Line(p.URL), TLS: badge, Secret: secret, Modes: modes, DailyQuota: p.DailyQuota}
 			if left, has, err := d.QuotaLeft(ctx, p); err == nil && has {
 				line.QuotaLeft = &left
 			}
 			_ = enc.Encode(line)
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Kind, sanitize.Line(p.URL), p.Transport(), secret, strings.Join(modes, ","))
+		badge, _ := p.Badge()
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, p.Kind, sanitize.Line(p.URL), badge, secret, strings.Join(modes, ","))
 	}
 	_ = tw.Flush()
 	if storeErr != nil {

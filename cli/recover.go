@@ -82,7 +82,7 @@ func (a *app) printRecovery(rc desk.Recovery, format string) error {
 			for _, e := range r.Entries {
 				// Escape sequences are stripped here too: a script may print these.
 				_ = enc.Encode(recoverLine{Time: e.Time.Local(), Profile: sanitize.Line(e.Profile), Mode: sanitize.Line(e.Mode),
-					User: sanitize.Line(e.User), Status: sanitize.Line(e.Status), Secret: sanitize.Line(e.Secret),
+					User: sanitize.Line(e.User), Status: sanitize.Line(e.Status), Secret: sanitize.Secret(e.Secret),
 					Note: sanitize.Line(desk.RecoverStatus(e))})
 			}
 		}
@@ -103,7 +103,7 @@ func (a *app) printRecovery(rc desk.Recovery, format string) error {
 		fmt.Fprintln(tw, "  TIME\tUSER\tSTATUS\tSECRET")
 		for _, e := range r.Entries {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", e.Time.Local().Format("15:04:05"), sanitize.Line(e.User),
-				sanitize.Line(desk.RecoverStatus(e)), sanitize.Line(e.Secret))
+				sanitize.Line(desk.RecoverStatus(e)), sanitize.Secret(e.Secret))
 		}
 		tw.Flush()
 	}

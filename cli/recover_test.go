@@ -62,3 +62,29 @@ func TestRecoverAndRunSayWhichJournalsAnotherKeyWrote(t *testing.T) {
 		t.Fatalf("recover's notes do not name the file and the cause:\n%s", r.stderr)
 	}
 }
+
+// With secret_store = "file", a wrong vault passphrase stops a run before anything is
+// sent — even with the profile's secret in the environment — and never leaves the
+// journal's key in a plain file beside the journal.
+func TestAWrongVaultPassphraseNeverFallsBackToAKeyFile(t *testing.T) {
+	srv := odintest.New(2)
+	defer srv.Close()
+	cfg := writeConfig(t, srv) // secret_store = "file"
+	home := t.TempDir()
+	if r := runCLI(t, odintest.Password+"\n", map[string]string{"HOME": home}, "creds", "set", "lab", "--config", cfg); r.code != ExitOK {
+		t.Fatalf("creds set: %d %s", r.code, r.stderr)
+	}
+	// A first run puts the journal key in the vault.
+	if r := runCLI(t, "", map[string]string{"HOME": home}, "run", "--config", cfg, "-p", "lab", "-m", "sip", "-y", srv.Users()[0]); r.code != ExitOK {
+		t.Fatalf("first run: %d %s", r.code, r.stderr)
+	}
+	resets := srv.Resets()
+	r := runCLI(t, "", map[string]string{"HOME": home, "RESETDESK_VAULT_PASSPHRASE": "not it", "RESETDESK_SECRET_LAB": odintest.Password},
+		"run", "--config", cfg, "-p", "lab", "-m", "sip", "-y", srv.Users()[1])
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "wrong passphrase") || srv.Resets() != resets {
+		t.Fatalf("exit %d, %d resets: %s", r.code, srv.Resets()-resets, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(home, ".local", "state", "resetdesk", "journal.key")); err == nil {
+		t.Fatal("a journal key file was created beside the journal")
+	}
+}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,10 +26,6 @@ type runFlags struct {
 	yes, mustChange, passwordStdin                                     bool
 	concurrency, expires                                               decimal
 }
-
-// MaxUsersFile bounds a users file: a hundred thousand ids fit in a few megabytes, and
-// /dev/zero must be refused, not read until memory runs out.
-const MaxUsersFile = 16 << 20
 
 func (a *app) runCommand() *cobra.Command {
 	var f runFlags
@@ -302,16 +297,9 @@ func (a *app) readUsers(args []string, file string) ([]string, error) {
 			}
 			r = fh
 		}
-		data, err := io.ReadAll(io.LimitReader(r, MaxUsersFile+1))
+		list, bad, err := userlist.Parse(r)
 		if err != nil {
 			return nil, fmt.Errorf("--users %s: %v", name, store.UnwrapPath(err))
-		}
-		if len(data) > MaxUsersFile {
-			return nil, fmt.Errorf("--users %s is larger than %d MiB: is it a list of user ids? (split a larger list into several runs)", name, MaxUsersFile>>20)
-		}
-		list, bad, err := userlist.Parse(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("--users %s: %v", name, err)
 		}
 		if len(bad) > 0 {
 			return nil, fmt.Errorf("--users %s: %s", name, sanitize.Line(userlist.Refusal(bad, 3).Error()))

@@ -145,13 +145,13 @@ func TestTechnicianDesk(t *testing.T) {
 	home := t.TempDir()
 	cfgPath := filepath.Join(home, "config.toml")
 	text := "[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n" +
-		"[profiles.other]\nkind = \"prm\"\nurl = \"https://prm.example.com\"\n" +
+		"[profiles.other]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n" +
 		"[technicians.alice]\nkeys = [\"ssh-ed25519 AAAA alice\"]\nprofiles = [\"l*\"]\nmax_users = 2\n" +
 		"[technicians.bob]\nkeys = [\"ssh-ed25519 AAAB bob\"]\n"
 	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"HOME": home, "RESETDESK_SECRET_LAB": odintest.Password, "RESETDESK_SECRET_JOURNAL_KEY": journalKey}
+	env := map[string]string{"HOME": home, "RESETDESK_SECRET_LAB": odintest.Password, "RESETDESK_SECRET_OTHER": odintest.Password, "RESETDESK_SECRET_JOURNAL_KEY": journalKey}
 	host, err := desk.NewHost(desk.Options{ConfigPath: cfgPath, Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -186,9 +186,16 @@ func TestTechnicianDesk(t *testing.T) {
 	if _, err := tryRunAs(t, bob, "lab", users[2:3]); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := tryRunAs(t, bob, "other", users[3:4]); err != nil {
+		t.Fatal(err)
+	}
 	ctx := context.Background()
+	// alice may not open "other": bob's run there is not in her history.
+	if runs, outs, err := alice.History(ctx, history.Filter{}, true); err != nil || len(runs) != 2 || len(outs) != 3 {
+		t.Fatalf("alice's history: %d runs, %d outcomes, %v", len(runs), len(outs), err)
+	}
 	runs, _, err := bob.History(ctx, history.Filter{}, false)
-	if err != nil || len(runs) != 2 {
+	if err != nil || len(runs) != 3 {
 		t.Fatalf("history: %v %v", runs, err)
 	}
 	by := map[string]bool{}
@@ -208,7 +215,7 @@ func TestTechnicianDesk(t *testing.T) {
 				t.Fatalf("%s recovers a run of %q", who, r.Technician)
 			}
 		}
-		if want := map[string]int{"alice": 2, "bob": 1}[who]; rc.Entries() != want {
+		if want := map[string]int{"alice": 2, "bob": 2}[who]; rc.Entries() != want {
 			t.Fatalf("%s recovers %d secrets, want %d", who, rc.Entries(), want)
 		}
 	}

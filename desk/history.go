@@ -25,9 +25,29 @@ func (d *Desk) History(ctx context.Context, f history.Filter, outcomes bool) ([]
 	ctx, cancel := bounded(ctx)
 	defer cancel()
 	runs, err := db.Runs(ctx, f)
-	if err != nil || !outcomes {
-		return runs, nil, err
+	if err != nil {
+		return nil, nil, err
+	}
+	// A served technician sees the team's runs on the profiles they may use: who was
+	// reset in a system they cannot open is not theirs to read.
+	shown := runs[:0]
+	for _, r := range runs {
+		if d.allowed(r.Profile) {
+			shown = append(shown, r)
+		}
+	}
+	if !outcomes {
+		return shown, nil, nil
 	}
 	outs, err := db.Outcomes(ctx, f)
-	return runs, outs, err
+	if err != nil {
+		return nil, nil, err
+	}
+	kept := outs[:0]
+	for _, o := range outs {
+		if d.allowed(o.Run.Profile) {
+			kept = append(kept, o)
+		}
+	}
+	return shown, kept, nil
 }

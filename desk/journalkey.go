@@ -37,8 +37,13 @@ func (d *Desk) writeKey(ctx context.Context, p backends.Profile) (*age.X25519Ide
 			return id, st.Name(), nil
 		}
 	}
+	// The key file is for a host with no store to reach — the keyring of an SSH login —
+	// and a secret from the environment. A store that answers wrongly (the encrypted
+	// file's passphrase is wrong or missing) is an error to fix, never a reason to keep
+	// the key beside the journal.
+	unreachable := errors.Is(err, store.ErrNoSecretService) || errors.Is(err, store.ErrKeyringTimeout)
 	fromEnv := (store.EnvSecrets{Lookup: d.lookupEnv}).FromEnv(p.Name)
-	if !fromEnv {
+	if !unreachable || !fromEnv {
 		return nil, "", fmt.Errorf("%w (or give the journal a key in %s)", err, journalKeyEnv)
 	}
 	path, perr := journal.KeyFile(d.getenv)

@@ -5,6 +5,7 @@
 package sanitize
 
 import (
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -15,6 +16,16 @@ func Line(s string) string { return clean(s, false) }
 
 // Text is Line but keeps line breaks ("\n"); "\r\n" becomes "\n".
 func Text(s string) string { return clean(s, true) }
+
+// Secret is a secret as it may be drawn: as it is when it holds nothing a terminal would
+// act on, else quoted with every such character escaped (strconv.Quote). A password the
+// server made is never shortened by stripping: what is drawn must be what was set.
+func Secret(s string) string {
+	if Safe(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
 
 // Safe reports whether s would come through Line unchanged.
 func Safe(s string) bool { return fastSafe(s) || Line(s) == s }

@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -63,4 +64,20 @@ func FuzzLine(f *testing.F) {
 			t.Fatalf("not idempotent: %q -> %q", out, Line(out))
 		}
 	})
+}
+
+// A secret a terminal would act on is drawn quoted and whole, never shortened: what is
+// drawn is what was set.
+func TestSecretIsQuotedNotStripped(t *testing.T) {
+	hostile := "Ab1!\x1b]52;c;SGFja2Vk\a\x1b[2J"
+	got := Secret(hostile)
+	if !Safe(got) || !strings.Contains(got, `\x1b]52`) || got == Line(hostile) {
+		t.Fatalf("Secret(%q) = %q", hostile, got)
+	}
+	if uq, err := strconv.Unquote(got); err != nil || uq != hostile {
+		t.Fatalf("the quoted form does not give the secret back: %q %v", uq, err)
+	}
+	if Secret("Xy7#pQ2!mN") != "Xy7#pQ2!mN" {
+		t.Fatal("a plain secret was changed")
+	}
 }

@@ -96,9 +96,6 @@ func readHostKey(path string) (gossh.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the host key %s: %w", path, store.UnwrapPath(err))
 	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return nil, fmt.Errorf("the host key %s may be read by others (mode %04o): chmod 600 %s", path, perm, path)
-	}
 	data, err := io.ReadAll(io.LimitReader(f, maxHostKeyFile+1))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the host key %s: %w", path, store.UnwrapPath(err))
@@ -113,6 +110,10 @@ func readHostKey(path string) (gossh.Signer, error) {
 		return nil, fmt.Errorf("the host key %s is protected by a passphrase: resetdesk serve needs it unencrypted (mode 0600)", path)
 	case err != nil:
 		return nil, fmt.Errorf("the host key %s is not an OpenSSH private key: %v", path, err)
+	}
+	// Only a key is worth the advice to chmod it (not, say, /etc/passwd named by mistake).
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		return nil, fmt.Errorf("the host key %s may be read by others (mode %04o): chmod 600 %s", path, perm, path)
 	}
 	return signer, nil
 }

@@ -202,11 +202,12 @@ func (s *Server) serveSession(sess ssh.Session) {
 	log = log.With("technician", tech, "key", gossh.FingerprintSHA256(key))
 	pty, _, hasPty := sess.Pty()
 	switch {
+	case len(sess.Command()) > 0 || sess.Subsystem() != "":
+		// First: `ssh host cmd` has no terminal either, and the advice for it is this one.
+		refuse(sess, log, "resetdesk serve serves the console only: connect without a command (ssh -p PORT HOST)")
+		return
 	case !hasPty:
 		refuse(sess, log, "the console needs a terminal: connect with ssh -t")
-		return
-	case len(sess.Command()) > 0 || sess.Subsystem() != "":
-		refuse(sess, log, "resetdesk serve serves the console only: connect without a command")
 		return
 	}
 	d, err := s.host.Desk(tech)

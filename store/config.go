@@ -235,8 +235,11 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		}
 		cfg.Technicians = append(cfg.Technicians, t)
 	}
-	if cfg.Serve.IdleTimeout < 0 || cfg.Serve.MaxSessions < 0 {
-		bad("serve: idle_timeout and max_sessions must not be negative")
+	if cfg.Serve.IdleTimeout < 0 || (cfg.Serve.IdleTimeout == 0 && md.IsDefined("serve", "idle_timeout")) {
+		bad("serve: key \"idle_timeout\": %v: give a duration like \"15m\" (leave it out for the default)", cfg.Serve.IdleTimeout)
+	}
+	if cfg.Serve.MaxSessions < 0 || (cfg.Serve.MaxSessions == 0 && md.IsDefined("serve", "max_sessions")) {
+		bad("serve: key \"max_sessions\": %d: give a number of sessions of at least 1 (leave it out for the default)", cfg.Serve.MaxSessions)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

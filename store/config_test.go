@@ -82,6 +82,14 @@ func TestParseConfigRefusesInsaneNumbers(t *testing.T) {
 		"protected = [\"[a\"]":  `key "protected"`,
 		"timeout = \"5 years\"": `line 7: profile odin-lab: key "timeout": invalid duration`,
 	}
+	for _, c := range []struct{ text, want string }{
+		{"[serve]\nidle_timeout = \"0s\"\n", `serve: key "idle_timeout"`},
+		{"[serve]\nmax_sessions = 0\n", `serve: key "max_sessions"`},
+	} {
+		if _, err := ParseConfig([]byte(c.text), "c.toml"); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.text, err, c.want)
+		}
+	}
 	for line, want := range cases {
 		text := strings.Replace(goodOdin, "concurrency = 8\nrate_limit = 2.5\ntimeout = \"5s\"\n", "", 1) + line + "\n"
 		_, err := ParseConfig([]byte(text), "c.toml")

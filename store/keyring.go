@@ -21,6 +21,10 @@ const KeyringService = "resetdesk"
 // and blocks forever on some hosts (a locked collection waiting for a prompt no one sees).
 const DefaultKeyringTimeout = 5 * time.Second
 
+// ErrKeyringTimeout says the OS keyring did not answer in time: like ErrNoSecretService,
+// the store cannot be reached now.
+var ErrKeyringTimeout = errors.New("the OS keyring did not answer")
+
 // ErrNoSecretService says that no Secret Service can be reached; the message tells the
 // technician what to do instead.
 var ErrNoSecretService = errors.New(`no Secret Service (OS keyring) is reachable here — the usual state of an SSH login; ` +
@@ -117,8 +121,8 @@ func (k *Keyring) call(ctx context.Context, what string, fn func(keyringOps) err
 	case err := <-done:
 		return classifyKeyringError(what, err)
 	case <-timer.C:
-		return fmt.Errorf("the OS keyring did not answer within %s (is it locked, waiting for a prompt?): "+
-			`unlock it, or set secret_store = "file" in the config`, k.timeout())
+		return fmt.Errorf("%w within %s (is it locked, waiting for a prompt?): "+
+			`unlock it, or set secret_store = "file" in the config`, ErrKeyringTimeout, k.timeout())
 	case <-ctx.Done():
 		return fmt.Errorf("keyring %s cancelled: %w", what, ctx.Err())
 	}

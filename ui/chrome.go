@@ -221,10 +221,4 @@ func (c *Console) header() string {
 // transportBadge names how the profile's connection is protected, and whether that
 // exposes its secrets: the badge is red exactly when the review warns. Plain http to
 // this machine itself (the demo, an SSH tunnel) never leaves it.
-func transportBadge(p *profile) (string, bool) {
-	t := p.p.Transport()
-	if t.Exposed() && p.p.TransportWarning() == "" {
-		return "local http", false
-	}
-	return t.String(), t.Exposed()
-}
+func transportBadge(p *profile) (string, bool) { return p.p.Badge() }

@@ -203,8 +203,8 @@ func buildHistLines(runs []*history.Run, outs []history.Outcome) []histLine {
 			end = "unfinished: its new secrets are on the recover page"
 		}
 		text := fmt.Sprintf("%s  %s  %s/%s  by %s%s  %d user(s): %s", r.Started.Local().Format("2006-01-02 15:04"),
-			clean(r.Profile), clean(r.Kind), clean(r.Mode), clean(r.OSUser), ticket, r.Total, end)
-		key := strings.ToLower(strings.Join([]string{r.Profile, r.Kind, r.Mode, r.OSUser, r.Ticket}, "\x00"))
+			clean(r.Profile), clean(r.Kind), clean(r.Mode), clean(r.By()), ticket, r.Total, end)
+		key := strings.ToLower(strings.Join([]string{r.Profile, r.Kind, r.Mode, r.By(), r.Ticket}, "\x00"))
 		all = append(all, histLine{text: text, key: key})
 		for _, o := range byRun[r.ID] {
 			cols := "    " + fit.Pad(clean(o.User), 28) + " " + fit.Pad(clean(o.Status), 8) + " "

@@ -14,6 +14,10 @@ import (
 // clean is s safe to draw, on one line.
 func clean(s string) string { return sanitize.Line(s) }
 
+// cleanSecret is a secret safe to draw and never shortened: quoted, with what a
+// terminal would act on escaped, when it holds such characters (a server-made password).
+func cleanSecret(s string) string { return sanitize.Secret(s) }
+
 // cleanErr is err's text safe to draw ("" for nil).
 func cleanErr(err error) string {
 	if err == nil {

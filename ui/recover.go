@@ -97,7 +97,7 @@ func recoverEntries(rc desk.Recovery) ([]recoverRow, string) {
 		for _, e := range r.Entries {
 			entries = append(entries, recoverRow{time: e.Time.Local().Format("01-02 15:04"), profile: clean(e.Profile),
 				mode: clean(e.Mode), user: clean(e.User), status: clean(desk.RecoverStatus(e)),
-				shownSecret: clean(e.Secret), secret: e.Secret})
+				shownSecret: cleanSecret(e.Secret), secret: e.Secret})
 		}
 	}
 	if len(entries) == 0 && rc.Keep > 0 {

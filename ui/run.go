@@ -309,7 +309,7 @@ func (r *runPage) apply(batch []backends.Outcome) {
 		if o.Index < 0 || o.Index >= len(r.outcomes) {
 			continue
 		}
-		r.tbl.Apply(o, clean(o.Secret), clean(o.Message))
+		r.tbl.Apply(o, cleanSecret(o.Secret), clean(o.Message))
 		if o.Status.Final() {
 			r.outcomes[o.Index] = o
 			r.tally.Add(o)

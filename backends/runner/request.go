@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"resetdesk/backends"
 	"resetdesk/backends/userlist"
@@ -118,6 +119,11 @@ func check(b backends.Backend, p backends.Profile, s Spec) (Request, error) {
 		}
 		if len(r.users) != 1 {
 			return Request{}, fmt.Errorf("a typed password is for a single user; %d users would share it (leave it out to generate one per user)", len(r.users))
+		}
+		// No system takes a control character in a password, and a technician never
+		// means to type one: an escape sequence pasted by mistake is refused here.
+		if strings.IndexFunc(r.password, unicode.IsControl) >= 0 {
+			return Request{}, errors.New("the typed password contains a control character (an escape or a line break): type it again")
 		}
 		if mode.CheckPassword != nil {
 			if err := mode.CheckPassword(r.password); err != nil {

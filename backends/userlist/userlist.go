@@ -18,6 +18,10 @@ import (
 	"resetdesk/backends"
 )
 
+// MaxListSize bounds a list: a hundred thousand ids fit in a few megabytes, and a path
+// like /dev/zero must be refused, not read until memory runs out.
+const MaxListSize = 16 << 20
+
 // MaxUserIDLen bounds a user id; no system here takes longer ones.
 const MaxUserIDLen = 512
 
@@ -68,9 +72,12 @@ var headerNames = map[string]bool{
 // '#' comments and duplicates (keeping the first), and returns the refused ids with
 // their line numbers. Input order is kept.
 func Parse(r io.Reader) (users []string, bad []BadUser, err error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxListSize+1))
 	if err != nil {
 		return nil, nil, err
+	}
+	if len(data) > MaxListSize {
+		return nil, nil, fmt.Errorf("the list is larger than %d MiB: is it a list of user ids? (split a larger one into several runs)", MaxListSize>>20)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	// A lone CR ends a line too: old Mac exports, and tmux's paste-buffer -p.
@@ -96,6 +103,11 @@ func Parse(r io.Reader) (users []string, bad []BadUser, err error) {
 			cr.Comma = sep
 			rec, err := cr.Read()
 			if err != nil && err != io.EOF {
+				// csv counts lines of the one row it was given: say the column, not its line 1.
+				var pe *csv.ParseError
+				if errors.As(err, &pe) {
+					err = fmt.Errorf("%v at column %d", pe.Err, pe.Column)
+				}
 				bad = append(bad, BadUser{Line: line, ID: text, Err: fmt.Errorf("not a CSV row: %v", err)})
 				continue
 			}

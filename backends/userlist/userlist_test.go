@@ -1,6 +1,7 @@
 package userlist
 
 import (
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -82,4 +83,20 @@ func TestParseSplitsOnCarriageReturns(t *testing.T) {
 	if err != nil || len(users) != 2 || users[1] != "asmith" || len(bad) != 1 || bad[0].Line != 4 {
 		t.Fatalf("%q %+v %v", users, bad, err)
 	}
+}
+
+// A list past MaxListSize (a path like /dev/zero) is refused after MaxListSize bytes,
+// not read until memory runs out.
+func TestParseRefusesAnEndlessList(t *testing.T) {
+	_, _, err := Parse(io.LimitReader(zeros{}, 1<<40))
+	if err == nil || !strings.Contains(err.Error(), "larger than 16 MiB") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
 }

@@ -359,6 +359,20 @@ func TestValidateUserRefusesDomainPrefixBeforeSending(t *testing.T) {
 	}
 }
 
+// An id a directory search could read as a pattern (*, parentheses) or cut up (a space,
+// NUL) is refused before anything is sent: a login must never resolve to another account.
+func TestValidateUserRefusesPatternsBeforeSending(t *testing.T) {
+	s, b := setup(t, 5)
+	for _, id := range []string{"*", "a*", "(uid=x)", "a b", "a\x00b"} {
+		if _, err := backendtest.TryRun(b, runner.Spec{Mode: "link", Users: []string{id}}); err == nil {
+			t.Errorf("%q accepted", id)
+		}
+	}
+	if len(s.Requests()) != 0 {
+		t.Error("something was sent")
+	}
+}
+
 func TestSetPasswordThroughRunner(t *testing.T) {
 	s, b := setup(t, 50)
 	users := s.Users()[:5]

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
+	"unicode"
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
@@ -142,11 +143,19 @@ func notFoundHint(url string) string {
 	return "check that the profile's url is the WebADM server's address (https://host, without /manag/, which resetdesk adds)"
 }
 
-// ValidateUser refuses ids written with a domain: the profile's domain applies, and
-// WebADM would look for a login containing the backslash.
+// ValidateUser refuses ids written with a domain (the profile's domain applies, and
+// WebADM would look for a login containing the backslash) and ids a directory search
+// could read as a pattern or cut up — *, parentheses, NUL, white space — so that a login
+// can never resolve to somebody else's account.
 func (b *Backend) ValidateUser(id string) error {
 	if strings.Contains(id, `\`) {
 		return fmt.Errorf("user id %q: give the login without DOMAIN\\ (the profile's domain is used)", id)
+	}
+	if i := strings.IndexAny(id, "*()\x00"); i >= 0 {
+		return fmt.Errorf("user id %q: a login cannot contain %q (a directory search would read it as a pattern)", id, id[i])
+	}
+	if strings.IndexFunc(id, unicode.IsSpace) >= 0 {
+		return fmt.Errorf("user id %q contains a space: a WebADM login has none", id)
 	}
 	return nil
 }

@@ -38,6 +38,14 @@ func (d *DB) SuccessesSince(ctx context.Context, profile string, t time.Time) (i
 	return n, nil
 }
 
+// By is who made run r: the technician of a served session, else the OS account.
+func (r *Run) By() string {
+	if r.Technician != "" {
+		return r.Technician
+	}
+	return r.OSUser
+}
+
 // Run is one recorded run.
 type Run struct {
 	ID int64
