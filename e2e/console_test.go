@@ -150,13 +150,7 @@ func TestConsoleHangUpMidRunLosesNothing(t *testing.T) {
 	s.waitText("lab", 20*time.Second)
 	s.keys("Enter")
 	s.waitText("search:", 10*time.Second)
-	s.text("*")
-	s.waitText("40 hits", 10*time.Second)
-	s.keys("C-a")
-	s.waitText("selected: 40", 5*time.Second)
-	s.keys("Enter") // mode: sip
-	s.waitText("SIP authentication password", 5*time.Second)
-	s.keys("Enter") // review
+	s.toReview("*", 40) // mode: sip, the first
 	s.waitText("40 accounts will get a new password", 5*time.Second)
 	s.keys("Enter") // run
 	s.waitFor("some results", 20*time.Second, func(scr string) bool { return strings.Count(scr, "✓ ok") >= 3 })

@@ -22,80 +22,77 @@ const killRounds = 20
 // of a 500-user run against a slow fake, no password the server set is lost — recover
 // lists every one, with the password the server holds.
 func TestKillLoopLosesNoPremadeSecret(t *testing.T) {
-	bin := builtBinary(t)
-	for round := range killRounds {
+	killLoop(t, func(t *testing.T) killTarget {
 		srv := odintest.New(500)
 		srv.SetFaults(odintest.Faults{Latency: 10 * time.Millisecond})
-		cfg := writeConfig(t, srv)
-		users := srv.Users()
-		env := hermeticEnv(t, "RESETDESK_SECRET_LAB="+odintest.Password)
-		before := map[string]string{}
-		for _, u := range users {
-			before[u] = srv.SIPPassword(u)
-		}
-		resetsBefore := srv.Resets()
-		killAfter := 1 + rand.IntN(len(users)-1)
-		killMidRun(t, bin, env, []string{"run", "--config", cfg, "--profile", "lab", "--mode", "sip", "--yes", "--concurrency", "8", "--users", "-"},
-			users, func() bool { return srv.Resets()-resetsBefore >= killAfter })
-		srv.Close() // waits for the requests the fake was still serving: its state is final
-		listed := recoverAll(t, bin, env, cfg)
-		changed := 0
-		for _, u := range users {
-			now := srv.SIPPassword(u)
-			if now == before[u] {
-				continue
-			}
-			changed++
-			if e, ok := listed[u]; !ok || e.Secret != now {
-				t.Fatalf("round %d (killed after %d resets): %s's password changed on the server to %q; recover lists %+v",
-					round, killAfter, u, now, listed[u])
-			}
-		}
-		t.Logf("round %d: killed after %d resets, %d passwords changed, all in recover", round, killAfter, changed)
-	}
+		return killTarget{cfg: writeConfig(t, srv), profile: "lab", mode: "sip", users: srv.Users(),
+			env:    hermeticEnv(t, "RESETDESK_SECRET_LAB="+odintest.Password),
+			secret: srv.SIPPassword, resets: srv.Resets, close: srv.Close}
+	}, func(e recoverLine, listed bool, now string) bool { return listed && e.Secret == now })
 }
 
 // A secret the server makes in its answer (PRM): in 20 SIGKILLs at random moments, every
 // user the server reset is in recover with its new password, or named as possibly reset
 // (the request went out, the answer never reached the journal).
 func TestKillLoopNamesEveryServerMadeSecret(t *testing.T) {
-	bin := builtBinary(t)
-	for round := range killRounds {
+	killLoop(t, func(t *testing.T) killTarget {
 		srv := prmtest.New(500)
 		srv.SetFaults(prmtest.Faults{Latency: 10 * time.Millisecond})
 		cfg := filepath.Join(t.TempDir(), "config.toml")
 		if err := os.WriteFile(cfg, []byte("[profiles.prm]\nkind = \"prm\"\nurl = \""+srv.URL+"\"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		users := srv.Users()
-		env := hermeticEnv(t, "RESETDESK_SECRET_PRM="+prmtest.Token)
+		return killTarget{cfg: cfg, profile: "prm", mode: "generate", users: srv.Users(),
+			env:    hermeticEnv(t, "RESETDESK_SECRET_PRM="+prmtest.Token),
+			secret: srv.Password, resets: srv.Resets, close: srv.Close}
+	}, func(e recoverLine, listed bool, now string) bool {
+		return listed && (e.Secret == now || e.Secret == "" && strings.Contains(e.Note, "possibly reset"))
+	})
+}
+
+// killTarget is one round's fake and the run against it.
+type killTarget struct {
+	cfg, profile, mode string
+	users, env         []string
+	secret             func(user string) string // what the fake holds now
+	resets             func() int
+	close              func() // waits for the requests the fake was still serving
+}
+
+// killLoop runs killRounds rounds: a fresh fake from setup, a 500-user run SIGKILLed
+// once the fake has served a random number of resets, then recover; every user whose
+// secret changed on the server must pass kept (its recover line, whether it is listed,
+// and the secret the server holds).
+func killLoop(t *testing.T, setup func(*testing.T) killTarget, kept func(e recoverLine, listed bool, now string) bool) {
+	bin := builtBinary(t)
+	for round := range killRounds {
+		tg := setup(t)
 		before := map[string]string{}
-		for _, u := range users {
-			before[u] = srv.Password(u)
+		for _, u := range tg.users {
+			before[u] = tg.secret(u)
 		}
-		resetsBefore := srv.Resets()
-		killAfter := 1 + rand.IntN(len(users)-1)
-		killMidRun(t, bin, env, []string{"run", "--config", cfg, "--profile", "prm", "--mode", "generate", "--yes", "--concurrency", "8", "--users", "-"},
-			users, func() bool { return srv.Resets()-resetsBefore >= killAfter })
-		srv.Close()
-		listed := recoverAll(t, bin, env, cfg)
+		resetsBefore := tg.resets()
+		killAfter := 1 + rand.IntN(len(tg.users)-1)
+		killMidRun(t, bin, tg.env, []string{"run", "--config", tg.cfg, "--profile", tg.profile, "--mode", tg.mode, "--yes", "--concurrency", "8", "--users", "-"},
+			tg.users, func() bool { return tg.resets()-resetsBefore >= killAfter })
+		tg.close() // the fake's state is final
+		listed := recoverAll(t, bin, tg.env, tg.cfg)
 		changed, unknown := 0, 0
-		for _, u := range users {
-			now := srv.Password(u)
+		for _, u := range tg.users {
+			now := tg.secret(u)
 			if now == before[u] {
 				continue
 			}
 			changed++
 			e, ok := listed[u]
-			switch {
-			case ok && e.Secret == now:
-			case ok && e.Secret == "" && strings.Contains(e.Note, "possibly reset"):
+			if !kept(e, ok, now) {
+				t.Fatalf("round %d (killed after %d resets): %s's secret changed on the server to %q; recover lists %+v", round, killAfter, u, now, e)
+			}
+			if e.Secret == "" {
 				unknown++
-			default:
-				t.Fatalf("round %d (killed after %d resets): %s was reset on the server; recover lists %+v", round, killAfter, u, e)
 			}
 		}
-		t.Logf("round %d: killed after %d resets, %d reset on the server, %d of them named as possibly reset", round, killAfter, changed, unknown)
+		t.Logf("round %d: killed after %d resets, %d changed on the server, all in recover (%d named as possibly reset)", round, killAfter, changed, unknown)
 	}
 }
 

@@ -241,7 +241,7 @@ func TestServeTechnicianSeesOnlyTheirProfiles(t *testing.T) {
 
 	openProfile(b, "lab")
 	// The review says it before anything can be confirmed, and enter sends nothing.
-	toReview(b, "ext:500*", 3)
+	b.toReview("ext:500*", 3)
 	b.waitText("max_users = 2", 10*time.Second)
 	b.keys("Enter")
 	b.waitText("split the list", 5*time.Second)

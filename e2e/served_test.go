@@ -240,21 +240,8 @@ func openProfile(s *tmuxSession, name string) {
 // the review, where enter would send.
 func reviewSIP(s *tmuxSession, query string, hits int) {
 	s.t.Helper()
-	toReview(s, query, hits)
+	s.toReview(query, hits)
 	s.waitText("Press enter or y to reset now", 5*time.Second)
-}
-
-// toReview selects the hits of query and goes on to the review of a SIP reset.
-func toReview(s *tmuxSession, query string, hits int) {
-	s.t.Helper()
-	s.text(query)
-	s.waitText(fmt.Sprintf("%d hits", hits), 10*time.Second)
-	s.keys("C-a")
-	s.waitText(fmt.Sprintf("selected: %d", hits), 5*time.Second)
-	s.keys("Enter")
-	s.waitText("SIP authentication password", 5*time.Second)
-	s.keys("Enter")
-	s.waitText("review", 5*time.Second)
 }
 
 // pid is the process in the pane: ssh (env execs it).

@@ -124,3 +124,17 @@ func TestRunConfirmsOnATerminal(t *testing.T) {
 		t.Fatalf("the table is missing:\n%s", scr)
 	}
 }
+
+// toReview selects every hit of query on the users page and goes on, in the first
+// mode, to the review: the path of most console tests.
+func (s *tmuxSession) toReview(query string, hits int) {
+	s.t.Helper()
+	s.text(query)
+	s.waitText(fmt.Sprintf("%d hits", hits), 10*time.Second)
+	s.keys("C-a")
+	s.waitText(fmt.Sprintf("selected: %d", hits), 5*time.Second)
+	s.keys("Enter")
+	s.waitText("Reset mode:", 5*time.Second)
+	s.keys("Enter")
+	s.waitText("· review", 5*time.Second)
+}

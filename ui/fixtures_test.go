@@ -17,6 +17,7 @@ import (
 	"resetdesk/backends/password"
 	"resetdesk/backends/runner"
 	"resetdesk/store"
+	"resetdesk/ui/uitest"
 )
 
 // fakeBackend is a small in-test system: every user ok except "bad", which is refused.
@@ -79,36 +80,8 @@ func sized[P page](pg P, w, h int) P {
 	return pg
 }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	case "space":
-		return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	case "tab":
-		return tea.KeyPressMsg{Code: tea.KeyTab}
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "right":
-		return tea.KeyPressMsg{Code: tea.KeyRight}
-	case "end":
-		return tea.KeyPressMsg{Code: tea.KeyEnd}
-	case "backspace":
-		return tea.KeyPressMsg{Code: tea.KeyBackspace}
-	case "ctrl+a":
-		return tea.KeyPressMsg{Code: 'a', Mod: tea.ModCtrl}
-	case "ctrl+c":
-		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
-	case "ctrl+x":
-		return tea.KeyPressMsg{Code: 'x', Mod: tea.ModCtrl}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
+// press is uitest.Press: the key press named s.
+func press(s string) tea.KeyPressMsg { return uitest.Press(s) }
 
 func typeText(pg page, s string) {
 	for _, r := range s {
@@ -125,40 +98,30 @@ func navOf(_ tea.Cmd, n nav) nav { return n }
 func drain(t *testing.T, sh *shared, pg page, cmd tea.Cmd) []tea.Msg {
 	t.Helper()
 	var seen []tea.Msg
-	queue := []tea.Cmd{cmd}
-	run := func(c tea.Cmd, n nav) {
-		queue = append(queue, c)
+	update := func(m tea.Msg) tea.Cmd {
+		c, n := pg.Update(m)
 		if q, ok := n.(ask); ok && q.yes != nil {
-			c, n := q.yes()
-			queue = append(queue, c)
-			_ = n
+			yes, _ := q.yes()
+			return tea.Batch(c, yes)
 		}
+		return c
 	}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		msg := c()
+	eachMsg(cmd, func(msg tea.Msg) tea.Cmd {
 		seen = append(seen, msg)
 		switch m := msg.(type) {
-		case tea.BatchMsg:
-			queue = append(queue, m...)
 		case nil, toastMsg, copyMsg:
+			return nil
 		case quotaMsg, secretStatusMsg:
 			sh.remember(m)
-			run(pg.Update(m))
-		default:
-			run(pg.Update(m))
 		}
-	}
+		return update(msg)
+	})
 	return seen
 }
 
-// msgsOf runs cmd and the batches it returns, and gives the messages of type T.
-func msgsOf[T any](cmd tea.Cmd) []T {
-	var out []T
+// eachMsg runs cmd and the batches it returns, handing each other message to f, whose
+// command (nil for none) is run in turn.
+func eachMsg(cmd tea.Cmd, f func(tea.Msg) tea.Cmd) {
 	queue := []tea.Cmd{cmd}
 	for len(queue) > 0 {
 		c := queue[0]
@@ -169,10 +132,21 @@ func msgsOf[T any](cmd tea.Cmd) []T {
 		switch m := c().(type) {
 		case tea.BatchMsg:
 			queue = append(queue, m...)
-		case T:
-			out = append(out, m)
+		default:
+			queue = append(queue, f(m))
 		}
 	}
+}
+
+// msgsOf runs cmd and the batches it returns, and gives the messages of type T.
+func msgsOf[T any](cmd tea.Cmd) []T {
+	var out []T
+	eachMsg(cmd, func(m tea.Msg) tea.Cmd {
+		if t, ok := m.(T); ok {
+			out = append(out, t)
+		}
+		return nil
+	})
 	return out
 }
 

@@ -28,25 +28,18 @@ func TestRunWarningsGoToTheStatusLine(t *testing.T) {
 	p := fakeProfile(backends.Profile{Name: "p"})
 	rp := sized(runPageOf(sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"alice"})), 80, 20)
 	var toasts []string
-	queue := []tea.Cmd{rp.Init()}
-	for len(queue) > 0 {
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		switch m := c().(type) {
-		case tea.BatchMsg:
-			queue = append(queue, m...)
+	eachMsg(rp.Init(), func(m tea.Msg) tea.Cmd {
+		switch m := m.(type) {
 		case toastMsg:
 			if m.bad {
 				toasts = append(toasts, m.text)
 			}
 		case runStartedMsg, outcomesMsg, runFinishedMsg:
 			next, _ := rp.Update(m)
-			queue = append(queue, next)
+			return next
 		}
-	}
+		return nil
+	})
 	got := strings.Join(toasts, "|")
 	if !strings.Contains(got, "journal: purge failed") || !strings.Contains(got, "history: disk full") {
 		t.Fatalf("warnings on the status line: %q", got)

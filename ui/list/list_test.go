@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/ui/keys"
+	"resetdesk/ui/uitest"
 )
 
 func newList(n, h int) *Model {
@@ -17,24 +18,8 @@ func newList(n, h int) *Model {
 	return &l
 }
 
-func press(s string) tea.KeyPressMsg {
-	switch s {
-	case "down":
-		return tea.KeyPressMsg{Code: tea.KeyDown}
-	case "up":
-		return tea.KeyPressMsg{Code: tea.KeyUp}
-	case "pgdown":
-		return tea.KeyPressMsg{Code: tea.KeyPgDown}
-	case "end":
-		return tea.KeyPressMsg{Code: tea.KeyEnd}
-	case "enter":
-		return tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "esc":
-		return tea.KeyPressMsg{Code: tea.KeyEscape}
-	}
-	r := []rune(s)[0]
-	return tea.KeyPressMsg{Code: r, Text: s}
-}
+// press is uitest.Press: the key press named s.
+func press(s string) tea.KeyPressMsg { return uitest.Press(s) }
 
 func draw(item int, current bool) string {
 	if current {
