@@ -171,7 +171,7 @@ const testWorkFactor = 10
 func writeConfig(t *testing.T, srv *odintest.Server) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "config.toml")
-	cfg := "secret_store = \"file\"\n[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n"
+	cfg := "secret_store = \"file\"\n" + srv.ProfileTOML("lab")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

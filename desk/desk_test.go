@@ -22,7 +22,7 @@ import (
 func testDesk(t *testing.T, srv *odintest.Server, home string) *desk.Desk {
 	t.Helper()
 	cfg := filepath.Join(home, "config.toml")
-	text := "[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\ndaily_quota = 3\n"
+	text := srv.ProfileTOML("lab") + "daily_quota = 3\n"
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +144,8 @@ func TestTechnicianDesk(t *testing.T) {
 	defer srv.Close()
 	home := t.TempDir()
 	cfgPath := filepath.Join(home, "config.toml")
-	text := "[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n" +
-		"[profiles.other]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n" +
+	text := srv.ProfileTOML("lab") +
+		srv.ProfileTOML("other") +
 		"[technicians.alice]\nkeys = [\"ssh-ed25519 AAAA alice\"]\nprofiles = [\"l*\"]\nmax_users = 2\n" +
 		"[technicians.bob]\nkeys = [\"ssh-ed25519 AAAB bob\"]\n"
 	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {

@@ -23,7 +23,7 @@ func TestScriptedRunWithOnlyTheEnvironment(t *testing.T) {
 	defer srv.Close()
 	home := t.TempDir()
 	cfg := filepath.Join(home, "config.toml")
-	text := "[profiles.lab]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\nservice_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n"
+	text := srv.ProfileTOML("lab")
 	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -21,16 +21,12 @@ import (
 // technicians).
 func writeTeamConfig(t *testing.T, srv *odintest.Server, quota int, extra string) string {
 	t.Helper()
-	profile := func(name string) string {
-		return "[profiles." + name + "]\nkind = \"odin\"\nurl = \"" + srv.BaseURL() + "\"\nusername = \"admin\"\n" +
-			"service_provider = \"ent.odin\"\ngroup = \"grp.odin\"\n"
-	}
-	lab := profile("lab")
+	lab := srv.ProfileTOML("lab")
 	if quota > 0 {
 		lab += fmt.Sprintf("daily_quota = %d\n", quota)
 	}
 	path := filepath.Join(t.TempDir(), "config.toml")
-	if err := os.WriteFile(path, []byte("secret_store = \"file\"\n"+lab+profile("annex")+extra), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte("secret_store = \"file\"\n"+lab+srv.ProfileTOML("annex")+extra), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path

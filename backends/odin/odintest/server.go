@@ -113,6 +113,13 @@ func New(n int, opts ...Option) *Server {
 	return s
 }
 
+// ProfileTOML is a config table for a profile named name that points at this fake
+// with its account, service provider and group: what tests write in a config file.
+func (s *Server) ProfileTOML(name string) string {
+	return fmt.Sprintf("[profiles.%s]\nkind = \"odin\"\nurl = %q\nusername = %q\nservice_provider = %q\ngroup = %q\n",
+		name, s.BaseURL(), Username, ServiceProvider, Group)
+}
+
 // BaseURL is the API base a profile points at (…/api/v2).
 func (s *Server) BaseURL() string { return s.URL + "/api/v2" }
 
