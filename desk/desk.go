@@ -26,6 +26,8 @@ import (
 	"resetdesk/backends/demo"
 	"resetdesk/backends/runner"
 	"resetdesk/store"
+
+	"filippo.io/age"
 )
 
 // Options builds a Host (and a Desk).
@@ -70,6 +72,11 @@ type Host struct {
 	storeMu  sync.Mutex
 	store    store.SecretStore
 	storeErr error
+
+	keyMu    sync.Mutex // storeKey's answer
+	keyID    *age.X25519Identity
+	keyStore string
+	keyErr   error
 }
 
 // Desk is one session at a host: a technician's when served (their profiles, their

@@ -30,12 +30,9 @@ func (d *Desk) writeKey(ctx context.Context, p backends.Profile) (*age.X25519Ide
 		}
 		return id, journalKeyEnv, nil
 	}
-	st, err := d.ConfiguredStore()
+	id, name, err := d.storeKey(ctx, true)
 	if err == nil {
-		var id *age.X25519Identity
-		if id, err = journal.LoadKey(ctx, st, true); err == nil {
-			return id, st.Name(), nil
-		}
+		return id, name, nil
 	}
 	// The key file is for a host with no store to reach — the keyring of an SSH login —
 	// and a secret from the environment. A store that answers wrongly (the encrypted
@@ -61,6 +58,32 @@ func (d *Desk) writeKey(ctx context.Context, p backends.Profile) (*age.X25519Ide
 	return id, "key file " + path, nil
 }
 
+// storeKey is the journal key in the configured store (with create, made there when
+// missing), and the store's name. A key found, or a store that cannot be reached, is
+// kept for the host's life, so that a keyring that hangs costs its timeout once, not at
+// every look.
+func (h *Host) storeKey(ctx context.Context, create bool) (*age.X25519Identity, string, error) {
+	h.keyMu.Lock()
+	defer h.keyMu.Unlock()
+	if h.keyID != nil || h.keyErr != nil {
+		return h.keyID, h.keyStore, h.keyErr
+	}
+	st, err := h.ConfiguredStore()
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := journal.LoadKey(ctx, st, create)
+	switch {
+	case err == nil:
+		h.keyID, h.keyStore = id, st.Name()
+	case errors.Is(err, store.ErrNoSecretService) || errors.Is(err, store.ErrKeyringTimeout):
+		h.keyErr = err
+	}
+	// Any other answer (no key yet, a wrong passphrase, a cancelled prompt) is asked
+	// again next time.
+	return id, st.Name(), err
+}
+
 // readKeys are every journal identity this desk can reach: the environment's, the
 // store's and the key file's (a host may have journaled with the key file before it had
 // a keyring). journal.ErrNoKey when there is none.
@@ -74,14 +97,10 @@ func (d *Desk) readKeys(ctx context.Context) (age.Identity, error) {
 		}
 		ids = append(ids, id)
 	}
-	if st, err := d.ConfiguredStore(); err == nil {
-		id, err := journal.LoadKey(ctx, st, false)
-		switch {
-		case err == nil:
-			ids = append(ids, id)
-		case !errors.Is(err, journal.ErrNoKey):
-			problems = append(problems, err.Error())
-		}
+	if id, _, err := d.storeKey(ctx, false); err == nil {
+		ids = append(ids, id)
+	} else if !errors.Is(err, journal.ErrNoKey) && !errors.Is(err, ErrDemo) {
+		problems = append(problems, err.Error())
 	}
 	if path, err := journal.KeyFile(d.getenv); err == nil {
 		id, _, err := journal.LoadKeyFile(path, false)
