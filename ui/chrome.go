@@ -44,8 +44,17 @@ func (c *Console) shortHelp() string {
 	if c.helpOpen {
 		return keys.Short(nil, []key.Binding{keys.Named(km.Help, "close the help"), km.Interrupt}, c.width, c.helpStyles())
 	}
-	sticky := []key.Binding{km.Help, c.quitKey()}
+	sticky := []key.Binding{c.helpKey(), c.quitKey()}
 	return keys.Short(c.top().Help().ShortKeys, sticky, c.width, c.helpStyles())
+}
+
+// helpKey is the key that shows the help now, as the footer names it: ? where no text
+// is being typed, f1 in a field that holds text (where ? is typed). F1 works everywhere.
+func (c *Console) helpKey() key.Binding {
+	if c.top().Input() == textInput {
+		return c.sh.keys.HelpAnywhere
+	}
+	return c.sh.keys.Help
 }
 
 // helpLines is the page's whole help drawn to the width, and whether it covers the page
@@ -152,6 +161,10 @@ func (c *Console) header() string {
 			pr = p.Profile()
 		}
 	}
+	if tech := clean(c.sh.desk.Technician()); tech != "" {
+		// A served console: who works here, as the history will say.
+		parts = append(parts, headerPart{text: "technician " + tech, short: tech, style: th.Text, keep: 5})
+	}
 	if pr != nil {
 		parts = append(parts, headerPart{text: pr.name, style: th.Key, keep: keepAlways})
 	}
@@ -172,31 +185,9 @@ func (c *Console) header() string {
 		secs := max(int(c.clipUntil.Sub(c.now()).Round(time.Second)/time.Second), 0)
 		parts = append(parts, headerPart{text: fmt.Sprintf("clipboard clears in %ds", secs), short: fmt.Sprintf("clip %ds", secs), style: th.Warn, keep: 6})
 	}
-	sep := th.Subtle.Render(" · ")
-	render := func(ps []headerPart) (string, int) {
-		var b strings.Builder
-		w := 0
-		for _, p := range ps {
-			if p.text == "" {
-				continue
-			}
-			if w > 0 {
-				if p.tight {
-					b.WriteByte(' ')
-					w++
-				} else {
-					b.WriteString(sep)
-					w += 3
-				}
-			}
-			b.WriteString(p.style.Render(p.text))
-			w += fit.Width(p.text)
-		}
-		return b.String(), w
-	}
 	for {
-		l, lw := render(parts[:nLeft])
-		r, rw := render(parts[nLeft:])
+		l, lw := c.renderHeader(parts[:nLeft])
+		r, rw := c.renderHeader(parts[nLeft:])
 		if lw+rw+2 <= c.width {
 			return l + strings.Repeat(" ", c.width-lw-rw) + r
 		}
@@ -216,6 +207,31 @@ func (c *Console) header() string {
 			parts[at].text = ""
 		}
 	}
+}
+
+// renderHeader draws parts joined by dots (or a space for a tight part), and says how
+// many cells they take.
+func (c *Console) renderHeader(ps []headerPart) (string, int) {
+	sep := c.sh.th.Subtle.Render(" · ")
+	var b strings.Builder
+	w := 0
+	for _, p := range ps {
+		if p.text == "" {
+			continue
+		}
+		if w > 0 {
+			if p.tight {
+				b.WriteByte(' ')
+				w++
+			} else {
+				b.WriteString(sep)
+				w += 3
+			}
+		}
+		b.WriteString(p.style.Render(p.text))
+		w += fit.Width(p.text)
+	}
+	return b.String(), w
 }
 
 // transportBadge names how the profile's connection is protected, and whether that

@@ -42,6 +42,7 @@ type runPage struct {
 	themeID  int
 	outcomes []backends.Outcome // final outcomes by index, raw (secrets as the server gave them)
 	tally    backends.Tally
+	inFlight int // requests sent and not answered yet
 	follow   bool
 	latest   int
 	spin     spinner.Model
@@ -89,6 +90,9 @@ func (r *runPage) SetSize(w, h int) {
 }
 
 func (r *runPage) Init() tea.Cmd {
+	// The run's time counts from the confirm: the runner may be well under way when the
+	// page hears that it started.
+	r.started = r.now()
 	sh, req, ctx := r.sh, r.req, r.ctx
 	warns := r.warns
 	return tea.Batch(r.spin.Tick, func() tea.Msg {
@@ -161,7 +165,7 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			r.abort()
 			return warnToast(msg.warnings), nil
 		}
-		r.run, r.started = msg.run, r.now()
+		r.run = msg.run
 		r.sh.active = msg.run
 		return tea.Batch(readOutcomes(r.run), warnToast(msg.warnings)), nil
 	case outcomesMsg:
@@ -174,8 +178,10 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 		return readOutcomes(r.run), r.failFast()
 	case runFinishedMsg:
 		res := newResultsPage(r.sh, r.profile, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))
+		res.started, res.warnings = r.started, msg.warnings
+		r.sh.runs = append(r.sh.runs, res)
 		// The run used some of the quota: the header counts it again.
-		return tea.Batch(warnToast(msg.warnings), quotaCmd(r.sh, r.profile.p)), replace{res}
+		return quotaCmd(r.sh, r.profile.p), replace{p: res}
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		r.spin, cmd = r.spin.Update(msg)
@@ -276,9 +282,17 @@ func (r *runPage) failFast() nav {
 			return nil
 		}
 	}
-	left := r.req.Len() - r.tally.Total()
-	text := fmt.Sprintf("The first %d resets all failed: %s. Send the other %d?", r.tally.Total(), reason, left)
-	return r.ask(text, func() { r.run.Resume() }, func() { r.stopRun() })
+	return r.ask(r.failFastText(reason), func() { r.run.Resume() }, func() { r.stopRun() })
+}
+
+// failFastText is the fail-fast question, with what is true of the run as it pauses:
+// how many were sent (answered), how many are in flight (they finish either way) and
+// how many are not sent yet (the answer decides those).
+func (r *runPage) failFastText(reason string) string {
+	answered := r.tally.Total() - r.tally.Skipped
+	notYet := max(r.req.Len()-r.tally.Total()-r.inFlight, 0)
+	return fmt.Sprintf("The first %d answers all failed: %s. %d answered · %d in flight (they finish either way) · %d not sent yet. Send the %d not sent yet?",
+		answered, reason, answered, r.inFlight, notYet, notYet)
 }
 
 func (r *runPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
@@ -308,6 +322,13 @@ func (r *runPage) apply(batch []backends.Outcome) {
 	for _, o := range batch {
 		if o.Index < 0 || o.Index >= len(r.outcomes) {
 			continue
+		}
+		was := r.tbl.Row(o.Index).Status
+		switch {
+		case o.Status == backends.StatusRunning && was != backends.StatusRunning:
+			r.inFlight++
+		case o.Status.Final() && was == backends.StatusRunning:
+			r.inFlight--
 		}
 		r.tbl.Apply(o, cleanSecret(o.Secret), clean(o.Message))
 		if o.Status.Final() {
