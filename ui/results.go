@@ -140,6 +140,8 @@ func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	switch msg := msg.(type) {
 	case exportedMsg:
 		if msg.err != "" {
+			// A ? meant for the help: the next e offers the name without it.
+			r.path.SetValue(strings.TrimRight(r.path.Value(), "?"))
 			return toastBad(msg.err), nil
 		}
 		r.exported = true
