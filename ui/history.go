@@ -287,6 +287,8 @@ func (h *historyPage) View() string {
 	case len(h.all) == 0 && h.err == "":
 		b.WriteString(th.Subtle.Render("no runs recorded in the last " + days(historyWindow)))
 		return b.String()
+	case len(h.all) == 0:
+		return b.String() // the error says why there is nothing to count
 	}
 	b.WriteString(th.Subtle.Render(fit.Cut(h.counts(), w)) + "\n")
 	b.WriteString(h.list.View(func(i int, current bool) string {

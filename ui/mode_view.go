@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/textinput"
+
 	"resetdesk/ui/fit"
 	"resetdesk/ui/list"
 )
@@ -132,7 +134,11 @@ func (m *modePage) fieldLines(f *field, focused bool, labelW int) []string {
 		if pw := f.input.Value(); pw != "" {
 			hint := strength(pw, m.current(), m.users[0])
 			if focused {
-				hint += " · " + m.sh.keys.ShowPassword.Help().Key + " shows it"
+				verb := " shows it"
+				if f.input.EchoMode != textinput.EchoPassword {
+					verb = " hides it"
+				}
+				hint += " · " + m.sh.keys.ShowPassword.Help().Key + verb
 			}
 			for _, l := range fit.Indent("    ", hint, w) {
 				lines = append(lines, th.Subtle.Render(l))

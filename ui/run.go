@@ -35,8 +35,14 @@ type runPage struct {
 	aborted       bool
 	asking        bool // a question of this page is on screen (the run is paused meanwhile)
 	askedFailFast bool
-	started       time.Time
-	now           func() time.Time
+	// question is this page's open question; failFastOpen is set while it is the
+	// fail-fast one, whose counts follow the run (failFastAgain).
+	question       ask
+	failFastOpen   bool
+	failFastReason string
+	failFastFirst  int
+	started        time.Time
+	now            func() time.Time
 
 	tbl      table.Model
 	themeID  int
@@ -86,7 +92,7 @@ func (r *runPage) Help() keys.Help {
 
 func (r *runPage) SetSize(w, h int) {
 	r.width, r.height = w, h
-	r.tbl.SetSize(w, max(h-4, 2))
+	r.tbl.SetSize(w, max(h-2, 2)) // under the progress bar and the counts
 }
 
 func (r *runPage) Init() tea.Cmd {
@@ -175,7 +181,10 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			r.abort() // nothing is left to cancel: free the context
 			return r.done(), nil
 		}
-		return readOutcomes(r.run), r.failFast()
+		if n := r.failFast(); n != nil {
+			return readOutcomes(r.run), n
+		}
+		return readOutcomes(r.run), r.failFastAgain()
 	case runFinishedMsg:
 		res := newResultsPage(r.sh, r.profile, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))
 		res.started, res.warnings = r.started, msg.warnings
@@ -231,12 +240,23 @@ func (r *runPage) ask(text string, yes, no func()) nav {
 	r.run.Pause()
 	done := func(f func()) action {
 		return func() (tea.Cmd, nav) {
-			r.asking = false
+			r.asking, r.failFastOpen = false, false
 			f()
 			return nil, nil
 		}
 	}
-	return ask{text: text, hint: "y/n · ctrl+c aborts", yes: done(yes), no: done(no), interrupt: done(r.abortRun)}
+	r.question = ask{text: text, hint: "y/n · ctrl+c aborts", yes: done(yes), no: done(no), interrupt: done(r.abortRun)}
+	return r.question
+}
+
+// failFastAgain is the fail-fast question, while it is open, with its counts as they
+// are now: the requests in flight come back while it waits for its answer.
+func (r *runPage) failFastAgain() nav {
+	if !r.failFastOpen || !r.asking {
+		return nil
+	}
+	r.question.text = r.failFastText()
+	return r.question
 }
 
 // stopRun stops dispatching: the requests in flight finish, the rest is skipped. The
@@ -282,17 +302,20 @@ func (r *runPage) failFast() nav {
 			return nil
 		}
 	}
-	return r.ask(r.failFastText(reason), func() { r.run.Resume() }, func() { r.stopRun() })
+	r.failFastReason, r.failFastFirst = reason, r.tally.Total()-r.tally.Skipped
+	r.ask("", func() { r.run.Resume() }, func() { r.stopRun() })
+	r.failFastOpen = true
+	return r.failFastAgain()
 }
 
-// failFastText is the fail-fast question, with what is true of the run as it pauses:
-// how many were sent (answered), how many are in flight (they finish either way) and
-// how many are not sent yet (the answer decides those).
-func (r *runPage) failFastText(reason string) string {
+// failFastText is the fail-fast question with what is true of the run now: how many
+// were answered, how many are in flight (they finish either way) and how many are not
+// sent yet (the answer decides those).
+func (r *runPage) failFastText() string {
 	answered := r.tally.Total() - r.tally.Skipped
 	notYet := max(r.req.Len()-r.tally.Total()-r.inFlight, 0)
 	return fmt.Sprintf("The first %d answers all failed: %s. %d answered · %d in flight (they finish either way) · %d not sent yet. Send the %d not sent yet?",
-		answered, reason, answered, r.inFlight, notYet, notYet)
+		r.failFastFirst, r.failFastReason, answered, r.inFlight, notYet, notYet)
 }
 
 func (r *runPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {

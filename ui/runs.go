@@ -26,6 +26,7 @@ type runsPage struct {
 func newRunsPage(sh *shared, from page) *runsPage {
 	p := &runsPage{sh: sh, list: sh.newList(), from: from}
 	p.list.SetItems(len(sh.runs))
+	p.list.SetRowLines(func(i int) int { return len(p.rowLines(i)) })
 	return p
 }
 
@@ -40,7 +41,11 @@ func (p *runsPage) Help() keys.Help {
 func (p *runsPage) Init() tea.Cmd { return nil }
 func (p *runsPage) SetSize(w, h int) {
 	p.width, p.height = w, h
-	p.list.SetHeight(max(h-2, 1))
+	p.list.SetHeight(max(h-len(p.headLines())-1, 1))
+}
+
+func (p *runsPage) headLines() []string {
+	return fit.Wrap(plural(len(p.sh.runs), "run")+" of this session, newest first (h on the profiles: every run of this host)", max(p.width, 20))
 }
 
 // run is the results at list item i: the newest first.
@@ -82,20 +87,31 @@ func (p *runsPage) View() string {
 	if len(p.sh.runs) == 0 {
 		return th.Subtle.Render(fit.Cut("no run has ended in this session yet", p.width))
 	}
-	head := th.Subtle.Render(fit.Cut(plural(len(p.sh.runs), "run")+" of this session, newest first; "+
-		"the history (h on the profiles) has every run of this host", p.width))
+	head := th.Subtle.Render(strings.Join(p.headLines(), "\n"))
 	return head + "\n\n" + p.list.View(func(i int, current bool) string {
-		r := p.run(i)
-		t := r.tally
-		line := fmt.Sprintf("%s  %s  %s  %s: ok %d, failed %d, unknown %d, skipped %d", r.started.Format("15:04:05"),
-			r.profile.name, r.req.Mode().Name, plural(len(r.outcomes), "user"), t.OK, t.Failed, t.Unknown, t.Skipped)
-		if n := r.Unsaved(); n > 0 {
-			line += " · " + plural(n, "secret") + " not copied or exported"
+		lines := p.rowLines(i)
+		for j, l := range lines {
+			marker := "  "
+			if current && j == 0 {
+				marker = "> "
+			}
+			if current {
+				l = th.Cursor.Render(l)
+			}
+			lines[j] = marker + l
 		}
-		line = fit.Truncate(line, max(p.width-2, 1))
-		if current {
-			return "> " + th.Cursor.Render(line)
-		}
-		return "  " + strings.TrimRight(line, " ")
+		return strings.Join(lines, "\n")
 	})
+}
+
+// rowLines is run i: when, where and how many, then its counts and what is not saved.
+func (p *runsPage) rowLines(i int) []string {
+	r := p.run(i)
+	t := r.tally
+	first := fmt.Sprintf("%s  %s  %s  %s", r.started.Format("15:04:05"), r.profile.name, r.req.Mode().Name, plural(len(r.outcomes), "user"))
+	second := fmt.Sprintf("ok %d · failed %d · unknown %d · skipped %d", t.OK, t.Failed, t.Unknown, t.Skipped)
+	if n := r.Unsaved(); n > 0 {
+		second += " · " + plural(n, "secret") + " not copied or exported"
+	}
+	return append([]string{fit.Truncate(first, max(p.width-2, 1))}, fit.Indent("  ", second, max(p.width-2, 1))...)
 }

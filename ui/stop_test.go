@@ -106,6 +106,9 @@ func TestRunPausesWhenTheFirstOutcomesAllFailAlike(t *testing.T) {
 	for range sent - failFastSample {
 		be.release <- struct{}{} // those already in flight finish
 	}
+	d.until("the question to follow the run", func() bool {
+		return d.c.question != nil && strings.Contains(d.c.question.text, fmt.Sprintf("%d answered · 0 in flight", sent))
+	})
 	d.keys("n")
 	res := resultsOf(t, d)
 	if be.calls.Load() != sent || res.tally.Skipped != 50-int(sent) || res.tally.Failed != int(sent) {

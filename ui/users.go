@@ -300,7 +300,7 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 			u.sel.toggle(u.hits[i].ID)
 			u.sel.check(u.be, u.profile.p)
 		}
-		return nil, nil
+		return untoast(), nil // what the page said about the hits or the selection may no longer hold
 	case key.Matches(k, km.SelectAll):
 		switch {
 		case len(u.hits) == 0 && u.waiting:
@@ -397,7 +397,10 @@ func (u *usersPage) View() string {
 			box = "[x] "
 		}
 		line := box + fit.Pad(hit.shown, idW) + " " + fit.PadWords(hit.name, 22) + " "
-		line = fit.Truncate(line+fit.Words(hit.about, w-2-fit.Width(line)), w-2)
+		if about := fit.Words(hit.about, w-2-fit.Width(line)); about != fit.Ellipsis {
+			line += about // no word of it fits: left out rather than a lone "…"
+		}
+		line = fit.Truncate(line, w-2)
 		switch {
 		case current && !u.inPane:
 			return "> " + th.Cursor.Render(line)
