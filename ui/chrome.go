@@ -99,8 +99,12 @@ func markerText(above, below int) string {
 	return fmt.Sprintf("↑ %d above", above)
 }
 
-// maxStatusLines bounds how much of the page a long status line may take.
-const maxStatusLines = 3
+// maxStatusLines bounds how much of the page a long toast may take; a question, which
+// must show its end (the keys that answer it), may take maxQuestionLines.
+const (
+	maxStatusLines   = 3
+	maxQuestionLines = 6
+)
 
 // statusLines is the question or the toast, wrapped to the width (one empty line when
 // there is neither).
@@ -117,19 +121,19 @@ func (c *Console) statusLines() []string {
 		for _, l := range fit.Wrap(c.question.text+"  ("+hint+")", w) {
 			lines = append(lines, th.Warn.Render(l))
 		}
+		if len(lines) > maxQuestionLines {
+			lines = lines[len(lines)-maxQuestionLines:] // its end says how to answer
+		}
 	case c.toast != "":
 		style := th.Toast // padded by one cell each side
 		if c.toastBad {
 			style = th.Danger.Padding(0, 1)
 		}
-		for _, l := range fit.Wrap(c.toast, w-2) {
+		for _, l := range fit.WrapMax(c.toast, w-2, maxStatusLines) {
 			lines = append(lines, style.Render(l))
 		}
 	default:
 		return []string{""}
-	}
-	if len(lines) > maxStatusLines {
-		lines = lines[:maxStatusLines]
 	}
 	return lines
 }

@@ -311,3 +311,22 @@ func TestEscOnResultsNeverShowsAnotherRunsTable(t *testing.T) {
 		t.Fatalf("quit would count %d unsaved secrets, want 2", n)
 	}
 }
+
+// A long question keeps its end (the keys that answer it) at 60×16: the page gives it
+// the room; a long toast ends in " …" rather than a line cut off unsaid.
+func TestLongQuestionKeepsItsAnswerKeysAt60x16(t *testing.T) {
+	c := New(context.Background(), &testDesk{})
+	c.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	c.apply(ask{text: "The first 8 answers all failed: refused by the service (reason in the server's event log). " +
+		"12 answered · 0 in flight (they finish either way) · 28 not sent yet. Send the 28 not sent yet?", hint: "y/n · ctrl+c aborts"})
+	lines := strings.Split(ansi.Strip(c.View().Content), "\n")
+	if len(lines) != 16 || !strings.Contains(strings.Join(lines, " "), "ctrl+c aborts)") {
+		t.Fatalf("%d lines; the question's answer keys are cut:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	c.Update(press("n"))
+	c.Update(toastMsg{text: strings.Repeat("created the journal key somewhere long ", 8)})
+	v := flat(c.View().Content)
+	if !strings.Contains(v, " …") {
+		t.Fatalf("a cut toast does not say so:\n%s", ansi.Strip(c.View().Content))
+	}
+}

@@ -113,7 +113,16 @@ func Wrap(s string, w int) []string {
 			continue
 		}
 		for _, l := range strings.Split(ansi.Wrap(para, w, "-,"), "\n") {
-			out = append(out, strings.TrimRight(l, " "))
+			l = strings.TrimRight(l, " ")
+			if Width(l) > w {
+				// ansi.Wrap lets a break character hang one cell past the width ("0
+				// unknown," at w+1): wrap that line again at spaces only.
+				for _, m := range strings.Split(ansi.Wrap(l, w, ""), "\n") {
+					out = append(out, strings.TrimRight(m, " "))
+				}
+				continue
+			}
+			out = append(out, l)
 		}
 	}
 	return out

@@ -102,3 +102,20 @@ func TestWordsNeverCutsAWord(t *testing.T) {
 		}
 	}
 }
+
+// No line of Wrap is wider than its width, whatever the text breaks at: ansi.Wrap lets
+// a comma hang one cell past it.
+func TestWrapNeverOverflows(t *testing.T) {
+	s := "2026-12-06 23:56  lab  odin/sip  by root  1 user(s): 1 ok, 0 failed, 0 unknown, 0 skipped; CN=Jon One,OU=Help-desk,DC=corp"
+	for w := 10; w <= 100; w++ {
+		lines := Wrap(s, w)
+		for _, l := range lines {
+			if Width(l) > w {
+				t.Fatalf("w=%d: a line of %d: %q", w, Width(l), l)
+			}
+		}
+		if strings.Join(strings.Fields(strings.Join(lines, "")), "") != strings.Join(strings.Fields(s), "") {
+			t.Fatalf("w=%d: text lost:\n%s", w, strings.Join(lines, "\n"))
+		}
+	}
+}
