@@ -167,9 +167,13 @@ func (c *credsPage) canChange() string {
 // long token only to learn that no Secret Service is reachable wastes the time.
 func (c *credsPage) reach() tea.Cmd {
 	sh, name := c.sh, c.store
+	st := sh.desk.Secrets()
+	if env, ok := st.(store.EnvSecrets); ok && env.Next != nil {
+		st = env.Next // the store the secret goes to, not the environment over it
+	}
 	return c.busy.Start("reaching the "+name, func() tea.Msg {
 		_, err := slow.Call(sh.ctx, storeTimeout, func(ctx context.Context) (struct{}, error) {
-			return struct{}{}, store.Reachable(ctx, sh.desk.Secrets())
+			return struct{}{}, store.Reachable(ctx, st)
 		})
 		if err != nil {
 			return storeReachedMsg{err: fmt.Sprintf("cannot reach the %s, nothing to type: %s", name, cleanErr(err))}
