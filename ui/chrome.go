@@ -157,7 +157,7 @@ func (c *Console) header() string {
 	th := c.sh.th
 	parts := []headerPart{{text: "resetdesk", style: th.Title, keep: 1}}
 	if c.sh.desk.Demo() {
-		parts = append(parts, headerPart{text: "[demo]", style: th.Warn, keep: 3, tight: true})
+		parts = append(parts, headerPart{text: "[demo]", style: th.Warn, keep: 4, tight: true})
 	}
 	var pr *profile
 	for i := len(c.stack) - 1; i >= 0 && pr == nil; i-- {
@@ -167,12 +167,12 @@ func (c *Console) header() string {
 	}
 	if tech := clean(c.sh.desk.Technician()); tech != "" {
 		// A served console: who works here, as the history will say.
-		parts = append(parts, headerPart{text: "technician " + tech, short: tech, style: th.Text, keep: 5})
+		parts = append(parts, headerPart{text: "technician " + tech, short: tech, style: th.Text, keep: 2})
 	}
 	if pr != nil {
 		parts = append(parts, headerPart{text: pr.name, style: th.Key, keep: keepAlways})
 	}
-	parts = append(parts, headerPart{text: c.top().Title(), style: th.Text, keep: 2})
+	parts = append(parts, headerPart{text: c.top().Title(), style: th.Text, keep: 3})
 	nLeft := len(parts)
 	if pr != nil {
 		badge, exposed := transportBadge(pr)

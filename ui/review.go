@@ -80,7 +80,7 @@ func (r *reviewPage) Help() keys.Help {
 		confirm = keys.Named(km.Confirm, "reset, once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
-	if r.refused != "" {
+	if r.refused != "" || (r.hasQuota && r.quota <= 0) {
 		// Nothing to confirm: the way back is what the help offers.
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
 	}
