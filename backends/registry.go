@@ -22,6 +22,10 @@ type Kind struct {
 	// NoSearch: the system offers no user search (Search returns ErrNoSearch), so the
 	// console says so before anything is typed and offers paste and import instead.
 	NoSearch bool
+	// Identity reads a user id the way the system names accounts: how two ids compare
+	// and what the guards match (nil: ids compare exactly). It needs no configured back
+	// end.
+	Identity func(id string) Identity
 	// New builds a back end for a profile and its secret. client is the HTTP client
 	// built from the profile's TLS and timeout settings.
 	New func(p Profile, secret string, client *http.Client) (Backend, error)

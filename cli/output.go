@@ -37,7 +37,7 @@ func newOutcomeWriter(w io.Writer, format string, run report.Run) *outcomeWriter
 		ow.err = ow.csv.Write(report.CSVHeader)
 	case "table":
 		ow.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		_, ow.err = fmt.Fprintln(ow.tab, "USER\tSTATUS\tSECRET\tMESSAGE\tELAPSED")
+		_, ow.err = fmt.Fprintln(ow.tab, "USER\tNAME\tSTATUS\tSECRET\tMESSAGE\tELAPSED")
 	default:
 		ow.enc = json.NewEncoder(w)
 		ow.enc.SetEscapeHTML(false)
@@ -50,6 +50,7 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 		return ow.err
 	}
 	msg := sanitize.Line(o.Message)
+	o.Name = sanitize.Line(o.Name) // from the server, like the message
 	switch ow.format {
 	case "csv":
 		rec := report.New(o, ow.run, msg)
@@ -59,7 +60,7 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 			ow.err = ow.csv.Error()
 		}
 	case "table":
-		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Status, sanitize.Secret(o.Secret), msg, o.Elapsed.Round(time.Millisecond))
+		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Name, o.Status, sanitize.Secret(o.Secret), msg, o.Elapsed.Round(time.Millisecond))
 	default:
 		ow.err = ow.enc.Encode(report.New(o, ow.run, msg))
 	}

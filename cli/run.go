@@ -23,7 +23,7 @@ import (
 // runFlags are the flags of `resetdesk run`.
 type runFlags struct {
 	profile, mode, usersFile, format, ticket, method, comments, output string
-	yes, mustChange, passwordStdin                                     bool
+	yes, mustChange, passwordStdin, unlock                             bool
 	concurrency, expires                                               decimal
 }
 
@@ -68,6 +68,7 @@ login error — nothing was reset.`,
 	fl.Var(&f.expires, "expires", "link validity in hours, 1..720 (webadm link)")
 	fl.StringVar(&f.comments, "comments", "", "text added to the user's message (webadm link)")
 	fl.BoolVar(&f.mustChange, "must-change", false, "the user must change the password at next logon, where the system offers it")
+	fl.BoolVar(&f.unlock, "unlock", false, "unlock the account too, where the mode offers it (admanager set, generate)")
 	fl.BoolVar(&f.passwordStdin, "password-stdin", false, "read the new password from stdin (a single user only)")
 	_ = cmd.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 	_ = cmd.RegisterFlagCompletionFunc("mode", a.completeModes(&f.profile))
@@ -102,9 +103,9 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		if left == 0 {
 			return usageErr("profile %s: the daily quota of %d successful resets is spent: nothing sent", p.Name, p.DailyQuota)
 		}
-		msg := fmt.Sprintf("daily quota: %d of %d left; this run uses up to %d", left, p.DailyQuota, min(left, req.Len()))
-		if left < req.Len() {
-			msg += fmt.Sprintf("; the %d user(s) past it will be skipped, never sent", req.Len()-left)
+		msg := fmt.Sprintf("daily quota: %d of %d left; this run uses up to %d", left, p.DailyQuota, min(left, req.Sends()))
+		if left < req.Sends() {
+			msg += fmt.Sprintf("; the %d user(s) past it will be skipped, never sent", req.Sends()-left)
 		}
 		fmt.Fprintln(a.env.Stderr, msg)
 	}
@@ -230,7 +231,7 @@ func (a *app) prepareRequest(ctx context.Context, f runFlags, args []string) (ru
 		Users: users,
 		Options: backends.Options{
 			Method: strings.ToUpper(f.method), Expires: f.expires.n, Comments: f.comments,
-			MustChange: f.mustChange, Ticket: f.ticket,
+			MustChange: f.mustChange, Unlock: f.unlock, Ticket: f.ticket,
 		},
 		Concurrency: f.concurrency.n,
 	}
@@ -260,7 +261,8 @@ func (a *app) prepareRequest(ctx context.Context, f runFlags, args []string) (ru
 	if err != nil {
 		return none, err
 	}
-	return runner.NewRequest(b, p, spec)
+	// Who the ids name, asked of the system where it can say (nothing is changed).
+	return runner.Prepare(ctx, b, p, spec)
 }
 
 // readUsers gathers users from arguments and --users, in order, without duplicates.
@@ -329,7 +331,10 @@ func readLine(r io.Reader, what string) (string, error) {
 // confirm shows what is about to happen and asks on the terminal.
 func (a *app) confirm(req runner.Request) bool {
 	p := req.Profile()
-	fmt.Fprintf(a.env.Stderr, "Reset %s for %d user(s) in profile %s (%s, %s)", req.Mode().Label, req.Len(), p.Name, p.Kind, sanitize.Line(p.URL))
+	fmt.Fprintf(a.env.Stderr, "Reset %s for %d user(s) in profile %s (%s, %s)", req.Mode().Label, req.Sends(), p.Name, p.Kind, sanitize.Line(p.URL))
+	if n := req.Len() - req.Sends(); n > 0 {
+		fmt.Fprintf(a.env.Stderr, " (%d more not sent: another spelling of an account in the run, or not found)", n)
+	}
 	if w := p.TransportWarning(); w != "" {
 		fmt.Fprint(a.env.Stderr, " — WARNING: "+w)
 	}

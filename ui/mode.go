@@ -124,7 +124,7 @@ func (m *modePage) buildFields() {
 					f.choice = i
 				}
 			}
-		case s.Key == backends.OptMustChange:
+		case s.Flag || s.Key == backends.OptMustChange:
 			f.kind = fBool
 			f.on = strings.EqualFold(s.Default, "true")
 		case s.Key == backends.OptExpires || s.Min != 0 || s.Max != 0:
@@ -258,7 +258,7 @@ func (m *modePage) request() (runner.Request, error) {
 		case fChoice:
 			j.Options.Method = f.choices[f.choice]
 		case fBool:
-			j.Options.MustChange = f.on
+			j.Options.SetFlag(f.spec.Key, f.on)
 		case fNumber:
 			if v == "" {
 				v = f.spec.Default

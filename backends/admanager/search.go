@@ -52,6 +52,11 @@ func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc s
 	if text != "" {
 		ps = append(ps, param{"searchText", text})
 	}
+	return c.searchWith(ctx, ps, desc)
+}
+
+// searchWith runs SearchUser with the parameters ps (range and startIndex among them).
+func (c *Client) searchWith(ctx context.Context, ps []param, desc string) (searchAnswer, error) {
 	resp, err := c.call(ctx, http.MethodGet, PathSearchUser, ps, desc)
 	if err != nil {
 		return searchAnswer{}, err
@@ -97,10 +102,7 @@ func (c *Client) Search(ctx context.Context, query string, limit int) ([]backend
 		if id == "" {
 			continue
 		}
-		name := value(u, "DISPLAY_NAME")
-		if name == "" {
-			name = strings.TrimSpace(value(u, "FIRST_NAME") + " " + value(u, "LAST_NAME"))
-		}
+		name := displayName(u)
 		var detail []string
 		for _, k := range []string{"LOGON_NAME", "EMPLOYEE_ID", "DEPARTMENT", "EMAIL_ADDRESS"} {
 			if v := value(u, k); v != "" && v != id {
@@ -113,6 +115,14 @@ func (c *Client) Search(ctx context.Context, query string, limit int) ([]backend
 		}
 	}
 	return out, nil
+}
+
+// displayName is a SearchUser row's display name, else its first and last names.
+func displayName(u map[string]any) string {
+	if name := value(u, "DISPLAY_NAME"); name != "" {
+		return name
+	}
+	return strings.TrimSpace(value(u, "FIRST_NAME") + " " + value(u, "LAST_NAME"))
 }
 
 // value reads one column as text; ADManager writes "-" or "<not set>" for an empty one.

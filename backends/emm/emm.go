@@ -72,6 +72,7 @@ func init() {
 		Required:    []string{"username"},
 		SecretLabel: "password",
 		Modes:       modes,
+		Identity:    Identity,
 		New:         New,
 	})
 }

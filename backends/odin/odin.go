@@ -43,6 +43,7 @@ func init() {
 		Required:    []string{"username", "service_provider", "group"},
 		SecretLabel: "password",
 		Modes:       modes,
+		Identity:    Identity,
 		New:         New,
 	})
 }

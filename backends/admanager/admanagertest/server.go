@@ -41,6 +41,7 @@ const (
 const (
 	PathResetPwd   = "/RestAPI/ResetPwd"
 	PathSearchUser = "/RestAPI/SearchUser"
+	PathUnlockUser = "/RestAPI/UnlockUser"
 )
 
 // MaxHeaderSize is Tomcat's default maxHttpHeaderSize: the request line and the headers
@@ -80,12 +81,15 @@ type User struct {
 	Display     string // "<not set>" for some, as ADManager shows an empty attribute
 	EmployeeID  string // "-" for some
 	Mail        string
+	Department  string
 	SID         string
 	GUID        string
+	Locked      bool // locked out: UnlockUser clears it
 
 	password   string
 	mustChange bool
 	resets     int
+	unlocks    int
 }
 
 // Request is one request the server received, for contract assertions. Params holds
@@ -114,6 +118,9 @@ type Quirks struct {
 	// CapitalCount spells SearchUser's count "Count", as the documentation does
 	// (real servers send "count").
 	CapitalCount bool
+	// UnlockNoStatus answers UnlockUser without the status field (the contract leaves
+	// it assumed): only statusMessage says what happened.
+	UnlockNoStatus bool
 }
 
 // Option configures a new server.
@@ -157,9 +164,10 @@ func New(n int, opts ...Option) *Server {
 			SAM: p.Login, UPN: p.Login + "@" + Domain,
 			DN:    "CN=" + p.First + " " + p.Last + " (" + p.Login + "),OU=" + p.Department + "," + BaseDN,
 			First: p.First, Last: p.Last, Display: p.First + " " + p.Last,
-			EmployeeID: fmt.Sprintf("E%05d", 1000+i), Mail: p.Login + "@" + Domain,
-			SID:  fmt.Sprintf("S-1-5-21-2996321955-1937665885-1535019402-%d", 3000+i),
-			GUID: fmt.Sprintf("{B6EBC9F3-703E-43F4-BAF9-%012X}", 0xFC785E340000+i),
+			EmployeeID: fmt.Sprintf("E%05d", 1000+i), Mail: p.Login + "@" + Domain, Department: p.Department,
+			Locked: i%9 == 4,
+			SID:    fmt.Sprintf("S-1-5-21-2996321955-1937665885-1535019402-%d", 3000+i),
+			GUID:   fmt.Sprintf("{B6EBC9F3-703E-43F4-BAF9-%012X}", 0xFC785E340000+i),
 		}
 		// Attributes left empty, as ADManager shows them.
 		if i%3 == 1 {
@@ -306,7 +314,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"Invalid character found in the request target. The valid characters are defined in RFC 7230 and RFC 3986")
 		return
 	}
-	if r.URL.Path != PathResetPwd && r.URL.Path != PathSearchUser {
+	if r.URL.Path != PathResetPwd && r.URL.Path != PathSearchUser && r.URL.Path != PathUnlockUser {
 		writeHTML(w, http.StatusNotFound, "HTTP Status 404 – Not Found", "The requested resource is not available.")
 		return
 	}
@@ -323,6 +331,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.resetPwd(w, params, f.Drops, r.URL.Path)
 	case PathSearchUser:
 		s.searchUser(w, params)
+	case PathUnlockUser:
+		s.unlockUser(w, params, f.Drops, r.URL.Path)
 	}
 }
 
@@ -534,18 +544,25 @@ func (s *Server) searchUser(w http.ResponseWriter, p map[string]string) {
 		start = 1
 	}
 	text := strings.ToLower(p["searchText"])
+	match, err := parseFilter(p["filter"])
+	if err != nil {
+		writeJSON(w, map[string]any{"UsersList": []any{}, "count": 0, "status": "FAILED", "statusMessage": err.Error()})
+		return
+	}
 	s.mu.Lock()
 	var hits []*User
 	for _, u := range s.users {
-		if text == "" || strings.Contains(strings.ToLower(u.SAM+" "+u.First+" "+u.Last+" "+u.UPN), text) {
+		if (text == "" || strings.Contains(strings.ToLower(u.SAM+" "+u.First+" "+u.Last+" "+u.UPN), text)) && match(u) {
 			hits = append(hits, u)
 		}
 	}
 	list := []map[string]string{}
 	for i := start - 1; i >= 0 && i < len(hits) && len(list) < size; i++ {
 		u := hits[i]
-		list = append(list, map[string]string{"SAM_ACCOUNT_NAME": u.SAM, "DISPLAY_NAME": u.Display,
-			"FIRST_NAME": u.First, "LAST_NAME": u.Last, "EMPLOYEE_ID": u.EmployeeID, "LOGON_NAME": u.UPN})
+		row := map[string]string{"SAM_ACCOUNT_NAME": u.SAM, "DISPLAY_NAME": u.Display,
+			"FIRST_NAME": u.First, "LAST_NAME": u.Last, "EMPLOYEE_ID": u.EmployeeID, "LOGON_NAME": u.UPN}
+		addSelected(row, u, p["select"])
+		list = append(list, row)
 	}
 	capital := s.Quirks().CapitalCount
 	s.mu.Unlock()
