@@ -26,9 +26,8 @@ type Identity struct {
 	// id itself, the login inside a DOMAIN\ or a UPN, a DN's CN and the DN, the name
 	// after a user-store prefix.
 	Names []string
-	// Lookup: ask the system before anything is sent (when it can be asked): the id's
-	// form does not settle the account (a UPN, a mail, a DN, a phone number), or the
-	// system names everyone at the cost of one call.
+	// Lookup: the id's form does not settle the account (a UPN, a mail, a DN, a phone
+	// number): ask the system before anything is sent, where it can be asked.
 	Lookup bool
 }
 

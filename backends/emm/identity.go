@@ -16,9 +16,10 @@ import (
 // primaryStore is WSO2's default user store.
 const primaryStore = "PRIMARY"
 
-// Identity reads an id as EMM names accounts.
+// Identity reads an id as EMM names accounts; the kind looks every id up (LookupAll) in
+// one listing.
 func Identity(id string) backends.Identity {
-	idn := backends.Identity{Key: id, Send: id, Names: []string{strings.ToLower(id)}, Lookup: true}
+	idn := backends.Identity{Key: id, Send: id, Names: []string{strings.ToLower(id)}}
 	if store, name, ok := cutStore(id); ok {
 		idn.Names = append(idn.Names, strings.ToLower(name))
 		idn.Key = strings.ToUpper(store) + "/" + name

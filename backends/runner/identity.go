@@ -25,13 +25,15 @@ const MaxLookupsInFlight = 32
 
 // Prepare is the one network step every front end takes before its review: it checks
 // spec like NewRequest, then asks the system who the ids name where their form does
-// not settle it (a UPN, a mail, a DN, a phone number) or where the system names everyone
-// in one call — batched as the system allows, at most MaxLookupsInFlight requests at
-// once, each under the profile's timeout and rate limit. Ids that turn out to name one
-// account are reset once (the others skipped: "same account as jdoe"); an id the system
-// does not hold is failed ("not found in …") and never sent; an account the profile
-// protects refuses the request, whatever the spelling. Nothing is changed. Call it off
-// the UI goroutine, with a deadline: it returns when ctx is done.
+// not settle it (a UPN, a mail, a DN, a phone number), or every id where the system
+// names everyone in a few calls (Kind.LookupAll) — batched as the system allows, at most
+// MaxLookupsInFlight requests at once, each under the profile's timeout and rate limit.
+// Ids that turn out to name one account are reset once (the others skipped: "same
+// account as jdoe"); an id the system does not hold is failed ("not found in …") and
+// never sent; an account the profile protects refuses the request, whatever the
+// spelling of the id or of the protected entry (an entry written as a UPN or a DN is
+// looked up too). Nothing is changed. Call it off the UI goroutine, with a deadline: it
+// returns when ctx is done.
 func Prepare(ctx context.Context, b backends.Backend, p backends.Profile, s Spec) (Request, error) {
 	r, err := NewRequest(b, p, s)
 	if err != nil {
@@ -41,32 +43,66 @@ func Prepare(ctx context.Context, b backends.Backend, p backends.Profile, s Spec
 	if !ok {
 		return r, nil
 	}
-	var lines []int
-	var ids []string
-	for i, u := range r.users {
-		if _, known := s.Known[u]; !known && backends.IdentityOf(p.Kind, u).Lookup {
-			lines = append(lines, i)
-			ids = append(ids, u)
-		}
-	}
-	if len(ids) == 0 {
+	lines, ids := r.toLookUp(s.Known)
+	guards := guardLookups(p)
+	if len(ids)+len(guards) == 0 {
 		return r, nil
 	}
 	lim := backends.Limits{InFlight: min(4*r.concurrency, MaxLookupsInFlight)}
 	if r.rateLimit > 0 {
 		lim.Wait = rate.NewLimiter(rate.Limit(r.rateLimit), 1).Wait
 	}
-	found, err := finder.FindAccounts(ctx, ids, lim)
+	all := append(append([]string(nil), ids...), guards...)
+	found, err := finder.FindAccounts(ctx, all, lim)
 	switch {
 	case errors.Is(err, backends.ErrNoLookup):
 		return r, nil
 	case err != nil:
-		return Request{}, fmt.Errorf("looking up %d account(s) before anything is sent: %w", len(ids), err)
-	case len(found) != len(ids):
-		return Request{}, fmt.Errorf("looking up %d account(s): the system answered for %d; nothing sent", len(ids), len(found))
+		return Request{}, fmt.Errorf("looking up %d account(s) before anything is sent: %w", len(all), err)
+	case len(found) != len(all):
+		return Request{}, fmt.Errorf("looking up %d account(s): the system answered for %d; nothing sent", len(all), len(found))
 	}
+	missing := r.resolve(lines, found[:len(ids)])
+	g := newGuard(p)
+	g.resolved(guards, found[len(ids):])
+	var bad []userlist.BadUser
+	for i, u := range r.users {
+		if _, gone := missing[i]; gone {
+			continue
+		}
+		if err := g.account(u, r.accounts[i]); err != nil {
+			bad = append(bad, userlist.BadUser{ID: u, Err: err})
+		}
+	}
+	if len(bad) > 0 {
+		return Request{}, userlist.Refusal(bad, 5)
+	}
+	r.collapse(missing)
+	return r, nil
+}
+
+// toLookUp are the lines to ask the system about, and their ids: those the front end
+// does not know, whose form does not settle the account or whose kind looks every id up.
+func (r Request) toLookUp(known map[string]backends.Account) (lines []int, ids []string) {
+	all := false
+	if k, ok := backends.Lookup(r.profile.Kind); ok {
+		all = k.LookupAll
+	}
+	for i, u := range r.users {
+		if _, ok := known[u]; !ok && (all || backends.IdentityOf(r.profile.Kind, u).Lookup) {
+			lines = append(lines, i)
+			ids = append(ids, u)
+		}
+	}
+	return lines, ids
+}
+
+// resolve takes the system's answer for lines: each found account replaces the line's
+// reading of its id; a line the system does not hold, or holds more than once, is
+// returned with its outcome (never sent).
+func (r *Request) resolve(lines []int, found []backends.Found) map[int]backends.Outcome {
 	missing := map[int]backends.Outcome{}
-	title := kindTitle(p.Kind)
+	title := kindTitle(r.profile.Kind)
 	for j, i := range lines {
 		switch f := found[j]; {
 		case f.Matches == 0:
@@ -78,21 +114,7 @@ func Prepare(ctx context.Context, b backends.Backend, p backends.Profile, s Spec
 			r.accounts[i] = r.completeAccount(f.Account, r.users[i])
 		}
 	}
-	g := newGuard(p)
-	var bad []userlist.BadUser
-	for _, i := range lines {
-		if _, gone := missing[i]; gone {
-			continue
-		}
-		if err := g.account(r.users[i], r.accounts[i]); err != nil {
-			bad = append(bad, userlist.BadUser{ID: r.users[i], Err: err})
-		}
-	}
-	if len(bad) > 0 {
-		return Request{}, userlist.Refusal(bad, 5)
-	}
-	r.collapse(missing)
-	return r, nil
+	return missing
 }
 
 // kindTitle is the system's name for messages ("ManageEngine ADManager Plus").
@@ -131,11 +153,21 @@ func (r *Request) completeAccount(a backends.Account, given string) backends.Acc
 }
 
 // collapse settles the lines of decided (their outcomes) and every later line naming an
-// account an earlier line already resets: skipped, once.
+// account an earlier line already resets: skipped, once. A line whose id was not looked
+// up takes the name another spelling of its account was given.
 func (r *Request) collapse(decided map[int]backends.Outcome) {
+	named := map[string]backends.Account{}
+	for i, a := range r.accounts {
+		if _, gone := decided[i]; !gone && a.Key != "" && a.Name != "" && named[a.Key].Name == "" {
+			named[a.Key] = a
+		}
+	}
 	r.settled = map[int]backends.Outcome{}
 	first := map[string]int{}
 	for i, a := range r.accounts {
+		if n, ok := named[a.Key]; ok && a.Name == "" && decided[i].Status == "" {
+			r.accounts[i].Name, r.accounts[i].Detail = n.Name, n.Detail
+		}
 		if o, ok := decided[i]; ok {
 			r.settled[i] = o
 			continue
@@ -226,6 +258,41 @@ func newGuard(p backends.Profile) guard {
 		g.globs = append(g.globs, forms)
 	}
 	return g
+}
+
+// guardLookups are the guard's entries only the system can resolve: the profile's login
+// and the protected entries (not globs) written in a form that does not settle the
+// account (a UPN, a DN), login first.
+func guardLookups(p backends.Profile) []string {
+	var out []string
+	for _, e := range append([]string{strings.TrimSpace(p.Username)}, p.Protected...) {
+		if e != "" && !strings.ContainsAny(e, "*?[") && backends.IdentityOf(p.Kind, e).Lookup {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// resolved adds the accounts the system resolved entries (guardLookups) to, to the
+// forms each entry guards.
+func (g *guard) resolved(entries []string, found []backends.Found) {
+	for j, e := range entries {
+		if found[j].Matches != 1 {
+			continue
+		}
+		names := backends.IdentityOf(g.p.Kind, found[j].Account.ID).Names
+		if e == strings.TrimSpace(g.p.Username) {
+			for _, n := range names {
+				g.login[n] = true
+			}
+			continue
+		}
+		for i, glob := range g.p.Protected {
+			if glob == e {
+				g.globs[i] = append(g.globs[i], names...)
+			}
+		}
+	}
 }
 
 // check refuses id when one of names (the names it stands for) is the profile's login

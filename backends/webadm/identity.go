@@ -23,12 +23,9 @@ const LookupBatch = 100
 var lookupAttrs = []string{"samaccountname", "uid", "userprincipalname", "cn", "displayname", "mail", "mobile", "department"}
 
 // Identity reads an id as WebADM names accounts: a login, DOMAIN\login, a
-// userPrincipalName or mail, a DN or an LDAP:// ADsPath; each is looked up.
-func Identity(id string) backends.Identity {
-	idn := adname.Identity(id, true)
-	idn.Lookup = true
-	return idn
-}
+// userPrincipalName or mail (looked up), a DN or an LDAP:// ADsPath (looked up). The kind
+// looks every id up (LookupAll), a search per LookupBatch ids.
+func Identity(id string) backends.Identity { return adname.Identity(id, true) }
 
 // ValidateUser refuses a DOMAIN\login of another domain than the profile's, and logins
 // a directory search could read as a pattern or cut up — *, parentheses, NUL, white

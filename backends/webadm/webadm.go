@@ -84,6 +84,7 @@ func init() {
 		SecretLabel: "password",
 		Modes:       modes,
 		Identity:    Identity,
+		LookupAll:   true,
 		New:         New,
 	})
 }
