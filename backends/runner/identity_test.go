@@ -240,4 +240,3 @@ func (l *batchLog) IntendBatch(os []backends.Outcome) error {
 	l.batch = append(l.batch, os...)
 	return nil
 }
-
