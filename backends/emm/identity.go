@@ -48,7 +48,7 @@ func (c *Client) FindAccounts(ctx context.Context, ids []string, lim backends.Li
 			return nil, err
 		}
 	}
-	list, err := c.ListUsers(ctx)
+	list, err := c.allUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -79,8 +79,14 @@ func (c *Client) FindAccounts(ctx context.Context, ids []string, lim backends.Li
 	return out, nil
 }
 
-// ListUsers is EMM's user listing: every user (EMM 2.0 has no paging).
-func (c *Client) ListUsers(ctx context.Context) ([]emmUser, error) {
+// allUsers is EMM's user listing: every user (EMM 2.0 has no paging). It logs in
+// first when it has no token yet, rather than be refused once.
+func (c *Client) allUsers(ctx context.Context) ([]emmUser, error) {
+	if c.accessToken() == "" {
+		if err := c.Login(ctx); err != nil {
+			return nil, err
+		}
+	}
 	resp, err := c.api.CallRelogin(ctx, http.MethodGet, pathUsers, nil, "user list")
 	if err != nil {
 		return nil, err

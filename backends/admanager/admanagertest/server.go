@@ -1,7 +1,8 @@
 // Package admanagertest is a fake ManageEngine ADManager Plus REST API faithful to
 // shared/contracts/admanager.md: /RestAPI/ResetPwd (inputFormat as a JSON array string
 // of one or many accounts, passwordType password or generate, isEncoded,
-// mustChangePassword) and /RestAPI/SearchUser, an AuthToken checked on every call,
+// mustChangePassword), /RestAPI/SearchUser (with filter (attr:equal:value) and select),
+// /RestAPI/UnlockUser (accounts seeded locked out), an AuthToken checked on every call,
 // failures as HTTP 200 with a SEVERITY envelope or a per-account status "0", and a daily
 // quota of successful resets. It decodes the query string the way the strict production
 // server does ('+' stays a '+') and, like Tomcat, refuses a request target with raw
