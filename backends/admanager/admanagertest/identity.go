@@ -63,11 +63,12 @@ func column(attr string) string {
 	return ""
 }
 
-// parseFilter reads a filter parameter into a predicate; "" keeps every user.
-func parseFilter(f string) (func(*User) bool, error) {
+// parseFilter reads a filter parameter into a predicate ("" keeps every user), or the
+// statusMessage the server refuses it with.
+func parseFilter(f string) (func(*User) bool, string) {
 	f = strings.TrimSpace(f)
 	if f == "" {
-		return func(*User) bool { return true }, nil
+		return func(*User) bool { return true }, ""
 	}
 	inner, ok := strings.CutPrefix(f, "(")
 	if ok {
@@ -76,15 +77,15 @@ func parseFilter(f string) (func(*User) bool, error) {
 	attr, rest, ok2 := strings.Cut(inner, ":")
 	op, want, ok3 := strings.Cut(rest, ":")
 	if !ok || !ok2 || !ok3 || !strings.EqualFold(op, "equal") {
-		return nil, fmt.Errorf("Invalid filter: %s", f)
+		return nil, "Invalid filter: " + f
 	}
 	if _, known := (&User{}).attribute(attr); !known {
-		return nil, fmt.Errorf("Invalid filter attribute: %s", attr)
+		return nil, "Invalid filter attribute: " + attr
 	}
 	return func(u *User) bool {
 		v, _ := u.attribute(attr)
 		return v != "-" && strings.EqualFold(v, want)
-	}, nil
+	}, ""
 }
 
 // addSelected adds to a SearchUser row the columns of the attributes sel names (comma

@@ -545,9 +545,9 @@ func (s *Server) searchUser(w http.ResponseWriter, p map[string]string) {
 		start = 1
 	}
 	text := strings.ToLower(p["searchText"])
-	match, err := parseFilter(p["filter"])
-	if err != nil {
-		writeJSON(w, map[string]any{"UsersList": []any{}, "count": 0, "status": "FAILED", "statusMessage": err.Error()})
+	match, refused := parseFilter(p["filter"])
+	if refused != "" {
+		writeJSON(w, map[string]any{"UsersList": []any{}, "count": 0, "status": "FAILED", "statusMessage": refused})
 		return
 	}
 	s.mu.Lock()
