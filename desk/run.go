@@ -163,7 +163,7 @@ func (d *Desk) startHistory(ctx context.Context, db *history.DB, req runner.Requ
 	osUser, technician := d.technician()
 	id, err := db.StartRun(ctx, history.RunInfo{
 		OSUser: osUser, Technician: technician, Started: time.Now(), Profile: p.Name, Kind: p.Kind,
-		Mode: req.Mode().Name, Ticket: req.Options().Ticket, Total: req.Len(),
+		Mode: req.HistoryMode(), Ticket: req.Options().Ticket, Total: req.Len(),
 	})
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ var unlockToo = backends.OptionSpec{Key: backends.OptUnlock, Label: "Unlock the 
 
 var unlockMode = backends.Mode{
 	Name:   ModeUnlock,
-	Label:  "Unlock the account (locked out; the password stays, nothing to hand over)",
+	Label:  "Unlock a locked-out account (the password stays)",
 	Source: backends.FromServer,
 }
 

@@ -176,6 +176,19 @@ func (r Request) User(i int) string { return r.users[i] }
 // Options are the technician's choices.
 func (r Request) Options() backends.Options { return r.options }
 
+// HistoryMode is the mode with its on/off options, as the history records a run:
+// "set", "set+unlock", "generate+must_change+unlock".
+func (r Request) HistoryMode() string {
+	m := r.mode.Name
+	if r.options.MustChange {
+		m += "+" + backends.OptMustChange
+	}
+	if r.options.Unlock {
+		m += "+" + backends.OptUnlock
+	}
+	return m
+}
+
 // TypedPassword reports whether the technician typed the password (one user).
 func (r Request) TypedPassword() bool { return r.password != "" }
 
