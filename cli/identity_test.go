@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -65,5 +66,23 @@ func TestRunRefusesTheOwnLoginInEveryForm(t *testing.T) {
 		if n := in.Server.(*emmtest.Server).Resets(); n != 0 {
 			t.Errorf("%s: %d resets sent", id, n)
 		}
+	}
+}
+
+// The table and the CSV name the people beside their ids, where the system gave names;
+// a run of ids nobody named keeps the table as it was.
+func TestRunTableAndCSVNameThePeople(t *testing.T) {
+	r := runCLI(t, "", nil, "run", "--demo", "-p", "demo-webadm", "-m", "link", "--method", "NONE", "-y", "-f", "table", "jdoe", "bdoe")
+	if r.code != ExitOK || !strings.HasPrefix(r.stdout, "USER  NAME       STATUS") || !strings.Contains(r.stdout, "jdoe  Jamal Doe  ok") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = runCLI(t, "", nil, "run", "--demo", "-p", "demo-webadm", "-m", "link", "--method", "NONE", "-y", "-f", "csv", "jdoe")
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(rows) != 2 || rows[0][8] != "name" || rows[1][8] != "Jamal Doe" {
+		t.Fatalf("csv (%v):\n%s", err, r.stdout)
+	}
+	r = runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "-m", "vm", "-y", "-f", "table", "9871515000@odinapi.net")
+	if r.code != ExitOK || !strings.HasPrefix(r.stdout, "USER                    STATUS") {
+		t.Fatalf("exit %d:\n%s", r.code, r.stdout)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,7 +148,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		case <-ctx.Done():
 		}
 	}()
-	w := newOutcomeWriter(a.env.Stdout, format, record)
+	w := newOutcomeWriter(a.env.Stdout, format, record, slices.ContainsFunc(req.Accounts(), func(a backends.Account) bool { return a.Name != "" }))
 	results := make([]backends.Outcome, req.Len())
 	done := make([]bool, req.Len())
 	next := 0
