@@ -121,7 +121,7 @@ func (o *Options) SetFlag(key string, on bool) bool {
 
 // Target is one reset to perform.
 type Target struct {
-	User    string
+	User    string // the account as the system names it (runner.Request.Account(i).ID)
 	Mode    string // canonical mode name
 	Secret  string // pre-made secret for FromBatch and FromPolicy modes
 	Options Options

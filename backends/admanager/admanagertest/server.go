@@ -21,7 +21,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -470,24 +469,10 @@ func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, drops func
 }
 
 func (s *Server) resetOneLocked(a map[string]string, ptype, pwd string, mustChange bool) map[string]string {
-	var u *User
-	echo := map[string]string{}
-	for k, v := range a {
-		echo[k] = v
-		if !slices.Contains(allowedKeys, k) {
-			echo["status"], echo["statusMessage"] = "0", "Invalid attribute: "+k
-			return echo
-		}
-		if u == nil {
-			u = s.byKey[k+":"+strings.ToLower(v)]
-		}
-	}
+	u, res := s.accountLocked(a)
 	if u == nil {
-		echo["status"], echo["statusMessage"] = "0", MsgNotFound
-		return echo
+		return res
 	}
-	res := map[string]string{"userPrincipalName": u.UPN, "sAMAccountName": u.SAM, "objectSID": u.SID,
-		"objectGUID": u.GUID, "distinguishedName": u.DN}
 	if s.quota > 0 && s.used >= s.quota {
 		res["status"], res["statusMessage"] = "0", MsgQuota
 		return res

@@ -58,24 +58,10 @@ func (s *Server) unlockUser(w http.ResponseWriter, p map[string]string, drops fu
 }
 
 func (s *Server) unlockOneLocked(a map[string]string) map[string]string {
-	var u *User
-	echo := map[string]string{}
-	for k, v := range a {
-		echo[k] = v
-		if !slices.Contains(allowedKeys, k) {
-			echo["status"], echo["statusMessage"] = "0", "Invalid attribute: "+k
-			return echo
-		}
-		if u == nil {
-			u = s.byKey[k+":"+strings.ToLower(v)]
-		}
-	}
+	u, res := s.accountLocked(a)
 	if u == nil {
-		echo["status"], echo["statusMessage"] = "0", MsgNotFound
-		return echo
+		return res
 	}
-	res := map[string]string{"userPrincipalName": u.UPN, "sAMAccountName": u.SAM, "objectSID": u.SID,
-		"objectGUID": u.GUID, "distinguishedName": u.DN}
 	if s.quota > 0 && s.used >= s.quota {
 		res["status"], res["statusMessage"] = "0", MsgQuota
 		return res
@@ -117,4 +103,28 @@ func (s *Server) Unlocks(id string) int {
 		return u.unlocks
 	}
 	return 0
+}
+
+// accountLocked finds the account an inputFormat object names and the answer element
+// that starts with its identity attributes; with no account (an attribute the contract
+// does not allow, nobody of that name) the element is the failure, the object echoed.
+func (s *Server) accountLocked(a map[string]string) (*User, map[string]string) {
+	var u *User
+	echo := map[string]string{}
+	for k, v := range a {
+		echo[k] = v
+		if !slices.Contains(allowedKeys, k) {
+			echo["status"], echo["statusMessage"] = "0", "Invalid attribute: "+k
+			return nil, echo
+		}
+		if u == nil {
+			u = s.byKey[k+":"+strings.ToLower(v)]
+		}
+	}
+	if u == nil {
+		echo["status"], echo["statusMessage"] = "0", MsgNotFound
+		return nil, echo
+	}
+	return u, map[string]string{"userPrincipalName": u.UPN, "sAMAccountName": u.SAM, "objectSID": u.SID,
+		"objectGUID": u.GUID, "distinguishedName": u.DN}
 }
