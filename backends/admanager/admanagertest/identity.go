@@ -2,6 +2,7 @@ package admanagertest
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -127,4 +128,28 @@ func (s *Server) AddUser(u User) {
 		u.EmployeeID = "-"
 	}
 	s.addLocked(&u)
+}
+
+// accountLocked finds the account an inputFormat object names and the answer element
+// that starts with its identity attributes; with no account (an attribute the contract
+// does not allow, nobody of that name) the element is the failure, the object echoed.
+func (s *Server) accountLocked(a map[string]string) (*User, map[string]string) {
+	var u *User
+	echo := map[string]string{}
+	for k, v := range a {
+		echo[k] = v
+		if !slices.Contains(allowedKeys, k) {
+			echo["status"], echo["statusMessage"] = "0", "Invalid attribute: "+k
+			return nil, echo
+		}
+		if u == nil {
+			u = s.byKey[k+":"+strings.ToLower(v)]
+		}
+	}
+	if u == nil {
+		echo["status"], echo["statusMessage"] = "0", MsgNotFound
+		return nil, echo
+	}
+	return u, map[string]string{"userPrincipalName": u.UPN, "sAMAccountName": u.SAM, "objectSID": u.SID,
+		"objectGUID": u.GUID, "distinguishedName": u.DN}
 }

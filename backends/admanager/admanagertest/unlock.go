@@ -4,8 +4,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"slices"
-	"strings"
 )
 
 // Messages of /RestAPI/UnlockUser.
@@ -103,28 +101,4 @@ func (s *Server) Unlocks(id string) int {
 		return u.unlocks
 	}
 	return 0
-}
-
-// accountLocked finds the account an inputFormat object names and the answer element
-// that starts with its identity attributes; with no account (an attribute the contract
-// does not allow, nobody of that name) the element is the failure, the object echoed.
-func (s *Server) accountLocked(a map[string]string) (*User, map[string]string) {
-	var u *User
-	echo := map[string]string{}
-	for k, v := range a {
-		echo[k] = v
-		if !slices.Contains(allowedKeys, k) {
-			echo["status"], echo["statusMessage"] = "0", "Invalid attribute: "+k
-			return nil, echo
-		}
-		if u == nil {
-			u = s.byKey[k+":"+strings.ToLower(v)]
-		}
-	}
-	if u == nil {
-		echo["status"], echo["statusMessage"] = "0", MsgNotFound
-		return nil, echo
-	}
-	return u, map[string]string{"userPrincipalName": u.UPN, "sAMAccountName": u.SAM, "objectSID": u.SID,
-		"objectGUID": u.GUID, "distinguishedName": u.DN}
 }
