@@ -13,12 +13,12 @@ import (
 // User ids settle the account: preparing a run of them sends nothing, so a run sends
 // no more requests than it resets.
 func TestUserIDsAreNeverLookedUp(t *testing.T) {
-	srv := odintest.New(200)
+	srv := odintest.New(1000)
 	defer srv.Close()
 	b := backendtest.Client(t, profileOn(srv), odintest.Password)
 	p, _ := backendtest.ProfileOf(b)
 	req, err := runner.Prepare(context.Background(), b, p, runner.Spec{Mode: "sip", Users: srv.Users()})
-	if err != nil || req.Sends() != 200 {
+	if err != nil || req.Sends() != 1000 {
 		t.Fatalf("%v, %d to send", err, req.Sends())
 	}
 	if n := len(srv.Requests()); n != 0 {
