@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,15 +19,17 @@ import (
 // approverLine makes bob an approver.
 const approverLine = ""
 
-// teamConfig is a config of two Odin profiles on srv, lab and other, and three
-// technicians: alice (lab only), bob (both; an approver) and carol (other only).
+// teamConfig is a config of two Odin profiles on srv, lab (with extra lines) and
+// other, and four technicians: alice (lab only), bob (both; an approver), carol (other
+// only) and dave (lab, max_users 2).
 func teamConfig(t *testing.T, srv *odintest.Server, home, extra string) string {
 	t.Helper()
 	path := filepath.Join(home, "config.toml")
 	text := srv.ProfileTOML("lab") + extra + srv.ProfileTOML("other") +
 		"[technicians.alice]\nkeys = [\"ssh-ed25519 AAAA alice\"]\nprofiles = [\"lab\"]\n" +
 		"[technicians.bob]\nkeys = [\"ssh-ed25519 AAAB bob\"]\n" + approverLine +
-		"[technicians.carol]\nkeys = [\"ssh-ed25519 AAAC carol\"]\nprofiles = [\"other\"]\n"
+		"[technicians.carol]\nkeys = [\"ssh-ed25519 AAAC carol\"]\nprofiles = [\"other\"]\n" +
+		"[technicians.dave]\nkeys = [\"ssh-ed25519 AAAD dave\"]\nprofiles = [\"lab\"]\nmax_users = 2\n"
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -66,6 +69,14 @@ type gated struct {
 	entered chan string   // a reset reached the gate
 	pass    chan struct{} // one reset goes through
 	opened  chan struct{} // closed: every reset goes through
+	login   error         // Login's answer
+}
+
+func (g *gated) Login(ctx context.Context) error {
+	if g.login != nil {
+		return g.login
+	}
+	return g.Backend.Login(ctx)
 }
 
 // open lets every reset through from now on.
@@ -413,4 +424,28 @@ func TestReattachFindsARunCutOffByAHostRestart(t *testing.T) {
 		t.Fatalf("history: %+v, %v", runs, err)
 	}
 	g.open() // the first host's run ends with the test
+}
+
+// A run that cannot start (the login refused) is kept, over, with its cause: the error
+// comes back with its handle, and a session that looks later reads why.
+func TestRegistryKeepsARunThatCouldNotStart(t *testing.T) {
+	srv := odintest.New(2)
+	defer srv.Close()
+	host := teamHost(t, srv, t.TempDir(), "", desk.Options{})
+	alice := deskOf(t, host, "alice")
+	plan, g := gatedPlan(t, alice, "lab", srv.Users())
+	g.login = backends.NewError(backends.BadLogin, "credentials refused")
+	h, err := alice.Submit(context.Background(), plan)
+	if err == nil || h == nil {
+		t.Fatalf("Submit with a refused login: %v, %v", h, err)
+	}
+	<-h.Done()
+	ra, _ := deskOf(t, host, "alice").Reattach(context.Background())
+	if len(ra.Runs) != 1 {
+		t.Fatalf("reattach: %+v", ra)
+	}
+	in := ra.Runs[0].Info()
+	if in.State != desk.StateDone || !strings.Contains(in.Err, "credentials refused") || in.Tally.Total() != 0 || srv.Resets() != 0 {
+		t.Fatalf("the run that could not start: %+v", in)
+	}
 }
