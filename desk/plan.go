@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/store/journal"
 )
@@ -132,7 +133,7 @@ func (p *Plan) Blocked() string {
 		return fmt.Sprintf("profile %s: the daily quota of %d successful resets is spent: nothing would be sent", p.Request.Profile().Name, p.Quota.Daily)
 	case p.Sending() == 0:
 		return "no user would be sent"
-	case p.Caller.Policy == "required" && !p.Caller.Verified:
+	case p.Caller.Policy == backends.VerifyRequired && !p.Caller.Verified:
 		return "the caller is not verified: verify them first (the profile requires it)"
 	}
 	return ""

@@ -17,11 +17,11 @@ import (
 )
 
 // approverLine makes bob an approver.
-const approverLine = ""
+const approverLine = "approver = true\n"
 
 // teamConfig is a config of two Odin profiles on srv, lab (with extra lines) and
-// other, and four technicians: alice (lab only), bob (both; an approver), carol (other
-// only) and dave (lab, max_users 2).
+// other, and five technicians: alice (lab only), bob (both; an approver), carol (other
+// only), dave (lab, max_users 2) and erin (other only; an approver).
 func teamConfig(t *testing.T, srv *odintest.Server, home, extra string) string {
 	t.Helper()
 	path := filepath.Join(home, "config.toml")
@@ -29,7 +29,8 @@ func teamConfig(t *testing.T, srv *odintest.Server, home, extra string) string {
 		"[technicians.alice]\nkeys = [\"ssh-ed25519 AAAA alice\"]\nprofiles = [\"lab\"]\n" +
 		"[technicians.bob]\nkeys = [\"ssh-ed25519 AAAB bob\"]\n" + approverLine +
 		"[technicians.carol]\nkeys = [\"ssh-ed25519 AAAC carol\"]\nprofiles = [\"other\"]\n" +
-		"[technicians.dave]\nkeys = [\"ssh-ed25519 AAAD dave\"]\nprofiles = [\"lab\"]\nmax_users = 2\n"
+		"[technicians.dave]\nkeys = [\"ssh-ed25519 AAAD dave\"]\nprofiles = [\"lab\"]\nmax_users = 2\n" +
+		"[technicians.erin]\nkeys = [\"ssh-ed25519 AAAE erin\"]\nprofiles = [\"other\"]\n" + approverLine
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
