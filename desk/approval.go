@@ -123,8 +123,8 @@ func (d *Desk) Approver() bool { return d.tech != nil && isApprover(d.tech) }
 // on a profile they may use, filed by someone else — by this host or another process on
 // the same history (a `run --wait-approval`). None when they are not an approver.
 func (d *Desk) Pending(ctx context.Context) ([]ApprovalRequest, error) {
-	if !d.Approver() {
-		return nil, nil
+	if !d.Approver() || d.demo != nil {
+		return nil, nil // the demo keeps no history, so no request
 	}
 	if err := d.reg.sync(ctx); err != nil {
 		return nil, err
@@ -282,7 +282,7 @@ func (h *Handle) Withdraw(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ok, err := db.ChangeApproval(ctx, r.info.Approval.Request, history.Change{From: []string{history.RequestWaiting},
+	ok, err := db.ChangeApproval(ctx, r.requestID(), history.Change{From: []string{history.RequestWaiting},
 		To: history.RequestWithdrawn, At: r.reg.host.now(), Reason: "by its starter"})
 	if err != nil {
 		return err

@@ -141,15 +141,14 @@ func (r *hostRun) add(o backends.Outcome) {
 	r.mu.Unlock()
 }
 
-// setState moves the run to s (never back from an end).
-func (r *hostRun) setState(s State) {
+// requestID is the id of the run's approval request (0 when it has none).
+func (r *hostRun) requestID() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.info.State.Over() || r.info.State == s {
-		return
+	if r.info.Approval == nil {
+		return 0
 	}
-	r.info.State = s
-	r.changed()
+	return r.info.Approval.Request
 }
 
 // end ends the run in state s (err: why it never sent anything), once.

@@ -187,7 +187,7 @@ func (g *Registry) held() []*hostRun {
 // heldRun is the waiting run of request id when this host holds it.
 func (g *Registry) heldRun(id int64) *hostRun {
 	for _, r := range g.held() {
-		if r.info.Approval.Request == id { // set once, before the run is held
+		if r.requestID() == id {
 			return r
 		}
 	}
@@ -197,30 +197,36 @@ func (g *Registry) heldRun(id int64) *hostRun {
 // sync brings the registry up to date with the history: its hold renewed, requests
 // expired (and those of ended processes ended), requests of an ended serve taken over
 // (when this host keeps requests), the decisions on its requests applied, and the
-// approvers told when the open requests changed.
+// approvers told when the open requests changed. A quiet history costs one read: it
+// writes only when there is something to write.
 func (g *Registry) sync(ctx context.Context) error {
 	db, err := g.history()
 	if err != nil {
 		return err
 	}
 	now := g.host.now()
-	held := g.held()
-	g.req.mu.Lock()
-	renew := len(held) > 0 && now.Sub(g.req.renewed) >= lease/3
-	keep := g.req.keep
-	g.req.mu.Unlock()
-	if renew { // first: this host is alive, whatever the clock says
-		if err := db.HoldApprovals(ctx, g.req.holder, now.Add(lease)); err != nil {
-			return err
-		}
-		g.req.mu.Lock()
-		g.req.renewed = now
-		g.req.mu.Unlock()
-	}
-	if _, err := db.ExpireApprovals(ctx, now); err != nil {
+	if err := g.renew(ctx, db, now); err != nil { // first: this host is alive, whatever the clock says
 		return err
 	}
-	if keep {
+	open, err := db.Approvals(ctx, history.ApprovalFilter{Open: true})
+	if err != nil {
+		return err
+	}
+	g.req.mu.Lock()
+	keep := g.req.keep
+	g.req.mu.Unlock()
+	expire, adopt := false, false
+	for _, a := range open {
+		lapsed := a.HeldUntil.Before(now)
+		expire = expire || a.State == history.RequestWaiting && !now.Before(a.Expires) || lapsed && !a.Adoptable
+		adopt = adopt || keep && lapsed && a.Adoptable
+	}
+	if expire {
+		if _, err := db.ExpireApprovals(ctx, now); err != nil {
+			return err
+		}
+	}
+	if adopt {
 		adopted, err := db.AdoptApprovals(ctx, g.req.holder, now.Add(lease), now)
 		if err != nil {
 			return err
@@ -229,8 +235,13 @@ func (g *Registry) sync(ctx context.Context) error {
 			g.adopt(a)
 		}
 	}
+	if expire || adopt {
+		if open, err = db.Approvals(ctx, history.ApprovalFilter{Open: true}); err != nil {
+			return err
+		}
+	}
 	for _, r := range g.held() {
-		as, err := db.Approvals(ctx, history.ApprovalFilter{ID: r.info.Approval.Request})
+		as, err := db.Approvals(ctx, history.ApprovalFilter{ID: r.requestID()})
 		if err != nil {
 			return err
 		}
@@ -238,10 +249,30 @@ func (g *Registry) sync(ctx context.Context) error {
 			g.apply(r, as[0])
 		}
 	}
-	open, err := db.Approvals(ctx, history.ApprovalFilter{Open: true})
-	if err != nil {
+	g.tell(open)
+	return nil
+}
+
+// renew renews this host's hold on its requests when a third of the lease has passed.
+func (g *Registry) renew(ctx context.Context, db *history.DB, now time.Time) error {
+	held := g.held()
+	g.req.mu.Lock()
+	due := len(held) > 0 && now.Sub(g.req.renewed) >= lease/3
+	g.req.mu.Unlock()
+	if !due {
+		return nil
+	}
+	if err := db.HoldApprovals(ctx, g.req.holder, now.Add(lease)); err != nil {
 		return err
 	}
+	g.req.mu.Lock()
+	g.req.renewed = now
+	g.req.mu.Unlock()
+	return nil
+}
+
+// tell tells the approvers (Changes) when the open requests are not those last seen.
+func (g *Registry) tell(open []*history.Approval) {
 	var b strings.Builder
 	for _, a := range open {
 		fmt.Fprintf(&b, "%d:%s ", a.ID, a.State)
@@ -253,7 +284,6 @@ func (g *Registry) sync(ctx context.Context) error {
 	if news {
 		g.changed()
 	}
-	return nil
 }
 
 // apply brings run r, waiting on request a, to what the history says of a.
@@ -299,11 +329,14 @@ func (r *hostRun) endRequest(a *history.Approval) {
 // claim starts r, whose request was approved, when this host is the first to claim it
 // (the history decides), and records the run it started, or why it could not.
 func (g *Registry) claim(ctx context.Context, r *hostRun) error {
+	if g.isClosing() {
+		return ErrClosing // the next serve starts it
+	}
 	db, err := g.history()
 	if err != nil {
 		return err
 	}
-	id := r.info.Approval.Request
+	id := r.requestID()
 	ok, err := db.ChangeApproval(ctx, id, history.Change{From: []string{history.RequestApproved}, To: history.RequestStarted,
 		At: g.host.now(), Holder: g.req.holder})
 	if err != nil || !ok {
@@ -327,7 +360,7 @@ func (g *Registry) claim(ctx context.Context, r *hostRun) error {
 // already.
 func (g *Registry) adopt(a *history.Approval) {
 	for _, r := range g.all() {
-		if r.info.Approval != nil && r.info.Approval.Request == a.ID {
+		if r.requestID() == a.ID {
 			return
 		}
 	}

@@ -91,21 +91,37 @@ func (g *Registry) all() []*hostRun {
 // launch starts r's request in its starter's name and reads its stream; a start that
 // fails ends r (done, with the cause) and returns the cause.
 func (g *Registry) launch(r *hostRun) error {
+	// Counted under mu, before the drain can begin to wait: a drain waits for every run
+	// that started, and none starts after it.
+	g.mu.Lock()
+	if g.closing {
+		g.mu.Unlock()
+		r.end(StateDone, "not sent: "+ErrClosing.Error())
+		return ErrClosing
+	}
+	g.consumers.Add(1)
+	g.mu.Unlock()
 	ctx, cancel := context.WithCancel(g.ctx)
 	r.mu.Lock()
 	r.cancel = cancel
 	req, built := r.req, r.built
-	r.mu.Unlock()
-	if !built {
-		var err error
-		if req, err = r.rebuild(ctx); err != nil {
-			r.end(StateDone, "not sent: "+err.Error())
-			return err
-		}
+	if r.info.State == StateWaiting {
+		r.info.State = StateRunning
+		r.changed()
 	}
-	r.setState(StateRunning)
-	run, histID, err := r.desk.start(ctx, req, r.warn, true)
+	r.mu.Unlock()
+	var err error
+	if !built {
+		req, err = r.rebuild(ctx)
+		err = wrapNotSent(err)
+	}
+	var run *runner.Run
+	var histID int64
+	if err == nil {
+		run, histID, err = r.desk.start(ctx, req, r.warn, true)
+	}
 	if err != nil {
+		g.consumers.Done()
 		r.end(StateDone, err.Error())
 		return err
 	}
@@ -117,7 +133,6 @@ func (g *Registry) launch(r *hostRun) error {
 	if stop {
 		run.Stop()
 	}
-	g.consumers.Add(1)
 	go r.consume(run)
 	g.changed()
 	return nil
@@ -161,6 +176,21 @@ func (g *Registry) closeRuns(grace time.Duration) {
 	g.abort()
 	g.consumers.Wait()
 	g.closeRequests()
+}
+
+// wrapNotSent says that nothing was sent because of err (nil stays nil).
+func wrapNotSent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("not sent: %w", err)
+}
+
+// isClosing reports whether the host drains.
+func (g *Registry) isClosing() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.closing
 }
 
 // stop stops dispatching r (a run still waiting for approval is not touched).
