@@ -3,6 +3,7 @@ package desk
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"resetdesk/backends"
@@ -77,10 +78,16 @@ func (g *Registry) adopt(a *history.Approval) {
 }
 
 // rebuild builds the request of a run taken over from the history, at its starter's
-// desk: their profile, their secret chain, the users and options it was filed with.
+// desk.
 func (r *hostRun) rebuild(ctx context.Context) (runner.Request, error) {
-	d := r.desk
-	p, err := d.Profile(r.info.Profile)
+	return r.desk.rebuild(ctx, r.info.Profile, r.info.Users, r.spec)
+}
+
+// rebuild builds a request kept in the history at this desk (its starter's): their
+// profile, their secret chain, the users and options it was filed with. Nothing is
+// sent.
+func (d *Desk) rebuild(ctx context.Context, profile string, users []User, spec storedSpec) (runner.Request, error) {
+	p, err := d.Profile(profile)
 	if err != nil {
 		return runner.Request{}, err
 	}
@@ -90,10 +97,46 @@ func (r *hostRun) rebuild(ctx context.Context) (runner.Request, error) {
 	if err != nil {
 		return runner.Request{}, err
 	}
-	ids := make([]string, len(r.info.Users))
-	for i, u := range r.info.Users {
+	ids := make([]string, len(users))
+	for i, u := range users {
 		ids[i] = u.ID
 	}
 	// identity: the prepare step (accounts resolved, duplicates collapsed) runs here too.
-	return runner.NewRequest(b, p, r.spec.runnerSpec(ids))
+	return runner.NewRequest(b, p, spec.runnerSpec(ids))
+}
+
+// RequestPlan is the plan of approval request id as it would run now, computed at its
+// starter's desk (their refusal, today's quota, the warnings): what an approver reads
+// before deciding. Only an approver who may decide the request reads it.
+func (d *Desk) RequestPlan(ctx context.Context, id int64) (*Plan, error) {
+	a, err := d.decidable(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var users []User
+	var spec storedSpec
+	if err := json.Unmarshal([]byte(a.Users), &users); err != nil {
+		return nil, fmt.Errorf("approval request %d: its users cannot be read back: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(a.Spec), &spec); err != nil {
+		return nil, fmt.Errorf("approval request %d: its options cannot be read back: %w", id, err)
+	}
+	starter, err := d.Host.Desk(a.Technician)
+	if err != nil {
+		return nil, err
+	}
+	req, err := starter.rebuild(ctx, a.Profile, users, spec)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := starter.Plan(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	for i := range plan.Users {
+		if i < len(users) && plan.Users[i].ID == users[i].ID && plan.Users[i].Name == "" {
+			plan.Users[i].Name = users[i].Name // the names the starter's plan found
+		}
+	}
+	return plan, nil
 }

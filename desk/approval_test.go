@@ -95,7 +95,14 @@ func TestApprovalByAnotherTechnicianStartsTheRunInItsStartersName(t *testing.T) 
 	if p.By != "alice" || p.Profile != "lab" || len(p.Users) != 5 || p.Users[4].ID != srv.Users()[4] || p.Run != h.ID() || p.ID != h.Info().Approval.Request {
 		t.Fatalf("the request as bob reads it: %+v", p)
 	}
+	plan, err := bob.RequestPlan(ctx, p.ID)
+	if err != nil || plan.Technician != "alice" || !plan.Approval.Needed || len(plan.Users) != 5 || plan.Blocked() != "" || plan.Sending() != 5 {
+		t.Fatalf("the request's plan as bob reads it: %+v, %v", plan, err)
+	}
 	for who, d := range map[string]*desk.Desk{"alice (no approver)": alice, "erin (not her profile)": erin} {
+		if _, err := d.RequestPlan(ctx, p.ID); err == nil {
+			t.Fatalf("%s read the request's plan", who)
+		}
 		if list, err := d.Pending(ctx); err != nil || len(list) != 0 {
 			t.Fatalf("%s sees %+v, %v", who, list, err)
 		}
@@ -325,6 +332,9 @@ func TestWaitingForApprovalFromAnotherProcess(t *testing.T) {
 	if err != nil || len(pending) != 1 || pending[0].Run != 0 || pending[0].By == "" {
 		t.Fatalf("the served approver's pending: %+v, %v", pending, err)
 	}
+	if plan, err := bob.RequestPlan(ctx, id); err != nil || plan.Technician != "" || plan.Sending() != 5 {
+		t.Fatalf("the plan of another process's request: %+v, %v", plan, err)
+	}
 	if bh, err := bob.Approve(ctx, id); err != nil || bh != nil {
 		t.Fatalf("approval of another process's request: %v, %v", bh, err)
 	}
@@ -340,6 +350,10 @@ func TestWaitingForApprovalFromAnotherProcess(t *testing.T) {
 	gone := teamHost(t, srv, home, overThree, poll)
 	left := fileFor(t, srv, deskOf(t, gone, ""), 4)
 	gone.Close() // ctrl+c, or --wait-approval's time ran out
+	<-left.Done()
+	if in := left.Info(); in.State != desk.StateWithdrawn {
+		t.Fatalf("the ended process's run: %+v", in)
+	}
 	if list, _ := bob.Pending(ctx); len(list) != 0 {
 		t.Fatalf("the ended process's request is still pending: %+v", list)
 	}

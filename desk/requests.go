@@ -356,6 +356,7 @@ func (g *Registry) closeRequests() {
 		if !adoptable {
 			_, _ = db.ChangeApproval(ctx, id, history.Change{From: []string{history.RequestWaiting, history.RequestApproved},
 				To: history.RequestWithdrawn, At: g.host.now(), Reason: history.ReasonHolderGone})
+			r.end(StateWithdrawn, "withdrawn: "+history.ReasonHolderGone) // a waiting `run` reads it
 		}
 	}
 	_ = db.ReleaseApprovals(ctx, g.req.holder)
