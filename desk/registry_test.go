@@ -450,3 +450,28 @@ func TestRegistryKeepsARunThatCouldNotStart(t *testing.T) {
 		t.Fatalf("the run that could not start: %+v", in)
 	}
 }
+
+// Abort aborts what is in flight (its outcome unknown) and skips the rest; the host
+// takes no new run.
+func TestRegistryAbortAbortsWhatIsInFlight(t *testing.T) {
+	srv := odintest.New(3)
+	defer srv.Close()
+	host := teamHost(t, srv, t.TempDir(), "", desk.Options{})
+	alice := deskOf(t, host, "alice")
+	plan, g := gatedPlan(t, alice, "lab", srv.Users())
+	h, err := alice.Submit(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-g.entered
+	host.Runs().Abort()
+	if err := host.Runs().Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if tally := h.Info().Tally; tally.Unknown != 1 || tally.Skipped != 2 || srv.Resets() != 0 {
+		t.Fatalf("aborted run %+v, %d resets", tally, srv.Resets())
+	}
+	if _, err := alice.Submit(context.Background(), plan); !errors.Is(err, desk.ErrClosing) {
+		t.Fatalf("a run submitted after the abort: %v", err)
+	}
+}

@@ -21,9 +21,9 @@ import (
 // journal and the history, and their files are closed. The desk's Close stops a run
 // started here and waits for its requests in flight (the session that read it ended).
 //
-// Deprecated: the host's runs go through Plan and Submit (the registry), which keep a
-// run past its session and give it to every front end; Start stays until the console
-// reads a Watch.
+// Start is the console's and `run`'s path until they read a Watch: the host's runs go
+// through Plan and Submit (the registry), which keep a run past its session and give
+// it to every front end.
 func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
 	if warn == nil {
 		warn = func(string) {}
@@ -167,9 +167,9 @@ func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string,
 }
 
 // journalWarning says when journals of dir were written with a key none of this host's
-// keys opens: recover cannot read them. source names where this run's key comes from
-// ("" before the key is looked up: the plan).
-// It is said before anything is sent (the plan), not when the secrets are needed.
+// keys opens: recover cannot read them. It is said before anything is sent, not when
+// the secrets are needed. source names where this run's key comes from ("" before the
+// key is looked up: the plan).
 func (d *Desk) journalWarning(ctx context.Context, dir, source string) string {
 	all, err := d.readKeys(ctx)
 	if err != nil {

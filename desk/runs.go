@@ -166,6 +166,16 @@ func (g *Registry) Drain(ctx context.Context) error {
 	return nil
 }
 
+// Abort stops every run of the host and aborts its requests in flight (their users are
+// unknown: the password may have changed); from its call on the host takes no new run.
+// Drain then waits for the runs to end.
+func (g *Registry) Abort() {
+	g.mu.Lock()
+	g.closing = true
+	g.mu.Unlock()
+	g.abort()
+}
+
 // closeRuns drains with grace, then aborts what is still in flight and waits for every
 // run's stream to close; then hands the approval requests it holds back to the
 // history. The host's Close calls it.

@@ -235,12 +235,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain <-chan struct
 	_ = ln.Close()
 	s.endSessions(reason)
 	s.handlers.Wait()
-	// The host's runs outlive their sessions: they are drained here, once. An abort
-	// leaves what is still in flight to the host's Close, which aborts it.
-	dctx, cancel := context.WithTimeout(context.Background(), drainGrace)
+	// The host's runs outlive their sessions: they are drained here, once; on an abort,
+	// with their requests in flight aborted.
 	if reason == endAbort {
-		cancel()
+		s.host.Runs().Abort()
 	}
+	dctx, cancel := context.WithTimeout(context.Background(), drainGrace)
 	if err := s.host.Runs().Drain(dctx); err != nil {
 		s.log.Warn("runs still in flight at the end of the drain", "error", err.Error())
 	}
