@@ -1,0 +1,187 @@
+package notify
+
+import (
+	"context"
+	"net"
+	"strings"
+	"testing"
+
+	"resetdesk/backends/notify/notifytest"
+)
+
+const testCode = "482913"
+
+func codeMessage(to string) Message {
+	return Message{To: to, Subject: "Your service desk verification code",
+		Text: "Your code is " + testCode + ".\nIf you did not call the service desk, report this message.", Secrets: []string{testCode}}
+}
+
+// redirect dials addr whatever host the relay URL names: a relay reached under a name
+// that is not loopback, so that the STARTTLS rules for a remote relay apply.
+func redirect(addr string) func(ctx context.Context, network, _ string) (net.Conn, error) {
+	return func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+}
+
+func TestMailDeliveredToMailpitOnLoopback(t *testing.T) {
+	mp := notifytest.StartMailpit(t, notifytest.MailpitOptions{})
+	m, err := NewMail(MailConfig{URL: "smtp://" + mp.SMTPAddr, From: "Service Desk <servicedesk@corp.example.com>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(context.Background(), codeMessage("jdoe@corp.example.com")); err != nil {
+		t.Fatal(err)
+	}
+	got := mp.WaitMessages(t, 1)
+	if len(got) != 1 {
+		t.Fatalf("%d messages", len(got))
+	}
+	g := got[0]
+	if len(g.To) != 1 || g.To[0].Address != "jdoe@corp.example.com" || g.From.Address != "servicedesk@corp.example.com" || g.From.Name != "Service Desk" {
+		t.Fatalf("envelope: from %+v to %+v", g.From, g.To)
+	}
+	if g.Subject != "Your service desk verification code" || !strings.Contains(g.Text, testCode) || g.HTML != "" {
+		t.Fatalf("message: %q %q %q", g.Subject, g.Text, g.HTML)
+	}
+}
+
+func TestMailRequiresSTARTTLSToARemoteRelay(t *testing.T) {
+	mp := notifytest.StartMailpit(t, notifytest.MailpitOptions{}) // offers no STARTTLS
+	m, err := NewMail(MailConfig{URL: "smtp://relay.corp.test:587", From: "sd@corp.example.com", dial: redirect(mp.SMTPAddr)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.Send(context.Background(), codeMessage("jdoe@corp.example.com"))
+	if err == nil || !strings.Contains(err.Error(), "does not offer STARTTLS") || !strings.Contains(err.Error(), "smtps://") {
+		t.Fatalf("err = %v", err)
+	}
+	if n := len(mp.Messages(t)); n != 0 {
+		t.Fatalf("%d messages went out in the clear", n)
+	}
+}
+
+func TestMailSTARTTLSWithTheRelaysCA(t *testing.T) {
+	cert, key := notifytest.SelfSigned(t, "relay.corp.test")
+	mp := notifytest.StartMailpit(t, notifytest.MailpitOptions{CertFile: cert, KeyFile: key})
+	cfg := MailConfig{URL: "smtp://relay.corp.test:587", From: "sd@corp.example.com", dial: redirect(mp.SMTPAddr),
+		Username: "resetdesk", Password: "relay-pass-9c1e"}
+	m, err := NewMail(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without the CA the certificate is refused, and nothing is sent.
+	err = m.Send(context.Background(), codeMessage("jdoe@corp.example.com"))
+	if err == nil || !strings.Contains(err.Error(), "certificate is not trusted") || strings.Contains(err.Error(), cfg.Password) {
+		t.Fatalf("untrusted relay: %v", err)
+	}
+	cfg.CAFile = cert
+	if m, err = NewMail(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(context.Background(), codeMessage("jdoe@corp.example.com")); err != nil {
+		t.Fatal(err)
+	}
+	if got := mp.WaitMessages(t, 1); !strings.Contains(got[0].Text, testCode) {
+		t.Fatalf("text %q", got[0].Text)
+	}
+}
+
+func TestMailSMTPSImplicitTLS(t *testing.T) {
+	cert, key := notifytest.SelfSigned(t, "relay.corp.test")
+	mp := notifytest.StartMailpit(t, notifytest.MailpitOptions{CertFile: cert, KeyFile: key, ImplicitTLS: true})
+	m, err := NewMail(MailConfig{URL: "smtps://relay.corp.test", From: "sd@corp.example.com", dial: redirect(mp.SMTPAddr), CAFile: cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Relay() != "relay.corp.test:465" {
+		t.Fatalf("relay %s", m.Relay())
+	}
+	if err := m.Send(context.Background(), codeMessage("jdoe@corp.example.com")); err != nil {
+		t.Fatal(err)
+	}
+	mp.WaitMessages(t, 1)
+}
+
+func TestMailRefusedRecipientIsAClearErrorWithTheAddressMasked(t *testing.T) {
+	mp := notifytest.StartMailpit(t, notifytest.MailpitOptions{AllowedRecipients: `@corp\.example\.com$`})
+	m, err := NewMail(MailConfig{URL: "smtp://" + mp.SMTPAddr, From: "sd@corp.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.Send(context.Background(), codeMessage("kim.lee@elsewhere.example"))
+	if err == nil || !strings.Contains(err.Error(), "refused the recipient k•••@elsewhere.example") || strings.Contains(err.Error(), "kim.lee") {
+		t.Fatalf("err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "55") { // the relay's own 5xx reply is shown
+		t.Fatalf("no SMTP reply in %v", err)
+	}
+}
+
+func TestMailRelayDownIsAClearError(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	m, err := NewMail(MailConfig{URL: "smtp://" + addr, From: "sd@corp.example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.Send(context.Background(), codeMessage("jdoe@corp.example.com"))
+	if err == nil || !strings.Contains(err.Error(), "cannot reach mail relay "+addr) || strings.Contains(err.Error(), testCode) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestNewMailRefusesBadConfig(t *testing.T) {
+	cases := []struct {
+		cfg  MailConfig
+		want string
+	}{
+		{MailConfig{URL: "mail.corp:587", From: "a@b"}, "smtp://host:587"},
+		{MailConfig{URL: "http://mail.corp", From: "a@b"}, "scheme must be smtp://"},
+		{MailConfig{URL: "smtp://u:pw@mail.corp", From: "a@b"}, "carries credentials"},
+		{MailConfig{URL: "smtp://mail.corp:99999", From: "a@b"}, "not a port"},
+		{MailConfig{URL: "smtp://mail.corp/x", From: "a@b"}, "only scheme://host:port"},
+		{MailConfig{URL: "smtp://mail.corp"}, "no sender"},
+		{MailConfig{URL: "smtp://mail.corp", From: "not an address"}, "is not a mail address"},
+		{MailConfig{URL: "smtp://mail.corp", From: "a@b", Username: "u"}, "RESETDESK_SECRET_SMTP"},
+	}
+	for _, c := range cases {
+		_, err := NewMail(c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err = %v, want %q", c.cfg, err, c.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "pw@") {
+			t.Errorf("credentials in %v", err)
+		}
+	}
+}
+
+func TestMask(t *testing.T) {
+	for in, want := range map[string]string{
+		"jdoe@corp.example.com": "j•••@corp.example.com",
+		"@corp.example.com":     "•••@corp.example.com",
+		"élodie@x.fr":           "é•••@x.fr",
+		"+33612345603":          "+33 •• •• •• •• 03",
+		"+33 6 12 34 56 03":     "+33 •• •• •• •• 03",
+		"9871515001":            "•• •• •• •• 01",
+		"12":                    "•••",
+	} {
+		if got := Mask(in); got != want {
+			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestIsLoopback(t *testing.T) {
+	for host, want := range map[string]bool{"localhost": true, "127.0.0.1": true, "127.3.2.1": true, "::1": true, "[::1]": true,
+		"10.0.0.1": false, "mail.corp": false, "localhost.corp": false} {
+		if IsLoopback(host) != want {
+			t.Errorf("IsLoopback(%q) = %v", host, !want)
+		}
+	}
+}
