@@ -53,6 +53,9 @@ CREATE INDEX IF NOT EXISTS runs_profile ON runs(profile, finished);
 CREATE INDEX IF NOT EXISTS outcomes_spent ON outcomes(run_id, status, at);
 DROP INDEX IF EXISTS outcomes_run;
 `,
+	// The verification of callers: every event, and which one each reset relied on
+	// (see migrationVerifications).
+	migrationVerifications,
 }
 
 // schemaVersion is the user_version of a history this code has written.
