@@ -41,9 +41,9 @@ func TestVerificationsAreListedAndFoundByWhoVerified(t *testing.T) {
 		{Verifier{OSUser: "svc", Technician: "alice"}, "jdoe", "callback"}, // the newest, within the window
 		{Verifier{OSUser: "svc", Technician: "bob"}, "jdoe", ""},           // alice's does not count for bob
 		{Verifier{OSUser: "svc", Technician: "alice"}, "kim", ""},
-		{Verifier{OSUser: "carol"}, "kim", "mail"},          // a local desk: the OS account
-		{Verifier{OSUser: "svc"}, "kim", ""},                // a local desk is not the served technician
-		{Verifier{OSUser: "carol"}, "KIM", ""},              // ids compare as given
+		{Verifier{OSUser: "carol"}, "kim", "mail"}, // a local desk: the OS account
+		{Verifier{OSUser: "svc"}, "kim", ""},       // a local desk is not the served technician
+		{Verifier{OSUser: "carol"}, "KIM", ""},     // ids compare as given
 		{Verifier{OSUser: "svc", Technician: "bob"}, "kim", "sms"},
 	}
 	for _, c := range cases {
