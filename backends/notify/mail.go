@@ -8,8 +8,7 @@ import (
 	"fmt"
 	"net"
 	netmail "net/mail"
-	"net/url"
-	"os"
+		"os"
 	"strconv"
 	"strings"
 	"time"
@@ -20,12 +19,25 @@ import (
 // DefaultTimeout bounds one delivery (connect, TLS, login, send) when none is given.
 const DefaultTimeout = 20 * time.Second
 
+// Security is how the connection to the relay is protected.
+type Security string
+
+// The three ways to reach a relay.
+const (
+	// StartTLS: a plain connection made encrypted with STARTTLS before anything is
+	// sent; a relay that does not offer it is refused, never used in the clear.
+	StartTLS Security = "starttls"
+	// ImplicitTLS: TLS from the first byte (smtps://, port 465).
+	ImplicitTLS Security = "tls"
+	// Plain: no TLS at all, to a loopback address only (a relay on this machine).
+	Plain Security = "plain"
+)
+
 // MailConfig is where and how mail goes.
 type MailConfig struct {
-	// URL is the relay: smtp://host[:587] (STARTTLS required, except to a loopback
-	// address, where plain is accepted when the relay offers no STARTTLS) or
-	// smtps://host[:465] (TLS from the first byte).
-	URL string
+	Host     string
+	Port     int
+	Security Security
 	// From is the sender, an address with an optional name: "Service Desk <sd@corp>".
 	From string
 	// Username and Password log in to the relay (SMTP AUTH); no Username, no login.
@@ -41,54 +53,23 @@ type MailConfig struct {
 
 // Mail sends mail through one relay.
 type Mail struct {
-	cfg      MailConfig
-	host     string
-	port     int
-	implicit bool // smtps://
-	loopback bool
-	tls      *tls.Config
-}
-
-// CheckSMTPURL says what is wrong with a relay URL, or nil.
-func CheckSMTPURL(raw string) error {
-	_, _, _, err := parseSMTPURL(raw)
-	return err
-}
-
-func parseSMTPURL(raw string) (host string, port int, implicit bool, err error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || u.Host == "" || u.Hostname() == "" {
-		return "", 0, false, fmt.Errorf("%q is not a relay address: write smtp://host:587 (STARTTLS) or smtps://host:465", raw)
-	}
-	switch strings.ToLower(u.Scheme) {
-	case "smtp":
-		port = 587
-	case "smtps":
-		port, implicit = 465, true
-	default:
-		return "", 0, false, fmt.Errorf("%q: the scheme must be smtp:// (STARTTLS) or smtps:// (TLS)", raw)
-	}
-	if u.User != nil {
-		return "", 0, false, fmt.Errorf("%q carries credentials: give smtp_username, and the password in RESETDESK_SECRET_SMTP or the secret store", u.Redacted())
-	}
-	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" {
-		return "", 0, false, fmt.Errorf("%q: give only scheme://host:port", raw)
-	}
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return "", 0, false, fmt.Errorf("%q: port %s is not a port (1..65535)", raw, p)
-		}
-		port = n
-	}
-	return u.Hostname(), port, implicit, nil
+	cfg MailConfig
+	tls *tls.Config
 }
 
 // NewMail checks cfg and builds a sender; nothing is sent.
 func NewMail(cfg MailConfig) (*Mail, error) {
-	host, port, implicit, err := parseSMTPURL(cfg.URL)
-	if err != nil {
-		return nil, err
+	if cfg.Host == "" || cfg.Port < 1 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("mail relay %q port %d: give smtp = \"smtp://HOST:587\" in [verify]", cfg.Host, cfg.Port)
+	}
+	switch cfg.Security {
+	case StartTLS, ImplicitTLS:
+	case Plain:
+		if !IsLoopback(cfg.Host) {
+			return nil, fmt.Errorf("mail relay %s: plain SMTP only to this machine (a loopback address): use STARTTLS (smtp://) or smtps://", cfg.Host)
+		}
+	default:
+		return nil, fmt.Errorf("mail relay %s: unknown connection security %q", cfg.Host, cfg.Security)
 	}
 	if strings.TrimSpace(cfg.From) == "" {
 		return nil, errors.New("no sender: set from = \"Service Desk <servicedesk@corp.example.com>\" in [verify]")
@@ -99,7 +80,7 @@ func NewMail(cfg MailConfig) (*Mail, error) {
 	if cfg.Username != "" && cfg.Password == "" {
 		return nil, fmt.Errorf("smtp_username %q has no password: set RESETDESK_SECRET_SMTP or `resetdesk creds set smtp`", cfg.Username)
 	}
-	conf := &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12}
+	conf := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
 	if cfg.CAFile != "" {
 		pem, err := os.ReadFile(cfg.CAFile)
 		if err != nil {
@@ -117,11 +98,11 @@ func NewMail(cfg MailConfig) (*Mail, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
-	return &Mail{cfg: cfg, host: host, port: port, implicit: implicit, loopback: IsLoopback(host), tls: conf}, nil
+	return &Mail{cfg: cfg, tls: conf}, nil
 }
 
 // Relay names the relay for messages: host:port.
-func (m *Mail) Relay() string { return net.JoinHostPort(m.host, strconv.Itoa(m.port)) }
+func (m *Mail) Relay() string { return net.JoinHostPort(m.cfg.Host, strconv.Itoa(m.cfg.Port)) }
 
 // Send delivers msg. It returns nil once the relay has accepted the message for
 // delivery (250 after DATA); a refusal, no relay, no STARTTLS or a login refused is an
@@ -129,7 +110,7 @@ func (m *Mail) Relay() string { return net.JoinHostPort(m.host, strconv.Itoa(m.p
 func (m *Mail) Send(ctx context.Context, msg Message) error {
 	ctx, cancel := context.WithTimeout(ctx, m.cfg.Timeout)
 	defer cancel()
-	c, err := mail.NewClient(m.host, m.options()...)
+	c, err := mail.NewClient(m.cfg.Host, m.options()...)
 	if err != nil {
 		return fmt.Errorf("mail relay %s: %s", m.Relay(), cleanText(err.Error(), msg, m.cfg.Password))
 	}
@@ -151,12 +132,12 @@ func (m *Mail) Send(ctx context.Context, msg Message) error {
 }
 
 func (m *Mail) options() []mail.Option {
-	opts := []mail.Option{mail.WithPort(m.port), mail.WithTimeout(m.cfg.Timeout), mail.WithTLSConfig(m.tls)}
-	switch {
-	case m.implicit:
+	opts := []mail.Option{mail.WithPort(m.cfg.Port), mail.WithTimeout(m.cfg.Timeout), mail.WithTLSConfig(m.tls)}
+	switch m.cfg.Security {
+	case ImplicitTLS:
 		opts = append(opts, mail.WithSSL())
-	case m.loopback:
-		opts = append(opts, mail.WithTLSPolicy(mail.TLSOpportunistic))
+	case Plain:
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
 	default:
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	}
@@ -167,7 +148,7 @@ func (m *Mail) options() []mail.Option {
 		// go-mail wraps only its own dialer in TLS for smtps://.
 		opts = append(opts, mail.WithDialContextFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
 			c, err := dial(ctx, network, addr)
-			if err != nil || !m.implicit {
+			if err != nil || m.cfg.Security != ImplicitTLS {
 				return c, err
 			}
 			tc := tls.Client(c, m.tls)

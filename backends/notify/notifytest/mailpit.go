@@ -144,6 +144,13 @@ func startMailpit(t testing.TB, bin string, o MailpitOptions) (*Mailpit, error) 
 	return m, nil
 }
 
+// Port is the SMTP port.
+func (m *Mailpit) Port() int {
+	_, p, _ := net.SplitHostPort(m.SMTPAddr)
+	n, _ := strconv.Atoi(p)
+	return n
+}
+
 // ready: the API answers and the SMTP port takes a connection.
 func (m *Mailpit) ready() bool {
 	resp, err := http.Get(m.api + "/api/v1/messages")
