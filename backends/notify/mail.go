@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"net"
 	netmail "net/mail"
-		"os"
+	"os"
 	"strconv"
 	"strings"
 	"time"
