@@ -102,7 +102,8 @@ func NewHost(o Options) (*Host, error) {
 			return nil, err
 		}
 		h.demo = env
-		h.cfg = &store.Config{SecretStore: "demo", Profiles: env.Profiles(), JournalRetention: store.DefaultJournalRetention}
+		h.cfg = &store.Config{SecretStore: "demo", Profiles: env.Profiles(), JournalRetention: store.DefaultJournalRetention,
+			ApprovalTTL: backends.DefaultApprovalTTL, Verify: store.DefaultVerify()}
 		if o.Config != nil {
 			h.cfg.Serve, h.cfg.Technicians = o.Config.Serve, o.Config.Technicians
 		}
