@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+
+	"resetdesk/backends"
 )
 
 // DefaultTimeout bounds one delivery (connect, TLS, login, send) when none is given.
@@ -65,7 +67,7 @@ func NewMail(cfg MailConfig) (*Mail, error) {
 	switch cfg.Security {
 	case StartTLS, ImplicitTLS:
 	case Plain:
-		if !IsLoopback(cfg.Host) {
+		if !backends.IsLoopback(cfg.Host) {
 			return nil, fmt.Errorf("mail relay %s: plain SMTP only to this machine (a loopback address): use STARTTLS (smtp://) or smtps://", cfg.Host)
 		}
 	default:

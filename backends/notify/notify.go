@@ -11,7 +11,6 @@ package notify
 
 import (
 	"context"
-	"net"
 	"strings"
 
 	"resetdesk/backends/redact"
@@ -43,15 +42,4 @@ func cleanText(s string, m Message, secrets ...string) string {
 		s = strings.ReplaceAll(s, m.To, Mask(m.To))
 	}
 	return strings.TrimSpace(sanitize.Line(s))
-}
-
-// IsLoopback reports whether host (a name or an address, without a port) is this
-// machine: "localhost" or an address in 127.0.0.0/8 or ::1. Only there may mail travel
-// without TLS.
-func IsLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(host, "[]"))
-	return ip != nil && ip.IsLoopback()
 }

@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"resetdesk/backends"
+
 	"bytes"
 	"regexp"
 	"testing"
@@ -25,7 +27,7 @@ func TestCodeIsSixDigitsKeptOnlyAsAKeyedHash(t *testing.T) {
 	c, _ := codesAt(time.Now())
 	seen := map[string]bool{}
 	for range 50 {
-		code, err := c.New(alice, time.Minute, 3, Sent{Method: MethodMail})
+		code, err := c.New(alice, time.Minute, 3, Sent{Method: backends.VerifyMail})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,9 +47,9 @@ func TestCodeIsSixDigitsKeptOnlyAsAKeyedHash(t *testing.T) {
 
 func TestCheckPassesOnceAndIgnoresSpacing(t *testing.T) {
 	c, _ := codesAt(time.Now())
-	code, _ := c.New(alice, time.Minute, 3, Sent{Method: MethodSMS, Destination: "+33 •• 03"})
+	code, _ := c.New(alice, time.Minute, 3, Sent{Method: backends.VerifySMS, Destination: "+33 •• 03"})
 	spaced := code[:3] + " " + code[3:]
-	if got := c.Check(alice, spaced); got.Outcome != Passed || got.Sent.Method != MethodSMS {
+	if got := c.Check(alice, spaced); got.Outcome != Passed || got.Sent.Method != backends.VerifySMS {
 		t.Fatalf("check = %+v", got)
 	}
 	if got := c.Check(alice, code); got.Outcome != NoCode {

@@ -1,6 +1,8 @@
 package verify
 
 import (
+	"resetdesk/backends"
+
 	"fmt"
 	"strings"
 	"time"
@@ -32,7 +34,7 @@ func Message(o Option, r Request) notify.Message {
 	if mins < 1 {
 		mins = 1
 	}
-	if o.Method == MethodSMS {
+	if o.Method == backends.VerifySMS {
 		text := fmt.Sprintf("Service desk: %s is about to reset your password and asks you to read back this code: %s (valid %d min). "+
 			"If you did not call the service desk, report this message.", who, r.Code, mins)
 		return notify.Message{To: o.To, Text: text, Secrets: []string{r.Code}}

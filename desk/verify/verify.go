@@ -13,16 +13,6 @@ import (
 	"resetdesk/sanitize"
 )
 
-// Methods, in the order they are offered.
-const (
-	MethodMail     = "mail"
-	MethodSMS      = "sms"
-	MethodCallback = "callback"
-)
-
-// AllMethods lists every method, in the order they are offered.
-var AllMethods = []string{MethodMail, MethodSMS, MethodCallback}
-
 // Option is one way to verify a caller: a code by mail or SMS, or a callback.
 type Option struct {
 	Method string
@@ -37,9 +27,9 @@ type Option struct {
 // Label is the option as a technician reads it: "mail to j•••@corp.example.com".
 func (o Option) Label() string {
 	switch o.Method {
-	case MethodMail:
+	case backends.VerifyMail:
 		return "mail to " + o.Shown
-	case MethodSMS:
+	case backends.VerifySMS:
 		return "text message to " + o.Shown
 	}
 	return "call back " + o.Shown
@@ -67,14 +57,14 @@ func Options(c backends.Contact, allowed []string, ch Channels) []Option {
 		return false
 	}
 	var out []Option
-	if mail := strings.TrimSpace(c.Mail); mail != "" && ch.Mail && ok(MethodMail) {
-		out = append(out, Option{Method: MethodMail, To: mail, Shown: notify.Mask(mail)})
+	if mail := strings.TrimSpace(c.Mail); mail != "" && ch.Mail && ok(backends.VerifyMail) {
+		out = append(out, Option{Method: backends.VerifyMail, To: mail, Shown: notify.Mask(mail)})
 	}
-	if mobile := strings.TrimSpace(c.Mobile); mobile != "" && ch.SMS && ok(MethodSMS) {
-		out = append(out, Option{Method: MethodSMS, To: mobile, Shown: notify.Mask(mobile)})
+	if mobile := strings.TrimSpace(c.Mobile); mobile != "" && ch.SMS && ok(backends.VerifySMS) {
+		out = append(out, Option{Method: backends.VerifySMS, To: mobile, Shown: notify.Mask(mobile)})
 	}
-	if number := strings.TrimSpace(c.CallbackNumber()); number != "" && ok(MethodCallback) {
-		out = append(out, Option{Method: MethodCallback, To: number, Shown: sanitize.Line(number)})
+	if number := strings.TrimSpace(c.CallbackNumber()); number != "" && ok(backends.VerifyCallback) {
+		out = append(out, Option{Method: backends.VerifyCallback, To: number, Shown: sanitize.Line(number)})
 	}
 	return out
 }

@@ -38,21 +38,21 @@ func TestOptionsFollowTheAccountThePolicyAndTheHost(t *testing.T) {
 		}
 	}
 	opts := Options(full, nil, all)
-	if o, ok := Pick(opts, ""); !ok || o.Method != MethodMail {
+	if o, ok := Pick(opts, ""); !ok || o.Method != backends.VerifyMail {
 		t.Fatalf("first: %+v", o)
 	}
-	if o, ok := Pick(opts, MethodSMS); !ok || o.To != "+33612345603" {
+	if o, ok := Pick(opts, backends.VerifySMS); !ok || o.To != "+33612345603" {
 		t.Fatalf("sms: %+v", o)
 	}
-	if _, ok := Pick(Options(backends.Contact{Mail: "a@b"}, nil, all), MethodSMS); ok {
+	if _, ok := Pick(Options(backends.Contact{Mail: "a@b"}, nil, all), backends.VerifySMS); ok {
 		t.Fatal("picked sms with no mobile")
 	}
 }
 
 func TestMessagesSayWhoAskedAndWhatForWithNoLink(t *testing.T) {
 	r := Request{Technician: "Alice Martin", System: "Active Directory", Ticket: "INC-4711", Code: "482913", TTL: 10 * time.Minute}
-	mail := Message(Option{Method: MethodMail, To: "jdoe@corp.example.com"}, r)
-	sms := Message(Option{Method: MethodSMS, To: "+33612345603"}, r)
+	mail := Message(Option{Method: backends.VerifyMail, To: "jdoe@corp.example.com"}, r)
+	sms := Message(Option{Method: backends.VerifySMS, To: "+33612345603"}, r)
 	for name, m := range map[string]struct{ to, text string }{"mail": {mail.To, mail.Text}, "sms": {sms.To, sms.Text}} {
 		for _, want := range []string{"Alice Martin", "about to reset your password", "482913", "If you did not call the service desk, report this message", "10 min"} {
 			if !strings.Contains(m.text, want) {
