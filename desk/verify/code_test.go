@@ -1,12 +1,12 @@
 package verify
 
 import (
-	"resetdesk/backends"
-
 	"bytes"
 	"regexp"
 	"testing"
 	"time"
+
+	"resetdesk/backends"
 )
 
 // clock is a settable now for Codes.

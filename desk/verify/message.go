@@ -1,12 +1,11 @@
 package verify
 
 import (
-	"resetdesk/backends"
-
 	"fmt"
 	"strings"
 	"time"
 
+	"resetdesk/backends"
 	"resetdesk/backends/notify"
 	"resetdesk/sanitize"
 )
