@@ -77,6 +77,9 @@ type Host struct {
 	keyID    *age.X25519Identity
 	keyStore string
 	keyErr   error
+
+	callersOnce sync.Once // the verification of callers (verifylog.go)
+	calls       *callers
 }
 
 // Desk is one session at a host: a technician's when served (their profiles, their

@@ -26,9 +26,19 @@ func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string))
 	if err := d.Allow(req); err != nil {
 		return nil, err
 	}
+	relied, err := d.RequireVerified(ctx, req.Profile(), req.Users(), "")
+	if err != nil {
+		return nil, err
+	}
 	rec, err := d.recorder(ctx, req, warn)
 	if err != nil {
 		return nil, err
+	}
+	if r, ok := rec.(*recorder); ok {
+		// Each reset names the verification it relied on.
+		if err := r.db.RecordReliance(ctx, r.id, relied); err != nil {
+			warn(err.Error())
+		}
 	}
 	run, err := runner.Start(ctx, req, rec)
 	if err != nil {

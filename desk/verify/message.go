@@ -13,7 +13,6 @@ import (
 // Request is what a code message says: who asked, for what, and the code.
 type Request struct {
 	Technician string // the name the person may hear on the phone
-	System     string // the system whose password is reset ("Active Directory (ADManager Plus)")
 	Ticket     string
 	Code       string
 	TTL        time.Duration
@@ -39,11 +38,8 @@ func Message(o Option, r Request) notify.Message {
 		return notify.Message{To: o.To, Text: text, Secrets: []string{r.Code}}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hello,\n\n%s at the service desk is about to reset your password", who)
-	if sys := sanitize.Line(r.System); sys != "" {
-		fmt.Fprintf(&b, " in %s", sys)
-	}
-	b.WriteString(" and needs to know that you are the person on the phone.\n\n")
+	fmt.Fprintf(&b, "Hello,\n\n%s at the service desk is about to reset your password and needs to know "+
+		"that you are the person on the phone.\n\n", who)
 	fmt.Fprintf(&b, "Your verification code is: %s\n\nRead it to the technician. It is valid for %d minutes.", r.Code, mins)
 	if t := sanitize.Line(r.Ticket); t != "" {
 		fmt.Fprintf(&b, " (Ticket: %s)", t)

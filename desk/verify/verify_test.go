@@ -50,7 +50,7 @@ func TestOptionsFollowTheAccountThePolicyAndTheHost(t *testing.T) {
 }
 
 func TestMessagesSayWhoAskedAndWhatForWithNoLink(t *testing.T) {
-	r := Request{Technician: "Alice Martin", System: "Active Directory", Ticket: "INC-4711", Code: "482913", TTL: 10 * time.Minute}
+	r := Request{Technician: "Alice Martin", Ticket: "INC-4711", Code: "482913", TTL: 10 * time.Minute}
 	mail := Message(Option{Method: backends.VerifyMail, To: "jdoe@corp.example.com"}, r)
 	sms := Message(Option{Method: backends.VerifySMS, To: "+33612345603"}, r)
 	for name, m := range map[string]struct{ to, text string }{"mail": {mail.To, mail.Text}, "sms": {sms.To, sms.Text}} {
