@@ -287,8 +287,8 @@ func TestRelayDownOrWithoutSTARTTLSIsAClearError(t *testing.T) {
 	down := l.Addr().String()
 	l.Close()
 	for relay, want := range map[string]string{
-		"smtp://" + mp.SMTPAddr:   "does not offer STARTTLS",
-		"smtp+plain://" + down:    "cannot reach mail relay " + down,
+		"smtp://" + mp.SMTPAddr:  "does not offer STARTTLS",
+		"smtp+plain://" + down:   "cannot reach mail relay " + down,
 		"smtps://" + mp.SMTPAddr: "mail relay " + mp.SMTPAddr,
 	} {
 		srv := odintest.New(2)

@@ -166,23 +166,27 @@ type Verifier struct {
 	OSUser, Technician string
 }
 
-// LastVerified is the newest event that verified profile's user, made by who at or
-// after since; nil when there is none.
-func (d *DB) LastVerified(ctx context.Context, who Verifier, profile, user string, since time.Time) (*Verification, error) {
+// VerifiedSince lists the users of profile whom who verified at or after since, each
+// with the newest event that verified them.
+func (d *DB) VerifiedSince(ctx context.Context, who Verifier, profile string, since time.Time) (map[string]Verification, error) {
 	if ok, err := d.hasVerifications(ctx); err != nil || !ok {
 		return nil, err
 	}
-	q := selectVerifications + ` WHERE profile = ? AND user = ? AND at >= ? AND result IN (?, ?) AND technician = ?`
-	args := []any{profile, user, since.UnixMilli(), ResultPassed, ResultAttested, who.Technician}
+	q := selectVerifications + ` WHERE profile = ? AND at >= ? AND result IN (?, ?) AND technician = ?`
+	args := []any{profile, since.UnixMilli(), ResultPassed, ResultAttested, who.Technician}
 	if who.Technician == "" {
 		q += ` AND os_user = ?`
 		args = append(args, who.OSUser)
 	}
-	vs, err := d.queryVerifications(ctx, q+` ORDER BY at DESC, id DESC LIMIT 1`, args...)
-	if err != nil || len(vs) == 0 {
+	vs, err := d.queryVerifications(ctx, q+` ORDER BY at, id`, args...)
+	if err != nil {
 		return nil, err
 	}
-	return &vs[0], nil
+	out := make(map[string]Verification, len(vs))
+	for _, v := range vs {
+		out[v.User] = v // the newest last
+	}
+	return out, nil
 }
 
 // Verifications lists the events f selects (Since, User, Technician), newest first.

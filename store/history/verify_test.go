@@ -47,21 +47,18 @@ func TestVerificationsAreListedAndFoundByWhoVerified(t *testing.T) {
 		{Verifier{OSUser: "svc", Technician: "bob"}, "kim", "sms"},
 	}
 	for _, c := range cases {
-		v, err := db.LastVerified(ctx, c.who, "adm", c.user, since)
+		vs, err := db.VerifiedSince(ctx, c.who, "adm", since)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := ""
-		if v != nil {
-			got = v.Method
-		}
+		got := vs[c.user].Method
 		if got != c.want {
 			t.Errorf("%+v %s: found %q, want %q", c.who, c.user, got, c.want)
 		}
 	}
 	// Out of the window, alice's mail verification no longer counts.
-	if v, _ := db.LastVerified(ctx, Verifier{OSUser: "svc", Technician: "alice"}, "adm", "jdoe", now.Add(-time.Minute)); v != nil {
-		t.Fatalf("stale verification counted: %+v", v)
+	if vs, _ := db.VerifiedSince(ctx, Verifier{OSUser: "svc", Technician: "alice"}, "adm", now.Add(-time.Minute)); len(vs) != 0 {
+		t.Fatalf("stale verification counted: %+v", vs)
 	}
 }
 
@@ -161,7 +158,7 @@ func TestAnOldHistoryReadOnlyHasNoVerifications(t *testing.T) {
 	if err != nil || vs != nil {
 		t.Fatalf("%v, %v", vs, err)
 	}
-	if v, err := db.LastVerified(context.Background(), Verifier{OSUser: "alice"}, "adm", "jdoe", time.Time{}); err != nil || v != nil {
-		t.Fatalf("%v, %v", v, err)
+	if vs, err := db.VerifiedSince(context.Background(), Verifier{OSUser: "alice"}, "adm", time.Time{}); err != nil || vs != nil {
+		t.Fatalf("%v, %v", vs, err)
 	}
 }
