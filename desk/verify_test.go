@@ -339,8 +339,8 @@ func TestRequiredRunRefusedUntilVerifiedByTheSameTechnician(t *testing.T) {
 	if err != nil || len(runs) != 1 {
 		t.Fatalf("runs %v, %v", runs, err)
 	}
-	relied, err := alice.Reliance(context.Background(), runs[0].ID)
-	if err != nil || relied[user].ID != attested.ID || relied[user].Method != "callback" {
+	relied, err := alice.Reliance(context.Background(), []int64{runs[0].ID})
+	if err != nil || relied[runs[0].ID][user].ID != attested.ID || relied[runs[0].ID][user].Method != "callback" {
 		t.Fatalf("reliance %+v, %v", relied, err)
 	}
 }

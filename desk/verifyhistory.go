@@ -44,8 +44,9 @@ func (d *Desk) Verifications(ctx context.Context, f history.Filter) ([]history.V
 	return kept, nil
 }
 
-// Reliance is which verification each user of run id relied on (user -> event).
-func (d *Desk) Reliance(ctx context.Context, id int64) (map[string]history.Verification, error) {
+// Reliance is which verification each user of the runs ids relied on (run id -> user
+// -> event); runs on profiles without verification are absent.
+func (d *Desk) Reliance(ctx context.Context, ids []int64) (map[int64]map[string]history.Verification, error) {
 	if d.demo != nil {
 		return nil, ErrDemo
 	}
@@ -59,5 +60,15 @@ func (d *Desk) Reliance(ctx context.Context, id int64) (map[string]history.Verif
 	defer db.Close()
 	ctx, cancel := bounded(ctx)
 	defer cancel()
-	return db.Reliance(ctx, id)
+	out := map[int64]map[string]history.Verification{}
+	for _, id := range ids {
+		r, err := db.Reliance(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if len(r) > 0 {
+			out[id] = r
+		}
+	}
+	return out, nil
 }
