@@ -15,6 +15,7 @@ import (
 	"resetdesk/desk"
 	"resetdesk/desk/verify"
 	"resetdesk/sanitize"
+	"resetdesk/store"
 )
 
 // verifyFlags are the flags of `resetdesk verify`.
@@ -191,4 +192,16 @@ func (a *app) attestCallback(ctx context.Context, d *desk.Desk, c desk.Caller, o
 	fmt.Fprintf(a.env.Stdout, "verified: %s by callback to %s; resets of %s by you may go ahead until %s\n", sanitize.Line(c.User), o.Shown,
 		sanitize.Line(c.User), time.Now().Add(d.VerifySettings().ValidFor).Local().Format("15:04"))
 	return nil
+}
+
+// verifySecretLabel names the secrets of the [verify] table, which `creds` keeps beside
+// the profiles' under their own accounts (smtp, sms).
+func verifySecretLabel(account string) (string, bool) {
+	switch account {
+	case store.SMTPAccount:
+		return "mail relay password", true
+	case store.SMSAccount:
+		return "SMS gateway token", true
+	}
+	return "", false
 }

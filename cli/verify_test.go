@@ -230,3 +230,30 @@ func TestVerifyDemoShowsTheCodeOnAMarkedDemoLine(t *testing.T) {
 		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestTheRelayPasswordComesFromCredsOrTheEnvironment(t *testing.T) {
+	mp := notifytest.StartMailpit(t, notifytest.MailpitOptions{})
+	srv := odintest.New(2)
+	defer srv.Close()
+	cfg, env := verifyConfig(t, srv, mp)
+	text, _ := os.ReadFile(cfg)
+	os.WriteFile(cfg, append(text, "smtp_username = \"resetdesk\"\n"...), 0o600)
+	user := srv.Users()[0]
+
+	r := runCLI(t, "", env, "verify", "--config", cfg, "-p", "lab", user)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "RESETDESK_SECRET_SMTP") || !strings.Contains(r.stderr, "resetdesk creds set smtp") {
+		t.Fatalf("no password: exit %d %q", r.code, r.stderr)
+	}
+	if r = runCLI(t, "relay-pass-41\n", env, "creds", "set", "smtp", "--config", cfg); r.code != ExitOK || !strings.Contains(r.stdout, "mail relay password") {
+		t.Fatalf("creds set smtp: exit %d %q %q", r.code, r.stdout, r.stderr)
+	}
+	r = interactive(t, env, "read it back", func(string) string {
+		return sixDigits.FindStringSubmatch(mp.WaitMessages(t, 1)[0].Text)[1]
+	}, "verify", "--config", cfg, "-p", "lab", user)
+	if r.code != ExitOK || strings.Contains(r.stderr, "relay-pass-41") {
+		t.Fatalf("verify: exit %d %q", r.code, r.stderr)
+	}
+	if got := mp.WaitMessages(t, 1)[0].Username; got != "resetdesk" {
+		t.Fatalf("the relay saw the login %q", got)
+	}
+}

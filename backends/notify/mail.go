@@ -144,7 +144,13 @@ func (m *Mail) options() []mail.Option {
 		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
 	}
 	if m.cfg.Username != "" {
-		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover), mail.WithUsername(m.cfg.Username), mail.WithPassword(m.cfg.Password))
+		auth := mail.WithSMTPAuth(mail.SMTPAuthAutoDiscover)
+		if m.cfg.Security == Plain {
+			// Only to this machine: a password in the clear never crosses a network, and
+			// go-mail's discovery refuses PLAIN and LOGIN without TLS.
+			auth = mail.WithOpportunisticSMTPAuth(mail.SMTPAuthPlainNoEnc, mail.SMTPAuthLoginNoEnc)
+		}
+		opts = append(opts, auth, mail.WithUsername(m.cfg.Username), mail.WithPassword(m.cfg.Password))
 	}
 	if dial := m.cfg.dial; dial != nil {
 		// go-mail wraps only its own dialer in TLS for smtps://.

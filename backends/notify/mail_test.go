@@ -89,8 +89,8 @@ func TestMailSTARTTLSWithTheRelaysCA(t *testing.T) {
 	if err := m.Send(context.Background(), codeMessage("jdoe@corp.example.com")); err != nil {
 		t.Fatal(err)
 	}
-	if got := mp.WaitMessages(t, 1); !strings.Contains(got[0].Text, testCode) {
-		t.Fatalf("text %q", got[0].Text)
+	if got := mp.WaitMessages(t, 1); !strings.Contains(got[0].Text, testCode) || got[0].Username != "resetdesk" {
+		t.Fatalf("text %q, login %q", got[0].Text, got[0].Username)
 	}
 }
 

@@ -183,6 +183,8 @@ type Mail struct {
 	Subject string
 	Text    string
 	HTML    string
+	// Username is the login the sender used (SMTP AUTH), "" for none.
+	Username string
 }
 
 // Messages reads every message received, newest first, whole.
