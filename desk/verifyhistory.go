@@ -12,28 +12,12 @@ import (
 func (d *Desk) Verifications(ctx context.Context, f history.Filter) ([]history.Verification, error) {
 	var all []history.Verification
 	if d.demo != nil {
-		m := d.callers().memory
-		m.mu.Lock()
-		for i := len(m.events) - 1; i >= 0; i-- {
-			if e := m.events[i]; (f.User == "" || e.User == f.User) && !e.At.Before(f.Since) && (f.Technician == "" || e.Technician == f.Technician) {
-				all = append(all, e)
-			}
-		}
-		m.mu.Unlock()
-	} else {
-		db, err := d.readHistory()
-		if errors.Is(err, history.ErrNoHistory) {
-			return nil, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		defer db.Close()
-		ctx, cancel := bounded(ctx)
-		defer cancel()
-		if all, err = db.Verifications(ctx, f); err != nil {
-			return nil, err
-		}
+		all = d.callers().memory.list(f)
+	} else if err := d.readingHistory(ctx, func(ctx context.Context, db *history.DB) (err error) {
+		all, err = db.Verifications(ctx, f)
+		return err
+	}); err != nil {
+		return nil, err
 	}
 	kept := all[:0]
 	for _, v := range all {
@@ -50,25 +34,34 @@ func (d *Desk) Reliance(ctx context.Context, ids []int64) (map[int64]map[string]
 	if d.demo != nil {
 		return nil, ErrDemo
 	}
+	out := map[int64]map[string]history.Verification{}
+	err := d.readingHistory(ctx, func(ctx context.Context, db *history.DB) error {
+		for _, id := range ids {
+			r, err := db.Reliance(ctx, id)
+			if err != nil {
+				return err
+			}
+			if len(r) > 0 {
+				out[id] = r
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// readingHistory runs f on the history opened read-only, under the call timeout; a host
+// with no history yet runs nothing, which is no error.
+func (d *Desk) readingHistory(ctx context.Context, f func(context.Context, *history.DB) error) error {
 	db, err := d.readHistory()
 	if errors.Is(err, history.ErrNoHistory) {
-		return nil, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer db.Close()
 	ctx, cancel := bounded(ctx)
 	defer cancel()
-	out := map[int64]map[string]history.Verification{}
-	for _, id := range ids {
-		r, err := db.Reliance(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		if len(r) > 0 {
-			out[id] = r
-		}
-	}
-	return out, nil
+	return f(ctx, db)
 }

@@ -82,18 +82,12 @@ func (l historyLog) record(ctx context.Context, v history.Verification) (id int6
 	return id, err
 }
 
-func (l historyLog) verifiedSince(ctx context.Context, who history.Verifier, profile string, since time.Time) (map[string]history.Verification, error) {
-	db, err := l.d.readHistory()
-	if errors.Is(err, history.ErrNoHistory) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	ctx, cancel := bounded(ctx)
-	defer cancel()
-	return db.VerifiedSince(ctx, who, profile, since)
+func (l historyLog) verifiedSince(ctx context.Context, who history.Verifier, profile string, since time.Time) (vs map[string]history.Verification, err error) {
+	err = l.d.readingHistory(ctx, func(ctx context.Context, db *history.DB) error {
+		vs, err = db.VerifiedSince(ctx, who, profile, since)
+		return err
+	})
+	return vs, err
 }
 
 // memoryLog is the demo's record of events, kept for the process's life.
@@ -150,4 +144,17 @@ func (m *memoryLog) verifiedSince(_ context.Context, who history.Verifier, profi
 		}
 	}
 	return out, nil
+}
+
+// list is the events f selects, newest first.
+func (m *memoryLog) list(f history.Filter) []history.Verification {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []history.Verification
+	for i := len(m.events) - 1; i >= 0; i-- {
+		if e := m.events[i]; (f.User == "" || e.User == f.User) && !e.At.Before(f.Since) && (f.Technician == "" || e.Technician == f.Technician) {
+			out = append(out, e)
+		}
+	}
+	return out
 }

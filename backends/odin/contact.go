@@ -22,14 +22,8 @@ func (c *Client) Contact(ctx context.Context, user string) (backends.Contact, er
 	if err != nil {
 		return backends.Contact{}, err
 	}
-	var list []listUser
-	if b := bytes.TrimSpace(resp.Body); len(b) > 0 && b[0] == '{' {
-		var one listUser
-		if err := httpx.DecodeJSON(resp, &one, desc); err != nil {
-			return backends.Contact{}, err
-		}
-		list = []listUser{one}
-	} else if err := httpx.DecodeJSON(resp, &list, desc); err != nil {
+	list, err := decodeUsers(resp, desc)
+	if err != nil {
 		return backends.Contact{}, err
 	}
 	for _, u := range list {
@@ -39,4 +33,20 @@ func (c *Client) Contact(ctx context.Context, user string) (backends.Contact, er
 		}
 	}
 	return backends.Contact{}, backends.NewError(backends.Refused, fmt.Sprintf("%s: Odin answered without that user", desc))
+}
+
+// decodeUsers reads a /users answer: a list, or the one object an exact userId gets.
+func decodeUsers(resp *httpx.Response, desc string) ([]listUser, error) {
+	if b := bytes.TrimSpace(resp.Body); len(b) > 0 && b[0] == '{' {
+		var one listUser
+		if err := httpx.DecodeJSON(resp, &one, desc); err != nil {
+			return nil, err
+		}
+		return []listUser{one}, nil
+	}
+	var list []listUser
+	if err := httpx.DecodeJSON(resp, &list, desc); err != nil {
+		return nil, err
+	}
+	return list, nil
 }
