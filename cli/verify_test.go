@@ -184,6 +184,10 @@ func TestVerifyCallbackIsAttestedOrNot(t *testing.T) {
 	if r.code != ExitOK || !strings.Contains(r.stdout, "verified: "+user+" by callback to 9871515001") {
 		t.Fatalf("reached: exit %d %q %q", r.code, r.stdout, r.stderr)
 	}
+	r = runCLI(t, "", env, "history", "--config", cfg)
+	if r.code != ExitOK || !strings.Contains(r.stderr, "no runs recorded") || !strings.Contains(r.stdout, "called back on 9871515001 and reached") {
+		t.Fatalf("history table: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
 	r = runCLI(t, "", env, "history", "--config", cfg, "-f", "json")
 	if !strings.Contains(r.stdout, `"event":"verification"`) || !strings.Contains(r.stdout, `"result":"attested"`) || !strings.Contains(r.stdout, `"destination":"9871515001"`) {
 		t.Fatalf("history: %s", r.stdout)
