@@ -87,6 +87,9 @@ type Host struct {
 	reg       *Registry // the host's runs
 	started   time.Time // when the host was built: runs unfinished before are cut off
 	closeOnce sync.Once
+
+	callersOnce sync.Once // the verification of callers (verifylog.go)
+	calls       *callers
 }
 
 // Desk is one session at a host: a technician's when served (their profiles, their

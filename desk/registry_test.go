@@ -53,15 +53,6 @@ func teamHost(t *testing.T, srv *odintest.Server, home, extra string, o desk.Opt
 	return h
 }
 
-func deskOf(t *testing.T, h *desk.Host, tech string) *desk.Desk {
-	t.Helper()
-	d, err := h.Desk(tech)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 // gated is a back end whose resets wait at a gate: the test lets each through, and so
 // holds a run mid-flight without sleeping.
 type gated struct {

@@ -28,7 +28,7 @@ func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string))
 	if warn == nil {
 		warn = func(string) {}
 	}
-	run, _, err := d.start(ctx, req, warn, false)
+	run, _, err := d.start(ctx, req, warn, startOpts{})
 	if err == nil {
 		d.legacyMu.Lock()
 		d.legacy = append(d.legacy, run)
@@ -37,16 +37,35 @@ func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string))
 	return run, err
 }
 
+// startOpts say how a run is started.
+type startOpts struct {
+	// planned says the front end showed the run's Plan, which holds the journal's
+	// warnings: they are not said again.
+	planned bool
+	// approvedBy is the technician who approved the run: it stands for the callers'
+	// verification (and the history says so).
+	approvedBy string
+}
+
 // start starts req (see Start) and returns the run's id in the history (0 in the
-// demo). planned says the front end showed the run's Plan, which holds the journal's
-// warnings: they are not said again.
-func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string), planned bool) (*runner.Run, int64, error) {
+// demo).
+func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string), o startOpts) (*runner.Run, int64, error) {
 	if err := d.Allow(req); err != nil {
 		return nil, 0, err
 	}
-	rec, id, err := d.recorder(ctx, req, warn, planned)
+	relied, err := d.RequireVerified(ctx, req.Profile(), req.Users(), o.approvedBy)
 	if err != nil {
 		return nil, 0, err
+	}
+	rec, id, err := d.recorder(ctx, req, warn, o.planned)
+	if err != nil {
+		return nil, 0, err
+	}
+	if r, ok := rec.(*recorder); ok {
+		// Each reset names the verification it relied on.
+		if err := r.db.RecordReliance(ctx, r.id, relied); err != nil {
+			warn(err.Error())
+		}
 	}
 	run, err := runner.Start(ctx, req, rec)
 	if err != nil {

@@ -105,6 +105,10 @@ func (g *Registry) launch(r *hostRun) error {
 	r.mu.Lock()
 	r.cancel = cancel
 	req, built := r.req, r.built
+	opts := startOpts{planned: true}
+	if r.info.Approval != nil {
+		opts.approvedBy = r.info.Approval.Approver
+	}
 	if r.info.State == StateWaiting {
 		r.info.State = StateRunning
 		r.changed()
@@ -118,7 +122,7 @@ func (g *Registry) launch(r *hostRun) error {
 	var run *runner.Run
 	var histID int64
 	if err == nil {
-		run, histID, err = r.desk.start(ctx, req, r.warn, true)
+		run, histID, err = r.desk.start(ctx, req, r.warn, opts)
 	}
 	if err != nil {
 		g.consumers.Done()

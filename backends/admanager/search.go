@@ -43,8 +43,9 @@ func (a searchAnswer) str(key string) string {
 	return s
 }
 
-// searchUsers runs SearchUser. A SEVERITY answer means the token was refused: BadLogin.
-func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc string) (searchAnswer, error) {
+// searchUsers runs SearchUser (with extra parameters: filter, select). A SEVERITY
+// answer means the token was refused: BadLogin.
+func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc string, extra ...param) (searchAnswer, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -52,6 +53,7 @@ func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc s
 	if text != "" {
 		ps = append(ps, param{"searchText", text})
 	}
+	ps = append(ps, extra...)
 	resp, err := c.call(ctx, http.MethodGet, PathSearchUser, ps, desc)
 	if err != nil {
 		return searchAnswer{}, err

@@ -80,6 +80,7 @@ type User struct {
 	Display     string // "<not set>" for some, as ADManager shows an empty attribute
 	EmployeeID  string // "-" for some
 	Mail        string
+	Mobile      string // "<not set>" for some
 	SID         string
 	GUID        string
 
@@ -157,7 +158,7 @@ func New(n int, opts ...Option) *Server {
 			SAM: p.Login, UPN: p.Login + "@" + Domain,
 			DN:    "CN=" + p.First + " " + p.Last + " (" + p.Login + "),OU=" + p.Department + "," + BaseDN,
 			First: p.First, Last: p.Last, Display: p.First + " " + p.Last,
-			EmployeeID: fmt.Sprintf("E%05d", 1000+i), Mail: p.Login + "@" + Domain,
+			EmployeeID: fmt.Sprintf("E%05d", 1000+i), Mail: p.Login + "@" + Domain, Mobile: p.Mobile,
 			SID:  fmt.Sprintf("S-1-5-21-2996321955-1937665885-1535019402-%d", 3000+i),
 			GUID: fmt.Sprintf("{B6EBC9F3-703E-43F4-BAF9-%012X}", 0xFC785E340000+i),
 		}
@@ -167,6 +168,9 @@ func New(n int, opts ...Option) *Server {
 		}
 		if i%7 == 3 {
 			u.Display = "<not set>"
+		}
+		if i%5 == 4 {
+			u.Mobile = "<not set>"
 		}
 		s.addLocked(u)
 	}
@@ -537,15 +541,14 @@ func (s *Server) searchUser(w http.ResponseWriter, p map[string]string) {
 	s.mu.Lock()
 	var hits []*User
 	for _, u := range s.users {
-		if text == "" || strings.Contains(strings.ToLower(u.SAM+" "+u.First+" "+u.Last+" "+u.UPN), text) {
+		if (text == "" || strings.Contains(strings.ToLower(u.SAM+" "+u.First+" "+u.Last+" "+u.UPN), text)) && u.matches(p["filter"]) {
 			hits = append(hits, u)
 		}
 	}
 	list := []map[string]string{}
 	for i := start - 1; i >= 0 && i < len(hits) && len(list) < size; i++ {
 		u := hits[i]
-		list = append(list, map[string]string{"SAM_ACCOUNT_NAME": u.SAM, "DISPLAY_NAME": u.Display,
-			"FIRST_NAME": u.First, "LAST_NAME": u.Last, "EMPLOYEE_ID": u.EmployeeID, "LOGON_NAME": u.UPN})
+		list = append(list, u.columns(p["select"]))
 	}
 	capital := s.Quirks().CapitalCount
 	s.mu.Unlock()

@@ -134,7 +134,7 @@ func New(n int, opts ...Option) *Server {
 		s.addLocked(&User{
 			CN: cn, Login: p.Login,
 			Mail:   p.Login + "@corp.example.com",
-			Mobile: "+1" + p.Phone,
+			Mobile: p.Mobile,
 		})
 	}
 	s.Server = httptest.NewServer(s.Handler(s.serve))
