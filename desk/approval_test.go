@@ -392,3 +392,20 @@ func TestApprovalAtAnotherServeIsStartedByTheHolder(t *testing.T) {
 		t.Fatal("the other serve ran it too")
 	}
 }
+
+// On a profile that requires verifying the callers, a run a second technician approved
+// runs though its starter verified nobody: the approval stands for the verification.
+func TestAnApprovedRunStandsForTheCallersVerification(t *testing.T) {
+	srv := odintest.New(5)
+	defer srv.Close()
+	host := teamHost(t, srv, t.TempDir(), overThree+"verify = \"required\"\n", desk.Options{})
+	alice, bob := deskOf(t, host, "alice"), deskOf(t, host, "bob")
+	h := fileFor(t, srv, alice, 5)
+	if _, err := bob.Approve(context.Background(), h.Info().Approval.Request); err != nil {
+		t.Fatal(err)
+	}
+	<-h.Done()
+	if in := h.Info(); in.Tally.OK != 5 || in.Err != "" {
+		t.Fatalf("the approved run on a required profile: %+v", in)
+	}
+}

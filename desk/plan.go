@@ -45,12 +45,14 @@ type QuotaUse struct {
 	Left  int  // left today, as the history counts it (the demo's is always whole)
 }
 
-// Verification is whether the caller was verified, where the profile's policy asks
-// for it. The verification work fills it (callerCheck); until then nothing is asked.
+// Verification is whether the callers were verified, where the profile's policy asks
+// for it: by this desk's technician, within [verify] valid_for.
 type Verification struct {
-	Policy   string // the profile's verify: "" or "off", "offered", "required"
-	Verified bool
-	How      string // how and when: "mail code · 12:04"
+	Policy     string   // the profile's verify: "" or "off", "offered", "required"
+	Verified   bool     // every user of the run was verified
+	Unverified []string // the users who were not
+	How        string   // for a single user verified: how and when, "mail · 12:04"
+	Err        string   // the verifications could not be read (the run will refuse then)
 }
 
 // Plan computes req's plan at this desk. The error is a quota that cannot be counted
@@ -88,11 +90,30 @@ func (d *Desk) planUsers(_ context.Context, req runner.Request) []PlanUser {
 	return users
 }
 
-// callerCheck is the verification seam: whether the caller of a single-user run was
-// verified by this desk's technician, as the profile's verify policy asks. The
-// verification work fills it; until then no profile asks.
-func (d *Desk) callerCheck(_ context.Context, req runner.Request) Verification {
-	return Verification{}
+// callerCheck says whether the callers of req were verified by this desk's
+// technician, as the profile's verify policy asks (nothing when it is off).
+func (d *Desk) callerCheck(ctx context.Context, req runner.Request) Verification {
+	p := req.Profile()
+	v := Verification{Policy: p.Verify}
+	if p.Verify == "" || p.Verify == backends.VerifyOff {
+		return v
+	}
+	all, err := d.verifiedNow(ctx, p)
+	if err != nil {
+		v.Err = err.Error()
+		v.Unverified = req.Users()
+		return v
+	}
+	for _, u := range req.Users() {
+		if _, ok := all[u]; !ok {
+			v.Unverified = append(v.Unverified, u)
+		}
+	}
+	v.Verified = len(v.Unverified) == 0
+	if ev, ok := all[req.User(0)]; ok && req.Len() == 1 {
+		v.How = ev.Method + " · " + ev.At.Format("15:04")
+	}
+	return v
 }
 
 // Sending is how many users the run sends, the quota and the skipped ones allowing.
@@ -133,8 +154,9 @@ func (p *Plan) Blocked() string {
 		return fmt.Sprintf("profile %s: the daily quota of %d successful resets is spent: nothing would be sent", p.Request.Profile().Name, p.Quota.Daily)
 	case p.Sending() == 0:
 		return "no user would be sent"
-	case p.Caller.Policy == backends.VerifyRequired && !p.Caller.Verified:
-		return "the caller is not verified: verify them first (the profile requires it)"
+	case p.Caller.Policy == backends.VerifyRequired && !p.Caller.Verified && !p.Approval.Needed:
+		// A run a second technician approves counts as verified: the approval stands for it.
+		return fmt.Sprintf("profile %s requires verifying the caller first: %s not verified", p.Request.Profile().Name, listed(p.Caller.Unverified, 3))
 	}
 	return ""
 }

@@ -143,3 +143,32 @@ func foreignJournalIn(t *testing.T, home string) {
 		t.Fatalf("journals: %v", files)
 	}
 }
+
+// On a profile that requires verifying the caller, the plan says who was not verified
+// by this technician and is blocked until they are — unless a second technician must
+// approve the run, whose approval stands for it.
+func TestPlanSaysWhetherTheCallersWereVerified(t *testing.T) {
+	srv := odintest.New(4)
+	defer srv.Close()
+	host := teamHost(t, srv, t.TempDir(), "verify = \"required\"\napprove = [\"9871515003*\"]\n", desk.Options{})
+	alice, bob := deskOf(t, host, "alice"), deskOf(t, host, "bob")
+	users := srv.Users()
+	plan := planOf(t, host, alice, "", users[:1])
+	if c := plan.Caller; c.Policy != "required" || c.Verified || len(c.Unverified) != 1 || !strings.Contains(plan.Blocked(), "requires verifying the caller") {
+		t.Fatalf("unverified: %+v, blocked %q", c, plan.Blocked())
+	}
+	if _, err := alice.AttestCallback(context.Background(), callerOf(t, alice, "lab", users[0]), "INC-1"); err != nil {
+		t.Fatal(err)
+	}
+	plan = planOf(t, host, alice, "", users[:1])
+	if c := plan.Caller; !c.Verified || !strings.HasPrefix(c.How, "callback · ") || plan.Blocked() != "" {
+		t.Fatalf("verified by alice: %+v, blocked %q", c, plan.Blocked())
+	}
+	if plan := planOf(t, host, bob, "", users[:1]); plan.Caller.Verified || plan.Blocked() == "" {
+		t.Fatalf("alice's verification counted for bob: %+v", plan.Caller)
+	}
+	plan = planOf(t, host, bob, "", users[3:4])
+	if plan.Caller.Verified || !plan.Approval.Needed || plan.Blocked() != "" {
+		t.Fatalf("an unverified run that needs approval: %+v, %+v, blocked %q", plan.Caller, plan.Approval, plan.Blocked())
+	}
+}
