@@ -99,6 +99,10 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		return asUsage(err)
 	}
 	p := req.Profile()
+	// Before any question: a caller not verified on a required profile stops here.
+	if _, err := d.RequireVerified(cmd.Context(), p, req.Users(), ""); err != nil {
+		return asUsage(err)
+	}
 	if left, has, err := d.QuotaLeft(cmd.Context(), p); err != nil {
 		return usageErr("profile %s: cannot count today's use of the daily quota, nothing sent: %v", p.Name, err)
 	} else if has {

@@ -105,19 +105,26 @@ func (c *Client) findAccount(ctx context.Context, id string) (backends.Found, er
 	return backends.Found{}, nil
 }
 
+// filterColumns are the answer's columns of the attributes a lookup filters on, by
+// which a row is checked to be the one asked for.
+var filterColumns = map[string]string{"sAMAccountName": "SAM_ACCOUNT_NAME", "userPrincipalName": "LOGON_NAME",
+	"mail": "EMAIL_ADDRESS", "distinguishedName": "DISTINGUISHED_NAME"}
+
 // LookupUsers finds the accounts whose attr equals want (SearchUser's filter
 // (attr:equal:want)), with the lookupColumns: at most two rows, and how many matched.
+// A row whose column of attr says another value is dropped (a server that ignored the
+// filter answers its first users, and its count says there are many).
 func (c *Client) LookupUsers(ctx context.Context, attr, want string) ([]map[string]any, int, error) {
-	ps := []param{{"range", "2"}, {"startIndex", "1"},
-		{"filter", "(" + attr + ":equal:" + want + ")"}, {"select", strings.Join(lookupColumns, ",")}}
-	ans, err := c.searchWith(ctx, ps, "looking up "+want)
+	ans, err := c.searchUsers(ctx, "", 2, "looking up "+want,
+		param{"filter", "(" + attr + ":equal:" + want + ")"}, param{"select", strings.Join(lookupColumns, ",")})
 	if err != nil {
 		return nil, 0, err
 	}
 	// A row without a login is no account a reset can name.
 	var rows []map[string]any
 	for _, u := range ans.users {
-		if value(u, "SAM_ACCOUNT_NAME") != "" {
+		got := value(u, filterColumns[attr])
+		if value(u, "SAM_ACCOUNT_NAME") != "" && (got == "" || strings.EqualFold(got, want)) {
 			rows = append(rows, u)
 		}
 	}

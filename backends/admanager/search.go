@@ -43,8 +43,9 @@ func (a searchAnswer) str(key string) string {
 	return s
 }
 
-// searchUsers runs SearchUser. A SEVERITY answer means the token was refused: BadLogin.
-func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc string) (searchAnswer, error) {
+// searchUsers runs SearchUser (with extra parameters: filter, select). A SEVERITY
+// answer means the token was refused: BadLogin.
+func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc string, extra ...param) (searchAnswer, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -52,11 +53,7 @@ func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc s
 	if text != "" {
 		ps = append(ps, param{"searchText", text})
 	}
-	return c.searchWith(ctx, ps, desc)
-}
-
-// searchWith runs SearchUser with the parameters ps (range and startIndex among them).
-func (c *Client) searchWith(ctx context.Context, ps []param, desc string) (searchAnswer, error) {
+	ps = append(ps, extra...)
 	resp, err := c.call(ctx, http.MethodGet, PathSearchUser, ps, desc)
 	if err != nil {
 		return searchAnswer{}, err

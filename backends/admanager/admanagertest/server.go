@@ -82,6 +82,7 @@ type User struct {
 	EmployeeID  string // "-" for some
 	Mail        string
 	Department  string
+	Mobile      string // "<not set>" for some
 	SID         string
 	GUID        string
 	Locked      bool // locked out: UnlockUser clears it
@@ -164,7 +165,7 @@ func New(n int, opts ...Option) *Server {
 			SAM: p.Login, UPN: p.Login + "@" + Domain,
 			DN:    "CN=" + p.First + " " + p.Last + " (" + p.Login + "),OU=" + p.Department + "," + BaseDN,
 			First: p.First, Last: p.Last, Display: p.First + " " + p.Last,
-			EmployeeID: fmt.Sprintf("E%05d", 1000+i), Mail: p.Login + "@" + Domain, Department: p.Department,
+			EmployeeID: fmt.Sprintf("E%05d", 1000+i), Mail: p.Login + "@" + Domain, Mobile: p.Mobile, Department: p.Department,
 			Locked: i%9 == 4,
 			SID:    fmt.Sprintf("S-1-5-21-2996321955-1937665885-1535019402-%d", 3000+i),
 			GUID:   fmt.Sprintf("{B6EBC9F3-703E-43F4-BAF9-%012X}", 0xFC785E340000+i),
@@ -175,6 +176,9 @@ func New(n int, opts ...Option) *Server {
 		}
 		if i%7 == 3 {
 			u.Display = "<not set>"
+		}
+		if i%5 == 4 {
+			u.Mobile = "<not set>"
 		}
 		s.addLocked(u)
 	}
@@ -530,25 +534,17 @@ func (s *Server) searchUser(w http.ResponseWriter, p map[string]string) {
 		start = 1
 	}
 	text := strings.ToLower(p["searchText"])
-	match, refused := parseFilter(p["filter"])
-	if refused != "" {
-		writeJSON(w, map[string]any{"UsersList": []any{}, "count": 0, "status": "FAILED", "statusMessage": refused})
-		return
-	}
 	s.mu.Lock()
 	var hits []*User
 	for _, u := range s.users {
-		if (text == "" || strings.Contains(strings.ToLower(u.SAM+" "+u.First+" "+u.Last+" "+u.UPN), text)) && match(u) {
+		if (text == "" || strings.Contains(strings.ToLower(u.SAM+" "+u.First+" "+u.Last+" "+u.UPN), text)) && u.matches(p["filter"]) {
 			hits = append(hits, u)
 		}
 	}
 	list := []map[string]string{}
 	for i := start - 1; i >= 0 && i < len(hits) && len(list) < size; i++ {
 		u := hits[i]
-		row := map[string]string{"SAM_ACCOUNT_NAME": u.SAM, "DISPLAY_NAME": u.Display,
-			"FIRST_NAME": u.First, "LAST_NAME": u.Last, "EMPLOYEE_ID": u.EmployeeID, "LOGON_NAME": u.UPN}
-		addSelected(row, u, p["select"])
-		list = append(list, row)
+		list = append(list, u.columns(p["select"]))
 	}
 	capital := s.Quirks().CapitalCount
 	s.mu.Unlock()

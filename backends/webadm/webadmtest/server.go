@@ -135,7 +135,7 @@ func New(n int, opts ...Option) *Server {
 		s.addLocked(&User{
 			CN: cn, Login: p.Login,
 			Mail:   p.Login + "@corp.example.com",
-			Mobile: "+1" + p.Phone,
+			Mobile: p.Mobile,
 			Dept:   p.Department,
 		})
 	}
