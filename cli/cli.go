@@ -255,7 +255,7 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 		return usageErr("%v (see --help)", err)
 	})
 	root.AddGroup(&cobra.Group{ID: "reset", Title: "Resetting"}, &cobra.Group{ID: "admin", Title: "Profiles, secrets and records"})
-	for _, c := range []*cobra.Command{a.runCommand(), a.serveCommand()} {
+	for _, c := range []*cobra.Command{a.runCommand(), a.verifyCommand(), a.serveCommand()} {
 		c.GroupID = "reset"
 		root.AddCommand(c)
 	}

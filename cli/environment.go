@@ -11,6 +11,8 @@ const environmentHelp = `Environment variables resetdesk reads:
                                  0-9 turned into _ (odin-lab -> RESETDESK_SECRET_ODIN_LAB)
   RESETDESK_SECRET_JOURNAL_KEY   the journal's key (an age X25519 identity); else the
                                  secret store, else a 0600 key file in the state directory
+  RESETDESK_SECRET_SMTP          the mail relay's password ([verify] smtp_username), for codes
+  RESETDESK_SECRET_SMS           the SMS gateway's bearer token ([verify] sms_url)
   RESETDESK_VAULT_PASSPHRASE     the passphrase of the encrypted secrets file
                                  (secret_store = "file"), for automation
   RESETDESK_CONFIG               the config file (--config wins)

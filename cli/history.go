@@ -38,6 +38,8 @@ type historyOutcomeLine struct {
 	User    string    `json:"user"`
 	Status  string    `json:"status"`
 	Message string    `json:"message"`
+	// Verification is the id of the caller verification the reset relied on.
+	Verification int64 `json:"verification_id,omitempty"`
 }
 
 func (a *app) historyCommand() *cobra.Command {
@@ -70,7 +72,11 @@ Exit codes: 0 listed (or nothing recorded); 2 a usage error or an unreadable his
 			if err != nil {
 				return asUsage(err)
 			}
-			return a.printHistory(f, since, runs, outs, format)
+			vs, relied, err := a.historyVerifications(ctx, d, f, runs)
+			if err != nil {
+				return asUsage(err)
+			}
+			return a.printHistory(f, since, runs, outs, verifications{vs, relied}, format)
 		},
 	}
 	cmd.Flags().StringVar(&user, "user", "", "only the resets of this user id")
@@ -79,11 +85,12 @@ Exit codes: 0 listed (or nothing recorded); 2 a usage error or an unreadable his
 	return cmd
 }
 
-func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, outs []history.Outcome, format string) error {
+func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, outs []history.Outcome, vs verifications, format string) error {
 	enc := json.NewEncoder(a.env.Stdout)
 	tw := tabwriter.NewWriter(a.env.Stdout, 0, 4, 2, ' ', 0)
 	defer tw.Flush()
 	if f.User == "" {
+		defer func() { a.printVerifications(vs.events, format, enc, tw) }()
 		if len(runs) == 0 {
 			a.warnf("no runs recorded%s", sinceText(since))
 			return nil
@@ -93,6 +100,7 @@ func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, 
 		}
 		for _, r := range runs {
 			if format == "json" {
+				vs.jsonNewer(enc, r.Started)
 				line := historyRunLine{Started: r.Started, By: sanitize.Line(r.By()), Profile: sanitize.Line(r.Profile), Kind: sanitize.Line(r.Kind),
 					Mode: sanitize.Line(r.Mode), Ticket: sanitize.Line(r.Ticket), Users: r.Total,
 					OK: r.Tally.OK, Failed: r.Tally.Failed, Unknown: r.Tally.Unknown, Skipped: r.Tally.Skipped}
@@ -109,23 +117,36 @@ func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, 
 		}
 		return nil
 	}
-	if len(outs) == 0 {
+	if len(outs) == 0 && len(vs.events) == 0 {
 		a.warnf("no resets of %s recorded%s", sanitize.Line(f.User), sinceText(since))
 		return nil
 	}
 	if format == "table" {
 		fmt.Fprintln(tw, "TIME\tBY\tPROFILE\tMODE\tTICKET\tUSER\tSTATUS\tMESSAGE")
 	}
+	// The user's verifications in line with the resets, newest first.
 	for _, o := range outs {
+		relied, hasRelied := vs.relied[o.Run.ID][o.User]
 		if format == "json" {
+			vs.jsonNewer(enc, o.At)
 			_ = enc.Encode(historyOutcomeLine{Time: o.At, By: sanitize.Line(o.Run.By()), Profile: sanitize.Line(o.Run.Profile),
 				Mode: sanitize.Line(o.Run.Mode), Ticket: sanitize.Line(o.Run.Ticket), User: sanitize.Line(o.User),
-				Status: sanitize.Line(o.Status), Message: sanitize.Line(o.Message)})
+				Status: sanitize.Line(o.Status), Message: sanitize.Line(o.Message), Verification: relied.ID})
 			continue
+		}
+		vs.rowsNewer(tw, o.At)
+		msg := sanitize.Line(o.Message)
+		if hasRelied {
+			msg += " (" + reliedText(relied) + ")"
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.At.Local().Format("2006-01-02 15:04:05"), sanitize.Line(o.Run.By()),
 			sanitize.Line(o.Run.Profile), sanitize.Line(o.Run.Mode), dash(sanitize.Line(o.Run.Ticket)), sanitize.Line(o.User),
-			sanitize.Line(o.Status), sanitize.Line(o.Message))
+			sanitize.Line(o.Status), msg)
+	}
+	if format == "json" {
+		vs.jsonNewer(enc, time.Time{})
+	} else {
+		vs.rowsNewer(tw, time.Time{})
 	}
 	return nil
 }

@@ -87,6 +87,9 @@ func (m *modePage) preset(req runner.Request) {
 			}
 		case fBool:
 			f.on = opt.MustChange
+			if f.spec.Key == backends.OptUnlock {
+				f.on = opt.Unlock
+			}
 		case fNumber:
 			if opt.Expires != 0 {
 				f.input.SetValue(strconv.Itoa(opt.Expires))
@@ -203,7 +206,7 @@ func (m *modePage) optionField(s backends.OptionSpec) *field {
 				f.choice = i
 			}
 		}
-	case s.Key == backends.OptMustChange:
+	case s.Flag || s.Key == backends.OptMustChange:
 		f.kind = fBool
 		f.on = strings.EqualFold(s.Default, "true")
 	case s.Key == backends.OptExpires || s.Min != 0 || s.Max != 0:
@@ -350,7 +353,7 @@ func (m *modePage) request() (runner.Request, error) {
 		case fChoice:
 			j.Options.Method = f.choices[f.choice]
 		case fBool:
-			j.Options.MustChange = f.on
+			j.Options.SetFlag(f.spec.Key, f.on)
 		case fNumber:
 			if v == "" {
 				v = f.spec.Default

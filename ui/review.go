@@ -217,6 +217,9 @@ func (r *reviewPage) headLines() []string {
 	if opt.MustChange {
 		opts = append(opts, "must change at next logon")
 	}
+	if opt.Unlock {
+		opts = append(opts, "unlock the account too")
+	}
 	if opt.Comments != "" {
 		opts = append(opts, "comments: "+opt.Comments) // plain text: NewRequest refuses control characters
 	}
