@@ -157,7 +157,8 @@ func TestConsoleKeysDoWhatTheySay(t *testing.T) {
 			s.waitFor("the question answered", 5*time.Second, func(scr string) bool { return !strings.Contains(scr, "Clear the selection") })
 			s.keys("Enter")
 			s.waitText("Reset mode:", 5*time.Second)
-			s.keys("Tab", "Tab") // must change, then the ticket
+			s.keys("BTab") // shift+tab from the modes: the last field, the ticket
+			s.waitText("> Ticket reference", 5*time.Second)
 			s.text("INC-jk")
 			scr = s.waitText("INC-jk", 5*time.Second)
 			if strings.Contains(scr, "↓/j") {
