@@ -104,6 +104,7 @@ type hostRun struct {
 	log       []event
 	final     []backends.Outcome // by index; Status "" until final
 	version   int                // counts the changes watchers are told of
+	shown     map[string]bool    // the technicians a console showed the run's end to (Handle.Shown)
 	wake      chan struct{}      // closed (and replaced) at every change
 	done      chan struct{}      // closed once the run is over
 }

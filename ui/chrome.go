@@ -185,6 +185,11 @@ func (c *Console) header() string {
 			parts = append(parts, headerPart{text: fmt.Sprintf("quota %d left", left), short: fmt.Sprintf("quota %d", left), style: th.Text, keep: 7})
 		}
 	}
+	if n := len(c.sh.pending); n > 0 {
+		// On every page: another technician's run waits for this one (a opens them).
+		parts = append(parts, headerPart{text: fmt.Sprintf("%d waiting for approval", n), short: fmt.Sprintf("%d to approve", n),
+			style: th.Warn, keep: 8})
+	}
 	if c.clipHeld {
 		secs := max(int(c.clipUntil.Sub(c.now()).Round(time.Second)/time.Second), 0)
 		parts = append(parts, headerPart{text: fmt.Sprintf("clipboard clears in %ds", secs), short: fmt.Sprintf("clip %ds", secs), style: th.Warn, keep: 6})

@@ -285,7 +285,7 @@ func TestEscOnResultsNeverShowsAnotherRunsTable(t *testing.T) {
 	c := New(context.Background(), &testDesk{}, LocalTerminal())
 	first := runToResults(t, c.sh, []string{"alice"})
 	c.apply(startRun{first})
-	c.apply(push{p: newUsersPage(c.sh, first.profile, first.req.Backend())}) // n: a new run
+	c.apply(push{p: newUsersPage(c.sh, first.profile, first.be)}) // n: a new run
 	second := runToResults(t, c.sh, []string{"bob"})
 	c.apply(startRun{second})
 	if len(c.stack) != 2 || c.stack[1] != second {

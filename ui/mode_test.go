@@ -31,9 +31,9 @@ func TestModeOptionsAndTypedPassword(t *testing.T) {
 	for range 3 {
 		m.Update(press("backspace"))
 	}
-	req, err := m.request()
-	if err != nil || req.Options().Method != "SMS" {
-		t.Fatalf("request %v, method %q", err, req.Options().Method)
+	req, err := m.spec()
+	if err != nil || req.Options.Method != "SMS" {
+		t.Fatalf("request %v, method %q", err, req.Options.Method)
 	}
 	m = newTestModePage(sh, "alice")
 	m.Update(press("down"))
@@ -68,17 +68,17 @@ func TestModePageKeepsAnInvalidRequest(t *testing.T) {
 func TestModeOffersTheServersDelivery(t *testing.T) {
 	sh := testShared()
 	m := sized(newModePage(sh, newProfile(backends.Profile{Name: "w", Kind: "webadm", Username: "admin"}), &fakeBackend{}, []string{"alice"}, nil), 80, 20)
-	req, err := m.request()
-	if err != nil || req.Options().Method != "" {
-		t.Fatalf("default delivery: %v, method %q", err, req.Options().Method)
+	req, err := m.spec()
+	if err != nil || req.Options.Method != "" {
+		t.Fatalf("default delivery: %v, method %q", err, req.Options.Method)
 	}
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "[server's]") {
 		t.Fatalf("the server's delivery is not offered:\n%s", v)
 	}
 	m.Update(press("tab"))
 	m.Update(press("right"))
-	if req, _ := m.request(); req.Options().Method != "MAIL" {
-		t.Fatalf("right chose %q", req.Options().Method)
+	if req, _ := m.spec(); req.Options.Method != "MAIL" {
+		t.Fatalf("right chose %q", req.Options.Method)
 	}
 }
 
@@ -131,8 +131,8 @@ func TestModeTicketKeptWhenEscLeaves(t *testing.T) {
 		t.Fatal("esc did not go back")
 	}
 	m = navOf(u.Update(press("enter"))).(push).p.(*modePage)
-	if req, err := m.request(); err != nil || req.Options().Ticket != "INC-42" {
-		t.Fatalf("the ticket after esc and enter: %v %q", err, req.Options().Ticket)
+	if req, err := m.spec(); err != nil || req.Options.Ticket != "INC-42" {
+		t.Fatalf("the ticket after esc and enter: %v %q", err, req.Options.Ticket)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
+	"resetdesk/desk"
 	"resetdesk/store/history"
 )
 
@@ -71,9 +72,9 @@ func everyPage() []pageCase {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := newReviewPage(c.sh, p, req)
-			r.Update(quotaMsg{profile: "corp-ad", left: 5, has: true})
-			return r
+			plan := planOf(t, c.sh, req)
+			plan.Quota.Left = 5 // today's quota, mostly spent
+			return newReviewPage(c.sh, p, plan)
 		}, nil},
 		{"review large", func(t *testing.T, c *Console) page {
 			p := fakeProfile(backends.Profile{Name: "lab", URL: "http://adm.corp.example.com"})
@@ -82,7 +83,7 @@ func everyPage() []pageCase {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := newReviewPage(c.sh, p, req)
+			r := newReviewPage(c.sh, p, planOf(t, c.sh, req))
 			r.Init()
 			typeText(r, "24")
 			return r
@@ -98,8 +99,8 @@ func everyPage() []pageCase {
 		}, []string{"> Ticket reference", "INC-jk"}},
 		{"run", func(t *testing.T, c *Console) page {
 			p := fakeProfile(backends.Profile{Name: "lab"})
-			rp := runPageOf(c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
-			rp.run, rp.started = &runner.Run{}, time.Now().Add(-10*time.Second)
+			rp := runPageOf(t, c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
+			rp.info.State, rp.started = desk.StateRunning, time.Now().Add(-10*time.Second)
 			var outs []backends.Outcome
 			for i := range 100 {
 				outs = append(outs, backends.Outcome{Index: i, User: userIDs(240)[i], Status: backends.StatusFailed,

@@ -11,7 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
-	"resetdesk/backends/runner"
+	"resetdesk/desk"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/list"
@@ -21,36 +21,38 @@ import (
 // confirm: a key pressed by habit must not reset hundreds of accounts.
 const largeRun = 100
 
-// reviewPage shows what is about to happen, the whole list of users included; nothing
-// is sent before the technician confirms.
+// reviewPage draws the desk's plan of a run — what it does, to whom, and the plan's
+// facts (the refusal, the lines not sent and why, the quota, the warnings, the approval
+// it needs) — and computes none of it; nothing is sent before the technician confirms.
 type reviewPage struct {
 	sh            *shared
 	profile       *profile
-	req           runner.Request
-	users         []string // the request's users as drawn
+	plan          *desk.Plan
+	users         []reviewUser // the plan's users as drawn
 	width, height int
 	list          list.Model
 	count         textinput.Model // the count typed to confirm a large run
 	head          []string        // the lines above the list, drawn for the width
 	gap           int             // blank lines between the list and the confirmation
-	// quota is the day's quota left, once counted (quotaKnown) for a profile that has
-	// one (hasQuota).
-	quota                int
-	quotaKnown, hasQuota bool
-	// refused is why the desk would refuse the run (a served technician's max_users).
-	refused string
+	// blocked is why the run cannot be confirmed here ("" when it can): the plan's
+	// refusal, or a run that needs approval at a console no other technician reaches.
+	blocked string
 }
 
-func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
-	users := req.Users()
-	for i, u := range users {
-		users[i] = clean(u)
+// reviewUser is a user of the plan as the review draws it.
+type reviewUser struct{ id, name, skip string }
+
+func newReviewPage(sh *shared, p *profile, plan *desk.Plan) *reviewPage {
+	r := &reviewPage{sh: sh, profile: p, plan: plan, list: sh.newList(), count: sh.newTextInput()}
+	for _, u := range plan.Users {
+		r.users = append(r.users, reviewUser{id: clean(u.ID), name: clean(u.Name), skip: clean(u.Skip)})
 	}
-	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput()}
-	if err := sh.desk.Allow(req); err != nil {
-		r.refused = clean(err.Error())
+	r.blocked = clean(plan.Blocked())
+	if r.blocked == "" && plan.Approval.Needed && sh.desk.Technician() == "" {
+		r.blocked = "this run needs a second technician's approval (" + clean(plan.Approval.Why) + "): start it from the team console " +
+			"(resetdesk serve), or file it with resetdesk run --wait-approval"
 	}
-	r.list.SetItems(len(users))
+	r.list.SetItems(len(r.users))
 	r.count.Prompt = "count: "
 	r.count.CharLimit = 7
 	r.count.SetWidth(8)
@@ -80,7 +82,7 @@ func (r *reviewPage) Help() keys.Help {
 		confirm = keys.Named(km.Confirm, "reset, once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
-	if r.refused != "" || (r.hasQuota && r.quota <= 0) {
+	if r.blocked != "" {
 		// Nothing to confirm: the way back is what the help offers.
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
 	}
@@ -88,11 +90,10 @@ func (r *reviewPage) Help() keys.Help {
 }
 
 func (r *reviewPage) Init() tea.Cmd {
-	cmd := quotaCmd(r.sh, r.profile.p)
-	if r.large() {
-		return tea.Batch(cmd, r.count.Focus())
+	if r.large() && r.blocked == "" {
+		return r.count.Focus()
 	}
-	return cmd
+	return nil
 }
 
 func (r *reviewPage) SetSize(w, h int) {
@@ -123,23 +124,11 @@ func (r *reviewPage) layout() {
 	r.list.SetHeight(max(room-len(r.head), 1))
 }
 
-// sending is how many users the run will send, the quota allowing.
-func (r *reviewPage) sending() int {
-	if r.hasQuota {
-		return max(min(r.quota, len(r.users)), 0)
-	}
-	return len(r.users)
-}
-
-// blocked says why the run cannot be confirmed ("" when it can).
-func (r *reviewPage) blocked() string {
+// unconfirmed says why enter does not start the run yet ("" when it does).
+func (r *reviewPage) unconfirmed() string {
 	switch {
-	case r.refused != "":
-		return r.refused
-	case r.hasQuota && r.quota <= 0:
-		return "no quota left today: nothing would be sent"
-	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
-		return "the quota is being counted: a moment"
+	case r.blocked != "":
+		return r.blocked
 	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
 		return fmt.Sprintf("type %d to confirm %d resets", len(r.users), len(r.users))
 	}
@@ -155,11 +144,6 @@ func (r *reviewPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 	km := r.sh.keys
 	switch msg := msg.(type) {
-	case quotaMsg:
-		if msg.profile == r.profile.p.Name {
-			r.quota, r.hasQuota, r.quotaKnown = msg.left, msg.has, true
-		}
-		return nil, nil
 	case tea.MouseWheelMsg:
 		cmd, _ := r.list.Update(msg)
 		return cmd, nil
@@ -174,10 +158,10 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		case key.Matches(msg, km.Back):
 			return nil, back{}
 		case key.Matches(msg, km.Confirm):
-			if why := r.blocked(); why != "" {
+			if why := r.unconfirmed(); why != "" {
 				return toastBad(why), nil
 			}
-			return nil, startRun{newRunPage(r.sh, r.profile, r.req, r.users)}
+			return nil, startRun{newRunPage(r.sh, r.profile, r.plan)}
 		}
 		if cmd, ok := r.list.Update(msg); ok {
 			return cmd, nil
@@ -195,11 +179,11 @@ func onlyDigits(s string) bool {
 	return strings.Trim(s, "0123456789") == ""
 }
 
-// headLines are what the run does, its options, the quota and the warnings, wrapped to
-// the width.
+// headLines are what the run does and with which options, then the plan's facts,
+// wrapped to the width.
 func (r *reviewPage) headLines() []string {
 	th := r.sh.th
-	req := r.req
+	req := r.plan.Request
 	mode, opt := req.Mode(), req.Options()
 	var lines []string
 	row := func(k, v string) {
@@ -207,9 +191,34 @@ func (r *reviewPage) headLines() []string {
 	}
 	row("profile", r.profile.name+" ("+r.profile.kind+")  "+th.Subtle.Render(r.profile.url))
 	row("mode", mode.Name+" — "+mode.Label)
+	row("options", strings.Join(r.options(), ", "))
+	if opt.Ticket != "" {
+		row("ticket", clean(opt.Ticket))
+	}
+	facts := r.factLines()
+	if len(facts) > 0 {
+		lines = append(append(lines, ""), facts...)
+	}
+	return append(lines, "", th.Subtle.Render(fmt.Sprintf("  %s:", plural(len(r.users), "user"))))
+}
+
+// options are the run's options as the review names them.
+func (r *reviewPage) options() []string {
+	req := r.plan.Request
+	typed := ""
+	if req.TypedPassword() {
+		typed = "typed password (" + strength(req.TypedPasswordValue(), req.Mode(), req.User(0)) + ")"
+	}
+	return optionTexts(req.Mode(), req.Options(), typed)
+}
+
+// optionTexts names a run's options (a request's, or one waiting for approval) as the
+// review and the approvals say them, with the password: typed (as described), else the
+// one the mode makes per user.
+func optionTexts(mode backends.Mode, opt backends.Options, typed string) []string {
 	var opts []string
 	if opt.Method != "" {
-		opts = append(opts, "delivery "+opt.Method)
+		opts = append(opts, "delivery "+clean(opt.Method))
 	}
 	if opt.Expires != 0 {
 		opts = append(opts, fmt.Sprintf("expires in %dh", opt.Expires))
@@ -221,85 +230,88 @@ func (r *reviewPage) headLines() []string {
 		opts = append(opts, "unlock the account too")
 	}
 	if opt.Comments != "" {
-		opts = append(opts, "comments: "+opt.Comments) // plain text: NewRequest refuses control characters
+		opts = append(opts, "comments: "+clean(opt.Comments))
 	}
-	if req.TypedPassword() {
-		opts = append(opts, "typed password ("+strength(req.TypedPasswordValue(), mode, req.User(0))+")")
-	} else if mode.Source == backends.FromPolicy {
+	switch {
+	case typed != "":
+		opts = append(opts, typed)
+	case mode.Source == backends.FromPolicy:
 		opts = append(opts, "a new password generated per user")
 	}
 	if len(opts) == 0 {
 		opts = append(opts, "none")
 	}
-	row("options", strings.Join(opts, ", "))
-	if opt.Ticket != "" {
-		row("ticket", opt.Ticket)
-	}
-	var warns []string
-	n := len(r.users)
-	switch {
-	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
-		row("quota", th.Subtle.Render("counting…"))
-	case r.hasQuota && r.quota <= 0:
-		row("quota", "none left today")
-		warns = append(warns, th.Danger.Render("no quota left today: nothing would be sent"))
-	case r.hasQuota && r.quota < n:
-		row("quota", fmt.Sprintf("%d left today", r.quota))
-		rest := fmt.Sprintf("the other %d are skipped", n-r.quota)
-		if n-r.quota == 1 {
-			rest = "the other one is skipped"
+	return opts
+}
+
+// factLines are the plan's facts as the review draws them.
+func (r *reviewPage) factLines() []string { return drawFacts(r.sh, r.plan, r.width) }
+
+// drawFacts draws a plan's facts, each marked and styled by its severity, wrapped to
+// width: the review and the approvals draw a plan alike.
+func drawFacts(sh *shared, plan *desk.Plan, width int) []string {
+	th := sh.th
+	var lines []string
+	for _, f := range planFacts(plan) {
+		mark, style := th.Subtle.Render("  · "), th.Text
+		switch f.severity {
+		case factWarn:
+			mark = th.Warn.Render("  ! ")
+		case factRefuse:
+			mark, style = th.Danger.Render("  ✗ "), th.Failed
 		}
-		warns = append(warns, fmt.Sprintf("%s will get a new %s; %s (today's quota)", plural(r.quota, "account"), mode.SecretLabel, rest))
-	case r.hasQuota:
-		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", r.quota, n))
-	}
-	if w := r.profile.p.TransportWarning(); w != "" {
-		warns = append(warns, th.Danger.Render(w))
-	}
-	if n > 1 && (!r.hasQuota || r.quota >= n) {
-		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", n, mode.SecretLabel))
-	}
-	if len(warns) > 0 {
-		lines = append(lines, "")
-	}
-	for _, w := range warns {
-		for i, l := range fit.Wrap(w, max(r.width-4, 10)) {
+		for i, l := range fit.Wrap(clean(f.text), max(width-4, 10)) {
 			prefix := "    "
 			if i == 0 {
-				prefix = th.Warn.Render("  ! ")
+				prefix = mark
 			}
-			lines = append(lines, prefix+l)
+			lines = append(lines, prefix+style.Render(l))
 		}
 	}
-	return append(lines, "", th.Subtle.Render(fmt.Sprintf("  %s:", plural(n, "user"))))
+	return lines
 }
 
 // confirmLines say how to confirm, or why it cannot be.
 func (r *reviewPage) confirmLines() []string {
 	th := r.sh.th
-	switch {
-	case r.refused != "":
-		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.refused+" — esc goes back"), r.width)
-	case r.hasQuota && r.quota <= 0:
-		return fit.Indent("  ", th.Failed.Render("Nothing can be sent today: esc goes back"), r.width)
-	case r.large():
-		prompt := fmt.Sprintf("Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
-		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),
-			fit.Indent("  ", r.count.View()+th.Subtle.Render("  nothing has been sent yet; "+"esc goes back to the options"), r.width)...)
+	back := "nothing has been sent yet; esc goes back to the options"
+	what := "reset now"
+	if r.plan.Approval.Needed {
+		what, back = "ask for a second technician's approval", "nothing is sent before another approver approves; esc goes back"
 	}
-	return fit.Indent("  ", th.Key.Render("Press enter to reset now")+th.Subtle.Render(" — nothing has been sent yet; "+"esc goes back to the options"), r.width)
+	switch {
+	case r.blocked != "":
+		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.blocked+" — esc goes back"), r.width)
+	case r.large():
+		prompt := fmt.Sprintf("Type %d and press enter to %s (%s):", len(r.users), what, plural(r.plan.Sending(), "account"))
+		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),
+			fit.Indent("  ", r.count.View()+th.Subtle.Render("  "+back), r.width)...)
+	}
+	return fit.Indent("  ", th.Key.Render("Press enter to "+what)+th.Subtle.Render(" — "+back), r.width)
 }
 
 func (r *reviewPage) View() string {
+	th := r.sh.th
 	var b strings.Builder
 	for _, l := range r.head {
 		b.WriteString(l + "\n")
 	}
 	b.WriteString(r.list.View(func(i int, current bool) string {
-		if current {
-			return "  > " + r.sh.th.Cursor.Render(r.users[i])
+		u := r.users[i]
+		text := u.id
+		if u.name != "" {
+			text += "  " + u.name
 		}
-		return "    " + r.users[i]
+		if u.skip != "" {
+			text += " — not sent: " + u.skip
+		}
+		if current {
+			return "  > " + th.Cursor.Render(text)
+		}
+		if u.skip != "" {
+			return "    " + th.Subtle.Render(text)
+		}
+		return "    " + text
 	}))
 	b.WriteString("\n" + strings.Repeat("\n", r.gap) + strings.Join(r.confirmLines(), "\n"))
 	return fit.Clip(b.String(), r.width)

@@ -40,6 +40,11 @@ type Map struct {
 	Confirm key.Binding
 	// Run.
 	Stop key.Binding
+	// Withdraw takes back a run that waits for approval.
+	Withdraw key.Binding
+	// Approvals opens the approval requests (a); Approve and Decline decide one;
+	// PrevRequest and NextRequest show another.
+	Approvals, Approve, Decline, PrevRequest, NextRequest key.Binding
 	// Results and recover.
 	Reveal, RevealAll, Copy, OnlyFailed, Sort, Retry, Export, NewRun, Detail, Reload key.Binding
 	// Credentials.
@@ -108,7 +113,15 @@ func Default() Map {
 		// send anything.
 		Confirm: bind("enter", "reset now", "enter"),
 
-		Stop: bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q"),
+		Stop:     bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q"),
+		Withdraw: bind("w", "withdraw the request", "w"),
+
+		Approvals: bind("a", "approval requests", "a"),
+		Approve:   bind("enter", "approve", "enter"),
+		Decline:   bind("d", "decline, with a reason", "d"),
+
+		PrevRequest: bind("←", "previous request", "left"),
+		NextRequest: bind("→", "next request", "right"),
 
 		Reveal:     bind("r", "reveal row", "r"),
 		RevealAll:  bind("R", "reveal all", "R"),
