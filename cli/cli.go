@@ -235,6 +235,9 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 	pf.BoolVar(&a.demo, "demo", false, "use the built-in simulated back ends and their demo profiles")
 	pf.BoolVar(&a.debug, "debug", false, "log each request (method, path, status, time) to stderr, secrets redacted (also RESETDESK_DEBUG=1)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		if msg := givenTwice(err); msg != "" {
+			return usageErr("%s", msg)
+		}
 		if strings.Contains(err.Error(), `"--password-stdin"`) {
 			// Its value may be the password typed where it does not belong: never quote it.
 			return usageErr("--password-stdin takes no value: the password is read from stdin (see --help)")
@@ -253,6 +256,7 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 	root.AddCommand(environmentTopic())
 	root.SetHelpCommandGroupID("admin")
 	root.SetCompletionCommandGroupID("admin")
+	refuseRepeatedFlags(root)
 	return root
 }
 

@@ -152,3 +152,31 @@ func TestRunRecordsCarryTheTicket(t *testing.T) {
 		t.Fatalf("csv:\n%s", r.stdout)
 	}
 }
+
+// A flag that takes one value, given twice, is refused before anything is opened or sent,
+// naming the flag: `-p a -p b` used to reset in b, `-u a.txt -u b.txt` dropped a.txt.
+func TestRepeatedFlagIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
+	for _, f := range []string{a, b} {
+		if err := os.WriteFile(f, []byte("9871515001@odinapi.net\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := map[string][]string{
+		"-p/--profile is given twice": {"run", "--demo", "-p", "demo-odin", "-p", "demo-admanager", "-m", "sip", "-y", "9871515001@odinapi.net"},
+		"-m/--mode is given twice":    {"run", "--demo", "-p", "demo-odin", "-m", "sip", "--mode=web", "-y", "9871515001@odinapi.net"},
+		"-u/--users is given twice":   {"run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-u", a, "-u", b},
+		"--config is given twice":     {"--config", a, "profiles", "--config", b},
+		"-f/--format is given twice":  {"history", "-f", "json", "-f", "table"},
+	}
+	for want, args := range cases {
+		r := runCLI(t, "", nil, args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, want %q", args, r.code, r.stderr, want)
+		}
+		if r.app.desk != nil {
+			t.Errorf("%v: the desk was opened", args)
+		}
+	}
+}
