@@ -180,3 +180,25 @@ func TestRepeatedFlagIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// A bad RESETDESK_JOURNAL_RETENTION is refused by every command that opens the desk, with
+// the same message, before anything is sent (run used to ignore it and send).
+func TestBadJournalRetentionIsRefusedByEveryCommand(t *testing.T) {
+	commands := [][]string{
+		{"run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "9871515001@odinapi.net"},
+		{"run", "-p", "odin-lab", "-m", "sip", "-y", "9871515001@odinapi.net"},
+		{"recover"}, {"history"}, {"profiles"}, {"check", "odin-lab"}, {"creds", "status"}, {"serve", "--listen", "127.0.0.1:0"},
+	}
+	for _, v := range []string{"bogus", "-1h", "0"} {
+		want := `RESETDESK_JOURNAL_RETENTION="` + v + `": give a positive duration`
+		for _, args := range commands {
+			r := runCLI(t, "", map[string]string{"RESETDESK_JOURNAL_RETENTION": v}, args...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
+				t.Errorf("%s %v: exit %d %q", v, args, r.code, r.stderr)
+			}
+			if r.app.desk != nil {
+				t.Errorf("%s %v: the desk was opened", v, args)
+			}
+		}
+	}
+}
