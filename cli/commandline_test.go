@@ -179,6 +179,10 @@ func TestRepeatedFlagIsRefused(t *testing.T) {
 			t.Errorf("%v: the desk was opened", args)
 		}
 	}
+	// The same value twice says one thing.
+	if r := runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "--profile=demo-odin", "-m", "sip", "-y", "-f", "json", "9871515001@odinapi.net"); r.code != ExitOK {
+		t.Fatalf("the same profile twice: exit %d %q", r.code, r.stderr)
+	}
 }
 
 // A bad RESETDESK_JOURNAL_RETENTION is refused by every command that opens the desk, with

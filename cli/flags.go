@@ -43,17 +43,22 @@ var errGivenTwice = errors.New("given twice")
 
 // once refuses a second value for a flag that takes one: `-p odin-lab -p adm-lab` used
 // to reset on adm-lab, silently. A command line that says two things is refused before
-// anything is done, naming the flag.
+// anything is done, naming the flag; the same value twice says one thing (and shell
+// completion parses the line twice).
 type once struct {
 	pflag.Value
-	set bool
+	set   bool
+	first string
 }
 
 func (o *once) Set(s string) error {
 	if o.set {
+		if s == o.first {
+			return nil
+		}
 		return errGivenTwice
 	}
-	o.set = true
+	o.set, o.first = true, s
 	return o.Value.Set(s)
 }
 
@@ -86,5 +91,5 @@ func givenTwice(err error) string {
 	if s := iv.GetFlag().Shorthand; s != "" {
 		name = "-" + s + "/" + name
 	}
-	return name + " is given twice: give it once (nothing was done)"
+	return name + " is given twice with different values: give it once (nothing was done)"
 }
