@@ -206,3 +206,35 @@ func TestBadJournalRetentionIsRefusedByEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// --output is a file name: a bare format name (kubectl's `-o json`) is refused with a
+// hint to --format, and so is an extension resetdesk does not write; nothing is sent and
+// no file is made.
+func TestOutputNameIsAFileOfAKnownFormat(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]string{
+		"json":                           "use --format json, csv or table",
+		"yaml":                           "use --format json, csv or table",
+		"wide":                           "use --format json, csv or table",
+		filepath.Join(dir, "CSV"):        "use --format json, csv or table",
+		filepath.Join(dir, "out.yaml"):   "resetdesk does not write .yaml: name the file .csv, .json or .jsonl",
+		filepath.Join(dir, "out.txt"):    "does not write .txt",
+		filepath.Join(dir, "results"):    "give the file an extension",
+		filepath.Join(dir, "out.ndjson"): "does not write .ndjson",
+	}
+	for out, want := range cases {
+		r := runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-o", out, "9871515001@odinapi.net")
+		if r.code != ExitUsage || !strings.Contains(r.stderr, want) || r.app.desk != nil {
+			t.Errorf("-o %s: exit %d %q, want %q", out, r.code, r.stderr, want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("-o %s: the file was made", out)
+		}
+	}
+	for _, name := range []string{"r.json", "r.JSONL", "r.csv"} {
+		out := filepath.Join(dir, name)
+		if r := runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-o", out, "9871515001@odinapi.net"); r.code != ExitOK {
+			t.Errorf("-o %s: exit %d %q", out, r.code, r.stderr)
+		}
+	}
+}

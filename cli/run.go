@@ -60,7 +60,7 @@ login error — nothing was reset.`,
 	fl.StringVarP(&f.mode, "mode", "m", "", "reset mode (required): odin sip|vm|web, admanager generate|set, webadm link|set, emm set, prm generate")
 	fl.StringVarP(&f.usersFile, "users", "u", "", "read users from FILE (TXT one per line, or CSV: first column), - for stdin")
 	fl.StringVarP(&f.format, "format", "f", "", "output: json (one object per line), csv or table (default: table on a terminal, else json)")
-	fl.StringVarP(&f.output, "output", "o", "", "also write the results to FILE, CSV or JSON by its extension (0600; never overwrites)")
+	fl.StringVarP(&f.output, "output", "o", "", "also write the results to FILE: .csv, .json or .jsonl (0600; never overwrites)")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	fl.Var(&f.concurrency, "concurrency", "requests in flight at once, 1..64 (default: the profile's, else 4)")
 	fl.StringVar(&f.ticket, "ticket", "", "ticket reference, kept in the history")
@@ -86,6 +86,9 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	}
 	if format != "json" && format != "csv" && format != "table" {
 		return usageErr("--format %q: use json, csv or table", f.format)
+	}
+	if err := checkOutputName(f.output); err != nil {
+		return asUsage(err)
 	}
 	d, err := a.openDesk()
 	if err != nil {
@@ -123,7 +126,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	record := report.Run{Profile: p.Name, Mode: req.Mode().Name, Ticket: sanitize.Line(req.Options().Ticket)}
 	var out *outputFile
 	if f.output != "" {
-		if out, err = createOutput(f.output, format, record); err != nil {
+		if out, err = createOutput(f.output, record); err != nil {
 			return usageErr("--output: %v", err)
 		}
 	}
