@@ -212,6 +212,7 @@ func TestBadJournalRetentionIsRefusedByEveryCommand(t *testing.T) {
 // no file is made.
 func TestOutputNameIsAFileOfAKnownFormat(t *testing.T) {
 	dir := t.TempDir()
+	t.Chdir(dir) // where `-o json` would write its file named json
 	cases := map[string]string{
 		"json":                           "use --format json, csv or table",
 		"yaml":                           "use --format json, csv or table",

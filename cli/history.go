@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -40,92 +44,173 @@ type historyOutcomeLine struct {
 	Message string    `json:"message"`
 }
 
+// historyFlags are the flags of `resetdesk history`.
+type historyFlags struct {
+	user, since, format, technician, ticket, status string
+}
+
+// historyStatuses are the statuses --status takes: the final ones, and sent (a request
+// that went out and was never answered: a killed run's).
+var historyStatuses = []string{"ok", "failed", "unknown", "skipped", history.StatusSent}
+
 func (a *app) historyCommand() *cobra.Command {
-	var user, since, format string
+	var hf historyFlags
 	cmd := &cobra.Command{
-		Use:   "history [--user U] [--since D]",
+		Use:   "history [--user U] [--since D] [--technician T] [--ticket REF] [--status S]",
 		Short: "Who reset whom, when, how and with what result (never a secret)",
-		Long: `List the recorded runs, newest first; with --user, that user's outcomes. A run that
-was killed shows as unfinished (its new secrets are in ` + "`resetdesk recover`" + `).
+		Long: `List the recorded runs, newest first; with --user or --status, the outcomes (that
+user's, or those of that status) instead. --technician selects who made the runs (a served
+technician, or the account that ran resetdesk here) and --ticket a ticket reference. A run
+that was killed shows as unfinished (its new secrets are in ` + "`resetdesk recover`" + `).
+
+--format csv prints the same columns as the table, with a header row; json one object per
+line.
 
 Exit codes: 0 listed (or nothing recorded); 2 a usage error or an unreadable history.`,
-		Example: "  resetdesk history --since 7d\n  resetdesk history --user jdoe --format json",
+		Example: "  resetdesk history --since 7d\n  resetdesk history --user jdoe --format json\n  resetdesk history --status failed --ticket INC-4711 -f csv",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if format != "table" && format != "json" {
-				return usageErr("--format %q: use table or json", format)
-			}
-			t, err := history.ParseSince(since, time.Now())
+			f, err := hf.filter()
 			if err != nil {
-				return usageErr("--since: %v", err)
+				return asUsage(err)
 			}
 			d, err := a.openDesk()
 			if err != nil {
 				return err
 			}
-			f := history.Filter{Since: t, User: strings.TrimSpace(user)}
 			ctx, cancel := storeContext(cmd.Context())
 			defer cancel()
-			runs, outs, err := d.History(ctx, f, f.User != "")
+			outcomes := f.User != "" || f.Status != ""
+			runs, outs, err := d.History(ctx, f, outcomes)
 			if err != nil {
 				return asUsage(err)
 			}
-			return a.printHistory(f, since, runs, outs, format)
+			l := historyRuns(runs)
+			if outcomes {
+				l = historyOutcomes(outs)
+			}
+			if len(l.rows) == 0 {
+				a.warnf("no %s%s recorded", l.what, hf.describe())
+				return nil
+			}
+			return l.print(a.env.Stdout, hf.format)
 		},
 	}
-	cmd.Flags().StringVar(&user, "user", "", "only the resets of this user id")
-	cmd.Flags().StringVar(&since, "since", "", "only runs since: a duration back (24h, 7d) or a date (2026-05-01)")
-	cmd.Flags().StringVarP(&format, "format", "f", "table", "output: table or json (one object per line)")
+	fl := cmd.Flags()
+	fl.StringVar(&hf.user, "user", "", "only the resets of this user id")
+	fl.StringVar(&hf.since, "since", "", "only runs since: a duration back (24h, 7d) or a date (2026-05-01)")
+	fl.StringVar(&hf.technician, "technician", "", "only the runs of this technician (served) or account (local)")
+	fl.StringVar(&hf.ticket, "ticket", "", "only the runs of this ticket reference (any case)")
+	fl.StringVar(&hf.status, "status", "", "only the outcomes of this status: "+strings.Join(historyStatuses, ", "))
+	fl.StringVarP(&hf.format, "format", "f", "table", "output: table, csv or json (one object per line)")
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(historyStatuses, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"table", "csv", "json"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 
-func (a *app) printHistory(f history.Filter, since string, runs []*history.Run, outs []history.Outcome, format string) error {
-	enc := json.NewEncoder(a.env.Stdout)
-	tw := tabwriter.NewWriter(a.env.Stdout, 0, 4, 2, ' ', 0)
-	defer tw.Flush()
-	if f.User == "" {
-		if len(runs) == 0 {
-			a.warnf("no runs recorded%s", sinceText(since))
-			return nil
-		}
-		if format == "table" {
-			fmt.Fprintln(tw, "STARTED\tBY\tPROFILE\tKIND\tMODE\tTICKET\tUSERS\tOK\tFAILED\tUNKNOWN\tSKIPPED\t")
-		}
-		for _, r := range runs {
-			if format == "json" {
-				line := historyRunLine{Started: r.Started, By: sanitize.Line(r.By()), Profile: sanitize.Line(r.Profile), Kind: sanitize.Line(r.Kind),
-					Mode: sanitize.Line(r.Mode), Ticket: sanitize.Line(r.Ticket), Users: r.Total,
-					OK: r.Tally.OK, Failed: r.Tally.Failed, Unknown: r.Tally.Unknown, Skipped: r.Tally.Skipped}
-				if !r.Finished.IsZero() {
-					fin := r.Finished
-					line.Finished = &fin
-				}
-				_ = enc.Encode(line)
-				continue
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", r.Started.Local().Format("2006-01-02 15:04:05"),
-				sanitize.Line(r.By()), sanitize.Line(r.Profile), sanitize.Line(r.Kind), sanitize.Line(r.Mode), dash(sanitize.Line(r.Ticket)),
-				r.Total, r.Tally.OK, r.Tally.Failed, r.Tally.Unknown, r.Tally.Skipped, unfinished(r))
-		}
-		return nil
+// filter checks the flags and makes the history's filter.
+func (hf *historyFlags) filter() (history.Filter, error) {
+	hf.format = strings.ToLower(hf.format)
+	if hf.format != "table" && hf.format != "json" && hf.format != "csv" {
+		return history.Filter{}, fmt.Errorf("--format %q: use table, csv or json", hf.format)
 	}
-	if len(outs) == 0 {
-		a.warnf("no resets of %s recorded%s", sanitize.Line(f.User), sinceText(since))
-		return nil
+	hf.status = strings.ToLower(strings.TrimSpace(hf.status))
+	if hf.status != "" && !slices.Contains(historyStatuses, hf.status) {
+		return history.Filter{}, fmt.Errorf("--status %q: use one of %s", hf.status, strings.Join(historyStatuses, ", "))
 	}
-	if format == "table" {
-		fmt.Fprintln(tw, "TIME\tBY\tPROFILE\tMODE\tTICKET\tUSER\tSTATUS\tMESSAGE")
+	since, err := history.ParseSince(hf.since, time.Now())
+	if err != nil {
+		return history.Filter{}, fmt.Errorf("--since: %v", err)
 	}
+	return history.Filter{Since: since, User: strings.TrimSpace(hf.user), By: strings.TrimSpace(hf.technician),
+		Ticket: strings.TrimSpace(hf.ticket), Status: hf.status}, nil
+}
+
+// describe says what was asked, for "no runs recorded …".
+func (hf *historyFlags) describe() string {
+	var b strings.Builder
+	for _, p := range []struct{ label, v string }{{"of", hf.user}, {"by", hf.technician}, {"for ticket", hf.ticket}, {"with status", hf.status}, {"since", hf.since}} {
+		if strings.TrimSpace(p.v) != "" {
+			b.WriteString(" " + p.label + " " + sanitize.Line(strings.TrimSpace(p.v)))
+		}
+	}
+	return b.String()
+}
+
+// historyListing is one listing of the history in the three formats: the table's and
+// the CSV's columns, and one JSON object per row.
+type historyListing struct {
+	what   string // "runs", "resets", for "no … recorded"
+	header []string
+	rows   [][]string
+	json   []any
+}
+
+func historyRuns(runs []*history.Run) historyListing {
+	l := historyListing{what: "runs", header: []string{"STARTED", "BY", "PROFILE", "KIND", "MODE", "TICKET", "USERS", "OK", "FAILED", "UNKNOWN", "SKIPPED", "NOTE"}}
+	for _, r := range runs {
+		line := historyRunLine{Started: r.Started, By: sanitize.Line(r.By()), Profile: sanitize.Line(r.Profile), Kind: sanitize.Line(r.Kind),
+			Mode: sanitize.Line(r.Mode), Ticket: sanitize.Line(r.Ticket), Users: r.Total,
+			OK: r.Tally.OK, Failed: r.Tally.Failed, Unknown: r.Tally.Unknown, Skipped: r.Tally.Skipped}
+		if !r.Finished.IsZero() {
+			fin := r.Finished
+			line.Finished = &fin
+		}
+		l.json = append(l.json, line)
+		l.rows = append(l.rows, []string{r.Started.Local().Format(time.DateTime), line.By, line.Profile, line.Kind, line.Mode, line.Ticket,
+			strconv.Itoa(r.Total), strconv.Itoa(r.Tally.OK), strconv.Itoa(r.Tally.Failed), strconv.Itoa(r.Tally.Unknown), strconv.Itoa(r.Tally.Skipped), unfinished(r)})
+	}
+	return l
+}
+
+func historyOutcomes(outs []history.Outcome) historyListing {
+	l := historyListing{what: "resets", header: []string{"TIME", "BY", "PROFILE", "MODE", "TICKET", "USER", "STATUS", "MESSAGE"}}
 	for _, o := range outs {
-		if format == "json" {
-			_ = enc.Encode(historyOutcomeLine{Time: o.At, By: sanitize.Line(o.Run.By()), Profile: sanitize.Line(o.Run.Profile),
-				Mode: sanitize.Line(o.Run.Mode), Ticket: sanitize.Line(o.Run.Ticket), User: sanitize.Line(o.User),
-				Status: sanitize.Line(o.Status), Message: sanitize.Line(o.Message)})
-			continue
+		line := historyOutcomeLine{Time: o.At, By: sanitize.Line(o.Run.By()), Profile: sanitize.Line(o.Run.Profile),
+			Mode: sanitize.Line(o.Run.Mode), Ticket: sanitize.Line(o.Run.Ticket), User: sanitize.Line(o.User),
+			Status: sanitize.Line(o.Status), Message: sanitize.Line(o.Message)}
+		l.json = append(l.json, line)
+		l.rows = append(l.rows, []string{o.At.Local().Format(time.DateTime), line.By, line.Profile, line.Mode, line.Ticket, line.User, line.Status, line.Message})
+	}
+	return l
+}
+
+// print writes the listing as a table (an empty cell drawn "-"), CSV (a header row,
+// lower-case) or JSON lines.
+func (l historyListing) print(w io.Writer, format string) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		for _, v := range l.json {
+			if err := enc.Encode(v); err != nil {
+				return asUsage(err)
+			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", o.At.Local().Format("2006-01-02 15:04:05"), sanitize.Line(o.Run.By()),
-			sanitize.Line(o.Run.Profile), sanitize.Line(o.Run.Mode), dash(sanitize.Line(o.Run.Ticket)), sanitize.Line(o.User),
-			sanitize.Line(o.Status), sanitize.Line(o.Message))
+	case "csv":
+		cw := csv.NewWriter(w)
+		header := make([]string, len(l.header))
+		for i, h := range l.header {
+			header[i] = strings.ToLower(h)
+		}
+		_ = cw.Write(header)
+		_ = cw.WriteAll(l.rows)
+		if err := cw.Error(); err != nil {
+			return asUsage(err)
+		}
+	default:
+		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(l.header, "\t"))
+		for _, row := range l.rows {
+			cells := make([]string, len(row))
+			for i, c := range row {
+				cells[i] = dash(c)
+			}
+			fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return asUsage(err)
+		}
 	}
 	return nil
 }
