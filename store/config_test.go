@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"resetdesk/backends"
-	"resetdesk/sanitize"
 	_ "resetdesk/backends/odin" // a registered kind to configure
+	"resetdesk/sanitize"
 )
 
 const goodOdin = `[profiles.odin-lab]
