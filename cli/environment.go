@@ -9,6 +9,17 @@ const environmentHelp = `Environment variables resetdesk reads:
                                  AuthToken, PRM token); overrides the secret store. <PROFILE>
                                  is the name upper-cased, every character outside A-Z and
                                  0-9 turned into _ (odin-lab -> RESETDESK_SECRET_ODIN_LAB)
+  RESETDESK_SECRET_<PROFILE>_FILE
+                                 a file whose first line is the profile's secret; it must be
+                                 a regular file only its owner may read (chmod 600). Set it
+                                 or RESETDESK_SECRET_<PROFILE>, not both
+
+  A profile's secret is the first of: RESETDESK_SECRET_<PROFILE>, the file
+  RESETDESK_SECRET_<PROFILE>_FILE names, the first line printed by the profile's
+  secret_command (config: secret_command = ["pass", "show", "resetdesk/odin-lab"], run
+  without a shell, no input, 30 s at most; its error output is never shown), the secret
+  store. ` + "`resetdesk creds status`" + ` says which one answers.
+
   RESETDESK_SECRET_JOURNAL_KEY   the journal's key (an age X25519 identity); else the
                                  secret store, else a 0600 key file in the state directory
   RESETDESK_VAULT_PASSPHRASE     the passphrase of the encrypted secrets file

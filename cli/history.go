@@ -215,13 +215,6 @@ func (l historyListing) print(w io.Writer, format string) error {
 	return nil
 }
 
-func sinceText(s string) string {
-	if s == "" {
-		return ""
-	}
-	return " since " + sanitize.Line(s)
-}
-
 func dash(s string) string {
 	if s == "" {
 		return "-"
