@@ -49,7 +49,10 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	StdinTTY       bool
 	StdoutTTY      bool
-	Getenv         func(string) string
+	StderrTTY      bool
+	// StderrWidth is the columns of the terminal on stderr (nil or 0: 80).
+	StderrWidth func() int
+	Getenv      func(string) string
 }
 
 // OSEnv is the process's own streams and environment.
@@ -58,8 +61,23 @@ func OSEnv() Env {
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-		Getenv:    os.Getenv,
+		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		StderrWidth: func() int {
+			w, _, _ := term.GetSize(int(os.Stderr.Fd()))
+			return w
+		},
+		Getenv: os.Getenv,
 	}
+}
+
+// stderrWidth is the columns of the terminal on stderr.
+func (a *app) stderrWidth() int {
+	if a.env.StderrWidth != nil {
+		if w := a.env.StderrWidth(); w > 0 {
+			return w
+		}
+	}
+	return 80
 }
 
 // exitError carries a command's exit code; err, when set, is printed on stderr.
@@ -162,6 +180,9 @@ type app struct {
 	unlockNotice bool
 	// consoleOwnsTerminal is set while the console draws: nothing may prompt then.
 	consoleOwnsTerminal bool
+	// prog is run's progress line on stderr, once started (nil: none); notices and
+	// warnings are written around it.
+	prog *progress
 }
 
 func (a *app) getenv(k string) string {
@@ -199,14 +220,14 @@ func (a *app) openDesk() (*desk.Desk, error) {
 	return d, nil
 }
 
-// notice prints a one-line notice on stderr.
+// notice prints a one-line notice on stderr (under a run's progress line, if any).
 func (a *app) notice(s string) {
-	fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Line(s))
+	a.prog.hold(func() { fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Line(s)) })
 }
 
 // warnf prints a warning on stderr (the run goes on).
 func (a *app) warnf(format string, args ...any) {
-	fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Text(fmt.Sprintf(format, args...)))
+	a.prog.hold(func() { fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Text(fmt.Sprintf(format, args...))) })
 }
 
 // rootCommand is the command table.

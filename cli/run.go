@@ -133,8 +133,10 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 
 	ctx, soft, stopSignals := signalContext(cmd.Context())
 	defer stopSignals()
+	prog := a.startProgress(req.Len())
 	run, err := d.Start(ctx, req, func(s string) { a.warnf("%s", s) })
 	if err != nil {
+		prog.finish()
 		if out != nil {
 			out.discard()
 		}
@@ -143,7 +145,9 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	go func() {
 		select {
 		case <-soft:
-			fmt.Fprintln(a.env.Stderr, "resetdesk: stopping: requests in flight finish, the rest are skipped (interrupt again to abort them)")
+			prog.hold(func() {
+				fmt.Fprintln(a.env.Stderr, "resetdesk: stopping: requests in flight finish, the rest are skipped (interrupt again to abort them)")
+			})
 			run.Stop()
 		case <-ctx.Done():
 		}
@@ -166,7 +170,8 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 				out.write(results[next])
 			}
 			if closed == nil {
-				if closed = w.write(results[next]); closed != nil {
+				prog.hold(func() { closed = w.write(results[next]) })
+				if closed != nil {
 					// The reader went away (`| head -1`): stop sending, let what is in
 					// flight finish into the journal, and say where the rest is.
 					run.Stop()
@@ -174,7 +179,9 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 			}
 			next++
 		}
+		prog.add(o)
 	}
+	prog.finish()
 	w.flush()
 	if out != nil {
 		if err := out.close(); err != nil {
@@ -199,6 +206,20 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		return nil
 	}
 	return exitCode(ExitSome)
+}
+
+// progressInterval is how often the progress line is redrawn between outcomes (its rate
+// and time left move on while a slow request is in flight).
+const progressInterval = 250 * time.Millisecond
+
+// startProgress starts the progress line on stderr when it is a terminal (nil, which
+// draws nothing, otherwise: a script's log gets no carriage returns).
+func (a *app) startProgress(total int) *progress {
+	if !a.env.StderrTTY {
+		return nil
+	}
+	a.prog = newProgress(a.env.Stderr, total, a.stderrWidth, time.Now, progressInterval)
+	return a.prog
 }
 
 // prepareRequest turns flags and arguments into a checked request; nothing is sent.
