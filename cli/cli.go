@@ -132,10 +132,19 @@ func (a *app) main(ctx context.Context, args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
-	root.SetOut(env.Stdout)
+	out := env.Stdout
+	if !env.StdoutTTY {
+		// fang pads help to its width (120 off a terminal): a file or a pipe gets the
+		// lines without the padding.
+		t := &trailingSpaceTrimmer{w: env.Stdout}
+		defer t.flush()
+		out = t
+	}
+	root.SetOut(out)
 	root.SetErr(env.Stderr)
 	err := fang.Execute(ctx, root,
 		fang.WithVersion(versionString()),
+		fang.WithoutManpage(), // our own `man`: fang's garbles the title and splits every line into a paragraph
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
 			var e *exitError
 			if errors.As(err, &e) && e.err == nil {
@@ -240,10 +249,10 @@ system), find or paste the users, choose what to reset, confirm, and watch the r
 arrive; then hand the new secrets over, revealed on screen or copied through OSC 52.
 
 With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts with the same runner.`,
-		Example: `  resetdesk --demo                 # the console on built-in simulated back ends
-  resetdesk                        # the console on the profiles of your config
+		Example: `  resetdesk --demo              # the console on simulated back ends
+  resetdesk                     # the console on your config's profiles
   resetdesk run -p odin-lab -m sip 9871515000@odinapi.net
-  resetdesk help environment       # every environment variable`,
+  resetdesk help environment    # every environment variable`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -270,7 +279,7 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 		c.GroupID = "reset"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.profilesCommand(), a.checkCommand(), a.credsCommand(), a.historyCommand(), a.recoverCommand(), a.versionCommand()} {
+	for _, c := range []*cobra.Command{a.profilesCommand(), a.checkCommand(), a.credsCommand(), a.historyCommand(), a.recoverCommand(), a.versionCommand(), a.manCommand()} {
 		c.GroupID = "admin"
 		root.AddCommand(c)
 	}

@@ -40,16 +40,17 @@ first reset is sent.
 
 On a terminal run asks for confirmation; otherwise it needs --yes. --format json (the
 default off a terminal) prints one object per user, in input order, as results arrive:
-{"user","status","secret","message","profile","mode","elapsed_ms"}, status one of ok,
+{"user", "status", "secret", "message", "profile", "mode", "elapsed_ms"}, status one of ok,
 failed, unknown (the request went out and no answer came: check the account, never retry
 blindly) or skipped (not sent). Ctrl+C stops dispatching (requests in flight finish, the
 rest is skipped); a second Ctrl+C aborts the requests in flight too.
 
 Exit codes: 0 every user ok; 1 at least one user not ok; 2 a usage, config, secret or
 login error — nothing was reset.`,
-		Example: `  RESETDESK_SECRET_ODIN_LAB=… resetdesk run -p odin-lab -m sip -y 9871515000@odinapi.net
-  resetdesk run -p ad -m set --users users.csv --ticket INC-4711 -o results.csv -f csv
-  resetdesk run -p webadm -m link --method MAIL --expires 24 -- jdoe asmith`,
+		Example: `  export RESETDESK_SECRET_ODIN_LAB_FILE=~/.config/resetdesk/odin-lab.secret
+  resetdesk run -p odin-lab -m sip -y 9871515000@odinapi.net
+  resetdesk run -p ad -m set -u users.csv --ticket INC-4711 -o out.csv
+  resetdesk run -p webadm -m link --method MAIL --expires 24 -- jdoe`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.run(cmd, f, args)
