@@ -25,6 +25,7 @@ import (
 	_ "resetdesk/backends/all" // every kind
 	"resetdesk/desk"
 	"resetdesk/sanitize"
+	"resetdesk/ui"
 )
 
 // Exit codes.
@@ -192,6 +193,8 @@ type app struct {
 	// prog is run's progress line on stderr, once started (nil: none); notices and
 	// warnings are written around it.
 	prog *progress
+	// consoleNotices takes the desk's notices while the console runs (it shows them).
+	consoleNotices *ui.Notices
 }
 
 func (a *app) getenv(k string) string {
@@ -217,7 +220,7 @@ func (a *app) openDesk() (*desk.Desk, error) {
 		Demo:       a.demo,
 		Getenv:     a.getenv,
 		Passphrase: a.vaultPassphrase,
-		Notice:     a.notice,
+		Notice:     a.deskNotice,
 		Debug:      a.debugLog(),
 
 		VaultWorkFactor: a.workFactor,
@@ -227,6 +230,16 @@ func (a *app) openDesk() (*desk.Desk, error) {
 	}
 	a.desk = d
 	return d, nil
+}
+
+// deskNotice is a notice of the desk: shown by the console while it owns the terminal,
+// else printed.
+func (a *app) deskNotice(s string) {
+	if a.consoleNotices != nil {
+		a.consoleNotices.Notice(s)
+		return
+	}
+	a.notice(s)
 }
 
 // notice prints a one-line notice on stderr (under a run's progress line, if any).
@@ -275,7 +288,7 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 		return usageErr("%v (see --help)", err)
 	})
 	root.AddGroup(&cobra.Group{ID: "reset", Title: "Resetting"}, &cobra.Group{ID: "admin", Title: "Profiles, secrets and records"})
-	for _, c := range []*cobra.Command{a.runCommand(), a.serveCommand()} {
+	for _, c := range []*cobra.Command{a.runCommand(), a.verifyCommand(), a.serveCommand()} {
 		c.GroupID = "reset"
 		root.AddCommand(c)
 	}

@@ -77,6 +77,10 @@ func (a *app) credsProfiles(names []string) ([]backends.Profile, error) {
 		if n == journal.KeyAccount {
 			return nil, usageErr("%q is where resetdesk keeps the journal key, not a profile", n)
 		}
+		if _, ok := verifySecretLabel(n); ok {
+			out = append(out, backends.Profile{Name: n}) // the [verify] table's secrets
+			continue
+		}
 		p, err := d.Profile(n)
 		if err != nil {
 			return nil, asUsage(err)
@@ -88,6 +92,9 @@ func (a *app) credsProfiles(names []string) ([]backends.Profile, error) {
 
 // secretLabel names what a profile's secret is ("password", "AuthToken").
 func secretLabel(p backends.Profile) string {
+	if label, ok := verifySecretLabel(p.Name); ok {
+		return label
+	}
 	if k, ok := backends.Lookup(p.Kind); ok && k.SecretLabel != "" {
 		return k.SecretLabel
 	}

@@ -20,6 +20,8 @@ var environmentVars = []envVar{
 		"owner may read (chmod 600), else refused. Set it or RESETDESK_SECRET_<PROFILE>, not both"},
 	{"RESETDESK_SECRET_JOURNAL_KEY", "the journal's key (an age X25519 identity); else the secret store, else a " +
 		"0600 key file in the state directory"},
+	{"RESETDESK_SECRET_SMTP", "the mail relay's password ([verify] smtp_username), for codes"},
+	{"RESETDESK_SECRET_SMS", "the SMS gateway's bearer token ([verify] sms_url)"},
 	{"RESETDESK_VAULT_PASSPHRASE", "the passphrase of the encrypted secrets file (secret_store = \"file\"), for automation"},
 	{"RESETDESK_CONFIG", "the config file (--config wins)"},
 	{"RESETDESK_JOURNAL_RETENTION", "how long the journal keeps a secret (24h, 7d); overrides journal_retention. " +

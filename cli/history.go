@@ -42,6 +42,8 @@ type historyOutcomeLine struct {
 	User    string    `json:"user"`
 	Status  string    `json:"status"`
 	Message string    `json:"message"`
+	// Verification is the id of the caller verification the reset relied on.
+	Verification int64 `json:"verification_id,omitempty"`
 }
 
 // historyFlags are the flags of `resetdesk history`.
@@ -62,8 +64,11 @@ func (a *app) historyCommand() *cobra.Command {
 user's, or those of that status) instead. --technician selects who made the runs (a served
 technician, or the account that ran resetdesk here) and --ticket a ticket reference. A run
 that was killed shows as unfinished (its new secrets are in ` + "`resetdesk recover`" + `).
+Caller verifications are listed in line with the resets (below the runs in a table of
+their own), except with --status.
 
---format csv prints the same columns as the table, with a header row; json one object per
+--format csv prints the same columns as the table, with a header row (a CSV of runs
+leaves the verifications out: they are in json, and with --user); json one object per
 line.
 
 Exit codes: 0 listed (or nothing recorded); 2 a usage error or an unreadable history.`,
@@ -85,13 +90,23 @@ Exit codes: 0 listed (or nothing recorded); 2 a usage error or an unreadable his
 			if err != nil {
 				return asUsage(err)
 			}
+			vs, relied, err := a.historyVerifications(ctx, d, f, runs)
+			if err != nil {
+				return asUsage(err)
+			}
+			if f.Status != "" {
+				vs = nil // a status is an outcome's
+			}
 			l := historyRuns(runs)
 			if outcomes {
-				l = historyOutcomes(outs)
+				l = historyOutcomes(outs, relied)
 			}
+			l.verifications = vs
 			if len(l.rows) == 0 {
 				a.warnf("no %s%s recorded", l.what, hf.describe())
-				return nil
+				if len(vs) == 0 || (hf.format == "csv" && !outcomes) {
+					return nil
+				}
 			}
 			return l.print(a.env.Stdout, hf.format)
 		},
@@ -126,7 +141,7 @@ func (hf *historyFlags) filter() (history.Filter, error) {
 		Ticket: strings.TrimSpace(hf.ticket), Status: hf.status}, nil
 }
 
-// describe says what was asked, for "no runs recorded …".
+// describe says what was asked, for "no runs … recorded".
 func (hf *historyFlags) describe() string {
 	var b strings.Builder
 	for _, p := range []struct{ label, v string }{{"of", hf.user}, {"by", hf.technician}, {"for ticket", hf.ticket}, {"with status", hf.status}, {"since", hf.since}} {
@@ -138,13 +153,23 @@ func (hf *historyFlags) describe() string {
 }
 
 // historyListing is one listing of the history in the three formats: the table's and
-// the CSV's columns, and one JSON object per row.
+// the CSV's columns, and one JSON object per row; with the verification events to print
+// in line (newest first, as the rows).
 type historyListing struct {
-	what   string // "runs", "resets", for "no … recorded"
-	header []string
-	rows   [][]string
-	json   []any
+	what          string // "runs", "resets", for "no … recorded"
+	header        []string
+	rows          []historyRow
+	verifications []history.Verification
 }
+
+// historyRow is one run or reset.
+type historyRow struct {
+	at    time.Time
+	cells []string
+	json  any
+}
+
+var resetsHeader = []string{"TIME", "BY", "PROFILE", "MODE", "TICKET", "USER", "STATUS", "MESSAGE"}
 
 func historyRuns(runs []*history.Run) historyListing {
 	l := historyListing{what: "runs", header: []string{"STARTED", "BY", "PROFILE", "KIND", "MODE", "TICKET", "USERS", "OK", "FAILED", "UNKNOWN", "SKIPPED", "NOTE"}}
@@ -156,61 +181,108 @@ func historyRuns(runs []*history.Run) historyListing {
 			fin := r.Finished
 			line.Finished = &fin
 		}
-		l.json = append(l.json, line)
-		l.rows = append(l.rows, []string{r.Started.Local().Format(time.DateTime), line.By, line.Profile, line.Kind, line.Mode, line.Ticket,
-			strconv.Itoa(r.Total), strconv.Itoa(r.Tally.OK), strconv.Itoa(r.Tally.Failed), strconv.Itoa(r.Tally.Unknown), strconv.Itoa(r.Tally.Skipped), unfinished(r)})
+		l.rows = append(l.rows, historyRow{at: r.Started, json: line, cells: []string{r.Started.Local().Format(time.DateTime), line.By, line.Profile, line.Kind, line.Mode, line.Ticket,
+			strconv.Itoa(r.Total), strconv.Itoa(r.Tally.OK), strconv.Itoa(r.Tally.Failed), strconv.Itoa(r.Tally.Unknown), strconv.Itoa(r.Tally.Skipped), unfinished(r)}})
 	}
 	return l
 }
 
-func historyOutcomes(outs []history.Outcome) historyListing {
-	l := historyListing{what: "resets", header: []string{"TIME", "BY", "PROFILE", "MODE", "TICKET", "USER", "STATUS", "MESSAGE"}}
+// historyOutcomes lists resets; relied says which verification each relied on.
+func historyOutcomes(outs []history.Outcome, relied map[int64]map[string]history.Verification) historyListing {
+	l := historyListing{what: "resets", header: resetsHeader}
 	for _, o := range outs {
+		v, hasRelied := relied[o.Run.ID][o.User]
 		line := historyOutcomeLine{Time: o.At, By: sanitize.Line(o.Run.By()), Profile: sanitize.Line(o.Run.Profile),
 			Mode: sanitize.Line(o.Run.Mode), Ticket: sanitize.Line(o.Run.Ticket), User: sanitize.Line(o.User),
-			Status: sanitize.Line(o.Status), Message: sanitize.Line(o.Message)}
-		l.json = append(l.json, line)
-		l.rows = append(l.rows, []string{o.At.Local().Format(time.DateTime), line.By, line.Profile, line.Mode, line.Ticket, line.User, line.Status, line.Message})
+			Status: sanitize.Line(o.Status), Message: sanitize.Line(o.Message), Verification: v.ID}
+		msg := line.Message
+		if hasRelied {
+			msg += " (" + reliedText(v) + ")"
+		}
+		l.rows = append(l.rows, historyRow{at: o.At, json: line, cells: []string{o.At.Local().Format(time.DateTime), line.By, line.Profile, line.Mode, line.Ticket, line.User, line.Status, msg}})
 	}
 	return l
 }
 
 // print writes the listing as a table (an empty cell drawn "-"), CSV (a header row,
-// lower-case) or JSON lines.
+// lower-case) or JSON lines. Verification events go in line by time where the columns
+// are a reset's (and in JSON); beside runs, a table gives them one of their own below.
 func (l historyListing) print(w io.Writer, format string) error {
+	inline := format == "json" || l.what == "resets"
+	var out [][]string // cells, in order
+	var objs []any
+	pending := l.verifications
+	flush := func(before time.Time) {
+		for len(pending) > 0 && (before.IsZero() || pending[0].At.After(before)) {
+			objs = append(objs, verificationLine(pending[0]))
+			out = append(out, verificationCells(pending[0]))
+			pending = pending[1:]
+		}
+	}
+	for _, r := range l.rows {
+		if inline {
+			flush(r.at)
+		}
+		objs = append(objs, r.json)
+		out = append(out, r.cells)
+	}
+	if inline {
+		flush(time.Time{})
+	}
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
-		for _, v := range l.json {
+		for _, v := range objs {
 			if err := enc.Encode(v); err != nil {
 				return asUsage(err)
 			}
 		}
+		return nil
 	case "csv":
-		cw := csv.NewWriter(w)
-		header := make([]string, len(l.header))
-		for i, h := range l.header {
-			header[i] = strings.ToLower(h)
+		return writeCSV(w, l.header, out)
+	}
+	if inline || len(out) > 0 {
+		if err := writeTable(w, l.header, out); err != nil || inline || len(pending) == 0 {
+			return err
 		}
-		_ = cw.Write(header)
-		_ = cw.WriteAll(l.rows)
-		if err := cw.Error(); err != nil {
-			return asUsage(err)
+		fmt.Fprintln(w)
+	}
+	var rest [][]string
+	for _, v := range pending {
+		rest = append(rest, verificationCells(v))
+	}
+	return writeTable(w, resetsHeader, rest)
+}
+
+// writeCSV writes a header row (lower-case) and the rows.
+func writeCSV(w io.Writer, header []string, rows [][]string) error {
+	cw := csv.NewWriter(w)
+	lower := make([]string, len(header))
+	for i, h := range header {
+		lower[i] = strings.ToLower(h)
+	}
+	_ = cw.Write(lower)
+	_ = cw.WriteAll(rows)
+	if err := cw.Error(); err != nil {
+		return asUsage(err)
+	}
+	return nil
+}
+
+// writeTable writes aligned columns, an empty cell drawn "-".
+func writeTable(w io.Writer, header []string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	for _, row := range rows {
+		cells := make([]string, len(row))
+		for i, c := range row {
+			cells[i] = dash(c)
 		}
-	default:
-		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, strings.Join(l.header, "\t"))
-		for _, row := range l.rows {
-			cells := make([]string, len(row))
-			for i, c := range row {
-				cells[i] = dash(c)
-			}
-			fmt.Fprintln(tw, strings.Join(cells, "\t"))
-		}
-		if err := tw.Flush(); err != nil {
-			return asUsage(err)
-		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+	}
+	if err := tw.Flush(); err != nil {
+		return asUsage(err)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func TestManPageSource(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		`Every id, option and the login are checked before the first reset is sent.`, // one paragraph of run's help, joined
+		`CSV whose first column is the user) or from stdin with \-\-users \-.`, // one paragraph of run's help, its lines joined
 		`\fBRESETDESK_SECRET_<PROFILE>_FILE\fR`,
 		`\fB\-p\fR, \fB\-\-profile\fR \fIstring\fR`,
 		`\fBresetdesk creds status\fR [PROFILE]`,

@@ -26,18 +26,25 @@ type outcomeWriter struct {
 	csv    *csv.Writer
 	tab    *tabwriter.Writer
 	enc    *json.Encoder
+	names  bool // the table has a NAME column
 	err    error
 }
 
-func newOutcomeWriter(w io.Writer, format string, run report.Run) *outcomeWriter {
-	ow := &outcomeWriter{format: format, run: run, w: w}
+// names: some user of the run has a display name, so the table shows a NAME column (the
+// JSON and CSV records always carry the name).
+func newOutcomeWriter(w io.Writer, format string, run report.Run, names bool) *outcomeWriter {
+	ow := &outcomeWriter{format: format, run: run, w: w, names: names}
 	switch format {
 	case "csv":
 		ow.csv = csv.NewWriter(w)
 		ow.err = ow.csv.Write(report.CSVHeader)
 	case "table":
 		ow.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		_, ow.err = fmt.Fprintln(ow.tab, "USER\tSTATUS\tSECRET\tMESSAGE\tELAPSED")
+		head := "USER\tSTATUS\tSECRET\tMESSAGE\tELAPSED"
+		if names {
+			head = "USER\tNAME\tSTATUS\tSECRET\tMESSAGE\tELAPSED"
+		}
+		_, ow.err = fmt.Fprintln(ow.tab, head)
 	default:
 		ow.enc = json.NewEncoder(w)
 		ow.enc.SetEscapeHTML(false)
@@ -50,6 +57,7 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 		return ow.err
 	}
 	msg := sanitize.Line(o.Message)
+	o.Name = sanitize.Line(o.Name) // from the server, like the message
 	switch ow.format {
 	case "csv":
 		rec := report.New(o, ow.run, msg)
@@ -59,7 +67,11 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 			ow.err = ow.csv.Error()
 		}
 	case "table":
-		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Status, sanitize.Secret(o.Secret), msg, o.Elapsed.Round(time.Millisecond))
+		user := sanitize.Line(o.User)
+		if ow.names {
+			user += "\t" + o.Name
+		}
+		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", user, o.Status, sanitize.Secret(o.Secret), msg, o.Elapsed.Round(time.Millisecond))
 	default:
 		ow.err = ow.enc.Encode(report.New(o, ow.run, msg))
 	}
@@ -119,7 +131,7 @@ func createOutput(path string, run report.Run) (*outputFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create %s: %v", path, err)
 	}
-	return &outputFile{f: f, w: newOutcomeWriter(f, format, run)}, nil
+	return &outputFile{f: f, w: newOutcomeWriter(f, format, run, true)}, nil
 }
 
 func (o *outputFile) write(oc backends.Outcome) { _ = o.w.write(oc) }

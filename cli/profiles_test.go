@@ -25,7 +25,7 @@ func TestProfilesJSONListsModesAndQuota(t *testing.T) {
 	if p := got["demo-odin"]; !slices.Equal(p.Modes, []string{"sip", "vm", "web"}) || p.QuotaLeft != nil || p.DailyQuota != 0 {
 		t.Errorf("demo-odin: %+v", p)
 	}
-	if p := got["demo-admanager"]; !slices.Equal(p.Modes, []string{"generate", "set"}) || p.DailyQuota == 0 || p.QuotaLeft == nil || *p.QuotaLeft != p.DailyQuota {
+	if p := got["demo-admanager"]; !slices.Equal(p.Modes, []string{"generate", "set", "unlock"}) || p.DailyQuota == 0 || p.QuotaLeft == nil || *p.QuotaLeft != p.DailyQuota {
 		t.Errorf("demo-admanager: %+v", p)
 	}
 	if !strings.Contains(r.stdout, `"quota_left":`) || !strings.Contains(r.stdout, `"daily_quota":`) || !strings.Contains(r.stdout, `"modes":["link","set"]`) {

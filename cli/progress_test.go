@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,24 +34,6 @@ func TestProgressText(t *testing.T) {
 			t.Errorf("%+v %d %v %d:\n got %q\nwant %q", c.tally, c.total, c.elapsed, c.width, got, c.want)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the progress line's goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // The line is redrawn in place, fits the terminal, steps aside for what else is written,

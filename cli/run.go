@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,7 +24,7 @@ import (
 // runFlags are the flags of `resetdesk run`.
 type runFlags struct {
 	profile, mode, usersFile, format, ticket, method, comments, output string
-	yes, mustChange, passwordStdin                                     bool
+	yes, mustChange, passwordStdin, unlock                             bool
 	concurrency, expires                                               decimal
 }
 
@@ -32,15 +33,16 @@ func (a *app) runCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run --profile P --mode M [USER ...] [--users FILE|-]",
 		Short: "Reset users from a script, with the console's runner",
-		Long: `Reset the given users in profile P with mode M: odin sip|vm|web, admanager generate|set,
+		Long: `Reset the given users in profile P with mode M: odin sip|vm|web, admanager generate|set|unlock,
 webadm link|set, emm set, prm generate (any case). Users come from the arguments (everything
 after -- is a user id), from --users FILE (one per line, or CSV whose first column is the
 user) or from stdin with --users -. Every id, option and the login are checked before the
-first reset is sent.
+first reset is sent; ids that name one account (jdoe, JDOE, CORP\jdoe, its UPN or DN) are
+reset once, the others skipped ("same account as jdoe").
 
 On a terminal run asks for confirmation; otherwise it needs --yes. --format json (the
 default off a terminal) prints one object per user, in input order, as results arrive:
-{"user", "status", "secret", "message", "profile", "mode", "elapsed_ms"}, status one of ok,
+{"user", "name", "status", "secret", "message", "profile", "mode", "elapsed_ms"}, status one of ok,
 failed, unknown (the request went out and no answer came: check the account, never retry
 blindly) or skipped (not sent). Ctrl+C stops dispatching (requests in flight finish, the
 rest is skipped); a second Ctrl+C aborts the requests in flight too.
@@ -58,7 +60,7 @@ login error — nothing was reset.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.profile, "profile", "p", "", "profile to use (required)")
-	fl.StringVarP(&f.mode, "mode", "m", "", "reset mode (required): odin sip|vm|web, admanager generate|set, webadm link|set, emm set, prm generate")
+	fl.StringVarP(&f.mode, "mode", "m", "", "reset mode (required): odin sip|vm|web, admanager generate|set|unlock, webadm link|set, emm set, prm generate")
 	fl.StringVarP(&f.usersFile, "users", "u", "", "read users from FILE (TXT one per line, or CSV: first column), - for stdin")
 	fl.StringVarP(&f.format, "format", "f", "", "output: json (one object per line), csv or table (default: table on a terminal, else json)")
 	fl.StringVarP(&f.output, "output", "o", "", "also write the results to FILE: .csv, .json or .jsonl (0600; never overwrites)")
@@ -69,6 +71,7 @@ login error — nothing was reset.`,
 	fl.Var(&f.expires, "expires", "link validity in hours, 1..720 (webadm link)")
 	fl.StringVar(&f.comments, "comments", "", "text added to the user's message (webadm link)")
 	fl.BoolVar(&f.mustChange, "must-change", false, "the user must change the password at next logon, where the system offers it")
+	fl.BoolVar(&f.unlock, "unlock", false, "unlock the account too, where the mode offers it (admanager set, generate)")
 	fl.BoolVar(&f.passwordStdin, "password-stdin", false, "read the new password from stdin (a single user only)")
 	_ = cmd.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 	_ = cmd.RegisterFlagCompletionFunc("mode", a.completeModes(&f.profile))
@@ -100,15 +103,19 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		return asUsage(err)
 	}
 	p := req.Profile()
+	// Before any question: a caller not verified on a required profile stops here.
+	if _, err := d.RequireVerified(cmd.Context(), p, req.Users(), ""); err != nil {
+		return asUsage(err)
+	}
 	if left, has, err := d.QuotaLeft(cmd.Context(), p); err != nil {
 		return usageErr("profile %s: cannot count today's use of the daily quota, nothing sent: %v", p.Name, err)
 	} else if has {
 		if left == 0 {
 			return usageErr("profile %s: the daily quota of %d successful resets is spent: nothing sent", p.Name, p.DailyQuota)
 		}
-		msg := fmt.Sprintf("daily quota: %d of %d left; this run uses up to %d", left, p.DailyQuota, min(left, req.Len()))
-		if left < req.Len() {
-			msg += fmt.Sprintf("; the %d user(s) past it will be skipped, never sent", req.Len()-left)
+		msg := fmt.Sprintf("daily quota: %d of %d left; this run uses up to %d", left, p.DailyQuota, min(left, req.Sends()))
+		if left < req.Sends() {
+			msg += fmt.Sprintf("; the %d user(s) past it will be skipped, never sent", req.Sends()-left)
 		}
 		fmt.Fprintln(a.env.Stderr, msg)
 	}
@@ -153,7 +160,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		case <-ctx.Done():
 		}
 	}()
-	w := newOutcomeWriter(a.env.Stdout, format, record)
+	w := newOutcomeWriter(a.env.Stdout, format, record, slices.ContainsFunc(req.Accounts(), func(a backends.Account) bool { return a.Name != "" }))
 	results := make([]backends.Outcome, req.Len())
 	done := make([]bool, req.Len())
 	next := 0
@@ -255,7 +262,7 @@ func (a *app) prepareRequest(ctx context.Context, f runFlags, args []string) (ru
 		Users: users,
 		Options: backends.Options{
 			Method: strings.ToUpper(f.method), Expires: f.expires.n, Comments: f.comments,
-			MustChange: f.mustChange, Ticket: f.ticket,
+			MustChange: f.mustChange, Unlock: f.unlock, Ticket: f.ticket,
 		},
 		Concurrency: f.concurrency.n,
 	}
@@ -285,7 +292,8 @@ func (a *app) prepareRequest(ctx context.Context, f runFlags, args []string) (ru
 	if err != nil {
 		return none, err
 	}
-	return runner.NewRequest(b, p, spec)
+	// Who the ids name, asked of the system where it can say (nothing is changed).
+	return runner.Prepare(ctx, b, p, spec)
 }
 
 // readUsers gathers users from arguments and --users, in order, without duplicates.
@@ -354,7 +362,10 @@ func readLine(r io.Reader, what string) (string, error) {
 // confirm shows what is about to happen and asks on the terminal.
 func (a *app) confirm(req runner.Request) bool {
 	p := req.Profile()
-	fmt.Fprintf(a.env.Stderr, "Reset %s for %d user(s) in profile %s (%s, %s)", req.Mode().Label, req.Len(), p.Name, p.Kind, sanitize.Line(p.URL))
+	fmt.Fprintf(a.env.Stderr, "Reset %s for %d user(s) in profile %s (%s, %s)", req.Mode().Label, req.Sends(), p.Name, p.Kind, sanitize.Line(p.URL))
+	if n := req.Len() - req.Sends(); n > 0 {
+		fmt.Fprintf(a.env.Stderr, " (%d more not sent: another spelling of an account in the run, or not found)", n)
+	}
 	if w := p.TransportWarning(); w != "" {
 		fmt.Fprint(a.env.Stderr, " — WARNING: "+w)
 	}

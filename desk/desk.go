@@ -58,6 +58,12 @@ type Options struct {
 	// Debug, when set, receives one line per HTTP request a back end makes: method, path
 	// (no query), status and time, with the profile's secret redacted (--debug).
 	Debug func(string)
+	// Now is the clock of the host's runs and approval requests (their times, expiry);
+	// nil is time.Now. Tests move it.
+	Now func() time.Time
+	// ApprovalPoll is how often the host looks in the history for what other processes
+	// decided or filed (approval requests); 0 is DefaultApprovalPoll.
+	ApprovalPoll time.Duration
 }
 
 // Host is what every desk of one process shares: the config, the secret store (built
@@ -68,6 +74,8 @@ type Host struct {
 	getenv func(string) string
 	cfg    *store.Config
 	demo   *demo.Env
+	// demoQuota counts the demo's daily quota (a real host counts it in the history).
+	demoQuota demoQuota
 
 	storeMu  sync.Mutex
 	store    store.SecretStore
@@ -77,6 +85,13 @@ type Host struct {
 	keyID    *age.X25519Identity
 	keyStore string
 	keyErr   error
+
+	reg       *Registry // the host's runs
+	started   time.Time // when the host was built: runs unfinished before are cut off
+	closeOnce sync.Once
+
+	callersOnce sync.Once // the verification of callers (verifylog.go)
+	calls       *callers
 }
 
 // Desk is one session at a host: a technician's when served (their profiles, their
@@ -88,6 +103,9 @@ type Desk struct {
 	// terminal reads the technician's terminal environment (TERM, TMUX, STY, NO_COLOR)
 	// where it is not the process's: an SSH session's. Never used for secrets or paths.
 	terminal func(string) string
+
+	legacyMu sync.Mutex
+	legacy   []*runner.Run // the runs Start started, finished at Close
 }
 
 // NewHost loads the config (or starts the demo back ends).
@@ -101,6 +119,8 @@ func NewHost(o Options) (*Host, error) {
 	if _, _, err := retentionFromEnv(h.getenv); err != nil {
 		return nil, err
 	}
+	h.reg = newRegistry(h)
+	h.started = h.now()
 	if o.Demo {
 		env, err := demo.Start()
 		if err != nil {
@@ -161,15 +181,28 @@ func (h *Host) Desk(technician string) (*Desk, error) {
 	return d, nil
 }
 
-// Close stops what the host started (the demo back ends).
+// Close drains the host's runs once (each stops dispatching; what is in flight gets
+// inFlightGrace to finish into the journal, then is aborted), hands the approval
+// requests it holds back to the history, and stops what the host started (the demo
+// back ends).
 func (h *Host) Close() {
-	if h.demo != nil {
-		h.demo.Close()
-	}
+	h.closeOnce.Do(func() {
+		h.reg.closeRuns(inFlightGrace)
+		if h.demo != nil {
+			h.demo.Close()
+		}
+	})
 }
 
-// Close closes the desk, and its host when New built it.
+// inFlightGrace bounds the wait, at a close, for requests a run still has in flight
+// (each has its own timeout; this covers a stuck journal).
+const inFlightGrace = 2 * time.Minute
+
+// Close closes the session: the runs Start started are stopped and their requests in
+// flight finished (the runs submitted to the registry are the host's and go on); and
+// the host when New built it.
 func (d *Desk) Close() {
+	d.finishLegacy(inFlightGrace)
 	if d.ownsHost {
 		d.Host.Close()
 	}
@@ -268,6 +301,14 @@ func (d *Desk) technician() (osUser, technician string) {
 		osUser = v
 	}
 	return osUser, d.Technician()
+}
+
+// now is the host's clock.
+func (h *Host) now() time.Time {
+	if h.opts.Now != nil {
+		return h.opts.Now()
+	}
+	return time.Now()
 }
 
 func (h *Host) notice(s string) {

@@ -156,6 +156,12 @@ func (d *Desk) Open(ctx context.Context, p backends.Profile) (backends.Backend, 
 	if _, err := d.Profile(p.Name); err != nil {
 		return nil, err
 	}
+	return d.open(ctx, p)
+}
+
+// open is Open for a profile the desk uses on the technician's behalf without their
+// choosing it (a verification's directory profile).
+func (d *Desk) open(ctx context.Context, p backends.Profile) (backends.Backend, error) {
 	secret, err := d.Secrets().Get(ctx, p.Name)
 	if err != nil {
 		return nil, err

@@ -10,9 +10,12 @@
 //     proved (charm.land/ssh keeps it from the handshake's permissions), never from a
 //     key only offered nor from the SSH user name.
 //   - A session's console runs on the server's context, not the session's: a dropped
-//     connection ends the console, then every run the session started is stopped and
+//     connection ends the console, then every run the console started is stopped and
 //     its requests in flight finish into the journal, as a hang-up does locally; the
-//     technician finds their secrets in recover in their next session.
+//     technician finds their secrets in recover in their next session. A run submitted
+//     to the host's registry is the host's: it goes on, and the server drains the
+//     registry once, when it stops. The host keeps the technicians' approval requests
+//     (desk.Host.KeepRequests).
 //   - The console draws for the session's terminal: TERM from the pty request, and
 //     COLORTERM, NO_COLOR, TMUX and STY as the client sent them (a TERM of tmux* or
 //     screen* says tmux or screen when the client sent neither). Secrets and paths come
@@ -55,6 +58,9 @@ const (
 const (
 	// handshakeTimeout bounds a connection that has not authenticated yet.
 	handshakeTimeout = 30 * time.Second
+	// drainGrace bounds the wait, at a shutdown, for the requests the host's runs have
+	// in flight (each has its own timeout; this covers a stuck journal).
+	drainGrace = 2 * time.Minute
 	// connIdleMargin puts the connection's own idle timeout (bytes either way, SSH
 	// keepalives included) after the session's, as a backstop for a connection that
 	// opened no console: a session is closed by its own timer first, with a message.
@@ -150,6 +156,7 @@ func New(o Options) (*Server, error) {
 	if s.signer, s.keyCreated, err = loadHostKey(s.keyPath, defaultKey); err != nil {
 		return nil, err
 	}
+	s.host.KeepRequests()
 	s.ssh, err = wish.NewServer(
 		func(srv *ssh.Server) error { srv.AddHostKey(s.signer); return nil },
 		wish.WithVersion("resetdesk"),
@@ -242,6 +249,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain <-chan struct
 	_ = ln.Close()
 	s.endSessions(reason)
 	s.handlers.Wait()
+	// The host's runs outlive their sessions: they are drained here, once; on an abort,
+	// with their requests in flight aborted.
+	if reason == endAbort {
+		s.host.Runs().Abort()
+	}
+	dctx, cancel := context.WithTimeout(context.Background(), drainGrace)
+	if err := s.host.Runs().Drain(dctx); err != nil {
+		s.log.Warn("runs still in flight at the end of the drain", "error", err.Error())
+	}
+	cancel()
 	_ = s.ssh.Close() // connections that opened no console
 	<-shut
 	s.log.Info("stopped")

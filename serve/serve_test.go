@@ -12,6 +12,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"resetdesk/backends/odin/odintest"
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/store"
 )
@@ -325,5 +327,64 @@ func TestServeDrainEndsSessions(t *testing.T) {
 	}
 	if _, err := ts.dial(gossh.PublicKeys(alice)); err == nil {
 		t.Fatal("a connection was accepted after the drain")
+	}
+}
+
+// The host's runs outlive their sessions, and the server drains them when it stops:
+// Serve returns once every run is over, the requests it had not sent skipped.
+func TestServeDrainsTheHostsRuns(t *testing.T) {
+	_, aliceLine := newKey(t, "")
+	ts := startServer(t, store.Serve{}, technician("alice", aliceLine))
+	d, err := ts.srv.host.Desk("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p, err := d.Profile("demo-odin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	for _, in := range ts.srv.host.DemoEnv().Instances {
+		if srv, ok := in.Server.(*odintest.Server); ok {
+			users = srv.Users()
+		}
+	}
+	req, err := runner.NewRequest(b, p, runner.Spec{Mode: "sip", Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := d.Plan(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := d.Submit(ctx, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Pause(); err != nil { // nothing more goes out until the drain stops it
+		t.Fatal(err)
+	}
+	close(ts.drain)
+	select {
+	case err := <-ts.done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		ts.done <- nil // for the cleanup
+	case <-time.After(time.Minute):
+		t.Fatal("Serve did not return after the drain")
+	}
+	select {
+	case <-h.Done():
+	default:
+		t.Fatal("Serve returned with a run of the host still going")
+	}
+	if tally := h.Info().Tally; tally.Total() != len(users) || tally.Skipped == 0 {
+		t.Fatalf("the drained run: %+v", tally)
 	}
 }

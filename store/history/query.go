@@ -209,3 +209,38 @@ func Midnight(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
 }
+
+// CutOff is a run that never finished, with the time of the last thing it recorded.
+type CutOff struct {
+	*Run
+	Last time.Time // its last outcome's time (the start when it recorded none)
+}
+
+// CutOffRuns lists the unfinished runs started at or after since by technician (or,
+// with technician "", the local runs of osUser) that recorded nothing after quiet:
+// runs a killed or restarted process left, as far as the history can tell (a run still
+// going in another process records as it goes). Newest first.
+func (d *DB) CutOffRuns(ctx context.Context, osUser, technician string, since, quiet time.Time) ([]CutOff, error) {
+	runs, err := d.Runs(ctx, Filter{Since: since, Technician: technician})
+	if err != nil {
+		return nil, err
+	}
+	var out []CutOff
+	for _, r := range runs {
+		if !r.Finished.IsZero() || r.Technician != technician || (technician == "" && r.OSUser != osUser) {
+			continue
+		}
+		var last sql.NullInt64
+		if err := d.read.QueryRowContext(ctx, `SELECT MAX(at) FROM outcomes WHERE run_id = ?`, r.ID).Scan(&last); err != nil {
+			return nil, fmt.Errorf("history %s: cannot read the last outcome of run %d: %w", d.path, r.ID, err)
+		}
+		c := CutOff{Run: r, Last: r.Started}
+		if last.Valid {
+			c.Last = time.UnixMilli(last.Int64)
+		}
+		if c.Last.Before(quiet) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
