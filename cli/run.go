@@ -17,6 +17,7 @@ import (
 	"resetdesk/backends/report"
 	"resetdesk/backends/runner"
 	"resetdesk/backends/userlist"
+	"resetdesk/desk"
 	"resetdesk/sanitize"
 	"resetdesk/store"
 )
@@ -81,15 +82,9 @@ login error — nothing was reset.`,
 }
 
 func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
-	format := strings.ToLower(f.format)
-	if format == "" {
-		format = "json"
-		if a.env.StdoutTTY {
-			format = "table"
-		}
-	}
-	if format != "json" && format != "csv" && format != "table" {
-		return usageErr("--format %q: use json, csv or table", f.format)
+	format, err := runFormat(f.format, a.env.StdoutTTY)
+	if err != nil {
+		return err
 	}
 	if err := checkOutputName(f.output); err != nil {
 		return asUsage(err)
@@ -107,17 +102,8 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	if _, err := d.RequireVerified(cmd.Context(), p, req.Users(), ""); err != nil {
 		return asUsage(err)
 	}
-	if left, has, err := d.QuotaLeft(cmd.Context(), p); err != nil {
-		return usageErr("profile %s: cannot count today's use of the daily quota, nothing sent: %v", p.Name, err)
-	} else if has {
-		if left == 0 {
-			return usageErr("profile %s: the daily quota of %d successful resets is spent: nothing sent", p.Name, p.DailyQuota)
-		}
-		msg := fmt.Sprintf("daily quota: %d of %d left; this run uses up to %d", left, p.DailyQuota, min(left, req.Sends()))
-		if left < req.Sends() {
-			msg += fmt.Sprintf("; the %d user(s) past it will be skipped, never sent", req.Sends()-left)
-		}
-		fmt.Fprintln(a.env.Stderr, msg)
+	if err := a.sayQuota(cmd.Context(), d, req); err != nil {
+		return err
 	}
 	// A transport warning is said even with --yes: a script's log must show it.
 	if w := p.TransportWarning(); w != "" {
@@ -161,36 +147,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		}
 	}()
 	w := newOutcomeWriter(a.env.Stdout, format, record, slices.ContainsFunc(req.Accounts(), func(a backends.Account) bool { return a.Name != "" }))
-	results := make([]backends.Outcome, req.Len())
-	done := make([]bool, req.Len())
-	next := 0
-	var tally backends.Tally
-	var closed error
-	for o := range run.Outcomes() {
-		if !o.Status.Final() {
-			continue
-		}
-		results[o.Index], done[o.Index] = o, true
-		tally.Add(o)
-		// Print in input order: everything up to the first user still pending.
-		for next < len(done) && done[next] {
-			if out != nil {
-				out.write(results[next])
-			}
-			if closed == nil {
-				prog.hold(func() { closed = w.write(results[next]) })
-				if closed != nil {
-					// The reader went away (`| head -1`): stop sending, let what is in
-					// flight finish into the journal, and say where the rest is.
-					run.Stop()
-				}
-			}
-			next++
-		}
-		prog.add(o)
-	}
-	prog.finish()
-	w.flush()
+	tally, closed := printOutcomes(run, req.Len(), w, out, prog)
 	if out != nil {
 		if err := out.close(); err != nil {
 			a.warnf("--output %s: %v (the journal has every new secret: resetdesk recover)", f.output, err)
@@ -201,6 +158,12 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 		a.warnf("the output was closed (%v): dispatching stopped; every new secret is in `resetdesk recover`", closed)
 		return exitCode(ExitSome)
 	}
+	return a.runSummary(run, tally, req.Len(), format)
+}
+
+// runSummary says on stderr how the run went (the counts, unless stdout is JSON lines
+// for a program; why it stopped itself; what unknown means) and gives the exit code.
+func (a *app) runSummary(run *runner.Run, tally backends.Tally, total int, format string) error {
 	if a.env.StdoutTTY || format != "json" {
 		fmt.Fprintf(a.env.Stderr, "%d ok, %d failed, %d unknown, %d skipped\n", tally.OK, tally.Failed, tally.Unknown, tally.Skipped)
 	}
@@ -210,10 +173,78 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	if tally.Unknown > 0 {
 		a.warnf("%d user(s) unknown: the request went out and no answer came; check those accounts before retrying", tally.Unknown)
 	}
-	if tally.OK == req.Len() {
+	if tally.OK == total {
 		return nil
 	}
 	return exitCode(ExitSome)
+}
+
+// runFormat is --format, or its default: a table on a terminal, JSON lines otherwise.
+func runFormat(flag string, stdoutTTY bool) (string, error) {
+	switch format := strings.ToLower(flag); format {
+	case "json", "csv", "table":
+		return format, nil
+	case "":
+		if stdoutTTY {
+			return "table", nil
+		}
+		return "json", nil
+	}
+	return "", usageErr("--format %q: use json, csv or table", flag)
+}
+
+// sayQuota tells, on stderr, what is left of a profile's daily quota and what of the run
+// it lets through; a quota that is spent, or cannot be counted, refuses the run.
+func (a *app) sayQuota(ctx context.Context, d *desk.Desk, req runner.Request) error {
+	p := req.Profile()
+	left, has, err := d.QuotaLeft(ctx, p)
+	switch {
+	case err != nil:
+		return usageErr("profile %s: cannot count today's use of the daily quota, nothing sent: %v", p.Name, err)
+	case !has:
+		return nil
+	case left == 0:
+		return usageErr("profile %s: the daily quota of %d successful resets is spent: nothing sent", p.Name, p.DailyQuota)
+	}
+	msg := fmt.Sprintf("daily quota: %d of %d left; this run uses up to %d", left, p.DailyQuota, min(left, req.Sends()))
+	if left < req.Sends() {
+		msg += fmt.Sprintf("; the %d user(s) past it will be skipped, never sent", req.Sends()-left)
+	}
+	fmt.Fprintln(a.env.Stderr, msg)
+	return nil
+}
+
+// printOutcomes prints the run's final outcomes in input order as they arrive (to
+// stdout and --output), under the progress line, and counts them. A stdout that closes
+// (`| head -1`) stops the run: what is in flight finishes into the journal.
+func printOutcomes(run *runner.Run, total int, w *outcomeWriter, out *outputFile, prog *progress) (tally backends.Tally, closed error) {
+	results := make([]backends.Outcome, total)
+	done := make([]bool, total)
+	next := 0
+	for o := range run.Outcomes() {
+		if !o.Status.Final() {
+			continue
+		}
+		results[o.Index], done[o.Index] = o, true
+		tally.Add(o)
+		// Everything up to the first user still pending.
+		for next < len(done) && done[next] {
+			if out != nil {
+				out.write(results[next])
+			}
+			if closed == nil {
+				prog.hold(func() { closed = w.write(results[next]) })
+				if closed != nil {
+					run.Stop()
+				}
+			}
+			next++
+		}
+		prog.add(o)
+	}
+	prog.finish()
+	w.flush()
+	return tally, closed
 }
 
 // progressInterval is how often the progress line is redrawn between outcomes (its rate
