@@ -194,9 +194,9 @@ func (r *resultsPage) detailRoom() int {
 }
 
 func (r *resultsPage) layout() {
-	extra := 0
+	extra := len(wrapBanner(r.banner, r.width))
 	if r.exporting {
-		extra = 1
+		extra++
 	}
 	r.tbl.SetSize(r.width, max(r.height-2-r.detailRoom()-extra, 2))
 }
@@ -330,6 +330,9 @@ func (r *resultsPage) View() string {
 		r.tbl.SetTheme(th)
 	}
 	var b strings.Builder
+	for _, l := range wrapBanner(r.banner, r.width) {
+		b.WriteString(th.Warn.Render(l) + "\n")
+	}
 	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), r.took, finished))
 	b.WriteByte('\n')
 	b.WriteString(r.tbl.View())
@@ -391,6 +394,9 @@ func (r *resultsPage) detailParts() (head, msg string) {
 	o := r.outcomes[i]
 	row := r.tbl.Row(i)
 	head = th.Key.Render(row.User)
+	if row.Name != "" {
+		head += " " + row.Name
+	}
 	if o.Secret != "" {
 		switch {
 		case r.tbl.SecretBelow(i):

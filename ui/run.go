@@ -114,11 +114,15 @@ func (r *runPage) SetSize(w, h int) {
 	r.tbl.SetSize(w, max(h-2-r.bannerLines(), 2)) // under the progress bar and the counts
 }
 
-func (r *runPage) bannerLines() int {
-	if r.banner == "" {
-		return 0
+func (r *runPage) bannerLines() int { return len(wrapBanner(r.banner, r.width)) }
+
+// wrapBanner is a page's banner (what the console found as it opened) wrapped to
+// width: none when there is none.
+func wrapBanner(banner string, width int) []string {
+	if banner == "" {
+		return nil
 	}
-	return len(fit.Wrap(r.banner, r.width))
+	return fit.Wrap(banner, width)
 }
 
 func (r *runPage) Init() tea.Cmd {
@@ -332,8 +336,8 @@ func (r *runPage) View() string {
 		r.tbl.SetTheme(th)
 	}
 	head := ""
-	if r.banner != "" {
-		head = th.Warn.Render(strings.Join(fit.Wrap(r.banner, r.width), "\n")) + "\n"
+	for _, l := range wrapBanner(r.banner, r.width) {
+		head += th.Warn.Render(l) + "\n"
 	}
 	switch {
 	case r.startErr != "":
