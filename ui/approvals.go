@@ -84,6 +84,7 @@ type approvalsPage struct {
 	declining     bool
 	busy          slow.Task
 	width, height int
+	head          []string // the lines above the users, drawn for the room (layout)
 }
 
 func newApprovalsPage(sh *shared) *approvalsPage {
@@ -154,6 +155,11 @@ func (p *approvalsPage) showItem() {
 	}
 	p.users.SetItems(n)
 	p.users.SetTyping(p.large())
+	if p.large() {
+		p.count.Focus() // the count field takes the digits; the arrows scroll
+	} else {
+		p.count.Blur()
+	}
 	p.layout()
 }
 

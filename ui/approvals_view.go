@@ -12,10 +12,17 @@ func (p *approvalsPage) SetSize(w, h int) {
 	p.layout()
 }
 
-// layout gives the users' list what the request's lines and the prompt leave it.
+// layout draws the request's lines for the width and gives the users' list what they
+// and the prompt leave it. The prompt always shows whole: on a short screen the lines
+// above the list give way from their end, the line that heads the list kept.
 func (p *approvalsPage) layout() {
-	room := p.height - len(p.headLines()) - len(p.promptLines()) - 1
-	p.users.SetHeight(max(room, minReviewList))
+	p.head = p.headLines()
+	room := p.height - len(p.promptLines()) - 1
+	if over := len(p.head) + minReviewList - room; over > 0 && len(p.head) > 1 {
+		users := p.head[len(p.head)-1]
+		p.head = append(p.head[:max(len(p.head)-1-over, 1)], users)
+	}
+	p.users.SetHeight(max(room-len(p.head), 1))
 }
 
 func (p *approvalsPage) View() string {
@@ -28,7 +35,7 @@ func (p *approvalsPage) View() string {
 		return strings.Join(fit.Wrap(msg, p.width), "\n")
 	}
 	var b strings.Builder
-	for _, l := range p.headLines() {
+	for _, l := range p.head {
 		b.WriteString(l + "\n")
 	}
 	it, _ := p.current()
@@ -58,7 +65,9 @@ func (p *approvalsPage) headLines() []string {
 	var lines []string
 	add := func(s string) { lines = append(lines, fit.Wrap(s, p.width)...) }
 	title := fmt.Sprintf("request %d of %d · from %s at %s · expires %s", p.at+1, len(p.items), it.by, it.requested, it.expires)
-	lines = append(lines, th.Title.Render(fit.Truncate(title, p.width)))
+	for _, l := range fit.Wrap(title, p.width) {
+		lines = append(lines, th.Title.Render(l))
+	}
 	row := func(k, v string) {
 		lines = append(lines, fit.Indent(fmt.Sprintf("  %-8s ", k), v, p.width)...)
 	}

@@ -112,6 +112,28 @@ func everyPage() []pageCase {
 			rp.apply(outs)
 			return rp
 		}, nil},
+		{"run waiting for approval", func(t *testing.T, c *Console) page {
+			p := fakeProfile(backends.Profile{Name: "lab"})
+			rp := runPageOf(t, c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
+			rp.info = desk.Info{State: desk.StateWaiting, Users: make([]desk.User, 240), Approval: &desk.Approval{
+				Why: "240 users, more than approval_over = 20; svc-backup, svc-print, adm-lab and 3 more: approve = [\"svc-*\" \"adm-*\"]", Expires: time.Now()}}
+			return rp
+		}, []string{"withdraws the request", "esc leaves it waiting"}},
+		{"approvals", func(t *testing.T, c *Console) page {
+			p := fakeProfile(backends.Profile{Name: "corp-ad", URL: "http://adm.corp.example.com", DailyQuota: 50})
+			users := make([]desk.User, 140)
+			for i := range users {
+				users[i] = desk.User{ID: userIDs(140)[i], Name: "Person Number " + fmt.Sprint(i)}
+			}
+			c.sh.pending = []desk.ApprovalRequest{{ID: 7, By: "alice-with-a-long-name", Requested: time.Now(), Expires: time.Now().Add(time.Hour),
+				Profile: "corp-ad", Kind: "fake", Mode: "gen", Users: users, Why: "140 users, more than approval_over = 20",
+				Options: backends.Options{Ticket: "INC-2026-000123 requested by the service desk manager"}}}
+			a := newApprovalsPage(c.sh)
+			plan := planOf(t, c.sh, fakeRequest(t, &fakeBackend{}, p, userIDs(140)))
+			a.Update(requestPlanMsg{id: 7, plan: plan})
+			typeText(a, "14")
+			return a
+		}, []string{"Type 140 and press enter to approve", "count: 14"}},
 		{"results", func(t *testing.T, c *Console) page {
 			r := runToResults(t, c.sh, append([]string{"bad"}, userIDs(40)...))
 			r.Update(press("R"))

@@ -67,6 +67,15 @@ func newTestHost(cfg *store.Config) *desk.Host {
 	if err != nil {
 		panic(err)
 	}
+	testHostsMu.Lock()
+	testHomes = append(testHomes, home)
+	testHostsMu.Unlock()
+	return newTestHostAt(cfg, home)
+}
+
+// newTestHostAt is newTestHost with its state under home: a second host on the same
+// history (serve restarted).
+func newTestHostAt(cfg *store.Config, home string) *desk.Host {
 	env := map[string]string{"HOME": home, "RESETDESK_SECRET_JOURNAL_KEY": journalKey}
 	for _, p := range cfg.Profiles {
 		env[store.SecretEnvName(p.Name)] = "secret"
@@ -79,7 +88,7 @@ func newTestHost(cfg *store.Config) *desk.Host {
 		panic(err)
 	}
 	testHostsMu.Lock()
-	testHosts, testHomes = append(testHosts, h), append(testHomes, home)
+	testHosts = append(testHosts, h)
 	testHostsMu.Unlock()
 	return h
 }
@@ -103,17 +112,32 @@ func (d *testDesk) at() *desk.Desk {
 	return d.real
 }
 
-// teamDesks are the desks of technicians at one host of profiles: the first starts
-// runs, the others approve (approver = true).
+// teamDesks are the desks of technicians at one host of profiles, which serves them
+// (it keeps their approval requests): the first starts runs, the others approve
+// (approver = true).
 func teamDesks(profiles []backends.Profile, starter string, approvers ...string) []*testDesk {
+	return teamDesksAt(newTestHost(teamConfig(profiles, starter, approvers)))
+}
+
+// teamConfig is the config of teamDesks.
+func teamConfig(profiles []backends.Profile, starter string, approvers []string) *store.Config {
 	cfg := &store.Config{Profiles: profiles, Technicians: []store.Technician{{Name: starter}}}
 	for _, a := range approvers {
 		cfg.Technicians = append(cfg.Technicians, store.Technician{Name: a, Approver: true})
 	}
-	h := newTestHost(cfg)
+	return cfg
+}
+
+// teamDesksAt are the desks of every technician of h's config, in its order.
+func teamDesksAt(h *desk.Host) []*testDesk {
 	h.KeepRequests()
+	profiles := h.Config().Profiles
+	var names []string
+	for _, t := range h.Config().Technicians {
+		names = append(names, t.Name)
+	}
 	var out []*testDesk
-	for _, name := range append([]string{starter}, approvers...) {
+	for _, name := range names {
 		dk, err := h.Desk(name)
 		if err != nil {
 			panic(err)
