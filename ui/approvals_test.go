@@ -120,7 +120,9 @@ func TestUndecidedRequestExpires(t *testing.T) {
 // there, and alice's next console opens on her run, which runs to its results.
 func TestRequestSurvivesARestartOfServe(t *testing.T) {
 	home := t.TempDir()
-	cfg := func() *desk.Host { return newTestHostAt(teamConfig([]backends.Profile{lab3}, "alice", []string{"bob"}), home) }
+	cfg := func() *desk.Host {
+		return newTestHostAt(teamConfig([]backends.Profile{lab3}, "alice", []string{"bob"}), home)
+	}
 	first := teamDesksAt(cfg())
 	alice, hangUp := console(t, first[0], 80, 24)
 	waitingRun(t, alice, lab3)

@@ -187,5 +187,3 @@ func historyPath(t *testing.T, td *testDesk) string {
 	}
 	return path
 }
-
-
