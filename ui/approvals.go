@@ -85,6 +85,9 @@ type approvalsPage struct {
 	busy          slow.Task
 	width, height int
 	head          []string // the lines above the users, drawn for the room (layout)
+	// swapped: the request shown was replaced by another (the one shown was decided
+	// elsewhere): enter first says so.
+	swapped bool
 }
 
 func newApprovalsPage(sh *shared) *approvalsPage {
@@ -98,12 +101,11 @@ func newApprovalsPage(sh *shared) *approvalsPage {
 }
 
 // read gathers the requests: those the technician may decide (as the root last read
-// them), then their own that wait.
+// them), then their own that wait. The request shown stays, with what was typed for
+// it; when it is gone (decided elsewhere, expired), the one shown instead must be read
+// before enter approves it (swapped).
 func (p *approvalsPage) read() {
-	var cur int64
-	if p.at < len(p.items) {
-		cur = p.items[p.at].id
-	}
+	cur, had := p.current()
 	p.items = nil
 	for _, r := range p.sh.pending {
 		p.items = append(p.items, itemOfRequest(r))
@@ -116,9 +118,13 @@ func (p *approvalsPage) read() {
 	}
 	p.at = 0
 	for i, it := range p.items {
-		if it.id == cur {
+		if had && it.id == cur.id {
 			p.at = i
+			return
 		}
+	}
+	if now, ok := p.current(); had && ok && now.id != cur.id {
+		p.swapped = true
 	}
 	p.showItem()
 }
@@ -277,6 +283,7 @@ func (p *approvalsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 				d = len(p.items) - 1
 			}
 			p.at = (p.at + d) % len(p.items)
+			p.swapped = false
 			p.showItem()
 		}
 		return p.planCmd(), nil
@@ -304,6 +311,9 @@ func (p *approvalsPage) approve() tea.Cmd {
 		return nil
 	case it.own:
 		return toastBad("nobody approves their own request: another approver must")
+	case p.swapped:
+		p.swapped = false
+		return toastBad("the request you read was decided or expired meanwhile: this is another one — read it, then enter approves it")
 	case p.large() && strings.TrimSpace(p.count.Value()) != strconv.Itoa(len(it.users)):
 		return toastBad(fmt.Sprintf("type %d to approve %d resets", len(it.users), len(it.users)))
 	}

@@ -155,3 +155,34 @@ func TestLocalConsoleRefusesARunThatNeedsApproval(t *testing.T) {
 		t.Fatal("the local console confirmed a run that needs approval")
 	}
 }
+
+// A refresh never turns enter into the approval of a request not read: the decline's
+// reason field stays open through a refresh, and when the request shown is decided
+// elsewhere, the next one shown must be read first.
+func TestEnterNeverApprovesARequestNotRead(t *testing.T) {
+	team := teamDesks([]backends.Profile{lab3}, "alice", "bob")
+	alice, _ := console(t, team[0], 80, 24)
+	first := waitingRun(t, alice, lab3)
+	alice.keys("esc")
+	second := waitingRun(t, alice, lab3)
+	bob, _ := console(t, team[1], 80, 24)
+	bob.until("the header's count", func() bool { return strings.Contains(bob.screen(), "2 waiting for approval") })
+	bob.keys("a")
+	ap := bob.c.top().(*approvalsPage)
+	shown, _ := ap.current()
+	gone, other := first, second
+	if shown.id != first.info.Approval.Request {
+		gone, other = second, first
+	}
+	if err := gone.h.Withdraw(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	bob.until("the page to follow", func() bool { it, _ := ap.current(); return it.id == other.info.Approval.Request })
+	bob.keys("enter")
+	bob.until("the warning", func() bool { return strings.Contains(flat(bob.screen()), "read it, then enter approves it") })
+	if other.h.Info().State != desk.StateWaiting {
+		t.Fatal("enter approved a request that replaced the one read")
+	}
+	bob.keys("enter")
+	bob.until("the approval", func() bool { return strings.Contains(bob.screen(), "approved: alice's run") })
+}

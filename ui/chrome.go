@@ -10,6 +10,7 @@ import (
 
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
+	"resetdesk/ui/list"
 )
 
 // helpStyles draw the help: muted, and plain under NO_COLOR.
@@ -84,19 +85,9 @@ func (c *Console) helpOverlay(lines []string, h int) string {
 		c.helpTop = min(c.helpTop, len(lines)-room)
 		shown := append([]string{head}, lines[c.helpTop:c.helpTop+room]...)
 		below := len(lines) - c.helpTop - room
-		return strings.Join(append(shown, th.Subtle.Render(strings.TrimSpace(markerText(c.helpTop, below))+" · ↑/↓ scroll")), "\n")
+		return strings.Join(append(shown, th.Subtle.Render(strings.TrimSpace(list.Marker(c.helpTop, below))+" · ↑/↓ scroll")), "\n")
 	}
 	return strings.Join(append([]string{head}, lines...), "\n")
-}
-
-func markerText(above, below int) string {
-	switch {
-	case above > 0 && below > 0:
-		return fmt.Sprintf("↓ %d more · ↑ %d above", below, above)
-	case below > 0:
-		return fmt.Sprintf("↓ %d more", below)
-	}
-	return fmt.Sprintf("↑ %d above", above)
 }
 
 // maxStatusLines bounds how much of the page a long toast may take; a question, which

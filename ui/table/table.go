@@ -387,9 +387,6 @@ func (m *Model) Page() int { return m.list.Page() }
 // Top jumps to the first shown row.
 func (m *Model) Top() { m.rebuild(); m.list.SetCursor(0) }
 
-// Bottom jumps to the last shown row.
-func (m *Model) Bottom() { m.rebuild(); m.list.SetCursor(m.list.Len() - 1) }
-
 // Follow puts the cursor on row i (input order) when it is shown: the run page keeps the
 // latest started row in sight until the technician moves.
 func (m *Model) Follow(i int) {
