@@ -75,6 +75,18 @@ func (c *Console) helpLines() (lines []string, overlay bool) {
 	return lines, c.height-2-len(lines) < minBody
 }
 
+// clampHelp keeps the help overlay's first line where a line of help is still shown
+// last: a ↓ past the end does nothing.
+func (c *Console) clampHelp() {
+	lines, overlay := c.helpLines()
+	if !overlay {
+		c.helpTop = 0
+		return
+	}
+	room := max(c.bodyHeight()-2, 1)
+	c.helpTop = max(min(c.helpTop, len(lines)-room), 0)
+}
+
 // helpOverlay is the help drawn over the page's room, scrolled when it is longer.
 func (c *Console) helpOverlay(lines []string, h int) string {
 	th := c.sh.th
@@ -82,10 +94,10 @@ func (c *Console) helpOverlay(lines []string, h int) string {
 	room := max(h-1, 1)
 	if len(lines) > room {
 		room--
-		c.helpTop = min(c.helpTop, len(lines)-room)
-		shown := append([]string{head}, lines[c.helpTop:c.helpTop+room]...)
-		below := len(lines) - c.helpTop - room
-		return strings.Join(append(shown, th.Subtle.Render(strings.TrimSpace(list.Marker(c.helpTop, below))+" · ↑/↓ scroll")), "\n")
+		top := min(c.helpTop, len(lines)-room) // helpTop is kept within it (clampHelp)
+		shown := append([]string{head}, lines[top:top+room]...)
+		below := len(lines) - top - room
+		return strings.Join(append(shown, th.Subtle.Render(strings.TrimSpace(list.Marker(top, below))+" · ↑/↓ scroll")), "\n")
 	}
 	return strings.Join(append([]string{head}, lines...), "\n")
 }

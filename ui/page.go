@@ -60,6 +60,9 @@ type (
 	}
 	// profiled works in one profile, which the header shows.
 	profiled interface{ Profile() *profile }
+	// themed keeps styled text (a table's cached rows): the root gives it the theme
+	// when the terminal tells its background, so that View only draws.
+	themed interface{ SetTheme(theme.Theme) }
 )
 
 // nav is a change the root applies as soon as the page's Update returns.
@@ -105,7 +108,6 @@ type shared struct {
 	ctx     context.Context
 	desk    Desk
 	th      theme.Theme
-	themeID int // bumped when the theme changes, for pages that cache styled text
 	noColor bool
 	keys    keys.Map
 

@@ -11,6 +11,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/desk"
+	"resetdesk/theme"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/slow"
@@ -30,7 +31,6 @@ type resultsPage struct {
 	password      string           // the typed password of a run of this session, for its retry
 	width, height int
 	tbl           table.Model
-	themeID       int
 	outcomes      []backends.Outcome
 	tally         backends.Tally
 	took          time.Duration
@@ -95,7 +95,7 @@ func newResultsPage(sh *shared, p *profile, h *desk.Handle, tbl table.Model) *re
 	path.SetValue(exportName(p, ""))
 	info := h.Info()
 	r := &resultsPage{sh: sh, profile: p, h: h, info: info, mode: modeOf(p, info.Mode), tbl: tbl, outcomes: h.Outcomes(),
-		tally: info.Tally, secrets: h.Secrets(), copied: map[int]bool{}, path: path, themeID: sh.themeID, open: slow.NewTask(), retrying: newPlanner()}
+		tally: info.Tally, secrets: h.Secrets(), copied: map[int]bool{}, path: path, open: slow.NewTask(), retrying: newPlanner()}
 	r.tbl.SetSecrets(r.secrets)
 	r.tbl.Top()
 	if sh.results == nil {
@@ -148,6 +148,9 @@ func (r *resultsPage) Help() keys.Help {
 			{km.Export, km.NewRun, km.Runs, keys.Named(km.Back, "clear the filter / back")}},
 	}
 }
+// SetTheme redraws the table's rows in th.
+func (r *resultsPage) SetTheme(th theme.Theme) { r.tbl.SetTheme(th) }
+
 func (r *resultsPage) Init() tea.Cmd {
 	r.h.Shown() // its technician has seen how it ended
 	ws := r.warnings
@@ -325,10 +328,6 @@ func (r *resultsPage) copyCurrent() tea.Cmd {
 
 func (r *resultsPage) View() string {
 	th := r.sh.th
-	if r.themeID != r.sh.themeID {
-		r.themeID = r.sh.themeID
-		r.tbl.SetTheme(th)
-	}
 	var b strings.Builder
 	for _, l := range wrapBanner(r.banner, r.width) {
 		b.WriteString(th.Warn.Render(l) + "\n")

@@ -72,6 +72,20 @@ func own(cmd tea.Cmd, p page) tea.Cmd {
 
 func (c *Console) top() page { return c.stack[len(c.stack)-1] }
 
+// setTheme makes th the console's theme and gives it to every page that keeps styled
+// text: those of the stack and the results of this session's runs.
+func (c *Console) setTheme(th theme.Theme) {
+	c.sh.th = th
+	for _, p := range c.stack {
+		if t, ok := p.(themed); ok {
+			t.SetTheme(th)
+		}
+	}
+	for _, r := range c.sh.results {
+		r.SetTheme(th)
+	}
+}
+
 // Init asks for the terminal's background, starts the first page, and looks for what
 // the host holds for this technician: their runs (a dropped session's), the approval
 // requests they may decide, and every change of them from now on.
@@ -89,8 +103,7 @@ func (c *Console) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		c.layout()
 		return c, nil
 	case tea.BackgroundColorMsg:
-		c.sh.th = theme.New(msg.IsDark(), c.sh.noColor)
-		c.sh.themeID++
+		c.setTheme(theme.New(msg.IsDark(), c.sh.noColor))
 		return c, nil
 	case tea.KeyPressMsg:
 		return c, c.key(msg)
@@ -292,6 +305,7 @@ func (c *Console) key(k tea.KeyPressMsg) tea.Cmd {
 			return c.interrupt()
 		case key.Matches(k, km.Down), key.Matches(k, km.PageDown):
 			c.helpTop++
+			c.clampHelp()
 		case key.Matches(k, km.Up), key.Matches(k, km.PageUp):
 			c.helpTop = max(c.helpTop-1, 0)
 		}

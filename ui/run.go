@@ -11,6 +11,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/desk"
+	"resetdesk/theme"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/table"
@@ -46,7 +47,6 @@ type runPage struct {
 	now      func() time.Time
 
 	tbl      table.Model
-	themeID  int
 	outcomes []backends.Outcome // final outcomes by index (secrets as the server gave them)
 	tally    backends.Tally
 	inFlight int // requests sent and not answered yet
@@ -75,7 +75,7 @@ func watchRunPage(sh *shared, p *profile, h *desk.Handle) *runPage {
 
 func newRunView(sh *shared, p *profile, rows []table.Row) *runPage {
 	tbl := table.New(sh.th, sh.keys, rows)
-	return &runPage{sh: sh, profile: p, now: time.Now, follow: true, tbl: tbl, themeID: sh.themeID,
+	return &runPage{sh: sh, profile: p, now: time.Now, follow: true, tbl: tbl,
 		outcomes: make([]backends.Outcome, len(rows)), spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
 }
 
@@ -124,6 +124,9 @@ func wrapBanner(banner string, width int) []string {
 	}
 	return fit.Wrap(banner, width)
 }
+
+// SetTheme redraws the table's rows in th.
+func (r *runPage) SetTheme(th theme.Theme) { r.tbl.SetTheme(th) }
 
 func (r *runPage) Init() tea.Cmd {
 	if r.h != nil {
@@ -331,10 +334,6 @@ func (r *runPage) apply(batch []backends.Outcome) {
 
 func (r *runPage) View() string {
 	th := r.sh.th
-	if r.themeID != r.sh.themeID {
-		r.themeID = r.sh.themeID
-		r.tbl.SetTheme(th)
-	}
 	head := ""
 	for _, l := range wrapBanner(r.banner, r.width) {
 		head += th.Warn.Render(l) + "\n"

@@ -59,7 +59,7 @@ func bind(help, desc string, keys ...string) key.Binding {
 
 // Default is the console's key map.
 func Default() Map {
-	return Map{
+	m := Map{
 		Up:        bind("↑/k", "up", "up", "k", "ctrl+p"),
 		Down:      bind("↓/j", "down", "down", "j", "ctrl+n"),
 		ArrowUp:   bind("↑", "up", "up", "ctrl+p"),
@@ -113,16 +113,6 @@ func Default() Map {
 		// send anything.
 		Confirm: bind("enter", "reset now", "enter"),
 
-		Stop:     bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q"),
-		Withdraw: bind("w", "withdraw the request", "w"),
-
-		Approvals: bind("a", "approval requests", "a"),
-		Approve:   bind("enter", "approve", "enter"),
-		Decline:   bind("d", "decline, with a reason", "d"),
-
-		PrevRequest: bind("←", "previous request", "left"),
-		NextRequest: bind("→", "next request", "right"),
-
 		Reveal:     bind("r", "reveal row", "r"),
 		RevealAll:  bind("R", "reveal all", "R"),
 		Copy:       bind("c", "copy secret", "c"),
@@ -142,6 +132,19 @@ func Default() Map {
 
 		WriteFile: bind("enter", "write the file (.csv or .json)", "enter"),
 	}
+	m.runKeys()
+	return m
+}
+
+// runKeys are the keys of a run as it goes or waits, and of the approval requests.
+func (m *Map) runKeys() {
+	m.Stop = bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q")
+	m.Withdraw = bind("w", "withdraw the request", "w")
+	m.Approvals = bind("a", "approval requests", "a")
+	m.Approve = bind("enter", "approve", "enter")
+	m.Decline = bind("d", "decline, with a reason", "d")
+	m.PrevRequest = bind("←", "previous request", "left")
+	m.NextRequest = bind("→", "next request", "right")
 }
 
 // Hint is a line of help for what is not a key (typing into a field): it shows in the
