@@ -148,6 +148,7 @@ func (r *resultsPage) Help() keys.Help {
 			{km.Export, km.NewRun, km.Runs, keys.Named(km.Back, "clear the filter / back")}},
 	}
 }
+
 // SetTheme redraws the table's rows in th.
 func (r *resultsPage) SetTheme(th theme.Theme) { r.tbl.SetTheme(th) }
 
