@@ -67,8 +67,8 @@ func resultsFromRun(r *runPage) *resultsPage {
 	if r.plan != nil {
 		res.be, res.password = r.plan.Request.Backend(), r.plan.Request.TypedPasswordValue()
 	}
-	if !r.started.IsZero() {
-		res.took = r.now().Sub(r.started)
+	if r.banner != "" {
+		res.banner = awayBanner(res.info) // the page found it going on as the console opened
 	}
 	return res
 }
@@ -82,11 +82,7 @@ func resultsOfHandle(sh *shared, p *profile, h *desk.Handle) *resultsPage {
 			tbl.Apply(o, cleanSecret(o.Secret), clean(o.Message))
 		}
 	}
-	res := newResultsPage(sh, p, h, tbl)
-	if !info.Started.IsZero() && !info.Finished.IsZero() {
-		res.took = info.Finished.Sub(info.Started)
-	}
-	return res
+	return newResultsPage(sh, p, h, tbl)
 }
 
 func newResultsPage(sh *shared, p *profile, h *desk.Handle, tbl table.Model) *resultsPage {
@@ -96,6 +92,9 @@ func newResultsPage(sh *shared, p *profile, h *desk.Handle, tbl table.Model) *re
 	info := h.Info()
 	r := &resultsPage{sh: sh, profile: p, h: h, info: info, mode: modeOf(p, info.Mode), tbl: tbl, outcomes: h.Outcomes(),
 		tally: info.Tally, secrets: h.Secrets(), copied: map[int]bool{}, path: path, open: slow.NewTask(), retrying: newPlanner()}
+	if !info.Started.IsZero() && !info.Finished.IsZero() {
+		r.took = info.Finished.Sub(info.Started) // as the host timed it
+	}
 	r.tbl.SetSecrets(r.secrets)
 	r.tbl.Top()
 	if sh.results == nil {

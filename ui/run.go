@@ -384,8 +384,8 @@ func (r *runPage) waitingView() string {
 		add(th.Subtle.Render, "expires at "+a.Expires.Format("15:04")+" unless an approver decides")
 	}
 	lines = append(lines, "")
-	add(th.Subtle.Render, "Nothing is sent before another approver approves it in their console (a). "+
-		"w withdraws the request; esc leaves it waiting (l lists your runs).")
+	add(th.Subtle.Render, "Nothing is sent before another approver approves it in their console.")
+	add(th.Subtle.Render, "w withdraws the request · esc leaves it waiting · l: your runs")
 	if r.withdrawing {
 		add(th.Subtle.Render, r.spin.View()+" withdrawing…")
 	}
