@@ -314,6 +314,9 @@ func (p *approvalsPage) approve() tea.Cmd {
 	case p.swapped:
 		p.swapped = false
 		return toastBad("the request you read was decided or expired meanwhile: this is another one — read it, then enter approves it")
+	case p.plans[it.id].plan == nil:
+		// Its plan is what the approver approves: never before it is on screen.
+		return toastBad("its plan is not on screen yet: enter approves once it is")
 	case p.large() && strings.TrimSpace(p.count.Value()) != strconv.Itoa(len(it.users)):
 		return toastBad(fmt.Sprintf("type %d to approve %d resets", len(it.users), len(it.users)))
 	}

@@ -178,6 +178,7 @@ func TestEnterNeverApprovesARequestNotRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	bob.until("the page to follow", func() bool { it, _ := ap.current(); return it.id == other.info.Approval.Request })
+	bob.until("its plan", func() bool { return strings.Contains(flat(bob.screen()), "Press enter to approve") })
 	bob.keys("enter")
 	bob.until("the warning", func() bool { return strings.Contains(flat(bob.screen()), "read it, then enter approves it") })
 	if other.h.Info().State != desk.StateWaiting {

@@ -104,6 +104,8 @@ func (p *approvalsPage) promptLines() []string {
 		return fit.Indent("  ", p.reason.View()+th.Subtle.Render("  enter declines · esc cancels"), p.width)
 	case it.own:
 		return fit.Indent("  ", th.Subtle.Render("waiting for another approver · ←/→ other requests · esc back"), p.width)
+	case p.plans[it.id].plan == nil:
+		return fit.Indent("  ", th.Subtle.Render("enter approves once its plan is read · d declines · esc back"), p.width)
 	case p.large():
 		prompt := fmt.Sprintf("Type %d and press enter to approve %s's run — d declines:", len(it.users), it.by)
 		return append(fit.Indent("  ", th.Key.Render(prompt), p.width), fit.Indent("  ", p.count.View(), p.width)...)
