@@ -183,7 +183,7 @@ func terminalEnv(environ []string, term string) map[string]string {
 }
 
 // consoleMiddleware serves one session: the console at the desk of the technician whose
-// key the connection proved, then, once it has ended, every run it started finished.
+// key the connection proved; the runs it submitted go on without it.
 func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		if gc := connOf(sess.Context()); gc != nil {
