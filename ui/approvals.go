@@ -131,7 +131,7 @@ func (p *approvalsPage) read() {
 
 func itemOfRequest(r desk.ApprovalRequest) approvalItem {
 	it := approvalItem{id: r.ID, by: clean(r.By), requested: r.Requested.Format("15:04"), expires: r.Expires.Format("15:04"),
-		profile: clean(r.Profile), kind: clean(r.Kind), mode: clean(r.Mode), why: clean(r.Why), ticket: clean(r.Options.Ticket)}
+		profile: clean(r.Profile), kind: clean(r.Kind), mode: modeText(r.Kind, r.Mode), why: clean(r.Why), ticket: clean(r.Options.Ticket)}
 	it.opts = optionTexts(modeOfKind(r.Kind, r.Mode), r.Options, "")
 	for _, u := range r.Users {
 		it.users = append(it.users, reviewUser{id: clean(u.ID), name: clean(u.Name)})
@@ -141,13 +141,22 @@ func itemOfRequest(r desk.ApprovalRequest) approvalItem {
 
 func itemOfRun(in desk.Info) approvalItem {
 	it := approvalItem{id: in.Approval.Request, by: clean(in.Technician), own: true, requested: in.Requested.Format("15:04"),
-		expires: in.Approval.Expires.Format("15:04"), profile: clean(in.Profile), kind: clean(in.Kind), mode: clean(in.Mode),
+		expires: in.Approval.Expires.Format("15:04"), profile: clean(in.Profile), kind: clean(in.Kind), mode: modeText(in.Kind, in.Mode),
 		why: clean(in.Approval.Why), ticket: clean(in.Options.Ticket)}
 	it.opts = optionTexts(modeOfKind(in.Kind, in.Mode), in.Options, "")
 	for _, u := range in.Users {
 		it.users = append(it.users, reviewUser{id: clean(u.ID), name: clean(u.Name)})
 	}
 	return it
+}
+
+// modeText is a mode as the review names it: "sip — SIP authentication password".
+func modeText(kind, name string) string {
+	m := modeOfKind(kind, name)
+	if m.Label == "" {
+		return clean(name)
+	}
+	return m.Name + " — " + m.Label
 }
 
 // showItem resets what belongs to the request shown: its users' list, the count.
@@ -199,11 +208,15 @@ func (p *approvalsPage) Help() keys.Help {
 		send := keys.Named(km.Confirm, "decline with this reason")
 		return keys.Help{ShortKeys: []key.Binding{send, km.Cancel}, Groups: [][]key.Binding{{send, km.Cancel}}}
 	}
+	other := []key.Binding{km.PrevRequest, km.NextRequest}
+	if it, ok := p.current(); !ok || it.own {
+		// Nothing here to decide: the way back and the other requests.
+		return keys.Help{ShortKeys: append(other, km.Back), Groups: [][]key.Binding{other, {km.Back}}}
+	}
 	approve := km.Approve
 	if p.large() {
 		approve = keys.Named(km.Approve, "approve, once the count is typed")
 	}
-	other := []key.Binding{km.PrevRequest, km.NextRequest}
 	return keys.Help{ShortKeys: []key.Binding{approve, km.Decline, km.NextRequest, km.Back},
 		Groups: [][]key.Binding{{approve, km.Decline}, other, {km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}, {km.Back}}}
 }

@@ -187,3 +187,26 @@ func TestEnterNeverApprovesARequestNotRead(t *testing.T) {
 	bob.keys("enter")
 	bob.until("the approval", func() bool { return strings.Contains(bob.screen(), "approved: alice's run") })
 }
+
+// A page opened over the run page (the approvals, the runs) does not stop its watch:
+// approved meanwhile, the run's results take its place under it.
+func TestRunPageCoveredByAnotherPageGoesOnWatching(t *testing.T) {
+	team := teamDesks([]backends.Profile{lab3}, "alice", "bob")
+	alice, _ := console(t, team[0], 80, 24)
+	rp := waitingRun(t, alice, lab3)
+	alice.keys("a")
+	if _, ok := alice.c.top().(*approvalsPage); !ok {
+		t.Fatalf("a opened %T", alice.c.top())
+	}
+	if _, err := team[1].Approve(t.Context(), rp.info.Approval.Request); err != nil {
+		t.Fatal(err)
+	}
+	alice.until("the results under the approvals", func() bool {
+		_, ok := alice.c.stack[len(alice.c.stack)-2].(*resultsPage)
+		return ok
+	})
+	alice.keys("esc")
+	if res, ok := alice.c.top().(*resultsPage); !ok || res.tally.OK != 5 {
+		t.Fatalf("esc from the approvals went to %T", alice.c.top())
+	}
+}

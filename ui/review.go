@@ -77,9 +77,14 @@ func (r *reviewPage) Input() input {
 func (r *reviewPage) Help() keys.Help {
 	km := r.sh.keys
 	confirm := km.Confirm
+	what := "reset"
+	if r.plan.Approval.Needed {
+		what = "ask for approval"
+		confirm = keys.Named(km.Confirm, what)
+	}
 	nav := km.List()[:6]
 	if r.large() {
-		confirm = keys.Named(km.Confirm, "reset, once the count is typed")
+		confirm = keys.Named(km.Confirm, what+", once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
 	if r.blocked != "" {

@@ -144,6 +144,10 @@ func (c *Console) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		c.sh.pending = msg.reqs
 	case reattachMsg:
 		return c, c.reattach(msg)
+	case runMsg:
+		if rp := msg.owner(c); rp != nil && rp != c.top() {
+			return c, c.behind(rp, msg)
+		}
 	}
 	return c, c.forward(msg)
 }

@@ -40,6 +40,8 @@ type runPage struct {
 	asking    bool // a question of this page is on screen (the run is paused meanwhile)
 	// banner is a line above the run: what the console found as it opened.
 	banner string
+	// covered is set while the page reads its run under another page (Console.behind).
+	covered bool
 	fail   failFast
 	// question is this page's open question (the fail-fast one follows the run).
 	question ask
@@ -135,7 +137,7 @@ func (r *runPage) Init() tea.Cmd {
 	// The run's time counts from the confirm: it may be well under way when the page
 	// hears that it started.
 	r.started = r.now()
-	return tea.Batch(r.spin.Tick, submitCmd(r.sh, r.plan))
+	return tea.Batch(r.spin.Tick, submitCmd(r))
 }
 
 func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
@@ -302,7 +304,7 @@ func (r *runPage) waitingKey(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		return nil, back{}
 	case key.Matches(k, km.Withdraw) && r.h != nil && !r.withdrawing:
 		r.withdrawing = true
-		return withdrawCmd(r.sh, r.h), nil
+		return withdrawCmd(r), nil
 	}
 	return nil, nil
 }

@@ -21,8 +21,9 @@ type (
 	// submittedMsg is the host's answer to Submit: the run's handle (nil when the host
 	// took no run) and why it did not start.
 	submittedMsg struct {
-		h   *desk.Handle
-		err string
+		page *runPage
+		h    *desk.Handle
+		err  string
 	}
 	// updateMsg is what a run's Watch delivered (err: the console's context ended).
 	updateMsg struct {
@@ -30,14 +31,54 @@ type (
 		u   desk.Update
 		err error
 	}
-	withdrawnMsg struct{ err string }
+	withdrawnMsg struct {
+		page *runPage
+		err  string
+	}
 )
 
-// submitCmd hands plan's run to the host.
-func submitCmd(sh *shared, plan *desk.Plan) tea.Cmd {
+// owner is the run page a message of a run is for.
+func (m submittedMsg) owner(c *Console) *runPage { return m.page }
+func (m withdrawnMsg) owner(c *Console) *runPage { return m.page }
+func (m updateMsg) owner(c *Console) *runPage {
+	for _, p := range c.stack {
+		if rp, ok := p.(*runPage); ok && rp.w == m.w {
+			return rp
+		}
+	}
+	return nil
+}
+
+// runMsg is a message of a run: it goes to the run page that watches it, wherever that
+// is in the stack, so that a page opened over it (the approvals, the runs) does not
+// stop its watch.
+type runMsg interface{ owner(c *Console) *runPage }
+
+// behind gives msg to rp, covered by other pages: the run goes on being read, its end
+// puts the results in its place, and nothing it would ask is asked (a run page asks
+// only when on screen).
+func (c *Console) behind(rp *runPage, msg tea.Msg) tea.Cmd {
+	rp.covered = true
+	cmd, n := rp.Update(msg)
+	rp.covered = false
+	if r, ok := n.(replace); ok {
+		for i, p := range c.stack {
+			if p == rp {
+				c.stack[i] = r.p
+				r.p.SetSize(rp.width, rp.height)
+				cmd = tea.Batch(cmd, own(r.p.Init(), r.p))
+			}
+		}
+	}
+	return own(cmd, rp)
+}
+
+// submitCmd hands the run of page rp to the host.
+func submitCmd(rp *runPage) tea.Cmd {
+	sh, plan := rp.sh, rp.plan
 	return func() tea.Msg {
 		h, err := sh.desk.Submit(sh.ctx, plan)
-		return submittedMsg{h: h, err: cleanErr(err)}
+		return submittedMsg{page: rp, h: h, err: cleanErr(err)}
 	}
 }
 
@@ -59,11 +100,12 @@ func watchCmd(sh *shared, w *desk.Watch, delay time.Duration) tea.Cmd {
 	}
 }
 
-// withdrawCmd takes back a run that waits for approval.
-func withdrawCmd(sh *shared, h *desk.Handle) tea.Cmd {
+// withdrawCmd takes back the run of page rp, which waits for approval.
+func withdrawCmd(rp *runPage) tea.Cmd {
+	sh, h := rp.sh, rp.h
 	return func() tea.Msg {
 		_, err := slow.Call(sh.ctx, storeTimeout, func(ctx context.Context) (struct{}, error) { return struct{}{}, h.Withdraw(ctx) })
-		return withdrawnMsg{err: cleanErr(err)}
+		return withdrawnMsg{page: rp, err: cleanErr(err)}
 	}
 }
 
@@ -126,7 +168,7 @@ const failFastSample = 5
 
 // failFast asks whether to go on when the first outcomes all failed alike.
 func (r *runPage) failFast() nav {
-	if r.fail.asked || r.asking || r.stopping() || len(r.outcomes) <= failFastSample || r.tally.Total() < failFastSample {
+	if r.covered || r.fail.asked || r.asking || r.stopping() || len(r.outcomes) <= failFastSample || r.tally.Total() < failFastSample {
 		return nil
 	}
 	r.fail.asked = true
