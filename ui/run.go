@@ -42,7 +42,7 @@ type runPage struct {
 	banner string
 	// covered is set while the page reads its run under another page (Console.behind).
 	covered bool
-	fail   failFast
+	fail    failFast
 	// question is this page's open question (the fail-fast one follows the run).
 	question ask
 	started  time.Time
