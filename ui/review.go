@@ -39,6 +39,8 @@ type reviewPage struct {
 	quotaKnown, hasQuota bool
 	// refused is why the desk would refuse the run (a served technician's max_users).
 	refused string
+	// caller is whether the callers were verified, where the profile asks for it.
+	caller callerCheck
 }
 
 func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
@@ -46,7 +48,8 @@ func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
 	for i, u := range users {
 		users[i] = clean(u)
 	}
-	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput()}
+	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput(),
+		caller: newCallerCheck(p.p)}
 	if err := sh.desk.Allow(req); err != nil {
 		r.refused = clean(err.Error())
 	}
@@ -80,15 +83,38 @@ func (r *reviewPage) Help() keys.Help {
 		confirm = keys.Named(km.Confirm, "reset, once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
-	if r.refused != "" || (r.hasQuota && r.quota <= 0) {
+	callersBlock := r.caller.known && !r.verifiable() && r.caller.blocked(r.profile.p, false) != ""
+	if r.refused != "" || (r.hasQuota && r.quota <= 0) || callersBlock {
 		// Nothing to confirm: the way back is what the help offers.
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
+	}
+	if r.verifiable() {
+		short := []key.Binding{km.Verify, confirm, km.Back}
+		if r.caller.v.Verified {
+			short = []key.Binding{confirm, km.Back, km.Verify} // verified: again is the last thing offered
+		}
+		return keys.Help{ShortKeys: short, Groups: [][]key.Binding{{km.Verify, confirm, km.Back}, nav}}
 	}
 	return keys.Help{ShortKeys: []key.Binding{confirm, km.Back}, Groups: [][]key.Binding{{confirm, km.Back}, nav}}
 }
 
+// verifiable: the run is for one user, whose caller the profile asks to verify (v).
+func (r *reviewPage) verifiable() bool { return r.caller.on && len(r.users) == 1 }
+
+// Resume reads the callers' verification again: the technician may have verified the
+// caller on the page this review covered.
+func (r *reviewPage) Resume() tea.Cmd {
+	if r.caller.on {
+		return callerCmd(r)
+	}
+	return nil
+}
+
 func (r *reviewPage) Init() tea.Cmd {
 	cmd := quotaCmd(r.sh, r.profile.p)
+	if r.caller.on {
+		cmd = tea.Batch(cmd, callerCmd(r))
+	}
 	if r.large() {
 		return tea.Batch(cmd, r.count.Focus())
 	}
@@ -140,6 +166,8 @@ func (r *reviewPage) blocked() string {
 		return "no quota left today: nothing would be sent"
 	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
 		return "the quota is being counted: a moment"
+	case r.caller.blocked(r.profile.p, len(r.users) == 1) != "":
+		return r.caller.blocked(r.profile.p, len(r.users) == 1)
 	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
 		return fmt.Sprintf("type %d to confirm %d resets", len(r.users), len(r.users))
 	}
@@ -160,6 +188,11 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 			r.quota, r.hasQuota, r.quotaKnown = msg.left, msg.has, true
 		}
 		return nil, nil
+	case callerMsg:
+		if msg.r == r {
+			r.caller.update(msg)
+		}
+		return nil, nil
 	case tea.MouseWheelMsg:
 		cmd, _ := r.list.Update(msg)
 		return cmd, nil
@@ -173,6 +206,8 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		switch {
 		case key.Matches(msg, km.Back):
 			return nil, back{}
+		case r.verifiable() && key.Matches(msg, km.Verify):
+			return nil, push{p: newVerifyPage(r.sh, r.profile, r.req.User(0), r.req.Options().Ticket)}
 		case key.Matches(msg, km.Confirm):
 			if why := r.blocked(); why != "" {
 				return toastBad(why), nil
@@ -235,6 +270,9 @@ func (r *reviewPage) headLines() []string {
 	if opt.Ticket != "" {
 		row("ticket", opt.Ticket)
 	}
+	if r.caller.on {
+		row("caller", r.caller.line(r.sh, r.profile.p, len(r.users) == 1))
+	}
 	var warns []string
 	n := len(r.users)
 	switch {
@@ -282,6 +320,12 @@ func (r *reviewPage) confirmLines() []string {
 		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.refused+" — esc goes back"), r.width)
 	case r.hasQuota && r.quota <= 0:
 		return fit.Indent("  ", th.Failed.Render("Nothing can be sent today: esc goes back"), r.width)
+	case r.caller.blocked(r.profile.p, len(r.users) == 1) != "" && r.caller.known:
+		if r.verifiable() {
+			return fit.Indent("  ", th.Failed.Render("Cannot reset yet: verify the caller first")+th.Subtle.Render(" — ")+
+				th.Key.Render("v verifies")+th.Subtle.Render(", esc goes back to the options"), r.width)
+		}
+		return fit.Indent("  ", th.Failed.Render("Cannot run: the callers are not verified")+th.Subtle.Render(" — esc goes back"), r.width)
 	case r.large():
 		prompt := fmt.Sprintf("Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
 		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),
