@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -127,34 +126,43 @@ func (v *verifyPage) paste(msg tea.PasteMsg) tea.Cmd {
 
 // View draws what the page is about above the step under way. The step (its question,
 // its field, what went wrong and the way on) always shows whole; on a short screen the
-// lines above give way, blank lines first.
+// lines above give way whole: the blank line, then the profile and ticket, then the title.
 func (v *verifyPage) View() string {
 	step := v.stepLines()
-	head := v.headLines()
-	if room := v.height - len(step); len(head) > room {
-		head = slices.DeleteFunc(head, func(l string) bool { return l == "" })
-		head = head[:max(min(len(head), room), 0)]
+	title, about := v.headLines()
+	head := append(append(append([]string{}, title...), about...), "")
+	room := v.height - len(step)
+	switch {
+	case len(head) <= room:
+	case len(title)+len(about) <= room:
+		head = head[:len(head)-1]
+	case len(title) <= room:
+		head = title
+	default:
+		head = nil
 	}
 	return fit.Clip(strings.Join(append(head, step...), "\n"), v.width)
 }
 
-// headLines name who is being verified, for which profile and ticket.
-func (v *verifyPage) headLines() []string {
+// headLines name who is being verified (title), and for which profile and ticket.
+func (v *verifyPage) headLines() (title, about []string) {
 	th := v.sh.th
 	who := v.shown
 	if v.name != "" {
 		who = v.name + " (" + v.shown + ")"
 	}
-	lines := fit.Indent("  ", th.Title.Render("Verify that the caller is "+who+" before the reset"), v.width)
-	about := "profile " + v.profile.name
+	title = fit.Indent("  ", th.Title.Render("Verify that the caller is "+who+" before the reset"), v.width)
+	text := "profile " + v.profile.name
 	if d := v.caller.Directory; d != "" && d != v.profile.p.Name {
-		about += " · looked up in " + clean(d)
+		text += " · looked up in " + clean(d)
 	}
 	if v.ticket != "" {
-		about += " · ticket " + clean(v.ticket)
+		text += " · ticket " + clean(v.ticket)
 	}
-	lines = append(lines, fit.Indent("  ", th.Subtle.Render(about), v.width)...)
-	return append(lines, "")
+	for _, l := range fit.Indent("  ", text, v.width) {
+		about = append(about, th.Subtle.Render(l))
+	}
+	return title, about
 }
 
 // stepLines are the step under way: the ways on file, the code read back, the callback.
@@ -217,7 +225,7 @@ func (v *verifyPage) codeLines() []string {
 	lines = append(lines, "  "+v.code.View())
 	lines = append(lines, v.busyLines()...)
 	lines = append(lines, v.statusLines()...)
-	return append(lines, v.hint("ctrl+r sends a new code · esc another way")...)
+	return append(lines, v.hint("ctrl+r sends a new code · esc other way")...)
 }
 
 func (v *verifyPage) callbackLines() []string {
