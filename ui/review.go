@@ -83,17 +83,12 @@ func (r *reviewPage) Help() keys.Help {
 		confirm = keys.Named(km.Confirm, "reset, once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
-	callersBlock := r.caller.known && !r.verifiable() && r.caller.blocked(r.profile.p, false) != ""
-	if r.refused != "" || (r.hasQuota && r.quota <= 0) || callersBlock {
+	if r.refused != "" || (r.hasQuota && r.quota <= 0) {
 		// Nothing to confirm: the way back is what the help offers.
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
 	}
-	if r.verifiable() {
-		short := []key.Binding{km.Verify, confirm, km.Back}
-		if r.caller.v.Verified {
-			short = []key.Binding{confirm, km.Back, km.Verify} // verified: again is the last thing offered
-		}
-		return keys.Help{ShortKeys: short, Groups: [][]key.Binding{{km.Verify, confirm, km.Back}, nav}}
+	if h, ok := r.callerHelp(confirm, nav); ok {
+		return h
 	}
 	return keys.Help{ShortKeys: []key.Binding{confirm, km.Back}, Groups: [][]key.Binding{{confirm, km.Back}, nav}}
 }

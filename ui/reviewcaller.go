@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
 	"resetdesk/desk"
+	"resetdesk/ui/keys"
 	"resetdesk/ui/slow"
 )
 
@@ -76,6 +78,25 @@ func (c callerCheck) blocked(p backends.Profile, single bool) string {
 	}
 	return fmt.Sprintf("profile %s requires verifying the callers first: %s not verified; verify each with `resetdesk verify -p %s USER`",
 		clean(p.Name), listedUsers(c.v.Unverified, 3), clean(p.Name))
+}
+
+// callerHelp is the review's help where the callers' verification changes it: v for a
+// single user's caller, and no enter while the callers block the run.
+func (r *reviewPage) callerHelp(confirm key.Binding, nav []key.Binding) (keys.Help, bool) {
+	km := r.sh.keys
+	blocks := r.caller.known && r.caller.blocked(r.profile.p, r.verifiable()) != ""
+	switch {
+	case blocks && r.verifiable():
+		return keys.Help{ShortKeys: []key.Binding{km.Verify, km.Back}, Groups: [][]key.Binding{{km.Verify, km.Back}, nav}}, true
+	case blocks:
+		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}, true
+	case r.verifiable() && r.caller.v.Verified:
+		// Verified: verifying again is the last thing offered.
+		return keys.Help{ShortKeys: []key.Binding{confirm, km.Back, km.Verify}, Groups: [][]key.Binding{{confirm, km.Back, km.Verify}, nav}}, true
+	case r.verifiable():
+		return keys.Help{ShortKeys: []key.Binding{km.Verify, confirm, km.Back}, Groups: [][]key.Binding{{km.Verify, confirm, km.Back}, nav}}, true
+	}
+	return keys.Help{}, false
 }
 
 // line is the review's "caller" row: verified and how, or not and what to do.

@@ -84,4 +84,3 @@ func demoCodeOf(t *testing.T, line string) string {
 	}
 	return code
 }
-

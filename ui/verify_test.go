@@ -89,6 +89,9 @@ func TestRequiredReviewConfirmsOnlyOnceVerified(t *testing.T) {
 		t.Fatal("an unverified caller's reset started on a required profile")
 	}
 	s := flat(d.screen())
+	if s := d.screen(); !strings.Contains(s, "v verify • esc back") || strings.Contains(s, "reset now") {
+		t.Fatalf("the help of a review that cannot be confirmed offers enter:\n%s", s)
+	}
 	for _, want := range []string{"not verified · v verify (required before the reset)", "Cannot reset yet: verify the caller first — v verifies"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("%q is not on the review:\n%s", want, d.screen())
