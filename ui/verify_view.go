@@ -215,6 +215,10 @@ func (v *verifyPage) codeLines() []string {
 		sent = "Code sent at " + v.sentAt.Format("15:04") + ": " + clean(v.sent.Method) + " to " + clean(v.sent.Destination) +
 			" · valid until " + v.expires.Format("15:04") + " · " + triesLeft(v.tries)
 	}
+	if v.dead {
+		sent = strings.Replace(sent, "is waiting", "was sent", 1)
+		sent = sent[:strings.Index(sent+" · valid until", " · valid until")] + " · void"
+	}
 	lines := fit.Indent("  ", sent, v.width)
 	if v.demo != "" {
 		for _, l := range fit.Indent("  ", v.demo, v.width) {
@@ -225,6 +229,9 @@ func (v *verifyPage) codeLines() []string {
 	lines = append(lines, "  "+v.code.View())
 	lines = append(lines, v.busyLines()...)
 	lines = append(lines, v.statusLines()...)
+	if v.dead {
+		return lines // what went wrong says the way on
+	}
 	return append(lines, v.hint("ctrl+r sends a new code · esc other way")...)
 }
 
