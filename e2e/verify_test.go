@@ -87,12 +87,7 @@ func TestConsoleRequiredProfileVerifiesByMail(t *testing.T) {
 			mp := notifytest.StartMailpit(t, notifytest.MailpitOptions{})
 			srv := odintest.New(4)
 			defer srv.Close()
-			cfg := filepath.Join(t.TempDir(), "config.toml")
-			text := "secret_store = \"file\"\n" + srv.ProfileTOML("lab") + "verify = \"required\"\n" +
-				"[verify]\nsmtp = \"smtp+plain://" + mp.SMTPAddr + "\"\nfrom = \"Service Desk <sd@corp.example.com>\"\n"
-			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			cfg := requiredMailConfig(t, srv, mp, "")
 			env := hermeticEnv(t, "TERM=xterm-256color", "RESETDESK_SECRET_LAB="+odintest.Password)
 			s := startTmux(t, sz[0], sz[1], env, builtBinary(t), "--config", cfg)
 			s.openProfile("lab")
@@ -129,5 +124,68 @@ func TestConsoleRequiredProfileVerifiesByMail(t *testing.T) {
 				t.Fatalf("%d resets after the verification:\n%s", srv.Resets(), scr)
 			}
 		})
+	}
+}
+
+// requiredMailConfig is profile "lab" on the fake Odin srv with verify = "required",
+// codes by mail through mailpit, and extra (technicians).
+func requiredMailConfig(t *testing.T, srv *odintest.Server, mp *notifytest.Mailpit, extra string) string {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	text := "secret_store = \"file\"\n" + srv.ProfileTOML("lab") + "verify = \"required\"\n" +
+		"[verify]\nsmtp = \"smtp+plain://" + mp.SMTPAddr + "\"\nfrom = \"Service Desk <sd@corp.example.com>\"\n" + extra
+	if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// Over serve a verification is the technician's own: the caller alice verified (the
+// mail names her) shows as not verified in bob's review, which refuses his reset;
+// alice's goes out.
+func TestServeVerificationIsPerTechnician(t *testing.T) {
+	mp := notifytest.StartMailpit(t, notifytest.MailpitOptions{})
+	srv := odintest.New(4)
+	defer srv.Close()
+	alice, bob := newSSHKey(t, "alice@laptop"), newSSHKey(t, "bob@laptop")
+	cfg := requiredMailConfig(t, srv, mp, technicianTOML("alice", alice)+technicianTOML("bob", bob))
+	h := startServe(t, hermeticEnv(t, "RESETDESK_SECRET_LAB="+odintest.Password), "--config", cfg)
+
+	toReview := func(s *tmuxSession) {
+		openProfile(s, "lab")
+		s.text("5000") // Ada Smith's extension
+		s.waitText("1 hit", 10*time.Second)
+		s.keys("Enter")
+		s.waitText("Reset mode:", 10*time.Second)
+		s.keys("Enter")
+		s.waitText("v verify", 10*time.Second)
+	}
+	a := h.connect(alice, 80, 24)
+	toReview(a)
+	a.verifyOnScreen(func(string) string {
+		mail := mp.WaitMessages(t, 1)[0]
+		if !strings.Contains(mail.Text, "alice") {
+			t.Fatalf("the mail does not name the technician who asked: %q", mail.Text)
+		}
+		return mailCodeRe.FindStringSubmatch(mail.Text)[1]
+	})
+
+	b := h.connect(bob, 80, 24)
+	toReview(b)
+	scr := b.waitText("Cannot reset yet", 10*time.Second)
+	if !strings.Contains(scr, "not verified · v verify") {
+		t.Fatalf("bob's review of the caller alice verified:\n%s", scr)
+	}
+	b.keys("Enter")
+	b.waitFor("the refusal", 10*time.Second, func(scr string) bool {
+		return strings.Contains(strings.Join(strings.Fields(scr), " "), "requires verifying the caller first: press v")
+	})
+	if srv.Resets() != 0 {
+		t.Fatal("bob reset a caller only alice verified")
+	}
+	a.keys("Enter")
+	a.waitText("ok 1 ", 20*time.Second)
+	if srv.Resets() != 1 {
+		t.Fatalf("%d resets, want alice's one", srv.Resets())
 	}
 }
