@@ -70,7 +70,7 @@ func (c callerCheck) blocked(p backends.Profile, single bool) string {
 	case !c.known:
 		return "checking whether the caller was verified: a moment"
 	case c.err != "":
-		return "cannot read the verifications, nothing would be sent: " + c.err
+		return "cannot tell whether the caller was verified, nothing would be sent: " + c.err
 	case c.v.Verified || c.approve.Needed:
 		return ""
 	case single:
@@ -107,7 +107,7 @@ func (c callerCheck) line(sh *shared, p backends.Profile, single bool) string {
 	case !c.known:
 		return th.Subtle.Render("checking…")
 	case c.err != "":
-		return th.Failed.Render("cannot read the verifications: " + c.err)
+		return th.Failed.Render("cannot tell whether verified: " + c.err)
 	case c.v.Verified && c.v.How != "":
 		return th.OK.Render("verified by " + verifiedHow(c.v.How))
 	case c.v.Verified:

@@ -23,7 +23,8 @@ type fakeCallers struct {
 	name      string
 	options   []verify.Option
 	lookupErr error
-	sendErr   error
+	sendErr   error // the relay's: the code made for the send is dropped
+	limitErr  error // the hourly limit's: refused before any code is made
 	attestErr error
 	code      string // the next code sent
 	demo      bool   // SentCode.Demo carries the code, as the demo's outbox does
@@ -64,6 +65,9 @@ func (f *fakeCallers) send(c desk.Caller, method, ticket string) (desk.SentCode,
 	o, ok := verify.Pick(c.Options, method)
 	if !ok || o.Method == backends.VerifyCallback {
 		return desk.SentCode{}, fmt.Errorf("no way %q", method)
+	}
+	if f.limitErr != nil {
+		return desk.SentCode{}, f.limitErr
 	}
 	f.pending = nil
 	if f.sendErr != nil {

@@ -87,6 +87,9 @@ type (
 		sent desk.SentCode
 		at   time.Time
 		err  string
+		// waiting: after a code that was not sent, the one before still waits (a send
+		// refused before it began: the hourly limit, a secret missing).
+		waiting bool
 	}
 	codeCheckedMsg struct {
 		pg    *verifyPage
@@ -197,7 +200,8 @@ func (v *verifyPage) send(o verify.Option) tea.Cmd {
 			return sh.desk.SendCode(ctx, c, o.Method, ticket)
 		})
 		if err != nil && sent.Option.Method == "" {
-			return codeSentMsg{pg: pg, gen: gen, err: cleanErr(err)}
+			_, waiting := sh.desk.PendingCode(c)
+			return codeSentMsg{pg: pg, gen: gen, err: cleanErr(err), waiting: waiting}
 		}
 		// Sent, but the history may not have recorded it: the code is out all the same.
 		return codeSentMsg{pg: pg, gen: gen, sent: sent, at: time.Now(), err: cleanErr(err)}
@@ -300,8 +304,8 @@ func (v *verifyPage) toCode() tea.Cmd {
 func (v *verifyPage) codeSent(msg codeSentMsg) tea.Cmd {
 	if msg.sent.Option.Method == "" {
 		v.status, v.bad = "the code was not sent: "+strings.TrimPrefix(msg.err, "the code was not sent: "), true
-		if v.stage == stageCode {
-			v.dead = true // a failed resend voided the code before it
+		if v.stage == stageCode && !msg.waiting {
+			v.dead = true // the failed send voided the code before it
 		}
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
 )
 
@@ -346,4 +347,54 @@ func TestVerifyCodeFieldTakesDigits(t *testing.T) {
 	if !d.c.helpOpen || !strings.Contains(d.screen(), "check the code") {
 		t.Fatalf("? on the code's field:\n%s", d.screen())
 	}
+}
+
+// A new code refused before it was made (the hourly limit) leaves the code before it
+// waiting; one the relay refused voided it.
+func TestVerifyRefusedResendSaysWhetherTheCodeStillWaits(t *testing.T) {
+	f := newFakeCallers()
+	d, r := verifyConsole(t, backends.VerifyRequired, f, "bdoe")
+	v := onVerify(t, d)
+	sendCode(t, d, v)
+	f.limitErr = errors.New("bdoe was sent 5 codes in the last hour, the most there may be: nothing sent; wait, or verify by callback")
+	d.keys("ctrl+r")
+	d.until("the refusal", func() bool { return !v.busy.Running() && v.status != "" })
+	if s := flat(d.screen()); v.dead || !strings.Contains(s, "the code was not sent: bdoe was sent 5 codes in the last hour") {
+		t.Fatalf("a resend past the limit (dead %v):\n%s", v.dead, d.screen())
+	}
+	f.limitErr, f.sendErr = nil, errors.New("mail relay refused the recipient: 550 no such mailbox")
+	d.keys("ctrl+r")
+	d.until("the relay's refusal", func() bool { return !v.busy.Running() && v.dead })
+	if s := flat(d.screen()); !strings.Contains(s, "550 no such mailbox") || !strings.Contains(s, "· void") {
+		t.Fatalf("a resend the relay refused:\n%s", d.screen())
+	}
+	f.sendErr = nil
+	d.keys("ctrl+r")
+	d.until("a new code", func() bool { return !v.busy.Running() && !v.dead })
+	typeKeys(d, "123456")
+	d.keys("enter")
+	d.until("the review", func() bool { return d.c.top() == r && r.caller.v.Verified })
+}
+
+// A plan the desk cannot make (the history unreadable) leaves a required profile's
+// review refusing, and says why.
+func TestRequiredReviewRefusesWhenTheVerificationsCannotBeRead(t *testing.T) {
+	c := New(context.Background(), &planErrDesk{testDesk: &testDesk{callers: newFakeCallers()}}, LocalTerminal())
+	d := newDriver(t, c, 80, 24)
+	p := fakeProfile(backends.Profile{Name: "lab", Verify: backends.VerifyRequired})
+	r := newReviewPage(c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"bdoe"}))
+	d.run(c.apply(push{p: r}))
+	d.until("the review to know the callers", func() bool { return r.caller.known })
+	d.keys("enter")
+	d.until("the refusal", func() bool { return strings.Contains(flat(d.screen()), "nothing would be sent: history locked") })
+	if _, ok := d.c.top().(*runPage); ok || !strings.Contains(flat(d.screen()), "cannot tell whether verified: history locked") {
+		t.Fatalf("a review whose verifications cannot be read:\n%s", d.screen())
+	}
+}
+
+// planErrDesk is a test desk whose plans fail.
+type planErrDesk struct{ *testDesk }
+
+func (planErrDesk) Plan(context.Context, runner.Request) (*desk.Plan, error) {
+	return nil, errors.New("history locked")
 }
