@@ -93,9 +93,6 @@ func (r *reviewPage) Help() keys.Help {
 	return keys.Help{ShortKeys: []key.Binding{confirm, km.Back}, Groups: [][]key.Binding{{confirm, km.Back}, nav}}
 }
 
-// verifiable: the run is for one user, whose caller the profile asks to verify (v).
-func (r *reviewPage) verifiable() bool { return r.caller.on && len(r.users) == 1 }
-
 // Resume reads the callers' verification again: the technician may have verified the
 // caller on the page this review covered.
 func (r *reviewPage) Resume() tea.Cmd {
@@ -161,8 +158,8 @@ func (r *reviewPage) blocked() string {
 		return "no quota left today: nothing would be sent"
 	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
 		return "the quota is being counted: a moment"
-	case r.caller.blocked(r.profile.p, len(r.users) == 1) != "":
-		return r.caller.blocked(r.profile.p, len(r.users) == 1)
+	case r.caller.blocked(r.profile.p, r.verifiable()) != "":
+		return r.caller.blocked(r.profile.p, r.verifiable())
 	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
 		return fmt.Sprintf("type %d to confirm %d resets", len(r.users), len(r.users))
 	}
@@ -266,7 +263,7 @@ func (r *reviewPage) headLines() []string {
 		row("ticket", opt.Ticket)
 	}
 	if r.caller.on {
-		row("caller", r.caller.line(r.sh, r.profile.p, len(r.users) == 1))
+		row("caller", r.caller.line(r.sh, r.profile.p, r.verifiable()))
 	}
 	var warns []string
 	n := len(r.users)
@@ -315,12 +312,8 @@ func (r *reviewPage) confirmLines() []string {
 		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.refused+" — esc goes back"), r.width)
 	case r.hasQuota && r.quota <= 0:
 		return fit.Indent("  ", th.Failed.Render("Nothing can be sent today: esc goes back"), r.width)
-	case r.caller.blocked(r.profile.p, len(r.users) == 1) != "" && r.caller.known:
-		if r.verifiable() {
-			return fit.Indent("  ", th.Failed.Render("Cannot reset yet: verify the caller first")+th.Subtle.Render(" — ")+
-				th.Key.Render("v verifies")+th.Subtle.Render(", esc goes back to the options"), r.width)
-		}
-		return fit.Indent("  ", th.Failed.Render("Cannot run: the callers are not verified")+th.Subtle.Render(" — esc goes back"), r.width)
+	case r.callersBlock():
+		return r.callerConfirmLines()
 	case r.large():
 		prompt := fmt.Sprintf("Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
 		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),

@@ -10,6 +10,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/desk"
+	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/slow"
 )
@@ -80,11 +81,33 @@ func (c callerCheck) blocked(p backends.Profile, single bool) string {
 		clean(p.Name), listedUsers(c.v.Unverified, 3), clean(p.Name))
 }
 
+// verifiable: the run is for one user, whose caller the profile asks to verify (v).
+func (r *reviewPage) verifiable() bool { return r.caller.on && len(r.users) == 1 }
+
+// callersBlock: the desk answered, and its answer blocks the run.
+func (r *reviewPage) callersBlock() bool {
+	return r.caller.known && r.caller.blocked(r.profile.p, r.verifiable()) != ""
+}
+
+// callerConfirmLines take the confirmation's place while the callers block the run:
+// what is missing and the way on.
+func (r *reviewPage) callerConfirmLines() []string {
+	th := r.sh.th
+	switch {
+	case r.caller.err != "":
+		return fit.Indent("  ", th.Failed.Render("Cannot run: whether the callers were verified cannot be read")+th.Subtle.Render(" — esc goes back"), r.width)
+	case r.verifiable():
+		return fit.Indent("  ", th.Failed.Render("Cannot reset yet: verify the caller first")+th.Subtle.Render(" — ")+
+			th.Key.Render("v verifies")+th.Subtle.Render(", esc goes back to the options"), r.width)
+	}
+	return fit.Indent("  ", th.Failed.Render("Cannot run: the callers are not verified")+th.Subtle.Render(" — esc goes back"), r.width)
+}
+
 // callerHelp is the review's help where the callers' verification changes it: v for a
 // single user's caller, and no enter while the callers block the run.
 func (r *reviewPage) callerHelp(confirm key.Binding, nav []key.Binding) (keys.Help, bool) {
 	km := r.sh.keys
-	blocks := r.caller.known && r.caller.blocked(r.profile.p, r.verifiable()) != ""
+	blocks := r.callersBlock()
 	switch {
 	case blocks && r.verifiable():
 		return keys.Help{ShortKeys: []key.Binding{km.Verify, km.Back}, Groups: [][]key.Binding{{km.Verify, km.Back}, nav}}, true
