@@ -18,6 +18,18 @@ var (
 	mailCodeRe = regexp.MustCompile(`\b(\d{6})\b`)
 )
 
+// verifiableReview searches query on the users page of a profile that verifies callers,
+// takes its one hit to the first mode's review, and waits there for v.
+func (s *tmuxSession) verifiableReview(query string) string {
+	s.t.Helper()
+	s.text(query)
+	s.waitText("1 hit", 10*time.Second)
+	s.keys("Enter")
+	s.waitText("Reset mode:", 10*time.Second)
+	s.keys("Enter")
+	return s.waitText("v verify", 10*time.Second)
+}
+
 // verifyOnScreen verifies the caller on the verification page the review's v opened:
 // enter sends a code by the first way on file, code reads it where it went, a wrong
 // code counts down, the right one goes back to the review, which says how and when.
@@ -48,12 +60,7 @@ func TestConsoleVerifiesTheCallerOnTheDemo(t *testing.T) {
 		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
 			s := demoConsole(t, sz[0], sz[1])
 			s.openProfile("demo-emm")
-			s.text("bdoe")
-			s.waitText("1 hit", 10*time.Second)
-			s.keys("Enter")
-			s.waitText("Reset mode:", 10*time.Second)
-			s.keys("Enter")
-			scr := s.waitText("v verify", 10*time.Second)
+			scr := s.verifiableReview("bdoe")
 			if !strings.Contains(scr, "not verified") {
 				t.Fatalf("the review does not say the caller is not verified:\n%s", scr)
 			}
@@ -91,12 +98,7 @@ func TestConsoleRequiredProfileVerifiesByMail(t *testing.T) {
 			env := hermeticEnv(t, "TERM=xterm-256color", "RESETDESK_SECRET_LAB="+odintest.Password)
 			s := startTmux(t, sz[0], sz[1], env, builtBinary(t), "--config", cfg)
 			s.openProfile("lab")
-			s.text("5000") // Ada Smith's extension
-			s.waitText("1 hit", 10*time.Second)
-			s.keys("Enter")
-			s.waitText("Reset mode:", 10*time.Second)
-			s.keys("Enter")
-			s.waitText("v verify", 10*time.Second)
+			s.verifiableReview("5000") // Ada Smith's extension
 			s.keys("Enter")
 			s.waitFor("the refusal", 10*time.Second, func(scr string) bool {
 				return strings.Contains(strings.Join(strings.Fields(scr), " "), "requires verifying the caller first: press v")
@@ -153,12 +155,7 @@ func TestServeVerificationIsPerTechnician(t *testing.T) {
 
 	toReview := func(s *tmuxSession) {
 		openProfile(s, "lab")
-		s.text("5000") // Ada Smith's extension
-		s.waitText("1 hit", 10*time.Second)
-		s.keys("Enter")
-		s.waitText("Reset mode:", 10*time.Second)
-		s.keys("Enter")
-		s.waitText("v verify", 10*time.Second)
+		s.verifiableReview("5000") // Ada Smith's extension
 	}
 	a := h.connect(alice, 80, 24)
 	toReview(a)
