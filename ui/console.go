@@ -26,6 +26,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/desk"
+	"resetdesk/desk/verify"
 	"resetdesk/store"
 	"resetdesk/store/history"
 	"resetdesk/theme"
@@ -45,7 +46,8 @@ type Desk interface {
 	// QuotaLeft is the day's quota left for profiles that have one.
 	QuotaLeft(ctx context.Context, p backends.Profile) (left int, has bool, err error)
 	// Plan is the pre-flight of req, as the desk computes it for every front end: who is
-	// sent and who not, the quota, the warnings, the refusal and the approval it needs.
+	// sent and who not, the quota, the warnings, the refusal, the approval it needs and
+	// whether the callers were verified (read again after v verified one).
 	Plan(ctx context.Context, req runner.Request) (*desk.Plan, error)
 	// Submit hands a planned run to the host's registry: it starts, or waits for a
 	// second technician's approval. The run is the host's: it goes on when the console
@@ -76,6 +78,15 @@ type Desk interface {
 	Getenv(name string) string
 	// Technician is the served technician's name ("" for the console of the OS account).
 	Technician() string
+	// Caller looks a user up and lists the ways to verify them (destinations masked,
+	// a callback's number whole); SendCode sends them a code, CheckCode checks the one
+	// they read back, PendingCode says whether one is waiting, AttestCallback records a
+	// callback. Each verification is this desk's technician's only.
+	Caller(ctx context.Context, p backends.Profile, user string) (desk.Caller, error)
+	SendCode(ctx context.Context, c desk.Caller, method, ticket string) (desk.SentCode, error)
+	CheckCode(ctx context.Context, c desk.Caller, typed string) (verify.Check, error)
+	PendingCode(c desk.Caller) (verify.Sent, bool)
+	AttestCallback(ctx context.Context, c desk.Caller, ticket string) (history.Verification, error)
 }
 
 // Timings the console uses; variables so that tests can shorten them.
@@ -86,6 +97,9 @@ var (
 	// frameInterval bounds how often a run's outcomes reach Update (and so the screen).
 	frameInterval = 50 * time.Millisecond
 	openTimeout   = 30 * time.Second
+	// verifyTimeout bounds a step of a caller's verification: the lookup in the
+	// system, a code handed to the mail relay or the SMS gateway.
+	verifyTimeout = 30 * time.Second
 	// storeTimeout bounds a secret-store call of the credentials page (the OS keyring
 	// has a shorter timeout of its own; this one also covers a store that ignores its
 	// context) and a read of the journal or the history.

@@ -37,21 +37,20 @@ type reviewPage struct {
 	// blocked is why the run cannot be confirmed here ("" when it can): the plan's
 	// refusal, or a run that needs approval at a console no other technician reaches.
 	blocked string
+	// caller is whether the callers were verified, where the profile asks for it, as
+	// the plan says (read again when the review shows again: v may have verified).
+	caller callerCheck
 }
 
 // reviewUser is a user of the plan as the review draws it.
 type reviewUser struct{ id, name, skip string }
 
 func newReviewPage(sh *shared, p *profile, plan *desk.Plan) *reviewPage {
-	r := &reviewPage{sh: sh, profile: p, plan: plan, list: sh.newList(), count: sh.newTextInput()}
+	r := &reviewPage{sh: sh, profile: p, list: sh.newList(), count: sh.newTextInput(), caller: newCallerCheck(p.p)}
 	for _, u := range plan.Users {
 		r.users = append(r.users, reviewUser{id: clean(u.ID), name: clean(u.Name), skip: clean(u.Skip)})
 	}
-	r.blocked = clean(plan.Blocked())
-	if r.blocked == "" && plan.Approval.Needed && sh.desk.Technician() == "" {
-		r.blocked = "this run needs a second technician's approval (" + clean(plan.Approval.Why) + "): start it from the team console " +
-			"(resetdesk serve), or file it with resetdesk run --wait-approval"
-	}
+	r.setPlan(plan)
 	r.list.SetItems(len(r.users))
 	r.count.Prompt = "count: "
 	r.count.CharLimit = 7
@@ -60,6 +59,19 @@ func newReviewPage(sh *shared, p *profile, plan *desk.Plan) *reviewPage {
 		r.list.SetTyping(true) // the count field takes the keys; the arrows scroll
 	}
 	return r
+}
+
+// setPlan draws plan: the desk's, first or read again.
+func (r *reviewPage) setPlan(plan *desk.Plan) {
+	r.plan = plan
+	r.blocked = clean(plan.Blocked())
+	if r.blocked == "" && plan.Approval.Needed && r.sh.desk.Technician() == "" {
+		r.blocked = "this run needs a second technician's approval (" + clean(plan.Approval.Why) + "): start it from the team console " +
+			"(resetdesk serve), or file it with resetdesk run --wait-approval"
+	}
+	if r.caller.on {
+		r.caller.update(callerMsg{r: r, plan: plan, v: plan.Caller, approve: plan.Approval, err: clean(plan.Caller.Err)})
+	}
 }
 
 func (r *reviewPage) large() bool { return len(r.users) > largeRun }
@@ -87,11 +99,23 @@ func (r *reviewPage) Help() keys.Help {
 		confirm = keys.Named(km.Confirm, what+", once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
+	if h, ok := r.callerHelp(confirm, nav); ok {
+		return h
+	}
 	if r.blocked != "" {
 		// Nothing to confirm: the way back is what the help offers.
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
 	}
 	return keys.Help{ShortKeys: []key.Binding{confirm, km.Back}, Groups: [][]key.Binding{{confirm, km.Back}, nav}}
+}
+
+// Resume plans the run again: the technician may have verified the caller on the page
+// this review covered (v).
+func (r *reviewPage) Resume() tea.Cmd {
+	if r.caller.on {
+		return callerCmd(r)
+	}
+	return nil
 }
 
 func (r *reviewPage) Init() tea.Cmd {
@@ -132,6 +156,8 @@ func (r *reviewPage) layout() {
 // unconfirmed says why enter does not start the run yet ("" when it does).
 func (r *reviewPage) unconfirmed() string {
 	switch {
+	case r.callersBlock():
+		return r.caller.blocked(r.profile.p, r.verifiable())
 	case r.blocked != "":
 		return r.blocked
 	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
@@ -149,6 +175,16 @@ func (r *reviewPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 	km := r.sh.keys
 	switch msg := msg.(type) {
+	case callerMsg:
+		if msg.r != r {
+			return nil, nil
+		}
+		if msg.plan != nil {
+			r.setPlan(msg.plan)
+		} else {
+			r.caller.update(msg)
+		}
+		return nil, nil
 	case tea.MouseWheelMsg:
 		cmd, _ := r.list.Update(msg)
 		return cmd, nil
@@ -162,6 +198,9 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		switch {
 		case key.Matches(msg, km.Back):
 			return nil, back{}
+		case r.verifiable() && key.Matches(msg, km.Verify):
+			req := r.plan.Request
+			return nil, push{p: newVerifyPage(r.sh, r.profile, req.User(0), req.Options().Ticket)}
 		case key.Matches(msg, km.Confirm):
 			if why := r.unconfirmed(); why != "" {
 				return toastBad(why), nil
@@ -199,6 +238,9 @@ func (r *reviewPage) headLines() []string {
 	row("options", strings.Join(r.options(), ", "))
 	if opt.Ticket != "" {
 		row("ticket", clean(opt.Ticket))
+	}
+	if r.caller.on {
+		row("caller", r.caller.line(r.sh, r.profile.p, r.verifiable()))
 	}
 	facts := r.factLines()
 	if len(facts) > 0 {
@@ -285,6 +327,8 @@ func (r *reviewPage) confirmLines() []string {
 		what, back = "ask for a second technician's approval", "nothing is sent before another approver approves; esc goes back"
 	}
 	switch {
+	case r.callersBlock():
+		return r.callerConfirmLines()
 	case r.blocked != "":
 		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.blocked+" — esc goes back"), r.width)
 	case r.large():

@@ -31,6 +31,9 @@ type testDesk struct {
 	history      func(ctx context.Context, f history.Filter) ([]*history.Run, []history.Outcome, error)
 	getenv       func(string) string
 	technician   string
+	// callers verifies callers (nil: none can be); approval is the plans' approval.
+	callers  *fakeCallers
+	approval *desk.ApprovalNeed
 
 	once sync.Once
 	real *desk.Desk // the registry's desk (host), built by at
@@ -176,8 +179,20 @@ func (d *testDesk) QuotaLeft(_ context.Context, p backends.Profile) (int, bool, 
 	return left, has, nil
 }
 
+// Plan is the desk's plan, with the callers' verification and the approval need a test
+// set in place of the desk's.
 func (d *testDesk) Plan(ctx context.Context, req runner.Request) (*desk.Plan, error) {
-	return d.at().Plan(ctx, req)
+	pl, err := d.at().Plan(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if d.callers != nil {
+		pl.Caller = d.callers.plan(req)
+	}
+	if d.approval != nil {
+		pl.Approval = *d.approval
+	}
+	return pl, nil
 }
 func (d *testDesk) Submit(ctx context.Context, plan *desk.Plan) (*desk.Handle, error) {
 	return d.at().Submit(ctx, plan)

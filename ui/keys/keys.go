@@ -38,6 +38,10 @@ type Map struct {
 	ShowPassword key.Binding
 	// Review.
 	Confirm key.Binding
+	// Verify opens the verification of the caller (review); SendCode, CheckCode,
+	// Resend and Attest are its steps: a code sent, the code read back checked, a new
+	// code, a callback recorded. None is a printable key but v, which only opens the page.
+	Verify, SendCode, CheckCode, Resend, Attest key.Binding
 	// Run.
 	Stop key.Binding
 	// Withdraw takes back a run that waits for approval.
@@ -113,16 +117,11 @@ func Default() Map {
 		// send anything.
 		Confirm: bind("enter", "reset now", "enter"),
 
-		Reveal:     bind("r", "reveal row", "r"),
-		RevealAll:  bind("R", "reveal all", "R"),
-		Copy:       bind("c", "copy secret", "c"),
-		OnlyFailed: bind("f", "only failed", "f"),
-		Sort:       bind("s", "sort by status", "s"),
-		Retry:      bind("t", "retry failed", "t"),
-		Export:     bind("e", "export", "e"),
-		NewRun:     bind("n", "new run", "n"),
-		Detail:     bind("enter", "whole row", "enter"),
-		Reload:     bind("ctrl+r", "read again", "ctrl+r"),
+		Verify:    bind("v", "verify", "v"),
+		SendCode:  bind("enter", "send the code", "enter"),
+		CheckCode: bind("enter", "check the code", "enter"),
+		Resend:    bind("ctrl+r", "new code", "ctrl+r"),
+		Attest:    bind("enter", "record callback", "enter"),
 
 		SetSecret:      bind("s", "set / replace secret", "s"),
 		DeleteSecret:   bind("d", "delete secret", "d"),
@@ -133,7 +132,22 @@ func Default() Map {
 		WriteFile: bind("enter", "write the file (.csv or .json)", "enter"),
 	}
 	m.runKeys()
+	m.resultKeys()
 	return m
+}
+
+// resultKeys are the keys of a run's results (and of recover).
+func (m *Map) resultKeys() {
+	m.Reveal = bind("r", "reveal row", "r")
+	m.RevealAll = bind("R", "reveal all", "R")
+	m.Copy = bind("c", "copy secret", "c")
+	m.OnlyFailed = bind("f", "only failed", "f")
+	m.Sort = bind("s", "sort by status", "s")
+	m.Retry = bind("t", "retry failed", "t")
+	m.Export = bind("e", "export", "e")
+	m.NewRun = bind("n", "new run", "n")
+	m.Detail = bind("enter", "whole row", "enter")
+	m.Reload = bind("ctrl+r", "read again", "ctrl+r")
 }
 
 // runKeys are the keys of a run as it goes or waits, and of the approval requests.
