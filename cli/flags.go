@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
+
+	"resetdesk/store"
 )
 
 // decimal is an integer flag written in decimal only: `--expires 010` is ten hours, not
@@ -34,3 +37,31 @@ func (d *decimal) Set(s string) error {
 }
 
 func (d *decimal) Type() string { return "N" }
+
+// duration is a duration flag read as the config reads durations (90s, 10m, 1h, 7d);
+// only a positive one is taken.
+type duration struct {
+	d   time.Duration
+	set bool
+}
+
+func (d *duration) String() string {
+	if !d.set {
+		return ""
+	}
+	return d.d.String()
+}
+
+func (d *duration) Set(s string) error {
+	v, err := store.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return fmt.Errorf("%q: give a positive duration like 10m or 1h", s)
+	}
+	d.d, d.set = v, true
+	return nil
+}
+
+func (d *duration) Type() string { return "DURATION" }

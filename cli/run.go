@@ -17,6 +17,7 @@ import (
 	"resetdesk/backends/report"
 	"resetdesk/backends/runner"
 	"resetdesk/backends/userlist"
+	"resetdesk/desk"
 	"resetdesk/sanitize"
 	"resetdesk/store"
 )
@@ -26,6 +27,7 @@ type runFlags struct {
 	profile, mode, usersFile, format, ticket, method, comments, output string
 	yes, mustChange, passwordStdin, unlock                             bool
 	concurrency, expires                                               decimal
+	waitApproval                                                       duration
 }
 
 func (a *app) runCommand() *cobra.Command {
@@ -72,6 +74,7 @@ login error — nothing was reset.`,
 	fl.BoolVar(&f.mustChange, "must-change", false, "the user must change the password at next logon, where the system offers it")
 	fl.BoolVar(&f.unlock, "unlock", false, "unlock the account too, where the mode offers it (admanager set, generate)")
 	fl.BoolVar(&f.passwordStdin, "password-stdin", false, "read the new password from stdin (a single user only)")
+	fl.Var(&f.waitApproval, "wait-approval", "a run that needs a second technician's approval: file it and wait this long for an approver in the team console (10m, 1h)")
 	_ = cmd.RegisterFlagCompletionFunc("profile", a.completeProfiles)
 	_ = cmd.RegisterFlagCompletionFunc("mode", a.completeModes(&f.profile))
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions([]string{"json", "csv", "table"}, cobra.ShellCompDirectiveNoFileComp))
@@ -94,39 +97,15 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	req, err := a.prepareRequest(cmd.Context(), f, args)
+	plan, err := a.planRun(cmd.Context(), f, args)
 	if err != nil {
 		return asUsage(err)
 	}
+	if err := a.review(plan, f); err != nil {
+		return err
+	}
+	req := plan.Request
 	p := req.Profile()
-	// Before any question: a caller not verified on a required profile stops here.
-	if _, err := d.RequireVerified(cmd.Context(), p, req.Users(), ""); err != nil {
-		return asUsage(err)
-	}
-	if left, has, err := d.QuotaLeft(cmd.Context(), p); err != nil {
-		return usageErr("profile %s: cannot count today's use of the daily quota, nothing sent: %v", p.Name, err)
-	} else if has {
-		if left == 0 {
-			return usageErr("profile %s: the daily quota of %d successful resets is spent: nothing sent", p.Name, p.DailyQuota)
-		}
-		msg := fmt.Sprintf("daily quota: %d of %d left; this run uses up to %d", left, p.DailyQuota, min(left, req.Sends()))
-		if left < req.Sends() {
-			msg += fmt.Sprintf("; the %d user(s) past it will be skipped, never sent", req.Sends()-left)
-		}
-		fmt.Fprintln(a.env.Stderr, msg)
-	}
-	// A transport warning is said even with --yes: a script's log must show it.
-	if w := p.TransportWarning(); w != "" {
-		a.warnf("WARNING: profile %s: %s", p.Name, w)
-	}
-	if !f.yes {
-		if !a.env.StdinTTY || f.usersFile == "-" || f.passwordStdin {
-			return usageErr("stdin is not a terminal to confirm on: add --yes to reset %d user(s) without asking", req.Len())
-		}
-		if !a.confirm(req) {
-			return usageErr("cancelled: nothing was sent")
-		}
-	}
 	record := report.Run{Profile: p.Name, Mode: req.Mode().Name, Ticket: sanitize.Line(req.Options().Ticket)}
 	var out *outputFile
 	if f.output != "" {
@@ -137,77 +116,39 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 
 	ctx, soft, stopSignals := signalContext(cmd.Context())
 	defer stopSignals()
-	run, err := d.Start(ctx, req, func(s string) { a.warnf("%s", s) })
+	h, err := d.Submit(ctx, plan)
+	var w *desk.Watch
+	var first desk.Update
+	if err == nil {
+		w = h.Watch()
+		if h.Info().State == desk.StateWaiting {
+			first, err = a.awaitApproval(soft, h, w, plan, f.waitApproval.d)
+		}
+	}
 	if err != nil {
 		if out != nil {
 			out.discard()
 		}
-		return usageErr("profile %s: %v", p.Name, err)
+		return asUsage(fmt.Errorf("profile %s: %w", p.Name, err))
 	}
-	go func() {
-		select {
-		case <-soft:
-			fmt.Fprintln(a.env.Stderr, "resetdesk: stopping: requests in flight finish, the rest are skipped (interrupt again to abort them)")
-			run.Stop()
-		case <-ctx.Done():
+	named := slices.ContainsFunc(plan.Users, func(u desk.PlanUser) bool { return u.Name != "" })
+	fl := &follower{a: a, h: h, out: out, w: newOutcomeWriter(a.env.Stdout, format, record, named),
+		results: make([]backends.Outcome, req.Len()), done: make([]bool, req.Len())}
+	info := fl.follow(ctx, soft, w, first)
+	if info.Started.IsZero() && info.Err != "" {
+		// Approved, but it could not start (a refused login): nothing was sent.
+		if out != nil {
+			out.discard()
 		}
-	}()
-	w := newOutcomeWriter(a.env.Stdout, format, record, slices.ContainsFunc(req.Accounts(), func(a backends.Account) bool { return a.Name != "" }))
-	results := make([]backends.Outcome, req.Len())
-	done := make([]bool, req.Len())
-	next := 0
-	var tally backends.Tally
-	var closed error
-	for o := range run.Outcomes() {
-		if !o.Status.Final() {
-			continue
-		}
-		results[o.Index], done[o.Index] = o, true
-		tally.Add(o)
-		// Print in input order: everything up to the first user still pending.
-		for next < len(done) && done[next] {
-			if out != nil {
-				out.write(results[next])
-			}
-			if closed == nil {
-				if closed = w.write(results[next]); closed != nil {
-					// The reader went away (`| head -1`): stop sending, let what is in
-					// flight finish into the journal, and say where the rest is.
-					run.Stop()
-				}
-			}
-			next++
-		}
+		return usageErr("profile %s: %s", p.Name, info.Err)
 	}
-	w.flush()
-	if out != nil {
-		if err := out.close(); err != nil {
-			a.warnf("--output %s: %v (the journal has every new secret: resetdesk recover)", f.output, err)
-			closed = err
-		}
-	}
-	if closed != nil {
-		a.warnf("the output was closed (%v): dispatching stopped; every new secret is in `resetdesk recover`", closed)
-		return exitCode(ExitSome)
-	}
-	if a.env.StdoutTTY || format != "json" {
-		fmt.Fprintf(a.env.Stderr, "%d ok, %d failed, %d unknown, %d skipped\n", tally.OK, tally.Failed, tally.Unknown, tally.Skipped)
-	}
-	if why := run.Halted(); why != "" {
-		a.warnf("the run stopped itself: %s", strings.TrimPrefix(why, "not sent: "))
-	}
-	if tally.Unknown > 0 {
-		a.warnf("%d user(s) unknown: the request went out and no answer came; check those accounts before retrying", tally.Unknown)
-	}
-	if tally.OK == req.Len() {
-		return nil
-	}
-	return exitCode(ExitSome)
+	return fl.finish(f, format, info)
 }
 
-// prepareRequest turns flags and arguments into a checked request; nothing is sent.
-func (a *app) prepareRequest(ctx context.Context, f runFlags, args []string) (runner.Request, error) {
-	var none runner.Request
+// planRun turns flags and arguments into the run's plan: the request checked, the ids
+// looked up where the system can say who they name, the desk's facts. Nothing is sent.
+func (a *app) planRun(ctx context.Context, f runFlags, args []string) (*desk.Plan, error) {
+	var none *desk.Plan
 	if f.profile == "" {
 		return none, errors.New("--profile is required (see `resetdesk profiles`)")
 	}
@@ -263,12 +204,7 @@ func (a *app) prepareRequest(ctx context.Context, f runFlags, args []string) (ru
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute) // a vault prompt waits for the technician
 	defer cancel()
-	b, err := d.Open(ctx, p)
-	if err != nil {
-		return none, err
-	}
-	// Who the ids name, asked of the system where it can say (nothing is changed).
-	return runner.Prepare(ctx, b, p, spec)
+	return d.Prepare(ctx, p, spec)
 }
 
 // readUsers gathers users from arguments and --users, in order, without duplicates.
@@ -332,20 +268,4 @@ func readLine(r io.Reader, what string) (string, error) {
 		return "", fmt.Errorf("%s: stdin held nothing: pipe it in, or run on a terminal to be asked", what)
 	}
 	return v, nil
-}
-
-// confirm shows what is about to happen and asks on the terminal.
-func (a *app) confirm(req runner.Request) bool {
-	p := req.Profile()
-	fmt.Fprintf(a.env.Stderr, "Reset %s for %d user(s) in profile %s (%s, %s)", req.Mode().Label, req.Sends(), p.Name, p.Kind, sanitize.Line(p.URL))
-	if n := req.Len() - req.Sends(); n > 0 {
-		fmt.Fprintf(a.env.Stderr, " (%d more not sent: another spelling of an account in the run, or not found)", n)
-	}
-	if w := p.TransportWarning(); w != "" {
-		fmt.Fprint(a.env.Stderr, " — WARNING: "+w)
-	}
-	fmt.Fprint(a.env.Stderr, "? [y/N] ")
-	line, _ := bufio.NewReader(a.env.Stdin).ReadString('\n')
-	ans := strings.ToLower(strings.TrimSpace(line))
-	return ans == "y" || ans == "yes"
 }

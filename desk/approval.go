@@ -23,22 +23,42 @@ type ApprovalNeed struct {
 	Over int
 	// Accounts are the run's users that its profile's approve globs name.
 	Accounts []string
+	// Approvers are the technicians who may approve it: approvers who may use the
+	// profile, other than the one who asks (none when it needs no approval).
+	Approvers []string
 }
 
-// approvalNeed is what the profile of req says of it: more users than approval_over,
-// or an account its approve globs name (matched as `protected` is: every form of the
-// account).
+// approvalNeed is what the profile of req says of it, and who may approve it.
+func (d *Desk) approvalNeed(req runner.Request) ApprovalNeed {
+	n := approvalNeed(req)
+	if !n.Needed {
+		return n
+	}
+	for i := range d.cfg.Technicians {
+		t := &d.cfg.Technicians[i]
+		if isApprover(t) && t.Name != d.Technician() && mayUse(t, req.Profile().Name) {
+			n.Approvers = append(n.Approvers, t.Name)
+		}
+	}
+	return n
+}
+
+// approvalNeed is what the profile of req says of it: more users sent than
+// approval_over, or an account its approve globs name (matched as `protected` is: every
+// form of the account). The lines not sent (another spelling of an account in the run,
+// an id the system does not hold) do not count.
 func approvalNeed(req runner.Request) ApprovalNeed {
 	p := req.Profile()
+	users := sentUsers(req)
 	var n ApprovalNeed
 	var why []string
-	if over := approvalOver(p); over > 0 && req.Len() > over {
+	if over := approvalOver(p); over > 0 && len(users) > over {
 		n.Over = over
-		why = append(why, fmt.Sprintf("%d users, more than approval_over = %d", req.Len(), over))
+		why = append(why, fmt.Sprintf("%d users, more than approval_over = %d", len(users), over))
 	}
 	if globs := approveGlobs(p); len(globs) > 0 {
 		// The approve globs name accounts as protected globs do, by identity: one matcher.
-		for _, b := range runner.Protected(backends.Profile{Name: p.Name, Protected: globs}, req.Users()) {
+		for _, b := range runner.Protected(backends.Profile{Name: p.Name, Protected: globs}, users) {
 			n.Accounts = append(n.Accounts, b.ID)
 		}
 		if len(n.Accounts) > 0 {

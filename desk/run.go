@@ -53,7 +53,7 @@ func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string),
 	if err := d.Allow(req); err != nil {
 		return nil, 0, err
 	}
-	relied, err := d.RequireVerified(ctx, req.Profile(), req.Users(), o.approvedBy)
+	relied, err := d.requireVerified(ctx, req, o.approvedBy)
 	if err != nil {
 		return nil, 0, err
 	}
