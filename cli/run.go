@@ -35,19 +35,29 @@ func (a *app) runCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run --profile P --mode M [USER ...] [--users FILE|-]",
 		Short: "Reset users from a script, with the console's runner",
-		Long: `Reset the given users in profile P with mode M: odin sip|vm|web, admanager generate|set|unlock,
-webadm link|set, emm set, prm generate (any case). Users come from the arguments (everything
-after -- is a user id), from --users FILE (one per line, or CSV whose first column is the
-user) or from stdin with --users -. Every id, option and the login are checked before the
-first reset is sent; ids that name one account (jdoe, JDOE, CORP\jdoe, its UPN or DN) are
-reset once, the others skipped ("same account as jdoe").
+		Long: `Reset the given users in profile P with mode M (any case), one of
+` + modesText() + `.
 
-On a terminal run asks for confirmation; otherwise it needs --yes. --format json (the
-default off a terminal) prints one object per user, in input order, as results arrive:
-{"user","name","status","secret","message","profile","mode","elapsed_ms"}, status one of ok,
-failed, unknown (the request went out and no answer came: check the account, never retry
-blindly) or skipped (not sent). Ctrl+C stops dispatching (requests in flight finish, the
-rest is skipped); a second Ctrl+C aborts the requests in flight too.
+Users come from the arguments (everything after -- is a user id), from --users FILE (one
+per line, or CSV whose first column is the user) or from stdin with --users -. Every id,
+option and the login are checked before the first reset is sent; ids that name one
+account (jdoe, JDOE, CORP\jdoe, its UPN or DN) are reset once, the others skipped
+("same account as jdoe").
+
+On a terminal run shows the plan (who is not sent and why, the quota, warnings) and asks
+for confirmation; otherwise it needs --yes, and prints the plan on stderr. A run that
+needs a second technician's approval (the profile's approval_over or approve) is refused
+unless --wait-approval DURATION: the request is filed, an approver decides in the team
+console (resetdesk serve on this host), and run goes on when approved; declined,
+expired or not decided in time (the request withdrawn; Ctrl+C withdraws it too), it
+exits 2.
+
+--format json (the default off a terminal) prints one object per user, in input order,
+as results arrive: {"user","name","status","secret","message","profile","mode",
+"elapsed_ms"}, status one of ok, failed, unknown (the request went out and no answer
+came: check the account, never retry blindly) or skipped (not sent). Ctrl+C stops
+dispatching (requests in flight finish, the rest is skipped); a second Ctrl+C aborts the
+requests in flight too.
 
 Exit codes: 0 every user ok; 1 at least one user not ok; 2 a usage, config, secret or
 login error — nothing was reset.`,
@@ -61,7 +71,7 @@ login error — nothing was reset.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.profile, "profile", "p", "", "profile to use (required)")
-	fl.StringVarP(&f.mode, "mode", "m", "", "reset mode (required): odin sip|vm|web, admanager generate|set|unlock, webadm link|set, emm set, prm generate")
+	fl.StringVarP(&f.mode, "mode", "m", "", "reset mode (required): "+modesText())
 	fl.StringVarP(&f.usersFile, "users", "u", "", "read users from FILE (TXT one per line, or CSV: first column), - for stdin")
 	fl.StringVarP(&f.format, "format", "f", "", "output: json (one object per line), csv or table (default: table on a terminal, else json)")
 	fl.StringVarP(&f.output, "output", "o", "", "also write the results to FILE, CSV or JSON by its extension (0600; never overwrites)")

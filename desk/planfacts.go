@@ -20,16 +20,6 @@ const (
 	FactRefuse
 )
 
-func (s Severity) String() string {
-	switch s {
-	case FactWarn:
-		return "warn"
-	case FactRefuse:
-		return "refuse"
-	}
-	return "info"
-}
-
 // Fact is one line of a plan as every front end shows it: the console styles it by its
 // severity, `run` prints it. The text is plain (no styling, no control characters:
 // what came from a server or a file is cleaned) and whole (the front end wraps it).

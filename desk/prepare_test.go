@@ -20,7 +20,7 @@ func TestPlanFactsOfTheTable(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			got := c.Plan.Facts()
 			if !reflect.DeepEqual(got, c.Facts) && (len(got) > 0 || len(c.Facts) > 0) {
-				t.Errorf("facts:\n%q\nwant\n%q", got, c.Facts)
+				t.Errorf("facts:\n%+v\nwant\n%+v", got, c.Facts)
 			}
 			blocked := ""
 			for _, f := range c.Facts {
