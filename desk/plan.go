@@ -96,7 +96,7 @@ func (d *Desk) Plan(ctx context.Context, req runner.Request) (*Plan, error) {
 	pl.Quota = QuotaUse{Has: has, Daily: p.DailyQuota, Left: left}
 	if d.demo == nil {
 		if dir, err := journal.Dir(d.getenv); err == nil {
-			if w := d.journalWarning(ctx, dir, ""); w != "" {
+			if w := d.journalWarning(ctx, dir); w != "" {
 				pl.Journal = append(pl.Journal, w)
 			}
 		}
