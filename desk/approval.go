@@ -119,7 +119,7 @@ func (g *Registry) file(ctx context.Context, d *Desk, req runner.Request, users 
 	return d.handle(r), nil
 }
 
-// ApprovalRequest is a request waiting for approval as an approver reads it.
+// ApprovalRequest is an approval request as an approver, or the history, reads it.
 type ApprovalRequest struct {
 	ID        int64 // the request's id in the history
 	By        string
@@ -134,6 +134,27 @@ type ApprovalRequest struct {
 	// Run is the run at this host that waits on it (Desk.Run), 0 when another process
 	// (a `run --wait-approval`) holds it.
 	Run int64
+
+	// How it went (history.Request… states): who decided and when, a decline's reason
+	// or why it ended, and the run it started in the history (0 until it started).
+	State      string
+	Approver   string
+	Decided    time.Time
+	Reason     string
+	HistoryRun int64
+}
+
+// requestOf is request a of the history as a front end reads it (a row the desk wrote:
+// one it cannot read back shows no users and no options).
+func requestOf(a *history.Approval) ApprovalRequest {
+	req := ApprovalRequest{ID: a.ID, By: a.By(), Requested: a.Requested, Expires: a.Expires, Profile: a.Profile,
+		Kind: a.Kind, Mode: a.Mode, Why: a.Why, State: a.State, Approver: a.Approver, Decided: a.Decided,
+		Reason: a.Reason, HistoryRun: a.RunID}
+	var spec storedSpec
+	_ = json.Unmarshal([]byte(a.Users), &req.Users)
+	_ = json.Unmarshal([]byte(a.Spec), &spec)
+	req.Options = spec.Options
+	return req
 }
 
 // Approver reports whether this desk's technician may approve other technicians' runs.
@@ -158,12 +179,7 @@ func (d *Desk) Pending(ctx context.Context) ([]ApprovalRequest, error) {
 		if d.mayDecide(a) != nil {
 			continue
 		}
-		req := ApprovalRequest{ID: a.ID, By: a.By(), Requested: a.Requested, Expires: a.Expires, Profile: a.Profile,
-			Kind: a.Kind, Mode: a.Mode, Why: a.Why}
-		var spec storedSpec
-		_ = json.Unmarshal([]byte(a.Users), &req.Users) // written by file: a bad row shows no users
-		_ = json.Unmarshal([]byte(a.Spec), &spec)
-		req.Options = spec.Options
+		req := requestOf(a)
 		if r := d.reg.heldRun(a.ID); r != nil {
 			req.Run = r.info.ID
 		}
