@@ -25,6 +25,7 @@ import (
 	_ "resetdesk/backends/all" // every kind
 	"resetdesk/desk"
 	"resetdesk/sanitize"
+	"resetdesk/ui"
 )
 
 // Exit codes.
@@ -162,6 +163,8 @@ type app struct {
 	unlockNotice bool
 	// consoleOwnsTerminal is set while the console draws: nothing may prompt then.
 	consoleOwnsTerminal bool
+	// consoleNotices takes the desk's notices while the console runs (it shows them).
+	consoleNotices *ui.Notices
 }
 
 func (a *app) getenv(k string) string {
@@ -187,7 +190,7 @@ func (a *app) openDesk() (*desk.Desk, error) {
 		Demo:       a.demo,
 		Getenv:     a.getenv,
 		Passphrase: a.vaultPassphrase,
-		Notice:     a.notice,
+		Notice:     a.deskNotice,
 		Debug:      a.debugLog(),
 
 		VaultWorkFactor: a.workFactor,
@@ -197,6 +200,16 @@ func (a *app) openDesk() (*desk.Desk, error) {
 	}
 	a.desk = d
 	return d, nil
+}
+
+// deskNotice is a notice of the desk: shown by the console while it owns the terminal,
+// else printed.
+func (a *app) deskNotice(s string) {
+	if a.consoleNotices != nil {
+		a.consoleNotices.Notice(s)
+		return
+	}
+	a.notice(s)
 }
 
 // notice prints a one-line notice on stderr.

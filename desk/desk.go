@@ -74,6 +74,8 @@ type Host struct {
 	getenv func(string) string
 	cfg    *store.Config
 	demo   *demo.Env
+	// demoQuota counts the demo's daily quota (a real host counts it in the history).
+	demoQuota demoQuota
 
 	storeMu  sync.Mutex
 	store    store.SecretStore

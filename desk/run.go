@@ -94,16 +94,6 @@ func (d *Desk) finishLegacy(grace time.Duration) {
 	}
 }
 
-// demoRecorder keeps nothing (the demo's passwords are not real) but holds its quota.
-type demoRecorder struct {
-	runner.Nop
-	quota int
-	done  func([]backends.Outcome)
-}
-
-func (q demoRecorder) QuotaLeft() (int, bool)             { return q.quota, q.quota > 0 }
-func (q demoRecorder) Finish(outcomes []backends.Outcome) { q.done(outcomes) }
-
 // runDone is the RunDone hook for req, or a no-op.
 func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
 	if d.opts.RunDone == nil {
@@ -117,7 +107,14 @@ func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
 func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string)) (runner.Recorder, int64, error) {
 	p := req.Profile()
 	if d.demo != nil {
-		return demoRecorder{quota: p.DailyQuota, done: d.runDone(req)}, 0, nil
+		rec := demoRecorder{profile: p, done: d.runDone(req)}
+		if p.DailyQuota > 0 {
+			rec.quota, rec.left = &d.demoQuota, d.demoQuota.left(p)
+			if rec.left == 0 {
+				return nil, 0, fmt.Errorf("profile %s: the daily quota of %d successful resets is spent", p.Name, p.DailyQuota)
+			}
+		}
+		return rec, 0, nil
 	}
 	ctx, cancel := bounded(ctx)
 	defer cancel()
@@ -299,13 +296,13 @@ func quotaLeftIn(ctx context.Context, db *history.DB, p backends.Profile) (int, 
 
 // QuotaLeft is the day's quota left for profile p (has=false: no quota), counted from
 // the history; an error when it cannot be counted (the run itself refuses then). The
-// demo keeps no history: its quota is always whole.
+// demo keeps no history: its quota is counted in memory, for every session of the host.
 func (d *Desk) QuotaLeft(ctx context.Context, p backends.Profile) (left int, has bool, err error) {
 	if p.DailyQuota <= 0 {
 		return 0, false, nil
 	}
 	if d.demo != nil {
-		return p.DailyQuota, true, nil
+		return d.demoQuota.left(p), true, nil
 	}
 	db, err := d.readHistory()
 	if errors.Is(err, history.ErrNoHistory) {

@@ -157,8 +157,8 @@ var terminalVars = []string{"TERM", "COLORTERM", "NO_COLOR", "TMUX", "STY"}
 
 // terminalEnv is the technician's terminal environment: term from the pty request, the
 // rest of terminalVars from what the client sent (environ). A client sends TMUX or STY
-// only when told to (SendEnv), so a TERM of tmux* or screen* also says where the console
-// runs, for OSC 52 to be wrapped for it.
+// only when told to (SendEnv); the console reads a TERM of tmux* or screen* as tmux
+// itself, the same way for a local console whose $TMUX was dropped.
 func terminalEnv(environ []string, term string) map[string]string {
 	env := map[string]string{}
 	for _, kv := range environ {
@@ -170,14 +170,6 @@ func terminalEnv(environ []string, term string) map[string]string {
 		}
 	}
 	env["TERM"] = term
-	if env["TMUX"] == "" && env["STY"] == "" {
-		switch {
-		case strings.HasPrefix(term, "tmux"):
-			env["TMUX"] = "TERM=" + term
-		case strings.HasPrefix(term, "screen"):
-			env["STY"] = "TERM=" + term
-		}
-	}
 	return env
 }
 
