@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	"resetdesk/desk"
@@ -88,53 +86,10 @@ func (a *app) historyVerifications(ctx context.Context, d *desk.Desk, f history.
 	return vs, relied, err
 }
 
-// verifications are the events `history` prints beside the runs or resets, newest
-// first, consumed as they are printed; relied says which one each reset relied on.
-type verifications struct {
-	events []history.Verification
-	relied map[int64]map[string]history.Verification
-}
-
-// newer takes the events after t (all that are left for a zero t).
-func (vs *verifications) newer(t time.Time) []history.Verification {
-	n := 0
-	for n < len(vs.events) && (t.IsZero() || vs.events[n].At.After(t)) {
-		n++
-	}
-	out := vs.events[:n]
-	vs.events = vs.events[n:]
-	return out
-}
-
-func (vs *verifications) jsonNewer(enc *json.Encoder, t time.Time) {
-	for _, v := range vs.newer(t) {
-		_ = enc.Encode(verificationLine(v))
-	}
-}
-
-// rowsNewer writes the events after t as rows of the resets table (TIME BY PROFILE MODE
-// TICKET USER STATUS MESSAGE): the method as the mode, the result as the status.
-func (vs *verifications) rowsNewer(tw *tabwriter.Writer, t time.Time) {
-	for _, v := range vs.newer(t) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", v.At.Local().Format("2006-01-02 15:04:05"), sanitize.Line(v.By()),
-			sanitize.Line(v.Profile), "verify "+sanitize.Line(v.Method), dash(sanitize.Line(v.Ticket)), sanitize.Line(v.User),
-			sanitize.Line(v.Result), verificationText(v))
-	}
-}
-
-// printVerifications prints what is left of the events after the runs: in JSON as more
-// lines, in a table of their own below the runs'.
-func (a *app) printVerifications(events []history.Verification, format string, enc *json.Encoder, tw *tabwriter.Writer) {
-	rest := verifications{events: events}
-	if format == "json" {
-		rest.jsonNewer(enc, time.Time{})
-		return
-	}
-	if len(events) == 0 {
-		return
-	}
-	tw.Flush()
-	fmt.Fprintln(a.env.Stdout)
-	fmt.Fprintln(tw, "TIME\tBY\tPROFILE\tMODE\tTICKET\tUSER\tSTATUS\tMESSAGE")
-	rest.rowsNewer(tw, time.Time{})
+// verificationCells is a verification event in the columns of the resets (TIME BY
+// PROFILE MODE TICKET USER STATUS MESSAGE): the method as the mode, the result as the
+// status.
+func verificationCells(v history.Verification) []string {
+	return []string{v.At.Local().Format(time.DateTime), sanitize.Line(v.By()), sanitize.Line(v.Profile), "verify " + sanitize.Line(v.Method),
+		sanitize.Line(v.Ticket), sanitize.Line(v.User), sanitize.Line(v.Result), verificationText(v)}
 }

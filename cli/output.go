@@ -97,18 +97,33 @@ type outputFile struct {
 	w *outcomeWriter
 }
 
-// The file's format is its extension's (.csv, .json, .jsonl), else --format's; a table
-// becomes CSV: a file is for a program or a spreadsheet, not for eyes.
-func createOutput(path, format string, run report.Run) (*outputFile, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		format = "csv"
-	case ".json", ".jsonl", ".ndjson":
-		format = "json"
+// outputFormats are the extensions --output takes and the format each is written in.
+var outputFormats = map[string]string{".csv": "csv", ".json": "json", ".jsonl": "json"}
+
+// checkOutputName refuses an --output that is a format's name (`-o json`, kubectl's
+// habit, would write live secrets to a file named json) or whose extension is not one
+// resetdesk writes (`-o out.yaml` got JSON). "" is no --output.
+func checkOutputName(path string) error {
+	if path == "" {
+		return nil
 	}
-	if format == "table" {
-		format = "csv"
+	switch base := strings.ToLower(filepath.Base(path)); base {
+	case "json", "jsonl", "csv", "table", "yaml", "yml", "wide", "text", "txt":
+		return fmt.Errorf("--output %s: --output names the file the results (with their secrets) are written to; to choose how they are printed use --format json, csv or table (or name a file: -o results.csv)", path)
 	}
+	ext := strings.ToLower(filepath.Ext(path))
+	if _, ok := outputFormats[ext]; !ok {
+		if ext == "" {
+			return fmt.Errorf("--output %s: give the file an extension that says its format: .csv, .json or .jsonl", path)
+		}
+		return fmt.Errorf("--output %s: resetdesk does not write %s: name the file .csv, .json or .jsonl", path, ext)
+	}
+	return nil
+}
+
+// The file's format is its extension's (checkOutputName allowed it).
+func createOutput(path string, run report.Run) (*outputFile, error) {
+	format := outputFormats[strings.ToLower(filepath.Ext(path))]
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("%s exists: resetdesk never overwrites results; choose another name", path)

@@ -61,9 +61,11 @@ requests in flight too.
 
 Exit codes: 0 every user ok; 1 at least one user not ok; 2 a usage, config, secret or
 login error — nothing was reset.`,
-		Example: `  RESETDESK_SECRET_ODIN_LAB=… resetdesk run -p odin-lab -m sip -y 9871515000@odinapi.net
-  resetdesk run -p ad -m set --users users.csv --ticket INC-4711 -o results.csv -f csv
-  resetdesk run -p webadm -m link --method MAIL --expires 24 -- jdoe asmith`,
+		Example: `  export RESETDESK_SECRET_ODIN_LAB_FILE=~/.config/resetdesk/odin-lab.secret
+  resetdesk run -p odin-lab -m sip -y 9871515000@odinapi.net
+  resetdesk run -p ad -m set -u users.csv --ticket INC-4711 -o out.csv
+  resetdesk run -p webadm -m link --method MAIL --expires 24 -- jdoe
+  resetdesk run -p ad -m set -u floor3.txt --wait-approval 30m`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.run(cmd, f, args)
@@ -74,7 +76,7 @@ login error — nothing was reset.`,
 	fl.StringVarP(&f.mode, "mode", "m", "", "reset mode (required): "+modesText())
 	fl.StringVarP(&f.usersFile, "users", "u", "", "read users from FILE (TXT one per line, or CSV: first column), - for stdin")
 	fl.StringVarP(&f.format, "format", "f", "", "output: json (one object per line), csv or table (default: table on a terminal, else json)")
-	fl.StringVarP(&f.output, "output", "o", "", "also write the results to FILE, CSV or JSON by its extension (0600; never overwrites)")
+	fl.StringVarP(&f.output, "output", "o", "", "also write the results to FILE: .csv, .json or .jsonl (0600; never overwrites)")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation (required when stdin is not a terminal)")
 	fl.Var(&f.concurrency, "concurrency", "requests in flight at once, 1..64 (default: the profile's, else 4)")
 	fl.StringVar(&f.ticket, "ticket", "", "ticket reference, kept in the history")
@@ -93,15 +95,12 @@ login error — nothing was reset.`,
 }
 
 func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
-	format := strings.ToLower(f.format)
-	if format == "" {
-		format = "json"
-		if a.env.StdoutTTY {
-			format = "table"
-		}
+	format, err := runFormat(f.format, a.env.StdoutTTY)
+	if err != nil {
+		return err
 	}
-	if format != "json" && format != "csv" && format != "table" {
-		return usageErr("--format %q: use json, csv or table", f.format)
+	if err := checkOutputName(f.output); err != nil {
+		return asUsage(err)
 	}
 	d, err := a.openDesk()
 	if err != nil {
@@ -119,7 +118,7 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	record := report.Run{Profile: p.Name, Mode: req.Mode().Name, Ticket: sanitize.Line(req.Options().Ticket)}
 	var out *outputFile
 	if f.output != "" {
-		if out, err = createOutput(f.output, format, record); err != nil {
+		if out, err = createOutput(f.output, record); err != nil {
 			return usageErr("--output: %v", err)
 		}
 	}
@@ -143,16 +142,45 @@ func (a *app) run(cmd *cobra.Command, f runFlags, args []string) error {
 	}
 	named := slices.ContainsFunc(plan.Users, func(u desk.PlanUser) bool { return u.Name != "" })
 	fl := &follower{a: a, h: h, out: out, w: newOutcomeWriter(a.env.Stdout, format, record, named),
-		results: make([]backends.Outcome, req.Len()), done: make([]bool, req.Len())}
+		results: make([]backends.Outcome, req.Len()), done: make([]bool, req.Len()), prog: a.startProgress(req.Len())}
 	info := fl.follow(ctx, soft, w, first)
 	if info.Started.IsZero() && info.Err != "" {
 		// Approved, but it could not start (a refused login): nothing was sent.
+		fl.prog.finish()
 		if out != nil {
 			out.discard()
 		}
 		return usageErr("profile %s: %s", p.Name, info.Err)
 	}
 	return fl.finish(f, format, info)
+}
+
+// runFormat is --format, or its default: a table on a terminal, JSON lines otherwise.
+func runFormat(flag string, stdoutTTY bool) (string, error) {
+	switch format := strings.ToLower(flag); format {
+	case "json", "csv", "table":
+		return format, nil
+	case "":
+		if stdoutTTY {
+			return "table", nil
+		}
+		return "json", nil
+	}
+	return "", usageErr("--format %q: use json, csv or table", flag)
+}
+
+// progressInterval is how often the progress line is redrawn between outcomes (its rate
+// and time left move on while a slow request is in flight).
+const progressInterval = 250 * time.Millisecond
+
+// startProgress starts the progress line on stderr when it is a terminal (nil, which
+// draws nothing, otherwise: a script's log gets no carriage returns).
+func (a *app) startProgress(total int) *progress {
+	if !a.env.StderrTTY {
+		return nil
+	}
+	a.prog = newProgress(a.env.Stderr, total, a.stderrWidth, time.Now, progressInterval)
+	return a.prog
 }
 
 // planRun turns flags and arguments into the run's plan: the request checked, the ids

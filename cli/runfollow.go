@@ -20,7 +20,8 @@ type follower struct {
 	done    []bool
 	next    int // the first user not printed yet
 	tally   backends.Tally
-	closed  error // stdout's reader went away
+	closed  error     // stdout's reader went away
+	prog    *progress // the progress line on stderr (nil: none)
 }
 
 // follow reads the run to its end through w, from first (what a wait for approval
@@ -66,6 +67,7 @@ func (fl *follower) take(u desk.Update) {
 		}
 		fl.results[o.Index], fl.done[o.Index] = o, true
 		fl.tally.Add(o)
+		fl.prog.add(o)
 	}
 	// Print in input order: everything up to the first user still pending.
 	for fl.next < len(fl.done) && fl.done[fl.next] {
@@ -73,7 +75,8 @@ func (fl *follower) take(u desk.Update) {
 			fl.out.write(fl.results[fl.next])
 		}
 		if fl.closed == nil {
-			if fl.closed = fl.w.write(fl.results[fl.next]); fl.closed != nil {
+			fl.prog.hold(func() { fl.closed = fl.w.write(fl.results[fl.next]) })
+			if fl.closed != nil {
 				// The reader went away (`| head -1`): stop sending, let what is in
 				// flight finish into the journal, and say where the rest is.
 				_ = fl.h.Stop()
@@ -86,6 +89,7 @@ func (fl *follower) take(u desk.Update) {
 // finish flushes the outputs, says how the run ended and returns its exit code.
 func (fl *follower) finish(f runFlags, format string, info desk.Info) error {
 	a := fl.a
+	fl.prog.finish()
 	fl.w.flush()
 	closed := fl.closed
 	if fl.out != nil {

@@ -114,6 +114,11 @@ func NewHost(o Options) (*Host, error) {
 	if h.getenv == nil {
 		h.getenv = os.Getenv
 	}
+	// Every command refuses a bad retention the same way, before anything is opened or
+	// sent — not only those that purge the journal.
+	if _, _, err := retentionFromEnv(h.getenv); err != nil {
+		return nil, err
+	}
 	h.reg = newRegistry(h)
 	h.started = h.now()
 	if o.Demo {
@@ -321,18 +326,27 @@ func (h *Host) notice(s string) {
 // JournalRetention is how long the journal keeps a secret: RESETDESK_JOURNAL_RETENTION,
 // else the config's journal_retention, else 24 h.
 func (h *Host) JournalRetention() (time.Duration, error) {
-	const env = "RESETDESK_JOURNAL_RETENTION"
-	if v := h.getenv(env); v != "" {
-		dur, err := store.ParseDuration(v)
-		if err != nil || dur <= 0 {
-			return 0, fmt.Errorf("%s=%q: give a positive duration like 24h, 90m or 7d", env, v)
-		}
-		return dur, nil
+	if dur, set, err := retentionFromEnv(h.getenv); set || err != nil {
+		return dur, err
 	}
 	if h.cfg.JournalRetention > 0 {
 		return h.cfg.JournalRetention, nil
 	}
 	return store.DefaultJournalRetention, nil
+}
+
+// retentionFromEnv reads RESETDESK_JOURNAL_RETENTION; set is false when it is unset.
+func retentionFromEnv(getenv func(string) string) (dur time.Duration, set bool, err error) {
+	const env = "RESETDESK_JOURNAL_RETENTION"
+	v := getenv(env)
+	if v == "" {
+		return 0, false, nil
+	}
+	dur, err = store.ParseDuration(v)
+	if err != nil || dur <= 0 {
+		return 0, true, fmt.Errorf("%s=%q: give a positive duration like 24h, 90m or 7d", env, v)
+	}
+	return dur, true, nil
 }
 
 // ErrDemo is returned by what the demo does not keep (journal, history, credentials).

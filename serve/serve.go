@@ -97,6 +97,7 @@ type Server struct {
 	idle        time.Duration
 	maxSessions int
 	ssh         *ssh.Server
+	gate        *gate
 
 	// ctx is what the consoles and their runs work under: Serve's, which only the
 	// server's own abort cancels.
@@ -168,8 +169,21 @@ func New(o Options) (*Server, error) {
 	}
 	s.ssh.HandshakeTimeout = handshakeTimeout
 	s.ssh.IdleTimeout = s.idle + connIdleMargin
+	s.gate = newGate(s.log, s.maxSessions)
+	s.ssh.ConnCallback = s.gate.accept
+	s.ssh.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+		return &gossh.ServerConfig{AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
+			if gc := connOf(ctx); gc != nil && err == nil {
+				gc.authenticated()
+			}
+		}}
+	}
 	s.ssh.ConnectionFailedCallback = func(conn net.Conn, err error) {
-		s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "error", err.Error())
+		why := err.Error()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			why = fmt.Sprintf("no handshake within %s", handshakeTimeout)
+		}
+		s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "error", why)
 	}
 	return s, nil
 }
@@ -307,14 +321,15 @@ func connectHost(addr net.Addr) (host, port string) {
 	return host, port
 }
 
-// admit registers a session, or says why it may not open.
-func (s *Server) admit(st *session) (refusal string) {
+// admit registers a session, or says why it may not open: max_sessions counts the
+// connections (the gate) and the consoles (one connection may open several).
+func (s *Server) admit(st *session, gc *gatedConn) (refusal string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.closing != "":
 		return "the server is shutting down: connect again in a moment"
-	case len(s.sessions) >= s.maxSessions:
+	case len(s.sessions) >= s.maxSessions || (gc != nil && gc.over()):
 		return fmt.Sprintf("the server already has %d sessions open, its max_sessions: try again later", s.maxSessions)
 	}
 	s.sessions[st] = struct{}{}

@@ -30,6 +30,12 @@ type testServer struct {
 
 func startServer(t *testing.T, sc store.Serve, techs ...store.Technician) *testServer {
 	t.Helper()
+	return startServerWith(t, sc, nil, techs...)
+}
+
+// startServerWith is startServer with configure run on the server before it serves.
+func startServerWith(t *testing.T, sc store.Serve, configure func(*Server), techs ...store.Technician) *testServer {
+	t.Helper()
 	data := t.TempDir()
 	env := map[string]string{"XDG_DATA_HOME": data, "HOME": data}
 	getenv := func(k string) string { return env[k] }
@@ -42,6 +48,9 @@ func startServer(t *testing.T, sc store.Serve, techs ...store.Technician) *testS
 	ts.srv, err = New(Options{Host: host, Listen: "127.0.0.1:0", Getenv: getenv, Log: slog.New(slog.NewTextHandler(ts.log, nil))})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if configure != nil {
+		configure(ts.srv)
 	}
 	ln, err := ts.srv.Listen()
 	if err != nil {
@@ -256,12 +265,14 @@ func TestServeRefusesSessionsThatAreNoConsole(t *testing.T) {
 	}
 }
 
-// At most max_sessions consoles are open at once; a session that ends makes room.
+// At most max_sessions consoles are open at once; a session that ends, and its
+// connection (as ssh closes it), make room.
 func TestServeHoldsMaxSessions(t *testing.T) {
 	alice, aliceLine := newKey(t, "")
 	bob, bobLine := newKey(t, "")
 	ts := startServer(t, store.Serve{MaxSessions: 1}, technician("alice", aliceLine), technician("bob", bobLine))
-	first := openConsole(t, ts.client(alice), 80, 24)
+	firstConn := ts.client(alice)
+	first := openConsole(t, firstConn, 80, 24)
 	first.out.waitFor(t, "demo-odin")
 	second := openConsole(t, ts.client(bob), 80, 24)
 	second.stderr.waitFor(t, "max_sessions")
@@ -270,8 +281,18 @@ func TestServeHoldsMaxSessions(t *testing.T) {
 	}
 	first.stdin.Write([]byte("q"))
 	first.ended(t)
-	third := openConsole(t, ts.client(bob), 80, 24)
-	third.out.waitFor(t, "demo-odin")
+	firstConn.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		third := openConsole(t, ts.client(bob), 80, 24)
+		if waitEither(t, third, "demo-odin", "max_sessions") == "demo-odin" {
+			break
+		}
+		third.ended(t)
+		if time.Now().After(deadline) {
+			t.Fatal("the ended session's place was not given back")
+		}
+	}
 }
 
 // A session with nothing typed or drawn for idle_timeout is closed, with the reason.

@@ -177,6 +177,9 @@ func terminalEnv(environ []string, term string) map[string]string {
 // key the connection proved, then, once it has ended, every run it started finished.
 func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		if gc := connOf(sess.Context()); gc != nil {
+			defer gc.sessionStarted()()
+		}
 		s.serveSession(sess)
 		next(sess)
 	}
@@ -215,7 +218,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	d.SetTerminal(func(k string) string { return env[k] })
 
 	st := &session{io: newActivity(sess), done: make(chan struct{})}
-	if why := s.admit(st); why != "" {
+	if why := s.admit(st, connOf(sess.Context())); why != "" {
 		refuse(sess, log, why)
 		return
 	}

@@ -40,9 +40,11 @@ func (p *parser) profiles() {
 		return
 	}
 	names := p.keys("profiles")
+	// Each profile (and each account of resetdesk's own) owns two variables,
+	// RESETDESK_SECRET_<NAME> and RESETDESK_SECRET_<NAME>_FILE: no two names may share one.
 	envNames := map[string]string{}
 	for _, a := range reservedAccounts {
-		envNames[SecretEnvName(a)] = a
+		envNames[SecretEnvName(a)], envNames[SecretFileEnvName(a)] = a, a
 	}
 	for _, n := range names {
 		where := label("profile", n)
@@ -56,10 +58,8 @@ func (p *parser) profiles() {
 			errs = append(errs, errors.New("the profile name must be a word without spaces or slashes"))
 		} else if err := checkString(n); err != nil {
 			errs = append(errs, fmt.Errorf("the profile name %v", err))
-		} else if other, clash := envNames[SecretEnvName(n)]; clash {
-			errs = append(errs, fmt.Errorf("the name reads as %q to the secret store (%s); rename it", other, SecretEnvName(n)))
-		} else {
-			envNames[SecretEnvName(n)] = n
+		} else if err := claimEnvNames(envNames, n); err != nil {
+			errs = append(errs, err)
 		}
 		prof := backends.Profile{Name: n}
 		k, ferrs := p.fill(tbl, []string{"profiles", n}, &prof)
@@ -71,6 +71,17 @@ func (p *parser) profiles() {
 		}
 		p.cfg.Profiles = append(p.cfg.Profiles, prof)
 	}
+}
+
+// claimEnvNames gives profile n its two secret variables, or says which name has one.
+func claimEnvNames(envNames map[string]string, n string) error {
+	for _, v := range []string{SecretEnvName(n), SecretFileEnvName(n)} {
+		if other, clash := envNames[v]; clash {
+			return fmt.Errorf("the name reads as %q to the secret store (%s): rename it", other, v)
+		}
+	}
+	envNames[SecretEnvName(n)], envNames[SecretFileEnvName(n)] = n, n
+	return nil
 }
 
 // checkProfile normalizes p and returns every problem it has, each naming its key.

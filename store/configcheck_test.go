@@ -197,10 +197,19 @@ func TestParseConfigRefusesBadPolicyKeys(t *testing.T) {
 // A profile may not read as the secrets of the [verify] table, or the gateway's token
 // would be sent to a back end as that profile's password.
 func TestParseConfigRefusesProfilesNamedLikeVerifySecrets(t *testing.T) {
-	for _, name := range []string{"smtp", "SMS", "journal-key"} {
+	for _, name := range []string{"smtp", "SMS", "journal-key", "smtp-file"} {
 		text := strings.Replace(goodOdin, "odin-lab", name, 1)
 		if _, err := ParseConfig([]byte(text), "c.toml"); err == nil || !strings.Contains(err.Error(), "reads as") {
 			t.Errorf("profile %s: err = %v", name, err)
+		}
+	}
+	// lab's file variable is lab-file's secret variable, whichever comes first.
+	for _, text := range []string{
+		goodOdin + strings.Replace(goodOdin, "odin-lab", "odin-lab-file", 1),
+		strings.Replace(goodOdin, "odin-lab", "odin-lab-file", 1) + goodOdin,
+	} {
+		if _, err := ParseConfig([]byte(text), "c.toml"); err == nil || !strings.Contains(err.Error(), "(RESETDESK_SECRET_ODIN_LAB_FILE): rename it") {
+			t.Errorf("err = %v", err)
 		}
 	}
 }

@@ -69,6 +69,13 @@ type Filter struct {
 	Since      time.Time // zero: all
 	User       string    // "": every user
 	Technician string    // "": every run, local or served
+	// By selects the runs Run.By names: the served technician's, or a local run's OS
+	// account ("": everyone's).
+	By string
+	// Ticket selects the runs of one ticket reference, case-insensitively ("": all).
+	Ticket string
+	// Status selects the outcomes of one status, and the runs that have one ("": all).
+	Status string
 }
 
 // Runs lists the runs started at or after f.Since (with f.User: the runs that reset that
@@ -94,6 +101,18 @@ func (d *DB) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 	if f.Technician != "" {
 		q += ` AND ` + d.technicianColumn() + ` = ?`
 		args = append(args, f.Technician)
+	}
+	if f.By != "" {
+		q += ` AND (` + d.technicianColumn() + ` = ? OR (` + d.technicianColumn() + ` = '' AND os_user = ?))`
+		args = append(args, f.By, f.By)
+	}
+	if f.Ticket != "" {
+		q += ` AND ticket = ? COLLATE NOCASE`
+		args = append(args, f.Ticket)
+	}
+	if f.Status != "" {
+		q += ` AND id IN (SELECT run_id FROM outcomes WHERE status = ?)`
+		args = append(args, f.Status)
 	}
 	q += ` ORDER BY started DESC, id DESC`
 	rows, err := d.read.QueryContext(ctx, q, args...)
@@ -122,8 +141,8 @@ func (d *DB) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 	return out, nil
 }
 
-// Outcomes lists the outcomes of the runs Runs(f) returns (only f.User's with f.User),
-// newest run first, in input order within a run.
+// Outcomes lists the outcomes of the runs Runs(f) returns (only f.User's with f.User,
+// only those of f.Status with f.Status), newest run first, in input order within a run.
 func (d *DB) Outcomes(ctx context.Context, f Filter) ([]Outcome, error) {
 	runs, err := d.Runs(ctx, f)
 	if err != nil || len(runs) == 0 {
@@ -136,6 +155,10 @@ func (d *DB) Outcomes(ctx context.Context, f Filter) ([]Outcome, error) {
 		if f.User != "" {
 			q += ` AND user = ?`
 			args = append(args, f.User)
+		}
+		if f.Status != "" {
+			q += ` AND status = ?`
+			args = append(args, f.Status)
 		}
 		rows, err := d.read.QueryContext(ctx, q+` ORDER BY idx`, args...)
 		if err != nil {

@@ -231,6 +231,14 @@ func (d *DB) Verifications(ctx context.Context, f Filter) ([]Verification, error
 		q += ` AND technician = ?`
 		args = append(args, f.Technician)
 	}
+	if f.By != "" {
+		q += ` AND (technician = ? OR (technician = '' AND os_user = ?))`
+		args = append(args, f.By, f.By)
+	}
+	if f.Ticket != "" {
+		q += ` AND ticket = ? COLLATE NOCASE`
+		args = append(args, f.Ticket)
+	}
 	return d.queryVerifications(ctx, q+` ORDER BY at DESC, id DESC`, args...)
 }
 
