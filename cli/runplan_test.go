@@ -160,7 +160,9 @@ func TestRunWaitsForApprovalFromTheTeamConsole(t *testing.T) {
 		t.Fatalf("%d lines, %d resets", len(lines), srv.Resets())
 	}
 	r = runCLI(t, "", env, "history", "--config", cfg, "--user", users[0])
-	if !strings.Contains(r.stdout, "new SIP password set (approved by bob instead of verified [verification #") ||
+	if !strings.Contains(r.stdout, "  started   asked for approval (3 users, more than approval_over = 2); approved by bob at ") ||
+		!strings.Contains(r.stdout, ", run started [request #1]") ||
+		!strings.Contains(r.stdout, "new SIP password set (approved by bob instead of verified [verification #") ||
 		!strings.Contains(r.stdout, "approved  caller not verified: approved by bob instead of verified [verification #") {
 		t.Fatalf("history --user:\n%s", r.stdout)
 	}
@@ -189,6 +191,25 @@ func TestRunWaitingForApprovalDeclinedOrTimedOut(t *testing.T) {
 	}
 	if list, err := bob.Pending(context.Background()); err != nil || len(list) != 0 {
 		t.Fatalf("still pending: %+v, %v", list, err)
+	}
+	// The history lists both requests, newest first: who asked, who decided, when, why.
+	r = runCLI(t, "", env, "history", "--config", cfg, "-f", "json")
+	var events []historyApprovalLine
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var e historyApprovalLine
+		if err := json.Unmarshal([]byte(l), &e); err != nil || e.Event != "approval" {
+			t.Fatalf("history line %q: %v", l, err)
+		}
+		events = append(events, e)
+	}
+	if len(events) != 2 || events[0].State != history.RequestWithdrawn || events[0].Decided == nil || len(events[0].Users) != 3 ||
+		events[1].State != history.RequestDeclined || events[1].Approver != "bob" || events[1].Reason != "not the whole team on a Friday" ||
+		events[1].Requester == "" || events[1].Why != "3 users, more than approval_over = 2" || events[1].Decided.Before(events[1].Time) {
+		t.Fatalf("history:\n%s", r.stdout)
+	}
+	r = runCLI(t, "", env, "history", "--config", cfg, "--user", srv.Users()[0], "-f", "csv")
+	if rows := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(rows) != 3 || !strings.Contains(rows[2], `,declined,"asked for approval`) {
+		t.Fatalf("history csv:\n%s", r.stdout)
 	}
 	path, err := history.Path(func(k string) string { return env[k] })
 	if err != nil {

@@ -49,6 +49,9 @@ func TestApprovalsAreInTheHistory(t *testing.T) {
 	if named, err := bob.Approvals(ctx, history.Filter{User: fifth}); err != nil || len(named) != 2 || named[0].ID != w.ID || named[1].ID != s.ID {
 		t.Errorf("the requests that name %s: %+v, %v", fifth, named, err)
 	}
+	if mine, err := bob.Approvals(ctx, history.Filter{By: "bob"}); err != nil || len(mine) != 0 {
+		t.Errorf("the requests bob filed: %+v, %v", mine, err)
+	}
 	if theirs, err := erin.Approvals(ctx, history.Filter{}); err != nil || len(theirs) != 0 {
 		t.Errorf("erin, who may not use lab, reads %+v, %v", theirs, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 
 	"resetdesk/store/history"
 )
@@ -55,8 +56,9 @@ func (d *Desk) History(ctx context.Context, f history.Filter, outcomes bool) ([]
 
 // Approvals lists the approval requests f selects, newest first — filed, approved,
 // declined, expired, withdrawn — on the profiles this desk may use: requested since
-// f.Since; with f.User, those that name that user; with f.Technician, those that
-// technician filed. The demo keeps none.
+// f.Since; with f.User, those that name that user; with f.By (or f.Technician), those
+// that technician (or local account) filed; with f.Ticket, those of that ticket, in
+// any case. The demo keeps none.
 func (d *Desk) Approvals(ctx context.Context, f history.Filter) ([]ApprovalRequest, error) {
 	if d.demo != nil {
 		return nil, nil
@@ -71,7 +73,8 @@ func (d *Desk) Approvals(ctx context.Context, f history.Filter) ([]ApprovalReque
 	var out []ApprovalRequest
 	for i := len(all) - 1; i >= 0; i-- {
 		a := all[i]
-		if !d.allowed(a.Profile) || f.Technician != "" && a.Technician != f.Technician {
+		if !d.allowed(a.Profile) || f.Technician != "" && a.Technician != f.Technician || f.By != "" && a.By() != f.By ||
+			f.Ticket != "" && !strings.EqualFold(a.Ticket, f.Ticket) {
 			continue
 		}
 		req := requestOf(a)
