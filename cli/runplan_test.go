@@ -132,7 +132,15 @@ func TestRunWaitsForApprovalFromTheTeamConsole(t *testing.T) {
 	cfg, env := approvalConfig(t, srv, "approval_over = 2\nverify = \"required\"\n")
 	users := srv.Users()[:3]
 	base := append([]string{"run", "--config", cfg, "-p", "lab", "-m", "sip", "-y", "-f", "json"}, users...)
-	r := runCLI(t, "", env, base...)
+	nobody, _ := approvalConfig(t, srv, "approval_over = 2\n")
+	if err := os.WriteFile(nobody, []byte(srv.ProfileTOML("lab")+"approval_over = 2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t, "", env, append([]string{"run", "--config", nobody, "-p", "lab", "-m", "sip", "-y", "--wait-approval", "1h"}, users...)...)
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "no technician may approve it on profile lab: set approver = true") {
+		t.Fatalf("nobody to approve: exit %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "", env, base...)
 	if r.code != ExitUsage || !strings.Contains(r.stderr, "needs a second technician's approval (3 users, more than approval_over = 2): start it from the team console") || srv.Resets() != 0 {
 		t.Fatalf("without --wait-approval: exit %d %q, %d resets", r.code, r.stderr, srv.Resets())
 	}

@@ -19,9 +19,13 @@ func (a *app) review(plan *desk.Plan, f runFlags) error {
 	if why := plan.Blocked(); why != "" {
 		return usageErr("%s", why)
 	}
-	if plan.Approval.Needed && !f.waitApproval.set {
+	switch need := plan.Approval; {
+	case need.Needed && len(need.Approvers) == 0:
+		return usageErr("this run needs a second technician's approval (%s), and no technician may approve it on profile %s: "+
+			"set approver = true for one in the config; nothing was sent", need.Why, plan.Request.Profile().Name)
+	case need.Needed && !f.waitApproval.set:
 		return usageErr("this run needs a second technician's approval (%s): start it from the team console (resetdesk serve), "+
-			"or file it and wait for an approver with --wait-approval DURATION; nothing was sent", plan.Approval.Why)
+			"or file it and wait for an approver with --wait-approval DURATION; nothing was sent", need.Why)
 	}
 	if f.yes {
 		for _, fact := range plan.Facts() {
