@@ -48,7 +48,7 @@ type PlanUser struct {
 type QuotaUse struct {
 	Has   bool // the profile has a daily_quota
 	Daily int  // the profile's daily_quota
-	Left  int  // left today, as the history counts it (the demo's is always whole)
+	Left  int  // left today, as the history counts it (the demo: as its sessions spent it)
 }
 
 // Verification is whether the callers were verified, where the profile's policy asks
