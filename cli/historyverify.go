@@ -36,6 +36,8 @@ func verificationText(v history.Verification) string {
 	dest := sanitize.Line(v.Destination)
 	var s string
 	switch v.Result {
+	case history.ResultNotVerified:
+		s = "caller not verified"
 	case history.ResultSending:
 		s = "code being sent to " + dest + " when the process ended"
 	case history.ResultSent:
@@ -63,6 +65,9 @@ func reliedText(v history.Verification) string {
 	how := "by " + sanitize.Line(v.Method) + " code"
 	if v.Method == "callback" {
 		how = "by callback"
+	}
+	if v.Result == history.ResultNotVerified {
+		return fmt.Sprintf("caller not verified (offered) [verification #%d]", v.ID)
 	}
 	return fmt.Sprintf("caller verified %s at %s [verification #%d]", how, v.At.Local().Format("15:04"), v.ID)
 }

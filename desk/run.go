@@ -54,6 +54,9 @@ func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string),
 	if err != nil {
 		return nil, 0, err
 	}
+	if err := d.notVerified(ctx, req, relied); err != nil {
+		return nil, 0, err
+	}
 	rec, id, err := d.recorder(ctx, req, warn)
 	if err != nil {
 		return nil, 0, err

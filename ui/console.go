@@ -26,6 +26,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/desk"
+	"resetdesk/desk/verify"
 	"resetdesk/store"
 	"resetdesk/store/history"
 	"resetdesk/theme"
@@ -61,6 +62,18 @@ type Desk interface {
 	Getenv(name string) string
 	// Technician is the served technician's name ("" for the console of the OS account).
 	Technician() string
+	// Plan is the desk's pre-flight of req: the review reads from it whether the
+	// callers were verified, as the desk will require it at the start.
+	Plan(ctx context.Context, req runner.Request) (*desk.Plan, error)
+	// Caller looks a user up and lists the ways to verify them (destinations masked,
+	// a callback's number whole); SendCode sends them a code, CheckCode checks the one
+	// they read back, PendingCode says whether one is waiting, AttestCallback records a
+	// callback. Each verification is this desk's technician's only.
+	Caller(ctx context.Context, p backends.Profile, user string) (desk.Caller, error)
+	SendCode(ctx context.Context, c desk.Caller, method, ticket string) (desk.SentCode, error)
+	CheckCode(ctx context.Context, c desk.Caller, typed string) (verify.Check, error)
+	PendingCode(c desk.Caller) (verify.Sent, bool)
+	AttestCallback(ctx context.Context, c desk.Caller, ticket string) (history.Verification, error)
 }
 
 // Timings the console uses; variables so that tests can shorten them.
@@ -71,6 +84,9 @@ var (
 	// frameInterval bounds how often a run's outcomes reach Update (and so the screen).
 	frameInterval = 50 * time.Millisecond
 	openTimeout   = 30 * time.Second
+	// verifyTimeout bounds a step of a caller's verification: the lookup in the
+	// system, a code handed to the mail relay or the SMS gateway.
+	verifyTimeout = 30 * time.Second
 	// storeTimeout bounds a secret-store call of the credentials page (the OS keyring
 	// has a shorter timeout of its own; this one also covers a store that ignores its
 	// context) and a read of the journal or the history.

@@ -12,6 +12,8 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
+	"resetdesk/desk"
+	"resetdesk/desk/verify"
 	"resetdesk/store/history"
 )
 
@@ -144,6 +146,26 @@ func everyPage() []pageCase {
 			c.sh.secrets[webadm.Name] = "unknown: no Secret Service (OS keyring) is reachable: set secret_store = \"file\" in the config"
 			return cp
 		}, nil},
+		{"review caller required", func(t *testing.T, c *Console) page {
+			p := fakeProfile(backends.Profile{Name: "corp-webadm", Verify: backends.VerifyRequired})
+			r := newReviewPage(c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"bdoe"}))
+			r.Update(callerMsg{r: r, v: desk.Verification{Policy: backends.VerifyRequired, Unverified: []string{"bdoe"}}})
+			return r
+		}, []string{"v verify", "Cannot reset yet"}},
+		{"verify ways", func(t *testing.T, c *Console) page {
+			return verifyPageAt(t, c, stageWays)
+		}, []string{"> mail to", "call back +33612340001"}},
+		{"verify code", func(t *testing.T, c *Console) page {
+			return verifyPageAt(t, c, stageCode)
+		}, []string{"carries 482913", "Ask the caller to read the code back", "code:", "1 try left"}},
+		{"verify callback", func(t *testing.T, c *Console) page {
+			return verifyPageAt(t, c, stageCallback)
+		}, []string{"+33612340001", "Type yes and press enter", "reached them?"}},
+		{"verify lookup failed", func(t *testing.T, c *Console) page {
+			v := newVerifyPage(c.sh, newProfile(webadm), "bdoe", "")
+			v.Update(callerFoundMsg{pg: v, gen: v.gen, err: "cannot verify bdoe: " + longErr})
+			return v
+		}, []string{"ctrl+r looks bdoe up again"}},
 		{"credentials entering", func(t *testing.T, c *Console) page {
 			cp := newCredsPage(c.sh, newProfile(webadm))
 			cp.Update(storeReachedMsg{}) // s, once the store answered
@@ -415,4 +437,29 @@ func TestHelpNamesWhatEnterDoes(t *testing.T) {
 			t.Fatalf("%s: %q not in the help line:\n%s", pc.name, w, v)
 		}
 	}
+}
+
+// verifyPageAt is a verification page at stage, with the longest texts a technician
+// meets there: a long ticket and domain, the demo's line, a wrong code said.
+func verifyPageAt(t *testing.T, c *Console, stage verifyStage) *verifyPage {
+	t.Helper()
+	p := newProfile(backends.Profile{Name: "corp-webadm-production-cluster", Kind: "webadm", Verify: backends.VerifyRequired})
+	v := newVerifyPage(c.sh, p, "bdoe", "INC-2026-000123 password reset requested by the manager")
+	f := newFakeCallers()
+	f.options[0].Shown = "b•••@headquarters.corp.example.com"
+	f.code, f.demo = "482913", true
+	caller, _ := f.caller(p.p, "bdoe")
+	v.Update(callerFoundMsg{pg: v, gen: v.gen, caller: caller})
+	switch stage {
+	case stageCode:
+		sent, _ := f.send(caller, backends.VerifyMail, "")
+		v.gen++
+		v.Update(codeSentMsg{pg: v, gen: v.gen, sent: sent, at: time.Now()})
+		v.gen++
+		v.Update(codeCheckedMsg{pg: v, gen: v.gen, check: verify.Check{Outcome: verify.Wrong, Left: 1}})
+	case stageCallback:
+		v.Update(press("down"))
+		v.Update(press("enter"))
+	}
+	return v
 }

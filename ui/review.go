@@ -39,6 +39,8 @@ type reviewPage struct {
 	quotaKnown, hasQuota bool
 	// refused is why the desk would refuse the run (a served technician's max_users).
 	refused string
+	// caller is whether the callers were verified, where the profile asks for it.
+	caller callerCheck
 }
 
 func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
@@ -46,7 +48,8 @@ func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
 	for i, u := range users {
 		users[i] = clean(u)
 	}
-	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput()}
+	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput(),
+		caller: newCallerCheck(p.p)}
 	if err := sh.desk.Allow(req); err != nil {
 		r.refused = clean(err.Error())
 	}
@@ -84,11 +87,26 @@ func (r *reviewPage) Help() keys.Help {
 		// Nothing to confirm: the way back is what the help offers.
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
 	}
+	if h, ok := r.callerHelp(confirm, nav); ok {
+		return h
+	}
 	return keys.Help{ShortKeys: []key.Binding{confirm, km.Back}, Groups: [][]key.Binding{{confirm, km.Back}, nav}}
+}
+
+// Resume reads the callers' verification again: the technician may have verified the
+// caller on the page this review covered.
+func (r *reviewPage) Resume() tea.Cmd {
+	if r.caller.on {
+		return callerCmd(r)
+	}
+	return nil
 }
 
 func (r *reviewPage) Init() tea.Cmd {
 	cmd := quotaCmd(r.sh, r.profile.p)
+	if r.caller.on {
+		cmd = tea.Batch(cmd, callerCmd(r))
+	}
 	if r.large() {
 		return tea.Batch(cmd, r.count.Focus())
 	}
@@ -140,6 +158,8 @@ func (r *reviewPage) blocked() string {
 		return "no quota left today: nothing would be sent"
 	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
 		return "the quota is being counted: a moment"
+	case r.caller.blocked(r.profile.p, r.verifiable()) != "":
+		return r.caller.blocked(r.profile.p, r.verifiable())
 	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
 		return fmt.Sprintf("type %d to confirm %d resets", len(r.users), len(r.users))
 	}
@@ -160,6 +180,11 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 			r.quota, r.hasQuota, r.quotaKnown = msg.left, msg.has, true
 		}
 		return nil, nil
+	case callerMsg:
+		if msg.r == r {
+			r.caller.update(msg)
+		}
+		return nil, nil
 	case tea.MouseWheelMsg:
 		cmd, _ := r.list.Update(msg)
 		return cmd, nil
@@ -173,6 +198,8 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		switch {
 		case key.Matches(msg, km.Back):
 			return nil, back{}
+		case r.verifiable() && key.Matches(msg, km.Verify):
+			return nil, push{p: newVerifyPage(r.sh, r.profile, r.req.User(0), r.req.Options().Ticket)}
 		case key.Matches(msg, km.Confirm):
 			if why := r.blocked(); why != "" {
 				return toastBad(why), nil
@@ -235,6 +262,9 @@ func (r *reviewPage) headLines() []string {
 	if opt.Ticket != "" {
 		row("ticket", opt.Ticket)
 	}
+	if r.caller.on {
+		row("caller", r.caller.line(r.sh, r.profile.p, r.verifiable()))
+	}
 	var warns []string
 	n := len(r.users)
 	switch {
@@ -282,6 +312,8 @@ func (r *reviewPage) confirmLines() []string {
 		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.refused+" — esc goes back"), r.width)
 	case r.hasQuota && r.quota <= 0:
 		return fit.Indent("  ", th.Failed.Render("Nothing can be sent today: esc goes back"), r.width)
+	case r.callersBlock():
+		return r.callerConfirmLines()
 	case r.large():
 		prompt := fmt.Sprintf("Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
 		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),

@@ -26,6 +26,9 @@ type testDesk struct {
 	history      func(ctx context.Context, f history.Filter) ([]*history.Run, []history.Outcome, error)
 	getenv       func(string) string
 	technician   string
+	// callers verifies callers (nil: none can be); approval is the plans' approval.
+	callers  *fakeCallers
+	approval *desk.ApprovalNeed
 }
 
 func (d *testDesk) Technician() string { return d.technician }

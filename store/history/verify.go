@@ -92,6 +92,14 @@ func (v *Verification) By() string {
 // attested).
 func (v *Verification) Verifies() bool { return v.Result == ResultPassed || v.Result == ResultAttested }
 
+// ResultNotVerified: a reset on a profile that offers verification (verify = "offered")
+// went out without the caller verified (method MethodNone): the history says it was not
+// done. It verifies nobody.
+const (
+	ResultNotVerified = "not verified"
+	MethodNone        = "none"
+)
+
 // RecordVerification records one event and returns its id.
 func (d *DB) RecordVerification(ctx context.Context, v Verification) (int64, error) {
 	var id int64

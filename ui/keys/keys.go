@@ -38,6 +38,10 @@ type Map struct {
 	ShowPassword key.Binding
 	// Review.
 	Confirm key.Binding
+	// Verify opens the verification of the caller (review); SendCode, CheckCode,
+	// Resend and Attest are its steps: a code sent, the code read back checked, a new
+	// code, a callback recorded. None is a printable key but v, which only opens the page.
+	Verify, SendCode, CheckCode, Resend, Attest key.Binding
 	// Run.
 	Stop key.Binding
 	// Results and recover.
@@ -107,6 +111,12 @@ func Default() Map {
 		// Never a printable key: a letter typed by habit (or meant for a search) must not
 		// send anything.
 		Confirm: bind("enter", "reset now", "enter"),
+
+		Verify:    bind("v", "verify", "v"),
+		SendCode:  bind("enter", "send the code", "enter"),
+		CheckCode: bind("enter", "check the code", "enter"),
+		Resend:    bind("ctrl+r", "new code", "ctrl+r"),
+		Attest:    bind("enter", "record callback", "enter"),
 
 		Stop: bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q"),
 
