@@ -46,6 +46,8 @@ func verificationText(v history.Verification) string {
 		s = "code not sent to " + dest
 	case history.ResultAttested:
 		s = "called back on " + dest + " and reached"
+	case history.ResultApproved:
+		s = "caller not verified"
 	default:
 		s = "code " + sanitize.Line(v.Result) + " (sent to " + dest + ")"
 	}
@@ -57,6 +59,9 @@ func verificationText(v history.Verification) string {
 
 // reliedText names the verification a reset relied on, for a table's message column.
 func reliedText(v history.Verification) string {
+	if v.Result == history.ResultApproved {
+		return fmt.Sprintf("%s [verification #%d]", sanitize.Line(v.Message), v.ID) // approved by bob instead of verified
+	}
 	how := "by " + sanitize.Line(v.Method) + " code"
 	if v.Method == "callback" {
 		how = "by callback"

@@ -239,10 +239,16 @@ func (d *Desk) Technician() string {
 
 // allowed reports whether the desk's technician may use profile name.
 func (d *Desk) allowed(name string) bool {
-	if d.tech == nil || len(d.tech.Profiles) == 0 {
+	return d.tech == nil || mayUse(d.tech, name)
+}
+
+// mayUse reports whether technician t may use profile name (every profile when their
+// profiles list is empty).
+func mayUse(t *store.Technician, name string) bool {
+	if len(t.Profiles) == 0 {
 		return true
 	}
-	for _, g := range d.tech.Profiles {
+	for _, g := range t.Profiles {
 		if ok, _ := path.Match(g, name); ok {
 			return true
 		}

@@ -39,9 +39,6 @@ func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string))
 
 // startOpts say how a run is started.
 type startOpts struct {
-	// planned says the front end showed the run's Plan, which holds the journal's
-	// warnings: they are not said again.
-	planned bool
 	// approvedBy is the technician who approved the run: it stands for the callers'
 	// verification (and the history says so).
 	approvedBy string
@@ -53,14 +50,14 @@ func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string),
 	if err := d.Allow(req); err != nil {
 		return nil, 0, err
 	}
-	relied, err := d.RequireVerified(ctx, req.Profile(), req.Users(), o.approvedBy)
+	relied, err := d.requireVerified(ctx, req, o.approvedBy)
 	if err != nil {
 		return nil, 0, err
 	}
 	if err := d.notVerified(ctx, req, relied); err != nil {
 		return nil, 0, err
 	}
-	rec, id, err := d.recorder(ctx, req, warn, o.planned)
+	rec, id, err := d.recorder(ctx, req, warn)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -110,7 +107,7 @@ func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
 
 // recorder opens the journal and the history for req; the id is the run's in the
 // history (0 in the demo).
-func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string), planned bool) (runner.Recorder, int64, error) {
+func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string)) (runner.Recorder, int64, error) {
 	p := req.Profile()
 	if d.demo != nil {
 		rec := demoRecorder{profile: p, done: d.runDone(req)}
@@ -124,7 +121,7 @@ func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(strin
 	}
 	ctx, cancel := bounded(ctx)
 	defer cancel()
-	jw, err := d.openJournal(ctx, p, req.Mode().Name, warn, planned)
+	jw, err := d.openJournal(ctx, p, req.Mode().Name, warn)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot open the journal, nothing sent (a new password must be on disk before it is shown): %w", err)
 	}
@@ -161,8 +158,8 @@ func (d *Desk) readHistory() (*history.DB, error) {
 	return history.OpenReadOnly(path)
 }
 
-func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string), planned bool) (*journal.Writer, error) {
-	id, source, err := d.writeKey(ctx, p)
+func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string)) (*journal.Writer, error) {
+	id, _, err := d.writeKey(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -176,34 +173,8 @@ func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string,
 			warn(err.Error())
 		}
 	}
-	if !planned {
-		if w := d.journalWarning(ctx, dir, source); w != "" {
-			warn(w)
-		}
-	}
 	_, technician := d.technician()
 	return journal.Open(dir, id.Recipient(), journal.RunInfo{Profile: p.Name, Mode: mode, Technician: technician})
-}
-
-// journalWarning says when journals of dir were written with a key none of this host's
-// keys opens: recover cannot read them. It is said before anything is sent, not when
-// the secrets are needed. source names where this run's key comes from ("" before the
-// key is looked up: the plan).
-func (d *Desk) journalWarning(ctx context.Context, dir, source string) string {
-	all, err := d.readKeys(ctx)
-	if err != nil {
-		return ""
-	}
-	files, err := journal.Mismatched(dir, all)
-	if err != nil || len(files) == 0 {
-		return ""
-	}
-	w := fmt.Sprintf("%d journal file(s) were written with a key this host does not have (the first: %s): "+
-		"recover cannot read them", len(files), files[0])
-	if source != "" {
-		w += "; this run journals with the key from the " + source
-	}
-	return w
 }
 
 // recorder is the journal and the history of one run. The journal comes first in each

@@ -105,7 +105,7 @@ func (g *Registry) launch(r *hostRun) error {
 	r.mu.Lock()
 	r.cancel = cancel
 	req, built := r.req, r.built
-	opts := startOpts{planned: true}
+	var opts startOpts
 	if r.info.Approval != nil {
 		opts.approvedBy = r.info.Approval.Approver
 	}

@@ -20,7 +20,7 @@ func (d *Desk) notVerified(ctx context.Context, req runner.Request, relied map[s
 		return nil
 	}
 	var users []string
-	for _, u := range req.Users() {
+	for _, u := range sentUsers(req) { // a line not sent resets nobody
 		if _, ok := relied[u]; !ok {
 			users = append(users, u)
 		}

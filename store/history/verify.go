@@ -55,7 +55,14 @@ const (
 	ResultExpired     = "expired"     // the code was read back after its time
 	ResultExhausted   = "out of attempts"
 	ResultAttested    = "attested" // the technician called the number on file back and reached the caller
+	// ResultApproved: nobody verified the caller, and a second technician's approval of
+	// the run stood for it (method MethodApproval, the approver in the message). It
+	// verifies nobody for a later run.
+	ResultApproved = "approved"
 )
+
+// MethodApproval is the method of a ResultApproved event.
+const MethodApproval = "approval"
 
 // Verification is one verification event.
 type Verification struct {
