@@ -13,30 +13,6 @@ import (
 	"resetdesk/store/journal"
 )
 
-// Start starts req with the journal and the history recording it; warn receives what
-// goes wrong without stopping the run (a history write, a purge). A journal or a history
-// that cannot be opened refuses the run before anything is sent; so does a spent quota.
-//
-// Read the run's Outcomes until the stream closes: by then every outcome is in the
-// journal and the history, and their files are closed. The desk's Close stops a run
-// started here and waits for its requests in flight (the session that read it ended).
-//
-// Start is the console's and `run`'s path until they read a Watch: the host's runs go
-// through Plan and Submit (the registry), which keep a run past its session and give
-// it to every front end.
-func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
-	if warn == nil {
-		warn = func(string) {}
-	}
-	run, _, err := d.start(ctx, req, warn, startOpts{})
-	if err == nil {
-		d.legacyMu.Lock()
-		d.legacy = append(d.legacy, run)
-		d.legacyMu.Unlock()
-	}
-	return run, err
-}
-
 // startOpts say how a run is started.
 type startOpts struct {
 	// approvedBy is the technician who approved the run: it stands for the callers'
@@ -73,28 +49,6 @@ func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string),
 		return nil, 0, err
 	}
 	return run, id, nil
-}
-
-// finishLegacy stops the runs Start started and waits, at most grace each, for their
-// requests in flight: nobody reads them once their session has ended.
-func (d *Desk) finishLegacy(grace time.Duration) {
-	d.legacyMu.Lock()
-	runs := d.legacy
-	d.legacy = nil
-	d.legacyMu.Unlock()
-	for _, run := range runs {
-		run.Stop()
-		drained := make(chan struct{})
-		go func() {
-			for range run.Outcomes() {
-			}
-			close(drained)
-		}()
-		select {
-		case <-drained:
-		case <-time.After(grace):
-		}
-	}
 }
 
 // runDone is the RunDone hook for req, or a no-op.
