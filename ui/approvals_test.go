@@ -31,7 +31,8 @@ func TestApprovalByAnotherTechnicianStartsTheStartersRun(t *testing.T) {
 	team := teamDesks([]backends.Profile{lab3}, "alice", "bob")
 	alice, _ := console(t, team[0], 80, 24)
 	waitingRun(t, alice, lab3)
-	if v := flat(alice.screen()); !strings.Contains(v, "w withdraws the request") || !strings.Contains(v, "5 users, more than approval_over = 3") {
+	if v := flat(alice.screen()); !strings.Contains(v, "w withdraws the request") || !strings.Contains(v, "5 users, more than approval_over = 3") ||
+		!strings.Contains(v, "who may approve it: bob") {
 		t.Fatalf("the starter's run page does not say why it waits and what she may do:\n%s", alice.screen())
 	}
 	bob, _ := console(t, team[1], 80, 24)

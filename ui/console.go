@@ -45,6 +45,9 @@ type Desk interface {
 	SecretSource(ctx context.Context, p backends.Profile) (string, error)
 	// QuotaLeft is the day's quota left for profiles that have one.
 	QuotaLeft(ctx context.Context, p backends.Profile) (left int, has bool, err error)
+	// Prepare is the way to a review: the profile opened, the system asked who the ids
+	// name (one reset per account, the lines not sent and why), and the run planned.
+	Prepare(ctx context.Context, p backends.Profile, spec runner.Spec) (*desk.Plan, error)
 	// Plan is the pre-flight of req, as the desk computes it for every front end: who is
 	// sent and who not, the quota, the warnings, the refusal, the approval it needs and
 	// whether the callers were verified (read again after v verified one).

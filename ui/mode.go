@@ -20,7 +20,6 @@ import (
 type modePage struct {
 	sh            *shared
 	profile       *profile
-	be            backends.Backend
 	width, height int
 	users         []string
 	modes         []backends.Mode
@@ -63,12 +62,12 @@ type field struct {
 }
 
 // newModePage is the form for users; ticket keeps the ticket typed (nil: nowhere).
-func newModePage(sh *shared, p *profile, b backends.Backend, users []string, ticket *string) *modePage {
+func newModePage(sh *shared, p *profile, users []string, ticket *string) *modePage {
 	kind, _ := backends.Lookup(p.p.Kind)
 	if ticket == nil {
 		ticket = new(string)
 	}
-	m := &modePage{sh: sh, profile: p, be: b, users: users, modes: kind.Modes, ticket: ticket, plan: newPlanner()}
+	m := &modePage{sh: sh, profile: p, users: users, modes: kind.Modes, ticket: ticket, plan: newPlanner()}
 	m.buildFields()
 	return m
 }
@@ -399,7 +398,7 @@ func (m *modePage) next() (tea.Cmd, nav) {
 		return nil, nil
 	}
 	m.err = ""
-	return m.plan.start(m.sh, m.profile, m.be, spec), nil
+	return m.plan.start(m.sh, m.profile, spec), nil
 }
 
 // planning handles msg while the run is planned: its answer opens the review (or says

@@ -56,10 +56,10 @@ func everyPage() []pageCase {
 			return u
 		}, []string{"import file:"}},
 		{"mode", func(t *testing.T, c *Console) page {
-			return newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
+			return newModePage(c.sh, newProfile(webadm), []string{"alice"}, nil)
 		}, nil},
 		{"mode password", func(t *testing.T, c *Console) page {
-			m := newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
+			m := newModePage(c.sh, newProfile(webadm), []string{"alice"}, nil)
 			m.Update(press("down"))
 			m.Update(press("tab"))
 			m.Update(press("tab"))
@@ -90,7 +90,7 @@ func everyPage() []pageCase {
 			return r
 		}, []string{"Type 240 and press enter", "count: 24", "esc goes back"}},
 		{"mode ticket", func(t *testing.T, c *Console) page {
-			m := newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
+			m := newModePage(c.sh, newProfile(webadm), []string{"alice"}, nil)
 			m.Update(press("down")) // set: the password field too
 			for range len(m.fields) {
 				m.Update(press("tab"))

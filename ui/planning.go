@@ -7,7 +7,6 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
-	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/ui/slow"
@@ -38,18 +37,14 @@ type planner struct {
 
 func newPlanner() planner { return planner{task: slow.NewTask()} }
 
-// start plans spec on profile p (its back end be).
-func (pl *planner) start(sh *shared, p *profile, be backends.Backend, spec runner.Spec) tea.Cmd {
+// start plans spec on profile p (Desk.Prepare).
+func (pl *planner) start(sh *shared, p *profile, spec runner.Spec) tea.Cmd {
 	pl.seq++
 	pl.typed = nil
 	seq := pl.seq
 	return pl.task.Start("looking the users up and planning the run", func() tea.Msg {
 		plan, err := slow.Call(sh.ctx, planTimeout, func(ctx context.Context) (*desk.Plan, error) {
-			req, err := runner.Prepare(ctx, be, p.p, spec)
-			if err != nil {
-				return nil, err
-			}
-			return sh.desk.Plan(ctx, req)
+			return sh.desk.Prepare(ctx, p.p, spec)
 		})
 		return plannedMsg{seq: seq, plan: plan, err: cleanErr(err)}
 	})

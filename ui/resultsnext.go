@@ -98,17 +98,37 @@ func (r *resultsPage) retry() (tea.Cmd, nav) {
 	if len(failed) == 0 {
 		return toast("nothing to retry: no failed or skipped users (unknown ones must be checked first)"), nil
 	}
-	return r.withBackend(func() (tea.Cmd, nav) {
-		spec := runner.Spec{Mode: r.info.Mode, Users: failed, Options: r.info.Options}
-		if len(failed) == 1 {
-			spec.Password = r.password
+	if r.retrying.running() {
+		return nil, nil
+	}
+	spec := runner.Spec{Mode: r.info.Mode, Users: failed, Options: r.info.Options, Known: r.known(failed)}
+	if len(failed) == 1 {
+		spec.Password = r.password
+	}
+	if err := runner.Check(r.profile.p, spec); err != nil {
+		return toastBad("cannot retry: " + cleanErr(err)), nil
+	}
+	m := newModePage(r.sh, r.profile, failed, nil)
+	m.preset(spec)
+	m.known = spec.Known
+	r.retryMode = m
+	return r.retrying.start(r.sh, r.profile, spec), nil
+}
+
+// known are the people of the run among ids, as the host named them: a retry does not
+// look them up again.
+func (r *resultsPage) known(ids []string) map[string]backends.Account {
+	named := map[string]backends.Account{}
+	for _, u := range r.info.Users {
+		if u.Name != "" {
+			named[u.ID] = backends.Account{Name: u.Name, Detail: u.Detail}
 		}
-		if err := runner.Check(r.profile.p, spec); err != nil {
-			return toastBad("cannot retry: " + cleanErr(err)), nil
+	}
+	out := map[string]backends.Account{}
+	for _, id := range ids {
+		if a, ok := named[id]; ok {
+			out[id] = a
 		}
-		m := newModePage(r.sh, r.profile, r.be, failed, nil)
-		m.preset(spec)
-		r.retryMode = m
-		return r.retrying.start(r.sh, r.profile, r.be, spec), nil
-	})
+	}
+	return out
 }

@@ -291,23 +291,33 @@ func optionTexts(mode backends.Mode, opt backends.Options, typed string) []strin
 	return opts
 }
 
-// factLines are the plan's facts as the review draws them.
-func (r *reviewPage) factLines() []string { return drawFacts(r.sh, r.plan, r.width) }
+// factLines are the plan's facts as the review draws them. Where the profile verifies
+// callers, the "caller" row says what the plan's caller facts say (and how to verify:
+// v), so they are not drawn twice.
+func (r *reviewPage) factLines() []string {
+	plan := r.plan
+	if r.caller.on {
+		without := *plan
+		without.Caller = desk.Verification{}
+		plan = &without
+	}
+	return drawFacts(r.sh, plan, r.width)
+}
 
 // drawFacts draws a plan's facts, each marked and styled by its severity, wrapped to
 // width: the review and the approvals draw a plan alike.
 func drawFacts(sh *shared, plan *desk.Plan, width int) []string {
 	th := sh.th
 	var lines []string
-	for _, f := range planFacts(plan) {
+	for _, f := range plan.Facts() {
 		mark, style := th.Subtle.Render("  · "), th.Text
-		switch f.severity {
-		case factWarn:
+		switch f.Severity {
+		case desk.FactWarn:
 			mark = th.Warn.Render("  ! ")
-		case factRefuse:
+		case desk.FactRefuse:
 			mark, style = th.Danger.Render("  ✗ "), th.Failed
 		}
-		for i, l := range fit.Wrap(clean(f.text), max(width-4, 10)) {
+		for i, l := range fit.Wrap(clean(f.Text), max(width-4, 10)) {
 			prefix := "    "
 			if i == 0 {
 				prefix = mark

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/desk"
+	"resetdesk/desk/plantest"
 )
 
 func newTestReviewPage(t *testing.T, sh *shared, p backends.Profile, users ...string) *reviewPage {
@@ -124,11 +126,11 @@ func TestReviewQuotaSaysWhatWillHappen(t *testing.T) {
 	sh := testShared()
 	p := backends.Profile{Name: "ad", DailyQuota: 50}
 	r := newTestReviewOf(t, sh, p, func(pl *desk.Plan) { pl.Quota.Left = 5 }, userIDs(10)...)
-	if v := flat(r.View()); !strings.Contains(v, "5 past it") {
+	if v := flat(r.View()); !strings.Contains(v, "the 5 user(s) past it will be skipped, never sent") {
 		t.Fatalf("the quota story:\n%s", ansi.Strip(r.View()))
 	}
 	r = newTestReviewOf(t, sh, p, func(pl *desk.Plan) { pl.Quota.Left = 0 }, userIDs(10)...)
-	if v := flat(r.View()); !strings.Contains(v, "quota is spent") || !strings.Contains(v, "Cannot run") {
+	if v := flat(r.View()); !strings.Contains(v, "the daily quota of 50 successful resets is spent") || !strings.Contains(v, "Cannot run") {
 		t.Fatalf("no quota:\n%s", ansi.Strip(r.View()))
 	}
 	if n := navOf(r.Update(press("enter"))); n != nil {
@@ -179,5 +181,29 @@ func TestReviewShowsTheDesksRefusal(t *testing.T) {
 	}
 	if n := navOf(r.Update(press("enter"))); n != nil {
 		t.Fatal("a run the desk refuses was confirmed")
+	}
+}
+
+// The review draws the desk's plan as the one table of plans says, the same facts
+// `run` prints (desk/plantest): each marked by its severity, then how to confirm or
+// why it cannot be — in a served console, where a run that needs approval is filed.
+func TestReviewDrawsThePlanTable(t *testing.T) {
+	sh := New(context.Background(), &testDesk{technician: "dave", getenv: func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return ""
+	}}).sh
+	for _, c := range plantest.Cases() {
+		t.Run(c.Name, func(t *testing.T) {
+			r := sized(newReviewPage(sh, newProfile(c.Plan.Request.Profile()), c.Plan), 400, 60)
+			got := ansi.Strip(strings.Join(append(r.factLines(), r.confirmLines()...), "\n"))
+			if got != c.Console {
+				t.Errorf("the review draws:\n%s\nwant\n%s", got, c.Console)
+			}
+			if n := navOf(r.Update(press("enter"))); (n != nil) != (c.Plan.Blocked() == "") {
+				t.Errorf("enter on the review: %#v; the plan blocks with %q", n, c.Plan.Blocked())
+			}
+		})
 	}
 }

@@ -382,7 +382,7 @@ func (r *runPage) waitingView() string {
 	add(th.Warn.Render, fmt.Sprintf("%s · waiting for approval", plural(len(in.Users), "user")))
 	if a := in.Approval; a != nil {
 		add(th.Text.Render, "needs a second technician: "+clean(a.Why))
-		add(th.Text.Render, approversLine(r.sh, r.plan))
+		add(th.Text.Render, approversLine(r.plan))
 		add(th.Subtle.Render, "expires at "+a.Expires.Format("15:04")+" unless an approver decides")
 	}
 	lines = append(lines, "")

@@ -215,7 +215,11 @@ func (r *runPage) failFastText() string {
 		r.fail.first, r.fail.reason, answered, r.inFlight, notYet, notYet)
 }
 
-// approversLine says who may approve a waiting run.
-func approversLine(_ *shared, _ *desk.Plan) string {
-	return "another technician who is an approver (approver = true) and may use the profile approves it"
+// approversLine says who may approve a waiting run: the plan's approvers (a run found
+// waiting, whose plan this console did not make: who may, in general).
+func approversLine(plan *desk.Plan) string {
+	if plan == nil || len(plan.Approval.Approvers) == 0 {
+		return "another technician who is an approver (approver = true) and may use the profile approves it"
+	}
+	return "who may approve it: " + strings.Join(cleanAll(plan.Approval.Approvers), ", ")
 }

@@ -179,6 +179,23 @@ func (d *testDesk) QuotaLeft(_ context.Context, p backends.Profile) (int, bool, 
 	return left, has, nil
 }
 
+// Prepare is Desk.Prepare on the test's back end (open's, else the fake kind's): the
+// system asked who the ids name, then the run planned (Plan).
+func (d *testDesk) Prepare(ctx context.Context, p backends.Profile, spec runner.Spec) (*desk.Plan, error) {
+	var b backends.Backend = &fakeBackend{}
+	if d.open != nil {
+		var err error
+		if b, err = d.open(ctx, p); err != nil {
+			return nil, err
+		}
+	}
+	req, err := runner.Prepare(ctx, b, p, spec)
+	if err != nil {
+		return nil, err
+	}
+	return d.Plan(ctx, req)
+}
+
 // Plan is the desk's plan, with the callers' verification and the approval need a test
 // set in place of the desk's.
 func (d *testDesk) Plan(ctx context.Context, req runner.Request) (*desk.Plan, error) {
