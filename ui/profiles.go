@@ -71,9 +71,12 @@ func (p *profilesPage) Help() keys.Help {
 	}
 	clear := keys.Named(km.Back, "clear the filter")
 	clear.SetEnabled(p.list.Query() != "")
+	// Served, a opens the approval requests (from every page: the root's key).
+	approvals := km.Approvals
+	approvals.SetEnabled(p.sh.desk.Technician() != "")
 	return keys.Help{
 		ShortKeys: []key.Binding{km.Open, km.Credentials, km.Recover, km.History, km.OpenNumber, km.Filter, clear},
-		Groups:    [][]key.Binding{km.List(), {km.Open, km.OpenNumber, km.Credentials, km.Recover, km.History, km.Runs, clear}},
+		Groups:    [][]key.Binding{km.List(), {km.Open, km.OpenNumber, km.Credentials, km.Recover, km.History, km.Runs, approvals, clear}},
 	}
 }
 
