@@ -235,7 +235,8 @@ func TestUsersEnterNeverGuessesAmongSeveralHits(t *testing.T) {
 	d.typed("solo")
 	d.until("the one hit", func() bool { return len(u.hits) == 1 })
 	d.keys("enter")
-	if d.c.question == nil || !strings.Contains(d.c.question.text, "Go on with the 12 selected (doe-adoe, doe-bdoe, doe-cdoe, …)? solo under the cursor is not selected — space selects it") {
+	if d.c.question == nil || !strings.Contains(d.c.question.text, "Go on with the 12 selected (doe-adoe, doe-bdoe, doe-cdoe, …)? solo under the cursor is not selected") ||
+		d.c.question.hint != "y goes on · n stays, then space selects it" {
 		t.Fatalf("a selection and someone else under the cursor: no question (%v)", d.c.question)
 	}
 	d.keys("n")
@@ -344,5 +345,15 @@ func TestUsersSpaceAmongSeveralHitsIsTypedNotAGuess(t *testing.T) {
 	d.keys("down", "space")
 	if got := u.Selection(); len(got) != 1 || got[0] != "kim.doe" {
 		t.Fatalf("space on the hit the cursor was moved to selected %v", got)
+	}
+	// A new search, the cursor where it put it: enter's question says how to pick, not
+	// that space (typed into the name now) would select the first hit.
+	d.typed("x")
+	d.keys("backspace")
+	d.until("the hits again", func() bool { return len(u.hits) == 3 && !u.waiting })
+	d.keys("enter")
+	if q := d.c.question; q == nil || !strings.Contains(q.text, "The 3 hits of the search are not all selected") ||
+		!strings.Contains(q.hint, "↑/↓ and space select one") {
+		t.Fatalf("enter with a selection and an unpicked search asked %#v", q)
 	}
 }
