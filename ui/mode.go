@@ -139,9 +139,10 @@ func (m *modePage) Help() keys.Help {
 		// A field has the keys: the letters are typed, only the arrows move.
 		up, down = keys.Named(km.ArrowUp, "previous field"), keys.Named(km.ArrowDown, "next field")
 	}
-	short := []key.Binding{up, down, km.NextField, km.Review, km.Back}
+	// The way on first: a narrow footer leaves out what comes last.
+	short := []key.Binding{km.Review, up, down, km.NextField, km.Back}
 	if f := m.textField(); f != nil && f.kind == fPassword {
-		short = []key.Binding{km.ShowPassword, km.NextField, km.Review, km.Back}
+		short = []key.Binding{km.Review, km.ShowPassword, km.NextField, km.Back}
 	}
 	return keys.Help{
 		ShortKeys: short,

@@ -85,7 +85,10 @@ func (r *runPage) waiting() bool     { return r.info.State == desk.StateWaiting 
 func (r *runPage) Profile() *profile { return r.profile }
 func (r *runPage) Input() input      { return noInput }
 func (r *runPage) Title() string {
-	if r.waiting() {
+	switch {
+	case r.startErr != "": // refused, declined, withdrawn, expired: nothing went out
+		return "not started"
+	case r.waiting():
 		return "waiting for approval"
 	}
 	return "running " + r.modeName()

@@ -119,7 +119,8 @@ func (u *usersPage) Help() keys.Help {
 		}
 	}
 	return keys.Help{
-		ShortKeys: []key.Binding{km.ArrowUp, km.ArrowDown, km.Toggle, km.SelectAll, km.ChooseMode, km.Pane, back},
+		// The way on first: a narrow footer leaves out what comes last.
+		ShortKeys: []key.Binding{km.ChooseMode, km.Toggle, km.ArrowUp, km.ArrowDown, km.Pane, km.SelectAll, back},
 		Groups: [][]key.Binding{{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown},
 			{km.Toggle, km.SelectAll, km.ClearSelection, km.Pane},
 			{km.Import, km.Paste, km.ChooseMode, back}},
