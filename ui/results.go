@@ -227,6 +227,11 @@ func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			case key.Matches(msg, km.Cancel):
 				r.exporting = false
 				r.path.Blur()
+			case key.Matches(msg, km.WriteFile) && strings.HasSuffix(strings.TrimSpace(r.path.Value()), "?"):
+				// A ? meant for the help: the field stays, the name kept without it.
+				r.path.SetValue(strings.TrimRight(strings.TrimSpace(r.path.Value()), "?"))
+				r.path.CursorEnd()
+				return toastBad("the name ended in ?: nothing written; a ? typed in a field is text (f1 shows the help) — the name is kept without it: enter writes it"), nil
 			case key.Matches(msg, km.WriteFile):
 				r.exporting = false
 				r.path.Blur()
