@@ -337,7 +337,7 @@ func (r *resultsPage) View() string {
 	for _, l := range wrapBanner(r.banner, r.width) {
 		b.WriteString(th.Warn.Render(l) + "\n")
 	}
-	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), "", r.took, finished))
+	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), nil, r.took, finished))
 	b.WriteByte('\n')
 	b.WriteString(r.tbl.View())
 	b.WriteString("\n" + r.detail())

@@ -374,14 +374,14 @@ func (r *runPage) View() string {
 // flight says what is out: the requests in flight, or — before the first goes out (a
 // batch of secrets asked for first, a slow first answer) — that the run is under way,
 // so that a slow server does not look like a frozen screen.
-func (r *runPage) flight(state runState) string {
+func (r *runPage) flight(state runState) []string {
 	switch {
 	case r.inFlight > 0:
-		return fmt.Sprintf("%d in flight", r.inFlight)
+		return []string{fmt.Sprintf("%d in flight", r.inFlight)}
 	case state == running && r.tally.Total() == 0:
-		return r.spin.View() + " preparing the first requests"
+		return []string{r.spin.View() + " preparing the first requests", r.spin.View() + " preparing"}
 	}
-	return ""
+	return nil
 }
 
 // waitingView is a run waiting for approval: why, who may approve it, until when, and

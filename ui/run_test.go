@@ -238,6 +238,11 @@ func TestRunProgressSaysWhatIsInFlight(t *testing.T) {
 	if v := ansi.Strip(rp.View()); !strings.Contains(v, "preparing the first requests") {
 		t.Fatalf("nothing says the run is under way before its first request:\n%s", v)
 	}
+	rp.SetSize(60, 16)
+	if v := ansi.Strip(rp.View()); !strings.Contains(v, "preparing") {
+		t.Fatalf("at 60 columns nothing says the run is under way:\n%s", v)
+	}
+	rp.SetSize(80, 20)
 	rp.Update(updateMsg{w: rp.w, u: desk.Update{Info: running,
 		Outcomes: []backends.Outcome{{Index: 0, User: "alice", Status: backends.StatusRunning}}}})
 	if v := ansi.Strip(rp.View()); !strings.Contains(v, "0/2 answered") || !strings.Contains(v, "1 in flight") || strings.Contains(v, "0/2 sent") {
