@@ -201,6 +201,9 @@ func (r *resultsPage) layout() {
 	if r.exporting {
 		extra++
 	}
+	if r.narrowed() != "" {
+		extra++
+	}
 	r.tbl.SetSize(r.width, max(r.height-2-r.detailRoom()-extra, 2))
 }
 
@@ -339,6 +342,9 @@ func (r *resultsPage) View() string {
 	}
 	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), nil, r.took, finished))
 	b.WriteByte('\n')
+	if l := r.narrowed(); l != "" {
+		b.WriteString(th.Warn.Render(fit.Cut(l, r.width)) + "\n")
+	}
 	b.WriteString(r.tbl.View())
 	b.WriteString("\n" + r.detail())
 	if r.exporting {

@@ -305,3 +305,21 @@ func TestExportRefusesAQuestionMarkAndNamesTheAbsolutePath(t *testing.T) {
 		}
 	}
 }
+
+// A narrowed or reordered table says so, with the key that undoes it: f showing only
+// the users not ok must not read as the whole run.
+func TestResultsSayWhenTheTableIsNarrowedOrSorted(t *testing.T) {
+	r := runToResults(t, testShared(), []string{"alice", "bad", "carol"})
+	if v := ansi.Strip(r.View()); strings.Contains(v, "f shows all") || strings.Contains(v, "sorted by status") {
+		t.Fatalf("the whole table says it is narrowed:\n%s", v)
+	}
+	r.Update(press("f"))
+	r.Update(press("s"))
+	v := ansi.Strip(r.View())
+	if !strings.Contains(v, "only the users not ok, of 3 — f shows all") || !strings.Contains(v, "sorted by status — s: in order") {
+		t.Fatalf("a narrowed, sorted table does not say so:\n%s", v)
+	}
+	if n := strings.Count(v, "\n") + 1; n > 21 {
+		t.Fatalf("the page takes %d lines of 21:\n%s", n, v)
+	}
+}

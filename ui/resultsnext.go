@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -9,6 +11,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/ui/slow"
+	"resetdesk/ui/table"
 )
 
 // What follows a run's results: a retry of its failed users (t) or a new run (n) on its
@@ -131,4 +134,18 @@ func (r *resultsPage) known(ids []string) map[string]backends.Account {
 		}
 	}
 	return out
+}
+
+// narrowed says how the table is narrowed or ordered, with the key that undoes it, so
+// that a table showing only the users not ok is not read as the whole run; "" when it
+// shows every user in order.
+func (r *resultsPage) narrowed() string {
+	var parts []string
+	if r.tbl.Filter() == table.NotOK {
+		parts = append(parts, fmt.Sprintf("only the users not ok, of %d — f shows all", len(r.outcomes)))
+	}
+	if r.tbl.SortBy() == table.ByStatus {
+		parts = append(parts, "sorted by status — s: in order")
+	}
+	return strings.Join(parts, " · ")
 }
