@@ -322,16 +322,15 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	return nil, nil
 }
 
-// copyCurrent copies the row's secret and counts it as copied: it is no longer unsaved.
+// copyCurrent copies the row's secret; once copied it is no longer unsaved.
 func (r *resultsPage) copyCurrent() tea.Cmd {
 	i, ok := r.tbl.Current()
 	if !ok || r.outcomes[i].Secret == "" {
 		return toastBad("this row has no secret to copy")
 	}
-	r.copied[i] = true
 	o := r.outcomes[i]
 	what := "the " + r.mode.SecretLabel + " of " + r.tbl.Row(i).User
-	return func() tea.Msg { return copyMsg{secret: o.Secret, what: what} }
+	return func() tea.Msg { return copyMsg{secret: o.Secret, what: what, copied: func() { r.copied[i] = true }} }
 }
 
 func (r *resultsPage) View() string {

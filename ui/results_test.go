@@ -31,9 +31,11 @@ func TestResultsRevealCopyRetryExport(t *testing.T) {
 		t.Fatalf("unsaved %d", r.Unsaved())
 	}
 	cmd, _ := r.Update(press("c"))
-	if c, ok := cmd().(copyMsg); !ok || c.secret != "S-alice" {
+	c, ok := cmd().(copyMsg)
+	if !ok || c.secret != "S-alice" {
 		t.Fatalf("copy sent %#v", c)
 	}
+	c.copied() // the console made the copy
 	if r.Unsaved() != 1 {
 		t.Fatalf("unsaved after copy %d", r.Unsaved())
 	}
