@@ -254,11 +254,19 @@ func (p *profilesPage) View() string {
 	return b.String()
 }
 
-// noteLines are the notes wrapped to the width, with a blank line under them.
+// noteLines are the notes wrapped to the width, with a blank line under them: as many
+// whole as a third of the page holds, then how many more (the history page lists each),
+// so that a month of cut-off runs never pushes the profiles out of sight.
 func (p *profilesPage) noteLines() []string {
+	room := max(p.height/3, 3)
 	var lines []string
-	for _, n := range p.notes {
-		lines = append(lines, fit.Wrap(n, p.width)...)
+	for i, n := range p.notes {
+		wrapped := fit.Wrap(n, p.width)
+		if left := len(p.notes) - i; i > 0 && len(lines)+len(wrapped) > room-1 {
+			lines = append(lines, fit.Wrap(fmt.Sprintf("and %d more — h shows each", left), p.width)...)
+			break
+		}
+		lines = append(lines, wrapped...)
 	}
 	if len(lines) > 0 {
 		lines = append(lines, "")
