@@ -92,6 +92,9 @@ func TestDeclineWithAReasonReachesTheStarter(t *testing.T) {
 	}
 	// Bob's runs list what he decided, whose it was, and the reason said once.
 	bob.until("his decision said", func() bool { return strings.Contains(bob.screen(), "declined alice's run") })
+	if strings.Contains(bob.screen(), "next request") {
+		t.Fatalf("with no request left the footer offers the next one:\n%s", bob.screen())
+	}
 	bob.keys("esc", "l")
 	bob.until("his runs", func() bool { return strings.Contains(bob.screen(), "of yours at this host") })
 	if v := flat(bob.screen()); !strings.Contains(v, "alice's, decided by you") || !strings.Contains(v, "declined by bob: wrong list") ||
