@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -423,8 +424,8 @@ func (m *modePage) planning(msg tea.Msg) (tea.Cmd, nav, bool) {
 		m.plan.key(m.sh, msg)
 		return nil, nil, true
 	}
-	if m.plan.running() {
-		return m.plan.task.Update(msg), nil, false
+	if _, tick := msg.(spinner.TickMsg); tick && m.plan.running() {
+		return m.plan.task.Update(msg), nil, true // its next frame: the spinner turns
 	}
 	return nil, nil, false
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -188,5 +189,25 @@ func TestModeDescriptionsAreWhole(t *testing.T) {
 				t.Fatalf("%s at 60 columns: %q is cut:\n%s", kind, md.Label, ansi.Strip(m.View()))
 			}
 		}
+	}
+}
+
+// The spinner of a run being planned turns until the plan comes (a slow lookup of who
+// the ids name): its next tick is asked for, not dropped — a still spinner reads as a
+// hung console.
+func TestModePlanningSpinnerTurns(t *testing.T) {
+	sh := testShared()
+	m := newTestModePage(sh, "alice")
+	cmd, _ := m.Update(press("enter"))
+	if !m.plan.running() {
+		t.Fatal("enter did not plan the run")
+	}
+	ticks := msgsOf[spinner.TickMsg](cmd)
+	if len(ticks) != 1 {
+		t.Fatalf("the planning spinner did not start: %d ticks", len(ticks))
+	}
+	next, _ := m.Update(ticks[0])
+	if len(msgsOf[spinner.TickMsg](next)) != 1 {
+		t.Fatal("the planning spinner stopped after its first frame")
 	}
 }

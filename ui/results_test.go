@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -323,5 +324,19 @@ func TestResultsSayWhenTheTableIsNarrowedOrSorted(t *testing.T) {
 	}
 	if n := strings.Count(v, "\n") + 1; n > 21 {
 		t.Fatalf("the page takes %d lines of 21:\n%s", n, v)
+	}
+}
+
+// The spinner of a retry being planned turns until its review shows.
+func TestResultsRetrySpinnerTurns(t *testing.T) {
+	r := runToResults(t, testShared(), []string{"alice", "bad"})
+	cmd, _ := r.Update(press("t"))
+	ticks := msgsOf[spinner.TickMsg](cmd)
+	if len(ticks) != 1 || !r.retrying.running() {
+		t.Fatalf("the retry's spinner did not start: %d ticks", len(ticks))
+	}
+	next, _ := r.Update(ticks[0])
+	if len(msgsOf[spinner.TickMsg](next)) != 1 {
+		t.Fatal("the retry's spinner stopped after its first frame")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
@@ -81,8 +82,8 @@ func (r *resultsPage) next(msg tea.Msg) (tea.Cmd, nav, bool) {
 			return nil, nil, true
 		}
 	}
-	if r.open.Running() || r.retrying.running() {
-		return tea.Batch(r.open.Update(msg), r.retrying.task.Update(msg)), nil, false
+	if _, tick := msg.(spinner.TickMsg); tick && (r.open.Running() || r.retrying.running()) {
+		return tea.Batch(r.open.Update(msg), r.retrying.task.Update(msg)), nil, true // its next frame: the spinner turns
 	}
 	return nil, nil, false
 }
