@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -210,4 +211,34 @@ func TestModePlanningSpinnerTurns(t *testing.T) {
 	if len(msgsOf[spinner.TickMsg](next)) != 1 {
 		t.Fatal("the planning spinner stopped after its first frame")
 	}
+}
+
+// An enter typed while the run is being planned (a slow lookup: "is it stuck?") never
+// confirms the review it has not seen: the review shows, nothing is sent, and the next
+// enter sends.
+func TestEnterTypedWhileThePlanIsMadeNeverConfirmsIt(t *testing.T) {
+	gate := make(chan struct{})
+	td := &testDesk{profiles: []backends.Profile{{Name: "p", Kind: "fake"}},
+		open: func(ctx context.Context, _ backends.Profile) (backends.Backend, error) {
+			select {
+			case <-gate:
+			case <-ctx.Done():
+			}
+			return &fakeBackend{}, nil
+		}}
+	d := newDriver(t, New(context.Background(), td), 80, 24)
+	d.run(d.c.apply(push{p: newModePage(d.c.sh, fakeProfile(backends.Profile{Name: "p", Kind: "fake"}), []string{"alice"}, nil)}))
+	d.keys("enter")
+	m := d.c.top().(*modePage)
+	if !m.plan.running() {
+		t.Fatal("enter did not plan the run")
+	}
+	d.keys("enter", "enter")
+	close(gate)
+	d.until("the review", func() bool { _, ok := d.c.top().(*reviewPage); return ok })
+	if len(td.Runs()) != 0 {
+		t.Fatal("an enter typed before the review showed confirmed it")
+	}
+	d.keys("enter")
+	d.until("the run", func() bool { _, ok := d.c.top().(*runPage); return ok })
 }
