@@ -307,6 +307,12 @@ func (p *profilesPage) rowLines(i int, current bool) []string {
 		secret, style = "secret: checking…", th.Subtle
 	case strings.HasPrefix(secret, "missing") || strings.HasPrefix(secret, "unknown"):
 		secret, style = "secret "+secret, th.Failed
+		// Two lines at most: the credentials page has the whole reason, and the same
+		// long one on every profile would push the others out of sight.
+		const more = " (c: the whole reason)"
+		if room := 2*(p.width-6) - fit.Width(more); fit.Width(secret) > room {
+			secret = fit.Cut(secret, max(room, 20)) + more
+		}
 	default:
 		secret = "secret: " + secret
 	}
