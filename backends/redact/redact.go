@@ -1,9 +1,12 @@
 // Package redact removes secrets from text before it is shown, logged, stored in the
 // history or journal, or exported. A server that echoes a request in its error (a login
-// body, a Basic header, a JSON document with the new password) must not put the profile's
-// secret or a new password on a screen: every form it may take there is removed — as
-// written, URL-encoded (query and path escaping), base64 (standard and URL alphabets,
-// padded and raw) and JSON-escaped.
+// body, a Basic header, a JSON document with the new password) must not put the
+// profile's secret or a new password on a screen, in whatever escaping it comes: the
+// text is decoded as far as it decodes (JSON and Go escapes, repeatedly; HTML entities;
+// percent-encoding; base64), every secret is looked for in every decoding, and where one
+// is found the whole span of the text that spells it is replaced by Mark — never a
+// half-escaped remainder. Text is redacted whole and only then cut (Clip, Cut), and a cut
+// never ends inside an escape sequence.
 package redact
 
 import (
@@ -19,83 +22,143 @@ import (
 // Mark replaces every secret removed.
 const Mark = "[secret]"
 
+// Withheld replaces a whole text in which a secret is still found after its spans were
+// removed (an encoding whose spans overlap in ways no span removal undoes).
+const Withheld = "[message withheld: it held a secret]"
+
 // MinLen is the shortest secret redacted: a shorter one would blank ordinary words, and
 // no system here accepts one so short.
 const MinLen = 4
 
 // Redactor holds secrets and removes them from text. It is safe for concurrent use.
 type Redactor struct {
-	mu    sync.RWMutex
-	forms map[string]bool
-	rep   *strings.Replacer // rebuilt when a secret is added
+	mu      sync.RWMutex
+	secrets map[string]bool
+	forms   []string // every spelling of every secret (Forms), longest first
 }
 
 // New returns a redactor holding secrets.
 func New(secrets ...string) *Redactor {
-	r := &Redactor{forms: map[string]bool{}}
+	r := &Redactor{secrets: map[string]bool{}}
 	r.Add(secrets...)
 	return r
 }
 
-// Add adds secrets (and their encoded forms).
+// Add adds secrets.
 func (r *Redactor) Add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	added := false
+	changed := false
 	for _, s := range secrets {
-		for _, f := range Forms(s) {
-			if !r.forms[f] {
-				r.forms[f] = true
-				added = true
-			}
+		if len(s) < MinLen || r.secrets[s] {
+			continue
 		}
+		r.secrets[s] = true
+		r.forms = append(r.forms, Forms(s)...)
+		changed = true
 	}
-	if added {
-		r.rep = nil
+	if changed {
+		sort.Slice(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
 	}
 }
 
-// String is s with every secret form replaced by Mark.
+// With is a new redactor holding r's secrets and secrets besides (r may be nil).
+func (r *Redactor) With(secrets ...string) *Redactor {
+	n := New()
+	if r != nil {
+		r.mu.RLock()
+		for s := range r.secrets {
+			n.secrets[s] = true
+		}
+		n.forms = append(n.forms, r.forms...)
+		r.mu.RUnlock()
+	}
+	n.Add(secrets...)
+	return n
+}
+
+// Empty reports whether r holds no secret.
+func (r *Redactor) Empty() bool {
+	if r == nil {
+		return true
+	}
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return len(r.forms) == 0
+}
+
+// String is s with every secret removed, in every decoding: each span of s that spells
+// one is replaced by Mark.
 func (r *Redactor) String(s string) string {
 	if r == nil || s == "" {
 		return s
 	}
 	r.mu.RLock()
-	rep := r.rep
+	forms := r.forms
 	r.mu.RUnlock()
-	if rep == nil {
-		r.mu.Lock()
-		if r.rep == nil {
-			r.rep = r.build()
-		}
-		rep = r.rep
-		r.mu.Unlock()
+	if len(forms) == 0 {
+		return s
 	}
-	return rep.Replace(s)
+	// Removing a span can join what was around it into a new spelling: look again.
+	for range 3 {
+		spans := find(s, forms)
+		if len(spans) == 0 {
+			return s
+		}
+		s = replace(s, spans)
+	}
+	if len(find(s, forms)) > 0 {
+		return Withheld
+	}
+	return s
 }
 
-// build makes the replacer, longest form first so that a secret inside a longer form
-// (a base64 string that contains the plain secret) does not leave the rest behind.
-func (r *Redactor) build() *strings.Replacer {
-	forms := make([]string, 0, len(r.forms))
-	for f := range r.forms {
-		forms = append(forms, f)
-	}
-	sort.Slice(forms, func(i, j int) bool {
-		if len(forms[i]) != len(forms[j]) {
-			return len(forms[i]) > len(forms[j])
+// Clip is s redacted whole, then cut to at most n characters (Cut).
+func (r *Redactor) Clip(s string, n int) string { return Cut(r.String(s), n) }
+
+type span struct{ lo, hi int }
+
+// find returns the spans of s that spell one of forms in some decoding of s.
+func find(s string, forms []string) []span {
+	var spans []span
+	for _, d := range decodings(s) {
+		for _, f := range forms {
+			for from := 0; ; {
+				i := strings.Index(d.s[from:], f)
+				if i < 0 {
+					break
+				}
+				i += from
+				lo, hi := d.span(i, i+len(f))
+				spans = append(spans, span{lo, hi})
+				from = i + 1
+			}
 		}
-		return forms[i] < forms[j]
-	})
-	pairs := make([]string, 0, 2*len(forms))
-	for _, f := range forms {
-		pairs = append(pairs, f, Mark)
 	}
-	return strings.NewReplacer(pairs...)
+	return spans
 }
 
-// Forms are the ways secret s may appear in a server's text; none for a secret shorter
-// than MinLen.
+// replace puts Mark in place of every span (overlapping ones merged).
+func replace(s string, spans []span) string {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(spans); {
+		lo, hi := spans[i].lo, spans[i].hi
+		for i++; i < len(spans) && spans[i].lo <= hi; i++ {
+			hi = max(hi, spans[i].hi)
+		}
+		b.WriteString(s[last:lo])
+		b.WriteString(Mark)
+		last = hi
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// Forms are the ways secret s may be spelt in a server's text without being decoded
+// first (what decoding cannot reach: base64 that is not text, a lone secret glued to
+// other letters); none for a secret shorter than MinLen.
 func Forms(s string) []string {
 	if len(s) < MinLen {
 		return nil

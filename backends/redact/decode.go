@@ -1,0 +1,413 @@
+package redact
+
+import (
+	"html"
+	"unicode/utf8"
+)
+
+// A server may quote a secret in any escaping, and so may every layer between it and
+// the screen (a JSON error quoting the request body, an HTML page quoting that, a %q in
+// a message quoting the page). Rather than list every spelling of a secret, the text is
+// decoded as far as it decodes and the secret is looked for in each decoding. Every byte
+// of a decoding remembers the span of the original text it came from, so that a secret
+// found in a decoding is removed from the original as the whole span that spells it.
+
+// decoded is a text derived from the original by decoding: byte i of s came from the
+// span [lo[i], hi[i]) of the original.
+type decoded struct {
+	s      string
+	lo, hi []int32
+}
+
+// original is s as its own decoding.
+func original(s string) decoded {
+	d := decoded{s: s, lo: make([]int32, len(s)), hi: make([]int32, len(s))}
+	for i := range s {
+		d.lo[i], d.hi[i] = int32(i), int32(i+1)
+	}
+	return d
+}
+
+// span is the span of the original that bytes [i, j) of d came from.
+func (d decoded) span(i, j int) (lo, hi int) {
+	lo, hi = int(d.lo[i]), int(d.hi[i])
+	for k := i + 1; k < j; k++ {
+		lo, hi = min(lo, int(d.lo[k])), max(hi, int(d.hi[k]))
+	}
+	return lo, hi
+}
+
+// builder makes a decoding of a decoded text.
+type builder struct {
+	from    decoded
+	b       []byte
+	lo, hi  []int32
+	changed bool
+}
+
+func newBuilder(from decoded) *builder {
+	return &builder{from: from, b: make([]byte, 0, len(from.s)), lo: make([]int32, 0, len(from.s)), hi: make([]int32, 0, len(from.s))}
+}
+
+// keep copies bytes [i, j) of the source as they are.
+func (b *builder) keep(i, j int) {
+	b.b = append(b.b, b.from.s[i:j]...)
+	b.lo = append(b.lo, b.from.lo[i:j]...)
+	b.hi = append(b.hi, b.from.hi[i:j]...)
+}
+
+// put writes out, the decoding of the source's bytes [i, j).
+func (b *builder) put(out []byte, i, j int) {
+	lo, hi := b.from.span(i, j)
+	for range out {
+		b.lo = append(b.lo, int32(lo))
+		b.hi = append(b.hi, int32(hi))
+	}
+	b.b = append(b.b, out...)
+	b.changed = true
+}
+
+func (b *builder) done() (decoded, bool) {
+	return decoded{s: string(b.b), lo: b.lo, hi: b.hi}, b.changed
+}
+
+// decoder is one decoding step: the text with every escape of one kind decoded, and
+// whether there was any.
+type decoder func(decoded) (decoded, bool)
+
+// decoders are the steps tried on every decoding. base64 is tried at each of the four
+// alignments a run of its alphabet may start at, since a server may glue it to other
+// letters.
+var decoders = []decoder{
+	unbackslash, unentity, unpercent(false), unpercent(true),
+	unbase64(0), unbase64(1), unbase64(2), unbase64(3),
+}
+
+// Limits on the decodings of one text: a chain of encodings a few deep is decoded whole,
+// and no text can make the work grow past a fixed multiple of its size.
+const (
+	maxDecodings = 48
+	sizeFactor   = 24
+)
+
+// decodings are s and every decoding of it, breadth first, until nothing more decodes or
+// the limits are reached.
+func decodings(s string) []decoded {
+	all := []decoded{original(s)}
+	seen := map[string]bool{s: true}
+	budget := sizeFactor*len(s) + 4096
+	for i := 0; i < len(all) && len(all) < maxDecodings; i++ {
+		for _, dec := range decoders {
+			out, changed := dec(all[i])
+			if !changed || seen[out.s] {
+				continue
+			}
+			if budget -= len(out.s); budget < 0 || len(all) >= maxDecodings {
+				return all
+			}
+			seen[out.s] = true
+			all = append(all, out)
+		}
+	}
+	return all
+}
+
+// Decodings are s and every text it decodes to (JSON and Go escapes, HTML entities,
+// percent-encoding, base64), for tests that look for a secret in all of them.
+func Decodings(s string) []string {
+	ds := decodings(s)
+	out := make([]string, len(ds))
+	for i, d := range ds {
+		out[i] = d.s
+	}
+	return out
+}
+
+// unbackslash decodes backslash escapes as JSON and Go write them: \" \\ \/ \' \n and
+// the other letters, \uXXXX (surrogate pairs joined), \UXXXXXXXX, \xHH and octal \NNN.
+// A backslash that starts none of them stays.
+func unbackslash(d decoded) (decoded, bool) {
+	s := d.s
+	var b *builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '\\' || i+1 >= len(s) {
+			continue
+		}
+		out, n := backslashEscape(s[i:])
+		if n == 0 {
+			continue
+		}
+		if b == nil {
+			b = newBuilder(d)
+		}
+		b.keep(last, i)
+		b.put(out, i, i+n)
+		i += n - 1
+		last = i + 1
+	}
+	if b == nil {
+		return d, false
+	}
+	b.keep(last, len(s))
+	return b.done()
+}
+
+var simpleEscapes = map[byte]byte{'"': '"', '\\': '\\', '/': '/', '\'': '\'', 'n': '\n', 't': '\t', 'r': '\r', 'b': '\b', 'f': '\f', 'a': '\a', 'v': '\v'}
+
+// backslashEscape decodes the escape at the start of s (s[0] is '\\'): its bytes and
+// its length, 0 when it is none.
+func backslashEscape(s string) ([]byte, int) {
+	c := s[1]
+	if r, ok := simpleEscapes[c]; ok {
+		return []byte{r}, 2
+	}
+	switch {
+	case c == 'u':
+		r, ok := hexAt(s, 2, 4)
+		if !ok {
+			return nil, 0
+		}
+		if 0xD800 <= r && r < 0xDC00 && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+			if r2, ok := hexAt(s, 8, 4); ok && 0xDC00 <= r2 && r2 < 0xE000 {
+				return utf8.AppendRune(nil, 0x10000+(r-0xD800)<<10+(r2-0xDC00)), 12
+			}
+		}
+		return utf8.AppendRune(nil, r), 6
+	case c == 'U':
+		r, ok := hexAt(s, 2, 8)
+		if !ok {
+			return nil, 0
+		}
+		return utf8.AppendRune(nil, r), 10
+	case c == 'x':
+		r, ok := hexAt(s, 2, 2)
+		if !ok {
+			return nil, 0
+		}
+		return []byte{byte(r)}, 4
+	case '0' <= c && c <= '3':
+		if len(s) >= 4 && isOctal(s[2]) && isOctal(s[3]) {
+			return []byte{(c-'0')<<6 | (s[2]-'0')<<3 | (s[3] - '0')}, 4
+		}
+	}
+	return nil, 0
+}
+
+func isOctal(c byte) bool { return '0' <= c && c <= '7' }
+
+// hexAt reads n hex digits of s from i.
+func hexAt(s string, i, n int) (rune, bool) {
+	if len(s) < i+n {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+n]) {
+		v, ok := hexVal(c)
+		if !ok {
+			return 0, false
+		}
+		r = r<<4 | rune(v)
+	}
+	return r, true
+}
+
+func hexVal(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// maxEntity bounds an HTML entity's name (the longest HTML5 names are 31 characters).
+const maxEntity = 34
+
+// unentity decodes HTML character references: &amp; &#39; &#x27; and every named one
+// html.UnescapeString knows.
+func unentity(d decoded) (decoded, bool) {
+	s := d.s
+	var b *builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] != '&' {
+			continue
+		}
+		j := i + 1
+		for j < len(s) && j-i < maxEntity && (isAlnum(s[j]) || s[j] == '#') {
+			j++
+		}
+		if j < len(s) && s[j] == ';' {
+			j++
+		}
+		ref := s[i:j]
+		out := html.UnescapeString(ref)
+		if out == ref {
+			continue
+		}
+		if b == nil {
+			b = newBuilder(d)
+		}
+		b.keep(last, i)
+		b.put([]byte(out), i, j)
+		i = j - 1
+		last = j
+	}
+	if b == nil {
+		return d, false
+	}
+	b.keep(last, len(s))
+	return b.done()
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// unpercent decodes %XX escapes; with plus, a '+' is a space too, as in a form body.
+func unpercent(plus bool) decoder {
+	return func(d decoded) (decoded, bool) {
+		s := d.s
+		var b *builder
+		last := 0
+		for i := 0; i < len(s); i++ {
+			var out byte
+			n := 0
+			switch {
+			case s[i] == '%' && i+2 < len(s):
+				hi, ok1 := hexVal(s[i+1])
+				lo, ok2 := hexVal(s[i+2])
+				if ok1 && ok2 {
+					out, n = hi<<4|lo, 3
+				}
+			case s[i] == '+' && plus:
+				out, n = ' ', 1
+			}
+			if n == 0 {
+				continue
+			}
+			if b == nil {
+				b = newBuilder(d)
+			}
+			b.keep(last, i)
+			b.put([]byte{out}, i, i+n)
+			i += n - 1
+			last = i + 1
+		}
+		if b == nil {
+			return d, false
+		}
+		b.keep(last, len(s))
+		return b.done()
+	}
+}
+
+// minBase64 is the shortest run of the base64 alphabet decoded: the shortest secret
+// redacted (MinLen bytes) takes 6 characters.
+const minBase64 = 6
+
+// unbase64 decodes every run of the base64 alphabet (standard or URL, padded or not)
+// from offset characters into it, where the run decodes to text: a run of ordinary
+// letters decodes to bytes that are not text and stays as it is.
+func unbase64(offset int) decoder {
+	return func(d decoded) (decoded, bool) {
+		s := d.s
+		var b *builder
+		last := 0
+		for i := 0; i < len(s); {
+			if !isBase64(s[i]) {
+				i++
+				continue
+			}
+			j := i
+			for j < len(s) && isBase64(s[j]) {
+				j++
+			}
+			end := j
+			for end < len(s) && end-j < 2 && s[end] == '=' {
+				end++
+			}
+			start := i + offset
+			if j-start >= minBase64 {
+				if out, ok := decodeBase64(s[start:j]); ok {
+					if b == nil {
+						b = newBuilder(d)
+					}
+					b.keep(last, start)
+					putBase64(b, out, start, j, end)
+					last = end
+				}
+			}
+			i = end
+		}
+		if b == nil {
+			return d, false
+		}
+		b.keep(last, len(s))
+		return b.done()
+	}
+}
+
+// putBase64 writes the bytes decoded from the source's [start, j) (and its padding up
+// to end): each group of three bytes from its four characters.
+func putBase64(b *builder, out []byte, start, j, end int) {
+	for k := 0; k < len(out); k += 3 {
+		g := start + k/3*4
+		gEnd := min(g+4, j)
+		if gEnd == j {
+			gEnd = end
+		}
+		b.put(out[k:min(k+3, len(out))], g, gEnd)
+	}
+}
+
+func isBase64(c byte) bool { return isAlnum(c) || c == '+' || c == '/' || c == '-' || c == '_' }
+
+var base64Val = func() (t [256]byte) {
+	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := range t {
+		t[i] = 0xFF
+	}
+	for i := 0; i < len(std); i++ {
+		t[std[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63
+	return t
+}()
+
+// decodeBase64 decodes s in either alphabet, without padding; ok only when the result is
+// text (valid UTF-8 without control characters other than tab and line breaks).
+func decodeBase64(s string) ([]byte, bool) {
+	if len(s)%4 == 1 {
+		s = s[:len(s)-1]
+	}
+	out := make([]byte, 0, len(s)*3/4)
+	var acc uint32
+	bits := 0
+	for i := 0; i < len(s); i++ {
+		acc = acc<<6 | uint32(base64Val[s[i]])
+		bits += 6
+		if bits >= 8 {
+			bits -= 8
+			out = append(out, byte(acc>>bits))
+		}
+	}
+	return out, isText(out)
+}
+
+// isText reports whether b is valid UTF-8 with no control character but tab, CR and LF.
+func isText(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
