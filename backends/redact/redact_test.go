@@ -137,7 +137,7 @@ func TestClipRedactsBeforeItCuts(t *testing.T) {
 
 func TestCutNeverEndsInsideAnEscape(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{`abc \u003cdef`, `abc` + Ellipsis},     // cut at 7: "abc \u0"
+		{`abc \u003cdef`, `abc` + Ellipsis},       // cut at 7: "abc \u0"
 		{`abc \\u003cdef`, `abc \\u0` + Ellipsis}, // an escaped backslash, then letters
 		{`abc \\\u003cdef`, `abc \\` + Ellipsis},
 		{`abcde %3Cdef`, `abcde` + Ellipsis},
