@@ -15,7 +15,7 @@ import (
 func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 	user := r.req.users[it.index]
 	// The last gate before a request goes out: a pause holds it here, a stop skips it.
-	if !r.mayGo(ctx) {
+	if !r.mayGo() {
 		r.quota.settle(false)
 		o := backends.Outcome{Index: it.index, User: user, Status: backends.StatusSkipped, Message: "not sent: the run was stopped"}
 		if reason := r.haltReason(); reason != "" {
@@ -59,7 +59,7 @@ func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 // whether the recorder was told before sending.
 func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Outcome, sent string, intended bool) {
 	if it.genErr != nil {
-		return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: could not generate a secret: " + it.genErr.Error()}, "", false
+		return notSent("could not generate a secret: " + it.genErr.Error()), "", false
 	}
 	t := backends.Target{User: user, Mode: r.req.mode.Name, Secret: it.secret, Options: r.req.options}
 	switch {
@@ -71,7 +71,7 @@ func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Out
 			err = r.req.mode.CheckPassword(pw)
 		}
 		if err != nil {
-			return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: could not generate a password: " + err.Error()}, "", false
+			return notSent("could not generate a password: " + err.Error()), "", false
 		}
 		t.Secret = pw
 	}
@@ -81,9 +81,17 @@ func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Out
 			return backends.Outcome{Status: backends.StatusSkipped, Message: ErrQuotaSpent.Error()}, "", false
 		}
 		r.haltWith("not sent: the journal failed (" + err.Error() + "); nothing more is sent until it can write")
-		return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: " + err.Error()}, "", false
+		return notSent(err.Error()), "", false
 	}
 	return r.send(ctx, t), t.Secret, true
+}
+
+// notSent is the outcome of a user whose request never went out: skipped, with why.
+func notSent(why string) backends.Outcome {
+	if !strings.Contains(why, "not sent") {
+		why = "not sent: " + why
+	}
+	return backends.Outcome{Status: backends.StatusSkipped, Message: why}
 }
 
 // send sends t until it has an answer worth reporting: a renewed session and a system
@@ -125,15 +133,12 @@ func (r *Run) send(ctx context.Context, t backends.Target) backends.Outcome {
 		case backends.Throttled:
 			waits++
 			if waits > maxThrottleWaits {
-				return backends.Outcome{Status: backends.StatusFailed, Message: "the system kept asking to slow down: " + e.Msg}
+				return notSent("the system kept asking to slow down: " + e.Msg)
 			}
-			d := min(max(e.RetryAfter, 100*time.Millisecond), maxThrottleWait)
-			select {
-			case <-time.After(d):
-				continue
-			case <-ctx.Done():
-				return backends.Outcome{Status: backends.StatusSkipped, Message: "not sent: the run was aborted while the system asked to wait"}
+			if o, ok := r.throttled(e.RetryAfter); !ok {
+				return o
 			}
+			continue
 		case backends.Unanswered:
 			// The secret we sent may now be in effect: keep it (and so journal it), so that
 			// the technician can hand it over or try it, instead of losing it.
@@ -146,6 +151,12 @@ func (r *Run) send(ctx context.Context, t backends.Target) backends.Outcome {
 		case backends.BadLogin:
 			r.refuseCredentials()
 			return backends.Outcome{Status: backends.StatusFailed, Message: "login refused: " + e.Msg}
+		case backends.NotSent:
+			return notSent(e.Msg)
+		case backends.Exhausted:
+			// Every further request would be refused alike: send none.
+			r.haltWith("not sent: " + e.Msg)
+			return backends.Outcome{Status: backends.StatusFailed, Message: e.Msg}
 		default:
 			return backends.Outcome{Status: backends.StatusFailed, Message: e.Msg}
 		}
