@@ -102,11 +102,17 @@ func EchoesQuotedAsTextOrHTML[S Fake](t *testing.T, h Harness[S]) {
 			texts := []string{errText(err)}
 			msg, err := b.Check(context.Background())
 			texts = append(texts, msg, errText(err))
-			secrets := []string{NastySecret}
+			// The forms the kind sends it in may join it to what is no secret (WebADM's
+			// "user:password"): they are held to their whole spelling, the secret to
+			// every run.
 			if h.SecretForms != nil {
-				secrets = append(secrets, h.SecretForms(p, NastySecret)...)
+				for _, f := range h.SecretForms(p, NastySecret) {
+					for _, text := range texts {
+						NoSecret(t, text, redact.Forms(f)...)
+					}
+				}
 			}
-			checkEcho(t, texts, secrets...)
+			checkEcho(t, texts, NastySecret)
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"html"
 	mrand "math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -126,9 +127,25 @@ func writeGarbled(w http.ResponseWriter, kind string) {
 }
 
 // writeEcho answers a Fail call with the generic error page EchoAs names, quoting the
-// request r whose body was body.
+// request r whose body was body: first as the server parsed it (query and form values
+// and Basic credentials decoded, so the secrets are there as they are), then as it came.
 func writeEcho(w http.ResponseWriter, f Faults, r *http.Request, body []byte) {
-	echo := fmt.Sprintf("%s: %s %s Authorization: %s body: %s", EchoMark, r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), body)
+	raws := []string{r.URL.RawQuery}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		raws = append(raws, string(body))
+	} else {
+		raws = append(raws, "") // a JSON body is quoted as it came, below
+	}
+	parsed := []string{}
+	for _, raw := range raws {
+		if v, err := url.QueryUnescape(raw); err == nil && raw != "" {
+			parsed = append(parsed, v)
+		}
+	}
+	if user, pass, ok := r.BasicAuth(); ok {
+		parsed = append(parsed, "user="+user+" password="+pass)
+	}
+	echo := fmt.Sprintf("%s: %s; %s %s Authorization: %s body: %s", EchoMark, strings.Join(parsed, "; "), r.Method, r.URL.RequestURI(), r.Header.Get("Authorization"), body)
 	status := f.FailHead(w)
 	if status == http.StatusOK {
 		status = http.StatusBadRequest

@@ -158,12 +158,17 @@ func replace(s string, spans []span) string {
 
 // Forms are the ways secret s may be spelt in a server's text without being decoded
 // first (what decoding cannot reach: base64 that is not text, a lone secret glued to
-// other letters); none for a secret shorter than MinLen.
+// other letters), and what s becomes when a server decodes it by mistake (a '+' read as
+// a space, an entity in it read as its character); none for a secret shorter than
+// MinLen.
 func Forms(s string) []string {
 	if len(s) < MinLen {
 		return nil
 	}
 	set := map[string]bool{s: true}
+	for _, d := range Decodings(s)[1:] {
+		set[d] = true
+	}
 	for _, e := range []string{url.QueryEscape(s), url.PathEscape(s), strings.ReplaceAll(url.QueryEscape(s), "+", "%20"), strictEscape(s)} {
 		set[e] = true
 		set[lowerHex(e)] = true // %c3%a9 is as good as %C3%A9 to a server
