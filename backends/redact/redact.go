@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -31,34 +32,62 @@ const Withheld = "[message withheld: it held a secret]"
 const MinLen = 4
 
 // Redactor holds secrets and removes them from text. It is safe for concurrent use.
+//
+// Every secret is looked for as it is in every decoding of a text, through a set keyed
+// by length, so that the thousands of new passwords of a run cost no more per text than
+// a few; a secret added with Add (the profile's, those a request carried) is also looked
+// for in the other spellings Forms lists.
 type Redactor struct {
 	mu      sync.RWMutex
 	secrets map[string]bool
-	forms   []string // every spelling of every secret (Forms), longest first
+	first   [256]bool // the first bytes of secrets: most positions of a text are none
+	lengths []int     // the distinct lengths of secrets
+	forms   []string  // the other spellings of the secrets added with Add; replaced, never changed in place
 }
 
-// New returns a redactor holding secrets.
+// New returns a redactor holding secrets (Add).
 func New(secrets ...string) *Redactor {
 	r := &Redactor{secrets: map[string]bool{}}
 	r.Add(secrets...)
 	return r
 }
 
-// Add adds secrets.
-func (r *Redactor) Add(secrets ...string) {
+// Add adds secrets, with every spelling Forms lists.
+func (r *Redactor) Add(secrets ...string) { r.add(secrets, true) }
+
+// Also adds secrets looked for only as they are, in every decoding: for the many
+// secrets of a run.
+func (r *Redactor) Also(secrets ...string) { r.add(secrets, false) }
+
+func (r *Redactor) add(secrets []string, withForms bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	changed := false
+	var forms []string
 	for _, s := range secrets {
-		if len(s) < MinLen || r.secrets[s] {
+		if len(s) < MinLen {
 			continue
 		}
-		r.secrets[s] = true
-		r.forms = append(r.forms, Forms(s)...)
-		changed = true
+		if !r.secrets[s] {
+			r.secrets[s] = true
+			r.first[s[0]] = true
+			if !slices.Contains(r.lengths, len(s)) {
+				r.lengths = append(r.lengths, len(s))
+			}
+		}
+		if withForms {
+			forms = append(forms, Forms(s)...)
+		}
 	}
-	if changed {
-		sort.Slice(r.forms, func(i, j int) bool { return len(r.forms[i]) > len(r.forms[j]) })
+	if len(forms) > 0 {
+		// A new slice: String reads the old one without the lock.
+		all := append(slices.Clone(r.forms), forms...)
+		sort.Slice(all, func(i, j int) bool {
+			if len(all[i]) != len(all[j]) {
+				return len(all[i]) > len(all[j])
+			}
+			return all[i] < all[j]
+		})
+		r.forms = slices.Compact(all)
 	}
 }
 
@@ -70,44 +99,51 @@ func (r *Redactor) With(secrets ...string) *Redactor {
 		for s := range r.secrets {
 			n.secrets[s] = true
 		}
-		n.forms = append(n.forms, r.forms...)
+		n.first = r.first
+		n.lengths = slices.Clone(r.lengths)
+		n.forms = r.forms
 		r.mu.RUnlock()
 	}
 	n.Add(secrets...)
 	return n
 }
 
-// Empty reports whether r holds no secret.
-func (r *Redactor) Empty() bool {
-	if r == nil {
-		return true
-	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	return len(r.forms) == 0
-}
-
 // String is s with every secret removed, in every decoding: each span of s that spells
-// one is replaced by Mark.
-func (r *Redactor) String(s string) string {
-	if r == nil || s == "" {
+// one is replaced by Mark. also are secrets of this text alone (a request's new
+// password), looked for with their Forms too.
+func (r *Redactor) String(s string, also ...string) string {
+	if s == "" {
 		return s
 	}
-	r.mu.RLock()
-	forms := r.forms
-	r.mu.RUnlock()
-	if len(forms) == 0 {
-		return s
+	holders := make([]*Redactor, 0, 2)
+	if r != nil {
+		holders = append(holders, r)
+	}
+	if len(also) > 0 {
+		holders = append(holders, New(also...))
+	}
+	for _, h := range holders {
+		h.mu.RLock()
+		defer h.mu.RUnlock()
+	}
+	find := func(s string) []span {
+		var spans []span
+		for _, d := range decodings(s) {
+			for _, h := range holders {
+				spans = h.find(d, spans)
+			}
+		}
+		return spans
 	}
 	// Removing a span can join what was around it into a new spelling: look again.
 	for range 3 {
-		spans := find(s, forms)
+		spans := find(s)
 		if len(spans) == 0 {
 			return s
 		}
 		s = replace(s, spans)
 	}
-	if len(find(s, forms)) > 0 {
+	if len(find(s)) > 0 {
 		return Withheld
 	}
 	return s
@@ -118,21 +154,32 @@ func (r *Redactor) Clip(s string, n int) string { return Cut(r.String(s), n) }
 
 type span struct{ lo, hi int }
 
-// find returns the spans of s that spell one of forms in some decoding of s.
-func find(s string, forms []string) []span {
-	var spans []span
-	for _, d := range decodings(s) {
-		for _, f := range forms {
-			for from := 0; ; {
-				i := strings.Index(d.s[from:], f)
-				if i < 0 {
-					break
-				}
-				i += from
-				lo, hi := d.span(i, i+len(f))
-				spans = append(spans, span{lo, hi})
-				from = i + 1
+// find adds to spans those of the original text that spell a secret, or one of its
+// forms, in decoding d. The caller holds r.mu.
+func (r *Redactor) find(d decoded, spans []span) []span {
+	if len(r.lengths) > 0 {
+		for i := range d.s {
+			if !r.first[d.s[i]] {
+				continue
 			}
+			for _, n := range r.lengths {
+				if i+n <= len(d.s) && r.secrets[d.s[i:i+n]] {
+					lo, hi := d.span(i, i+n)
+					spans = append(spans, span{lo, hi})
+				}
+			}
+		}
+	}
+	for _, f := range r.forms {
+		for from := 0; ; {
+			i := strings.Index(d.s[from:], f)
+			if i < 0 {
+				break
+			}
+			i += from
+			lo, hi := d.span(i, i+len(f))
+			spans = append(spans, span{lo, hi})
+			from = i + 1
 		}
 	}
 	return spans

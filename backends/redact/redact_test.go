@@ -229,3 +229,36 @@ func BenchmarkStringOrdinaryMessage(b *testing.B) {
 		_ = r.String(msg)
 	}
 }
+
+// A run's thousands of new passwords are each looked for in every decoding of a text,
+// at the cost of a few: one quoted twice in another user's answer is removed.
+func TestAlsoFindsEveryOneOfARunsSecrets(t *testing.T) {
+	r := New("profile-Secret-1")
+	for i := range 10000 {
+		r.Also(fmt.Sprintf("Run<%05d>&\"pw", i))
+	}
+	text := fmt.Sprintf("%q", `{"error":"user b refused","newPassword":"Run<04711>&\"pw"}`)
+	got := r.String(text)
+	if run := leakedRun(got, `Run<04711>&"pw`); run != "" || !strings.Contains(got, Mark) {
+		t.Fatalf("%q survives in %q", run, got)
+	}
+	if got := r.String("HTTP 400 for jdoe", "Typed-Pass<1>"); got != "HTTP 400 for jdoe" {
+		t.Fatalf("ordinary text changed: %q", got)
+	}
+	if got := r.String("echo: Typed-Pass%3C1%3E", "Typed-Pass<1>"); got != "echo: "+Mark {
+		t.Fatalf("a text's own secret: %q", got)
+	}
+}
+
+// The runner redacts every outcome with every secret of the run: the cost must not grow
+// with the run.
+func BenchmarkStringWithTenThousandRunSecrets(b *testing.B) {
+	r := New("Xk9#mP2$vL7q")
+	for i := range 10000 {
+		r.Also(fmt.Sprintf("Run<%05d>&\"pw", i))
+	}
+	msg := "password reset of jdoe: HTTP 400 Bad Request: [Error 4200] Invalid password: does not meet the system password rules; see the administrator"
+	for b.Loop() {
+		_ = r.String(msg, "another-Secret-1")
+	}
+}

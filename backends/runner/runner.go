@@ -22,6 +22,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"resetdesk/backends"
+	"resetdesk/backends/redact"
 )
 
 // Run is a run in progress.
@@ -49,6 +50,10 @@ type Run struct {
 	batchJournaled atomic.Int64
 
 	quota *quota
+
+	// secrets are every secret of the run so far (made ahead, generated, typed, or in an
+	// answer): each is removed from every outcome's message, in every decoding.
+	secrets *redact.Redactor
 
 	resultsMu sync.Mutex
 	results   []backends.Outcome // final outcomes by index, for Finish
@@ -79,7 +84,9 @@ func Start(ctx context.Context, req Request, rec Recorder) (*Run, error) {
 		out: make(chan backends.Outcome, 256),
 
 		results: make([]backends.Outcome, len(req.users)),
+		secrets: redact.New(),
 	}
+	r.secrets.Also(req.password)
 	r.sending, r.stop = context.WithCancel(ctx)
 	if left, has := rec.QuotaLeft(); has {
 		r.quota = newQuota(left)
@@ -261,6 +268,7 @@ func (r *Run) prefetch(ctx context.Context) <-chan work {
 				}
 			}
 			if err == nil {
+				r.secrets.Also(secrets...)
 				batch := make([]backends.Outcome, n)
 				for i := range n {
 					batch[i] = backends.Outcome{Index: start + i, User: r.req.users[start+i], Status: backends.StatusRunning, Secret: secrets[i]}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"resetdesk/backends"
-	"resetdesk/backends/redact"
 )
 
 // resetOne and what it calls are one request from dispatch to its recorded outcome.
@@ -32,13 +31,13 @@ func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 	start := time.Now()
 	o, sent, intended := r.attempt(ctx, it, user)
 	o.Index, o.User, o.Elapsed = it.index, user, time.Since(start)
-	// A server may echo the request in its error text: never show or keep the secret it
-	// carried, or the one it answered with, there (the history keeps messages). The
-	// profile's secret was removed by the back end (backends.Open) already. One small
-	// redactor per outcome: a run-wide one would be rebuilt with every secret of the run
-	// at every outcome.
-	if o.Message != "" && (sent != "" || o.Secret != "") {
-		o.Message = redact.New(sent, o.Secret).String(o.Message)
+	// A server may echo the request in its error text: never show or keep a secret of the
+	// run there (the history keeps messages) — the one this request carried or was
+	// answered with, in every spelling, nor any other. The profile's secret was removed
+	// by the back end (backends.Open) already.
+	if o.Message != "" {
+		r.secrets.Also(o.Secret)
+		o.Message = r.secrets.String(o.Message, sent, o.Secret)
 	}
 	r.quota.settle(o.Status == backends.StatusOK || o.Status == backends.StatusUnknown)
 	if intended || it.index < int(r.batchJournaled.Load()) {
@@ -74,6 +73,7 @@ func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Out
 			return notSent("could not generate a password: " + err.Error()), "", false
 		}
 		t.Secret = pw
+		r.secrets.Also(pw)
 	}
 	if err := r.rec.Intend(backends.Outcome{Index: it.index, User: user, Status: backends.StatusRunning, Secret: t.Secret}); err != nil {
 		if errors.Is(err, ErrQuotaSpent) {

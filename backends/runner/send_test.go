@@ -2,11 +2,13 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/backendtest"
 	"resetdesk/backends/runner"
 )
 
@@ -119,4 +121,28 @@ func TestAShortWaitIsWaited(t *testing.T) {
 	if n := len(g.started); n != 2 {
 		t.Fatalf("%d requests, want 2", n)
 	}
+}
+
+// A server that echoes what it was sent before (its log, a batch) into another user's
+// answer: no secret of the run is kept in any message, in any escaping.
+func TestEverySecretOfTheRunIsRemovedFromEveryMessage(t *testing.T) {
+	g := newGate(backends.FromPolicy)
+	close(g.release)
+	g.reply = func(tg backends.Target) (backends.Result, error) {
+		if tg.User == "user000" {
+			return backends.Result{Message: "done"}, nil
+		}
+		first, _ := g.sent.Load("user000")
+		return backends.Result{}, backends.NewError(backends.Refused, fmt.Sprintf("recent requests: %q", `{"newPassword":"`+first.(string)+`"}`))
+	}
+	r, err := g.start(t, runner.Spec{Users: users(2), Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := r.Wait()
+	first, _ := g.sent.Load("user000")
+	if o := out[1]; o.Status != backends.StatusFailed || !strings.Contains(o.Message, "[secret]") {
+		t.Fatalf("%+v", o)
+	}
+	backendtest.NoSecretRun(t, []string{out[1].Message}, first.(string))
 }
