@@ -13,26 +13,30 @@ import (
 // found in a decoding is removed from the original as the whole span that spells it.
 
 // decoded is a text derived from the original by decoding: byte i of s came from the
-// span [lo[i], hi[i]) of the original.
+// span [lo[i], hi[i]) of the original. The original itself has no lo and hi: byte i
+// came from [i, i+1).
 type decoded struct {
 	s      string
 	lo, hi []int32
 }
 
 // original is s as its own decoding.
-func original(s string) decoded {
-	d := decoded{s: s, lo: make([]int32, len(s)), hi: make([]int32, len(s))}
-	for i := range s {
-		d.lo[i], d.hi[i] = int32(i), int32(i+1)
+func original(s string) decoded { return decoded{s: s} }
+
+// from is the span of the original that byte i of d came from.
+func (d decoded) from(i int) (lo, hi int) {
+	if d.lo == nil {
+		return i, i + 1
 	}
-	return d
+	return int(d.lo[i]), int(d.hi[i])
 }
 
 // span is the span of the original that bytes [i, j) of d came from.
 func (d decoded) span(i, j int) (lo, hi int) {
-	lo, hi = int(d.lo[i]), int(d.hi[i])
+	lo, hi = d.from(i)
 	for k := i + 1; k < j; k++ {
-		lo, hi = min(lo, int(d.lo[k])), max(hi, int(d.hi[k]))
+		l, h := d.from(k)
+		lo, hi = min(lo, l), max(hi, h)
 	}
 	return lo, hi
 }
@@ -52,8 +56,15 @@ func newBuilder(from decoded) *builder {
 // keep copies bytes [i, j) of the source as they are.
 func (b *builder) keep(i, j int) {
 	b.b = append(b.b, b.from.s[i:j]...)
-	b.lo = append(b.lo, b.from.lo[i:j]...)
-	b.hi = append(b.hi, b.from.hi[i:j]...)
+	if b.from.lo != nil {
+		b.lo = append(b.lo, b.from.lo[i:j]...)
+		b.hi = append(b.hi, b.from.hi[i:j]...)
+		return
+	}
+	for k := i; k < j; k++ {
+		b.lo = append(b.lo, int32(k))
+		b.hi = append(b.hi, int32(k+1))
+	}
 }
 
 // put writes out, the decoding of the source's bytes [i, j).
@@ -90,27 +101,57 @@ const (
 	sizeFactor   = 24
 )
 
-// decodings are s and every decoding of it, breadth first, until nothing more decodes or
-// the limits are reached.
+// decodings are s and every decoding of it until nothing more decodes or the limits are
+// reached: first the path that undoes every escape it can at each step, as deep as it
+// goes, so that a chain of many layers is undone whole before the limits are spent on
+// alternatives; then each single step from every text so far, breadth first (a text may
+// hold an escape that is part of the secret, which only a path that leaves it reaches).
 func decodings(s string) []decoded {
 	all := []decoded{original(s)}
 	seen := map[string]bool{s: true}
 	budget := sizeFactor*len(s) + 4096
-	for i := 0; i < len(all) && len(all) < maxDecodings; i++ {
+	add := func(d decoded) bool {
+		if seen[d.s] {
+			return true
+		}
+		if budget -= len(d.s); budget < 0 || len(all) >= maxDecodings {
+			return false
+		}
+		seen[d.s] = true
+		all = append(all, d)
+		return true
+	}
+	for cur := all[0]; ; {
+		next, changed := decodeAll(cur)
+		if !changed || seen[next.s] || !add(next) {
+			break
+		}
+		cur = next
+	}
+	for i := 0; i < len(all); i++ {
 		for _, dec := range decoders {
-			out, changed := dec(all[i])
-			if !changed || seen[out.s] {
-				continue
-			}
-			if budget -= len(out.s); budget < 0 || len(all) >= maxDecodings {
+			if out, changed := dec(all[i]); changed && !add(out) {
 				return all
 			}
-			seen[out.s] = true
-			all = append(all, out)
 		}
 	}
 	return all
 }
+
+// decodeAll undoes one layer of every escape in d: backslash escapes, entities,
+// percent-escapes and aligned base64, one after the other.
+func decodeAll(d decoded) (decoded, bool) {
+	decodedSome := false
+	for _, dec := range layer {
+		if out, changed := dec(d); changed {
+			d, decodedSome = out, true
+		}
+	}
+	return d, decodedSome
+}
+
+// layer are the steps decodeAll takes, in order.
+var layer = []decoder{unbackslash, unentity, unpercent(false), unbase64(0)}
 
 // Decodings are s and every text it decodes to (JSON and Go escapes, HTML entities,
 // percent-encoding, base64), for tests that look for a secret in all of them.
@@ -317,6 +358,7 @@ func unbase64(offset int) decoder {
 	return func(d decoded) (decoded, bool) {
 		s := d.s
 		var b *builder
+		var scratch []byte
 		last := 0
 		for i := 0; i < len(s); {
 			if !isBase64(s[i]) {
@@ -333,7 +375,9 @@ func unbase64(offset int) decoder {
 			}
 			start := i + offset
 			if j-start >= minBase64 {
-				if out, ok := decodeBase64(s[start:j]); ok {
+				var ok bool
+				if scratch, ok = decodeBase64(s[start:j], scratch[:0]); ok {
+					out := scratch
 					if b == nil {
 						b = newBuilder(d)
 					}
@@ -379,13 +423,12 @@ var base64Val = func() (t [256]byte) {
 	return t
 }()
 
-// decodeBase64 decodes s in either alphabet, without padding; ok only when the result is
-// text (valid UTF-8 without control characters other than tab and line breaks).
-func decodeBase64(s string) ([]byte, bool) {
+// decodeBase64 decodes s in either alphabet, without padding, appending to out; ok only
+// when the result is text (isText).
+func decodeBase64(s string, out []byte) ([]byte, bool) {
 	if len(s)%4 == 1 {
 		s = s[:len(s)-1]
 	}
-	out := make([]byte, 0, len(s)*3/4)
 	var acc uint32
 	bits := 0
 	for i := 0; i < len(s); i++ {
@@ -399,15 +442,17 @@ func decodeBase64(s string) ([]byte, bool) {
 	return out, isText(out)
 }
 
-// isText reports whether b is valid UTF-8 with no control character but tab, CR and LF.
+// isText reports whether b reads as text: valid UTF-8 with few control characters (a
+// secret may hold one; the bytes that ordinary words decode to are seldom either).
 func isText(b []byte) bool {
 	if !utf8.Valid(b) {
 		return false
 	}
+	controls := 0
 	for _, c := range b {
 		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
-			return false
+			controls++
 		}
 	}
-	return true
+	return controls*8 <= len(b)
 }

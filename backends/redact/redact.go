@@ -225,13 +225,13 @@ func Forms(s string) []string {
 	}
 	// JSON-escaped, with and without the HTML escaping (\u003c for <) encoders differ on.
 	if j, err := json.Marshal(s); err == nil {
-		set[strings.Trim(string(j), `"`)] = true
+		set[unquote(string(j))] = true
 	}
 	var plain strings.Builder
 	enc := json.NewEncoder(&plain)
 	enc.SetEscapeHTML(false)
 	if enc.Encode(s) == nil {
-		set[strings.Trim(strings.TrimSpace(plain.String()), `"`)] = true
+		set[unquote(strings.TrimSpace(plain.String()))] = true
 	}
 	out := make([]string, 0, len(set))
 	for f := range set {
@@ -241,6 +241,15 @@ func Forms(s string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// unquote is a JSON string without its quotes (only the outer two: a secret may end in
+// an escaped quote).
+func unquote(j string) string {
+	if len(j) >= 2 && j[0] == '"' && j[len(j)-1] == '"' {
+		return j[1 : len(j)-1]
+	}
+	return j
 }
 
 // strictEscape percent-encodes every byte outside RFC 3986's unreserved set, as some
