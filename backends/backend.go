@@ -64,6 +64,7 @@ const (
 	OptExpires    = "expires"     // link validity in hours
 	OptComments   = "comments"    // text added to the user's message
 	OptMustChange = "must_change" // must change the password at next logon
+	OptUnlock     = "unlock"      // unlock the account too (a locked-out account)
 )
 
 // OptionSpec describes one option a mode accepts, for the console's form and for
@@ -75,6 +76,8 @@ type OptionSpec struct {
 	Default string   // shown and used when left empty
 	Min     int      // integer bounds (expires); both zero means unbounded
 	Max     int
+	// Flag: an on/off option (a check box; Options.SetFlag), off unless Default is "true".
+	Flag bool
 }
 
 // Mode is one kind of reset a back end offers.
@@ -100,12 +103,27 @@ type Options struct {
 	Expires    int    // OptExpires, hours; 0 = the server's default
 	Comments   string // OptComments
 	MustChange bool   // OptMustChange
+	Unlock     bool   // OptUnlock
 	Ticket     string // a ticket reference, kept in the history only
+}
+
+// SetFlag sets the on/off option key (OptMustChange, OptUnlock); it reports whether
+// key is one.
+func (o *Options) SetFlag(key string, on bool) bool {
+	switch key {
+	case OptMustChange:
+		o.MustChange = on
+	case OptUnlock:
+		o.Unlock = on
+	default:
+		return false
+	}
+	return true
 }
 
 // Target is one reset to perform.
 type Target struct {
-	User    string
+	User    string // the account as the system names it (runner.Request.Account(i).ID)
 	Mode    string // canonical mode name
 	Secret  string // pre-made secret for FromBatch and FromPolicy modes
 	Options Options

@@ -49,6 +49,11 @@ func ValidateOptions(m Mode, o Options) error {
 			return fmt.Errorf("mode %s cannot require a change at next logon", m.Name)
 		}
 	}
+	if o.Unlock {
+		if _, ok := offered[OptUnlock]; !ok {
+			return fmt.Errorf("mode %s cannot unlock the account too", m.Name)
+		}
+	}
 	return nil
 }
 

@@ -7,6 +7,7 @@ import "time"
 type Outcome struct {
 	Index   int // position in the run's user list
 	User    string
+	Name    string // the account's display name, where the system gave one
 	Status  Status
 	Secret  string
 	Message string

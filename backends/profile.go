@@ -30,4 +30,43 @@ type Profile struct {
 	InsecureSkipVerify bool          `toml:"insecure_skip_verify"`
 	// Protected lists accounts never reset (globs); the profile's own login always is.
 	Protected []string `toml:"protected"`
+
+	// The desk's policy for this profile (the back end does not read these).
+
+	// Verify says whether the caller is verified before a reset: VerifyOff (the
+	// default), VerifyOffered or VerifyRequired.
+	Verify string `toml:"verify"`
+	// VerifyMethods are the ways a caller may be verified (VerifyMail, VerifySMS,
+	// VerifyCallback); empty means every one the account has.
+	VerifyMethods []string `toml:"verify_methods"`
+	// Directory names another profile to look the caller's mail or mobile up in (for a
+	// system without a directory, PRM); "" means the profile's own system.
+	Directory string `toml:"directory"`
+	// ApprovalOver: a run of more users than this needs a second technician; 0 = never.
+	ApprovalOver int `toml:"approval_over"`
+	// Approve lists accounts (globs) whose reset needs a second technician.
+	Approve []string `toml:"approve"`
+	// ApprovalTTL is how long a request waits for approval before it expires; the config
+	// fills in its default (DefaultApprovalTTL, or the top-level approval_ttl).
+	ApprovalTTL time.Duration `toml:"approval_ttl"`
+	// SecretCommand is a program and its arguments (no shell) whose first line of
+	// output is the profile's secret.
+	SecretCommand []string `toml:"secret_command"`
 }
+
+// Verification policies (Profile.Verify).
+const (
+	VerifyOff      = "off"
+	VerifyOffered  = "offered"
+	VerifyRequired = "required"
+)
+
+// Verification methods (Profile.VerifyMethods).
+const (
+	VerifyMail     = "mail"
+	VerifySMS      = "sms"
+	VerifyCallback = "callback"
+)
+
+// DefaultApprovalTTL is how long an approval request waits when the config sets none.
+const DefaultApprovalTTL = time.Hour

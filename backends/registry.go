@@ -22,6 +22,15 @@ type Kind struct {
 	// NoSearch: the system offers no user search (Search returns ErrNoSearch), so the
 	// console says so before anything is typed and offers paste and import instead.
 	NoSearch bool
+	// Identity reads a user id the way the system names accounts: how two ids compare
+	// and what the guards match (nil: ids compare exactly). It needs no configured back
+	// end.
+	Identity func(id string) Identity
+	// LookupAll: the system names every id at the cost of a few calls (one listing, one
+	// search per hundred ids), so every id of a run is looked up before anything is
+	// sent — for the people's names, and so that an id it does not hold is never sent —
+	// not only those whose form does not settle the account.
+	LookupAll bool
 	// New builds a back end for a profile and its secret. client is the HTTP client
 	// built from the profile's TLS and timeout settings.
 	New func(p Profile, secret string, client *http.Client) (Backend, error)

@@ -54,7 +54,7 @@ func (p Profile) TransportWarning() string {
 	case TLSUnverified:
 		return "TLS verification is OFF for this profile (insecure_skip_verify)"
 	case PlainHTTP:
-		if u, err := url.Parse(strings.TrimSpace(p.URL)); err == nil && isLoopback(u.Hostname()) {
+		if u, err := url.Parse(strings.TrimSpace(p.URL)); err == nil && IsLoopback(u.Hostname()) {
 			return ""
 		}
 		return "this profile's URL is http://: the credentials and the new passwords travel unencrypted"
@@ -62,7 +62,9 @@ func (p Profile) TransportWarning() string {
 	return ""
 }
 
-func isLoopback(host string) bool {
+// IsLoopback reports whether host (a name or an address) is this machine itself:
+// "localhost" or a loopback address. Plain text to it never crosses a network.
+func IsLoopback(host string) bool {
 	if strings.EqualFold(host, "localhost") {
 		return true
 	}

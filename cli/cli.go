@@ -25,6 +25,7 @@ import (
 	_ "resetdesk/backends/all" // every kind
 	"resetdesk/desk"
 	"resetdesk/sanitize"
+	"resetdesk/ui"
 )
 
 // Exit codes.
@@ -49,7 +50,10 @@ type Env struct {
 	Stdout, Stderr io.Writer
 	StdinTTY       bool
 	StdoutTTY      bool
-	Getenv         func(string) string
+	StderrTTY      bool
+	// StderrWidth is the columns of the terminal on stderr (nil or 0: 80).
+	StderrWidth func() int
+	Getenv      func(string) string
 }
 
 // OSEnv is the process's own streams and environment.
@@ -58,8 +62,23 @@ func OSEnv() Env {
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		StdinTTY:  term.IsTerminal(int(os.Stdin.Fd())),
 		StdoutTTY: term.IsTerminal(int(os.Stdout.Fd())),
-		Getenv:    os.Getenv,
+		StderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+		StderrWidth: func() int {
+			w, _, _ := term.GetSize(int(os.Stderr.Fd()))
+			return w
+		},
+		Getenv: os.Getenv,
 	}
+}
+
+// stderrWidth is the columns of the terminal on stderr.
+func (a *app) stderrWidth() int {
+	if a.env.StderrWidth != nil {
+		if w := a.env.StderrWidth(); w > 0 {
+			return w
+		}
+	}
+	return 80
 }
 
 // exitError carries a command's exit code; err, when set, is printed on stderr.
@@ -114,10 +133,19 @@ func (a *app) main(ctx context.Context, args []string) int {
 	root := a.rootCommand()
 	root.SetArgs(args)
 	root.SetIn(env.Stdin)
-	root.SetOut(env.Stdout)
+	out := env.Stdout
+	if !env.StdoutTTY {
+		// fang pads help to its width (120 off a terminal): a file or a pipe gets the
+		// lines without the padding.
+		t := &trailingSpaceTrimmer{w: env.Stdout}
+		defer t.flush()
+		out = t
+	}
+	root.SetOut(out)
 	root.SetErr(env.Stderr)
 	err := fang.Execute(ctx, root,
 		fang.WithVersion(versionString()),
+		fang.WithoutManpage(), // our own `man`: fang's garbles the title and splits every line into a paragraph
 		fang.WithErrorHandler(func(w io.Writer, _ fang.Styles, err error) {
 			var e *exitError
 			if errors.As(err, &e) && e.err == nil {
@@ -162,6 +190,11 @@ type app struct {
 	unlockNotice bool
 	// consoleOwnsTerminal is set while the console draws: nothing may prompt then.
 	consoleOwnsTerminal bool
+	// prog is run's progress line on stderr, once started (nil: none); notices and
+	// warnings are written around it.
+	prog *progress
+	// consoleNotices takes the desk's notices while the console runs (it shows them).
+	consoleNotices *ui.Notices
 }
 
 func (a *app) getenv(k string) string {
@@ -187,7 +220,7 @@ func (a *app) openDesk() (*desk.Desk, error) {
 		Demo:       a.demo,
 		Getenv:     a.getenv,
 		Passphrase: a.vaultPassphrase,
-		Notice:     a.notice,
+		Notice:     a.deskNotice,
 		Debug:      a.debugLog(),
 
 		VaultWorkFactor: a.workFactor,
@@ -199,14 +232,24 @@ func (a *app) openDesk() (*desk.Desk, error) {
 	return d, nil
 }
 
-// notice prints a one-line notice on stderr.
+// deskNotice is a notice of the desk: shown by the console while it owns the terminal,
+// else printed.
+func (a *app) deskNotice(s string) {
+	if a.consoleNotices != nil {
+		a.consoleNotices.Notice(s)
+		return
+	}
+	a.notice(s)
+}
+
+// notice prints a one-line notice on stderr (under a run's progress line, if any).
 func (a *app) notice(s string) {
-	fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Line(s))
+	a.prog.hold(func() { fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Line(s)) })
 }
 
 // warnf prints a warning on stderr (the run goes on).
 func (a *app) warnf(format string, args ...any) {
-	fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Text(fmt.Sprintf(format, args...)))
+	a.prog.hold(func() { fmt.Fprintln(a.env.Stderr, "resetdesk: "+sanitize.Text(fmt.Sprintf(format, args...))) })
 }
 
 // rootCommand is the command table.
@@ -219,10 +262,10 @@ system), find or paste the users, choose what to reset, confirm, and watch the r
 arrive; then hand the new secrets over, revealed on screen or copied through OSC 52.
 
 With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts with the same runner.`,
-		Example: `  resetdesk --demo                 # the console on built-in simulated back ends
-  resetdesk                        # the console on the profiles of your config
+		Example: `  resetdesk --demo              # the console on simulated back ends
+  resetdesk                     # the console on your config's profiles
   resetdesk run -p odin-lab -m sip 9871515000@odinapi.net
-  resetdesk help environment       # every environment variable`,
+  resetdesk help environment    # every environment variable`,
 		Args:          cobra.NoArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -235,6 +278,9 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 	pf.BoolVar(&a.demo, "demo", false, "use the built-in simulated back ends and their demo profiles")
 	pf.BoolVar(&a.debug, "debug", false, "log each request (method, path, status, time) to stderr, secrets redacted (also RESETDESK_DEBUG=1)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		if msg := givenTwice(err); msg != "" {
+			return usageErr("%s", msg)
+		}
 		if strings.Contains(err.Error(), `"--password-stdin"`) {
 			// Its value may be the password typed where it does not belong: never quote it.
 			return usageErr("--password-stdin takes no value: the password is read from stdin (see --help)")
@@ -242,17 +288,18 @@ With no command it opens the console. ` + "`resetdesk run`" + ` serves scripts w
 		return usageErr("%v (see --help)", err)
 	})
 	root.AddGroup(&cobra.Group{ID: "reset", Title: "Resetting"}, &cobra.Group{ID: "admin", Title: "Profiles, secrets and records"})
-	for _, c := range []*cobra.Command{a.runCommand(), a.serveCommand()} {
+	for _, c := range []*cobra.Command{a.runCommand(), a.verifyCommand(), a.serveCommand()} {
 		c.GroupID = "reset"
 		root.AddCommand(c)
 	}
-	for _, c := range []*cobra.Command{a.profilesCommand(), a.checkCommand(), a.credsCommand(), a.historyCommand(), a.recoverCommand(), a.versionCommand()} {
+	for _, c := range []*cobra.Command{a.profilesCommand(), a.checkCommand(), a.credsCommand(), a.historyCommand(), a.recoverCommand(), a.versionCommand(), a.manCommand()} {
 		c.GroupID = "admin"
 		root.AddCommand(c)
 	}
 	root.AddCommand(environmentTopic())
 	root.SetHelpCommandGroupID("admin")
 	root.SetCompletionCommandGroupID("admin")
+	refuseRepeatedFlags(root)
 	return root
 }
 

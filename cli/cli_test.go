@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,7 +110,7 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.txt")
 	os.WriteFile(empty, []byte("\n\n# nobody\n"), 0o600)
-	base := []string{"run", "--demo", "--profile", "demo-odin", "--yes"}
+	base := []string{"run", "--demo", "--yes"}
 	cases := []struct {
 		name  string
 		stdin string
@@ -123,6 +124,8 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 		{"no users", "", []string{"--mode", "sip"}, "no users"},
 		{"control characters", "jdoe\nbad\x1b]52;c;eA==\x07id\n", []string{"--mode", "sip", "--users", "-"}, "line 2"},
 		{"control characters in argv", "", []string{"--mode", "sip", "a\tb"}, "control character"},
+		{"bidi override in a list", "9871515001@odinapi.net\nevil\u202egnp@odinapi.net\n", []string{"--mode", "sip", "--users", "-"}, `line 2: user id "evil\u202egnp@odinapi.net" holds U+202E`},
+		{"zero-width space in argv", "", []string{"--mode", "sip", "9871515001\u200b@odinapi.net"}, `holds U+200B`},
 		{"typed password for two users", "Secret123!\n", []string{"--mode", "sip", "--password-stdin", "a@d", "b@d"}, "refused for 2 users"},
 		{"option the mode lacks", "", []string{"--mode", "sip", "--expires", "5", "a@d"}, "no expiry"},
 		{"bad format", "", []string{"--mode", "sip", "--format", "xml", "a@d"}, "--format"},
@@ -138,7 +141,11 @@ func TestRunRefusesBadInputWithExit2(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := runCLI(t, c.stdin, nil, append(append([]string{}, base...), c.args...)...)
+			args := append([]string{}, base...)
+			if !slices.Contains(c.args, "--profile") {
+				args = append(args, "--profile", "demo-odin")
+			}
+			r := runCLI(t, c.stdin, nil, append(args, c.args...)...)
 			if r.code != ExitUsage || !strings.Contains(r.stderr, c.want) {
 				t.Fatalf("exit %d, stderr %q, want %q", r.code, r.stderr, c.want)
 			}

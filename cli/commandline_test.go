@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -148,7 +149,95 @@ func TestRunRecordsCarryTheTicket(t *testing.T) {
 		t.Fatalf("exit %d %q: %+v %v", r.code, r.stdout, rec, err)
 	}
 	r = runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-f", "csv", "--ticket", "INC-4711", "9871515005@odinapi.net")
-	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 2 || !strings.HasSuffix(lines[0], ",ticket") || !strings.HasSuffix(lines[1], ",INC-4711") {
-		t.Fatalf("csv:\n%s", r.stdout)
+	rows, err := csv.NewReader(strings.NewReader(r.stdout)).ReadAll()
+	if err != nil || len(rows) != 2 || len(rows[0]) != len(rows[1]) || rows[0][7] != "ticket" || rows[1][7] != "INC-4711" {
+		t.Fatalf("csv (%v):\n%s", err, r.stdout)
+	}
+}
+
+// A flag that takes one value, given twice, is refused before anything is opened or sent,
+// naming the flag: `-p a -p b` used to reset in b, `-u a.txt -u b.txt` dropped a.txt.
+func TestRepeatedFlagIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
+	for _, f := range []string{a, b} {
+		if err := os.WriteFile(f, []byte("9871515001@odinapi.net\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := map[string][]string{
+		"-p/--profile is given twice": {"run", "--demo", "-p", "demo-odin", "-p", "demo-admanager", "-m", "sip", "-y", "9871515001@odinapi.net"},
+		"-m/--mode is given twice":    {"run", "--demo", "-p", "demo-odin", "-m", "sip", "--mode=web", "-y", "9871515001@odinapi.net"},
+		"-u/--users is given twice":   {"run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-u", a, "-u", b},
+		"--config is given twice":     {"--config", a, "profiles", "--config", b},
+		"-f/--format is given twice":  {"history", "-f", "json", "-f", "table"},
+	}
+	for want, args := range cases {
+		r := runCLI(t, "", nil, args...)
+		if r.code != ExitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, want %q", args, r.code, r.stderr, want)
+		}
+		if r.app.desk != nil {
+			t.Errorf("%v: the desk was opened", args)
+		}
+	}
+	// The same value twice says one thing.
+	if r := runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "--profile=demo-odin", "-m", "sip", "-y", "-f", "json", "9871515001@odinapi.net"); r.code != ExitOK {
+		t.Fatalf("the same profile twice: exit %d %q", r.code, r.stderr)
+	}
+}
+
+// A bad RESETDESK_JOURNAL_RETENTION is refused by every command that opens the desk, with
+// the same message, before anything is sent (run used to ignore it and send).
+func TestBadJournalRetentionIsRefusedByEveryCommand(t *testing.T) {
+	commands := [][]string{
+		{"run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "9871515001@odinapi.net"},
+		{"run", "-p", "odin-lab", "-m", "sip", "-y", "9871515001@odinapi.net"},
+		{"recover"}, {"history"}, {"profiles"}, {"check", "odin-lab"}, {"creds", "status"}, {"serve", "--listen", "127.0.0.1:0"},
+	}
+	for _, v := range []string{"bogus", "-1h", "0"} {
+		want := `RESETDESK_JOURNAL_RETENTION="` + v + `": give a positive duration`
+		for _, args := range commands {
+			r := runCLI(t, "", map[string]string{"RESETDESK_JOURNAL_RETENTION": v}, args...)
+			if r.code != ExitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
+				t.Errorf("%s %v: exit %d %q", v, args, r.code, r.stderr)
+			}
+			if r.app.desk != nil {
+				t.Errorf("%s %v: the desk was opened", v, args)
+			}
+		}
+	}
+}
+
+// --output is a file name: a bare format name (kubectl's `-o json`) is refused with a
+// hint to --format, and so is an extension resetdesk does not write; nothing is sent and
+// no file is made.
+func TestOutputNameIsAFileOfAKnownFormat(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir) // where `-o json` would write its file named json
+	cases := map[string]string{
+		"json":                           "use --format json, csv or table",
+		"yaml":                           "use --format json, csv or table",
+		"wide":                           "use --format json, csv or table",
+		filepath.Join(dir, "CSV"):        "use --format json, csv or table",
+		filepath.Join(dir, "out.yaml"):   "resetdesk does not write .yaml: name the file .csv, .json or .jsonl",
+		filepath.Join(dir, "out.txt"):    "does not write .txt",
+		filepath.Join(dir, "results"):    "give the file an extension",
+		filepath.Join(dir, "out.ndjson"): "does not write .ndjson",
+	}
+	for out, want := range cases {
+		r := runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-o", out, "9871515001@odinapi.net")
+		if r.code != ExitUsage || !strings.Contains(r.stderr, want) || r.app.desk != nil {
+			t.Errorf("-o %s: exit %d %q, want %q", out, r.code, r.stderr, want)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Errorf("-o %s: the file was made", out)
+		}
+	}
+	for _, name := range []string{"r.json", "r.JSONL", "r.csv"} {
+		out := filepath.Join(dir, name)
+		if r := runCLI(t, "", nil, "run", "--demo", "-p", "demo-odin", "-m", "sip", "-y", "-o", out, "9871515001@odinapi.net"); r.code != ExitOK {
+			t.Errorf("-o %s: exit %d %q", out, r.code, r.stderr)
+		}
 	}
 }

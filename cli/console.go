@@ -35,7 +35,8 @@ func (a *app) console(ctx context.Context) error {
 		return asUsage(err)
 	}
 	a.consoleOwnsTerminal = true
-	if err := ui.Run(ctx, d); err != nil {
+	a.consoleNotices = ui.NewNotices(a.notice)
+	if err := ui.Run(ctx, d, ui.WithNotices(a.consoleNotices)); err != nil {
 		return asUsage(err)
 	}
 	return nil

@@ -77,6 +77,10 @@ func (a *app) credsProfiles(names []string) ([]backends.Profile, error) {
 		if n == journal.KeyAccount {
 			return nil, usageErr("%q is where resetdesk keeps the journal key, not a profile", n)
 		}
+		if _, ok := verifySecretLabel(n); ok {
+			out = append(out, backends.Profile{Name: n}) // the [verify] table's secrets
+			continue
+		}
 		p, err := d.Profile(n)
 		if err != nil {
 			return nil, asUsage(err)
@@ -88,6 +92,9 @@ func (a *app) credsProfiles(names []string) ([]backends.Profile, error) {
 
 // secretLabel names what a profile's secret is ("password", "AuthToken").
 func secretLabel(p backends.Profile) string {
+	if label, ok := verifySecretLabel(p.Name); ok {
+		return label
+	}
 	if k, ok := backends.Lookup(p.Kind); ok && k.SecretLabel != "" {
 		return k.SecretLabel
 	}
@@ -145,8 +152,8 @@ func (a *app) credsSet(ctx context.Context, name string) error {
 		return usageErr("cannot store the %s of profile %s: %v", label, p.Name, err)
 	}
 	fmt.Fprintf(a.env.Stdout, "%s of profile %s stored in the %s\n", label, p.Name, st.Name())
-	if env := store.SecretEnvName(p.Name); a.getenv(env) != "" {
-		a.warnf("note: %s is set and overrides the stored %s", env, label)
+	if src := a.desk.SecretOutside(p); src != "" {
+		a.warnf("note: the %s comes from the %s, which overrides the stored one", label, describeSource(src, p))
 	}
 	return nil
 }
@@ -167,8 +174,8 @@ func (a *app) credsDelete(ctx context.Context, name string) error {
 		return usageErr("cannot delete the secret of profile %s: %v", p.Name, err)
 	}
 	fmt.Fprintf(a.env.Stdout, "secret of profile %s deleted from the %s\n", p.Name, st.Name())
-	if env := store.SecretEnvName(p.Name); a.getenv(env) != "" {
-		a.warnf("note: %s is still set and supplies the secret", env)
+	if src := a.desk.SecretOutside(p); src != "" {
+		a.warnf("note: the %s still supplies the secret", describeSource(src, p))
 	}
 	return nil
 }
@@ -180,8 +187,9 @@ type statusLine struct {
 	Detail  string `json:"detail,omitempty"`
 }
 
-// credsStatus says where each profile's secret comes from. It never prints a secret.
-// Exit 0 when every profile has one, 1 when one is missing, 2 when a store failed.
+// credsStatus says where each profile's secret comes from, by reading it through the
+// desk's one chain (SecretSource), as a run would. It never prints a secret. Exit 0 when
+// every profile has one, 1 when one is missing, 2 when a link of the chain failed.
 func (a *app) credsStatus(ctx context.Context, names []string, format string) error {
 	ps, err := a.credsProfiles(names)
 	if err != nil {
@@ -193,33 +201,23 @@ func (a *app) credsStatus(ctx context.Context, names []string, format string) er
 	if len(ps) == 0 {
 		return asUsage(a.desk.NoProfiles())
 	}
-	st, stErr := a.desk.ConfiguredStore()
 	ctx, cancel := storeContext(ctx)
 	defer cancel()
 	enc := json.NewEncoder(a.env.Stdout)
 	code := ExitOK
 	for _, p := range ps {
 		line := statusLine{Profile: p.Name}
-		env := store.SecretEnvName(p.Name)
+		src, err := a.desk.SecretSource(ctx, p)
 		switch {
-		case a.getenv(env) != "":
-			line.Source = "environment (" + env + ")"
-		case stErr != nil:
-			line.Source, line.Detail = "unknown", stErr.Error()
-			code = ExitUsage
+		case err == nil:
+			line.Source = describeSource(src, p)
+		case errors.Is(err, store.ErrNoSecret):
+			line.Source = "missing"
+			line.Detail = fmt.Sprintf("run `resetdesk creds set %s` (or set %s)", p.Name, store.SecretEnvName(p.Name))
+			code = max(code, ExitSome)
 		default:
-			_, err := st.Get(ctx, p.Name)
-			switch {
-			case err == nil:
-				line.Source = st.Name()
-			case errors.Is(err, store.ErrNoSecret):
-				line.Source = "missing"
-				line.Detail = fmt.Sprintf("run `resetdesk creds set %s` (or set %s)", p.Name, env)
-				code = max(code, ExitSome)
-			default:
-				line.Source, line.Detail = "unknown", err.Error()
-				code = ExitUsage
-			}
+			line.Source, line.Detail = "unknown", strings.TrimPrefix(err.Error(), "profile "+p.Name+": ")
+			code = ExitUsage
 		}
 		if format == "json" {
 			_ = enc.Encode(line)
@@ -232,6 +230,19 @@ func (a *app) credsStatus(ctx context.Context, names []string, format string) er
 		fmt.Fprintf(a.env.Stdout, "%s: %s\n", p.Name, text)
 	}
 	return exitCode(code)
+}
+
+// describeSource says in words where a secret came from (desk.SecretSource's answer).
+func describeSource(src string, p backends.Profile) string {
+	switch src {
+	case store.SourceEnv:
+		return "environment (" + store.SecretEnvName(p.Name) + ")"
+	case store.SourceFile:
+		return "file (" + store.SecretFileEnvName(p.Name) + ")"
+	case store.SourceCommand:
+		return "secret_command (" + p.SecretCommand[0] + ")"
+	}
+	return src
 }
 
 // vaultPassphrase gives the encrypted secrets file's passphrase (the desk tries

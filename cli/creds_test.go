@@ -135,3 +135,58 @@ func TestHistoryCommand(t *testing.T) {
 		t.Fatalf("recover: %d %q %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// On a host with no keyring, a profile's secret can come from a 0600 file named by
+// RESETDESK_SECRET_<P>_FILE or from its secret_command: run resets with it, and creds
+// status reads it through the same chain and says where it came from.
+func TestSecretFromAFileOrACommandWithoutAKeyring(t *testing.T) {
+	srv := odintest.New(3)
+	defer srv.Close()
+	dir := t.TempDir()
+	secretFile := filepath.Join(dir, "lab.secret")
+	if err := os.WriteFile(secretFile, []byte(odintest.Password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	helper := filepath.Join(dir, "print-secret")
+	if err := os.WriteFile(helper, []byte("#!/bin/sh\nprintf '%s\\n' '"+odintest.Password+"'\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "plain.toml")
+	withCommand := filepath.Join(dir, "command.toml")
+	os.WriteFile(plain, []byte("secret_store = \"keyring\"\n"+srv.ProfileTOML("lab")), 0o600)
+	os.WriteFile(withCommand, []byte("secret_store = \"keyring\"\n"+srv.ProfileTOML("lab")+"secret_command = [\""+helper+"\"]\n"), 0o600)
+	home := t.TempDir()
+	fileEnv := map[string]string{"HOME": home, "RESETDESK_SECRET_LAB_FILE": secretFile}
+	cases := []struct {
+		config         string
+		env            map[string]string
+		source, column string
+	}{
+		{plain, fileEnv, "lab: file (RESETDESK_SECRET_LAB_FILE)", "file"},
+		{withCommand, map[string]string{"HOME": home}, "lab: secret_command (" + helper + ")", "command"},
+	}
+	for i, c := range cases {
+		r := runCLI(t, "", c.env, "creds", "status", "--config", c.config)
+		if r.code != ExitOK || strings.TrimSpace(r.stdout) != c.source || strings.Contains(r.stdout+r.stderr, odintest.Password) {
+			t.Fatalf("creds status: %d %q %q", r.code, r.stdout, r.stderr)
+		}
+		r = runCLI(t, "", c.env, "run", "--config", c.config, "-p", "lab", "-m", "web", "-y", srv.Users()[i])
+		if r.code != ExitOK || srv.WebPassword(srv.Users()[i]) == "" {
+			t.Fatalf("run: %d %q", r.code, r.stderr)
+		}
+		r = runCLI(t, "", c.env, "--config", c.config, "profiles")
+		if !strings.Contains(r.stdout, "  "+c.column+"  ") {
+			t.Fatalf("profiles: %q", r.stdout)
+		}
+	}
+	// A file others may read is refused, naming the variable, and nothing is sent.
+	os.Chmod(secretFile, 0o644)
+	r := runCLI(t, "", fileEnv, "run", "--config", plain, "-p", "lab", "-m", "web", "-y", srv.Users()[2])
+	if r.code != ExitUsage || !strings.Contains(r.stderr, "RESETDESK_SECRET_LAB_FILE: "+secretFile+" may be read by others (mode 0644)") || srv.WebPassword(srv.Users()[2]) != "" {
+		t.Fatalf("a readable file: %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "", fileEnv, "creds", "status", "--config", plain)
+	if r.code != ExitUsage || !strings.Contains(r.stdout, "lab: unknown: RESETDESK_SECRET_LAB_FILE") {
+		t.Fatalf("creds status with a readable file: %d %q", r.code, r.stdout)
+	}
+}

@@ -26,18 +26,25 @@ type outcomeWriter struct {
 	csv    *csv.Writer
 	tab    *tabwriter.Writer
 	enc    *json.Encoder
+	names  bool // the table has a NAME column
 	err    error
 }
 
-func newOutcomeWriter(w io.Writer, format string, run report.Run) *outcomeWriter {
-	ow := &outcomeWriter{format: format, run: run, w: w}
+// names: some user of the run has a display name, so the table shows a NAME column (the
+// JSON and CSV records always carry the name).
+func newOutcomeWriter(w io.Writer, format string, run report.Run, names bool) *outcomeWriter {
+	ow := &outcomeWriter{format: format, run: run, w: w, names: names}
 	switch format {
 	case "csv":
 		ow.csv = csv.NewWriter(w)
 		ow.err = ow.csv.Write(report.CSVHeader)
 	case "table":
 		ow.tab = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		_, ow.err = fmt.Fprintln(ow.tab, "USER\tSTATUS\tSECRET\tMESSAGE\tELAPSED")
+		head := "USER\tSTATUS\tSECRET\tMESSAGE\tELAPSED"
+		if names {
+			head = "USER\tNAME\tSTATUS\tSECRET\tMESSAGE\tELAPSED"
+		}
+		_, ow.err = fmt.Fprintln(ow.tab, head)
 	default:
 		ow.enc = json.NewEncoder(w)
 		ow.enc.SetEscapeHTML(false)
@@ -50,6 +57,7 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 		return ow.err
 	}
 	msg := sanitize.Line(o.Message)
+	o.Name = sanitize.Line(o.Name) // from the server, like the message
 	switch ow.format {
 	case "csv":
 		rec := report.New(o, ow.run, msg)
@@ -59,7 +67,11 @@ func (ow *outcomeWriter) write(o backends.Outcome) error {
 			ow.err = ow.csv.Error()
 		}
 	case "table":
-		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", sanitize.Line(o.User), o.Status, sanitize.Secret(o.Secret), msg, o.Elapsed.Round(time.Millisecond))
+		user := sanitize.Line(o.User)
+		if ow.names {
+			user += "\t" + o.Name
+		}
+		_, ow.err = fmt.Fprintf(ow.tab, "%s\t%s\t%s\t%s\t%s\n", user, o.Status, sanitize.Secret(o.Secret), msg, o.Elapsed.Round(time.Millisecond))
 	default:
 		ow.err = ow.enc.Encode(report.New(o, ow.run, msg))
 	}
@@ -85,18 +97,33 @@ type outputFile struct {
 	w *outcomeWriter
 }
 
-// The file's format is its extension's (.csv, .json, .jsonl), else --format's; a table
-// becomes CSV: a file is for a program or a spreadsheet, not for eyes.
-func createOutput(path, format string, run report.Run) (*outputFile, error) {
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".csv":
-		format = "csv"
-	case ".json", ".jsonl", ".ndjson":
-		format = "json"
+// outputFormats are the extensions --output takes and the format each is written in.
+var outputFormats = map[string]string{".csv": "csv", ".json": "json", ".jsonl": "json"}
+
+// checkOutputName refuses an --output that is a format's name (`-o json`, kubectl's
+// habit, would write live secrets to a file named json) or whose extension is not one
+// resetdesk writes (`-o out.yaml` got JSON). "" is no --output.
+func checkOutputName(path string) error {
+	if path == "" {
+		return nil
 	}
-	if format == "table" {
-		format = "csv"
+	switch base := strings.ToLower(filepath.Base(path)); base {
+	case "json", "jsonl", "csv", "table", "yaml", "yml", "wide", "text", "txt":
+		return fmt.Errorf("--output %s: --output names the file the results (with their secrets) are written to; to choose how they are printed use --format json, csv or table (or name a file: -o results.csv)", path)
 	}
+	ext := strings.ToLower(filepath.Ext(path))
+	if _, ok := outputFormats[ext]; !ok {
+		if ext == "" {
+			return fmt.Errorf("--output %s: give the file an extension that says its format: .csv, .json or .jsonl", path)
+		}
+		return fmt.Errorf("--output %s: resetdesk does not write %s: name the file .csv, .json or .jsonl", path, ext)
+	}
+	return nil
+}
+
+// The file's format is its extension's (checkOutputName allowed it).
+func createOutput(path string, run report.Run) (*outputFile, error) {
+	format := outputFormats[strings.ToLower(filepath.Ext(path))]
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("%s exists: resetdesk never overwrites results; choose another name", path)
@@ -104,7 +131,7 @@ func createOutput(path, format string, run report.Run) (*outputFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot create %s: %v", path, err)
 	}
-	return &outputFile{f: f, w: newOutcomeWriter(f, format, run)}, nil
+	return &outputFile{f: f, w: newOutcomeWriter(f, format, run, true)}, nil
 }
 
 func (o *outputFile) write(oc backends.Outcome) { _ = o.w.write(oc) }

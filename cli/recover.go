@@ -38,7 +38,7 @@ Reading changes nothing; --purge also removes the journal files older than the r
 
 Exit codes: 0 listed (or nothing to recover); 1 some journal could not be read (each is
 named, with why); 2 a usage error or no journal key.`,
-		Example: "  resetdesk recover\n  resetdesk recover --format json | jq -r 'select(.user==\"jdoe\") | .secret'",
+		Example: "  resetdesk recover\n  resetdesk recover -f json | jq -r 'select(.user==\"jdoe\").secret'",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if format != "table" && format != "json" {

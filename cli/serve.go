@@ -37,9 +37,10 @@ remote address) and runs (technician, profile, mode, users, outcome counts), nev
 secret. SIGTERM, Ctrl+C or a hang-up stops accepting and ends every session as a dropped
 connection does — runs stop dispatching, requests in flight finish into the journal, and
 recover has their secrets — then exits; a second signal aborts the requests in flight.`,
-		Example: `  resetdesk serve --demo           # then, as the same account: ssh -p 2222 localhost
+		Example: `  resetdesk serve --demo       # then, as the same account:
+  ssh -p 2222 localhost
   resetdesk serve --listen 0.0.0.0:2222
-  ssh -p 2222 jumphost             # a technician, with a key of their [technicians.NAME]`,
+  ssh -p 2222 jumphost         # a technician, with a key of the config`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.serve(cmd.Context(), listen)

@@ -58,6 +58,12 @@ type Options struct {
 	// Debug, when set, receives one line per HTTP request a back end makes: method, path
 	// (no query), status and time, with the profile's secret redacted (--debug).
 	Debug func(string)
+	// Now is the clock of the host's runs and approval requests (their times, expiry);
+	// nil is time.Now. Tests move it.
+	Now func() time.Time
+	// ApprovalPoll is how often the host looks in the history for what other processes
+	// decided or filed (approval requests); 0 is DefaultApprovalPoll.
+	ApprovalPoll time.Duration
 }
 
 // Host is what every desk of one process shares: the config, the secret store (built
@@ -68,6 +74,8 @@ type Host struct {
 	getenv func(string) string
 	cfg    *store.Config
 	demo   *demo.Env
+	// demoQuota counts the demo's daily quota (a real host counts it in the history).
+	demoQuota demoQuota
 
 	storeMu  sync.Mutex
 	store    store.SecretStore
@@ -77,6 +85,13 @@ type Host struct {
 	keyID    *age.X25519Identity
 	keyStore string
 	keyErr   error
+
+	reg       *Registry // the host's runs
+	started   time.Time // when the host was built: runs unfinished before are cut off
+	closeOnce sync.Once
+
+	callersOnce sync.Once // the verification of callers (verifylog.go)
+	calls       *callers
 }
 
 // Desk is one session at a host: a technician's when served (their profiles, their
@@ -88,6 +103,9 @@ type Desk struct {
 	// terminal reads the technician's terminal environment (TERM, TMUX, STY, NO_COLOR)
 	// where it is not the process's: an SSH session's. Never used for secrets or paths.
 	terminal func(string) string
+
+	legacyMu sync.Mutex
+	legacy   []*runner.Run // the runs Start started, finished at Close
 }
 
 // NewHost loads the config (or starts the demo back ends).
@@ -96,13 +114,21 @@ func NewHost(o Options) (*Host, error) {
 	if h.getenv == nil {
 		h.getenv = os.Getenv
 	}
+	// Every command refuses a bad retention the same way, before anything is opened or
+	// sent — not only those that purge the journal.
+	if _, _, err := retentionFromEnv(h.getenv); err != nil {
+		return nil, err
+	}
+	h.reg = newRegistry(h)
+	h.started = h.now()
 	if o.Demo {
 		env, err := demo.Start()
 		if err != nil {
 			return nil, err
 		}
 		h.demo = env
-		h.cfg = &store.Config{SecretStore: "demo", Profiles: env.Profiles(), JournalRetention: store.DefaultJournalRetention}
+		h.cfg = &store.Config{SecretStore: "demo", Profiles: env.Profiles(), JournalRetention: store.DefaultJournalRetention,
+			ApprovalTTL: backends.DefaultApprovalTTL, Verify: store.DefaultVerify()}
 		if o.Config != nil {
 			h.cfg.Serve, h.cfg.Technicians = o.Config.Serve, o.Config.Technicians
 		}
@@ -155,15 +181,28 @@ func (h *Host) Desk(technician string) (*Desk, error) {
 	return d, nil
 }
 
-// Close stops what the host started (the demo back ends).
+// Close drains the host's runs once (each stops dispatching; what is in flight gets
+// inFlightGrace to finish into the journal, then is aborted), hands the approval
+// requests it holds back to the history, and stops what the host started (the demo
+// back ends).
 func (h *Host) Close() {
-	if h.demo != nil {
-		h.demo.Close()
-	}
+	h.closeOnce.Do(func() {
+		h.reg.closeRuns(inFlightGrace)
+		if h.demo != nil {
+			h.demo.Close()
+		}
+	})
 }
 
-// Close closes the desk, and its host when New built it.
+// inFlightGrace bounds the wait, at a close, for requests a run still has in flight
+// (each has its own timeout; this covers a stuck journal).
+const inFlightGrace = 2 * time.Minute
+
+// Close closes the session: the runs Start started are stopped and their requests in
+// flight finished (the runs submitted to the registry are the host's and go on); and
+// the host when New built it.
 func (d *Desk) Close() {
+	d.finishLegacy(inFlightGrace)
 	if d.ownsHost {
 		d.Host.Close()
 	}
@@ -264,6 +303,14 @@ func (d *Desk) technician() (osUser, technician string) {
 	return osUser, d.Technician()
 }
 
+// now is the host's clock.
+func (h *Host) now() time.Time {
+	if h.opts.Now != nil {
+		return h.opts.Now()
+	}
+	return time.Now()
+}
+
 func (h *Host) notice(s string) {
 	if h.opts.Notice != nil {
 		h.opts.Notice(s)
@@ -273,18 +320,27 @@ func (h *Host) notice(s string) {
 // JournalRetention is how long the journal keeps a secret: RESETDESK_JOURNAL_RETENTION,
 // else the config's journal_retention, else 24 h.
 func (h *Host) JournalRetention() (time.Duration, error) {
-	const env = "RESETDESK_JOURNAL_RETENTION"
-	if v := h.getenv(env); v != "" {
-		dur, err := store.ParseDuration(v)
-		if err != nil || dur <= 0 {
-			return 0, fmt.Errorf("%s=%q: give a positive duration like 24h, 90m or 7d", env, v)
-		}
-		return dur, nil
+	if dur, set, err := retentionFromEnv(h.getenv); set || err != nil {
+		return dur, err
 	}
 	if h.cfg.JournalRetention > 0 {
 		return h.cfg.JournalRetention, nil
 	}
 	return store.DefaultJournalRetention, nil
+}
+
+// retentionFromEnv reads RESETDESK_JOURNAL_RETENTION; set is false when it is unset.
+func retentionFromEnv(getenv func(string) string) (dur time.Duration, set bool, err error) {
+	const env = "RESETDESK_JOURNAL_RETENTION"
+	v := getenv(env)
+	if v == "" {
+		return 0, false, nil
+	}
+	dur, err = store.ParseDuration(v)
+	if err != nil || dur <= 0 {
+		return 0, true, fmt.Errorf("%s=%q: give a positive duration like 24h, 90m or 7d", env, v)
+	}
+	return dur, true, nil
 }
 
 // ErrDemo is returned by what the demo does not keep (journal, history, credentials).

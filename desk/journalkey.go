@@ -19,8 +19,9 @@ var journalKeyEnv = store.SecretEnvName(journal.KeyAccount)
 // writeKey is the identity a new run's journal is written to, and where it came from.
 // The order: RESETDESK_SECRET_JOURNAL_KEY; else the configured store, where the first
 // run creates it; else — only when no store is reachable and profile p's secret came
-// from the environment, the scripted run on a host with no Secret Service — a 0600 key
-// file in the state directory, created on first use with one notice saying where it is.
+// from outside it (the environment, a file, a command), the scripted run on a host with
+// no Secret Service — a 0600 key file in the state directory, created on first use with
+// one notice saying where it is.
 // There is never a journal without a key: nothing is written in the clear.
 func (d *Desk) writeKey(ctx context.Context, p backends.Profile) (*age.X25519Identity, string, error) {
 	if v := d.getenv(journalKeyEnv); v != "" {
@@ -39,8 +40,8 @@ func (d *Desk) writeKey(ctx context.Context, p backends.Profile) (*age.X25519Ide
 	// file's passphrase is wrong or missing) is an error to fix, never a reason to keep
 	// the key beside the journal.
 	unreachable := errors.Is(err, store.ErrNoSecretService) || errors.Is(err, store.ErrKeyringTimeout)
-	fromEnv := (store.EnvSecrets{Lookup: d.lookupEnv}).FromEnv(p.Name)
-	if !unreachable || !fromEnv {
+	fromOutside := d.SecretOutside(p) != "" // the environment, a file or a command: not the store
+	if !unreachable || !fromOutside {
 		return nil, "", fmt.Errorf("%w (or give the journal a key in %s)", err, journalKeyEnv)
 	}
 	path, perr := journal.KeyFile(d.getenv)

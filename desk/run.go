@@ -18,35 +18,84 @@ import (
 // that cannot be opened refuses the run before anything is sent; so does a spent quota.
 //
 // Read the run's Outcomes until the stream closes: by then every outcome is in the
-// journal and the history, and their files are closed.
+// journal and the history, and their files are closed. The desk's Close stops a run
+// started here and waits for its requests in flight (the session that read it ended).
+//
+// Start is the console's and `run`'s path until they read a Watch: the host's runs go
+// through Plan and Submit (the registry), which keep a run past its session and give
+// it to every front end.
 func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
 	if warn == nil {
 		warn = func(string) {}
 	}
-	if err := d.Allow(req); err != nil {
-		return nil, err
+	run, _, err := d.start(ctx, req, warn, startOpts{})
+	if err == nil {
+		d.legacyMu.Lock()
+		d.legacy = append(d.legacy, run)
+		d.legacyMu.Unlock()
 	}
-	rec, err := d.recorder(ctx, req, warn)
+	return run, err
+}
+
+// startOpts say how a run is started.
+type startOpts struct {
+	// planned says the front end showed the run's Plan, which holds the journal's
+	// warnings: they are not said again.
+	planned bool
+	// approvedBy is the technician who approved the run: it stands for the callers'
+	// verification (and the history says so).
+	approvedBy string
+}
+
+// start starts req (see Start) and returns the run's id in the history (0 in the
+// demo).
+func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string), o startOpts) (*runner.Run, int64, error) {
+	if err := d.Allow(req); err != nil {
+		return nil, 0, err
+	}
+	relied, err := d.RequireVerified(ctx, req.Profile(), req.Users(), o.approvedBy)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	rec, id, err := d.recorder(ctx, req, warn, o.planned)
+	if err != nil {
+		return nil, 0, err
+	}
+	if r, ok := rec.(*recorder); ok {
+		// Each reset names the verification it relied on.
+		if err := r.db.RecordReliance(ctx, r.id, relied); err != nil {
+			warn(err.Error())
+		}
 	}
 	run, err := runner.Start(ctx, req, rec)
 	if err != nil {
 		rec.Finish(backends.SkippedAll(req.Users(), "not sent: "+err.Error())) // the history keeps the attempt
-		return nil, err
+		return nil, 0, err
 	}
-	return run, nil
+	return run, id, nil
 }
 
-// demoRecorder keeps nothing (the demo's passwords are not real) but holds its quota.
-type demoRecorder struct {
-	runner.Nop
-	quota int
-	done  func([]backends.Outcome)
+// finishLegacy stops the runs Start started and waits, at most grace each, for their
+// requests in flight: nobody reads them once their session has ended.
+func (d *Desk) finishLegacy(grace time.Duration) {
+	d.legacyMu.Lock()
+	runs := d.legacy
+	d.legacy = nil
+	d.legacyMu.Unlock()
+	for _, run := range runs {
+		run.Stop()
+		drained := make(chan struct{})
+		go func() {
+			for range run.Outcomes() {
+			}
+			close(drained)
+		}()
+		select {
+		case <-drained:
+		case <-time.After(grace):
+		}
+	}
 }
-
-func (q demoRecorder) QuotaLeft() (int, bool)             { return q.quota, q.quota > 0 }
-func (q demoRecorder) Finish(outcomes []backends.Outcome) { q.done(outcomes) }
 
 // runDone is the RunDone hook for req, or a no-op.
 func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
@@ -56,35 +105,43 @@ func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
 	return func(outcomes []backends.Outcome) { d.opts.RunDone(d.Technician(), req, outcomes) }
 }
 
-// recorder opens the journal and the history for req.
-func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string)) (runner.Recorder, error) {
+// recorder opens the journal and the history for req; the id is the run's in the
+// history (0 in the demo).
+func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string), planned bool) (runner.Recorder, int64, error) {
 	p := req.Profile()
 	if d.demo != nil {
-		return demoRecorder{quota: p.DailyQuota, done: d.runDone(req)}, nil
+		rec := demoRecorder{profile: p, done: d.runDone(req)}
+		if p.DailyQuota > 0 {
+			rec.quota, rec.left = &d.demoQuota, d.demoQuota.left(p)
+			if rec.left == 0 {
+				return nil, 0, fmt.Errorf("profile %s: the daily quota of %d successful resets is spent", p.Name, p.DailyQuota)
+			}
+		}
+		return rec, 0, nil
 	}
 	ctx, cancel := bounded(ctx)
 	defer cancel()
-	jw, err := d.openJournal(ctx, p, req.Mode().Name, warn)
+	jw, err := d.openJournal(ctx, p, req.Mode().Name, warn, planned)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the journal, nothing sent (a new password must be on disk before it is shown): %w", err)
+		return nil, 0, fmt.Errorf("cannot open the journal, nothing sent (a new password must be on disk before it is shown): %w", err)
 	}
 	db, err := d.openHistory()
 	if err != nil {
 		jw.Close()
-		return nil, fmt.Errorf("%w; nothing sent", err)
+		return nil, 0, fmt.Errorf("%w; nothing sent", err)
 	}
 	rec, err := d.startHistory(ctx, db, req, jw, warn)
 	if err != nil {
 		db.Close()
 		jw.Close()
-		return nil, fmt.Errorf("%w; nothing sent", err)
+		return nil, 0, fmt.Errorf("%w; nothing sent", err)
 	}
-	return rec, nil
+	return rec, rec.id, nil
 }
 
 // openHistory opens the history database under the state directory, creating it.
-func (d *Desk) openHistory() (*history.DB, error) {
-	path, err := history.Path(d.getenv)
+func (h *Host) openHistory() (*history.DB, error) {
+	path, err := history.Path(h.getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +158,7 @@ func (d *Desk) readHistory() (*history.DB, error) {
 	return history.OpenReadOnly(path)
 }
 
-func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string)) (*journal.Writer, error) {
+func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string), planned bool) (*journal.Writer, error) {
 	id, source, err := d.writeKey(ctx, p)
 	if err != nil {
 		return nil, err
@@ -116,16 +173,34 @@ func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string,
 			warn(err.Error())
 		}
 	}
-	// A journal none of this host's keys can open stays unreadable to recover: say so
-	// before anything is sent, not when the secrets are needed.
-	if all, err := d.readKeys(ctx); err == nil {
-		if files, err := journal.Mismatched(dir, all); err == nil && len(files) > 0 {
-			warn(fmt.Sprintf("%d journal file(s) were written with a key this host does not have (the first: %s): "+
-				"recover cannot read them; this run journals with the key from the %s", len(files), files[0], source))
+	if !planned {
+		if w := d.journalWarning(ctx, dir, source); w != "" {
+			warn(w)
 		}
 	}
 	_, technician := d.technician()
 	return journal.Open(dir, id.Recipient(), journal.RunInfo{Profile: p.Name, Mode: mode, Technician: technician})
+}
+
+// journalWarning says when journals of dir were written with a key none of this host's
+// keys opens: recover cannot read them. It is said before anything is sent, not when
+// the secrets are needed. source names where this run's key comes from ("" before the
+// key is looked up: the plan).
+func (d *Desk) journalWarning(ctx context.Context, dir, source string) string {
+	all, err := d.readKeys(ctx)
+	if err != nil {
+		return ""
+	}
+	files, err := journal.Mismatched(dir, all)
+	if err != nil || len(files) == 0 {
+		return ""
+	}
+	w := fmt.Sprintf("%d journal file(s) were written with a key this host does not have (the first: %s): "+
+		"recover cannot read them", len(files), files[0])
+	if source != "" {
+		w += "; this run journals with the key from the " + source
+	}
+	return w
 }
 
 // recorder is the journal and the history of one run. The journal comes first in each
@@ -163,7 +238,7 @@ func (d *Desk) startHistory(ctx context.Context, db *history.DB, req runner.Requ
 	osUser, technician := d.technician()
 	id, err := db.StartRun(ctx, history.RunInfo{
 		OSUser: osUser, Technician: technician, Started: time.Now(), Profile: p.Name, Kind: p.Kind,
-		Mode: req.Mode().Name, Ticket: req.Options().Ticket, Total: req.Len(),
+		Mode: req.HistoryMode(), Ticket: req.Options().Ticket, Total: req.Len(),
 	})
 	if err != nil {
 		return nil, err
@@ -250,13 +325,13 @@ func quotaLeftIn(ctx context.Context, db *history.DB, p backends.Profile) (int, 
 
 // QuotaLeft is the day's quota left for profile p (has=false: no quota), counted from
 // the history; an error when it cannot be counted (the run itself refuses then). The
-// demo keeps no history: its quota is always whole.
+// demo keeps no history: its quota is counted in memory, for every session of the host.
 func (d *Desk) QuotaLeft(ctx context.Context, p backends.Profile) (left int, has bool, err error) {
 	if p.DailyQuota <= 0 {
 		return 0, false, nil
 	}
 	if d.demo != nil {
-		return p.DailyQuota, true, nil
+		return d.demoQuota.left(p), true, nil
 	}
 	db, err := d.readHistory()
 	if errors.Is(err, history.ErrNoHistory) {

@@ -11,9 +11,13 @@ import (
 	"resetdesk/store"
 )
 
-// Secrets is the secret chain: RESETDESK_SECRET_<NAME> over the configured store (the
-// demo's built-in secrets under --demo).
-func (d *Desk) Secrets() store.SecretStore {
+// Secrets is the secret chain: RESETDESK_SECRET_<NAME>, RESETDESK_SECRET_<NAME>_FILE and
+// the profile's secret_command over the configured store (the demo's built-in secrets
+// under --demo). Every front end and command reads a secret through it.
+func (d *Desk) Secrets() store.SecretStore { return d.chain() }
+
+// chain is Secrets as its concrete type, for SecretSource and SecretOutside.
+func (d *Desk) chain() store.EnvSecrets {
 	if d.demo != nil {
 		return store.EnvSecrets{Lookup: func(name string) (string, bool) {
 			for _, p := range d.demo.Profiles() {
@@ -32,7 +36,26 @@ func (d *Desk) Secrets() store.SecretStore {
 		// A served session uses the host's credentials; it never changes them.
 		next = hostSecrets{next}
 	}
-	return store.EnvSecrets{Next: next, Lookup: d.lookupEnv}
+	return store.EnvSecrets{Next: next, Lookup: d.lookupEnv, Command: d.secretCommand}
+}
+
+// secretCommand is the secret_command of the config's profile named name.
+func (h *Host) secretCommand(name string) []string {
+	p, err := h.cfg.Profile(name)
+	if err != nil {
+		return nil
+	}
+	return p.SecretCommand
+}
+
+// SecretOutside says where p's secret comes from when not from the store — the
+// environment (store.SourceEnv), a file (store.SourceFile) or its secret_command
+// (store.SourceCommand) — or "" for the store; nothing is read or run.
+func (d *Desk) SecretOutside(p backends.Profile) string {
+	if d.demo != nil {
+		return ""
+	}
+	return d.chain().Outside(p.Name)
 }
 
 // hostSecrets is the host's store as a served session sees it: read, never written.
@@ -108,23 +131,15 @@ func (h *Host) UnlockVault(ctx context.Context) error {
 	return nil
 }
 
-// SecretSource names where profile p's secret comes from: "demo", "env", or the
-// store's name; an error when the store holds none or cannot be read.
+// SecretSource names where profile p's secret comes from — "demo", store.SourceEnv,
+// store.SourceFile, store.SourceCommand, or the store's name — by reading it through the
+// chain (Secrets): an error when no link has it (store.ErrNoSecret) or one fails.
 func (d *Desk) SecretSource(ctx context.Context, p backends.Profile) (string, error) {
 	if d.demo != nil {
 		return "demo", nil
 	}
-	if (store.EnvSecrets{Lookup: d.lookupEnv}).FromEnv(p.Name) {
-		return "env", nil
-	}
-	st, err := d.ConfiguredStore()
-	if err != nil {
-		return "", err
-	}
-	if _, err := st.Get(ctx, p.Name); err != nil {
-		return "", err
-	}
-	return st.Name(), nil
+	_, src, err := d.chain().Find(ctx, p.Name)
+	return src, err
 }
 
 // brokenStore reports why the configured store could not be built, on every call.
@@ -141,6 +156,12 @@ func (d *Desk) Open(ctx context.Context, p backends.Profile) (backends.Backend, 
 	if _, err := d.Profile(p.Name); err != nil {
 		return nil, err
 	}
+	return d.open(ctx, p)
+}
+
+// open is Open for a profile the desk uses on the technician's behalf without their
+// choosing it (a verification's directory profile).
+func (d *Desk) open(ctx context.Context, p backends.Profile) (backends.Backend, error) {
 	secret, err := d.Secrets().Get(ctx, p.Name)
 	if err != nil {
 		return nil, err

@@ -241,7 +241,7 @@ func openProfile(s *tmuxSession, name string) {
 func reviewSIP(s *tmuxSession, query string, hits int) {
 	s.t.Helper()
 	s.toReview(query, hits)
-	s.waitText("Press enter or y to reset now", 5*time.Second)
+	s.waitText("Press enter to reset now", 5*time.Second)
 }
 
 // pid is the process in the pane: ssh (env execs it).

@@ -10,9 +10,12 @@
 //     proved (charm.land/ssh keeps it from the handshake's permissions), never from a
 //     key only offered nor from the SSH user name.
 //   - A session's console runs on the server's context, not the session's: a dropped
-//     connection ends the console, then every run the session started is stopped and
+//     connection ends the console, then every run the console started is stopped and
 //     its requests in flight finish into the journal, as a hang-up does locally; the
-//     technician finds their secrets in recover in their next session.
+//     technician finds their secrets in recover in their next session. A run submitted
+//     to the host's registry is the host's: it goes on, and the server drains the
+//     registry once, when it stops. The host keeps the technicians' approval requests
+//     (desk.Host.KeepRequests).
 //   - The console draws for the session's terminal: TERM from the pty request, and
 //     COLORTERM, NO_COLOR, TMUX and STY as the client sent them (a TERM of tmux* or
 //     screen* says tmux or screen when the client sent neither). Secrets and paths come
@@ -55,6 +58,9 @@ const (
 const (
 	// handshakeTimeout bounds a connection that has not authenticated yet.
 	handshakeTimeout = 30 * time.Second
+	// drainGrace bounds the wait, at a shutdown, for the requests the host's runs have
+	// in flight (each has its own timeout; this covers a stuck journal).
+	drainGrace = 2 * time.Minute
 	// connIdleMargin puts the connection's own idle timeout (bytes either way, SSH
 	// keepalives included) after the session's, as a backstop for a connection that
 	// opened no console: a session is closed by its own timer first, with a message.
@@ -91,6 +97,7 @@ type Server struct {
 	idle        time.Duration
 	maxSessions int
 	ssh         *ssh.Server
+	gate        *gate
 
 	// ctx is what the consoles and their runs work under: Serve's, which only the
 	// server's own abort cancels.
@@ -149,6 +156,7 @@ func New(o Options) (*Server, error) {
 	if s.signer, s.keyCreated, err = loadHostKey(s.keyPath, defaultKey); err != nil {
 		return nil, err
 	}
+	s.host.KeepRequests()
 	s.ssh, err = wish.NewServer(
 		func(srv *ssh.Server) error { srv.AddHostKey(s.signer); return nil },
 		wish.WithVersion("resetdesk"),
@@ -161,8 +169,21 @@ func New(o Options) (*Server, error) {
 	}
 	s.ssh.HandshakeTimeout = handshakeTimeout
 	s.ssh.IdleTimeout = s.idle + connIdleMargin
+	s.gate = newGate(s.log, s.maxSessions)
+	s.ssh.ConnCallback = s.gate.accept
+	s.ssh.ServerConfigCallback = func(ctx ssh.Context) *gossh.ServerConfig {
+		return &gossh.ServerConfig{AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
+			if gc := connOf(ctx); gc != nil && err == nil {
+				gc.authenticated()
+			}
+		}}
+	}
 	s.ssh.ConnectionFailedCallback = func(conn net.Conn, err error) {
-		s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "error", err.Error())
+		why := err.Error()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			why = fmt.Sprintf("no handshake within %s", handshakeTimeout)
+		}
+		s.log.Info("connection refused", "remote", conn.RemoteAddr().String(), "error", why)
 	}
 	return s, nil
 }
@@ -228,6 +249,16 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain <-chan struct
 	_ = ln.Close()
 	s.endSessions(reason)
 	s.handlers.Wait()
+	// The host's runs outlive their sessions: they are drained here, once; on an abort,
+	// with their requests in flight aborted.
+	if reason == endAbort {
+		s.host.Runs().Abort()
+	}
+	dctx, cancel := context.WithTimeout(context.Background(), drainGrace)
+	if err := s.host.Runs().Drain(dctx); err != nil {
+		s.log.Warn("runs still in flight at the end of the drain", "error", err.Error())
+	}
+	cancel()
 	_ = s.ssh.Close() // connections that opened no console
 	<-shut
 	s.log.Info("stopped")
@@ -290,14 +321,15 @@ func connectHost(addr net.Addr) (host, port string) {
 	return host, port
 }
 
-// admit registers a session, or says why it may not open.
-func (s *Server) admit(st *session) (refusal string) {
+// admit registers a session, or says why it may not open: max_sessions counts the
+// connections (the gate) and the consoles (one connection may open several).
+func (s *Server) admit(st *session, gc *gatedConn) (refusal string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
 	case s.closing != "":
 		return "the server is shutting down: connect again in a moment"
-	case len(s.sessions) >= s.maxSessions:
+	case len(s.sessions) >= s.maxSessions || (gc != nil && gc.over()):
 		return fmt.Sprintf("the server already has %d sessions open, its max_sessions: try again later", s.maxSessions)
 	}
 	s.sessions[st] = struct{}{}

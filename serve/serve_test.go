@@ -12,6 +12,8 @@ import (
 
 	gossh "golang.org/x/crypto/ssh"
 
+	"resetdesk/backends/odin/odintest"
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/store"
 )
@@ -28,6 +30,12 @@ type testServer struct {
 
 func startServer(t *testing.T, sc store.Serve, techs ...store.Technician) *testServer {
 	t.Helper()
+	return startServerWith(t, sc, nil, techs...)
+}
+
+// startServerWith is startServer with configure run on the server before it serves.
+func startServerWith(t *testing.T, sc store.Serve, configure func(*Server), techs ...store.Technician) *testServer {
+	t.Helper()
 	data := t.TempDir()
 	env := map[string]string{"XDG_DATA_HOME": data, "HOME": data}
 	getenv := func(k string) string { return env[k] }
@@ -40,6 +48,9 @@ func startServer(t *testing.T, sc store.Serve, techs ...store.Technician) *testS
 	ts.srv, err = New(Options{Host: host, Listen: "127.0.0.1:0", Getenv: getenv, Log: slog.New(slog.NewTextHandler(ts.log, nil))})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if configure != nil {
+		configure(ts.srv)
 	}
 	ln, err := ts.srv.Listen()
 	if err != nil {
@@ -254,12 +265,14 @@ func TestServeRefusesSessionsThatAreNoConsole(t *testing.T) {
 	}
 }
 
-// At most max_sessions consoles are open at once; a session that ends makes room.
+// At most max_sessions consoles are open at once; a session that ends, and its
+// connection (as ssh closes it), make room.
 func TestServeHoldsMaxSessions(t *testing.T) {
 	alice, aliceLine := newKey(t, "")
 	bob, bobLine := newKey(t, "")
 	ts := startServer(t, store.Serve{MaxSessions: 1}, technician("alice", aliceLine), technician("bob", bobLine))
-	first := openConsole(t, ts.client(alice), 80, 24)
+	firstConn := ts.client(alice)
+	first := openConsole(t, firstConn, 80, 24)
 	first.out.waitFor(t, "demo-odin")
 	second := openConsole(t, ts.client(bob), 80, 24)
 	second.stderr.waitFor(t, "max_sessions")
@@ -268,8 +281,18 @@ func TestServeHoldsMaxSessions(t *testing.T) {
 	}
 	first.stdin.Write([]byte("q"))
 	first.ended(t)
-	third := openConsole(t, ts.client(bob), 80, 24)
-	third.out.waitFor(t, "demo-odin")
+	firstConn.Close()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		third := openConsole(t, ts.client(bob), 80, 24)
+		if waitEither(t, third, "demo-odin", "max_sessions") == "demo-odin" {
+			break
+		}
+		third.ended(t)
+		if time.Now().After(deadline) {
+			t.Fatal("the ended session's place was not given back")
+		}
+	}
 }
 
 // A session with nothing typed or drawn for idle_timeout is closed, with the reason.
@@ -304,5 +327,64 @@ func TestServeDrainEndsSessions(t *testing.T) {
 	}
 	if _, err := ts.dial(gossh.PublicKeys(alice)); err == nil {
 		t.Fatal("a connection was accepted after the drain")
+	}
+}
+
+// The host's runs outlive their sessions, and the server drains them when it stops:
+// Serve returns once every run is over, the requests it had not sent skipped.
+func TestServeDrainsTheHostsRuns(t *testing.T) {
+	_, aliceLine := newKey(t, "")
+	ts := startServer(t, store.Serve{}, technician("alice", aliceLine))
+	d, err := ts.srv.host.Desk("alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	p, err := d.Profile("demo-odin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := d.Open(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []string
+	for _, in := range ts.srv.host.DemoEnv().Instances {
+		if srv, ok := in.Server.(*odintest.Server); ok {
+			users = srv.Users()
+		}
+	}
+	req, err := runner.NewRequest(b, p, runner.Spec{Mode: "sip", Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := d.Plan(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := d.Submit(ctx, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Pause(); err != nil { // nothing more goes out until the drain stops it
+		t.Fatal(err)
+	}
+	close(ts.drain)
+	select {
+	case err := <-ts.done:
+		if err != nil {
+			t.Fatalf("Serve: %v", err)
+		}
+		ts.done <- nil // for the cleanup
+	case <-time.After(time.Minute):
+		t.Fatal("Serve did not return after the drain")
+	}
+	select {
+	case <-h.Done():
+	default:
+		t.Fatal("Serve returned with a run of the host still going")
+	}
+	if tally := h.Info().Tally; tally.Total() != len(users) || tally.Skipped == 0 {
+		t.Fatalf("the drained run: %+v", tally)
 	}
 }

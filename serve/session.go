@@ -157,8 +157,8 @@ var terminalVars = []string{"TERM", "COLORTERM", "NO_COLOR", "TMUX", "STY"}
 
 // terminalEnv is the technician's terminal environment: term from the pty request, the
 // rest of terminalVars from what the client sent (environ). A client sends TMUX or STY
-// only when told to (SendEnv), so a TERM of tmux* or screen* also says where the console
-// runs, for OSC 52 to be wrapped for it.
+// only when told to (SendEnv); the console reads a TERM of tmux* or screen* as tmux
+// itself, the same way for a local console whose $TMUX was dropped.
 func terminalEnv(environ []string, term string) map[string]string {
 	env := map[string]string{}
 	for _, kv := range environ {
@@ -170,14 +170,6 @@ func terminalEnv(environ []string, term string) map[string]string {
 		}
 	}
 	env["TERM"] = term
-	if env["TMUX"] == "" && env["STY"] == "" {
-		switch {
-		case strings.HasPrefix(term, "tmux"):
-			env["TMUX"] = "TERM=" + term
-		case strings.HasPrefix(term, "screen"):
-			env["STY"] = "TERM=" + term
-		}
-	}
 	return env
 }
 
@@ -185,6 +177,9 @@ func terminalEnv(environ []string, term string) map[string]string {
 // key the connection proved, then, once it has ended, every run it started finished.
 func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
+		if gc := connOf(sess.Context()); gc != nil {
+			defer gc.sessionStarted()()
+		}
 		s.serveSession(sess)
 		next(sess)
 	}
@@ -223,7 +218,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	d.SetTerminal(func(k string) string { return env[k] })
 
 	st := &session{io: newActivity(sess), done: make(chan struct{})}
-	if why := s.admit(st); why != "" {
+	if why := s.admit(st, connOf(sess.Context())); why != "" {
 		refuse(sess, log, why)
 		return
 	}
@@ -246,12 +241,16 @@ func (s *Server) serveSession(sess ssh.Session) {
 	bm.MiddlewareWithProgramHandler(func(ssh.Session) *tea.Program { return p })(func(ssh.Session) {})(sess)
 	close(st.done)
 
-	runs := sd.finishRuns()
+	// The console's runs (desk.Start) are stopped and their requests in flight finished
+	// into the journal: nobody reads them any more. Runs submitted to the host's
+	// registry are the host's and go on.
+	d.Close()
+	runs := int(sd.runs.Load())
 	reason := st.why(sess)
-	if msg := reason.message(s.idle, len(runs) > 0); msg != "" {
+	if msg := reason.message(s.idle, runs > 0); msg != "" {
 		fmt.Fprintln(sess.Stderr(), "resetdesk: "+msg)
 	}
-	log.Info("session ended", "reason", string(reason), "duration", time.Since(began).Round(time.Second).String(), "runs", len(runs))
+	log.Info("session ended", "reason", string(reason), "duration", time.Since(began).Round(time.Second).String(), "runs", runs)
 	// Before the server may count the session gone (leave) and close its connection.
 	_ = sess.Exit(0)
 }
@@ -263,21 +262,12 @@ func refuse(sess ssh.Session, log *slog.Logger, why string) {
 	_ = sess.Exit(1)
 }
 
-// sessionDesk is a session's desk as its console uses it: every run it starts is logged
-// and kept, so that when the console ends — the technician quit, the connection
-// dropped, the server stops — each one is stopped and its requests in flight finish
-// into the journal, even one whose start the console never saw.
+// sessionDesk is a session's desk as its console uses it: every run it starts is
+// logged and counted.
 type sessionDesk struct {
 	*desk.Desk
-	log *slog.Logger
-
-	mu   sync.Mutex
-	runs []startedRun
-}
-
-// startedRun is a run of the session.
-type startedRun struct {
-	run *runner.Run
+	log  *slog.Logger
+	runs atomic.Int64
 }
 
 func (d *sessionDesk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
@@ -293,21 +283,7 @@ func (d *sessionDesk) Start(ctx context.Context, req runner.Request, warn func(s
 		d.log.Warn("run refused", append(attrs, "error", err.Error())...)
 		return nil, err
 	}
-	d.mu.Lock()
-	d.runs = append(d.runs, startedRun{run: run})
-	d.mu.Unlock()
+	d.runs.Add(1)
 	d.log.Info("run started", attrs...)
 	return run, nil
-}
-
-// finishRuns stops every run of the session and waits for its requests in flight; the
-// console has ended, so no run is still read by it.
-func (d *sessionDesk) finishRuns() []startedRun {
-	d.mu.Lock()
-	runs := d.runs
-	d.mu.Unlock()
-	for _, r := range runs {
-		ui.FinishRun(r.run)
-	}
-	return runs
 }

@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +26,12 @@ type Config struct {
 	JournalRetention time.Duration
 	Serve            Serve
 	Technicians      []Technician
+	// ApprovalTTL is the top-level approval_ttl: how long an approval request waits
+	// (default backends.DefaultApprovalTTL). A profile's own approval_ttl overrides it;
+	// every profile's ApprovalTTL holds the value that applies to it.
+	ApprovalTTL time.Duration
+	// Verify is the [verify] table: how one-time codes reach a caller.
+	Verify Verify
 }
 
 // Secret store names.
@@ -106,18 +109,17 @@ type Technician struct {
 	Keys     []string `toml:"keys"`      // authorized_keys lines
 	Profiles []string `toml:"profiles"`  // globs of profile names; none = all
 	MaxUsers int      `toml:"max_users"` // most users in one run; 0 = no limit
+	Approver bool     `toml:"approver"`  // may approve other technicians' runs
 }
 
 // MaxConfigSize bounds the config file: a config is a few kilobytes, and a path like
 // /dev/zero must be refused, not read until memory runs out.
 const MaxConfigSize = 1 << 20
 
-type fileConfig struct {
-	SecretStore      string                      `toml:"secret_store"`
-	JournalRetention string                      `toml:"journal_retention"`
-	Profiles         map[string]backends.Profile `toml:"profiles"`
-	Serve            Serve                       `toml:"serve"`
-	Technicians      map[string]Technician       `toml:"technicians"`
+// newConfig is the config of an empty file: every default in place.
+func newConfig(path string) *Config {
+	return &Config{Path: path, SecretStore: SecretStoreKeyring, JournalRetention: DefaultJournalRetention,
+		ApprovalTTL: backends.DefaultApprovalTTL, Verify: DefaultVerify()}
 }
 
 // LoadConfig reads the config file at path. A missing file that was not named
@@ -126,7 +128,7 @@ type fileConfig struct {
 func LoadConfig(path string, explicit bool) (*Config, error) {
 	data, err := readLimited(path, MaxConfigSize)
 	if errors.Is(err, os.ErrNotExist) && !explicit {
-		return &Config{SecretStore: SecretStoreKeyring, JournalRetention: DefaultJournalRetention}, nil
+		return newConfig(""), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("config %s: %v", path, UnwrapPath(err))
@@ -155,10 +157,9 @@ func readLimited(path string, limit int64) ([]byte, error) {
 }
 
 // ParseConfig parses config text; name is the file name used in messages. Every error
-// the file holds is reported at once, one per line.
+// the file holds is reported at once, one per line, in the order of the file.
 func ParseConfig(data []byte, name string) (*Config, error) {
-	var fc fileConfig
-	md, err := toml.Decode(string(data), &fc)
+	t, err := decodeTree(data)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
@@ -170,178 +171,75 @@ func ParseConfig(data []byte, name string) (*Config, error) {
 		}
 		return nil, fmt.Errorf("config %s: %v", name, err)
 	}
-	var errs []error
-	bad := func(format string, args ...any) {
-		errs = append(errs, fmt.Errorf("config %s: "+format, append([]any{name}, args...)...))
+	p := &parser{tree: t, cfg: newConfig(name)}
+	p.parse()
+	if len(p.errs) > 0 {
+		return nil, errors.Join(p.errs...)
 	}
-	for _, k := range md.Undecoded() {
-		switch {
-		case len(k) >= 3 && k[0] == "profiles":
-			bad("profile %s: unknown key %q", k[1], strings.Join(k[2:], "."))
-		case len(k) >= 3 && k[0] == "technicians":
-			bad("technician %s: unknown key %q", k[1], strings.Join(k[2:], "."))
-		default:
-			bad("unknown key %q", k.String())
+	return p.cfg, nil
+}
+
+// parser checks a decoded config file table by table, in file order.
+type parser struct {
+	*tree
+	cfg  *Config
+	errs []error
+}
+
+// bad records err, prefixed with the file and where (a profile, a table) it is.
+func (p *parser) bad(where string, err error) {
+	if where != "" {
+		where += ": "
+	}
+	p.errs = append(p.errs, fmt.Errorf("config %s: %s%w", p.cfg.Path, where, err))
+}
+
+// The tables of the file, each read by its own method.
+var configTables = []string{"profiles", "technicians", "serve", "verify"}
+
+func (p *parser) parse() {
+	top := struct {
+		SecretStore      string        `toml:"secret_store"`
+		JournalRetention time.Duration `toml:"journal_retention"`
+		ApprovalTTL      time.Duration `toml:"approval_ttl"`
+	}{}
+	k, errs := p.fill(p.root, nil, &top, configTables...)
+	for _, e := range errs {
+		p.bad("", e)
+	}
+	switch s := strings.ToLower(top.SecretStore); s {
+	case "", SecretStoreKeyring, SecretStoreFile:
+		if s != "" {
+			p.cfg.SecretStore = s
 		}
-	}
-	cfg := &Config{Path: name, SecretStore: strings.ToLower(fc.SecretStore), JournalRetention: DefaultJournalRetention, Serve: fc.Serve}
-	switch cfg.SecretStore {
-	case "":
-		cfg.SecretStore = SecretStoreKeyring
-	case SecretStoreKeyring, SecretStoreFile:
 	default:
-		bad("secret_store %q: use \"keyring\" or \"file\"", fc.SecretStore)
+		p.bad("", fmt.Errorf("key \"secret_store\": %q: use \"keyring\" or \"file\"", top.SecretStore))
 	}
-	if fc.JournalRetention != "" {
-		d, err := ParseDuration(fc.JournalRetention)
-		if err != nil || d <= 0 {
-			bad("journal_retention %q: use a duration like \"24h\" or \"7d\"", fc.JournalRetention)
+	if k.set("journal_retention") && top.JournalRetention <= 0 {
+		p.bad("", errors.New("key \"journal_retention\": give a duration like \"24h\" or \"7d\""))
+	} else if top.JournalRetention > 0 {
+		p.cfg.JournalRetention = top.JournalRetention
+	}
+	if k.set("approval_ttl") {
+		if err := checkApprovalTTL(top.ApprovalTTL); err != nil {
+			p.bad("", err)
 		} else {
-			cfg.JournalRetention = d
+			p.cfg.ApprovalTTL = top.ApprovalTTL
 		}
 	}
-	names := make([]string, 0, len(fc.Profiles))
-	for n := range fc.Profiles {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	envNames := map[string]string{SecretEnvName(JournalKeyAccount): JournalKeyAccount}
-	for _, n := range names {
-		if other, clash := envNames[SecretEnvName(n)]; clash {
-			bad("profile %s: the name reads as %q to the secret store (%s); rename it", n, other, SecretEnvName(n))
-			continue
-		}
-		envNames[SecretEnvName(n)] = n
-		p := fc.Profiles[n]
-		p.Name = n
-		perrs := checkProfile(&p, md)
-		for _, e := range perrs {
-			bad("profile %s: %v", n, e)
-		}
-		if len(perrs) == 0 {
-			cfg.Profiles = append(cfg.Profiles, p)
+	for _, k := range p.keys() {
+		switch k {
+		case "profiles":
+			p.profiles()
+		case "technicians":
+			p.technicians()
+		case "serve":
+			p.serve()
+		case "verify":
+			p.verify()
 		}
 	}
-	tnames := make([]string, 0, len(fc.Technicians))
-	for n := range fc.Technicians {
-		tnames = append(tnames, n)
-	}
-	sort.Strings(tnames)
-	for _, n := range tnames {
-		t := fc.Technicians[n]
-		t.Name = n
-		for _, e := range checkTechnician(t) {
-			bad("technician %s: %v", n, e)
-		}
-		cfg.Technicians = append(cfg.Technicians, t)
-	}
-	if cfg.Serve.IdleTimeout < 0 || (cfg.Serve.IdleTimeout == 0 && md.IsDefined("serve", "idle_timeout")) {
-		bad("serve: key \"idle_timeout\": %v: give a duration like \"15m\" (leave it out for the default)", cfg.Serve.IdleTimeout)
-	}
-	if cfg.Serve.MaxSessions < 0 || (cfg.Serve.MaxSessions == 0 && md.IsDefined("serve", "max_sessions")) {
-		bad("serve: key \"max_sessions\": %d: give a number of sessions of at least 1 (leave it out for the default)", cfg.Serve.MaxSessions)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return cfg, nil
-}
-
-// Bounds of the numbers a profile may set: beyond them a value is a typo, not a choice.
-const (
-	maxRateLimit = 1000 // requests per second
-	minRateLimit = 0.01 // one request per 100 s; less would look like a hang
-	minTimeout   = 100 * time.Millisecond
-	maxTimeout   = 10 * time.Minute
-)
-
-// checkProfile normalizes p and returns every problem it has, each naming its key.
-func checkProfile(p *backends.Profile, md toml.MetaData) []error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if strings.TrimSpace(p.Name) == "" || strings.ContainsAny(p.Name, " \t/\\") || !printable(p.Name) {
-		bad("the profile name must be a word without spaces or slashes")
-	}
-	p.Kind = strings.ToLower(strings.TrimSpace(p.Kind))
-	p.URL = strings.TrimSpace(p.URL)
-	kind, known := backends.Lookup(p.Kind)
-	switch {
-	case p.Kind == "":
-		bad("key \"kind\" is missing (one of %s)", strings.Join(backends.KindNames(), ", "))
-	case !known:
-		bad("key \"kind\": unknown kind %q (one of %s)", p.Kind, strings.Join(backends.KindNames(), ", "))
-	}
-	if p.URL == "" {
-		bad("key \"url\" is missing")
-	} else if err := backends.CheckBaseURL(p.URL); err != nil {
-		bad("key \"url\": %v", err)
-	}
-	if known {
-		var missing []string
-		for _, key := range kind.Required {
-			if !md.IsDefined("profiles", p.Name, key) {
-				missing = append(missing, key)
-			}
-		}
-		if len(missing) > 0 {
-			bad("key %q is missing (a profile of kind %s needs %s)", missing[0], kind.Name, strings.Join(kind.Required, ", "))
-		}
-	}
-	if p.Concurrency < 0 || p.Concurrency > backends.MaxConcurrency || (p.Concurrency == 0 && md.IsDefined("profiles", p.Name, "concurrency")) {
-		bad("key \"concurrency\": %d is outside 1..%d", p.Concurrency, backends.MaxConcurrency)
-	}
-	switch r := p.RateLimit; {
-	case math.IsNaN(r) || math.IsInf(r, 0) || r < 0:
-		bad("key \"rate_limit\": %v is not a number of requests per second (0 = unlimited)", r)
-	case r > maxRateLimit:
-		bad("key \"rate_limit\": %v requests per second is more than %d", r, maxRateLimit)
-	case r > 0 && r < minRateLimit:
-		bad("key \"rate_limit\": %v requests per second is less than %v (one per %v s): use 0 for unlimited", r, minRateLimit, 1/minRateLimit)
-	}
-	if p.DailyQuota < 0 {
-		bad("key \"daily_quota\": must not be negative")
-	}
-	if md.IsDefined("profiles", p.Name, "timeout") && (p.Timeout < minTimeout || p.Timeout > maxTimeout) {
-		bad("key \"timeout\": %v is outside %v..%v (write it as a string like \"20s\")", p.Timeout, minTimeout, maxTimeout)
-	}
-	if p.CAFile != "" {
-		if _, err := os.Stat(p.CAFile); err != nil {
-			bad("key \"ca_file\": %v", UnwrapPath(err))
-		}
-	}
-	for _, g := range p.Protected {
-		if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
-			bad("key \"protected\": %q is not a glob like \"svc-*\"", g)
-		}
-	}
-	return errs
-}
-
-// checkTechnician returns every problem of a technician's table. The keys themselves
-// are parsed by `resetdesk serve`, which knows SSH.
-func checkTechnician(t Technician) []error {
-	var errs []error
-	if len(t.Keys) == 0 {
-		errs = append(errs, errors.New("key \"keys\" is missing (the technician's public keys, as in authorized_keys)"))
-	}
-	for _, g := range t.Profiles {
-		if _, err := path.Match(g, ""); err != nil {
-			errs = append(errs, fmt.Errorf("key \"profiles\": %q is not a glob like \"odin-*\"", g))
-		}
-	}
-	if t.MaxUsers < 0 {
-		errs = append(errs, errors.New("key \"max_users\": must not be negative"))
-	}
-	return errs
-}
-
-func printable(s string) bool {
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	p.checkMethods()
 }
 
 // MaxDuration bounds every duration a user gives (ten years): beyond it a number is a

@@ -8,6 +8,7 @@ import (
 
 	"resetdesk/backends"
 	_ "resetdesk/backends/odin" // a registered kind to configure
+	"resetdesk/sanitize"
 )
 
 const goodOdin = `[profiles.odin-lab]
@@ -46,7 +47,7 @@ func TestParseConfigErrorsNameFileProfileKey(t *testing.T) {
 		strings.Replace(goodOdin, "https://odin.example.com", "odin", 1):     `profile odin-lab: key "url"`,
 		strings.Replace(goodOdin, `"5s"`, `"5 minutes"`, 1):                  `key "timeout"`,
 		strings.Replace(goodOdin, "concurrency = 8", "concurrency = 0.5", 1): `c.toml`,
-		"secret_store = \"plaintext\"\n":                                     `secret_store "plaintext"`,
+		"secret_store = \"plaintext\"\n":                                     `key "secret_store": "plaintext"`,
 		"[profiles.x]\nkind = \"odin\"\n":                                    `profile x: key "url" is missing`,
 		"verbose = true\n":                                                   `c.toml: unknown key "verbose"`,
 		"[profiles.x\n":                                                      `c.toml: line 2: expected`,
@@ -75,12 +76,12 @@ func TestParseConfigRefusesInsaneNumbers(t *testing.T) {
 		"rate_limit = 1e-300":   `use 0 for unlimited`,
 		"rate_limit = 5000":     `more than 1000`,
 		"rate_limit = -1":       `key "rate_limit"`,
-		"timeout = 20":          `key "timeout": 20ns is outside`,
+		"timeout = 20":          `key "timeout": want a duration in quotes like "20s"`,
 		"timeout = \"48h\"":     `key "timeout": 48h0m0s is outside`,
 		"daily_quota = -3":      `key "daily_quota"`,
 		"concurrency = 0":       `key "concurrency": 0 is outside 1..64`,
 		"protected = [\"[a\"]":  `key "protected"`,
-		"timeout = \"5 years\"": `line 7: profile odin-lab: key "timeout": invalid duration`,
+		"timeout = \"5 years\"": `profile odin-lab: key "timeout": "5 years" is not a duration`,
 	}
 	for _, c := range []struct{ text, want string }{
 		{"[serve]\nidle_timeout = \"0s\"\n", `serve: key "idle_timeout"`},
@@ -162,6 +163,9 @@ func FuzzParseConfig(f *testing.F) {
 			}
 			if err := backends.CheckBaseURL(p.URL); err != nil {
 				t.Fatalf("accepted url %q: %v", p.URL, err)
+			}
+			if r, ok := sanitize.Unseen(p.Name + p.Username + p.URL + p.Directory); ok {
+				t.Fatalf("accepted %U in %+v", r, p)
 			}
 		}
 	})

@@ -36,11 +36,14 @@ func SecretEnvName(profile string) string {
 	}, profile)
 }
 
-// EnvSecrets puts the RESETDESK_SECRET_<NAME> variables in front of a store: a variable
-// that is set wins; otherwise the store answers. Next may be nil (environment only).
+// EnvSecrets is the one chain a profile's secret comes through: RESETDESK_SECRET_<NAME>
+// when set; else the file RESETDESK_SECRET_<NAME>_FILE names; else the profile's
+// secret_command; else the store. Next may be nil (no store).
 type EnvSecrets struct {
 	Next   SecretStore
 	Lookup func(string) (string, bool) // os.LookupEnv when nil
+	// Command gives a profile's secret_command (nil: none); nil for no commands.
+	Command func(profile string) []string
 }
 
 // Name describes the chain.
@@ -51,12 +54,6 @@ func (e EnvSecrets) Name() string {
 	return e.Next.Name()
 }
 
-// FromEnv reports whether the profile's secret comes from the environment.
-func (e EnvSecrets) FromEnv(profile string) bool {
-	_, ok := e.lookup(SecretEnvName(profile))
-	return ok
-}
-
 func (e EnvSecrets) lookup(name string) (string, bool) {
 	if e.Lookup != nil {
 		return e.Lookup(name)
@@ -64,25 +61,65 @@ func (e EnvSecrets) lookup(name string) (string, bool) {
 	return os.LookupEnv(name)
 }
 
-// Get returns the profile's secret from the environment or the store.
+// Get returns the profile's secret from the first link of the chain that has one.
 func (e EnvSecrets) Get(ctx context.Context, profile string) (string, error) {
-	if v, ok := e.lookup(SecretEnvName(profile)); ok {
-		if v == "" {
-			return "", fmt.Errorf("profile %s: %s is set but empty", profile, SecretEnvName(profile))
+	v, _, err := e.Find(ctx, profile)
+	return v, err
+}
+
+// Find returns the profile's secret and where it came from: SourceEnv, SourceFile,
+// SourceCommand, or the store's Name().
+func (e EnvSecrets) Find(ctx context.Context, profile string) (secret, source string, err error) {
+	switch src := e.Outside(profile); src {
+	case SourceEnv:
+		if _, both := e.lookup(SecretFileEnvName(profile)); both {
+			return "", "", fmt.Errorf("profile %s: both %s and %s are set: set one", profile, SecretEnvName(profile), SecretFileEnvName(profile))
 		}
-		return v, nil
+		v, _ := e.lookup(SecretEnvName(profile))
+		if v == "" {
+			return "", "", fmt.Errorf("profile %s: %s is set but empty", profile, SecretEnvName(profile))
+		}
+		return v, src, nil
+	case SourceFile:
+		path, _ := e.lookup(SecretFileEnvName(profile))
+		v, err := ReadSecretFile(path)
+		if err != nil {
+			return "", "", fmt.Errorf("profile %s: %s: %w", profile, SecretFileEnvName(profile), err)
+		}
+		return v, src, nil
+	case SourceCommand:
+		v, err := RunSecretCommand(ctx, e.Command(profile), SecretCommandTimeout)
+		if err != nil {
+			return "", "", fmt.Errorf("profile %s: %w", profile, err)
+		}
+		return v, src, nil
 	}
 	if e.Next == nil {
-		return "", noSecret(fmt.Sprintf("profile %s: no secret: set %s (or configure a secret store)", profile, SecretEnvName(profile)))
+		return "", "", noSecret(fmt.Sprintf("profile %s: no secret: set %s (or configure a secret store)", profile, SecretEnvName(profile)))
 	}
 	v, err := e.Next.Get(ctx, profile)
 	if errors.Is(err, ErrNoSecret) {
-		return "", noSecret(fmt.Sprintf("profile %s: no secret in the %s: run `resetdesk creds set %s` (or set %s)", profile, e.Next.Name(), profile, SecretEnvName(profile)))
+		return "", "", noSecret(fmt.Sprintf("profile %s: no secret in the %s: run `resetdesk creds set %s` (or set %s)", profile, e.Next.Name(), profile, SecretEnvName(profile)))
 	}
 	if err != nil {
-		return "", fmt.Errorf("profile %s: %w (for automation, %s overrides the store)", profile, err, SecretEnvName(profile))
+		return "", "", fmt.Errorf("profile %s: %w (for automation, %s overrides the store)", profile, err, SecretEnvName(profile))
 	}
-	return v, nil
+	return v, e.Next.Name(), nil
+}
+
+// Outside says which link before the store would give the profile's secret — SourceEnv,
+// SourceFile or SourceCommand — or "" when the store would. Nothing is read or run.
+func (e EnvSecrets) Outside(profile string) string {
+	if _, ok := e.lookup(SecretEnvName(profile)); ok {
+		return SourceEnv
+	}
+	if _, ok := e.lookup(SecretFileEnvName(profile)); ok {
+		return SourceFile
+	}
+	if e.Command != nil && len(e.Command(profile)) > 0 {
+		return SourceCommand
+	}
+	return ""
 }
 
 // noSecret is a message that says in full what to do about a missing secret and still

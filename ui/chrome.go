@@ -44,8 +44,17 @@ func (c *Console) shortHelp() string {
 	if c.helpOpen {
 		return keys.Short(nil, []key.Binding{keys.Named(km.Help, "close the help"), km.Interrupt}, c.width, c.helpStyles())
 	}
-	sticky := []key.Binding{km.Help, c.quitKey()}
+	sticky := []key.Binding{c.helpKey(), c.quitKey()}
 	return keys.Short(c.top().Help().ShortKeys, sticky, c.width, c.helpStyles())
+}
+
+// helpKey is the key that shows the help now, as the footer names it: ? where no text
+// is being typed, f1 in a field that holds text (where ? is typed). F1 works everywhere.
+func (c *Console) helpKey() key.Binding {
+	if c.top().Input() == textInput {
+		return c.sh.keys.HelpAnywhere
+	}
+	return c.sh.keys.Help
 }
 
 // helpLines is the page's whole help drawn to the width, and whether it covers the page
@@ -90,8 +99,12 @@ func markerText(above, below int) string {
 	return fmt.Sprintf("↑ %d above", above)
 }
 
-// maxStatusLines bounds how much of the page a long status line may take.
-const maxStatusLines = 3
+// maxStatusLines bounds how much of the page a long toast may take; a question, which
+// must show its end (the keys that answer it), may take maxQuestionLines.
+const (
+	maxStatusLines   = 3
+	maxQuestionLines = 6
+)
 
 // statusLines is the question or the toast, wrapped to the width (one empty line when
 // there is neither).
@@ -108,19 +121,19 @@ func (c *Console) statusLines() []string {
 		for _, l := range fit.Wrap(c.question.text+"  ("+hint+")", w) {
 			lines = append(lines, th.Warn.Render(l))
 		}
+		if len(lines) > maxQuestionLines {
+			lines = lines[len(lines)-maxQuestionLines:] // its end says how to answer
+		}
 	case c.toast != "":
 		style := th.Toast // padded by one cell each side
 		if c.toastBad {
 			style = th.Danger.Padding(0, 1)
 		}
-		for _, l := range fit.Wrap(c.toast, w-2) {
+		for _, l := range fit.WrapMax(c.toast, w-2, maxStatusLines) {
 			lines = append(lines, style.Render(l))
 		}
 	default:
 		return []string{""}
-	}
-	if len(lines) > maxStatusLines {
-		lines = lines[:maxStatusLines]
 	}
 	return lines
 }
@@ -144,7 +157,7 @@ func (c *Console) header() string {
 	th := c.sh.th
 	parts := []headerPart{{text: "resetdesk", style: th.Title, keep: 1}}
 	if c.sh.desk.Demo() {
-		parts = append(parts, headerPart{text: "[demo]", style: th.Warn, keep: 3, tight: true})
+		parts = append(parts, headerPart{text: "[demo]", style: th.Warn, keep: 4, tight: true})
 	}
 	var pr *profile
 	for i := len(c.stack) - 1; i >= 0 && pr == nil; i-- {
@@ -152,10 +165,14 @@ func (c *Console) header() string {
 			pr = p.Profile()
 		}
 	}
+	if tech := clean(c.sh.desk.Technician()); tech != "" {
+		// A served console: who works here, as the history will say.
+		parts = append(parts, headerPart{text: "technician " + tech, short: tech, style: th.Text, keep: 2})
+	}
 	if pr != nil {
 		parts = append(parts, headerPart{text: pr.name, style: th.Key, keep: keepAlways})
 	}
-	parts = append(parts, headerPart{text: c.top().Title(), style: th.Text, keep: 2})
+	parts = append(parts, headerPart{text: c.top().Title(), style: th.Text, keep: 3})
 	nLeft := len(parts)
 	if pr != nil {
 		badge, exposed := transportBadge(pr)
@@ -172,31 +189,9 @@ func (c *Console) header() string {
 		secs := max(int(c.clipUntil.Sub(c.now()).Round(time.Second)/time.Second), 0)
 		parts = append(parts, headerPart{text: fmt.Sprintf("clipboard clears in %ds", secs), short: fmt.Sprintf("clip %ds", secs), style: th.Warn, keep: 6})
 	}
-	sep := th.Subtle.Render(" · ")
-	render := func(ps []headerPart) (string, int) {
-		var b strings.Builder
-		w := 0
-		for _, p := range ps {
-			if p.text == "" {
-				continue
-			}
-			if w > 0 {
-				if p.tight {
-					b.WriteByte(' ')
-					w++
-				} else {
-					b.WriteString(sep)
-					w += 3
-				}
-			}
-			b.WriteString(p.style.Render(p.text))
-			w += fit.Width(p.text)
-		}
-		return b.String(), w
-	}
 	for {
-		l, lw := render(parts[:nLeft])
-		r, rw := render(parts[nLeft:])
+		l, lw := c.renderHeader(parts[:nLeft])
+		r, rw := c.renderHeader(parts[nLeft:])
 		if lw+rw+2 <= c.width {
 			return l + strings.Repeat(" ", c.width-lw-rw) + r
 		}
@@ -216,6 +211,31 @@ func (c *Console) header() string {
 			parts[at].text = ""
 		}
 	}
+}
+
+// renderHeader draws parts joined by dots (or a space for a tight part), and says how
+// many cells they take.
+func (c *Console) renderHeader(ps []headerPart) (string, int) {
+	sep := c.sh.th.Subtle.Render(" · ")
+	var b strings.Builder
+	w := 0
+	for _, p := range ps {
+		if p.text == "" {
+			continue
+		}
+		if w > 0 {
+			if p.tight {
+				b.WriteByte(' ')
+				w++
+			} else {
+				b.WriteString(sep)
+				w += 3
+			}
+		}
+		b.WriteString(p.style.Render(p.text))
+		w += fit.Width(p.text)
+	}
+	return b.String(), w
 }
 
 // transportBadge names how the profile's connection is protected, and whether that

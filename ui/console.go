@@ -59,6 +59,8 @@ type Desk interface {
 	History(ctx context.Context, f history.Filter, outcomes bool) ([]*history.Run, []history.Outcome, error)
 	// Getenv reads the session's environment ($TMUX, $STY, $NO_COLOR, $HOME).
 	Getenv(name string) string
+	// Technician is the served technician's name ("" for the console of the OS account).
+	Technician() string
 }
 
 // Timings the console uses; variables so that tests can shorten them.
@@ -82,19 +84,20 @@ var (
 type Console struct {
 	sh    *shared
 	stack []page
-	// local is set for the console of this process's own terminal (LocalTerminal):
-	// only there may it run tmux to forget the paste buffers a copy left.
-	local bool
 
 	width, height int
 	helpOpen      bool
 	helpTop       int // first line of the help overlay shown
 
-	toast    string
-	toastBad bool
-	toastID  int
+	toast      string
+	toastBad   bool
+	toastID    int
+	toastOwner page // the page whose toast it is; nil: the console's own
 
 	question *ask
+	// closedAt is when the last question closed: its answer keys typed just after do
+	// nothing (lateAnswer).
+	closedAt time.Time
 
 	clipID    int
 	clipHeld  bool
@@ -103,7 +106,11 @@ type Console struct {
 	// clipCopied are the secrets copied since the clipboard was last cleared: tmux may
 	// keep each of them in a paste buffer that the clear must delete.
 	clipCopied []string
-	quitting   bool
+	// notices reach the console while Run runs it (WithNotices).
+	notices *Notices
+	// tmuxNoted is set once the console said that a copy stays in tmux's buffers.
+	tmuxNoted bool
+	quitting  bool
 }
 
 // Option changes how New builds the console.
@@ -114,7 +121,7 @@ type Option func(*Console)
 // machine (import a list of users, export results). A console served over SSH has
 // neither: the files and the tmux would be the server's, not the technician's.
 func LocalTerminal() Option {
-	return func(c *Console) { c.local, c.sh.files = true, true }
+	return func(c *Console) { c.sh.local, c.sh.files = true, true }
 }
 
 // New builds the console for d. It changes nothing outside the model: the program that
@@ -161,9 +168,13 @@ func finishRun(run *runner.Run, grace time.Duration) {
 }
 
 // Run runs the console at d in the alternate screen until the technician quits.
-func Run(ctx context.Context, d Desk) error {
-	c := New(ctx, d, LocalTerminal())
+func Run(ctx context.Context, d Desk, opts ...Option) error {
+	c := New(ctx, d, append(opts, LocalTerminal())...)
 	p := tea.NewProgram(c, tea.WithContext(ctx))
+	if c.notices != nil {
+		c.notices.attach(p.Send)
+		defer c.notices.attach(nil)
+	}
 	// A dropped SSH session sends SIGHUP, which would kill the process with requests in
 	// flight: end the program instead, and let the run below finish what it sent.
 	hup := make(chan os.Signal, 1)

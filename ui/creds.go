@@ -42,6 +42,9 @@ type credsDoneMsg struct {
 	refresh bool // the stored secret may have changed: ask for the status again
 }
 
+// storeReachedMsg says whether the store can be written, before the secret is asked.
+type storeReachedMsg struct{ err string }
+
 func newCredsPage(sh *shared, p *profile) *credsPage {
 	in := sh.newTextInput()
 	in.EchoMode = textinput.EchoPassword
@@ -67,6 +70,10 @@ func (c *credsPage) Help() keys.Help {
 	if c.entering {
 		return keys.Help{ShortKeys: []key.Binding{km.Store, km.Cancel}, Groups: [][]key.Binding{{km.Store, km.Cancel}}}
 	}
+	// Not offered where they would be refused (the demo, a served console).
+	canChange := c.canChange() == ""
+	km.SetSecret.SetEnabled(canChange)
+	km.DeleteSecret.SetEnabled(canChange)
 	return keys.Help{
 		ShortKeys: []key.Binding{km.SetSecret, km.DeleteSecret, km.TestConnection, km.Back},
 		Groups:    [][]key.Binding{{km.SetSecret, km.DeleteSecret, km.TestConnection}, {km.Back}},
@@ -81,6 +88,15 @@ func (c *credsPage) status() string { return c.sh.secrets[c.profile.p.Name] }
 
 func (c *credsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	switch msg := msg.(type) {
+	case storeReachedMsg:
+		c.busy.Done()
+		if msg.err != "" {
+			c.result, c.bad = msg.err, true
+			return nil, nil
+		}
+		c.entering, c.result = true, ""
+		c.input.SetValue("")
+		return c.input.Focus(), nil
 	case credsDoneMsg:
 		c.busy.Done()
 		c.result, c.bad = msg.text, msg.err != ""
@@ -118,9 +134,8 @@ func (c *credsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		if err := c.canChange(); err != "" {
 			return toastBad(err), nil
 		}
-		c.entering, c.result = true, ""
-		c.input.SetValue("")
-		return c.input.Focus(), nil
+		c.result = ""
+		return c.reach(), nil
 	case key.Matches(k, km.DeleteSecret):
 		if err := c.canChange(); err != "" {
 			return toastBad(err), nil
@@ -134,12 +149,37 @@ func (c *credsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	return nil, nil
 }
 
+// servedCredsRefusal is why a served console does not change the host's secrets.
+const servedCredsRefusal = "the credentials live on the host that serves resetdesk: set them there with `resetdesk creds set PROFILE`"
+
 // canChange says why the secret cannot be set or deleted here ("" when it can).
 func (c *credsPage) canChange() string {
-	if c.sh.desk.Demo() {
+	switch {
+	case c.sh.desk.Demo():
 		return demoCredsRefusal
+	case !c.sh.local:
+		return servedCredsRefusal
 	}
 	return ""
+}
+
+// reach checks that the store can be written before the secret is typed: typing a
+// long token only to learn that no Secret Service is reachable wastes the time.
+func (c *credsPage) reach() tea.Cmd {
+	sh, name := c.sh, c.store
+	st := sh.desk.Secrets()
+	if env, ok := st.(store.EnvSecrets); ok && env.Next != nil {
+		st = env.Next // the store the secret goes to, not the environment over it
+	}
+	return c.busy.Start("reaching the "+name, func() tea.Msg {
+		_, err := slow.Call(sh.ctx, storeTimeout, func(ctx context.Context) (struct{}, error) {
+			return struct{}{}, store.Reachable(ctx, st)
+		})
+		if err != nil {
+			return storeReachedMsg{err: fmt.Sprintf("cannot reach the %s, nothing to type: %s", name, cleanErr(err))}
+		}
+		return storeReachedMsg{}
+	})
 }
 
 func (c *credsPage) keyEntering(k tea.KeyPressMsg) tea.Cmd {
@@ -245,7 +285,7 @@ func (c *credsPage) View() string {
 	case strings.HasPrefix(status, "missing") || strings.HasPrefix(status, "unknown"):
 		st = th.Failed.Render(status)
 	default:
-		st = th.OK.Render(c.label + " present: " + status)
+		st = th.OK.Render("present, " + secretWhere(status))
 	}
 	row(c.label, st)
 	if status == "env" {
@@ -255,8 +295,8 @@ func (c *credsPage) View() string {
 	}
 	b.WriteByte('\n')
 	switch {
-	case c.sh.desk.Demo():
-		for _, l := range fit.Indent("  ", demoCredsRefusal, w) {
+	case c.canChange() != "":
+		for _, l := range fit.Indent("  ", c.canChange()+"; t tests the connection", w) {
 			b.WriteString(th.Subtle.Render(l) + "\n")
 		}
 	case c.entering:
@@ -276,4 +316,16 @@ func (c *credsPage) View() string {
 		}
 	}
 	return b.String()
+}
+
+// secretWhere says where a secret comes from, for its status ("env", "demo", a store's
+// name).
+func secretWhere(source string) string {
+	switch source {
+	case "demo":
+		return "built in (demo)"
+	case "env":
+		return "from the environment"
+	}
+	return "in the " + source
 }

@@ -47,7 +47,7 @@ func TestCredsSetReplaceDeleteAndTest(t *testing.T) {
 	}
 
 	// Set: the field is masked and the page keeps no copy after enter.
-	c.Update(press("s"))
+	drain(t, sh, c, cmdOf(c.Update(press("s"))))
 	if c.Input() == noInput {
 		t.Fatal("s did not open the secret field")
 	}
@@ -71,7 +71,7 @@ func TestCredsSetReplaceDeleteAndTest(t *testing.T) {
 	}
 
 	// Replace.
-	c.Update(press("s"))
+	drain(t, sh, c, cmdOf(c.Update(press("s"))))
 	typeText(c, "second")
 	cmd, _ = c.Update(press("enter"))
 	drain(t, sh, c, cmd)
@@ -80,14 +80,14 @@ func TestCredsSetReplaceDeleteAndTest(t *testing.T) {
 	}
 
 	// Esc in the field cancels without storing.
-	c.Update(press("s"))
+	drain(t, sh, c, cmdOf(c.Update(press("s"))))
 	typeText(c, "nope")
 	c.Update(press("esc"))
 	if c.Input() != noInput || c.input.Value() != "" || fs.secrets["lab"] != "second" {
 		t.Fatal("esc did not cancel the entry")
 	}
 	// An empty secret is refused.
-	c.Update(press("s"))
+	drain(t, sh, c, cmdOf(c.Update(press("s"))))
 	c.Update(press("enter"))
 	if !c.bad || !strings.Contains(c.result, "empty") {
 		t.Fatalf("empty secret: %q", c.result)
@@ -137,7 +137,7 @@ func TestCredsHangingStoreTimesOutAndPlainMessages(t *testing.T) {
 	c := newTestCredsPage(sh, backends.Profile{Name: "lab"})
 	start := time.Now()
 	drain(t, sh, c, c.Init())
-	c.Update(press("s"))
+	drain(t, sh, c, cmdOf(c.Update(press("s"))))
 	typeText(c, "x")
 	cmd, _ := c.Update(press("enter"))
 	drain(t, sh, c, cmd)
@@ -153,7 +153,7 @@ func TestCredsHangingStoreTimesOutAndPlainMessages(t *testing.T) {
 	sh2 := credsShared(fs2)
 	c2 := newTestCredsPage(sh2, backends.Profile{Name: "lab"})
 	drain(t, sh2, c2, c2.Init())
-	c2.Update(press("s"))
+	drain(t, sh2, c2, cmdOf(c2.Update(press("s"))))
 	typeText(c2, "x")
 	cmd, _ = c2.Update(press("enter"))
 	drain(t, sh2, c2, cmd)
@@ -162,6 +162,45 @@ func TestCredsHangingStoreTimesOutAndPlainMessages(t *testing.T) {
 	}
 	if v := ansi.Strip(c2.View()); !strings.Contains(v, "no Secret Service") {
 		t.Fatalf("the message is not drawn:\n%s", v)
+	}
+}
+
+// s reaches the store before it asks for the secret: with no Secret Service the
+// technician is told before typing anything.
+func TestCredsSetReachesTheStoreBeforeAsking(t *testing.T) {
+	fs := &fakeStore{secrets: map[string]string{}, fail: store.ErrNoSecretService}
+	sh := credsShared(fs)
+	c := newTestCredsPage(sh, backends.Profile{Name: "lab"})
+	drain(t, sh, c, c.Init())
+	cmd, _ := c.Update(press("s"))
+	if c.Input() != noInput {
+		t.Fatal("the secret field opened before the store was reached")
+	}
+	drain(t, sh, c, cmd)
+	if c.Input() != noInput || !strings.Contains(c.result, "no Secret Service") || !strings.Contains(c.result, "nothing to type") {
+		t.Fatalf("after s: input %v, result %q", c.Input(), c.result)
+	}
+}
+
+// A served console neither offers s and d nor opens the field: the host's credentials
+// are set on the host. Its status reads once, plainly.
+func TestCredsServedOffersNoChange(t *testing.T) {
+	fs := &fakeStore{secrets: map[string]string{"lab": "x"}}
+	c := New(context.Background(), &testDesk{secrets: fs, secretSource: func(context.Context, backends.Profile) (string, error) { return "OS keyring", nil }})
+	cp := sized(newCredsPage(c.sh, newProfile(backends.Profile{Name: "lab", Kind: "admanager"})), 80, 20)
+	drain(t, c.sh, cp, cp.Init())
+	for _, b := range cp.Help().ShortKeys {
+		if b.Enabled() && (b.Help().Key == "s" || b.Help().Key == "d") {
+			t.Fatalf("a served console offers %s", b.Help().Key)
+		}
+	}
+	cmd, _ := cp.Update(press("s"))
+	if m, ok := cmd().(toastMsg); !ok || !strings.Contains(m.text, "on the host") || cp.Input() != noInput {
+		t.Fatalf("s on a served console: %#v", m)
+	}
+	v := flat(cp.View())
+	if !strings.Contains(v, "AuthToken present, in the OS keyring") || strings.Contains(v, "AuthToken AuthToken") {
+		t.Fatalf("the secret's row:\n%s", ansi.Strip(cp.View()))
 	}
 }
 

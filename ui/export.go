@@ -17,9 +17,14 @@ import (
 	"resetdesk/backends/report"
 )
 
+// exportCmd writes the export off the UI goroutine; the message names the file by its
+// absolute path, so that the technician knows where it went.
 func exportCmd(path, profile, mode, ticket string, outcomes []backends.Outcome) tea.Cmd {
 	return func() tea.Msg {
 		err := exportFile(path, profile, mode, ticket, outcomes)
+		if abs, aerr := filepath.Abs(path); aerr == nil && path != "" {
+			path = abs
+		}
 		return exportedMsg{path: clean(path), err: cleanErr(err)}
 	}
 }
@@ -27,8 +32,12 @@ func exportCmd(path, profile, mode, ticket string, outcomes []backends.Outcome) 
 // exportFile writes the results as CSV, or JSON when the name ends in .json, in a new
 // file of mode 0600: it holds secrets, and an existing file is never overwritten.
 func exportFile(path, profile, mode, ticket string, outcomes []backends.Outcome) error {
-	if path == "" {
+	switch {
+	case path == "":
 		return errors.New("no file named: type a path ending in .csv or .json")
+	case strings.HasSuffix(path, "?"):
+		// A ? typed for the help: never a file name (F1 shows the help in a field).
+		return fmt.Errorf("%s ends in ?: nothing written; a ? typed in a field is text (f1 shows the help): type the name again", clean(path))
 	}
 	recs := make([]report.Record, 0, len(outcomes))
 	for _, o := range outcomes {

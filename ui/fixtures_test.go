@@ -89,6 +89,9 @@ func typeText(pg page, s string) {
 	}
 }
 
+// cmdOf is the command an Update asked for.
+func cmdOf(cmd tea.Cmd, _ nav) tea.Cmd { return cmd }
+
 // navOf is the page change an Update asked for.
 func navOf(_ tea.Cmd, n nav) nav { return n }
 

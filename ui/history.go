@@ -89,9 +89,29 @@ func (h *historyPage) SetSize(w, hh int) {
 	h.layout()
 }
 
-// layout gives the list the page less the filter, the count and the error.
+// layout gives the list the page less the filter, the count, the error and the
+// session's notices.
 func (h *historyPage) layout() {
-	h.list.SetHeight(max(h.height-2-len(wrapNonEmpty(h.err, h.width)), 1))
+	h.list.SetHeight(max(h.height-2-len(wrapNonEmpty(h.err, h.width))-len(h.noticeLines()), 1))
+}
+
+// maxNotices bounds the session's notices the page shows, the newest.
+const maxNotices = 3
+
+// noticeLines are the desk's notices of this session (a journal key file created),
+// each whole: a path in it must be read.
+func (h *historyPage) noticeLines() []string {
+	ns := h.sh.notices
+	if len(ns) > maxNotices {
+		ns = ns[len(ns)-maxNotices:]
+	}
+	var lines []string
+	for _, n := range ns {
+		for _, l := range fit.Indent("notice ", n, max(h.width, 20)) {
+			lines = append(lines, h.sh.th.Warn.Render(l))
+		}
+	}
+	return lines
 }
 
 func (h *historyPage) Init() tea.Cmd {
@@ -254,6 +274,9 @@ func (h *historyPage) View() string {
 	w := h.width
 	var b strings.Builder
 	b.WriteString(h.filter.View() + "\n")
+	for _, l := range h.noticeLines() {
+		b.WriteString(l + "\n")
+	}
 	for _, l := range wrapNonEmpty(h.err, w) {
 		b.WriteString(th.Failed.Render(l) + "\n")
 	}
@@ -264,16 +287,10 @@ func (h *historyPage) View() string {
 	case len(h.all) == 0 && h.err == "":
 		b.WriteString(th.Subtle.Render("no runs recorded in the last " + days(historyWindow)))
 		return b.String()
+	case len(h.all) == 0:
+		return b.String() // the error says why there is nothing to count
 	}
-	runs, outs := 0, 0
-	for p := range h.list.Len() {
-		if h.all[h.list.Item(p)].out {
-			outs++
-		} else {
-			runs++
-		}
-	}
-	b.WriteString(th.Subtle.Render(fmt.Sprintf("%s, %s in the last %s", plural(runs, "run"), plural(outs, "reset"), days(historyWindow))) + "\n")
+	b.WriteString(th.Subtle.Render(fit.Cut(h.counts(), w)) + "\n")
 	b.WriteString(h.list.View(func(i int, current bool) string {
 		l := h.all[i]
 		style := statusStyle(th, l.status)
@@ -294,6 +311,24 @@ func (h *historyPage) View() string {
 		return strings.Join(lines, "\n")
 	}))
 	return b.String()
+}
+
+// counts says what the list shows: runs, users, and how many of them were reset (a
+// skipped or failed user was not).
+func (h *historyPage) counts() string {
+	runs, users, ok := 0, 0, 0
+	for p := range h.list.Len() {
+		switch l := h.all[h.list.Item(p)]; {
+		case !l.out:
+			runs++
+		case l.status == string(backends.StatusOK):
+			users++
+			ok++
+		default:
+			users++
+		}
+	}
+	return fmt.Sprintf("%s · %s, %d of them reset · in the last %s", plural(runs, "run"), plural(users, "user"), ok, days(historyWindow))
 }
 
 // lines is history line i wrapped to the page: a run's line at whole words, an

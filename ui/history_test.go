@@ -33,7 +33,7 @@ func TestHistoryPageFilters(t *testing.T) {
 		t.Fatalf("read since %v", since)
 	}
 	v := ansi.Strip(h.View())
-	for _, want := range []string{"odin-lab", "alice", "bob", "no such user", "unfinished", "2 runs, 2 resets"} {
+	for _, want := range []string{"odin-lab", "alice", "bob", "no such user", "unfinished", "2 runs · 2 users, 1 of them reset"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("history lacks %q:\n%s", want, v)
 		}
@@ -46,7 +46,7 @@ func TestHistoryPageFilters(t *testing.T) {
 	}
 	typeText(h, "ALI")
 	v = ansi.Strip(h.View())
-	if !strings.Contains(v, "alice") || strings.Contains(v, "bob") || strings.Contains(v, "admanager") || !strings.Contains(v, "1 run, 1 reset") {
+	if !strings.Contains(v, "alice") || strings.Contains(v, "bob") || strings.Contains(v, "admanager") || !strings.Contains(v, "1 run · 1 user, 1 of them reset") {
 		t.Fatalf("filter by user:\n%s", v)
 	}
 	if n := navOf(h.Update(press("esc"))); h.filter.Value() != "" || n != nil {
@@ -181,5 +181,22 @@ func TestHistoryTabLeavesTheFieldForTheList(t *testing.T) {
 	typeText(h, "hist0")
 	if h.filter.Value() != "hist0" {
 		t.Fatalf("/ did not go back to the filter: %q", h.filter.Value())
+	}
+}
+
+// A DN in a message wraps between its parts, never inside one ("DC=c" / "om").
+func TestHistoryWrapsADistinguishedNameBetweenItsParts(t *testing.T) {
+	run := &history.Run{ID: 1, RunInfo: history.RunInfo{Profile: "ad", Started: time.Now()}}
+	h := sized(newHistoryPage(testShared()), 80, 20)
+	msg := "password reset for CN=Jon One,OU=Helpdesk Users,OU=Head Office,DC=corp,DC=example,DC=com by the ADManager policy"
+	h.Update(historyLoadedMsg{lines: buildHistLines([]*history.Run{run}, []history.Outcome{{Run: run, User: "jon.one", Status: "ok", Message: msg}})})
+	for _, part := range []string{"DC=corp,", "DC=example,", "DC=com", "OU=Helpdesk", "OU=Head"} {
+		found := false
+		for _, l := range strings.Split(ansi.Strip(h.View()), "\n") {
+			found = found || strings.Contains(l, part)
+		}
+		if !found {
+			t.Fatalf("%q is broken across lines:\n%s", part, ansi.Strip(h.View()))
+		}
 	}
 }

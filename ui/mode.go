@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,23 +12,27 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
-	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 )
 
 // modePage picks the mode and its options, a typed password (one user only) and a
 // ticket reference. Focus 0 is the list of modes; the fields follow.
 type modePage struct {
-	sh      *shared
-	profile *profile
-	be      backends.Backend
-	width   int
-	users   []string
-	modes   []backends.Mode
-	mode    int
-	fields  []*field
-	focus   int
-	err     string
+	sh            *shared
+	profile       *profile
+	be            backends.Backend
+	width, height int
+	users         []string
+	modes         []backends.Mode
+	mode          int
+	fields        []*field
+	focus         int
+	err           string
+	// ticket is where the ticket is kept when esc leaves the page (the users page's),
+	// so that it is there again when the technician comes back.
+	ticket *string
+	// top is the first line shown when the form is taller than the page.
+	top int
 }
 
 type fieldKind int
@@ -53,35 +58,98 @@ type field struct {
 	on      bool
 }
 
-func newModePage(sh *shared, p *profile, b backends.Backend, users []string) *modePage {
+// newModePage is the form for users; ticket keeps the ticket typed (nil: nowhere).
+func newModePage(sh *shared, p *profile, b backends.Backend, users []string, ticket *string) *modePage {
 	kind, _ := backends.Lookup(p.p.Kind)
-	m := &modePage{sh: sh, profile: p, be: b, users: users, modes: kind.Modes}
+	if ticket == nil {
+		ticket = new(string)
+	}
+	m := &modePage{sh: sh, profile: p, be: b, users: users, modes: kind.Modes, ticket: ticket}
 	m.buildFields()
 	return m
 }
 
+// preset fills the form with req's mode and options: a retry starts from what the run
+// had, and the technician may change it (SMS failures retried by mail).
+func (m *modePage) preset(req runner.Request) {
+	for i, md := range m.modes {
+		if md.Name == req.Mode().Name {
+			m.mode = i
+		}
+	}
+	m.buildFields()
+	opt := req.Options()
+	for _, f := range m.fields {
+		switch f.kind {
+		case fChoice:
+			if i := slices.IndexFunc(f.choices, func(c string) bool { return strings.EqualFold(c, opt.Method) }); i >= 0 {
+				f.choice = i
+			}
+		case fBool:
+			f.on = opt.MustChange
+			if f.spec.Key == backends.OptUnlock {
+				f.on = opt.Unlock
+			}
+		case fNumber:
+			if opt.Expires != 0 {
+				f.input.SetValue(strconv.Itoa(opt.Expires))
+			}
+		case fText:
+			if f.spec.Key == backends.OptComments {
+				f.input.SetValue(opt.Comments)
+			}
+		case fPassword:
+			f.input.SetValue(req.TypedPasswordValue())
+		case fTicket:
+			f.input.SetValue(opt.Ticket)
+		}
+	}
+}
+
 func (m *modePage) Title() string     { return "mode · " + plural(len(m.users), "user") }
 func (m *modePage) Profile() *profile { return m.profile }
-func (m *modePage) Input() input {
+
+// textField is the focused field when it takes text (nil otherwise).
+func (m *modePage) textField() *field {
 	if m.focus == 0 {
-		return noInput
+		return nil
 	}
-	f := m.fields[m.focus-1]
-	switch f.kind {
+	switch f := m.fields[m.focus-1]; f.kind {
 	case fNumber, fText, fPassword, fTicket:
+		return f
+	}
+	return nil
+}
+
+func (m *modePage) Input() input {
+	if f := m.textField(); f != nil {
 		return inputOf(true, f.input.Value())
 	}
 	return noInput
 }
+
 func (m *modePage) Help() keys.Help {
 	km := m.sh.keys
+	up, down := keys.Named(km.Up, "previous mode"), keys.Named(km.Down, "next mode")
+	if m.focus > 0 {
+		// A field has the keys: the letters are typed, only the arrows move.
+		up, down = keys.Named(km.ArrowUp, "previous field"), keys.Named(km.ArrowDown, "next field")
+	}
+	short := []key.Binding{up, down, km.NextField, km.Review, km.Back}
+	if f := m.textField(); f != nil && f.kind == fPassword {
+		short = []key.Binding{km.ShowPassword, km.NextField, km.Review, km.Back}
+	}
 	return keys.Help{
-		ShortKeys: []key.Binding{km.Up, km.Down, km.NextField, km.Review, km.Back},
-		Groups:    [][]key.Binding{{km.Up, km.Down, km.NextField, km.PrevField}, {km.Change}, {km.Review, km.Back}},
+		ShortKeys: short,
+		Groups: [][]key.Binding{{up, down, km.NextField, km.PrevField}, {km.ChoicePrev, km.ChoiceNext, km.Flip, km.ShowPassword},
+			{km.Review, keys.Named(km.Back, "back to the users (the ticket stays)")}},
 	}
 }
-func (m *modePage) Init() tea.Cmd    { return nil }
-func (m *modePage) SetSize(w, _ int) { m.width = w }
+func (m *modePage) Init() tea.Cmd { return nil }
+func (m *modePage) SetSize(w, h int) {
+	m.width, m.height = w, h
+	m.follow()
+}
 
 func (m *modePage) current() backends.Mode { return m.modes[m.mode] }
 
@@ -96,7 +164,7 @@ func newInput(sh *shared, placeholder string) textinput.Model {
 
 // buildFields lays out the fields of the current mode; the ticket survives a change.
 func (m *modePage) buildFields() {
-	ticket := ""
+	ticket := *m.ticket
 	for _, f := range m.fields {
 		if f.kind == fTicket {
 			ticket = f.input.Value()
@@ -108,37 +176,7 @@ func (m *modePage) buildFields() {
 	}
 	md := m.current()
 	for _, s := range md.Options {
-		f := &field{spec: s, label: s.Label}
-		if f.label == "" {
-			f.label = s.Key
-		}
-		switch {
-		case len(s.Choices) > 0:
-			f.kind = fChoice
-			if s.Default == "" {
-				f.choices = append(f.choices, "")
-			}
-			f.choices = append(f.choices, s.Choices...)
-			for i, c := range f.choices {
-				if strings.EqualFold(c, s.Default) {
-					f.choice = i
-				}
-			}
-		case s.Key == backends.OptMustChange:
-			f.kind = fBool
-			f.on = strings.EqualFold(s.Default, "true")
-		case s.Key == backends.OptExpires || s.Min != 0 || s.Max != 0:
-			f.kind = fNumber
-			hint := s.Default
-			if s.Max != 0 {
-				hint = fmt.Sprintf("%s (%d..%d)", s.Default, s.Min, s.Max)
-			}
-			f.input = newInput(m.sh, strings.TrimSpace(hint))
-		default:
-			f.kind = fText
-			f.input = newInput(m.sh, s.Default)
-		}
-		m.fields = append(m.fields, f)
+		m.fields = append(m.fields, m.optionField(s))
 	}
 	if md.TypedPassword && len(m.users) == 1 {
 		f := &field{kind: fPassword, label: "Password (empty: generate one)", input: newInput(m.sh, "generated")}
@@ -148,6 +186,41 @@ func (m *modePage) buildFields() {
 	t := &field{kind: fTicket, label: "Ticket reference", input: newInput(m.sh, "optional, kept in the history")}
 	t.input.SetValue(ticket)
 	m.fields = append(m.fields, t)
+}
+
+// optionField is the field of option s.
+func (m *modePage) optionField(s backends.OptionSpec) *field {
+	f := &field{spec: s, label: s.Label}
+	if f.label == "" {
+		f.label = s.Key
+	}
+	switch {
+	case len(s.Choices) > 0:
+		f.kind = fChoice
+		if s.Default == "" {
+			f.choices = append(f.choices, "")
+		}
+		f.choices = append(f.choices, s.Choices...)
+		for i, c := range f.choices {
+			if strings.EqualFold(c, s.Default) {
+				f.choice = i
+			}
+		}
+	case s.Flag || s.Key == backends.OptMustChange:
+		f.kind = fBool
+		f.on = strings.EqualFold(s.Default, "true")
+	case s.Key == backends.OptExpires || s.Min != 0 || s.Max != 0:
+		f.kind = fNumber
+		hint := s.Default
+		if s.Max != 0 {
+			hint = fmt.Sprintf("%s (%d..%d)", s.Default, s.Min, s.Max)
+		}
+		f.input = newInput(m.sh, strings.TrimSpace(hint))
+	default:
+		f.kind = fText
+		f.input = newInput(m.sh, s.Default)
+	}
+	return f
 }
 
 func (m *modePage) setFocus(i int) tea.Cmd {
@@ -166,7 +239,22 @@ func (m *modePage) setFocus(i int) tea.Cmd {
 	return nil
 }
 
+// keepTicket leaves the ticket where the page was opened from.
+func (m *modePage) keepTicket() {
+	for _, f := range m.fields {
+		if f.kind == fTicket {
+			*m.ticket = f.input.Value()
+		}
+	}
+}
+
 func (m *modePage) Update(msg tea.Msg) (tea.Cmd, nav) {
+	cmd, n := m.update(msg)
+	m.follow()
+	return cmd, n
+}
+
+func (m *modePage) update(msg tea.Msg) (tea.Cmd, nav) {
 	km := m.sh.keys
 	if wheel, ok := msg.(tea.MouseWheelMsg); ok && m.focus == 0 {
 		switch {
@@ -181,22 +269,22 @@ func (m *modePage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	}
 	k, ok := msg.(tea.KeyPressMsg)
 	if !ok {
-		if m.focus > 0 {
+		if f := m.textField(); f != nil {
 			var cmd tea.Cmd
-			f := m.fields[m.focus-1]
 			f.input, cmd = f.input.Update(msg)
-			return cmd, nil
+			return cmd, m.edited()
 		}
 		return nil, nil
 	}
 	switch {
 	case key.Matches(k, km.Back):
+		m.keepTicket()
 		return nil, back{}
 	case key.Matches(k, km.Review):
 		return m.next()
-	case key.Matches(k, km.NextField):
+	case key.Matches(k, km.NextField), key.Matches(k, km.ArrowDown) && m.focus > 0:
 		return m.setFocus(m.focus + 1), nil
-	case key.Matches(k, km.PrevField):
+	case key.Matches(k, km.PrevField), key.Matches(k, km.ArrowUp) && m.focus > 0:
 		return m.setFocus(m.focus - 1), nil
 	}
 	if m.focus == 0 {
@@ -210,40 +298,47 @@ func (m *modePage) Update(msg tea.Msg) (tea.Cmd, nav) {
 		}
 		return nil, nil
 	}
-	f := m.fields[m.focus-1]
+	return m.fieldKey(m.fields[m.focus-1], k)
+}
+
+// fieldKey is a key for the focused field f.
+func (m *modePage) fieldKey(f *field, k tea.KeyPressMsg) (tea.Cmd, nav) {
+	km := m.sh.keys
 	switch f.kind {
 	case fChoice:
-		switch k.String() {
-		case "left", "h":
+		switch {
+		case key.Matches(k, km.ChoicePrev):
 			f.choice = (f.choice + len(f.choices) - 1) % len(f.choices)
-		case "right", "l", "space":
+		case key.Matches(k, km.ChoiceNext):
 			f.choice = (f.choice + 1) % len(f.choices)
-		case "up":
-			return m.setFocus(m.focus - 1), nil
-		case "down":
-			return m.setFocus(m.focus + 1), nil
+		default:
+			return nil, nil
 		}
 	case fBool:
-		switch k.String() {
-		case "space", "left", "right":
-			f.on = !f.on
-		case "up":
-			return m.setFocus(m.focus - 1), nil
-		case "down":
-			return m.setFocus(m.focus + 1), nil
+		if !key.Matches(k, km.Flip) {
+			return nil, nil
 		}
+		f.on = !f.on
 	default:
-		switch k.String() {
-		case "up":
-			return m.setFocus(m.focus - 1), nil
-		case "down":
-			return m.setFocus(m.focus + 1), nil
+		if f.kind == fPassword && key.Matches(k, km.ShowPassword) {
+			if f.input.EchoMode == textinput.EchoPassword {
+				f.input.EchoMode = textinput.EchoNormal
+			} else {
+				f.input.EchoMode = textinput.EchoPassword
+			}
+			return nil, nil
 		}
 		var cmd tea.Cmd
 		f.input, cmd = f.input.Update(k)
-		return cmd, nil
+		return cmd, m.edited()
 	}
-	return nil, nil
+	return nil, m.edited()
+}
+
+// edited is a field changed: an error about the form is no longer sure to hold.
+func (m *modePage) edited() nav {
+	m.err = ""
+	return nil
 }
 
 // request builds the run request from the form; the error names what to fix.
@@ -258,7 +353,7 @@ func (m *modePage) request() (runner.Request, error) {
 		case fChoice:
 			j.Options.Method = f.choices[f.choice]
 		case fBool:
-			j.Options.MustChange = f.on
+			j.Options.SetFlag(f.spec.Key, f.on)
 		case fNumber:
 			if v == "" {
 				v = f.spec.Default
@@ -276,6 +371,9 @@ func (m *modePage) request() (runner.Request, error) {
 			}
 		case fPassword:
 			j.Password = f.input.Value()
+			if why := refusedPassword(j.Password, m.current(), m.users[0]); j.Password != "" && why != "" {
+				return runner.Request{}, fmt.Errorf("the password would be refused: %s: type another, or leave it empty to generate one", why)
+			}
 		case fTicket:
 			j.Options.Ticket = v
 		}
@@ -290,97 +388,5 @@ func (m *modePage) next() (tea.Cmd, nav) {
 		return nil, nil
 	}
 	m.err = ""
-	return nil, push{newReviewPage(m.sh, m.profile, req)}
-}
-
-func (m *modePage) View() string {
-	th := m.sh.th
-	w := m.width
-	var b strings.Builder
-	b.WriteString(th.Subtle.Render("Reset mode:") + "\n")
-	for i, md := range m.modes {
-		line := fit.Pad(md.Name, 10) + " " + fit.Cut(md.Label, max(w-13, 1))
-		switch {
-		case i == m.mode && m.focus == 0:
-			b.WriteString("> " + th.Cursor.Render(line))
-		case i == m.mode:
-			b.WriteString("* " + th.Selected.Render(line))
-		default:
-			b.WriteString("  " + line)
-		}
-		b.WriteByte('\n')
-	}
-	b.WriteByte('\n')
-	labelW := 0
-	for _, f := range m.fields {
-		labelW = max(labelW, fit.Width(f.label))
-	}
-	labelW = min(max(labelW, 20), 32) + 1
-	for i, f := range m.fields {
-		marker := "  "
-		focused := m.focus == i+1
-		if focused {
-			marker = "> "
-		}
-		val := m.fieldValue(f)
-		label := f.label
-		if fit.Width(label) <= labelW && 2+labelW+1+fit.Width(val) <= w {
-			// Label and value on one line.
-			l := fit.Pad(label, labelW)
-			if focused {
-				l = th.Key.Render(l)
-			}
-			b.WriteString(marker + l + " " + val + "\n")
-		} else {
-			// The label wraps on its own lines, the value under it.
-			for j, l := range fit.Wrap(label, max(w-2, 10)) {
-				if focused {
-					l = th.Key.Render(l)
-				}
-				if j == 0 {
-					b.WriteString(marker + l + "\n")
-				} else {
-					b.WriteString("  " + l + "\n")
-				}
-			}
-			b.WriteString("    " + val + "\n")
-		}
-		if f.kind == fPassword {
-			if pw := f.input.Value(); pw != "" {
-				for _, l := range fit.Indent("    ", strength(pw), w) {
-					b.WriteString(th.Subtle.Render(l) + "\n")
-				}
-			}
-		}
-	}
-	if m.err != "" {
-		b.WriteString("\n" + th.Failed.Render(strings.Join(fit.Wrap(m.err, w), "\n")))
-	}
-	return fit.Clip(strings.TrimSuffix(b.String(), "\n"), w)
-}
-
-// fieldValue draws a field's value.
-func (m *modePage) fieldValue(f *field) string {
-	th := m.sh.th
-	switch f.kind {
-	case fChoice:
-		var parts []string
-		for ci, c := range f.choices {
-			if c == "" {
-				c = "server's"
-			}
-			if ci == f.choice {
-				parts = append(parts, th.Selected.Render("["+c+"]"))
-			} else {
-				parts = append(parts, th.Subtle.Render(c))
-			}
-		}
-		return strings.Join(parts, " ")
-	case fBool:
-		if f.on {
-			return "[x] yes"
-		}
-		return "[ ] no"
-	}
-	return f.input.View()
+	return nil, push{p: newReviewPage(m.sh, m.profile, req)}
 }

@@ -53,9 +53,6 @@ func inputOf(focused bool, v string) input {
 type (
 	// resumer refreshes what may have changed while it was covered.
 	resumer interface{ Resume() tea.Cmd }
-	// unsaver holds secrets not yet copied or exported: quitting asks first, and
-	// starting a run keeps it on the stack.
-	unsaver interface{ Unsaved() int }
 	// interrupter handles ctrl+c and q itself (a run asks whether to stop); handled
 	// is false when it lets the console quit.
 	interrupter interface {
@@ -69,8 +66,13 @@ type (
 type nav interface{ isNav() }
 
 type (
-	// push covers the page with p.
-	push struct{ p page }
+	// push covers the page with p, and p with then when set (a retry's review over its
+	// options); typed are keys typed for p while the page before was busy, given to p
+	// as soon as it shows.
+	push struct {
+		p, then page
+		typed   []tea.KeyPressMsg
+	}
 	// replace puts p in place of the page.
 	replace struct{ p page }
 	// back uncovers the page below.
@@ -120,6 +122,13 @@ type shared struct {
 	// active is the run in progress, if any: on exit the console stops it and waits for
 	// what is in flight.
 	active *runner.Run
+	// runs are the results of this session's runs, oldest first (the runs page).
+	runs []*resultsPage
+	// notices are the desk's notices of this session, with their time (the history
+	// page shows them).
+	notices []string
+	// local is set for the console of this process's own terminal (LocalTerminal).
+	local bool
 }
 
 // listStyles draws the lists' own lines.

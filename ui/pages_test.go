@@ -15,10 +15,12 @@ import (
 	"resetdesk/store/history"
 )
 
-// pageCase is a console with one page on top, in a state worth drawing.
+// pageCase is a console with one page on top, in a state worth drawing; keep is what
+// must stay on screen at every size: its question, its field, what the keys act on.
 type pageCase struct {
 	name string
 	make func(t *testing.T, c *Console) page
+	keep []string
 }
 
 // everyPage is every page of the console in its usual states, with long and wide
@@ -26,7 +28,7 @@ type pageCase struct {
 func everyPage() []pageCase {
 	webadm := backends.Profile{Name: "corp-webadm", Kind: "webadm", Username: "CORP\\administrator", URL: "https://webadm.corp.example.com"}
 	return []pageCase{
-		{"profiles", func(t *testing.T, c *Console) page { return c.stack[0] }},
+		{"profiles", func(t *testing.T, c *Console) page { return c.stack[0] }, []string{"1 demo-admanager"}},
 		{"users", func(t *testing.T, c *Console) page {
 			u := newUsersPage(c.sh, newProfile(webadm), &fakeBackend{})
 			u.Init()
@@ -39,29 +41,29 @@ func everyPage() []pageCase {
 			u.Update(searchResultMsg{seq: 1, hits: newHits(hits)})
 			u.Update(tea.PasteMsg{Content: "administrator\nalice\nbob\nbad\x01line\n"})
 			return u
-		}},
+		}, []string{"search: smith", "smith00", "selected: 3"}},
 		{"users pane", func(t *testing.T, c *Console) page {
 			u := newUsersPage(c.sh, newProfile(webadm), &fakeBackend{})
 			u.Update(tea.PasteMsg{Content: strings.Join(userIDs(60), "\n") + "\nadministrator\n"})
 			u.Update(press("tab"))
 			return u
-		}},
+		}, nil},
 		{"users import", func(t *testing.T, c *Console) page {
 			u := newUsersPage(c.sh, newProfile(webadm), &fakeBackend{})
 			u.Update(tea.KeyPressMsg{Code: 'o', Mod: tea.ModCtrl})
 			return u
-		}},
+		}, []string{"import file:"}},
 		{"mode", func(t *testing.T, c *Console) page {
-			return newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"})
-		}},
+			return newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
+		}, nil},
 		{"mode password", func(t *testing.T, c *Console) page {
-			m := newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"})
+			m := newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
 			m.Update(press("down"))
 			m.Update(press("tab"))
 			m.Update(press("tab"))
 			typeText(m, "abcdefghij")
 			return m
-		}},
+		}, nil},
 		{"review", func(t *testing.T, c *Console) page {
 			p := newProfile(backends.Profile{Name: "corp-ad", Kind: "fake", URL: "http://adm.corp.example.com", DailyQuota: 50})
 			req, err := runner.NewRequest(&fakeBackend{}, p.p, runner.Spec{Mode: "gen", Users: userIDs(12),
@@ -72,11 +74,28 @@ func everyPage() []pageCase {
 			r := newReviewPage(c.sh, p, req)
 			r.Update(quotaMsg{profile: "corp-ad", left: 5, has: true})
 			return r
-		}},
+		}, nil},
 		{"review large", func(t *testing.T, c *Console) page {
-			p := fakeProfile(backends.Profile{Name: "lab"})
-			return newReviewPage(c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
-		}},
+			p := fakeProfile(backends.Profile{Name: "lab", URL: "http://adm.corp.example.com"})
+			req, err := runner.NewRequest(&fakeBackend{}, p.p, runner.Spec{Mode: "link", Users: userIDs(240),
+				Options: backends.Options{Method: "MAIL", Expires: 48, Ticket: "INC-2026-000123"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := newReviewPage(c.sh, p, req)
+			r.Init()
+			typeText(r, "24")
+			return r
+		}, []string{"Type 240 and press enter", "count: 24", "esc goes back"}},
+		{"mode ticket", func(t *testing.T, c *Console) page {
+			m := newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
+			m.Update(press("down")) // set: the password field too
+			for range len(m.fields) {
+				m.Update(press("tab"))
+			}
+			typeText(m, "INC-jk")
+			return m
+		}, []string{"> Ticket reference", "INC-jk"}},
 		{"run", func(t *testing.T, c *Console) page {
 			p := fakeProfile(backends.Profile{Name: "lab"})
 			rp := runPageOf(c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
@@ -91,24 +110,24 @@ func everyPage() []pageCase {
 			}
 			rp.apply(outs)
 			return rp
-		}},
+		}, nil},
 		{"results", func(t *testing.T, c *Console) page {
 			r := runToResults(t, c.sh, append([]string{"bad"}, userIDs(40)...))
 			r.Update(press("R"))
 			return r
-		}},
+		}, nil},
 		{"results export", func(t *testing.T, c *Console) page {
 			r := runToResults(t, c.sh, userIDs(5))
 			r.Update(press("e"))
 			return r
-		}},
+		}, []string{"export to: resetdesk-p-"}},
 		{"recover", func(t *testing.T, c *Console) page {
 			r := newRecoverPage(c.sh)
 			rows := recoverRows(30)
 			rows[0].status = "sent, no answer recorded: may be set"
 			r.Update(recoverLoadedMsg{entries: rows, note: "purged 3 journal file(s) older than 24h0m0s"})
 			return r
-		}},
+		}, nil},
 		{"history", func(t *testing.T, c *Console) page {
 			h := newHistoryPage(c.sh)
 			run := &history.Run{ID: 1, RunInfo: history.RunInfo{OSUser: "technician", Started: time.Now(), Profile: "corp-admanager-production",
@@ -119,18 +138,28 @@ func everyPage() []pageCase {
 			}
 			h.Update(historyLoadedMsg{lines: buildHistLines([]*history.Run{run}, outs)})
 			return h
-		}},
+		}, nil},
 		{"credentials", func(t *testing.T, c *Console) page {
 			cp := newCredsPage(c.sh, newProfile(webadm))
 			c.sh.secrets[webadm.Name] = "unknown: no Secret Service (OS keyring) is reachable: set secret_store = \"file\" in the config"
 			return cp
-		}},
+		}, nil},
 		{"credentials entering", func(t *testing.T, c *Console) page {
 			cp := newCredsPage(c.sh, newProfile(webadm))
-			cp.Update(press("s"))
+			cp.Update(storeReachedMsg{}) // s, once the store answered
 			return cp
-		}},
+		}, []string{"password:", "enter stores"}},
 	}
+}
+
+// pageNamed is the case of everyPage named name.
+func pageNamed(name string) pageCase {
+	for _, pc := range everyPage() {
+		if pc.name == name {
+			return pc
+		}
+	}
+	panic("no page case " + name)
 }
 
 // consoleWith is a console at w×h whose top page is pc's.
@@ -158,6 +187,36 @@ func consoleWith(t *testing.T, pc pageCase, w, h int, noColor bool) *Console {
 }
 
 var sizes = [][2]int{{80, 24}, {120, 40}, {60, 16}}
+
+// Nothing is typed blind: at every size, with a toast of three lines on the status
+// line, every page keeps its question, its field and the way out in sight (the list
+// scrolls or compresses, never the prompt).
+func TestEveryPageKeepsItsQuestionAndFieldInSight(t *testing.T) {
+	long := "added 240 pasted users; 3 lines were skipped: line 12 is not an id, line 40 holds a control character, line 77 is empty"
+	for _, pc := range everyPage() {
+		for _, sz := range sizes {
+			c := consoleWith(t, pc, sz[0], sz[1], true)
+			c.Update(toastMsg{text: long})
+			v := c.View().Content
+			lines := strings.Split(v, "\n")
+			if len(lines) != sz[1] {
+				t.Fatalf("%s %dx%d: %d lines", pc.name, sz[0], sz[1], len(lines))
+			}
+			screen := ansi.Strip(v)
+			for _, k := range pc.keep {
+				if !strings.Contains(screen, k) {
+					t.Fatalf("%s %dx%d: %q is out of sight:\n%s", pc.name, sz[0], sz[1], k, screen)
+				}
+			}
+			if last := ansi.Strip(lines[len(lines)-1]); !strings.HasSuffix(last, "quit") && !strings.HasSuffix(last, "stop the run") {
+				t.Fatalf("%s %dx%d: the way out is not on the last line: %q", pc.name, sz[0], sz[1], last)
+			}
+			if !strings.Contains(flat(screen), "line 77 is empty") {
+				t.Fatalf("%s %dx%d: the toast is cut:\n%s", pc.name, sz[0], sz[1], screen)
+			}
+		}
+	}
+}
 
 // Every page at 80×24, 120×40 and 60×16, with and without NO_COLOR: the screen has its
 // height, no line is wider than it, and the help line ends with the way out.
@@ -218,7 +277,7 @@ func TestHelpShowsTheWholeKeyMapOfEveryPage(t *testing.T) {
 			for _, g := range c.top().Help().Groups {
 				for _, b := range g {
 					h := b.Help()
-					if h.Key == "" {
+					if h.Key == "" || !b.Enabled() {
 						continue
 					}
 					if !strings.Contains(seen, h.Key) || !strings.Contains(seen, h.Desc) {
@@ -241,7 +300,7 @@ func TestHelpOnPagesWithATextField(t *testing.T) {
 		u := newUsersPage(c.sh, fakeProfile(backends.Profile{Name: "p"}), &fakeBackend{})
 		u.Init()
 		return u
-	}}, 80, 24, false)
+	}, nil}, 80, 24, false)
 	c.Update(press("?"))
 	if !c.helpOpen {
 		t.Fatal("? on an empty search did not open the help")
@@ -266,7 +325,7 @@ func TestHelpOnPagesWithATextField(t *testing.T) {
 
 // The results help names s, R and / (they were on no screen).
 func TestResultsHelpNamesEveryKey(t *testing.T) {
-	c := consoleWith(t, everyPage()[9], 80, 24, true)
+	c := consoleWith(t, pageNamed("results"), 80, 24, true)
 	c.Update(press("?"))
 	v := ansi.Strip(c.View().Content)
 	for _, want := range []string{"s sort by status", "R reveal all", "/     filter", "enter whole row"} {
@@ -282,7 +341,7 @@ func TestHeaderShowsProfileTransportQuotaAndClipboard(t *testing.T) {
 	for _, w := range []int{120, 80, 60} {
 		c := consoleWith(t, pageCase{"users", func(t *testing.T, c *Console) page {
 			return newUsersPage(c.sh, c.sh.profiles[0], &fakeBackend{})
-		}}, w, 24, true)
+		}, nil}, w, 24, true)
 		now := time.Now()
 		c.now = func() time.Time { return now }
 		c.Update(copyMsg{secret: "s", what: "x"})
@@ -345,7 +404,7 @@ func TestEveryListMovesWithTheSameKeys(t *testing.T) {
 
 // Each page says what enter does there: open, choose the mode, review, reset now.
 func TestHelpNamesWhatEnterDoes(t *testing.T) {
-	want := map[string]string{"profiles": "enter open", "users": "enter choose the mode", "mode": "enter review", "review": "enter/y reset now"}
+	want := map[string]string{"profiles": "enter open", "users": "enter choose the mode", "mode": "enter review", "review": "enter reset now"}
 	for _, pc := range everyPage() {
 		w, ok := want[pc.name]
 		if !ok {

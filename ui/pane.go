@@ -33,10 +33,30 @@ func (u *usersPage) arrangePane() {
 
 func (u *usersPage) paneItems() int { return u.sel.len() + len(u.sel.dropped) }
 
+// paneText is what the pane's "/" filter matches in the row at position p: the id
+// and why it is refused, or the skipped line.
+func (u *usersPage) paneText(p int) string {
+	i := p
+	if p < len(u.order) {
+		i = u.order[p]
+	}
+	if i < u.sel.len() {
+		return u.sel.shown[i] + "\x00" + u.sel.refused[u.sel.ids[i]]
+	}
+	return u.sel.dropped[i-u.sel.len()].String()
+}
+
 // paneKey is a key while the selection pane has the keys.
 func (u *usersPage) paneKey(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	km := u.sh.keys
+	if u.pane.Filtering() {
+		cmd, _ := u.pane.Update(k)
+		return cmd, nil
+	}
 	switch {
+	case key.Matches(k, km.Back) && u.pane.Query() != "":
+		u.pane.ClearFilter()
+		return nil, nil
 	case key.Matches(k, km.Back), key.Matches(k, km.LeaveField):
 		u.inPane = false
 		return u.input.Focus(), nil
@@ -53,6 +73,9 @@ func (u *usersPage) paneKey(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		default:
 			d := i - u.sel.len()
 			u.sel.dropped = append(u.sel.dropped[:d:d], u.sel.dropped[d+1:]...)
+		}
+		if len(u.sel.refused) == 0 {
+			return untoast(), nil // a toast about a refused id is no longer true
 		}
 		return nil, nil
 	case key.Matches(k, km.RemoveInvalid):

@@ -25,7 +25,13 @@ type profilesPage struct {
 	width, height int
 	open          slow.Task
 	err           string
+	// typed are the keys typed while a profile opens (a name, enter): the users page
+	// gets them when it shows, so that nothing typed at speed is lost.
+	typed []tea.KeyPressMsg
 }
+
+// maxTyped bounds the keys kept while a profile opens.
+const maxTyped = 64
 
 type secretStatusMsg struct{ profile, status string }
 type quotaMsg struct {
@@ -60,9 +66,11 @@ func (p *profilesPage) Help() keys.Help {
 		open := keys.Named(km.Accept, "keep the filter, then enter opens")
 		return keys.Help{ShortKeys: []key.Binding{open, km.Clear}, Groups: [][]key.Binding{{open, km.Clear, km.ArrowUp, km.ArrowDown}}}
 	}
+	clear := keys.Named(km.Back, "clear the filter")
+	clear.SetEnabled(p.list.Query() != "")
 	return keys.Help{
-		ShortKeys: []key.Binding{km.Open, km.Credentials, km.Recover, km.History, km.OpenNumber, km.Filter},
-		Groups:    [][]key.Binding{km.List(), {km.Open, km.OpenNumber, km.Credentials, km.Recover, km.History}},
+		ShortKeys: []key.Binding{km.Open, km.Credentials, km.Recover, km.History, km.OpenNumber, km.Filter, clear},
+		Groups:    [][]key.Binding{km.List(), {km.Open, km.OpenNumber, km.Credentials, km.Recover, km.History, km.Runs, clear}},
 	}
 }
 
@@ -147,14 +155,20 @@ func (p *profilesPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	case openedMsg:
 		p.open.Done()
 		if msg.err != "" {
+			p.typed = nil // typed for a page that does not come
 			p.err = fmt.Sprintf("cannot open %s: %s", msg.p.name, msg.err)
 			p.layout()
 			return nil, nil
 		}
 		p.layout()
-		return nil, push{newUsersPage(p.sh, msg.p, msg.b)}
+		typed := p.typed
+		p.typed = nil
+		return nil, push{p: newUsersPage(p.sh, msg.p, msg.b), typed: typed}
 	case tea.KeyPressMsg:
 		if p.open.Running() {
+			if (msg.Text != "" || key.Matches(msg, km.Open)) && len(p.typed) < maxTyped {
+				p.typed = append(p.typed, msg)
+			}
 			return nil, nil
 		}
 		if p.list.Filtering() {
@@ -162,24 +176,31 @@ func (p *profilesPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			return cmd, nil
 		}
 		if key.Matches(msg, km.OpenNumber) {
-			if n := int(msg.Code - '1'); n < p.list.Len() {
-				return p.start(p.sh.profiles[p.list.Item(n)]), nil
+			// The number is the profile's own, whatever the filter shows.
+			if n := int(msg.Code - '1'); n < len(p.sh.profiles) {
+				return p.start(p.sh.profiles[n]), nil
 			}
+			return nil, nil
+		}
+		if key.Matches(msg, km.Back) && p.list.Query() != "" {
+			p.list.ClearFilter()
 			return nil, nil
 		}
 		cur, ok := p.list.Current()
 		switch {
 		case !ok:
 		case key.Matches(msg, km.Credentials):
-			return nil, push{newCredsPage(p.sh, p.sh.profiles[cur])}
+			return nil, push{p: newCredsPage(p.sh, p.sh.profiles[cur])}
 		case key.Matches(msg, km.Open):
 			return p.start(p.sh.profiles[cur]), nil
 		}
 		switch {
 		case key.Matches(msg, km.Recover):
-			return nil, push{newRecoverPage(p.sh)}
+			return nil, push{p: newRecoverPage(p.sh)}
 		case key.Matches(msg, km.History):
-			return nil, push{newHistoryPage(p.sh)}
+			return nil, push{p: newHistoryPage(p.sh)}
+		case key.Matches(msg, km.Runs):
+			return nil, push{p: newRunsPage(p.sh, p)}
 		}
 		cmd, _ := p.list.Update(msg)
 		return cmd, nil
@@ -244,12 +265,10 @@ func (p *profilesPage) rowLines(i int, current bool) []string {
 		marker = "> "
 		name = th.Cursor.Render(name)
 	}
-	// The number opens it (1…9, as shown: the filter renumbers).
+	// The number opens it (1…9): the profile's own, which a filter does not change.
 	num := "  "
-	for pos := range min(p.list.Len(), 9) {
-		if p.list.Item(pos) == i {
-			num = th.Key.Render(fmt.Sprint(pos+1)) + " "
-		}
+	if i < 9 {
+		num = th.Key.Render(fmt.Sprint(i+1)) + " "
 	}
 	lines := []string{fit.Truncate(marker+num+name+"  "+tls, p.width)}
 	secret, known := p.sh.secrets[pr.p.Name]

@@ -147,6 +147,23 @@ func TestProfilesOpenByNumberOrName(t *testing.T) {
 	if got := c.top().(*usersPage).profile.name; got != "webadm" {
 		t.Fatalf("/web enter opened %s", got)
 	}
+	// The kept filter: the numbers stay the profiles' own, and esc clears it.
+	dr.keys("esc")
+	dr.until("the profiles", func() bool { _, ok := c.top().(*profilesPage); return ok })
+	if scr := dr.screen(); !strings.Contains(scr, "5 webadm") || strings.Contains(scr, "1 webadm") || strings.Contains(scr, "corp-ad") {
+		t.Fatalf("the filtered list renumbers:\n%s", scr)
+	}
+	dr.keys("1")
+	dr.until("the users page", func() bool { _, ok := c.top().(*usersPage); return ok })
+	if got := c.top().(*usersPage).profile.name; got != "corp-ad" {
+		t.Fatalf("1 under the filter /web opened %s", got)
+	}
+	dr.keys("esc")
+	dr.until("the profiles", func() bool { _, ok := c.top().(*profilesPage); return ok })
+	dr.keys("esc")
+	if scr := dr.screen(); !strings.Contains(scr, "1 corp-ad") || !strings.Contains(scr, "5 webadm") {
+		t.Fatalf("esc did not clear the kept filter:\n%s", scr)
+	}
 }
 
 // A long secret source (a file store's path) wraps at whole words under the profile.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
+
 	"resetdesk/backends"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/table"
@@ -20,6 +22,9 @@ const (
 	aborting          // aborted: the requests in flight are given up
 	finished
 )
+
+// rateSample is how many answers the time left waits for.
+const rateSample = 5
 
 // progressLines draws the bar and the counts. The bar fills with what was sent; the
 // users skipped (never sent) show as dots, so a stopped run does not look done. The
@@ -40,8 +45,16 @@ func progressLines(sh *shared, width int, t backends.Tally, total int, elapsed t
 	}
 	bar := th.Bar.Render(strings.Repeat("█", fill)) + th.Skipped.Render(strings.Repeat("·", skip)) +
 		th.BarEmpty.Render(strings.Repeat("░", w-fill-skip))
-	line := th.OK.Render(fmt.Sprintf("ok %d", t.OK)) + "  " + th.Failed.Render(fmt.Sprintf("failed %d", t.Failed)) + "  " +
-		th.Unknown.Render(fmt.Sprintf("unknown %d", t.Unknown)) + "  " + th.Skipped.Render(fmt.Sprintf("skipped %d", t.Skipped))
+	// A count draws in its status's colour only when it is not zero: "unknown 0" in
+	// bold orange would call for attention that nothing needs.
+	count := func(style lipgloss.Style, name string, n int) string {
+		if n == 0 {
+			style = th.Subtle
+		}
+		return style.Render(fmt.Sprintf("%s %d", name, n))
+	}
+	line := count(th.OK, "ok", t.OK) + "  " + count(th.Failed, "failed", t.Failed) + "  " +
+		count(th.Unknown, "unknown", t.Unknown) + "  " + count(th.Skipped, "skipped", t.Skipped)
 	// What follows the counts goes in whole or not at all, most needed first.
 	add := func(forms ...string) {
 		for _, f := range forms {
@@ -59,12 +72,15 @@ func progressLines(sh *shared, width int, t backends.Tally, total int, elapsed t
 	case aborting:
 		add(th.Warn.Render("aborting the requests in flight"), th.Warn.Render("aborting…"))
 	}
-	if secs := elapsed.Seconds(); secs > 0 && sent > 0 {
+	// A rate over less than a second, or over a handful of answers, says nothing true
+	// (6279.7/s, ETA 0ms): the rate waits for a second of the run, the time left for
+	// rateSample answers and is never under a second.
+	if secs := elapsed.Seconds(); elapsed >= time.Second && sent > 0 {
 		rate := float64(sent) / secs
 		add(th.Subtle.Render(fmt.Sprintf("· %.1f/s", rate)))
-		if left := total - t.Total(); state == running && left > 0 {
-			eta := time.Duration(float64(left) / rate * float64(time.Second))
-			add(th.Subtle.Render("ETA " + table.FormatElapsed(eta.Round(time.Second))))
+		eta := time.Duration(float64(total-t.Total()) / rate * float64(time.Second)).Round(time.Second)
+		if state == running && sent >= rateSample && eta >= time.Second {
+			add(th.Subtle.Render("ETA " + table.FormatElapsed(eta)))
 		}
 	}
 	if state == finished && elapsed > 0 {

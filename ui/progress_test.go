@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
+	"resetdesk/theme"
 )
 
 // A run stopped at 48% does not look done: the bar fills with what was sent and shows
@@ -39,5 +40,39 @@ func TestProgressOfAStoppedRun(t *testing.T) {
 	running := ansi.Strip(progressLines(sh, 80, backends.Tally{OK: 60}, 240, 10*time.Second, running))
 	if !strings.Contains(running, "ETA 30.0s") {
 		t.Fatalf("a running run's ETA:\n%s", running)
+	}
+}
+
+// At the start of a run the rate and the time left say nothing true: no rate before a
+// second of the run, no time left before a few answers, never "ETA 0ms"; a zero count
+// draws plain, not in its status's colour.
+func TestProgressSaysNothingUntrueAtTheStart(t *testing.T) {
+	sh := testShared()
+	for _, c := range []struct {
+		tally   backends.Tally
+		elapsed time.Duration
+		state   runState
+	}{
+		{backends.Tally{OK: 2}, 300 * time.Millisecond, running},
+		{backends.Tally{OK: 2}, 2 * time.Second, running},
+		{backends.Tally{OK: 96}, 10 * time.Second, running},
+		{backends.Tally{OK: 13}, time.Millisecond, finished},
+	} {
+		v := ansi.Strip(progressLines(sh, 80, c.tally, 100, c.elapsed, c.state))
+		if strings.Contains(v, "ETA 0") || strings.Contains(v, "ETA 1ms") || strings.Contains(v, "/s  in 1ms") {
+			t.Fatalf("%+v after %s: %s", c.tally, c.elapsed, v)
+		}
+		if c.elapsed < time.Second && strings.Contains(v, "/s") {
+			t.Fatalf("a rate over %s: %s", c.elapsed, v)
+		}
+		if c.tally.Total() < rateSample && strings.Contains(v, "ETA") {
+			t.Fatalf("a time left from %d answers: %s", c.tally.Total(), v)
+		}
+	}
+	th := theme.New(true, false)
+	sh.th = th
+	line := strings.Split(progressLines(sh, 80, backends.Tally{OK: 1}, 2, time.Second, running), "\n")[1]
+	if strings.Contains(line, th.Unknown.Render("unknown 0")) || !strings.Contains(line, th.Subtle.Render("unknown 0")) {
+		t.Fatalf("unknown 0 is drawn as if it needed attention: %q", line)
 	}
 }

@@ -7,12 +7,14 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/desk"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/list"
 	"resetdesk/ui/slow"
+	"resetdesk/ui/table"
 )
 
 // recoverPage lists the journal's recent secrets, as `resetdesk recover` prints them:
@@ -44,6 +46,7 @@ type recoverLoadedMsg struct {
 
 func newRecoverPage(sh *shared) *recoverPage {
 	r := &recoverPage{sh: sh, load: slow.NewTask(), revealed: map[int]bool{}, list: sh.newList()}
+	r.list.SetRowLines(func(i int) int { return len(r.rowLines(i)) })
 	r.list.SetFilter(list.Contains(func() int { return len(r.entries) }, func(i int) string {
 		e := r.entries[i]
 		return e.user + "\x00" + e.profile + "\x00" + e.mode + "\x00" + e.status
@@ -146,9 +149,11 @@ func (r *recoverPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		switch {
 		case key.Matches(msg, km.Reveal):
 			r.revealed[cur] = !r.revealed[cur]
+			r.list.Refilter() // the row's height changed
 		case key.Matches(msg, km.RevealAll):
 			r.revealAll = !r.revealAll
 			r.revealed = map[int]bool{}
+			r.list.Refilter()
 		case key.Matches(msg, km.Copy):
 			e := r.entries[cur]
 			if e.secret == "" {
@@ -193,11 +198,8 @@ func (r *recoverPage) detail() []string {
 		return nil
 	}
 	e := r.entries[cur]
-	detail := e.user + ": " + e.status
-	if r.shown(cur) && e.secret != "" {
-		detail += " · " + e.shownSecret
-	}
-	return fit.WrapMax(detail, r.width, detailLines)
+	// The status whole; the secret is whole in its row when revealed.
+	return fit.WrapMax(e.user+": "+e.status, r.width, detailLines)
 }
 
 func (r *recoverPage) shown(i int) bool { return r.revealAll != r.revealed[i] }
@@ -221,29 +223,63 @@ func (r *recoverPage) View() string {
 		}
 		return b.String()
 	}
-	line := func(ts, prof, mode, user, status, secret string) string {
-		return fit.Pad(ts, 11) + " " + fit.Pad(prof, 12) + " " + fit.Pad(mode, 6) + " " + fit.Pad(user, 20) + " " + fit.Pad(status, 10) + " " + secret
-	}
-	b.WriteString(th.Header.Render(fit.Truncate(line("TIME", "PROFILE", "MODE", "USER", "STATUS", "SECRET"), w)) + "\n")
+	b.WriteString(th.Header.Render(fit.Truncate("  "+strings.TrimRight(recoverColumns(w, "TIME", "PROFILE", "MODE", "USER", "STATUS"), " "), w)) + "\n")
 	b.WriteString(r.list.View(func(i int, current bool) string {
-		e := r.entries[i]
-		secret := "••••••••"
-		if e.secret == "" {
-			secret = ""
-		} else if r.shown(i) {
-			secret = e.shownSecret
-		}
-		l := fit.Truncate(line(e.time, e.profile, e.mode, e.user, e.status, secret), w-2)
+		lines := r.rowLines(i)
+		style := th.Text
 		switch {
 		case current:
-			return "> " + th.Cursor.Render(l)
-		case e.status != "ok":
-			return "  " + th.Warn.Render(l)
+			style = th.Cursor
+		case r.entries[i].status != "ok":
+			style = th.Warn
 		}
-		return "  " + l
+		for j, l := range lines {
+			marker := "  "
+			if j == 0 && current {
+				marker = "> "
+			}
+			lines[j] = marker + style.Render(l)
+		}
+		return strings.Join(lines, "\n")
 	}))
 	for _, l := range r.detail() {
 		b.WriteString("\n" + th.Subtle.Render(l))
 	}
 	return b.String()
+}
+
+// recoverColumns lines up a row's columns for a page w cells wide; the secret follows
+// them. The profile and the user give way on a narrow page; the status is cut at whole
+// words (the detail under the list has it whole).
+func recoverColumns(w int, ts, prof, mode, user, status string) string {
+	const fixed = 11 + 1 + 8 + 1 + 12 + 1 // time, mode, status and their spaces
+	room := max(w-2-fixed-2, 18)          // profile and user, and their spaces
+	profW := min(12, max(room/3, 8))
+	userW := min(20, max(room-profW, 10))
+	return fit.Pad(ts, 11) + " " + fit.Pad(prof, profW) + " " + fit.Pad(mode, 8) + " " + fit.Pad(user, userW) + " " +
+		fit.PadWords(status, 12) + " "
+}
+
+// rowLines is entry i as drawn (without the cursor's marker): its columns and its
+// secret, masked, or revealed whole: after the columns when it fits, else on lines of
+// its own under them (R shows every secret whole at every size).
+func (r *recoverPage) rowLines(i int) []string {
+	e := r.entries[i]
+	w := max(r.width-2, 10)
+	cols := recoverColumns(r.width, e.time, e.profile, e.mode, e.user, e.status)
+	switch {
+	case e.secret == "":
+		return []string{fit.Truncate(strings.TrimRight(cols, " "), w)}
+	case !r.shown(i) && fit.Width(cols)+fit.Width(table.Mask) <= w:
+		return []string{cols + table.Mask}
+	case !r.shown(i):
+		return []string{fit.Truncate(strings.TrimRight(cols, " "), w)} // r reveals it
+	case fit.Width(cols)+fit.Width(e.shownSecret) <= w:
+		return []string{cols + e.shownSecret}
+	}
+	lines := []string{fit.Truncate(strings.TrimRight(cols, " ")+" ↓", w)}
+	for _, l := range strings.Split(ansi.Hardwrap(e.shownSecret, max(w-4, 1), true), "\n") {
+		lines = append(lines, "    "+l)
+	}
+	return lines
 }

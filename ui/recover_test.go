@@ -127,3 +127,35 @@ func TestRecoverSlashFilters(t *testing.T) {
 		t.Fatal("c does not copy after the filter")
 	}
 }
+
+// R shows every secret of the journal whole at every size (after its row's columns
+// when it fits, on lines of its own under them when not), and no column cuts a word.
+func TestRecoverRevealShowsEverySecretWhole(t *testing.T) {
+	secrets := []string{"2+6gj:EPb6XbcQ7r!", "https://webadm.corp.example.com/webapps/pwreset/?id=4529615f40323ec1b8224cdc84de3438"}
+	for _, w := range []int{60, 80, 120} {
+		r := sized(newRecoverPage(testShared()), w, 20)
+		r.Update(recoverLoadedMsg{entries: []recoverRow{
+			{time: "05-01 10:00", profile: "demo-admanager", mode: "generate", user: "bdoe", status: "ok", secret: secrets[0], shownSecret: secrets[0]},
+			{time: "05-01 10:00", profile: "demo-webadm", mode: "link", user: "cgarcia", status: "possibly reset, password unknown — reset again", secret: secrets[1], shownSecret: secrets[1]},
+		}})
+		r.Update(press("R"))
+		v := r.View()
+		bodyFits(t, w, 20, v)
+		joined := strings.Join(strings.Fields(ansi.Strip(v)), "")
+		for _, s := range secrets {
+			if !strings.Contains(joined, s) {
+				t.Fatalf("%d columns: %q is not whole:\n%s", w, s, ansi.Strip(v))
+			}
+		}
+		for _, l := range strings.Split(ansi.Strip(v), "\n") {
+			for _, word := range strings.Fields(l) {
+				if strings.HasSuffix(word, "…") && word != "…" && !strings.Contains(l, "bdoe") && !strings.Contains(l, "cgarcia") {
+					t.Fatalf("%d columns: a word cut: %q", w, l)
+				}
+			}
+		}
+		if w >= 80 && !strings.Contains(ansi.Strip(v), "generate") {
+			t.Fatalf("%d columns: the mode is cut:\n%s", w, ansi.Strip(v))
+		}
+	}
+}

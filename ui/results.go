@@ -34,6 +34,10 @@ type resultsPage struct {
 	path      textinput.Model
 	// expanded gives the current row's detail the room of its whole text.
 	expanded bool
+	// started is when the run started, for the runs page; warnings are what the desk
+	// reported at its end, shown when the page first shows.
+	started  time.Time
+	warnings []string
 }
 
 type exportedMsg struct {
@@ -74,10 +78,15 @@ func (r *resultsPage) Help() keys.Help {
 	return keys.Help{
 		ShortKeys: []key.Binding{km.Reveal, km.Copy, km.OnlyFailed, km.Retry, km.Export, km.NewRun},
 		Groups: [][]key.Binding{km.List(),
-			{km.Reveal, km.RevealAll, km.Copy, km.Detail}, {km.OnlyFailed, km.Sort, km.Retry}, {km.Export, km.NewRun, km.Back}},
+			{km.Reveal, km.RevealAll, km.Copy, km.Detail}, {km.OnlyFailed, km.Sort, km.Retry},
+			{km.Export, km.NewRun, km.Runs, keys.Named(km.Back, "clear the filter / back")}},
 	}
 }
-func (r *resultsPage) Init() tea.Cmd { return nil }
+func (r *resultsPage) Init() tea.Cmd {
+	ws := r.warnings
+	r.warnings = nil
+	return warnToast(ws)
+}
 
 // Unsaved counts secrets neither copied nor exported.
 func (r *resultsPage) Unsaved() int {
@@ -103,12 +112,18 @@ func (r *resultsPage) SetSize(w, h int) {
 	r.layout()
 }
 
-// detailRoom is the lines the detail may take now.
+// detailRoom is the lines the detail may take now: a revealed secret always whole.
 func (r *resultsPage) detailRoom() int {
 	if r.expanded {
 		return max(r.height-2-4, detailLines) // the table keeps its header and three rows
 	}
-	return detailLines
+	head, msg := r.detailParts()
+	need := len(fit.Wrap(head, r.width))
+	if msg != "" {
+		// The message, or the hint that enter shows it, takes a line more at most.
+		need = min(len(fit.Wrap(head+"  "+msg, r.width)), need+1)
+	}
+	return max(detailLines, need)
 }
 
 func (r *resultsPage) layout() {
@@ -125,12 +140,14 @@ func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	switch msg := msg.(type) {
 	case exportedMsg:
 		if msg.err != "" {
+			// A ? meant for the help: the next e offers the name without it.
+			r.path.SetValue(strings.TrimRight(r.path.Value(), "?"))
 			return toastBad(msg.err), nil
 		}
 		r.exported = true
 		// The next export must not suggest the file just written.
 		r.path.SetValue(exportName(r.profile, msg.path))
-		return toast("exported to " + msg.path + " (mode 0600)"), nil
+		return toast(fmt.Sprintf("exported %s to %s (mode 0600)", plural(len(r.outcomes), "row"), msg.path)), nil
 	case tea.KeyPressMsg:
 		if r.exporting {
 			switch {
@@ -188,21 +205,9 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 			r.tbl.SetSort(table.ByStatus)
 		}
 	case key.Matches(k, km.Retry):
-		var failed []string
-		for _, o := range r.outcomes {
-			// Unknown outcomes may have changed the password: never retried blindly.
-			if o.Status == backends.StatusFailed || o.Status == backends.StatusSkipped {
-				failed = append(failed, o.User)
-			}
-		}
-		if len(failed) == 0 {
-			return toast("nothing to retry: no failed or skipped users (unknown ones must be checked first)"), nil
-		}
-		req, err := r.req.Retry(failed)
-		if err != nil {
-			return toastBad("cannot retry: " + err.Error()), nil
-		}
-		return nil, push{newReviewPage(r.sh, r.profile, req)}
+		return r.retry()
+	case key.Matches(k, km.Runs):
+		return nil, push{p: newRunsPage(r.sh, r)}
 	case key.Matches(k, km.Export):
 		if !r.sh.files {
 			return toast("no export here: the file would be on the server; reveal (r) or copy (c) each secret"), nil
@@ -210,7 +215,11 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		r.exporting = true
 		return r.path.Focus(), nil
 	case key.Matches(k, km.NewRun):
-		return nil, push{newUsersPage(r.sh, r.profile, r.req.Backend())}
+		return nil, push{p: newUsersPage(r.sh, r.profile, r.req.Backend())}
+	case key.Matches(k, km.Back) && r.tbl.Query() != "":
+		r.tbl.ClearQuery() // esc clears the filter first, as in every list
+	case key.Matches(k, km.Back) && r.tbl.Filter() != table.All:
+		r.tbl.SetFilter(table.All)
 	case key.Matches(k, km.Back):
 		if n := r.Unsaved(); n > 0 {
 			return nil, ask{text: plural(n, "secret") + " not copied or exported yet. Leave these results?",
@@ -230,6 +239,29 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		return cmd, nil
 	}
 	return nil, nil
+}
+
+// retry opens the review of a run of the failed and skipped users, with this run's mode
+// and options; esc on it goes to the options, which the technician may change (SMS
+// failures retried by mail). Nothing more: the review is confirmed with enter.
+func (r *resultsPage) retry() (tea.Cmd, nav) {
+	var failed []string
+	for _, o := range r.outcomes {
+		// Unknown outcomes may have changed the password: never retried blindly.
+		if o.Status == backends.StatusFailed || o.Status == backends.StatusSkipped {
+			failed = append(failed, o.User)
+		}
+	}
+	if len(failed) == 0 {
+		return toast("nothing to retry: no failed or skipped users (unknown ones must be checked first)"), nil
+	}
+	req, err := r.req.Retry(failed)
+	if err != nil {
+		return toastBad("cannot retry: " + cleanErr(err)), nil
+	}
+	m := newModePage(r.sh, r.profile, req.Backend(), failed, nil)
+	m.preset(req)
+	return nil, push{p: m, then: newReviewPage(r.sh, r.profile, req)}
 }
 
 // copyCurrent copies the row's secret and counts it as copied: it is no longer unsaved.
@@ -262,42 +294,67 @@ func (r *resultsPage) View() string {
 }
 
 // detail shows the current row whole: its user, status, secret when revealed, and
-// message, wrapped at whole words (a link is broken where it must). What does not fit
-// its room says that enter shows all.
+// message, wrapped at whole words (a link is broken where it must). A revealed secret
+// is never cut: when the row does not fit its room, the message gives way, and its
+// last line says that enter shows all.
 func (r *resultsPage) detail() string {
 	th := r.sh.th
-	i, ok := r.tbl.Current()
-	if !ok {
+	head, msg := r.detailParts()
+	if head == "" {
 		return ""
 	}
-	o := r.outcomes[i]
-	row := r.tbl.Row(i)
-	line := th.Key.Render(row.User)
-	if o.Secret != "" {
-		if r.tbl.Revealed(i) {
-			line += "  " + r.req.Mode().SecretLabel + ": " + row.Secret
-		} else {
-			line += th.Subtle.Render("  r reveals · c copies")
-		}
-	}
-	if row.Message != "" {
-		line += "  " + th.Subtle.Render(row.Message)
-	}
-	lines := fit.Wrap(line, r.width)
+	lines := fit.Wrap(head, r.width)
 	room := r.detailRoom()
-	if len(lines) > room {
-		// The last line says that more follows and how to see it.
-		more := th.Subtle.Render("enter: the whole row")
-		lines = fit.WrapMax(line, r.width, room)
-		last := lines[room-1]
-		if fit.Width(last)+1+fit.Width(more) > r.width {
-			last = fit.Cut(last, max(r.width-1-fit.Width(more), 1))
+	if msg != "" {
+		all := fit.Wrap(head+"  "+th.Subtle.Render(msg), r.width)
+		if len(all) <= room {
+			lines = all
+		} else {
+			more := th.Subtle.Render("enter: the whole row")
+			left := max(room-len(lines), 0)
+			if left > 0 {
+				mlines := fit.WrapMax(msg, r.width, left)
+				last := mlines[len(mlines)-1]
+				if fit.Width(last)+1+fit.Width(more) > r.width {
+					last = fit.Cut(last, max(r.width-1-fit.Width(more), 1))
+				}
+				mlines[len(mlines)-1] = last + " " + more
+				for _, l := range mlines {
+					lines = append(lines, th.Subtle.Render(l))
+				}
+			} else {
+				lines = append(lines, more)
+			}
 		}
-		lines[room-1] = last + " " + more
-	} else if r.expanded {
+	}
+	if r.expanded && len(lines) < room {
 		lines = append(lines, th.Subtle.Render("enter: back to the table"))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// detailParts are the current row's head (user, and its secret when revealed) and
+// message, as drawn.
+func (r *resultsPage) detailParts() (head, msg string) {
+	th := r.sh.th
+	i, ok := r.tbl.Current()
+	if !ok {
+		return "", ""
+	}
+	o := r.outcomes[i]
+	row := r.tbl.Row(i)
+	head = th.Key.Render(row.User)
+	if o.Secret != "" {
+		switch {
+		case r.tbl.SecretBelow(i):
+			// Whole under its row in the table: not twice.
+		case r.tbl.Revealed(i):
+			head += "  " + r.req.Mode().SecretLabel + ": " + row.Secret
+		default:
+			head += th.Subtle.Render("  r reveals · c copies")
+		}
+	}
+	return head, row.Message
 }
 
 // exportName is a new file name for an export: the profile and the time, and never

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"resetdesk/backends"
@@ -40,9 +41,13 @@ func TestResultsRevealCopyRetryExport(t *testing.T) {
 	if r.tbl.Shown() != 1 {
 		t.Fatalf("failed filter shows %d", r.tbl.Shown())
 	}
-	rv := navOf(r.Update(press("t"))).(push).p.(*reviewPage)
+	retry := navOf(r.Update(press("t"))).(push)
+	rv := retry.then.(*reviewPage)
 	if u := rv.req.Users(); len(u) != 1 || u[0] != "bad" {
 		t.Fatalf("retry users %v", u)
+	}
+	if m, ok := retry.p.(*modePage); !ok || len(m.users) != 1 || m.current().Name != rv.req.Mode().Name {
+		t.Fatalf("under the retry's review: %#v", retry.p)
 	}
 	path := filepath.Join(t.TempDir(), "out.json")
 	if err := exportFile(path, "p", "gen", "", r.outcomes); err != nil {
@@ -167,5 +172,134 @@ func TestExportSuggestsANewNameExpandsHomeAndKeepsTicket(t *testing.T) {
 	r.Update(press("e"))
 	if v := r.path.Value(); v == "~/out.csv" || v == filepath.Join(home, "out.csv") {
 		t.Fatalf("the second export suggests the file just written: %q", v)
+	}
+}
+
+// links are a system's reset links, longer than any screen's secret column.
+type links struct{ fakeBackend }
+
+func (*links) Reset(_ context.Context, t backends.Target) (backends.Result, error) {
+	if t.User == "bad" {
+		return backends.Result{}, backends.NewError(backends.Refused, "no link for bad: the user has no mail address on file")
+	}
+	return backends.Result{Secret: "https://webadm.corp.example.com/webapps/pwreset/?id=4529615f40323ec1b8224cdc84de3438-" + t.User,
+		Message: "link sent by MAIL; valid 48 hours"}, nil
+}
+
+// R shows every link whole at every size (under its row when the column cannot take
+// it), nothing that looks like an ellipsis touches a secret, and f after R keeps the
+// failure reasons their room.
+func TestResultsRevealAllShowsEveryLinkWholeAtEverySize(t *testing.T) {
+	for _, sz := range [][2]int{{80, 21}, {60, 13}, {120, 37}} {
+		r := resultsOfUsers(t, testShared(), &links{}, []string{"bad", "alice", "bob"}, runner.Spec{Mode: "link"})
+		r.SetSize(sz[0], sz[1])
+		r.Update(press("R"))
+		v := ansi.Strip(r.View())
+		bodyFits(t, sz[0], sz[1], r.View())
+		joined := strings.Join(strings.Fields(v), "")
+		for _, u := range []string{"alice", "bob"} {
+			link := "https://webadm.corp.example.com/webapps/pwreset/?id=4529615f40323ec1b8224cdc84de3438-" + u
+			if !strings.Contains(joined, link) {
+				t.Fatalf("%dx%d: %s's link is not shown whole:\n%s", sz[0], sz[1], u, v)
+			}
+		}
+		for _, l := range strings.Split(v, "\n") {
+			if i := strings.Index(l, "https://"); i >= 0 && strings.Contains(l[i:], "…") {
+				t.Fatalf("%dx%d: an ellipsis on a line of a secret: %q", sz[0], sz[1], l)
+			}
+		}
+		r.Update(press("f"))
+		if v := ansi.Strip(r.tbl.View()); !strings.Contains(v, "no link for bad: the user has") {
+			t.Fatalf("%dx%d: f after R squeezed the failure reason:\n%s", sz[0], sz[1], v)
+		}
+	}
+}
+
+// Esc on a filtered table clears the filter before it asks to leave; y is no copy key.
+func TestResultsEscClearsTheFilterAndYCopiesNothing(t *testing.T) {
+	r := runToResults(t, testShared(), []string{"alice", "bad", "carol"})
+	if cmd, _ := r.Update(press("y")); cmd != nil || r.Unsaved() != 2 {
+		t.Fatal("y copied a secret")
+	}
+	r.Update(press("/"))
+	typeText(r, "no such")
+	r.Update(press("enter"))
+	r.Update(press("f"))
+	if n := navOf(r.Update(press("esc"))); n != nil || r.tbl.Query() != "" || r.tbl.Shown() != 1 {
+		t.Fatalf("esc on a filtered table: %#v, query %q", n, r.tbl.Query())
+	}
+	if n := navOf(r.Update(press("esc"))); n != nil || r.tbl.Shown() != 3 {
+		t.Fatalf("esc on the failed-only table: %#v", n)
+	}
+	if q, ok := navOf(r.Update(press("esc"))).(ask); !ok || !strings.Contains(q.text, "Leave these results?") {
+		t.Fatal("esc on the whole table did not ask to leave")
+	}
+}
+
+// The retry's review sits on the retry's options: esc there changes them (SMS failures
+// retried by mail), and the new review has what was chosen.
+func TestRetryReviewLetsTheOptionsChange(t *testing.T) {
+	sh := testShared()
+	r := resultsOfUsers(t, sh, &fakeBackend{}, []string{"alice", "bad"}, runner.Spec{Mode: "link",
+		Options: backends.Options{Method: "SMS", Expires: 12, Ticket: "INC-7"}})
+	retry := navOf(r.Update(press("t"))).(push)
+	rv := retry.then.(*reviewPage)
+	if rv.req.Options().Method != "SMS" || len(rv.req.Users()) != 1 {
+		t.Fatalf("the retry's review: %+v %v", rv.req.Options(), rv.req.Users())
+	}
+	if n := navOf(rv.Update(press("y"))); n != nil {
+		t.Fatal("y confirmed the retry")
+	}
+	m := retry.p.(*modePage)
+	req, err := m.request()
+	if err != nil || req.Options() != rv.req.Options() {
+		t.Fatalf("the options under the review are not the run's: %+v %v", req.Options(), err)
+	}
+	m.Update(press("tab"))  // delivery
+	m.Update(press("left")) // MAIL
+	nrv := navOf(m.Update(press("enter"))).(push).p.(*reviewPage)
+	if o := nrv.req.Options(); o.Method != "MAIL" || o.Expires != 12 || o.Ticket != "INC-7" || nrv.req.Users()[0] != "bad" {
+		t.Fatalf("the changed retry: %+v %v", o, nrv.req.Users())
+	}
+}
+
+// An export name ending in ? (a ? meant for the help) is refused; the toast names the
+// file by its absolute path; f1 opens the help from the prefilled field.
+func TestExportRefusesAQuestionMarkAndNamesTheAbsolutePath(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	c := New(context.Background(), &testDesk{}, LocalTerminal())
+	c.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	r := runToResults(t, c.sh, []string{"alice"})
+	c.apply(push{p: r})
+	c.Update(press("e"))
+	if !strings.Contains(ansi.Strip(c.View().Content), "f1 help") {
+		t.Fatalf("the footer does not name the help key of a field with text:\n%s", ansi.Strip(c.View().Content))
+	}
+	c.Update(tea.KeyPressMsg{Code: tea.KeyF1})
+	if !c.helpOpen {
+		t.Fatal("f1 did not open the help from the export field")
+	}
+	c.Update(press("esc"))
+	c.Update(press("?"))
+	if c.helpOpen || !strings.HasSuffix(r.path.Value(), "?") {
+		t.Fatal("? in a field with text is text")
+	}
+	_, cmd := c.Update(press("enter"))
+	for _, m := range msgsOf[exportedMsg](cmd) {
+		if m.err == "" || !strings.Contains(m.err, "ends in ?") {
+			t.Fatalf("a name ending in ? was written: %+v", m)
+		}
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Fatalf("a file was written: %v", files)
+	}
+	c.Update(press("e"))
+	r.path.SetValue("out.csv")
+	_, cmd = c.Update(press("enter"))
+	for _, m := range msgsOf[exportedMsg](cmd) {
+		if m.err != "" || m.path != filepath.Join(dir, "out.csv") {
+			t.Fatalf("export: %+v, want the absolute path %s", m, filepath.Join(dir, "out.csv"))
+		}
 	}
 }

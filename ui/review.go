@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,6 +32,7 @@ type reviewPage struct {
 	list          list.Model
 	count         textinput.Model // the count typed to confirm a large run
 	head          []string        // the lines above the list, drawn for the width
+	gap           int             // blank lines between the list and the confirmation
 	// quota is the day's quota left, once counted (quotaKnown) for a profile that has
 	// one (hasQuota).
 	quota                int
@@ -64,7 +66,9 @@ func (r *reviewPage) Title() string     { return "review" }
 func (r *reviewPage) Profile() *profile { return r.profile }
 func (r *reviewPage) Input() input {
 	if r.large() {
-		return inputOf(true, r.count.Value())
+		// The count field takes digits only: ? shows the help and q is ignored there,
+		// whatever is typed already.
+		return emptyInput
 	}
 	return noInput
 }
@@ -73,10 +77,10 @@ func (r *reviewPage) Help() keys.Help {
 	confirm := km.Confirm
 	nav := km.List()[:6]
 	if r.large() {
-		confirm = keys.Named(km.Open, "reset, once the count is typed")
+		confirm = keys.Named(km.Confirm, "reset, once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
-	if r.refused != "" {
+	if r.refused != "" || (r.hasQuota && r.quota <= 0) {
 		// Nothing to confirm: the way back is what the help offers.
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
 	}
@@ -96,11 +100,27 @@ func (r *reviewPage) SetSize(w, h int) {
 	r.layout()
 }
 
+// minReviewList is the fewest lines the list keeps: a user and the "↓ n more" line.
+const minReviewList = 2
+
 // layout draws the lines above the list for the width and gives the list the rest,
-// less its heading, a blank line and the confirmation.
+// less the confirmation and the blank line above it. The confirmation (the question, the
+// count field, the way back) always shows whole: on a short screen the head loses its
+// blank lines, then its last lines, and the list scrolls in what is left.
 func (r *reviewPage) layout() {
 	r.head = r.headLines()
-	r.list.SetHeight(max(r.height-len(r.head)-1-len(r.confirmLines())-1, 3))
+	r.gap = 1
+	room := r.height - len(r.confirmLines()) - r.gap
+	if len(r.head)+minReviewList > room {
+		r.gap = 0
+		room++
+		r.head = slices.DeleteFunc(r.head, func(l string) bool { return l == "" })
+	}
+	if over := len(r.head) + minReviewList - room; over > 0 {
+		users := r.head[len(r.head)-1] // "N users:" stays: it heads the list
+		r.head = append(r.head[:max(len(r.head)-1-over, 0)], users)
+	}
+	r.list.SetHeight(max(room-len(r.head), 1))
 }
 
 // sending is how many users the run will send, the quota allowing.
@@ -144,20 +164,16 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		cmd, _ := r.list.Update(msg)
 		return cmd, nil
 	case tea.PasteMsg:
-		if r.large() {
+		if r.large() && onlyDigits(strings.TrimSpace(msg.Content)) {
 			var cmd tea.Cmd
 			r.count, cmd = r.count.Update(msg)
 			return cmd, nil
 		}
 	case tea.KeyPressMsg:
-		confirm := km.Confirm
-		if r.large() {
-			confirm = km.Open // y is typed into the count, never a yes
-		}
 		switch {
 		case key.Matches(msg, km.Back):
 			return nil, back{}
-		case key.Matches(msg, confirm):
+		case key.Matches(msg, km.Confirm):
 			if why := r.blocked(); why != "" {
 				return toastBad(why), nil
 			}
@@ -166,13 +182,17 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		if cmd, ok := r.list.Update(msg); ok {
 			return cmd, nil
 		}
-		if r.large() {
+		if r.large() && (msg.Text == "" || onlyDigits(msg.Text)) {
 			var cmd tea.Cmd
 			r.count, cmd = r.count.Update(msg)
 			return cmd, nil
 		}
 	}
 	return nil, nil
+}
+
+func onlyDigits(s string) bool {
+	return strings.Trim(s, "0123456789") == ""
 }
 
 // headLines are what the run does, its options, the quota and the warnings, wrapped to
@@ -197,11 +217,14 @@ func (r *reviewPage) headLines() []string {
 	if opt.MustChange {
 		opts = append(opts, "must change at next logon")
 	}
+	if opt.Unlock {
+		opts = append(opts, "unlock the account too")
+	}
 	if opt.Comments != "" {
 		opts = append(opts, "comments: "+opt.Comments) // plain text: NewRequest refuses control characters
 	}
 	if req.TypedPassword() {
-		opts = append(opts, "typed password ("+strength(req.TypedPasswordValue())+")")
+		opts = append(opts, "typed password ("+strength(req.TypedPasswordValue(), mode, req.User(0))+")")
 	} else if mode.Source == backends.FromPolicy {
 		opts = append(opts, "a new password generated per user")
 	}
@@ -262,9 +285,9 @@ func (r *reviewPage) confirmLines() []string {
 	case r.large():
 		prompt := fmt.Sprintf("Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
 		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),
-			fit.Indent("  ", r.count.View()+th.Subtle.Render("  nothing has been sent yet; esc goes back"), r.width)...)
+			fit.Indent("  ", r.count.View()+th.Subtle.Render("  nothing has been sent yet; "+"esc goes back to the options"), r.width)...)
 	}
-	return fit.Indent("  ", th.Key.Render("Press enter or y to reset now")+th.Subtle.Render(" — nothing has been sent yet; esc goes back"), r.width)
+	return fit.Indent("  ", th.Key.Render("Press enter to reset now")+th.Subtle.Render(" — nothing has been sent yet; "+"esc goes back to the options"), r.width)
 }
 
 func (r *reviewPage) View() string {
@@ -278,6 +301,6 @@ func (r *reviewPage) View() string {
 		}
 		return "    " + r.users[i]
 	}))
-	b.WriteString("\n\n" + strings.Join(r.confirmLines(), "\n"))
+	b.WriteString("\n" + strings.Repeat("\n", r.gap) + strings.Join(r.confirmLines(), "\n"))
 	return fit.Clip(b.String(), r.width)
 }

@@ -26,8 +26,15 @@ func TestReviewWarnsAndConfirms(t *testing.T) {
 	if v := flat(newTestReviewPage(t, sh, backends.Profile{Name: "p", URL: "http://adm.example.com"}, "alice").View()); !strings.Contains(v, "travel unencrypted") {
 		t.Fatalf("plain http not warned about:\n%s", v)
 	}
-	if _, ok := navOf(r.Update(press("y"))).(startRun); !ok {
-		t.Fatal("y did not start the run")
+	// No printable key confirms a send: y (typed by habit, or meant for a search)
+	// does nothing; enter does.
+	for _, k := range []string{"y", "Y", "t", "j"} {
+		if n := navOf(r.Update(press(k))); n != nil {
+			t.Fatalf("%s on the review: %#v", k, n)
+		}
+	}
+	if _, ok := navOf(r.Update(press("enter"))).(startRun); !ok {
+		t.Fatal("enter did not start the run")
 	}
 }
 

@@ -13,9 +13,13 @@ import (
 
 // Messages the root handles for every page.
 type (
+	// toastMsg puts text on the status line while owner (the page whose command made
+	// it; nil: the console's own) is on top. An empty text takes the owner's toast away:
+	// the page fixed what it said.
 	toastMsg struct {
-		text string
-		bad  bool
+		text  string
+		bad   bool
+		owner page
 	}
 	toastExpiredMsg struct{ id int }
 	copyMsg         struct {
@@ -26,6 +30,8 @@ type (
 	// clipboardTickMsg redraws the header's countdown once a second.
 	clipboardTickMsg struct{ id int }
 	quitMsg          struct{ force bool }
+	// noticeMsg is a notice of the desk (Notices): a toast, and a line of the history page.
+	noticeMsg struct{ text string }
 )
 
 func toast(text string) tea.Cmd {
@@ -33,6 +39,35 @@ func toast(text string) tea.Cmd {
 }
 func toastBad(text string) tea.Cmd {
 	return func() tea.Msg { return toastMsg{text: text, bad: true} }
+}
+
+// untoast takes away the toast of the page that returns it: what it said is no longer
+// true (the refused id was removed, the field was fixed).
+func untoast() tea.Cmd { return func() tea.Msg { return toastMsg{} } }
+
+// own marks the toasts among cmd's messages as p's: a toast shows only while the page
+// that made it is on top, so that none outlives its page.
+func own(cmd tea.Cmd, p page) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		switch m := cmd().(type) {
+		case toastMsg:
+			if m.owner == nil {
+				m.owner = p
+			}
+			return m
+		case tea.BatchMsg:
+			out := make(tea.BatchMsg, len(m))
+			for i, c := range m {
+				out[i] = own(c, p)
+			}
+			return out
+		default:
+			return m
+		}
+	}
 }
 
 func (c *Console) top() page { return c.stack[len(c.stack)-1] }
@@ -60,15 +95,16 @@ func (c *Console) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case quotaMsg, secretStatusMsg:
 		c.sh.remember(msg) // and the page on top may want it too
 	case toastMsg:
-		c.toastID++
-		c.toast, c.toastBad = clean(msg.text), msg.bad
-		id := c.toastID
-		return c, tea.Tick(toastTTL, func(time.Time) tea.Msg { return toastExpiredMsg{id} })
+		return c, c.setToast(msg)
 	case toastExpiredMsg:
 		if msg.id == c.toastID {
-			c.toast = ""
+			c.clearToast()
 		}
 		return c, nil
+	case noticeMsg:
+		text := clean(msg.text)
+		c.sh.notices = append(c.sh.notices, c.now().Format("15:04")+"  "+text)
+		return c, c.setToast(toastMsg{text: text})
 	case copyMsg:
 		return c, c.copy(msg)
 	case clipboardTickMsg:
@@ -90,8 +126,9 @@ func (c *Console) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 // forward gives msg to the page on top and applies the page change it asks for.
 func (c *Console) forward(msg tea.Msg) tea.Cmd {
-	cmd, n := c.top().Update(msg)
-	return tea.Batch(cmd, c.apply(n))
+	p := c.top()
+	cmd, n := p.Update(msg)
+	return tea.Batch(own(cmd, p), c.apply(n))
 }
 
 // apply makes a page change (or puts a question) at once: before the next message is
@@ -102,53 +139,114 @@ func (c *Console) apply(n nav) tea.Cmd {
 		return nil
 	case push:
 		c.stack = append(c.stack, n.p)
-		return c.show(n.p)
+		cmd := c.show(n.p)
+		if n.then != nil {
+			c.stack = append(c.stack, n.then)
+			cmd = tea.Batch(cmd, c.show(n.then))
+		}
+		return tea.Batch(cmd, c.replay(n.typed))
 	case replace:
 		c.stack[len(c.stack)-1] = n.p
 		return c.show(n.p)
 	case startRun:
-		// Keep the pages that hold secrets (the last results) or the profiles list; the
-		// users, mode and review pages of this flow are done.
-		base := 1
-		for i, p := range c.stack {
-			if _, ok := p.(unsaver); ok {
-				base = i + 1
-			}
-		}
-		c.stack = append(c.stack[:base:base], n.p)
+		// The users, mode and review pages of this flow are done, and so is any results
+		// page under them: esc on this run's results goes back to the profiles, never to
+		// another run's table (the runs page keeps every run of the session).
+		c.stack = append(c.stack[:1:1], n.p)
 		return c.show(n.p)
 	case back:
 		if len(c.stack) == 1 {
 			return nil
 		}
 		c.stack = c.stack[:len(c.stack)-1]
-		c.layout() // only the top page follows the size: give it the current one
+		c.pageChanged()
 		if r, ok := c.top().(resumer); ok {
-			return r.Resume()
+			return own(r.Resume(), c.top())
 		}
 		return nil
 	case ask:
 		n.text = clean(n.text) // a question may quote a server or a file
 		c.question = &n
+		c.layout()
 		return nil
 	}
 	return nil
 }
 
-func (c *Console) show(p page) tea.Cmd {
-	c.helpOpen = false
-	c.layout()
-	return p.Init()
+// replay gives the page just shown the keys typed for it while the page before was
+// still busy (a search, opening a profile), in the order they were typed.
+func (c *Console) replay(typed []tea.KeyPressMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	for _, k := range typed {
+		cmds = append(cmds, c.key(k))
+	}
+	return tea.Batch(cmds...)
 }
+
+// pageChanged closes what belonged to the page that was on top: its help, its toast and
+// its question (an answer typed after it closed does nothing), and sizes the new top.
+func (c *Console) pageChanged() {
+	c.helpOpen = false
+	if c.question != nil {
+		c.question = nil
+		c.closedAt = c.now()
+	}
+	if c.toastOwner != nil && c.toastOwner != c.top() {
+		c.toast, c.toastOwner = "", nil
+	}
+	c.layout()
+}
+
+// setToast shows msg on the status line, when its page is still on top.
+func (c *Console) setToast(msg toastMsg) tea.Cmd {
+	switch {
+	case msg.owner != nil && msg.owner != c.top():
+		return nil // its page is gone: what it said is about a page not shown
+	case msg.text == "":
+		if c.toastOwner == msg.owner && msg.owner != nil {
+			c.clearToast()
+		}
+		return nil
+	}
+	c.toastID++
+	c.toast, c.toastBad, c.toastOwner = clean(msg.text), msg.bad, msg.owner
+	c.layout() // the status line may take more lines, or fewer
+	id := c.toastID
+	return tea.Tick(toastTTL, func(time.Time) tea.Msg { return toastExpiredMsg{id} })
+}
+
+func (c *Console) clearToast() {
+	c.toast, c.toastOwner = "", nil
+	c.layout()
+}
+
+func (c *Console) show(p page) tea.Cmd {
+	c.pageChanged()
+	return own(p.Init(), p)
+}
+
+// answerGrace is how long after a question closed its answer keys do nothing on a page
+// with no text field: a y typed a moment late must not act on the page below.
+const answerGrace = time.Second
 
 // answer runs the action of an answer to the question.
 func (c *Console) answer(a action) tea.Cmd {
 	c.question = nil
+	c.closedAt = c.now()
+	c.layout()
 	if a == nil {
 		return nil
 	}
 	cmd, n := a()
-	return tea.Batch(cmd, c.apply(n))
+	return tea.Batch(own(cmd, c.top()), c.apply(n))
+}
+
+// lateAnswer reports whether k is an answer key typed just after a question closed,
+// where it would act on a page with no text field.
+func (c *Console) lateAnswer(k tea.KeyPressMsg) bool {
+	km := c.sh.keys
+	answerKey := key.Matches(k, km.Yes) || (key.Matches(k, km.No) && !key.Matches(k, km.Back))
+	return answerKey && !c.closedAt.IsZero() && c.now().Sub(c.closedAt) < answerGrace && c.top().Input() == noInput
 }
 
 func (c *Console) key(k tea.KeyPressMsg) tea.Cmd {
@@ -167,10 +265,13 @@ func (c *Console) key(k tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if c.lateAnswer(k) {
+		return nil
+	}
 	in := c.top().Input()
 	if c.helpOpen {
 		switch {
-		case key.Matches(k, km.Help), key.Matches(k, km.Back), key.Matches(k, km.Quit):
+		case key.Matches(k, km.Help), key.Matches(k, km.HelpAnywhere), key.Matches(k, km.Back), key.Matches(k, km.Quit):
 			c.helpOpen = false
 			c.layout()
 			return nil
@@ -188,7 +289,7 @@ func (c *Console) key(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(k, km.Interrupt), in == noInput && key.Matches(k, km.Quit):
 		return c.interrupt()
-	case in != textInput && key.Matches(k, km.Help):
+	case key.Matches(k, km.HelpAnywhere), in != textInput && key.Matches(k, km.Help):
 		c.helpOpen, c.helpTop = true, 0
 		c.layout()
 		return nil
@@ -207,12 +308,11 @@ func (c *Console) interrupt() tea.Cmd {
 	return c.quit(false)
 }
 
+// unsaved counts the secrets of this session's runs neither copied nor exported.
 func (c *Console) unsaved() int {
 	n := 0
-	for _, p := range c.stack {
-		if u, ok := p.(unsaver); ok {
-			n += u.Unsaved()
-		}
+	for _, r := range c.sh.runs {
+		n += r.Unsaved()
 	}
 	return n
 }
@@ -247,9 +347,9 @@ func (c *Console) View() tea.View {
 	} else {
 		body = c.top().View()
 	}
-	// A status line longer than one line takes its room from the page's bottom: a
-	// question must show its (y/n), an error its end.
-	b.WriteString(fit.Clip(fit.Height(body, max(bodyH-len(status)+1, 1)), c.width))
+	// The page was laid out for the room the status line leaves it (layout), so that
+	// a long toast never hides its question or its field.
+	b.WriteString(fit.Clip(fit.Height(body, bodyH), c.width))
 	b.WriteByte('\n')
 	b.WriteString(strings.Join(status, "\n"))
 	b.WriteByte('\n')
@@ -271,12 +371,12 @@ func (c *Console) layout() { c.top().SetSize(c.width, c.bodyHeight()) }
 // fewer covers the page instead.
 const minBody = 8
 
-// bodyHeight is the page's room: the screen less the header, the status line and the
+// bodyHeight is the page's room: the screen less the header, the status lines and the
 // help.
 func (c *Console) bodyHeight() int {
 	helpH := 1
 	if help, overlay := c.helpLines(); c.helpOpen && !overlay {
 		helpH = len(help)
 	}
-	return max(c.height-2-helpH, 3)
+	return max(c.height-1-len(c.statusLines())-helpH, 3)
 }

@@ -35,13 +35,20 @@ type runPage struct {
 	aborted       bool
 	asking        bool // a question of this page is on screen (the run is paused meanwhile)
 	askedFailFast bool
-	started       time.Time
-	now           func() time.Time
+	// question is this page's open question; failFastOpen is set while it is the
+	// fail-fast one, whose counts follow the run (failFastAgain).
+	question       ask
+	failFastOpen   bool
+	failFastReason string
+	failFastFirst  int
+	started        time.Time
+	now            func() time.Time
 
 	tbl      table.Model
 	themeID  int
 	outcomes []backends.Outcome // final outcomes by index, raw (secrets as the server gave them)
 	tally    backends.Tally
+	inFlight int // requests sent and not answered yet
 	follow   bool
 	latest   int
 	spin     spinner.Model
@@ -85,10 +92,13 @@ func (r *runPage) Help() keys.Help {
 
 func (r *runPage) SetSize(w, h int) {
 	r.width, r.height = w, h
-	r.tbl.SetSize(w, max(h-4, 2))
+	r.tbl.SetSize(w, max(h-2, 2)) // under the progress bar and the counts
 }
 
 func (r *runPage) Init() tea.Cmd {
+	// The run's time counts from the confirm: the runner may be well under way when the
+	// page hears that it started.
+	r.started = r.now()
 	sh, req, ctx := r.sh, r.req, r.ctx
 	warns := r.warns
 	return tea.Batch(r.spin.Tick, func() tea.Msg {
@@ -161,7 +171,7 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			r.abort()
 			return warnToast(msg.warnings), nil
 		}
-		r.run, r.started = msg.run, r.now()
+		r.run = msg.run
 		r.sh.active = msg.run
 		return tea.Batch(readOutcomes(r.run), warnToast(msg.warnings)), nil
 	case outcomesMsg:
@@ -171,11 +181,16 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			r.abort() // nothing is left to cancel: free the context
 			return r.done(), nil
 		}
-		return readOutcomes(r.run), r.failFast()
+		if n := r.failFast(); n != nil {
+			return readOutcomes(r.run), n
+		}
+		return readOutcomes(r.run), r.failFastAgain()
 	case runFinishedMsg:
 		res := newResultsPage(r.sh, r.profile, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))
+		res.started, res.warnings = r.started, msg.warnings
+		r.sh.runs = append(r.sh.runs, res)
 		// The run used some of the quota: the header counts it again.
-		return tea.Batch(warnToast(msg.warnings), quotaCmd(r.sh, r.profile.p)), replace{res}
+		return quotaCmd(r.sh, r.profile.p), replace{p: res}
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		r.spin, cmd = r.spin.Update(msg)
@@ -225,12 +240,23 @@ func (r *runPage) ask(text string, yes, no func()) nav {
 	r.run.Pause()
 	done := func(f func()) action {
 		return func() (tea.Cmd, nav) {
-			r.asking = false
+			r.asking, r.failFastOpen = false, false
 			f()
 			return nil, nil
 		}
 	}
-	return ask{text: text, hint: "y/n · ctrl+c aborts", yes: done(yes), no: done(no), interrupt: done(r.abortRun)}
+	r.question = ask{text: text, hint: "y/n · ctrl+c aborts", yes: done(yes), no: done(no), interrupt: done(r.abortRun)}
+	return r.question
+}
+
+// failFastAgain is the fail-fast question, while it is open, with its counts as they
+// are now: the requests in flight come back while it waits for its answer.
+func (r *runPage) failFastAgain() nav {
+	if !r.failFastOpen || !r.asking {
+		return nil
+	}
+	r.question.text = r.failFastText()
+	return r.question
 }
 
 // stopRun stops dispatching: the requests in flight finish, the rest is skipped. The
@@ -276,9 +302,20 @@ func (r *runPage) failFast() nav {
 			return nil
 		}
 	}
-	left := r.req.Len() - r.tally.Total()
-	text := fmt.Sprintf("The first %d resets all failed: %s. Send the other %d?", r.tally.Total(), reason, left)
-	return r.ask(text, func() { r.run.Resume() }, func() { r.stopRun() })
+	r.failFastReason, r.failFastFirst = reason, r.tally.Total()-r.tally.Skipped
+	r.ask("", func() { r.run.Resume() }, func() { r.stopRun() })
+	r.failFastOpen = true
+	return r.failFastAgain()
+}
+
+// failFastText is the fail-fast question with what is true of the run now: how many
+// were answered, how many are in flight (they finish either way) and how many are not
+// sent yet (the answer decides those).
+func (r *runPage) failFastText() string {
+	answered := r.tally.Total() - r.tally.Skipped
+	notYet := max(r.req.Len()-r.tally.Total()-r.inFlight, 0)
+	return fmt.Sprintf("The first %d answers all failed: %s. %d answered · %d in flight (they finish either way) · %d not sent yet. Send the %d not sent yet?",
+		r.failFastFirst, r.failFastReason, answered, r.inFlight, notYet, notYet)
 }
 
 func (r *runPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
@@ -308,6 +345,13 @@ func (r *runPage) apply(batch []backends.Outcome) {
 	for _, o := range batch {
 		if o.Index < 0 || o.Index >= len(r.outcomes) {
 			continue
+		}
+		was := r.tbl.Row(o.Index).Status
+		switch {
+		case o.Status == backends.StatusRunning && was != backends.StatusRunning:
+			r.inFlight++
+		case o.Status.Final() && was == backends.StatusRunning:
+			r.inFlight--
 		}
 		r.tbl.Apply(o, cleanSecret(o.Secret), clean(o.Message))
 		if o.Status.Final() {

@@ -35,7 +35,11 @@ func TestRunWarningsGoToTheStatusLine(t *testing.T) {
 				toasts = append(toasts, m.text)
 			}
 		case runStartedMsg, outcomesMsg, runFinishedMsg:
-			next, _ := rp.Update(m)
+			next, n := rp.Update(m)
+			if r, ok := n.(replace); ok {
+				// The results show the run's last warnings as they first show.
+				return tea.Batch(next, r.p.Init())
+			}
 			return next
 		}
 		return nil

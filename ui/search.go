@@ -39,7 +39,7 @@ func (u *usersPage) queryChanged() tea.Cmd {
 	u.stopSearch()
 	u.hits, u.searchErr = nil, ""
 	u.list.SetItems(0)
-	u.pendingEnter = false
+	u.pendingEnters = 0
 	seq := u.seq
 	if strings.TrimSpace(u.input.Value()) == "" || u.noSearch {
 		return nil

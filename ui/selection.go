@@ -88,6 +88,14 @@ func refusals(b backends.Backend, p backends.Profile, ids []string) map[string]s
 	return out
 }
 
+// names are the first n selected ids as drawn, joined ("bdoe, cgarcia, …").
+func (s *selection) names(n int) string {
+	if len(s.shown) <= n {
+		return strings.Join(s.shown, ", ")
+	}
+	return strings.Join(s.shown[:n], ", ") + ", …"
+}
+
 // firstRefused is the first refused id as drawn, and why.
 func (s *selection) firstRefused() (string, string) {
 	for i, id := range s.ids {

@@ -36,7 +36,7 @@ func usersOn(t *testing.T, p backends.Profile, be backends.Backend, w, h int) (*
 	t.Cleanup(func() { searchDebounce = old })
 	d := newDriver(t, New(context.Background(), &testDesk{}), w, h)
 	u := newUsersPage(d.c.sh, fakeProfile(p), be)
-	d.run(d.c.apply(push{u}))
+	d.run(d.c.apply(push{p: u}))
 	return d, u
 }
 
@@ -204,5 +204,115 @@ func TestUsersEnterDuringSearchWaitsForIt(t *testing.T) {
 	d.until("the hits", func() bool { return len(u.hits) == 2 })
 	if d.c.top() != page(u) || !strings.Contains(d.screen(), "2 hits") {
 		t.Fatalf("two hits did not wait for a pick:\n%s", d.screen())
+	}
+}
+
+// Enter never guesses: of several hits with the cursor where the search put it, enter
+// says to pick one and stays; once the technician moved the cursor, enter takes that
+// hit; one hit goes on at once.
+func TestUsersEnterNeverGuessesAmongSeveralHits(t *testing.T) {
+	ids := []string{"adoe", "bdoe", "cdoe", "ddoe", "edoe", "fdoe", "gdoe", "hdoe", "idoe", "jdoe", "kdoe", "ldoe"}
+	var all []string
+	for _, id := range ids {
+		all = append(all, "doe-"+id)
+	}
+	d, u := usersOn(t, backends.Profile{Name: "odin"}, &directory{ids: append(all, "solo")}, 80, 24)
+	d.typed("doe")
+	d.until("the hits", func() bool { return len(u.hits) == 12 })
+	d.keys("enter")
+	d.until("the toast", func() bool {
+		return strings.Contains(d.screen(), "12 hits — pick one (↑/↓ enter, space) or type more")
+	})
+	if d.c.top() != page(u) {
+		t.Fatalf("enter on 12 hits guessed: %T", d.c.top())
+	}
+	d.keys("down", "enter")
+	if m, ok := d.c.top().(*modePage); !ok || len(m.users) != 1 || m.users[0] != "doe-bdoe" {
+		t.Fatalf("enter after the cursor moved went to %T", d.c.top())
+	}
+	d.keys("esc", "ctrl+a")
+	d.keys("esc") // clears the search, keeps the selection
+	d.typed("solo")
+	d.until("the one hit", func() bool { return len(u.hits) == 1 })
+	d.keys("enter")
+	if d.c.question == nil || !strings.Contains(d.c.question.text, "Go on with the 12 selected (doe-adoe, doe-bdoe, doe-cdoe, …)? solo under the cursor is not selected — space selects it") {
+		t.Fatalf("a selection and someone else under the cursor: no question (%v)", d.c.question)
+	}
+	d.keys("n")
+	if d.c.top() != page(u) {
+		t.Fatal("n went on")
+	}
+	d.keys("space", "enter")
+	if m, ok := d.c.top().(*modePage); !ok || len(m.users) != 13 {
+		t.Fatalf("enter with the cursor on a selected user went to %T", d.c.top())
+	}
+}
+
+// Enters typed while the search runs are kept, not dropped: with one hit the first goes
+// on with it and one more reaches the mode page (to the review), never more: a review is
+// always seen before it is confirmed.
+func TestUsersEntersTypedDuringASearchNeverConfirm(t *testing.T) {
+	d, u := usersOn(t, backends.Profile{Name: "p"}, &directory{ids: []string{"bdoe"}}, 80, 24)
+	old := searchDebounce
+	searchDebounce = time.Hour // the enters come long before the debounce
+	defer func() { searchDebounce = old }()
+	d.typed("bdoe")
+	d.keys("enter", "enter", "enter", "enter")
+	d.until("the review", func() bool { _, ok := d.c.top().(*reviewPage); return ok })
+	if u.pendingEnters != 0 || d.c.sh.active != nil {
+		t.Fatal("an enter typed before the review confirmed it")
+	}
+	d.keys("enter")
+	d.until("the run", func() bool { _, ok := d.c.top().(*runPage); return ok })
+}
+
+// Keys typed while a profile opens reach its users page, in order.
+func TestKeysTypedWhileAProfileOpensReachTheUsersPage(t *testing.T) {
+	gate := make(chan struct{})
+	desk := &testDesk{profiles: []backends.Profile{{Name: "p", Kind: "fake"}},
+		open: func(context.Context, backends.Profile) (backends.Backend, error) {
+			<-gate
+			return &directory{ids: []string{"bdoe"}}, nil
+		}}
+	d := newDriver(t, New(context.Background(), desk), 80, 24)
+	d.keys("1")
+	d.typed("bdoe")
+	close(gate)
+	d.until("the users page", func() bool { _, ok := d.c.top().(*usersPage); return ok })
+	if u := d.c.top().(*usersPage); u.input.Value() != "bdoe" {
+		t.Fatalf("typed while opening: %q", u.input.Value())
+	}
+}
+
+// Ctrl+x asks before it drops the selection, as esc does.
+func TestUsersCtrlXAsksBeforeClearing(t *testing.T) {
+	d, u := usersOn(t, backends.Profile{Name: "p"}, &directory{}, 80, 24)
+	d.send(tea.PasteMsg{Content: "a\nb\nc\n"})
+	d.keys("ctrl+x")
+	if d.c.question == nil || !strings.Contains(d.c.question.text, "3 users") || len(u.Selection()) != 3 {
+		t.Fatalf("ctrl+x cleared without asking (question %v)", d.c.question)
+	}
+	d.keys("y")
+	if len(u.Selection()) != 0 || strings.Contains(d.screen(), "added 3 pasted users") {
+		t.Fatalf("after yes: %v\n%s", u.Selection(), d.screen())
+	}
+}
+
+// / filters the selection pane as it does every list; esc clears the filter first.
+func TestSelectionPaneFilters(t *testing.T) {
+	d, u := usersOn(t, backends.Profile{Name: "p"}, &directory{}, 80, 24)
+	d.send(tea.PasteMsg{Content: "alice\nbob\ncarol\nalbert\n"})
+	d.keys("tab", "/")
+	d.typed("al")
+	if u.pane.Len() != 2 || !strings.Contains(d.screen(), "albert") || strings.Contains(d.screen(), "✓ bob") {
+		t.Fatalf("the pane filter shows %d:\n%s", u.pane.Len(), d.screen())
+	}
+	d.keys("enter", "d") // keep the filter; d removes the row under the cursor
+	if strings.Join(u.Selection(), ",") != "bob,carol,albert" {
+		t.Fatalf("d in the filtered pane removed the wrong id: %v", u.Selection())
+	}
+	d.keys("esc")
+	if !u.inPane || u.pane.Query() != "" {
+		t.Fatal("esc did not clear the pane's filter first")
 	}
 }

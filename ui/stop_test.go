@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -95,9 +96,19 @@ func TestRunPausesWhenTheFirstOutcomesAllFailAlike(t *testing.T) {
 		t.Fatalf("not paused with the reason (paused %v):\n%s", rp.run.Paused(), d.screen())
 	}
 	sent := be.calls.Load()
+	// What is true as it asks: answered, in flight (they finish either way), not sent.
+	inFlight := int(sent) - failFastSample
+	want := fmt.Sprintf("%d answered · %d in flight (they finish either way) · %d not sent yet. Send the %d not sent yet?",
+		failFastSample, inFlight, 50-int(sent), 50-int(sent))
+	if !strings.Contains(d.c.question.text, want) {
+		t.Fatalf("the question counts wrong: %q, want %q", d.c.question.text, want)
+	}
 	for range sent - failFastSample {
 		be.release <- struct{}{} // those already in flight finish
 	}
+	d.until("the question to follow the run", func() bool {
+		return d.c.question != nil && strings.Contains(d.c.question.text, fmt.Sprintf("%d answered · 0 in flight", sent))
+	})
 	d.keys("n")
 	res := resultsOf(t, d)
 	if be.calls.Load() != sent || res.tally.Skipped != 50-int(sent) || res.tally.Failed != int(sent) {

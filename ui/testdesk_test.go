@@ -25,7 +25,10 @@ type testDesk struct {
 	recover      func(ctx context.Context) (desk.Recovery, error)
 	history      func(ctx context.Context, f history.Filter) ([]*history.Run, []history.Outcome, error)
 	getenv       func(string) string
+	technician   string
 }
+
+func (d *testDesk) Technician() string { return d.technician }
 
 func (d *testDesk) Profiles() []backends.Profile { return d.profiles }
 func (d *testDesk) Demo() bool                   { return d.demo }

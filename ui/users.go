@@ -36,8 +36,16 @@ type usersPage struct {
 	cancel context.CancelFunc
 	// waiting is set while a search for the query as typed is due (debounce or
 	// in flight); enter then waits for its hits.
-	waiting      bool
-	pendingEnter bool
+	waiting bool
+	// pendingEnters counts the enters typed while the hits were not in yet: the first
+	// goes on when they are (one hit), one more is given to the mode page, never more
+	// (a review is always seen before it is confirmed).
+	pendingEnters int
+	// moved is set when the technician moved the cursor over the hits (or the mouse
+	// wheel did): enter then takes the hit under it, never a guess among several.
+	moved bool
+	// ticket is the ticket typed on the mode page, kept when esc comes back here.
+	ticket string
 
 	search    slow.Task
 	noSearch  bool
@@ -77,6 +85,7 @@ func newUsersPage(sh *shared, p *profile, b backends.Backend) *usersPage {
 		noSearch: p.noSearch, search: slow.NewTask(), list: sh.newList(), pane: sh.newList()}
 	u.list.SetTyping(true)
 	u.pane.SetRowLines(func(i int) int { return len(u.paneRow(i, false)) })
+	u.pane.SetFilter(list.Contains(u.paneItems, u.paneText))
 	return u
 }
 
@@ -87,7 +96,7 @@ func (u *usersPage) Input() input {
 	case u.importing:
 		return inputOf(true, u.path.Value())
 	case u.inPane:
-		return noInput
+		return inputOf(u.pane.Filtering(), u.pane.Query())
 	}
 	return inputOf(true, u.input.Value())
 }
@@ -99,11 +108,14 @@ func (u *usersPage) Help() keys.Help {
 		return keys.Help{ShortKeys: []key.Binding{importKey, km.Cancel}, Groups: [][]key.Binding{{importKey, km.Cancel}}}
 	}
 	back := keys.Named(km.Back, "clear the search / back")
+	if u.inPane && u.pane.Filtering() {
+		return keys.Help{ShortKeys: []key.Binding{km.Accept, km.Clear}, Groups: [][]key.Binding{{km.Accept, km.Clear, km.ArrowUp, km.ArrowDown}}}
+	}
 	if u.inPane {
 		leave := keys.Named(km.LeaveField, "back to the search")
 		return keys.Help{
-			ShortKeys: []key.Binding{km.Up, km.Down, km.Remove, km.RemoveInvalid, km.ChooseMode, leave},
-			Groups:    [][]key.Binding{km.List()[:6], {km.Remove, km.RemoveInvalid, km.ClearSelection}, {km.ChooseMode, leave, km.Import}},
+			ShortKeys: []key.Binding{km.Up, km.Down, km.Remove, km.RemoveInvalid, km.Filter, km.ChooseMode, leave},
+			Groups:    [][]key.Binding{km.List(), {km.Remove, km.RemoveInvalid, km.ClearSelection}, {km.ChooseMode, leave, km.Import}},
 		}
 	}
 	return keys.Help{
@@ -183,9 +195,10 @@ func (u *usersPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		}
 		u.list.SetItems(len(u.hits))
 		u.list.SetCursor(0)
-		if u.pendingEnter {
-			u.pendingEnter = false
-			return u.enterOnHits(true)
+		u.moved = false
+		if n := u.pendingEnters; n > 0 {
+			u.pendingEnters = 0
+			return u.enterOnHits(min(n-1, 1))
 		}
 		return nil, nil
 	case importedMsg:
@@ -202,6 +215,7 @@ func (u *usersPage) update(msg tea.Msg) (tea.Cmd, nav) {
 			cmd, _ = u.pane.Update(msg)
 		} else {
 			cmd, _ = u.list.Update(msg)
+			u.moved = true
 		}
 		return cmd, nil
 	case tea.KeyPressMsg:
@@ -246,26 +260,16 @@ func (u *usersPage) paste(msg tea.PasteMsg) (tea.Cmd, nav) {
 func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	km := u.sh.keys
 	if u.importing {
-		switch {
-		case key.Matches(k, km.Cancel):
-			u.importing = false
-			u.path.Blur()
-			return u.input.Focus(), nil
-		case key.Matches(k, km.Open):
-			u.importing = false
-			u.path.Blur()
-			return tea.Batch(u.input.Focus(), importFile(expandHome(u.sh, strings.TrimSpace(u.path.Value())))), nil
-		}
-		var cmd tea.Cmd
-		u.path, cmd = u.path.Update(k)
-		return cmd, nil
+		return u.importKey(k), nil
+	}
+	if u.inPane && u.pane.Filtering() {
+		return u.paneKey(k) // the pane's filter field has the keys, enter included
 	}
 	switch {
 	case key.Matches(k, km.ChooseMode):
 		return u.next()
 	case key.Matches(k, km.ClearSelection):
-		u.sel = newSelection()
-		return nil, nil
+		return u.clearSelection()
 	case key.Matches(k, km.Import):
 		if !u.sh.files {
 			return toast("no file import here: the files would be the server's; paste the list instead"), nil
@@ -296,7 +300,7 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 			u.sel.toggle(u.hits[i].ID)
 			u.sel.check(u.be, u.profile.p)
 		}
-		return nil, nil
+		return untoast(), nil // what the page said about the hits or the selection may no longer hold
 	case key.Matches(k, km.SelectAll):
 		switch {
 		case len(u.hits) == 0 && u.waiting:
@@ -312,6 +316,7 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		return toast("selected " + plural(n, "more user")), nil
 	}
 	if cmd, ok := u.list.Update(k); ok {
+		u.moved = true
 		return cmd, nil
 	}
 	before := u.input.Value()
@@ -323,77 +328,22 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	return cmd, nil
 }
 
-// leave goes back to the profiles, asking first when it would drop a selection.
-func (u *usersPage) leave() (tea.Cmd, nav) {
-	if n := u.sel.len(); n > 0 {
-		return nil, ask{text: fmt.Sprintf("Leave and drop the selection of %s?", plural(n, "user")),
-			yes: func() (tea.Cmd, nav) { u.stopSearch(); return nil, back{} }}
-	}
-	u.stopSearch()
-	return nil, back{}
-}
-
-// add selects ids not yet selected and keeps the refused lines to show; it returns how
-// many were added.
-func (u *usersPage) add(ids []string, bad []userlist.BadUser) int {
-	n := u.sel.add(ids...)
-	u.sel.setDropped(bad)
-	u.sel.check(u.be, u.profile.p)
-	return n
-}
-
-// next goes on to the modes with what is selected; with nothing selected, with the hit
-// under the cursor alone (it is not added to the selection: back on this page it is
-// not selected behind the technician's back).
-func (u *usersPage) next() (tea.Cmd, nav) {
-	if typed := strings.TrimSpace(u.input.Value()); u.noSearch && typed != "" {
-		// Nothing to search: what was typed is ids, taken like a paste.
-		users, bad, err := userlist.Parse(strings.NewReader(typed))
-		if err != nil {
-			return toastBad("could not read the typed ids: " + cleanErr(err)), nil
-		}
-		u.add(users, bad)
-		u.input.SetValue("")
-	}
-	if u.sel.len() == 0 {
-		if u.waiting && strings.TrimSpace(u.input.Value()) != "" {
-			// The hits of what was typed are not in yet: go on when they are.
-			u.pendingEnter = true
-			if !u.search.Running() {
-				return u.startSearch(), nil
-			}
-			return nil, nil
-		}
-		return u.enterOnHits(false)
-	}
-	if n := len(u.sel.refused); n > 0 {
-		id, why := u.sel.firstRefused()
-		return toastBad(fmt.Sprintf("%s refused (%s: %s): tab to the selection; d removes one, D every refused one",
-			plural(n, "id"), id, why)), nil
-	}
-	u.stopSearch()
-	return nil, push{newModePage(u.sh, u.profile, u.be, append([]string(nil), u.sel.ids...))}
-}
-
-// enterOnHits is enter with nothing selected: the hit under the cursor goes on alone.
-// An enter that waited for the hits goes on only when there is one: of several, the
-// technician picks.
-func (u *usersPage) enterOnHits(waited bool) (tea.Cmd, nav) {
-	i, ok := u.list.Current()
+// importKey is a key while the import field has the keys.
+func (u *usersPage) importKey(k tea.KeyPressMsg) tea.Cmd {
+	km := u.sh.keys
 	switch {
-	case !ok && strings.TrimSpace(u.input.Value()) != "" && u.searchErr == "":
-		return toastBad("no users found: try another search, or paste a list"), nil
-	case !ok:
-		return toastBad("select at least one user: search and press space, or paste a list"), nil
-	case waited && len(u.hits) > 1:
-		return toast(fmt.Sprintf("%d hits: pick one with ↑/↓ and enter, or select with space", len(u.hits))), nil
+	case key.Matches(k, km.Cancel):
+		u.importing = false
+		u.path.Blur()
+		return u.input.Focus()
+	case key.Matches(k, km.Open):
+		u.importing = false
+		u.path.Blur()
+		return tea.Batch(u.input.Focus(), importFile(expandHome(u.sh, strings.TrimSpace(u.path.Value()))))
 	}
-	h := u.hits[i]
-	if why, bad := refusals(u.be, u.profile.p, []string{h.ID})[h.ID]; bad {
-		return toastBad(h.shown + " is refused: " + why), nil
-	}
-	u.stopSearch()
-	return nil, push{newModePage(u.sh, u.profile, u.be, []string{h.ID})}
+	var cmd tea.Cmd
+	u.path, cmd = u.path.Update(k)
+	return cmd
 }
 
 // errLines is the search error as shown, wrapped to the width; nil when none shows.
@@ -421,7 +371,7 @@ func (u *usersPage) View() string {
 		if line == "" {
 			line = "  searching…"
 		}
-		if u.pendingEnter {
+		if u.pendingEnters > 0 {
 			line += th.Subtle.Render(" enter goes on when the hits are in")
 		}
 		b.WriteString(fit.Cut(line, w) + "\n")
@@ -446,7 +396,11 @@ func (u *usersPage) View() string {
 		if u.sel.has[hit.ID] {
 			box = "[x] "
 		}
-		line := fit.Truncate(box+fit.Pad(hit.shown, idW)+" "+fit.Pad(hit.name, 22)+" "+hit.about, w-2)
+		line := box + fit.Pad(hit.shown, idW) + " " + fit.PadWords(hit.name, 22) + " "
+		if about := fit.Words(hit.about, w-2-fit.Width(line)); about != fit.Ellipsis {
+			line += about // no word of it fits: left out rather than a lone "…"
+		}
+		line = fit.Truncate(line, w-2)
 		switch {
 		case current && !u.inPane:
 			return "> " + th.Cursor.Render(line)

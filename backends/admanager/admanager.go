@@ -33,6 +33,7 @@ import (
 const (
 	ModeGenerate = "generate"
 	ModeSet      = "set"
+	ModeUnlock   = "unlock"
 )
 
 // DefaultProductName is sent as PRODUCT_NAME (ADManager's audit) when the profile sets none.
@@ -51,7 +52,7 @@ var passwordPolicy = password.Policy{
 	Length: 16, Lower: true, Upper: true, Digits: true, Symbols: password.SymbolChars,
 }
 
-var mustChange = backends.OptionSpec{Key: backends.OptMustChange, Label: "User must change the password at next logon"}
+var mustChange = backends.OptionSpec{Key: backends.OptMustChange, Label: "User must change the password at next logon", Flag: true}
 
 // MessageGenerated is the outcome of a generate reset: the technician has nothing to
 // hand over and must not look for a password.
@@ -63,7 +64,7 @@ var modes = []backends.Mode{
 		Label:       "Let ADManager generate the password (its policy; it notifies the user)",
 		SecretLabel: "password",
 		Source:      backends.FromServer,
-		Options:     []backends.OptionSpec{mustChange},
+		Options:     []backends.OptionSpec{mustChange, unlockToo},
 	},
 	{
 		Name:          ModeSet,
@@ -73,8 +74,9 @@ var modes = []backends.Mode{
 		Policy:        passwordPolicy,
 		TypedPassword: true,
 		CheckPassword: CheckPassword,
-		Options:       []backends.OptionSpec{mustChange},
+		Options:       []backends.OptionSpec{mustChange, unlockToo},
 	},
+	unlockMode,
 }
 
 func init() {
@@ -84,6 +86,7 @@ func init() {
 		Required:    []string{"domain"},
 		SecretLabel: "AuthToken",
 		Modes:       modes,
+		Identity:    Identity,
 		New: func(p backends.Profile, secret string, client *http.Client) (backends.Backend, error) {
 			c, err := New(p, secret, client)
 			if err != nil {
@@ -139,36 +142,6 @@ func (c *Client) SecretForms() []string { return []string{escape(c.token)} }
 // (password.CheckADComplexity).
 func CheckPassword(pw string) error { return password.CheckADComplexity(pw) }
 
-// samForbidden are the characters Active Directory refuses in a sAMAccountName.
-const samForbidden = `"/\[]:;|=,+*?<>`
-
-// ValidateUser refuses ids that can name no AD account: a sAMAccountName (at most 20
-// characters, none of "/\[]:;|=,+*?<>) or a userPrincipalName (name@suffix, no spaces).
-func (c *Client) ValidateUser(id string) error {
-	if local, suffix, ok := strings.Cut(id, "@"); ok {
-		if local == "" || suffix == "" || strings.ContainsAny(id, " \t") || strings.Count(id, "@") != 1 {
-			return fmt.Errorf("user %q is not a userPrincipalName like jdoe@corp.example.com", id)
-		}
-		return nil
-	}
-	if i := strings.IndexAny(id, samForbidden); i >= 0 {
-		return fmt.Errorf("user %q: a sAMAccountName cannot contain %q", id, id[i])
-	}
-	if n := len([]rune(id)); n > 20 {
-		return fmt.Errorf("user %q: a sAMAccountName has at most 20 characters (this has %d); use the userPrincipalName", id, n)
-	}
-	return nil
-}
-
-// accountKey is the inputFormat key that names the account: the UPN when the id has
-// an '@', else the sAMAccountName.
-func accountKey(id string) string {
-	if strings.Contains(id, "@") {
-		return "userPrincipalName"
-	}
-	return "sAMAccountName"
-}
-
 // Login proves the AuthToken: ADManager has no login call for a token, so it runs the
 // cheapest authenticated call (a one-row SearchUser, which the quota does not count).
 func (c *Client) Login(ctx context.Context) error {
@@ -192,9 +165,22 @@ func (c *Client) Check(ctx context.Context) (string, error) {
 	return msg, nil
 }
 
-// Reset resets one account: set sends t.Secret in a request of its own; generate joins
-// the next request of the accounts waiting for ADManager to pick their passwords.
+// Reset resets one account, or unlocks it (unlock mode, and the unlock-too option after
+// a reset: see unlock.go).
 func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result, error) {
+	if t.Mode == ModeUnlock {
+		return c.unlock(ctx, t.User)
+	}
+	res, err := c.reset(ctx, t)
+	if err == nil && t.Options.Unlock {
+		res.Message = c.unlockToo(ctx, t.User, res.Message)
+	}
+	return res, err
+}
+
+// reset resets one account: set sends t.Secret in a request of its own; generate joins
+// the next request of the accounts waiting for ADManager to pick their passwords.
+func (c *Client) reset(ctx context.Context, t backends.Target) (backends.Result, error) {
 	switch t.Mode {
 	case ModeSet:
 	case ModeGenerate:
@@ -296,6 +282,7 @@ func inputFormat(users []string) string {
 type account struct {
 	SAM     string     `json:"sAMAccountName"`
 	UPN     string     `json:"userPrincipalName"`
+	DN      string     `json:"distinguishedName"`
 	Status  flexString `json:"status"`
 	Message string     `json:"statusMessage"`
 }
@@ -307,7 +294,7 @@ func pick(list []account, user string, alone bool) (account, bool) {
 		return list[0], true
 	}
 	for _, a := range list {
-		if strings.EqualFold(a.SAM, user) || strings.EqualFold(a.UPN, user) {
+		if strings.EqualFold(a.SAM, user) || strings.EqualFold(a.UPN, user) || a.DN != "" && strings.EqualFold(a.DN, user) {
 			return a, true
 		}
 	}

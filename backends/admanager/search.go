@@ -43,8 +43,9 @@ func (a searchAnswer) str(key string) string {
 	return s
 }
 
-// searchUsers runs SearchUser. A SEVERITY answer means the token was refused: BadLogin.
-func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc string) (searchAnswer, error) {
+// searchUsers runs SearchUser (with extra parameters: filter, select). A SEVERITY
+// answer means the token was refused: BadLogin.
+func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc string, extra ...param) (searchAnswer, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -52,6 +53,7 @@ func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc s
 	if text != "" {
 		ps = append(ps, param{"searchText", text})
 	}
+	ps = append(ps, extra...)
 	resp, err := c.call(ctx, http.MethodGet, PathSearchUser, ps, desc)
 	if err != nil {
 		return searchAnswer{}, err
@@ -97,10 +99,7 @@ func (c *Client) Search(ctx context.Context, query string, limit int) ([]backend
 		if id == "" {
 			continue
 		}
-		name := value(u, "DISPLAY_NAME")
-		if name == "" {
-			name = strings.TrimSpace(value(u, "FIRST_NAME") + " " + value(u, "LAST_NAME"))
-		}
+		name := displayName(u)
 		var detail []string
 		for _, k := range []string{"LOGON_NAME", "EMPLOYEE_ID", "DEPARTMENT", "EMAIL_ADDRESS"} {
 			if v := value(u, k); v != "" && v != id {
@@ -113,6 +112,14 @@ func (c *Client) Search(ctx context.Context, query string, limit int) ([]backend
 		}
 	}
 	return out, nil
+}
+
+// displayName is a SearchUser row's display name, else its first and last names.
+func displayName(u map[string]any) string {
+	if name := value(u, "DISPLAY_NAME"); name != "" {
+		return name
+	}
+	return strings.TrimSpace(value(u, "FIRST_NAME") + " " + value(u, "LAST_NAME"))
 }
 
 // value reads one column as text; ADManager writes "-" or "<not set>" for an empty one.

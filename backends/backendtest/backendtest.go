@@ -159,3 +159,32 @@ func Start(t testing.TB, b backends.Backend, spec runner.Spec) *runner.Run {
 	}
 	return run
 }
+
+// Prepared runs spec on b the way the front ends do — runner.Prepare (the lookups), then
+// the run — and returns the request and the final outcomes in input order. No outcome's
+// message may hold its own secret or any of secrets.
+func Prepared(t testing.TB, b backends.Backend, spec runner.Spec, secrets ...string) (runner.Request, []backends.Outcome) {
+	t.Helper()
+	p, err := ProfileOf(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Timeout == 0 {
+		spec.Timeout = 5 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := runner.Prepare(ctx, b, p, spec)
+	if err != nil {
+		t.Fatalf("Prepare: %v", err)
+	}
+	run, err := runner.Start(ctx, req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := run.Wait()
+	for _, o := range out {
+		NoSecret(t, o.Message, append([]string{o.Secret, spec.Password}, secrets...)...)
+	}
+	return req, out
+}

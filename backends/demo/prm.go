@@ -15,6 +15,8 @@ func startPRM() (Instance, error) {
 		Profile: backends.Profile{
 			Name: "demo-prm", Kind: "prm", URL: srv.URL,
 			TimeBasedToken: true, Concurrency: 4,
+			// PRM keeps no mail or phone: the sample people are looked up in the demo AD.
+			Directory: "demo-admanager",
 		},
 		Secret: prmtest.Token,
 		Server: srv,

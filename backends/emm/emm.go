@@ -72,6 +72,8 @@ func init() {
 		Required:    []string{"username"},
 		SecretLabel: "password",
 		Modes:       modes,
+		Identity:    Identity,
+		LookupAll:   true,
 		New:         New,
 	})
 }

@@ -8,7 +8,8 @@ import "fmt"
 type Person struct {
 	First, Last string
 	Login       string // "jdoe3": first initial, last name, a number when taken
-	Phone       string // 10 digits
+	Phone       string // 10 digits: the desk line
+	Mobile      string // an international mobile number, for text messages
 	Extension   string // 4 digits
 	Department  string
 }
@@ -34,6 +35,7 @@ func People(n int) []Person {
 		out = append(out, Person{
 			First: f, Last: l, Login: login,
 			Phone:      fmt.Sprintf("98715%05d", 15000+i),
+			Mobile:     fmt.Sprintf("+336%08d", 12340000+i),
 			Extension:  fmt.Sprintf("%04d", 5000+i),
 			Department: depts[i%len(depts)],
 		})

@@ -43,6 +43,7 @@ func init() {
 		Required:    []string{"username", "service_provider", "group"},
 		SecretLabel: "password",
 		Modes:       modes,
+		Identity:    Identity,
 		New:         New,
 	})
 }
@@ -405,14 +406,8 @@ func (c *Client) searchField(ctx context.Context, field, value string, limit int
 		}
 		return nil, err
 	}
-	var list []listUser
-	if b := bytes.TrimSpace(resp.Body); len(b) > 0 && b[0] == '{' {
-		var one listUser
-		if err := httpx.DecodeJSON(resp, &one, "user search"); err != nil {
-			return nil, err
-		}
-		list = []listUser{one}
-	} else if err := httpx.DecodeJSON(resp, &list, "user search"); err != nil {
+	list, err := decodeUsers(resp, "user search")
+	if err != nil {
 		return nil, err
 	}
 	out := make([]backends.User, 0, len(list))

@@ -50,6 +50,7 @@ func init() {
 		SecretLabel: "shared access token",
 		Modes:       modes,
 		NoSearch:    true,
+		Identity:    Identity,
 		New:         New,
 	})
 }

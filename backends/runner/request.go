@@ -3,7 +3,6 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +35,9 @@ type Spec struct {
 	Timeout time.Duration
 	// BatchSize is how many secrets a batch mode asks for per call (0: 100).
 	BatchSize int
+	// Known are accounts the front end already knows, by the id as given (search hits,
+	// the accounts of an earlier request): they are not looked up again.
+	Known map[string]backends.Account
 }
 
 // Request is one run, checked once and fixed: NewRequest is the only way to build one,
@@ -51,6 +53,11 @@ type Request struct {
 	rateLimit   float64
 	timeout     time.Duration
 	batchSize   int
+	// accounts are who each id names (accounts[i] for users[i]); settled are the lines
+	// decided before anything is sent: another spelling of an account already in the
+	// run (skipped), an id the system does not hold (failed).
+	accounts []backends.Account
+	settled  map[int]backends.Outcome
 }
 
 // Check validates a spec for profile p without a back end: the mode, its options, the
@@ -144,6 +151,7 @@ func check(b backends.Backend, p backends.Profile, s Spec) (Request, error) {
 		}
 		seen[u] = true
 	}
+	r.identify(s.Known)
 	return r, nil
 }
 
@@ -156,7 +164,7 @@ func (r Request) Profile() backends.Profile { return r.profile }
 // Mode is the mode the request resets in.
 func (r Request) Mode() backends.Mode { return r.mode }
 
-// Users are the ids to reset, in order (a copy).
+// Users are the ids to reset as given, in order (a copy): one line of the run each.
 func (r Request) Users() []string { return slices.Clone(r.users) }
 
 // Len is the number of users.
@@ -167,6 +175,19 @@ func (r Request) User(i int) string { return r.users[i] }
 
 // Options are the technician's choices.
 func (r Request) Options() backends.Options { return r.options }
+
+// HistoryMode is the mode with its on/off options, as the history records a run:
+// "set", "set+unlock", "generate+must_change+unlock".
+func (r Request) HistoryMode() string {
+	m := r.mode.Name
+	if r.options.MustChange {
+		m += "+" + backends.OptMustChange
+	}
+	if r.options.Unlock {
+		m += "+" + backends.OptUnlock
+	}
+	return m
+}
 
 // TypedPassword reports whether the technician typed the password (one user).
 func (r Request) TypedPassword() bool { return r.password != "" }
@@ -183,7 +204,7 @@ func (r Request) Timeout() time.Duration { return r.timeout }
 // Spec is the request as plain data, for building a changed one (a retry).
 func (r Request) Spec() Spec {
 	return Spec{Mode: r.mode.Name, Users: r.Users(), Options: r.options, Password: r.password,
-		Concurrency: r.concurrency, Timeout: r.timeout, BatchSize: r.batchSize}
+		Concurrency: r.concurrency, Timeout: r.timeout, BatchSize: r.batchSize, Known: r.known()}
 }
 
 // Retry is the same request for other users (a retry of the failed ones). A typed
@@ -195,62 +216,4 @@ func (r Request) Retry(users []string) (Request, error) {
 		s.Password = ""
 	}
 	return NewRequest(r.backend, r.profile, s)
-}
-
-// Protected are the users of list that profile p must never reset, each with the reason:
-// the profile's own login (resetting it would lock the profile out) and the accounts its
-// `protected` globs name. Case does not matter; a login written DOMAIN\name or
-// name@domain protects name too.
-func Protected(p backends.Profile, users []string) []userlist.BadUser {
-	var bad []userlist.BadUser
-	login := loginNames(p.Username)
-	for _, u := range users {
-		lu := strings.ToLower(u)
-		switch {
-		case login[lu] || login[shortName(lu)]:
-			bad = append(bad, userlist.BadUser{ID: u, Err: fmt.Errorf("%q is the profile's own login (%s): resetting it would lock the profile out", u, p.Name)})
-			continue
-		}
-		for _, g := range p.Protected {
-			g = strings.ToLower(g)
-			if ok, _ := path.Match(g, lu); ok {
-				bad = append(bad, userlist.BadUser{ID: u, Err: fmt.Errorf("%q is protected in profile %s (protected = %q): never reset", u, p.Name, g)})
-				break
-			}
-			if ok, _ := path.Match(g, shortName(lu)); ok {
-				bad = append(bad, userlist.BadUser{ID: u, Err: fmt.Errorf("%q is protected in profile %s (protected = %q): never reset", u, p.Name, g)})
-				break
-			}
-		}
-	}
-	return bad
-}
-
-// loginNames are the forms of a profile's login a user id may take.
-func loginNames(username string) map[string]bool {
-	names := map[string]bool{}
-	u := strings.ToLower(strings.TrimSpace(username))
-	if u == "" {
-		return names
-	}
-	names[u] = true
-	names[shortName(u)] = true
-	return names
-}
-
-// shortName is the account name of DOMAIN\name, name@domain or a DN's first CN.
-func shortName(id string) string {
-	if i := strings.LastIndex(id, "\\"); i >= 0 {
-		id = id[i+1:]
-	}
-	if i := strings.Index(id, "@"); i > 0 {
-		id = id[:i]
-	}
-	if strings.HasPrefix(id, "cn=") {
-		id = strings.TrimPrefix(id, "cn=")
-		if i := strings.Index(id, ","); i >= 0 {
-			id = id[:i]
-		}
-	}
-	return id
 }

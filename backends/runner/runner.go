@@ -147,6 +147,7 @@ func (r *Run) stopped() bool { return r.sending.Err() != nil }
 
 // emit hands a final outcome to the reader, keeping it for Finish.
 func (r *Run) emit(o backends.Outcome) {
+	o.Name = r.req.accounts[o.Index].Name
 	r.resultsMu.Lock()
 	r.results[o.Index] = o
 	r.resultsMu.Unlock()
@@ -188,6 +189,10 @@ func (r *Run) dispatch(ctx context.Context) {
 	next := 0
 	skipReason := "not sent: the run was stopped"
 	for ; next < len(r.req.users); next++ {
+		if o, ok := r.req.settled[next]; ok {
+			r.emit(o) // decided before the run: never sent
+			continue
+		}
 		if r.stopped() {
 			break
 		}
@@ -210,6 +215,10 @@ func (r *Run) dispatch(ctx context.Context) {
 	}
 	journaled := int(r.batchJournaled.Load())
 	for i := next; i < len(r.req.users); i++ {
+		if o, ok := r.req.settled[i]; ok {
+			r.emit(o)
+			continue
+		}
 		o := backends.Outcome{Index: i, User: r.req.users[i], Status: backends.StatusSkipped, Message: skipReason}
 		if i < journaled {
 			// Its secret was journaled with its batch but never sent: say so, so that
@@ -251,10 +260,17 @@ func (r *Run) handOut(i int, limiter *rate.Limiter, secrets <-chan work, items c
 func (r *Run) prefetch(ctx context.Context) <-chan work {
 	batcher, ok := r.req.backend.(backends.SecretBatcher)
 	out := make(chan work, r.req.batchSize)
+	// The lines to send, in order: a settled line gets no secret.
+	send := make([]int, 0, r.req.Sends())
+	for i := range r.req.users {
+		if _, ok := r.req.settled[i]; !ok {
+			send = append(send, i)
+		}
+	}
 	go func() {
 		defer close(out)
-		for start := 0; start < len(r.req.users); {
-			n := min(len(r.req.users)-start, r.req.batchSize)
+		for start := 0; start < len(send); {
+			n := min(len(send)-start, r.req.batchSize)
 			var secrets []string
 			var err error
 			if !ok {
@@ -271,13 +287,14 @@ func (r *Run) prefetch(ctx context.Context) <-chan work {
 				r.secrets.Also(secrets...)
 				batch := make([]backends.Outcome, n)
 				for i := range n {
-					batch[i] = backends.Outcome{Index: start + i, User: r.req.users[start+i], Status: backends.StatusRunning, Secret: secrets[i]}
+					line := send[start+i]
+					batch[i] = backends.Outcome{Index: line, User: r.req.users[line], Status: backends.StatusRunning, Secret: secrets[i]}
 				}
 				if jerr := r.rec.IntendBatch(batch); jerr != nil {
 					r.haltWith("not sent: " + jerr.Error())
 					return
 				}
-				r.batchJournaled.Store(int64(start + n))
+				r.batchJournaled.Store(int64(send[start+n-1] + 1))
 			}
 			for i := range n {
 				w := work{}

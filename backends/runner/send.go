@@ -60,7 +60,7 @@ func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Out
 	if it.genErr != nil {
 		return notSent("could not generate a secret: " + it.genErr.Error()), "", false
 	}
-	t := backends.Target{User: user, Mode: r.req.mode.Name, Secret: it.secret, Options: r.req.options}
+	t := backends.Target{User: r.req.accounts[it.index].ID, Mode: r.req.mode.Name, Secret: it.secret, Options: r.req.options}
 	switch {
 	case r.req.password != "":
 		t.Secret = r.req.password

@@ -12,10 +12,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"resetdesk/backends"
+	"resetdesk/sanitize"
 )
 
 // MaxListSize bounds a list: a hundred thousand ids fit in a few megabytes, and a path
@@ -26,7 +26,7 @@ const MaxListSize = 16 << 20
 const MaxUserIDLen = 512
 
 // CheckUserID applies the rules every system shares: not empty, valid UTF-8, no control
-// characters, no leading or trailing space, not absurdly long.
+// or invisible format characters, no leading or trailing space, not absurdly long.
 func CheckUserID(id string) error {
 	switch {
 	case id == "":
@@ -38,10 +38,10 @@ func CheckUserID(id string) error {
 	case strings.TrimSpace(id) != id:
 		return fmt.Errorf("user id %q has leading or trailing spaces", id)
 	}
-	for _, r := range id {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return fmt.Errorf("user id %q contains a control character", id)
-		}
+	// A bidi override or a zero-width space is as bad as a control: the id would be sent
+	// as it is while a screen shows (or a table strips it to) another user's name.
+	if r, ok := sanitize.Unseen(id); ok {
+		return fmt.Errorf("user id %q holds %s", id, sanitize.Describe(r))
 	}
 	return nil
 }
@@ -68,9 +68,9 @@ var headerNames = map[string]bool{
 }
 
 // Parse reads a pasted list, a TXT file (one id per line) or a CSV file (the first
-// column; a header row is skipped). It strips a UTF-8 BOM and CRLF, drops blank lines,
-// '#' comments and duplicates (keeping the first), and returns the refused ids with
-// their line numbers. Input order is kept.
+// column; a header row is skipped; a quoted field may span lines). It strips a UTF-8 BOM
+// and CRLF, drops blank lines, '#' comments and duplicates (keeping the first), and
+// returns the refused ids with their line numbers. Input order is kept.
 func Parse(r io.Reader) (users []string, bad []BadUser, err error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxListSize+1))
 	if err != nil {
@@ -86,62 +86,101 @@ func Parse(r io.Reader) (users []string, bad []BadUser, err error) {
 		return nil, nil, fmt.Errorf("the list is not UTF-8 text (is it a spreadsheet? save it as CSV)")
 	}
 	sep, isCSV := csvSeparator(data)
+	var rows []row
+	if isCSV {
+		rows = csvRows(data, sep)
+	} else if rows, err = textRows(data); err != nil {
+		return nil, nil, err
+	}
 	first := true // the first data row may be a header
 	seen := map[string]bool{}
+	for _, rw := range rows {
+		id := strings.TrimSpace(rw.id)
+		if rw.err == nil && id == "" {
+			continue
+		}
+		header := first && isCSV && rw.err == nil && headerNames[strings.ToLower(id)]
+		first = false
+		if header {
+			continue
+		}
+		if rw.err == nil {
+			rw.err = CheckUserID(id)
+			rw.id = id
+		}
+		switch {
+		case rw.err != nil:
+			bad = append(bad, BadUser{Line: rw.line, ID: rw.id, Err: rw.err})
+		case !seen[id]:
+			seen[id] = true
+			users = append(users, id)
+		}
+	}
+	return users, bad, nil
+}
+
+// row is one entry of a list: the id it gives (a CSV row's first cell) and its line.
+type row struct {
+	line int
+	id   string
+	err  error // a row that is not CSV
+}
+
+// textRows are the lines of a plain list, without '#' comments.
+func textRows(data []byte) ([]row, error) {
+	var rows []row
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	line := 0
 	for sc.Scan() {
 		line++
-		text := strings.TrimRight(sc.Text(), "\r")
-		if strings.HasPrefix(strings.TrimSpace(text), "#") {
-			continue
+		if text := sc.Text(); !strings.HasPrefix(strings.TrimSpace(text), "#") {
+			rows = append(rows, row{line: line, id: text})
 		}
-		id := text
-		if isCSV {
-			cr := csv.NewReader(strings.NewReader(text))
-			cr.Comma = sep
-			rec, err := cr.Read()
-			if err != nil && err != io.EOF {
-				// csv counts lines of the one row it was given: say the column, not its line 1.
-				var pe *csv.ParseError
-				if errors.As(err, &pe) {
-					err = fmt.Errorf("%v at column %d", pe.Err, pe.Column)
-				}
-				bad = append(bad, BadUser{Line: line, ID: text, Err: fmt.Errorf("not a CSV row: %v", err)})
-				continue
-			}
-			if len(rec) == 0 {
-				continue
-			}
-			id = rec[0]
-		}
-		id = strings.TrimSpace(id)
-		if id == "" {
-			continue
-		}
-		header := first && isCSV && headerNames[strings.ToLower(id)]
-		first = false
-		if header {
-			continue
-		}
-		if err := CheckUserID(id); err != nil {
-			bad = append(bad, BadUser{Line: line, ID: id, Err: err})
-			continue
-		}
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		users = append(users, id)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, nil, fmt.Errorf("line %d is longer than 1 MiB: this is not a list of user ids", line+1)
+			return nil, fmt.Errorf("line %d is longer than 1 MiB: this is not a list of user ids", line+1)
 		}
-		return nil, nil, fmt.Errorf("line %d: %v", line+1, err)
+		return nil, fmt.Errorf("line %d: %v", line+1, err)
 	}
-	return users, bad, nil
+	return rows, nil
+}
+
+// csvRows reads a CSV export as a whole, so that a quoted field holding line breaks (an
+// address, a note) is one row; each row's line is the line its first cell starts on.
+func csvRows(data []byte, sep rune) []row {
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comma, cr.Comment, cr.FieldsPerRecord = sep, '#', -1
+	lines := strings.Split(string(data), "\n")
+	var rows []row
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return rows
+		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			text := ""
+			if pe.StartLine >= 1 && pe.StartLine <= len(lines) {
+				text = lines[pe.StartLine-1]
+			}
+			e := fmt.Errorf("not a CSV row: %v at column %d", pe.Err, pe.Column)
+			if pe.Line != pe.StartLine {
+				e = fmt.Errorf("not a CSV row: %v (a quote opened on line %d is still open at line %d)", pe.Err, pe.StartLine, pe.Line)
+			}
+			rows = append(rows, row{line: pe.StartLine, id: text, err: e})
+			if pe.Err == csv.ErrQuote && pe.Line != pe.StartLine {
+				return rows // an unclosed quote ate the rest of the file
+			}
+			continue
+		}
+		if err != nil || len(rec) == 0 {
+			return rows
+		}
+		line, _ := cr.FieldPos(0)
+		rows = append(rows, row{line: line, id: rec[0]})
+	}
 }
 
 // csvSeparator tells a CSV export from a plain list by its first data line: a comma, a

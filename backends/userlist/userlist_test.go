@@ -100,3 +100,49 @@ func (zeros) Read(p []byte) (int, error) {
 	clear(p)
 	return len(p), nil
 }
+
+// A bidi override or a zero-width space in an id is refused like a control character,
+// naming its line and the code point: the id would be sent as it is while a table shows
+// another user's name.
+func TestParseRefusesBidiAndFormatCharacters(t *testing.T) {
+	users, bad, err := Parse(strings.NewReader("jdoe\nevil\u202egnp.exe\nj\u200bdoe\nasmith\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(users, []string{"jdoe", "asmith"}) || len(bad) != 2 {
+		t.Fatalf("users %q bad %v", users, bad)
+	}
+	for i, want := range []string{"line 2: user id \"evil\\u202egnp.exe\" holds U+202E", "line 3: user id \"j\\u200bdoe\" holds U+200B"} {
+		if !strings.Contains(bad[i].String(), want) {
+			t.Errorf("%s, want %q", bad[i], want)
+		}
+	}
+	for _, id := range []string{"a\u2066b", "\ufeffjdoe", "a\u200fb"} {
+		if CheckUserID(id) == nil {
+			t.Errorf("%q accepted", id)
+		}
+	}
+}
+
+// A valid CSV whose quoted field spans lines is one row: its user is read, and the rows
+// after it keep their own line numbers.
+func TestParseCSVWithAMultiLineField(t *testing.T) {
+	in := "user,address,note\njdoe,\"1 Main St\nSpringfield\",x\nasmith,\"a\nb\nc\",y\nbad\x07id,z,w\n"
+	users, bad, err := Parse(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(users, []string{"jdoe", "asmith"}) || len(bad) != 1 || bad[0].Line != 7 {
+		t.Fatalf("users %q bad %v", users, bad)
+	}
+	// A quote that never closes is named at the line it opened on.
+	_, bad, err = Parse(strings.NewReader("user,note\njdoe,x\nasmith,\"open\nkim,y\n"))
+	if err != nil || len(bad) != 1 || bad[0].Line != 3 || !strings.Contains(bad[0].String(), "line 3: not a CSV row") {
+		t.Fatalf("bad %v err %v", bad, err)
+	}
+	// A bare quote spoils its own row only.
+	users, bad, _ = Parse(strings.NewReader("user,note\nj\"doe,x\nasmith,y\n"))
+	if !reflect.DeepEqual(users, []string{"asmith"}) || len(bad) != 1 || bad[0].Line != 2 {
+		t.Fatalf("users %q bad %v", users, bad)
+	}
+}

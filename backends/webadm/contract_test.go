@@ -347,15 +347,24 @@ func TestUnknownUserComesBackAsServerText(t *testing.T) {
 	wantContains(t, out[0].Message, `User not found CORP\nobody`)
 }
 
-func TestValidateUserRefusesDomainPrefixBeforeSending(t *testing.T) {
+// DOMAIN\login names the login in the profile's domain (CORP); another domain is
+// refused before anything is sent: the login there may be somebody else.
+func TestDomainPrefixOnlyOfTheProfilesDomain(t *testing.T) {
 	s, b := setup(t, 50)
-	_, err := backendtest.TryRun(b, runner.Spec{Mode: "link", Users: []string{`CORP\adoe`}})
+	_, err := backendtest.TryRun(b, runner.Spec{Mode: "link", Users: []string{`OTHER\adoe`}})
 	if err == nil {
-		t.Fatal("accepted a DOMAIN\\user id")
+		t.Fatal("accepted a login of another domain")
 	}
-	wantContains(t, err.Error(), "without DOMAIN")
+	wantContains(t, err.Error(), `OTHER\ is not the profile's domain (CORP)`)
 	if len(s.Requests()) != 0 {
 		t.Error("something was sent")
+	}
+	out := runJob(t, b, runner.Spec{Mode: "link", Users: []string{`corp\` + s.Users()[0]}, Options: backends.Options{Method: "NONE"}})
+	if out[0].Status != backends.StatusOK {
+		t.Fatalf("%+v", out[0])
+	}
+	if l, n := s.Link(s.Users()[0]); n != 1 || l.URL != out[0].Secret {
+		t.Fatalf("the link went to another account: %d links, %q", n, l.URL)
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"sort"
 	"strings"
 	"sync/atomic"
-	"unicode"
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
@@ -84,6 +83,8 @@ func init() {
 		Required:    []string{"username"},
 		SecretLabel: "password",
 		Modes:       modes,
+		Identity:    Identity,
+		LookupAll:   true,
 		New:         New,
 	})
 }
@@ -143,23 +144,6 @@ func notFoundHint(url string) string {
 	return "check that the profile's url is the WebADM server's address (https://host, without /manag/, which resetdesk adds)"
 }
 
-// ValidateUser refuses ids written with a domain (the profile's domain applies, and
-// WebADM would look for a login containing the backslash) and ids a directory search
-// could read as a pattern or cut up — *, parentheses, NUL, white space — so that a login
-// can never resolve to somebody else's account.
-func (b *Backend) ValidateUser(id string) error {
-	if strings.Contains(id, `\`) {
-		return fmt.Errorf("user id %q: give the login without DOMAIN\\ (the profile's domain is used)", id)
-	}
-	if i := strings.IndexAny(id, "*()\x00"); i >= 0 {
-		return fmt.Errorf("user id %q: a login cannot contain %q (a directory search would read it as a pattern)", id, id[i])
-	}
-	if strings.IndexFunc(id, unicode.IsSpace) >= 0 {
-		return fmt.Errorf("user id %q contains a space: a WebADM login has none", id)
-	}
-	return nil
-}
-
 type statusResult struct {
 	Status  bool   `json:"status"`
 	Version string `json:"version"`
@@ -214,22 +198,9 @@ func (b *Backend) Search(ctx context.Context, query string, limit int) ([]backen
 	if b.baseDN == "" {
 		return nil, errors.New("search needs base_dn in the profile (like DC=corp,DC=example,DC=com)")
 	}
-	params := map[string]any{
-		"basedn": b.baseDN,
-		"filter": searchFilter(strings.TrimSpace(query)),
-		"scope":  "sub",
-		"attrs":  []string{"cn", "samaccountname", "uid", "mail"},
-	}
-	var raw json.RawMessage
-	if err := b.call(ctx, "Search_LDAP_Objects", params, &raw, "WebADM search"); err != nil {
+	entries, err := b.searchEntries(ctx, searchFilter(strings.TrimSpace(query)), []string{"cn", "samaccountname", "uid", "mail"}, "WebADM search")
+	if err != nil {
 		return nil, err
-	}
-	// PHP encodes an empty result as [] rather than {}.
-	var entries map[string]map[string][]string
-	if t := strings.TrimSpace(string(raw)); t != "[]" && t != "false" {
-		if err := json.Unmarshal(raw, &entries); err != nil {
-			return nil, fmt.Errorf("WebADM search: unexpected result shape (want DN -> attributes)")
-		}
 	}
 	users := make([]backends.User, 0, len(entries))
 	for dn, attrs := range entries {
@@ -253,6 +224,24 @@ func (b *Backend) Search(ctx context.Context, query string, limit int) ([]backen
 		users = users[:limit]
 	}
 	return users, nil
+}
+
+// searchEntries runs Search_LDAP_Objects under the profile's base DN and returns the
+// entries found, by DN, with the attributes asked for (keys in lower case).
+func (b *Backend) searchEntries(ctx context.Context, filter string, attrs []string, desc string) (map[string]map[string][]string, error) {
+	params := map[string]any{"basedn": b.baseDN, "filter": filter, "scope": "sub", "attrs": attrs}
+	var raw json.RawMessage
+	if err := b.call(ctx, "Search_LDAP_Objects", params, &raw, desc); err != nil {
+		return nil, err
+	}
+	// PHP encodes an empty result as [] rather than {}.
+	var entries map[string]map[string][]string
+	if t := strings.TrimSpace(string(raw)); t != "[]" && t != "false" {
+		if err := json.Unmarshal(raw, &entries); err != nil {
+			return nil, fmt.Errorf("%s: unexpected result shape (want DN -> attributes)", desc)
+		}
+	}
+	return entries, nil
 }
 
 // first returns the first value of the first attribute present (keys are lower-case).

@@ -33,7 +33,7 @@
 //   - synchronous=NORMAL: a commit survives the process being killed; a power cut may
 //     lose the last transactions (WAL stays consistent).
 //
-// The schema (PRAGMA user_version 1):
+// The schema (PRAGMA user_version: len(migrations)):
 //   - runs: id, os_user, technician (empty for a local run: os_user says who), started and
 //     finished (unix ms; finished NULL: the run never finished), profile, kind, mode,
 //     ticket, total, and the counts ok, failed, unknown and skipped written at finish.
@@ -41,6 +41,8 @@
 //     status (a backends.Status, or "sent": the request went out and no answer was
 //     recorded), message, at (unix ms). A run records all its outcomes before it
 //     finishes.
+//   - approvals: four-eyes approval requests, who asked and who decided, when and why
+//     (approvals.go): a request outlives the process that filed it.
 //   - A profile's quota use since a time: its outcomes that are ok, unknown or sent, with
 //     at at or after that time.
 //   - Version 0 is the schema of the resetdesk versions that never set user_version (no

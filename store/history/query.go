@@ -69,6 +69,13 @@ type Filter struct {
 	Since      time.Time // zero: all
 	User       string    // "": every user
 	Technician string    // "": every run, local or served
+	// By selects the runs Run.By names: the served technician's, or a local run's OS
+	// account ("": everyone's).
+	By string
+	// Ticket selects the runs of one ticket reference, case-insensitively ("": all).
+	Ticket string
+	// Status selects the outcomes of one status, and the runs that have one ("": all).
+	Status string
 }
 
 // Runs lists the runs started at or after f.Since (with f.User: the runs that reset that
@@ -94,6 +101,18 @@ func (d *DB) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 	if f.Technician != "" {
 		q += ` AND ` + d.technicianColumn() + ` = ?`
 		args = append(args, f.Technician)
+	}
+	if f.By != "" {
+		q += ` AND (` + d.technicianColumn() + ` = ? OR (` + d.technicianColumn() + ` = '' AND os_user = ?))`
+		args = append(args, f.By, f.By)
+	}
+	if f.Ticket != "" {
+		q += ` AND ticket = ? COLLATE NOCASE`
+		args = append(args, f.Ticket)
+	}
+	if f.Status != "" {
+		q += ` AND id IN (SELECT run_id FROM outcomes WHERE status = ?)`
+		args = append(args, f.Status)
 	}
 	q += ` ORDER BY started DESC, id DESC`
 	rows, err := d.read.QueryContext(ctx, q, args...)
@@ -122,8 +141,8 @@ func (d *DB) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 	return out, nil
 }
 
-// Outcomes lists the outcomes of the runs Runs(f) returns (only f.User's with f.User),
-// newest run first, in input order within a run.
+// Outcomes lists the outcomes of the runs Runs(f) returns (only f.User's with f.User,
+// only those of f.Status with f.Status), newest run first, in input order within a run.
 func (d *DB) Outcomes(ctx context.Context, f Filter) ([]Outcome, error) {
 	runs, err := d.Runs(ctx, f)
 	if err != nil || len(runs) == 0 {
@@ -136,6 +155,10 @@ func (d *DB) Outcomes(ctx context.Context, f Filter) ([]Outcome, error) {
 		if f.User != "" {
 			q += ` AND user = ?`
 			args = append(args, f.User)
+		}
+		if f.Status != "" {
+			q += ` AND status = ?`
+			args = append(args, f.Status)
 		}
 		rows, err := d.read.QueryContext(ctx, q+` ORDER BY idx`, args...)
 		if err != nil {
@@ -185,4 +208,39 @@ func ParseSince(s string, now time.Time) (time.Time, error) {
 func Midnight(t time.Time) time.Time {
 	y, m, d := t.Date()
 	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+// CutOff is a run that never finished, with the time of the last thing it recorded.
+type CutOff struct {
+	*Run
+	Last time.Time // its last outcome's time (the start when it recorded none)
+}
+
+// CutOffRuns lists the unfinished runs started at or after since by technician (or,
+// with technician "", the local runs of osUser) that recorded nothing after quiet:
+// runs a killed or restarted process left, as far as the history can tell (a run still
+// going in another process records as it goes). Newest first.
+func (d *DB) CutOffRuns(ctx context.Context, osUser, technician string, since, quiet time.Time) ([]CutOff, error) {
+	runs, err := d.Runs(ctx, Filter{Since: since, Technician: technician})
+	if err != nil {
+		return nil, err
+	}
+	var out []CutOff
+	for _, r := range runs {
+		if !r.Finished.IsZero() || r.Technician != technician || (technician == "" && r.OSUser != osUser) {
+			continue
+		}
+		var last sql.NullInt64
+		if err := d.read.QueryRowContext(ctx, `SELECT MAX(at) FROM outcomes WHERE run_id = ?`, r.ID).Scan(&last); err != nil {
+			return nil, fmt.Errorf("history %s: cannot read the last outcome of run %d: %w", d.path, r.ID, err)
+		}
+		c := CutOff{Run: r, Last: r.Started}
+		if last.Valid {
+			c.Last = time.UnixMilli(last.Int64)
+		}
+		if c.Last.Before(quiet) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }

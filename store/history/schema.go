@@ -53,6 +53,12 @@ CREATE INDEX IF NOT EXISTS runs_profile ON runs(profile, finished);
 CREATE INDEX IF NOT EXISTS outcomes_spent ON outcomes(run_id, status, at);
 DROP INDEX IF EXISTS outcomes_run;
 `,
+	// The verification of callers: every event, and which one each reset relied on
+	// (see migrationVerifications).
+	migrationVerifications,
+	// Four-eyes approval requests (requestsSchema), so that a request survives a restart
+	// of serve and a `run` in another process can wait on one.
+	requestsSchema,
 }
 
 // schemaVersion is the user_version of a history this code has written.

@@ -39,17 +39,40 @@ func Truncate(s string, w int) string {
 }
 
 // Cut is prose s in at most w cells: cut after the last whole word that fits, ending
-// in an ellipsis when something was left out. A single word longer than w is
-// truncated.
+// in " …" when something was left out, so that no word looks cut. A single word longer
+// than w (a path, a link) is truncated.
 func Cut(s string, w int) string {
 	if Width(s) <= w {
 		return s
 	}
-	if w <= 1 {
+	if w <= 2 {
 		return Truncate(s, w)
 	}
 	return WrapMax(s, w, 1)[0]
 }
+
+// Words is prose s in at most w cells for a column whose whole text shows elsewhere (a
+// row's detail): cut after the last whole word that fits, ending in " …"; when not even
+// the first word fits, only "…". Never a word cut in the middle.
+func Words(s string, w int) string {
+	switch {
+	case Width(s) <= w:
+		return s
+	case w <= 0:
+		return ""
+	}
+	first := s
+	if i := strings.IndexByte(strings.TrimLeft(s, " "), ' '); i > 0 {
+		first = strings.TrimLeft(s, " ")[:i]
+	}
+	if Width(first)+2 > w {
+		return Ellipsis
+	}
+	return Cut(s, w)
+}
+
+// PadWords is Words(s, w) filled with spaces to exactly w cells.
+func PadWords(s string, w int) string { return Pad(Words(s, w), w) }
 
 // Pad is s in exactly w cells: cut with an ellipsis, or filled with spaces.
 func Pad(s string, w int) string {
@@ -77,8 +100,9 @@ func PadLeft(s string, w int) string {
 	return strings.Repeat(" ", w-sw) + s
 }
 
-// Wrap breaks s into lines of at most w cells at spaces (and after hyphens); a word
-// longer than a line (a link, a path) is broken where it must. Styles carry over the
+// Wrap breaks s into lines of at most w cells at spaces (and after hyphens and commas:
+// a DN breaks between its parts); a word longer than a line (a link, a path) is broken
+// where it must. Styles carry over the
 // breaks. An empty s is one empty line.
 func Wrap(s string, w int) []string {
 	w = max(w, 1)
@@ -88,8 +112,17 @@ func Wrap(s string, w int) []string {
 			out = append(out, para)
 			continue
 		}
-		for _, l := range strings.Split(ansi.Wrap(para, w, "-"), "\n") {
-			out = append(out, strings.TrimRight(l, " "))
+		for _, l := range strings.Split(ansi.Wrap(para, w, "-,"), "\n") {
+			l = strings.TrimRight(l, " ")
+			if Width(l) > w {
+				// ansi.Wrap lets a break character hang one cell past the width ("0
+				// unknown," at w+1): wrap that line again at spaces only.
+				for _, m := range strings.Split(ansi.Wrap(l, w, ""), "\n") {
+					out = append(out, strings.TrimRight(m, " "))
+				}
+				continue
+			}
+			out = append(out, l)
 		}
 	}
 	return out
@@ -101,15 +134,20 @@ func WrapMax(s string, w, n int) []string {
 	lines := Wrap(s, w)
 	if n > 0 && len(lines) > n {
 		lines = lines[:n]
-		// The ellipsis replaces the last word that does not fit with it: no word is cut.
-		last := lines[n-1]
-		if Width(last) >= w {
-			last = ansi.Truncate(last, max(w-1, 0), "")
-			if i := strings.LastIndexByte(last, ' '); i > 0 {
-				last = last[:i]
+		// " …" replaces the last word that does not fit with it: no word is cut, and
+		// the space keeps the ellipsis off the last word shown.
+		last := strings.TrimRight(lines[n-1], " ")
+		if Width(last)+2 > w {
+			cut := ansi.Truncate(last, max(w-2, 0), "")
+			if len(cut) < len(last) && last[len(cut)] != ' ' {
+				// The cut fell inside a word: leave the word out.
+				if i := strings.LastIndexByte(cut, ' '); i > 0 {
+					cut = cut[:i]
+				}
 			}
+			last = cut
 		}
-		lines[n-1] = strings.TrimRight(last, " ") + Ellipsis
+		lines[n-1] = strings.TrimRight(last, " ") + " " + Ellipsis
 	}
 	return lines
 }

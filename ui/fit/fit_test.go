@@ -42,7 +42,7 @@ func TestWrapBreaksAtSpacesAndOnlyLongWordsInside(t *testing.T) {
 
 func TestWrapMaxEndsOnAWholeWord(t *testing.T) {
 	got := WrapMax("aaa bbb ccc ddd eee fff", 7, 2)
-	if len(got) != 2 || got[1] != "ccc…" {
+	if len(got) != 2 || got[1] != "ccc …" {
 		t.Fatalf("WrapMax = %q", got)
 	}
 	if got := WrapMax("short", 20, 2); len(got) != 1 || got[0] != "short" {
@@ -75,7 +75,7 @@ func TestHeightAndClip(t *testing.T) {
 }
 
 func TestCutEndsOnAWholeWord(t *testing.T) {
-	if got := Cut("d removes · D removes every refused id · tab: back to the search", 40); got != "d removes · D removes every refused id…" {
+	if got := Cut("d removes · D removes every refused id · tab: back to the search", 40); got != "d removes · D removes every refused id …" {
 		t.Fatalf("Cut = %q", got)
 	}
 	if got := Cut("short", 10); got != "short" {
@@ -83,5 +83,39 @@ func TestCutEndsOnAWholeWord(t *testing.T) {
 	}
 	if got := Cut("https://a.example.com/long", 10); Width(got) > 10 {
 		t.Fatalf("Cut of one long word = %q", got)
+	}
+}
+
+func TestWordsNeverCutsAWord(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		w    int
+		want string
+	}{
+		{"ADManager's policy picks the password", 3, "…"},
+		{"jdoe was successfully reset", 12, "jdoe was …"},
+		{"9871515059  x5059  Engineering", 24, "9871515059  x5059 …"},
+		{"ok", 5, "ok"},
+	} {
+		if got := Words(c.s, c.w); got != c.want || Width(got) > c.w {
+			t.Errorf("Words(%q, %d) = %q, want %q", c.s, c.w, got, c.want)
+		}
+	}
+}
+
+// No line of Wrap is wider than its width, whatever the text breaks at: ansi.Wrap lets
+// a comma hang one cell past it.
+func TestWrapNeverOverflows(t *testing.T) {
+	s := "2026-12-06 23:56  lab  odin/sip  by root  1 user(s): 1 ok, 0 failed, 0 unknown, 0 skipped; CN=Jon One,OU=Help-desk,DC=corp"
+	for w := 10; w <= 100; w++ {
+		lines := Wrap(s, w)
+		for _, l := range lines {
+			if Width(l) > w {
+				t.Fatalf("w=%d: a line of %d: %q", w, Width(l), l)
+			}
+		}
+		if strings.Join(strings.Fields(strings.Join(lines, "")), "") != strings.Join(strings.Fields(s), "") {
+			t.Fatalf("w=%d: text lost:\n%s", w, strings.Join(lines, "\n"))
+		}
 	}
 }

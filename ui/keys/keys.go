@@ -17,17 +17,25 @@ type Map struct {
 	// empties it.
 	Filter, Accept, Clear key.Binding
 
-	Help, Quit, Interrupt, Back key.Binding
+	// Help shows the page's keys where no text is being typed; HelpAnywhere also in a
+	// field that holds text, where ? is typed.
+	Help, HelpAnywhere, Quit, Interrupt, Back key.Binding
 	// LeaveField moves the focus from a text field to what is under it.
 	LeaveField key.Binding
 	Yes, No    key.Binding
 
 	// Profiles.
 	Open, OpenNumber, Credentials, Recover, History key.Binding
+	// Runs lists the runs of this session (profiles, results).
+	Runs key.Binding
 	// Users.
 	Toggle, SelectAll, ClearSelection, Import, Paste, Pane, Remove, RemoveInvalid, ChooseMode key.Binding
 	// Mode.
 	NextField, PrevField, Change, Review key.Binding
+	// ChoicePrev and ChoiceNext step through a choice field; Toggle flips a yes/no one.
+	ChoicePrev, ChoiceNext, Flip key.Binding
+	// ShowPassword shows or hides a typed password before it is sent.
+	ShowPassword key.Binding
 	// Review.
 	Confirm key.Binding
 	// Run.
@@ -59,19 +67,21 @@ func Default() Map {
 		Accept:    bind("enter", "keep the filter", "enter"),
 		Clear:     bind("esc", "clear the filter", "esc"),
 
-		Help:       bind("?", "help", "?"),
-		Quit:       bind("q", "quit", "q"),
-		Interrupt:  bind("ctrl+c", "quit", "ctrl+c"),
-		Back:       bind("esc", "back", "esc"),
-		LeaveField: bind("tab", "leave the field", "tab"),
-		Yes:        bind("y", "yes", "y", "Y"),
-		No:         bind("n/esc", "no", "n", "N", "esc"),
+		Help:         bind("?", "help", "?"),
+		HelpAnywhere: bind("f1", "help", "f1"),
+		Quit:         bind("q", "quit", "q"),
+		Interrupt:    bind("ctrl+c", "quit", "ctrl+c"),
+		Back:         bind("esc", "back", "esc"),
+		LeaveField:   bind("tab", "leave the field", "tab"),
+		Yes:          bind("y", "yes", "y", "Y"),
+		No:           bind("n/esc", "no", "n", "N", "esc"),
 
 		Open:        bind("enter", "open", "enter"),
 		OpenNumber:  bind("1…9", "open by number", "1", "2", "3", "4", "5", "6", "7", "8", "9"),
 		Credentials: bind("c", "credentials", "c"),
 		Recover:     bind("r", "recover", "r"),
 		History:     bind("h", "history", "h"),
+		Runs:        bind("l", "runs of this session", "l"),
 
 		Toggle:         bind("space", "select", "space"),
 		SelectAll:      bind("ctrl+a", "select all hits", "ctrl+a"),
@@ -88,13 +98,21 @@ func Default() Map {
 		Change:    bind("←/→/space", "change choice", "left", "right", "space"),
 		Review:    bind("enter", "review", "enter"),
 
-		Confirm: bind("enter/y", "reset now", "enter", "y"),
+		ChoicePrev: bind("←", "previous choice", "left", "h"),
+		ChoiceNext: bind("→/space", "next choice", "right", "l", "space"),
+		Flip:       bind("space", "yes / no", "space", "left", "right"),
+
+		ShowPassword: bind("ctrl+t", "show / hide the password", "ctrl+t"),
+
+		// Never a printable key: a letter typed by habit (or meant for a search) must not
+		// send anything.
+		Confirm: bind("enter", "reset now", "enter"),
 
 		Stop: bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q"),
 
 		Reveal:     bind("r", "reveal row", "r"),
 		RevealAll:  bind("R", "reveal all", "R"),
-		Copy:       bind("c", "copy secret", "c", "y"),
+		Copy:       bind("c", "copy secret", "c"),
 		OnlyFailed: bind("f", "only failed", "f"),
 		Sort:       bind("s", "sort by status", "s"),
 		Retry:      bind("t", "retry failed", "t"),

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
 	"resetdesk/backends"
 	"resetdesk/ui/fit"
 )
@@ -29,16 +32,90 @@ func (m *Model) View() string {
 		i := m.baseAt(p)
 		switch {
 		case current:
-			return m.th.Cursor.Render("> " + m.cells(i, false))
+			return m.row(i, true)
 		case m.rows[i].Status == backends.StatusRunning:
-			return "  " + m.cells(i, true)
+			return m.row(i, false)
 		}
 		if m.cache[i] == "" {
-			m.cache[i] = "  " + m.cells(i, true)
+			m.cache[i] = m.row(i, false)
 		}
 		return m.cache[i]
 	})
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// secretIndent starts the lines of a secret drawn under its row.
+const secretIndent = "    "
+
+// rowLines is how many lines the row at base position p takes: one, and the lines of
+// its revealed secret when that goes under it.
+func (m *Model) rowLines(p int) int { return 1 + len(m.secretBelow(m.baseAt(p))) }
+
+// SecretBelow reports whether row i's revealed secret is drawn whole under its row
+// (too wide for its column).
+func (m *Model) SecretBelow(i int) bool { return len(m.secretBelow(i)) > 0 }
+
+// secretBelow is row i's revealed secret on lines of its own, broken where it must
+// (a link has no spaces) and never cut; nil when it shows in its column or is hidden.
+func (m *Model) secretBelow(i int) []string {
+	r := &m.rows[i]
+	if !m.below || r.Secret == "" || !m.Revealed(i) || fit.Width(r.Secret) <= m.cols.secret {
+		return nil
+	}
+	return strings.Split(ansi.Hardwrap(r.Secret, max(m.width-len(secretIndent), 1), true), "\n")
+}
+
+// row draws row i: its cells, the cursor's marker and style when current (the status
+// keeps its colour there), and its secret under it when it goes there.
+func (m *Model) row(i int, current bool) string {
+	r := &m.rows[i]
+	c := m.cols
+	st := string(r.Status)
+	if st == "" {
+		st = "waiting"
+	}
+	status := fit.Pad(Glyph(r.Status, m.spinner)+" "+st, c.status)
+	below := m.secretBelow(i)
+	secret := ""
+	switch {
+	case r.Secret == "":
+	case len(below) > 0:
+		secret = "↓" // under the row, whole
+	case m.Revealed(i):
+		secret = r.Secret
+	default:
+		secret = Mask
+	}
+	elapsed := ""
+	if r.Status.Final() && r.Status != backends.StatusSkipped {
+		elapsed = FormatElapsed(r.Elapsed)
+	}
+	rest := " "
+	if c.secret > 0 {
+		rest += fit.Pad(secret, c.secret) + " "
+	}
+	if c.message > 0 {
+		// Whole words only; a message with no word that fits is left to the detail
+		// under the table, never a lone "…" beside a secret.
+		msg := fit.Words(r.Message, c.message)
+		if msg == fit.Ellipsis {
+			msg = ""
+		}
+		rest += fit.Pad(msg, c.message) + " "
+	}
+	rest += fit.PadLeft(elapsed, c.elapsed)
+	styleStatus := m.statusStyle(r.Status)
+	var line string
+	if current {
+		cur := m.th.Cursor
+		line = cur.Render("> "+fit.Pad(r.User, c.user)+" ") + styleStatus.Inherit(cur).Render(status) + cur.Render(rest)
+	} else {
+		line = "  " + fit.Pad(r.User, c.user) + " " + styleStatus.Render(status) + rest
+	}
+	for _, l := range below {
+		line += "\n" + secretIndent + l
+	}
+	return line
 }
 
 func (m *Model) header() string {
@@ -50,8 +127,11 @@ func (m *Model) header() string {
 
 func (m *Model) drawHeader() string {
 	c := m.cols
-	h := "  " + fit.Pad("user", c.user) + " " + fit.Pad("status", c.status) + " " + fit.Pad("secret", c.secret) + " " +
-		fit.Pad("message", c.message) + " " + fit.PadLeft("elapsed", c.elapsed)
+	h := "  " + fit.Pad("user", c.user) + " " + fit.Pad("status", c.status) + " "
+	if c.secret > 0 {
+		h += fit.Pad("secret", c.secret) + " "
+	}
+	h += fit.Pad("message", c.message) + " " + fit.PadLeft("elapsed", c.elapsed)
 	return m.th.Header.Render(fit.Truncate(h, m.width))
 }
 
@@ -72,36 +152,7 @@ func Glyph(s backends.Status, spinner string) string {
 	return "·"
 }
 
-func (m *Model) cells(i int, styled bool) string {
-	r := &m.rows[i]
-	c := m.cols
-	st := string(r.Status)
-	if st == "" {
-		st = "waiting"
-	}
-	status := fit.Pad(Glyph(r.Status, m.spinner)+" "+st, c.status)
-	if styled {
-		status = m.statusStyle(r.Status).Render(status)
-	}
-	secret := ""
-	if r.Secret != "" {
-		secret = Mask
-		if m.Revealed(i) {
-			secret = r.Secret
-		}
-	}
-	elapsed := ""
-	if r.Status.Final() && r.Status != backends.StatusSkipped {
-		elapsed = FormatElapsed(r.Elapsed)
-	}
-	line := fit.Pad(r.User, c.user) + " " + status + " " + fit.Pad(secret, c.secret) + " "
-	if c.message > 0 {
-		line += fit.Pad(r.Message, c.message) + " "
-	}
-	return line + fit.PadLeft(elapsed, c.elapsed)
-}
-
-func (m *Model) statusStyle(s backends.Status) interface{ Render(...string) string } {
+func (m *Model) statusStyle(s backends.Status) lipgloss.Style {
 	switch s {
 	case backends.StatusOK:
 		return m.th.OK

@@ -55,6 +55,9 @@ const (
 	maskWidth    = 10
 	minUser      = 8
 	maxUser      = 28
+	// minMessage is what the message keeps beside a revealed secret in its column; a
+	// secret that would leave less goes whole on its own lines under its row.
+	minMessage = 12
 )
 
 // Model is the table. The zero value is not usable: call New.
@@ -76,6 +79,9 @@ type Model struct {
 	width, height int
 	cols          columns
 	head          string // the header line, drawn; "" when stale
+	// below is set when some revealed secret is wider than its column: it is drawn
+	// whole on lines of its own under its row, never cut.
+	below bool
 
 	revealAll bool
 	revealed  map[int]bool
@@ -83,6 +89,8 @@ type Model struct {
 	// widestUser the widest user, for the user column.
 	widest, widestUser int
 	spinner            string
+	// self is the Model the list's filter is bound to (bind).
+	self *Model
 }
 
 type columns struct{ user, status, secret, message, elapsed int }
@@ -96,7 +104,6 @@ func New(th theme.Theme, km keys.Map, users []string) Model {
 	}
 	m.list = list.New(km, list.Styles{Marker: th.Subtle, Filter: th.Subtle})
 	m.list.SetItems(len(users))
-	m.list.SetFilter(m.match)
 	m.SetSize(80, 10)
 	return m
 }
@@ -118,34 +125,56 @@ func (m *Model) SetSize(w, h int) {
 }
 
 // layout sizes the columns: the secret column grows to the widest secret on show, so
-// that a revealed password is read whole, and the message takes what is left.
+// that a revealed password is read whole, and the message takes what is left. A
+// revealed secret too wide for that (a reset link) goes whole under its row instead.
 func (m *Model) layout() {
-	secret := maskWidth
-	if w := m.revealedWidth(); w > secret {
-		secret = w
-	}
 	user := min(max(m.widestUser, minUser), max((m.width-2)/3, minUser), maxUser)
 	rest := m.width - 2 - statusWidth - elapsedWidth - 4
-	secret = min(secret, max(rest-user, maskWidth))
+	widest := m.revealedWidth()
+	secret := maskWidth
+	switch {
+	case m.filter != All && !m.shownSecrets():
+		secret = 0 // only failed rows without a secret: their reasons take the room
+	case widest > secret && widest <= rest-user-minMessage:
+		secret = widest
+	}
 	if user+secret > rest {
 		user = max(rest-secret, minUser)
 	}
+	below := widest > secret
 	msg := rest - user - secret
+	if secret == 0 {
+		msg++ // the secret column's separator too
+	}
 	c := columns{user: user, status: statusWidth, secret: secret, message: max(msg, 0), elapsed: elapsedWidth}
-	if c != m.cols {
-		m.cols = c
+	if c != m.cols || below != m.below {
+		m.cols, m.below = c, below
 		m.invalidate()
+		if below {
+			m.list.SetRowLines(m.rowLines)
+		} else {
+			m.list.SetRowLines(nil)
+		}
 	}
 	m.head = ""
 }
 
-func (m *Model) revealedWidth() int {
-	if m.revealAll {
-		return m.widest
+// shownSecrets reports whether a row the status filter shows has a secret.
+func (m *Model) shownSecrets() bool {
+	for p := range m.baseLen() {
+		if m.rows[m.baseAt(p)].Secret != "" {
+			return true
+		}
 	}
+	return false
+}
+
+// revealedWidth is the widest secret revealed among the rows shown.
+func (m *Model) revealedWidth() int {
 	w := 0
-	for i, on := range m.revealed {
-		if on {
+	for p := range m.baseLen() {
+		i := m.baseAt(p)
+		if m.Revealed(i) && m.rows[i].Secret != "" {
 			w = max(w, fit.Width(m.rows[i].Secret))
 		}
 	}
@@ -181,6 +210,7 @@ func (m *Model) Apply(o backends.Outcome, secret, message string) {
 		if w := fit.Width(secret); w > m.widest {
 			m.widest = w
 			if m.revealAll {
+				m.rebuild()
 				m.layout()
 			}
 		}
@@ -224,6 +254,9 @@ func (m *Model) Filtering() bool { return m.list.Filtering() }
 
 // Query is the "/" filter as typed.
 func (m *Model) Query() string { return m.list.Query() }
+
+// ClearQuery empties the "/" filter.
+func (m *Model) ClearQuery() { m.rebuild(); m.list.ClearFilter() }
 
 // Update moves the cursor (keys, the wheel) and takes the "/" filter's keys.
 func (m *Model) Update(msg tea.Msg) (tea.Cmd, bool) {
@@ -274,7 +307,17 @@ func (m *Model) baseAt(p int) int {
 	return m.base[p]
 }
 
+// bind points the list's "/" filter at this Model: a Model is a value, and a filter
+// bound to the copy it was made in would match the rows of that copy's status filter.
+func (m *Model) bind() {
+	if m.self != m {
+		m.self = m
+		m.list.SetFilter(m.match)
+	}
+}
+
 func (m *Model) rebuild() {
+	m.bind()
 	if !m.baseDirty {
 		return
 	}
@@ -300,6 +343,9 @@ func (m *Model) rebuild() {
 		m.base = idx
 	}
 	m.list.SetItems(m.baseLen())
+	if m.filter != All || m.revealAll || len(m.revealed) > 0 {
+		m.layout() // the secrets shown, and their widest, may have changed
+	}
 }
 
 // rowAt is the input position of the row shown at list position pos.

@@ -11,6 +11,7 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/theme"
+	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 )
 
@@ -194,5 +195,47 @@ func BenchmarkView10k(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		m.Follow(i % 10000)
 		_ = m.View()
+	}
+}
+
+// Messages are cut at whole words ("jdoe was …", never "jdoe was su…"), and a message
+// with no word that fits leaves its cell empty rather than a lone "…" beside a secret.
+func TestMessagesCutAtWholeWords(t *testing.T) {
+	m := New(theme.New(true, true), keys.Default(), []string{"jdoe", "asmith"})
+	m.SetSize(60, 5)
+	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusOK}, "Xy7#abcdEf12", "jdoe was successfully reset by the ADManager policy")
+	m.Apply(backends.Outcome{Index: 1, Status: backends.StatusOK}, "Xy7#abcdEf13", "ADManager's")
+	m.SetRevealAll(true)
+	v := ansi.Strip(m.View())
+	for _, l := range strings.Split(v, "\n")[1:] {
+		f := strings.Fields(l)
+		for i, w := range f {
+			if strings.HasSuffix(w, "…") && w != "…" {
+				t.Fatalf("a word cut at 60 columns: %q in %q", w, l)
+			}
+			if w == "…" && i > 0 && strings.HasPrefix(f[i-1], "Xy7#") {
+				t.Fatalf("an ellipsis beside a secret: %q", l)
+			}
+		}
+	}
+	if !strings.Contains(v, "jdoe was") {
+		t.Fatalf("the words that fit are gone:\n%s", v)
+	}
+}
+
+// The row under the cursor keeps its status's colour.
+func TestCursorRowKeepsItsStatusColour(t *testing.T) {
+	th := theme.New(true, false)
+	m := New(th, keys.Default(), users(2))
+	m.SetSize(80, 5)
+	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusFailed}, "", "refused")
+	cursor := strings.Split(m.View(), "\n")[1]
+	plain := th.Failed.Render("✗ failed ")
+	if !strings.Contains(cursor, "✗ failed") || !strings.Contains(cursor, "\x1b[") {
+		t.Fatalf("the cursor row: %q", cursor)
+	}
+	want := th.Failed.Inherit(th.Cursor).Render(fit.Pad("✗ failed", statusWidth))
+	if !strings.Contains(cursor, want) || plain == want {
+		t.Fatalf("the failed status lost its colour on the cursor row: %q", cursor)
 	}
 }

@@ -1,7 +1,8 @@
 // Package admanagertest is a fake ManageEngine ADManager Plus REST API faithful to
 // shared/contracts/admanager.md: /RestAPI/ResetPwd (inputFormat as a JSON array string
 // of one or many accounts, passwordType password or generate, isEncoded,
-// mustChangePassword) and /RestAPI/SearchUser, an AuthToken checked on every call,
+// mustChangePassword), /RestAPI/SearchUser (with filter (attr:equal:value) and select),
+// /RestAPI/UnlockUser (accounts seeded locked out), an AuthToken checked on every call,
 // failures as HTTP 200 with a SEVERITY envelope or a per-account status "0", and a daily
 // quota of successful resets. It decodes the query string the way the strict production
 // server does ('+' stays a '+') and, like Tomcat, refuses a request target with raw
@@ -20,7 +21,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +41,7 @@ const (
 const (
 	PathResetPwd   = "/RestAPI/ResetPwd"
 	PathSearchUser = "/RestAPI/SearchUser"
+	PathUnlockUser = "/RestAPI/UnlockUser"
 )
 
 // MaxHeaderSize is Tomcat's default maxHttpHeaderSize: the request line and the headers
@@ -80,12 +81,16 @@ type User struct {
 	Display     string // "<not set>" for some, as ADManager shows an empty attribute
 	EmployeeID  string // "-" for some
 	Mail        string
+	Department  string
+	Mobile      string // "<not set>" for some
 	SID         string
 	GUID        string
+	Locked      bool // locked out: UnlockUser clears it
 
 	password   string
 	mustChange bool
 	resets     int
+	unlocks    int
 }
 
 // Request is one request the server received, for contract assertions. Params holds
@@ -114,6 +119,9 @@ type Quirks struct {
 	// CapitalCount spells SearchUser's count "Count", as the documentation does
 	// (real servers send "count").
 	CapitalCount bool
+	// UnlockNoStatus answers UnlockUser without the status field (the contract leaves
+	// it assumed): only statusMessage says what happened.
+	UnlockNoStatus bool
 }
 
 // Option configures a new server.
@@ -157,9 +165,10 @@ func New(n int, opts ...Option) *Server {
 			SAM: p.Login, UPN: p.Login + "@" + Domain,
 			DN:    "CN=" + p.First + " " + p.Last + " (" + p.Login + "),OU=" + p.Department + "," + BaseDN,
 			First: p.First, Last: p.Last, Display: p.First + " " + p.Last,
-			EmployeeID: fmt.Sprintf("E%05d", 1000+i), Mail: p.Login + "@" + Domain,
-			SID:  fmt.Sprintf("S-1-5-21-2996321955-1937665885-1535019402-%d", 3000+i),
-			GUID: fmt.Sprintf("{B6EBC9F3-703E-43F4-BAF9-%012X}", 0xFC785E340000+i),
+			EmployeeID: fmt.Sprintf("E%05d", 1000+i), Mail: p.Login + "@" + Domain, Mobile: p.Mobile, Department: p.Department,
+			Locked: i%9 == 4,
+			SID:    fmt.Sprintf("S-1-5-21-2996321955-1937665885-1535019402-%d", 3000+i),
+			GUID:   fmt.Sprintf("{B6EBC9F3-703E-43F4-BAF9-%012X}", 0xFC785E340000+i),
 		}
 		// Attributes left empty, as ADManager shows them.
 		if i%3 == 1 {
@@ -167,6 +176,9 @@ func New(n int, opts ...Option) *Server {
 		}
 		if i%7 == 3 {
 			u.Display = "<not set>"
+		}
+		if i%5 == 4 {
+			u.Mobile = "<not set>"
 		}
 		s.addLocked(u)
 	}
@@ -306,7 +318,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			"Invalid character found in the request target. The valid characters are defined in RFC 7230 and RFC 3986")
 		return
 	}
-	if r.URL.Path != PathResetPwd && r.URL.Path != PathSearchUser {
+	if r.URL.Path != PathResetPwd && r.URL.Path != PathSearchUser && r.URL.Path != PathUnlockUser {
 		writeHTML(w, http.StatusNotFound, "HTTP Status 404 – Not Found", "The requested resource is not available.")
 		return
 	}
@@ -323,6 +335,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.resetPwd(w, params, f.Spoils, r.URL.Path)
 	case PathSearchUser:
 		s.searchUser(w, params)
+	case PathUnlockUser:
+		s.unlockUser(w, params, f.Spoils, r.URL.Path)
 	}
 }
 
@@ -459,24 +473,10 @@ func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, spoils fun
 }
 
 func (s *Server) resetOneLocked(a map[string]string, ptype, pwd string, mustChange bool) map[string]string {
-	var u *User
-	echo := map[string]string{}
-	for k, v := range a {
-		echo[k] = v
-		if !slices.Contains(allowedKeys, k) {
-			echo["status"], echo["statusMessage"] = "0", "Invalid attribute: "+k
-			return echo
-		}
-		if u == nil {
-			u = s.byKey[k+":"+strings.ToLower(v)]
-		}
-	}
+	u, res := s.accountLocked(a)
 	if u == nil {
-		echo["status"], echo["statusMessage"] = "0", MsgNotFound
-		return echo
+		return res
 	}
-	res := map[string]string{"userPrincipalName": u.UPN, "sAMAccountName": u.SAM, "objectSID": u.SID,
-		"objectGUID": u.GUID, "distinguishedName": u.DN}
 	if s.quota > 0 && s.used >= s.quota {
 		res["status"], res["statusMessage"] = "0", MsgQuota
 		return res
@@ -537,15 +537,14 @@ func (s *Server) searchUser(w http.ResponseWriter, p map[string]string) {
 	s.mu.Lock()
 	var hits []*User
 	for _, u := range s.users {
-		if text == "" || strings.Contains(strings.ToLower(u.SAM+" "+u.First+" "+u.Last+" "+u.UPN), text) {
+		if (text == "" || strings.Contains(strings.ToLower(u.SAM+" "+u.First+" "+u.Last+" "+u.UPN), text)) && u.matches(p["filter"]) {
 			hits = append(hits, u)
 		}
 	}
 	list := []map[string]string{}
 	for i := start - 1; i >= 0 && i < len(hits) && len(list) < size; i++ {
 		u := hits[i]
-		list = append(list, map[string]string{"SAM_ACCOUNT_NAME": u.SAM, "DISPLAY_NAME": u.Display,
-			"FIRST_NAME": u.First, "LAST_NAME": u.Last, "EMPLOYEE_ID": u.EmployeeID, "LOGON_NAME": u.UPN})
+		list = append(list, u.columns(p["select"]))
 	}
 	capital := s.Quirks().CapitalCount
 	s.mu.Unlock()

@@ -106,11 +106,22 @@ func New(n int, opts ...Option) *Server {
 }
 
 func (s *Server) addUser(u *User) {
+	u.Username = userName(u.Username)
 	s.users = append(s.users, u)
 	s.byName[u.Username] = u
 }
 
-// AddUser adds a user, such as one with a user-store prefix ("PRIMARY/kim").
+// userName is a user name as the user store keeps it: the primary store's users without
+// its PRIMARY/ prefix (any case), a secondary store's with theirs (SECONDARY/kim).
+func userName(name string) string {
+	if store, rest, ok := strings.Cut(name, "/"); ok && strings.EqualFold(store, "PRIMARY") {
+		return rest
+	}
+	return name
+}
+
+// AddUser adds a user; a user-store prefix names a secondary store ("SECONDARY/kim"),
+// while PRIMARY/kim is kim of the primary store.
 func (s *Server) AddUser(name, first, last string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -135,7 +146,7 @@ func (s *Server) Users() []string {
 func (s *Server) Password(user string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if u := s.byName[user]; u != nil {
+	if u := s.byName[userName(user)]; u != nil {
 		return u.password
 	}
 	return ""
@@ -278,7 +289,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, body []byte) {
 	switch form.Get("grant_type") {
 	case "password":
 		s.mu.Lock()
-		u := s.byName[form.Get("username")]
+		u := s.byName[userName(form.Get("username"))]
 		good := u != nil && u.Username == Username && u.password == form.Get("password") && form.Get("password") != ""
 		s.mu.Unlock()
 		if !good {
@@ -344,7 +355,7 @@ func (s *Server) reset(w http.ResponseWriter, body []byte, path string, f Faults
 		return
 	}
 	s.mu.Lock()
-	u := s.byName[req.Username]
+	u := s.byName[userName(req.Username)]
 	if u == nil || s.Quirks().ReadOnly || !storeRule(pw) {
 		s.mu.Unlock()
 		fakekit.WriteJSON(w, 400, answer{StatusCode: 400, Message: "Could not change the password."})
@@ -377,7 +388,7 @@ func (s *Server) list(w http.ResponseWriter, contains string) {
 
 func (s *Server) view(w http.ResponseWriter, name string) {
 	s.mu.Lock()
-	u := s.byName[name]
+	u := s.byName[userName(name)]
 	var cp User
 	if u != nil {
 		cp = *u

@@ -99,11 +99,7 @@ type Server struct {
 func New(n int, opts ...Option) *Server {
 	s := &Server{byKey: map[string]*User{}, now: time.Now}
 	for _, p := range fakeusers.People(n) {
-		u := &User{Login: p.Login, CN: p.First + " " + p.Last}
-		s.users = append(s.users, u)
-		for _, k := range []string{u.Login, NetBIOS + `\` + u.Login, u.Login + "@" + Domain, "LDAP://" + u.DN()} {
-			s.byKey[strings.ToLower(k)] = u
-		}
+		s.addLocked(&User{Login: p.Login, CN: p.First + " " + p.Last})
 	}
 	for _, o := range opts {
 		o(s)

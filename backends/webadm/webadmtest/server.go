@@ -40,6 +40,7 @@ type User struct {
 	Mail   string // "" = none: MAIL delivery fails
 	Mobile string // "" = none: SMS delivery fails
 	UPN    string
+	Dept   string // department; "" = none
 
 	password   string
 	mustChange bool
@@ -134,7 +135,8 @@ func New(n int, opts ...Option) *Server {
 		s.addLocked(&User{
 			CN: cn, Login: p.Login,
 			Mail:   p.Login + "@corp.example.com",
-			Mobile: "+1" + p.Phone,
+			Mobile: p.Mobile,
+			Dept:   p.Department,
 		})
 	}
 	s.Server = httptest.NewServer(s.Handler(s.serve))
@@ -544,6 +546,10 @@ func (u *User) attrs() map[string][]string {
 		"samaccountname":    {u.Login},
 		"uid":               {u.Login},
 		"userprincipalname": {u.UPN},
+		"distinguishedname": {u.DN},
+	}
+	if u.Dept != "" {
+		m["department"] = []string{u.Dept}
 	}
 	if u.Mail != "" {
 		m["mail"] = []string{u.Mail}
