@@ -185,7 +185,7 @@ const (
 	// the runner logs in again once and retries.
 	Expired
 	// Throttled: the system asked us to slow down (429); the request was not done and
-	// is retried after RetryAfter.
+	// is retried after RetryAfter (0: the system named no wait).
 	Throttled
 	// BadLogin: the credentials were refused.
 	BadLogin

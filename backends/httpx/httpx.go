@@ -289,7 +289,8 @@ func StatusError(r *Response, desc, detail string) *backends.Error {
 	msg := fmt.Sprintf("%s: HTTP %d %s: %s", desc, r.Status, http.StatusText(r.Status), detail)
 	switch {
 	case r.Status == http.StatusTooManyRequests || (r.Status == http.StatusServiceUnavailable && r.Header.Get("Retry-After") != ""):
-		return &backends.Error{Kind: backends.Throttled, Msg: msg, RetryAfter: RetryAfter(r.Header, 2*time.Second)}
+		// No Retry-After is no wait asked for: the runner picks its own (0).
+		return &backends.Error{Kind: backends.Throttled, Msg: msg, RetryAfter: RetryAfter(r.Header, 0)}
 	case r.Status == http.StatusBadGateway || r.Status == http.StatusGatewayTimeout:
 		return &backends.Error{Kind: backends.Unanswered, Msg: msg}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,10 +104,9 @@ func TestAWaitLongerThanTheTimeoutIsNotWaited(t *testing.T) {
 func TestAShortWaitIsWaited(t *testing.T) {
 	g := newGate(backends.FromPolicy)
 	close(g.release)
-	first := true
+	var calls atomic.Int64
 	g.reply = func(backends.Target) (backends.Result, error) {
-		if first {
-			first = false
+		if calls.Add(1) == 1 {
 			return backends.Result{}, &backends.Error{Kind: backends.Throttled, Msg: "HTTP 429", RetryAfter: 200 * time.Millisecond}
 		}
 		return backends.Result{Message: "done"}, nil
@@ -145,4 +145,25 @@ func TestEverySecretOfTheRunIsRemovedFromEveryMessage(t *testing.T) {
 		t.Fatalf("%+v", o)
 	}
 	backendtest.NoSecretRun(t, []string{out[1].Message}, first.(string))
+}
+
+// A system that asks to slow down without naming a wait is waited a moment of the
+// runner's own, within the timeout: no wait it asked for is past the timeout.
+func TestAThrottleWithNoWaitNamedIsWaited(t *testing.T) {
+	g := newGate(backends.FromPolicy)
+	close(g.release)
+	var calls atomic.Int64
+	g.reply = func(backends.Target) (backends.Result, error) {
+		if calls.Add(1) == 1 {
+			return backends.Result{}, &backends.Error{Kind: backends.Throttled, Msg: "HTTP 429"}
+		}
+		return backends.Result{Message: "done"}, nil
+	}
+	r, err := g.start(t, runner.Spec{Users: users(1), Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := r.Wait()[0]; o.Status != backends.StatusOK || calls.Load() != 2 {
+		t.Fatalf("%+v after %d requests", o, calls.Load())
+	}
 }

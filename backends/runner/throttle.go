@@ -12,6 +12,9 @@ const (
 	maxThrottleWaits = 5
 	maxThrottleWait  = time.Minute
 	minThrottleWait  = 100 * time.Millisecond
+	// defaultThrottleWait is the wait when the system names none, at most half the
+	// profile's timeout.
+	defaultThrottleWait = 2 * time.Second
 )
 
 // throttled waits the time the server asked for before a request is sent again, and
@@ -19,9 +22,12 @@ const (
 // has left before its own deadline — is not waited: the user is skipped and the run
 // stops sending, since the server would refuse the rest alike; the outcome says how long
 // it asked for and when to try again. Waits of up to a minute are waited as asked;
-// longer ones (within the timeout) a minute at a time. A stop while waiting skips the
-// user.
+// longer ones (within the timeout) a minute at a time. With no wait named (asked 0),
+// the runner waits a moment of its own. A stop while waiting skips the user.
 func (r *Run) throttled(asked time.Duration) (backends.Outcome, bool) {
+	if asked <= 0 {
+		asked = min(defaultThrottleWait, r.req.timeout/2)
+	}
 	d := max(asked, minThrottleWait)
 	patience := r.req.timeout
 	if dl, ok := r.sending.Deadline(); ok {
