@@ -212,7 +212,7 @@ func SentIsWhatLeft[S Fake](t *testing.T, h Harness[S]) {
 	s.SetFaults(fakekit.Faults{Latency: 30 * time.Millisecond})
 	users := s.Users()
 	led := &Ledger{}
-	run := startWith(t, b, runner.Spec{Mode: h.Mode, Users: users, Concurrency: 2}, led)
+	run := StartWith(t, b, runner.Spec{Mode: h.Mode, Users: users, Concurrency: 2}, led)
 	finals := 0
 	for o := range run.Outcomes() {
 		if o.Status.Final() {
@@ -237,24 +237,6 @@ func SentIsWhatLeft[S Fake](t *testing.T, h Harness[S]) {
 	if h.mode(t).Source == backends.FromBatch && led.Prepared() <= changed {
 		t.Fatalf("%d prepared ahead, %d sent: nothing was prepared and left unsent", led.Prepared(), changed)
 	}
-}
-
-// startWith starts spec on b with rec.
-func startWith(t *testing.T, b backends.Backend, spec runner.Spec, rec runner.Recorder) *runner.Run {
-	t.Helper()
-	p, err := ProfileOf(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := runner.NewRequest(b, p, spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	run, err := runner.Start(context.Background(), req, rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return run
 }
 
 // NeverSentIsSkipped: users past the quota, and users after the server asked to wait a

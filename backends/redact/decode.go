@@ -168,14 +168,22 @@ func Decodings(s string) []string {
 // the other letters, \uXXXX (surrogate pairs joined), \UXXXXXXXX, \xHH and octal \NNN.
 // A backslash that starts none of them stays.
 func unbackslash(d decoded) (decoded, bool) {
+	return rewrite(d, func(s string, i int) ([]byte, int) {
+		if s[i] != '\\' || i+1 >= len(s) {
+			return nil, 0
+		}
+		return backslashEscape(s[i:])
+	})
+}
+
+// rewrite is d with every escape decoded: at says what the escape starting at byte i
+// of s decodes to, and how long it is (0: none starts there).
+func rewrite(d decoded, at func(s string, i int) ([]byte, int)) (decoded, bool) {
 	s := d.s
 	var b *builder
 	last := 0
 	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 >= len(s) {
-			continue
-		}
-		out, n := backslashEscape(s[i:])
+		out, n := at(s, i)
 		if n == 0 {
 			continue
 		}
@@ -271,12 +279,9 @@ const maxEntity = 34
 // unentity decodes HTML character references: &amp; &#39; &#x27; and every named one
 // html.UnescapeString knows.
 func unentity(d decoded) (decoded, bool) {
-	s := d.s
-	var b *builder
-	last := 0
-	for i := 0; i < len(s); i++ {
+	return rewrite(d, func(s string, i int) ([]byte, int) {
 		if s[i] != '&' {
-			continue
+			return nil, 0
 		}
 		j := i + 1
 		for j < len(s) && j-i < maxEntity && (isAlnum(s[j]) || s[j] == '#') {
@@ -286,23 +291,11 @@ func unentity(d decoded) (decoded, bool) {
 			j++
 		}
 		ref := s[i:j]
-		out := html.UnescapeString(ref)
-		if out == ref {
-			continue
+		if out := html.UnescapeString(ref); out != ref {
+			return []byte(out), j - i
 		}
-		if b == nil {
-			b = newBuilder(d)
-		}
-		b.keep(last, i)
-		b.put([]byte(out), i, j)
-		i = j - 1
-		last = j
-	}
-	if b == nil {
-		return d, false
-	}
-	b.keep(last, len(s))
-	return b.done()
+		return nil, 0
+	})
 }
 
 func isAlnum(c byte) bool {
@@ -312,147 +305,18 @@ func isAlnum(c byte) bool {
 // unpercent decodes %XX escapes; with plus, a '+' is a space too, as in a form body.
 func unpercent(plus bool) decoder {
 	return func(d decoded) (decoded, bool) {
-		s := d.s
-		var b *builder
-		last := 0
-		for i := 0; i < len(s); i++ {
-			var out byte
-			n := 0
+		return rewrite(d, func(s string, i int) ([]byte, int) {
 			switch {
 			case s[i] == '%' && i+2 < len(s):
 				hi, ok1 := hexVal(s[i+1])
 				lo, ok2 := hexVal(s[i+2])
 				if ok1 && ok2 {
-					out, n = hi<<4|lo, 3
+					return []byte{hi<<4 | lo}, 3
 				}
 			case s[i] == '+' && plus:
-				out, n = ' ', 1
+				return []byte{' '}, 1
 			}
-			if n == 0 {
-				continue
-			}
-			if b == nil {
-				b = newBuilder(d)
-			}
-			b.keep(last, i)
-			b.put([]byte{out}, i, i+n)
-			i += n - 1
-			last = i + 1
-		}
-		if b == nil {
-			return d, false
-		}
-		b.keep(last, len(s))
-		return b.done()
+			return nil, 0
+		})
 	}
-}
-
-// minBase64 is the shortest run of the base64 alphabet decoded: the shortest secret
-// redacted (MinLen bytes) takes 6 characters.
-const minBase64 = 6
-
-// unbase64 decodes every run of the base64 alphabet (standard or URL, padded or not)
-// from offset characters into it, where the run decodes to text: a run of ordinary
-// letters decodes to bytes that are not text and stays as it is.
-func unbase64(offset int) decoder {
-	return func(d decoded) (decoded, bool) {
-		s := d.s
-		var b *builder
-		var scratch []byte
-		last := 0
-		for i := 0; i < len(s); {
-			if !isBase64(s[i]) {
-				i++
-				continue
-			}
-			j := i
-			for j < len(s) && isBase64(s[j]) {
-				j++
-			}
-			end := j
-			for end < len(s) && end-j < 2 && s[end] == '=' {
-				end++
-			}
-			start := i + offset
-			if j-start >= minBase64 {
-				var ok bool
-				if scratch, ok = decodeBase64(s[start:j], scratch[:0]); ok {
-					out := scratch
-					if b == nil {
-						b = newBuilder(d)
-					}
-					b.keep(last, start)
-					putBase64(b, out, start, j, end)
-					last = end
-				}
-			}
-			i = end
-		}
-		if b == nil {
-			return d, false
-		}
-		b.keep(last, len(s))
-		return b.done()
-	}
-}
-
-// putBase64 writes the bytes decoded from the source's [start, j) (and its padding up
-// to end): each group of three bytes from its four characters.
-func putBase64(b *builder, out []byte, start, j, end int) {
-	for k := 0; k < len(out); k += 3 {
-		g := start + k/3*4
-		gEnd := min(g+4, j)
-		if gEnd == j {
-			gEnd = end
-		}
-		b.put(out[k:min(k+3, len(out))], g, gEnd)
-	}
-}
-
-func isBase64(c byte) bool { return isAlnum(c) || c == '+' || c == '/' || c == '-' || c == '_' }
-
-var base64Val = func() (t [256]byte) {
-	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-	for i := range t {
-		t[i] = 0xFF
-	}
-	for i := 0; i < len(std); i++ {
-		t[std[i]] = byte(i)
-	}
-	t['-'], t['_'] = 62, 63
-	return t
-}()
-
-// decodeBase64 decodes s in either alphabet, without padding, appending to out; ok only
-// when the result is text (isText).
-func decodeBase64(s string, out []byte) ([]byte, bool) {
-	if len(s)%4 == 1 {
-		s = s[:len(s)-1]
-	}
-	var acc uint32
-	bits := 0
-	for i := 0; i < len(s); i++ {
-		acc = acc<<6 | uint32(base64Val[s[i]])
-		bits += 6
-		if bits >= 8 {
-			bits -= 8
-			out = append(out, byte(acc>>bits))
-		}
-	}
-	return out, isText(out)
-}
-
-// isText reports whether b reads as text: valid UTF-8 with few control characters (a
-// secret may hold one; the bytes that ordinary words decode to are seldom either).
-func isText(b []byte) bool {
-	if !utf8.Valid(b) {
-		return false
-	}
-	controls := 0
-	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\n' && c != '\r' || c == 0x7f {
-			controls++
-		}
-	}
-	return controls*8 <= len(b)
 }
