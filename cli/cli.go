@@ -256,7 +256,7 @@ func (a *app) warnf(format string, args ...any) {
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "resetdesk",
-		Short: "Reset passwords in Odin, ADManager Plus, WebADM, WSO2 EMM and the Password Reset Module",
+		Short: "Reset passwords in " + systemsText(),
 		Long: `resetdesk is a helpdesk console for password resets: pick a profile (a configured
 system), find or paste the users, choose what to reset, confirm, and watch the results
 arrive; then hand the new secrets over, revealed on screen or copied through OSC 52.

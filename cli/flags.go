@@ -4,9 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"resetdesk/store"
 )
 
 // decimal is an integer flag written in decimal only: `--expires 010` is ten hours, not
@@ -37,6 +40,34 @@ func (d *decimal) Set(s string) error {
 }
 
 func (d *decimal) Type() string { return "N" }
+
+// duration is a duration flag read as the config reads durations (90s, 10m, 1h, 7d);
+// only a positive one is taken.
+type duration struct {
+	d   time.Duration
+	set bool
+}
+
+func (d *duration) String() string {
+	if !d.set {
+		return ""
+	}
+	return d.d.String()
+}
+
+func (d *duration) Set(s string) error {
+	v, err := store.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	if v <= 0 {
+		return fmt.Errorf("%q: give a positive duration like 10m or 1h", s)
+	}
+	d.d, d.set = v, true
+	return nil
+}
+
+func (d *duration) Type() string { return "DURATION" }
 
 // errGivenTwice is once's refusal of a second value.
 var errGivenTwice = errors.New("given twice")

@@ -64,12 +64,13 @@ func (a *app) historyCommand() *cobra.Command {
 user's, or those of that status) instead. --technician selects who made the runs (a served
 technician, or the account that ran resetdesk here) and --ticket a ticket reference. A run
 that was killed shows as unfinished (its new secrets are in ` + "`resetdesk recover`" + `).
-Caller verifications are listed in line with the resets (below the runs in a table of
-their own), except with --status.
+Caller verifications and approval requests (who asked, who approved or declined, when,
+why) are listed in line with the resets (below the runs in a table of their own), except
+with --status; with --user, the requests that name the user.
 
 --format csv prints the same columns as the table, with a header row (a CSV of runs
-leaves the verifications out: they are in json, and with --user); json one object per
-line.
+leaves the verifications and requests out: they are in json, and with --user); json one
+object per line ("event":"verification", "event":"approval").
 
 Exit codes: 0 listed (or nothing recorded); 2 a usage error or an unreadable history.`,
 		Example: "  resetdesk history --since 7d\n  resetdesk history --user jdoe --format json\n  resetdesk history --status failed --ticket INC-4711 -f csv",
@@ -94,17 +95,20 @@ Exit codes: 0 listed (or nothing recorded); 2 a usage error or an unreadable his
 			if err != nil {
 				return asUsage(err)
 			}
-			if f.Status != "" {
-				vs = nil // a status is an outcome's
+			as, err := d.Approvals(ctx, f)
+			if err != nil {
+				return asUsage(err)
 			}
 			l := historyRuns(runs)
 			if outcomes {
 				l = historyOutcomes(outs, relied)
 			}
-			l.verifications = vs
+			if f.Status == "" { // a status is an outcome's
+				l.events = historyEvents(vs, as, f.User)
+			}
 			if len(l.rows) == 0 {
 				a.warnf("no %s%s recorded", l.what, hf.describe())
-				if len(vs) == 0 || (hf.format == "csv" && !outcomes) {
+				if len(l.events) == 0 || (hf.format == "csv" && !outcomes) {
 					return nil
 				}
 			}
@@ -153,16 +157,16 @@ func (hf *historyFlags) describe() string {
 }
 
 // historyListing is one listing of the history in the three formats: the table's and
-// the CSV's columns, and one JSON object per row; with the verification events to print
-// in line (newest first, as the rows).
+// the CSV's columns, and one JSON object per row; with the events (verifications,
+// approval requests) to print in line (newest first, as the rows).
 type historyListing struct {
-	what          string // "runs", "resets", for "no … recorded"
-	header        []string
-	rows          []historyRow
-	verifications []history.Verification
+	what   string // "runs", "resets", for "no … recorded"
+	header []string
+	rows   []historyRow
+	events []historyRow // in the columns of the resets
 }
 
-// historyRow is one run or reset.
+// historyRow is one run, reset or event.
 type historyRow struct {
 	at    time.Time
 	cells []string
@@ -205,17 +209,17 @@ func historyOutcomes(outs []history.Outcome, relied map[int64]map[string]history
 }
 
 // print writes the listing as a table (an empty cell drawn "-"), CSV (a header row,
-// lower-case) or JSON lines. Verification events go in line by time where the columns
-// are a reset's (and in JSON); beside runs, a table gives them one of their own below.
+// lower-case) or JSON lines. The events go in line by time where the columns are a
+// reset's (and in JSON); beside runs, a table gives them one of their own below.
 func (l historyListing) print(w io.Writer, format string) error {
 	inline := format == "json" || l.what == "resets"
 	var out [][]string // cells, in order
 	var objs []any
-	pending := l.verifications
+	pending := l.events
 	flush := func(before time.Time) {
-		for len(pending) > 0 && (before.IsZero() || pending[0].At.After(before)) {
-			objs = append(objs, verificationLine(pending[0]))
-			out = append(out, verificationCells(pending[0]))
+		for len(pending) > 0 && (before.IsZero() || pending[0].at.After(before)) {
+			objs = append(objs, pending[0].json)
+			out = append(out, pending[0].cells)
 			pending = pending[1:]
 		}
 	}
@@ -249,8 +253,8 @@ func (l historyListing) print(w io.Writer, format string) error {
 		fmt.Fprintln(w)
 	}
 	var rest [][]string
-	for _, v := range pending {
-		rest = append(rest, verificationCells(v))
+	for _, e := range pending {
+		rest = append(rest, e.cells)
 	}
 	return writeTable(w, resetsHeader, rest)
 }

@@ -36,6 +36,8 @@ func verificationText(v history.Verification) string {
 	dest := sanitize.Line(v.Destination)
 	var s string
 	switch v.Result {
+	case history.ResultNotVerified:
+		s = "caller not verified"
 	case history.ResultSending:
 		s = "code being sent to " + dest + " when the process ended"
 	case history.ResultSent:
@@ -44,6 +46,8 @@ func verificationText(v history.Verification) string {
 		s = "code not sent to " + dest
 	case history.ResultAttested:
 		s = "called back on " + dest + " and reached"
+	case history.ResultApproved:
+		s = "caller not verified"
 	default:
 		s = "code " + sanitize.Line(v.Result) + " (sent to " + dest + ")"
 	}
@@ -55,9 +59,15 @@ func verificationText(v history.Verification) string {
 
 // reliedText names the verification a reset relied on, for a table's message column.
 func reliedText(v history.Verification) string {
+	if v.Result == history.ResultApproved {
+		return fmt.Sprintf("%s [verification #%d]", sanitize.Line(v.Message), v.ID) // approved by bob instead of verified
+	}
 	how := "by " + sanitize.Line(v.Method) + " code"
 	if v.Method == "callback" {
 		how = "by callback"
+	}
+	if v.Result == history.ResultNotVerified {
+		return fmt.Sprintf("caller not verified (offered) [verification #%d]", v.ID)
 	}
 	return fmt.Sprintf("caller verified %s at %s [verification #%d]", how, v.At.Local().Format("15:04"), v.ID)
 }

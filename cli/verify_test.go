@@ -192,6 +192,20 @@ func TestVerifyCallbackIsAttestedOrNot(t *testing.T) {
 	if !strings.Contains(r.stdout, `"event":"verification"`) || !strings.Contains(r.stdout, `"result":"attested"`) || !strings.Contains(r.stdout, `"destination":"9871515001"`) {
 		t.Fatalf("history: %s", r.stdout)
 	}
+
+	// verify = "offered": a caller not verified is reset, and the history says so.
+	other := srv.Users()[0]
+	if r = runCLI(t, "", env, "run", "--config", cfg, "-p", "lab", "-m", "sip", "--yes", other); r.code != ExitOK {
+		t.Fatalf("offered run: exit %d %q", r.code, r.stderr)
+	}
+	r = runCLI(t, "", env, "history", "--config", cfg, "--user", other)
+	if !strings.Contains(r.stdout, "caller not verified (offered) [verification #") {
+		t.Fatalf("history of a reset not verified:\n%s", r.stdout)
+	}
+	r = runCLI(t, "", env, "history", "--config", cfg, "--user", other, "-f", "json")
+	if !strings.Contains(r.stdout, `"result":"not verified"`) || !strings.Contains(r.stdout, `"method":"none"`) {
+		t.Fatalf("history json of a reset not verified:\n%s", r.stdout)
+	}
 }
 
 func TestVerifyRefusesWithExit2(t *testing.T) {

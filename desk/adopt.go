@@ -101,8 +101,9 @@ func (d *Desk) rebuild(ctx context.Context, profile string, users []User, spec s
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	// identity: the prepare step (accounts resolved, duplicates collapsed) runs here too.
-	return runner.NewRequest(b, p, spec.runnerSpec(ids))
+	// The identity step again, as the plan it was filed with: accounts resolved, the
+	// other spellings of an account skipped, the ids the system does not hold failed.
+	return runner.Prepare(octx, b, p, spec.runnerSpec(ids))
 }
 
 // RequestPlan is the plan of approval request id as it would run now, computed at its

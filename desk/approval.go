@@ -23,22 +23,42 @@ type ApprovalNeed struct {
 	Over int
 	// Accounts are the run's users that its profile's approve globs name.
 	Accounts []string
+	// Approvers are the technicians who may approve it: approvers who may use the
+	// profile, other than the one who asks (none when it needs no approval).
+	Approvers []string
 }
 
-// approvalNeed is what the profile of req says of it: more users than approval_over,
-// or an account its approve globs name (matched as `protected` is: every form of the
-// account).
+// approvalNeed is what the profile of req says of it, and who may approve it.
+func (d *Desk) approvalNeed(req runner.Request) ApprovalNeed {
+	n := approvalNeed(req)
+	if !n.Needed {
+		return n
+	}
+	for i := range d.cfg.Technicians {
+		t := &d.cfg.Technicians[i]
+		if isApprover(t) && t.Name != d.Technician() && mayUse(t, req.Profile().Name) {
+			n.Approvers = append(n.Approvers, t.Name)
+		}
+	}
+	return n
+}
+
+// approvalNeed is what the profile of req says of it: more users sent than
+// approval_over, or an account its approve globs name (matched as `protected` is: every
+// form of the account). The lines not sent (another spelling of an account in the run,
+// an id the system does not hold) do not count.
 func approvalNeed(req runner.Request) ApprovalNeed {
 	p := req.Profile()
+	users := sentUsers(req)
 	var n ApprovalNeed
 	var why []string
-	if over := approvalOver(p); over > 0 && req.Len() > over {
+	if over := approvalOver(p); over > 0 && len(users) > over {
 		n.Over = over
-		why = append(why, fmt.Sprintf("%d users, more than approval_over = %d", req.Len(), over))
+		why = append(why, fmt.Sprintf("%d users, more than approval_over = %d", len(users), over))
 	}
 	if globs := approveGlobs(p); len(globs) > 0 {
 		// The approve globs name accounts as protected globs do, by identity: one matcher.
-		for _, b := range runner.Protected(backends.Profile{Name: p.Name, Protected: globs}, req.Users()) {
+		for _, b := range runner.Protected(backends.Profile{Name: p.Name, Protected: globs}, users) {
 			n.Accounts = append(n.Accounts, b.ID)
 		}
 		if len(n.Accounts) > 0 {
@@ -99,7 +119,7 @@ func (g *Registry) file(ctx context.Context, d *Desk, req runner.Request, users 
 	return d.handle(r), nil
 }
 
-// ApprovalRequest is a request waiting for approval as an approver reads it.
+// ApprovalRequest is an approval request as an approver, or the history, reads it.
 type ApprovalRequest struct {
 	ID        int64 // the request's id in the history
 	By        string
@@ -114,6 +134,27 @@ type ApprovalRequest struct {
 	// Run is the run at this host that waits on it (Desk.Run), 0 when another process
 	// (a `run --wait-approval`) holds it.
 	Run int64
+
+	// How it went (history.Request… states): who decided and when, a decline's reason
+	// or why it ended, and the run it started in the history (0 until it started).
+	State      string
+	Approver   string
+	Decided    time.Time
+	Reason     string
+	HistoryRun int64
+}
+
+// requestOf is request a of the history as a front end reads it (a row the desk wrote:
+// one it cannot read back shows no users and no options).
+func requestOf(a *history.Approval) ApprovalRequest {
+	req := ApprovalRequest{ID: a.ID, By: a.By(), Requested: a.Requested, Expires: a.Expires, Profile: a.Profile,
+		Kind: a.Kind, Mode: a.Mode, Why: a.Why, State: a.State, Approver: a.Approver, Decided: a.Decided,
+		Reason: a.Reason, HistoryRun: a.RunID}
+	var spec storedSpec
+	_ = json.Unmarshal([]byte(a.Users), &req.Users)
+	_ = json.Unmarshal([]byte(a.Spec), &spec)
+	req.Options = spec.Options
+	return req
 }
 
 // Approver reports whether this desk's technician may approve other technicians' runs.
@@ -138,12 +179,7 @@ func (d *Desk) Pending(ctx context.Context) ([]ApprovalRequest, error) {
 		if d.mayDecide(a) != nil {
 			continue
 		}
-		req := ApprovalRequest{ID: a.ID, By: a.By(), Requested: a.Requested, Expires: a.Expires, Profile: a.Profile,
-			Kind: a.Kind, Mode: a.Mode, Why: a.Why}
-		var spec storedSpec
-		_ = json.Unmarshal([]byte(a.Users), &req.Users) // written by file: a bad row shows no users
-		_ = json.Unmarshal([]byte(a.Spec), &spec)
-		req.Options = spec.Options
+		req := requestOf(a)
 		if r := d.reg.heldRun(a.ID); r != nil {
 			req.Run = r.info.ID
 		}

@@ -405,7 +405,24 @@ func TestAnApprovedRunStandsForTheCallersVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-h.Done()
-	if in := h.Info(); in.Tally.OK != 5 || in.Err != "" {
+	in := h.Info()
+	if in.Tally.OK != 5 || in.Err != "" {
 		t.Fatalf("the approved run on a required profile: %+v", in)
+	}
+	// The history says who stood for the verification: each reset relies on an event
+	// "approved by bob instead of verified", which verifies nobody for a later run.
+	ctx := context.Background()
+	relied, err := alice.Reliance(ctx, []int64{in.HistoryID})
+	if err != nil || len(relied[in.HistoryID]) != 5 {
+		t.Fatalf("reliance %+v, %v", relied, err)
+	}
+	for _, u := range srv.Users() {
+		v := relied[in.HistoryID][u]
+		if v.Method != history.MethodApproval || v.Result != history.ResultApproved || v.Message != "approved by bob instead of verified" || v.Technician != "alice" {
+			t.Errorf("%s relied on %+v", u, v)
+		}
+	}
+	if plan := openPlan(t, alice, "lab", srv.Users()[:1]); plan.Caller.Verified {
+		t.Fatalf("the approval verified the caller for a later run: %+v", plan.Caller)
 	}
 }

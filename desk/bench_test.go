@@ -90,11 +90,16 @@ func benchRun(b *testing.B, d *desk.Desk, users []string) []backends.Outcome {
 	if err != nil {
 		b.Fatal(err)
 	}
-	run, err := d.Start(ctx, req, func(s string) { b.Log(s) })
+	plan, err := d.Plan(ctx, req)
 	if err != nil {
 		b.Fatal(err)
 	}
-	return run.Wait()
+	h, err := d.Submit(ctx, plan)
+	if err != nil {
+		b.Fatal(err)
+	}
+	<-h.Done()
+	return h.Outcomes()
 }
 
 // bareRun makes the run's requests and nothing else, on the best schedule: a login, the

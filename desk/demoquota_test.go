@@ -41,11 +41,7 @@ func TestDemoQuotaCountsDownAndSkipsBeforeSending(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := d.Start(ctx, req, nil)
-		if err != nil {
-			return nil, err
-		}
-		return r.Wait(), nil
+		return submitted(t, d, req)
 	}
 	out, err := run(a, users[:quota-10])
 	if err != nil {

@@ -103,9 +103,6 @@ type Desk struct {
 	// terminal reads the technician's terminal environment (TERM, TMUX, STY, NO_COLOR)
 	// where it is not the process's: an SSH session's. Never used for secrets or paths.
 	terminal func(string) string
-
-	legacyMu sync.Mutex
-	legacy   []*runner.Run // the runs Start started, finished at Close
 }
 
 // NewHost loads the config (or starts the demo back ends).
@@ -198,11 +195,9 @@ func (h *Host) Close() {
 // (each has its own timeout; this covers a stuck journal).
 const inFlightGrace = 2 * time.Minute
 
-// Close closes the session: the runs Start started are stopped and their requests in
-// flight finished (the runs submitted to the registry are the host's and go on); and
-// the host when New built it.
+// Close closes the session, and the host when New built it (its runs drained). The
+// runs a session submitted are the host's: they go on when it closes.
 func (d *Desk) Close() {
-	d.finishLegacy(inFlightGrace)
 	if d.ownsHost {
 		d.Host.Close()
 	}
@@ -239,10 +234,16 @@ func (d *Desk) Technician() string {
 
 // allowed reports whether the desk's technician may use profile name.
 func (d *Desk) allowed(name string) bool {
-	if d.tech == nil || len(d.tech.Profiles) == 0 {
+	return d.tech == nil || mayUse(d.tech, name)
+}
+
+// mayUse reports whether technician t may use profile name (every profile when their
+// profiles list is empty).
+func mayUse(t *store.Technician, name string) bool {
+	if len(t.Profiles) == 0 {
 		return true
 	}
-	for _, g := range d.tech.Profiles {
+	for _, g := range t.Profiles {
 		if ok, _ := path.Match(g, name); ok {
 			return true
 		}

@@ -235,9 +235,27 @@ func tryRunAs(t *testing.T, d *desk.Desk, profile string, users []string) ([]bac
 	if err != nil {
 		return nil, err
 	}
-	run, err := d.Start(ctx, req, func(s string) { t.Log(s) })
+	return submitted(t, d, req)
+}
+
+// submitted plans req at d, submits it to the host and waits for its end: its final
+// outcomes, or why it did not start (logged: its warnings).
+func submitted(t testing.TB, d *desk.Desk, req runner.Request) ([]backends.Outcome, error) {
+	t.Helper()
+	ctx := context.Background()
+	plan, err := d.Plan(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	return run.Wait(), nil
+	h, err := d.Submit(ctx, plan)
+	if h != nil {
+		<-h.Done()
+		for _, w := range h.Info().Warnings {
+			t.Log(w)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return h.Outcomes(), nil
 }

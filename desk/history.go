@@ -3,6 +3,8 @@ package desk
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 
 	"resetdesk/store/history"
 )
@@ -50,4 +52,36 @@ func (d *Desk) History(ctx context.Context, f history.Filter, outcomes bool) ([]
 		}
 	}
 	return shown, kept, nil
+}
+
+// Approvals lists the approval requests f selects, newest first — filed, approved,
+// declined, expired, withdrawn — on the profiles this desk may use: requested since
+// f.Since; with f.User, those that name that user; with f.By (or f.Technician), those
+// that technician (or local account) filed; with f.Ticket, those of that ticket, in
+// any case. The demo keeps none.
+func (d *Desk) Approvals(ctx context.Context, f history.Filter) ([]ApprovalRequest, error) {
+	if d.demo != nil {
+		return nil, nil
+	}
+	var all []*history.Approval
+	if err := d.readingHistory(ctx, func(ctx context.Context, db *history.DB) (err error) {
+		all, err = db.Approvals(ctx, history.ApprovalFilter{Since: f.Since})
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	var out []ApprovalRequest
+	for i := len(all) - 1; i >= 0; i-- {
+		a := all[i]
+		if !d.allowed(a.Profile) || f.Technician != "" && a.Technician != f.Technician || f.By != "" && a.By() != f.By ||
+			f.Ticket != "" && !strings.EqualFold(a.Ticket, f.Ticket) {
+			continue
+		}
+		req := requestOf(a)
+		if f.User != "" && !slices.ContainsFunc(req.Users, func(u User) bool { return u.ID == f.User }) {
+			continue
+		}
+		out = append(out, req)
+	}
+	return out, nil
 }

@@ -136,3 +136,43 @@ func (ids identities) Unwrap(stanzas []*age.Stanza) ([]byte, error) {
 	}
 	return nil, age.ErrIncorrectIdentity
 }
+
+// journalWarning says when journals of dir were written with a key none of this host's
+// keys opens: recover cannot read them. The plan says it, before anything is sent, not
+// when the secrets are needed — with where this run's key comes from.
+func (d *Desk) journalWarning(ctx context.Context, dir string) string {
+	all, err := d.readKeys(ctx)
+	if err != nil {
+		return ""
+	}
+	files, err := journal.Mismatched(dir, all)
+	if err != nil || len(files) == 0 {
+		return ""
+	}
+	w := fmt.Sprintf("%d journal file(s) were written with a key this host does not have (the first: %s): "+
+		"recover cannot read them", len(files), files[0])
+	if source := d.keySource(ctx); source != "" {
+		w += "; this run journals with the key from the " + source
+	}
+	return w
+}
+
+// keySource names where a run's journal key comes from (writeKey's order), making
+// nothing: "" when no key is there yet and the first run makes it in a key file.
+func (d *Desk) keySource(ctx context.Context) string {
+	if d.getenv(journalKeyEnv) != "" {
+		return journalKeyEnv
+	}
+	_, name, err := d.storeKey(ctx, false)
+	switch {
+	case err == nil || errors.Is(err, journal.ErrNoKey):
+		return name // there, or made there by this run
+	case errors.Is(err, store.ErrNoSecretService) || errors.Is(err, store.ErrKeyringTimeout):
+		if path, err := journal.KeyFile(d.getenv); err == nil {
+			if _, _, err := journal.LoadKeyFile(path, false); err == nil {
+				return "key file " + path
+			}
+		}
+	}
+	return ""
+}

@@ -3,9 +3,12 @@ package desk
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
+	"resetdesk/store/history"
 	"resetdesk/store/journal"
 )
 
@@ -32,17 +35,20 @@ type Plan struct {
 // PlanUser is one user of a plan.
 type PlanUser struct {
 	User
-	// Skip says why this user is not sent ("" when it is). Identity fills it: an id that
-	// names an account already in the run ("same account as jdoe"), one the system does
-	// not know ("not found in ADManager").
+	// Skip says why this user is not sent ("" when it is): an id that names an account
+	// already in the run ("same account as jdoe"), one the system does not hold ("not
+	// found in ADManager").
 	Skip string
+	// NotFound: the line fails (the system does not hold the id), where Skip's other
+	// lines are skipped.
+	NotFound bool
 }
 
 // QuotaUse is a run's share of its profile's daily quota.
 type QuotaUse struct {
 	Has   bool // the profile has a daily_quota
 	Daily int  // the profile's daily_quota
-	Left  int  // left today, as the history counts it (the demo's is always whole)
+	Left  int  // left today, as the history counts it (the demo: as its sessions spent it)
 }
 
 // Verification is whether the callers were verified, where the profile's policy asks
@@ -53,14 +59,33 @@ type Verification struct {
 	Unverified []string // the users who were not
 	How        string   // for a single user verified: how and when, "mail · 12:04"
 	Err        string   // the verifications could not be read (the run will refuse then)
+	// ValidFor is how long a verification counts ([verify] valid_for).
+	ValidFor time.Duration
+}
+
+// Prepare is a front end's way to a run: it opens profile p's back end (its secret from
+// the chain), asks the system who spec's ids name (runner.Prepare: lookups, one reset
+// per account, the guards by identity) and returns the run's plan. Nothing is changed.
+// The errors are the request's (a bad id, a protected account, a refused login) and
+// the plan's.
+func (d *Desk) Prepare(ctx context.Context, p backends.Profile, spec runner.Spec) (*Plan, error) {
+	b, err := d.Open(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	req, err := runner.Prepare(ctx, b, p, spec)
+	if err != nil {
+		return nil, err
+	}
+	return d.Plan(ctx, req)
 }
 
 // Plan computes req's plan at this desk. The error is a quota that cannot be counted
 // (nothing may be sent then).
 func (d *Desk) Plan(ctx context.Context, req runner.Request) (*Plan, error) {
 	p := req.Profile()
-	pl := &Plan{Request: req, Technician: d.Technician(), Users: d.planUsers(ctx, req),
-		Transport: p.TransportWarning(), Approval: approvalNeed(req), Caller: d.callerCheck(ctx, req)}
+	pl := &Plan{Request: req, Technician: d.Technician(), Users: planUsers(req),
+		Transport: p.TransportWarning(), Approval: d.approvalNeed(req), Caller: d.callerCheck(ctx, req)}
 	if err := d.Allow(req); err != nil {
 		pl.Refused = err.Error()
 	}
@@ -71,7 +96,7 @@ func (d *Desk) Plan(ctx context.Context, req runner.Request) (*Plan, error) {
 	pl.Quota = QuotaUse{Has: has, Daily: p.DailyQuota, Left: left}
 	if d.demo == nil {
 		if dir, err := journal.Dir(d.getenv); err == nil {
-			if w := d.journalWarning(ctx, dir, ""); w != "" {
+			if w := d.journalWarning(ctx, dir); w != "" {
 				pl.Journal = append(pl.Journal, w)
 			}
 		}
@@ -79,15 +104,52 @@ func (d *Desk) Plan(ctx context.Context, req runner.Request) (*Plan, error) {
 	return pl, nil
 }
 
-// planUsers is the identity seam: who the run is for, person by person. The identity
-// work resolves each id to its account (display name, the ids that name an account
-// already in the run skipped); until then each id is its own account, with no name.
-func (d *Desk) planUsers(_ context.Context, req runner.Request) []PlanUser {
+// planUsers is who the run is for, person by person, as the request's identity step
+// left them: each id with the name and detail of its account, and the lines settled
+// before anything is sent (another spelling of an account in the run, an id the system
+// does not hold) with why they are not sent.
+func planUsers(req runner.Request) []PlanUser {
 	users := make([]PlanUser, req.Len())
 	for i := range users {
-		users[i].ID = req.User(i)
+		a := req.Account(i)
+		users[i].User = User{ID: req.User(i), Name: a.Name, Detail: a.Detail}
+		if o, settled := req.Settled(i); settled {
+			users[i].Skip = strings.TrimPrefix(o.Message, "not sent: ") // Skip is why not sent
+			users[i].NotFound = o.Status == backends.StatusFailed
+		}
 	}
 	return users
+}
+
+// sent are the lines of req that are sent: its lines less the settled ones. Only they
+// need a verified caller, and only they count towards approval_over.
+func sent(req runner.Request) []int {
+	var out []int
+	for i := range req.Len() {
+		if _, settled := req.Settled(i); !settled {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// sentUsers are the ids of the lines of req that are sent.
+func sentUsers(req runner.Request) []string {
+	var out []string
+	for _, i := range sent(req) {
+		out = append(out, req.User(i))
+	}
+	return out
+}
+
+// verifiedLine is the verification of the caller of line i of req among all (by user):
+// of the id as given, else of the account it names (a number looked up to its user id).
+func verifiedLine(all map[string]history.Verification, req runner.Request, i int) (history.Verification, bool) {
+	if v, ok := all[req.User(i)]; ok {
+		return v, true
+	}
+	v, ok := all[req.Account(i).ID]
+	return v, ok
 }
 
 // callerCheck says whether the callers of req were verified by this desk's
@@ -98,21 +160,23 @@ func (d *Desk) callerCheck(ctx context.Context, req runner.Request) Verification
 	if p.Verify == "" || p.Verify == backends.VerifyOff {
 		return v
 	}
+	v.ValidFor = d.VerifySettings().ValidFor
+	lines := sent(req)
 	all, err := d.verifiedNow(ctx, p)
 	if err != nil {
 		v.Err = err.Error()
-		v.Unverified = req.Users()
+		v.Unverified = sentUsers(req)
 		return v
 	}
-	for _, u := range req.Users() {
-		if _, ok := all[u]; !ok {
-			v.Unverified = append(v.Unverified, u)
+	for _, i := range lines {
+		ev, ok := verifiedLine(all, req, i)
+		if !ok {
+			v.Unverified = append(v.Unverified, req.User(i))
+		} else if len(lines) == 1 {
+			v.How = ev.Method + " · " + ev.At.Format("15:04")
 		}
 	}
 	v.Verified = len(v.Unverified) == 0
-	if ev, ok := all[req.User(0)]; ok && req.Len() == 1 {
-		v.How = ev.Method + " · " + ev.At.Format("15:04")
-	}
 	return v
 }
 
@@ -144,23 +208,6 @@ func (p *Plan) PastQuota() int {
 	return max(n-p.Quota.Left, 0)
 }
 
-// Blocked says why the plan cannot be confirmed ("" when it can): the desk refuses it,
-// nothing would be sent, or the caller must be verified first.
-func (p *Plan) Blocked() string {
-	switch {
-	case p.Refused != "":
-		return p.Refused
-	case p.Quota.Has && p.Quota.Left <= 0:
-		return fmt.Sprintf("profile %s: the daily quota of %d successful resets is spent: nothing would be sent", p.Request.Profile().Name, p.Quota.Daily)
-	case p.Sending() == 0:
-		return "no user would be sent"
-	case p.Caller.Policy == backends.VerifyRequired && !p.Caller.Verified && !p.Approval.Needed:
-		// A run a second technician approves counts as verified: the approval stands for it.
-		return fmt.Sprintf("profile %s requires verifying the caller first: %s not verified", p.Request.Profile().Name, listed(p.Caller.Unverified, 3))
-	}
-	return ""
-}
-
 // users are the plan's users as a run keeps them.
 func (p *Plan) users() []User {
 	out := make([]User, len(p.Users))
@@ -185,9 +232,9 @@ func (d *Desk) Submit(ctx context.Context, plan *Plan) (*Handle, error) {
 	}
 	users := plan.users()
 	if len(users) != req.Len() {
-		users = (&Plan{Users: d.planUsers(ctx, req)}).users()
+		users = (&Plan{Users: planUsers(req)}).users()
 	}
-	if need := approvalNeed(req); need.Needed {
+	if need := d.approvalNeed(req); need.Needed {
 		return d.reg.file(ctx, d, req, users, need)
 	}
 	p := req.Profile()

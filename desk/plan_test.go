@@ -78,7 +78,8 @@ func TestPlanSaysWhatARunWillDo(t *testing.T) {
 			check("past the quota", plan.PastQuota(), c.pastQuota)
 			check("quota", plan.Quota, c.quota)
 			check("transport warning", plan.Transport != "", c.transport)
-			check("journal warning", len(plan.Journal) == 1 && strings.Contains(plan.Journal[0], "recover cannot read them"), c.journal)
+			check("journal warning", len(plan.Journal) == 1 && strings.Contains(plan.Journal[0], "recover cannot read them; "+
+				"this run journals with the key from the RESETDESK_SECRET_JOURNAL_KEY"), c.journal)
 			check("blocked", plan.Blocked() != "" && strings.Contains(plan.Blocked(), c.blocked), c.blocked != "")
 			check("approval", plan.Approval.Needed, false)
 			check("technician", plan.Technician, c.tech)

@@ -37,11 +37,13 @@ func (s State) Over() bool {
 	return false
 }
 
-// User is one user of a run: the id it resets and, where the system gave one, the
-// person's name.
+// User is one user of a run: the id it resets and, where the system gave them, the
+// person's name and what a technician recognises them by (department, mail,
+// extension).
 type User struct {
-	ID   string
-	Name string
+	ID     string
+	Name   string
+	Detail string `json:",omitempty"`
 }
 
 // Approval is a run's four-eyes approval, when it needed one.
@@ -104,6 +106,7 @@ type hostRun struct {
 	log       []event
 	final     []backends.Outcome // by index; Status "" until final
 	version   int                // counts the changes watchers are told of
+	shown     map[string]bool    // the technicians a console showed the run's end to (Handle.Shown)
 	wake      chan struct{}      // closed (and replaced) at every change
 	done      chan struct{}      // closed once the run is over
 }

@@ -13,35 +13,8 @@ import (
 	"resetdesk/store/journal"
 )
 
-// Start starts req with the journal and the history recording it; warn receives what
-// goes wrong without stopping the run (a history write, a purge). A journal or a history
-// that cannot be opened refuses the run before anything is sent; so does a spent quota.
-//
-// Read the run's Outcomes until the stream closes: by then every outcome is in the
-// journal and the history, and their files are closed. The desk's Close stops a run
-// started here and waits for its requests in flight (the session that read it ended).
-//
-// Start is the console's and `run`'s path until they read a Watch: the host's runs go
-// through Plan and Submit (the registry), which keep a run past its session and give
-// it to every front end.
-func (d *Desk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
-	if warn == nil {
-		warn = func(string) {}
-	}
-	run, _, err := d.start(ctx, req, warn, startOpts{})
-	if err == nil {
-		d.legacyMu.Lock()
-		d.legacy = append(d.legacy, run)
-		d.legacyMu.Unlock()
-	}
-	return run, err
-}
-
 // startOpts say how a run is started.
 type startOpts struct {
-	// planned says the front end showed the run's Plan, which holds the journal's
-	// warnings: they are not said again.
-	planned bool
 	// approvedBy is the technician who approved the run: it stands for the callers'
 	// verification (and the history says so).
 	approvedBy string
@@ -53,11 +26,14 @@ func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string),
 	if err := d.Allow(req); err != nil {
 		return nil, 0, err
 	}
-	relied, err := d.RequireVerified(ctx, req.Profile(), req.Users(), o.approvedBy)
+	relied, err := d.requireVerified(ctx, req, o.approvedBy)
 	if err != nil {
 		return nil, 0, err
 	}
-	rec, id, err := d.recorder(ctx, req, warn, o.planned)
+	if err := d.notVerified(ctx, req, relied); err != nil {
+		return nil, 0, err
+	}
+	rec, id, err := d.recorder(ctx, req, warn)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -75,28 +51,6 @@ func (d *Desk) start(ctx context.Context, req runner.Request, warn func(string),
 	return run, id, nil
 }
 
-// finishLegacy stops the runs Start started and waits, at most grace each, for their
-// requests in flight: nobody reads them once their session has ended.
-func (d *Desk) finishLegacy(grace time.Duration) {
-	d.legacyMu.Lock()
-	runs := d.legacy
-	d.legacy = nil
-	d.legacyMu.Unlock()
-	for _, run := range runs {
-		run.Stop()
-		drained := make(chan struct{})
-		go func() {
-			for range run.Outcomes() {
-			}
-			close(drained)
-		}()
-		select {
-		case <-drained:
-		case <-time.After(grace):
-		}
-	}
-}
-
 // runDone is the RunDone hook for req, or a no-op.
 func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
 	if d.opts.RunDone == nil {
@@ -107,7 +61,7 @@ func (d *Desk) runDone(req runner.Request) func([]backends.Outcome) {
 
 // recorder opens the journal and the history for req; the id is the run's in the
 // history (0 in the demo).
-func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string), planned bool) (runner.Recorder, int64, error) {
+func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(string)) (runner.Recorder, int64, error) {
 	p := req.Profile()
 	if d.demo != nil {
 		rec := demoRecorder{profile: p, done: d.runDone(req)}
@@ -121,7 +75,7 @@ func (d *Desk) recorder(ctx context.Context, req runner.Request, warn func(strin
 	}
 	ctx, cancel := bounded(ctx)
 	defer cancel()
-	jw, err := d.openJournal(ctx, p, req.Mode().Name, warn, planned)
+	jw, err := d.openJournal(ctx, p, req.Mode().Name, warn)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cannot open the journal, nothing sent (a new password must be on disk before it is shown): %w", err)
 	}
@@ -158,8 +112,8 @@ func (d *Desk) readHistory() (*history.DB, error) {
 	return history.OpenReadOnly(path)
 }
 
-func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string), planned bool) (*journal.Writer, error) {
-	id, source, err := d.writeKey(ctx, p)
+func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string, warn func(string)) (*journal.Writer, error) {
+	id, _, err := d.writeKey(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -173,34 +127,8 @@ func (d *Desk) openJournal(ctx context.Context, p backends.Profile, mode string,
 			warn(err.Error())
 		}
 	}
-	if !planned {
-		if w := d.journalWarning(ctx, dir, source); w != "" {
-			warn(w)
-		}
-	}
 	_, technician := d.technician()
 	return journal.Open(dir, id.Recipient(), journal.RunInfo{Profile: p.Name, Mode: mode, Technician: technician})
-}
-
-// journalWarning says when journals of dir were written with a key none of this host's
-// keys opens: recover cannot read them. It is said before anything is sent, not when
-// the secrets are needed. source names where this run's key comes from ("" before the
-// key is looked up: the plan).
-func (d *Desk) journalWarning(ctx context.Context, dir, source string) string {
-	all, err := d.readKeys(ctx)
-	if err != nil {
-		return ""
-	}
-	files, err := journal.Mismatched(dir, all)
-	if err != nil || len(files) == 0 {
-		return ""
-	}
-	w := fmt.Sprintf("%d journal file(s) were written with a key this host does not have (the first: %s): "+
-		"recover cannot read them", len(files), files[0])
-	if source != "" {
-		w += "; this run journals with the key from the " + source
-	}
-	return w
 }
 
 // recorder is the journal and the history of one run. The journal comes first in each

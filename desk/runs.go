@@ -105,7 +105,7 @@ func (g *Registry) launch(r *hostRun) error {
 	r.mu.Lock()
 	r.cancel = cancel
 	req, built := r.req, r.built
-	opts := startOpts{planned: true}
+	var opts startOpts
 	if r.info.Approval != nil {
 		opts.approvedBy = r.info.Approval.Approver
 	}
@@ -291,8 +291,34 @@ func (g *Registry) forget() {
 	})
 }
 
+// Changes is the registry's Changes, for a front end that lists the runs and the
+// approval requests this desk sees.
+func (d *Desk) Changes() <-chan struct{} { return d.reg.Changes() }
+
 // ID is the run's id at this host.
 func (h *Handle) ID() int64 { return h.r.info.ID }
+
+// Shown notes that a front end showed this desk's technician the end of the run (its
+// results): a session that comes later does not present it as news (Unseen).
+func (h *Handle) Shown() {
+	h.r.mu.Lock()
+	defer h.r.mu.Unlock()
+	if !h.r.info.State.Over() {
+		return
+	}
+	if h.r.shown == nil {
+		h.r.shown = map[string]bool{}
+	}
+	h.r.shown[h.viewer] = true
+}
+
+// Unseen reports whether the run is over and no front end showed its end to this
+// desk's technician: it ended while they were away (a dropped session).
+func (h *Handle) Unseen() bool {
+	h.r.mu.Lock()
+	defer h.r.mu.Unlock()
+	return h.r.info.State.Over() && !h.r.shown[h.viewer]
+}
 
 // Info is the run as it is now.
 func (h *Handle) Info() Info {

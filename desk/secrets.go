@@ -71,8 +71,8 @@ func (d *Desk) lookupEnv(name string) (string, bool) {
 	return v, v != ""
 }
 
-// ConfiguredStore is the store secret_store names, built once per desk so that the
-// vault's passphrase is asked once however many commands and pages use it. There is no
+// ConfiguredStore is the store secret_store names, built once per host so that the
+// vault's passphrase is asked once however many sessions, commands and pages use it. There is no
 // fallback: a keyring that cannot be reached is an error that points to the file store.
 func (h *Host) ConfiguredStore() (store.SecretStore, error) {
 	if h.demo != nil {

@@ -48,11 +48,11 @@ func TestHistoryRecordsUnlocks(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		run, err := d.Start(ctx, req, func(s string) { t.Log(s) })
+		out, err := submitted(t, d, req)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if out := run.Wait(); out[0].Status != backends.StatusOK || srv.Locked(user) {
+		if out[0].Status != backends.StatusOK || srv.Locked(user) {
 			t.Fatalf("%s: %+v", spec.Mode, out[0])
 		}
 	}

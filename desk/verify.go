@@ -215,7 +215,7 @@ func (d *Desk) SendCode(ctx context.Context, c Caller, method, ticket string) (S
 	}
 	sent := SentCode{Option: o, Expires: time.Now().Add(set.CodeTTL), Attempts: set.Attempts}
 	if d.demo != nil {
-		sent.Demo = fmt.Sprintf("DEMO outbox (nothing was really sent): the %s to %s carries the code %s", o.Method, o.Shown, code)
+		sent.Demo = fmt.Sprintf("DEMO outbox — nothing was sent: the %s carries %s", o.Label(), code)
 	}
 	if err := log.settleCode(context.WithoutCancel(ctx), id, history.ResultSent, ""); err != nil {
 		return sent, fmt.Errorf("the code was sent, but the history could not record it: %w", err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/desk/verify"
 	"resetdesk/sanitize"
 	"resetdesk/store/history"
@@ -113,15 +114,17 @@ func (e *UnverifiedError) Error() string {
 		"nothing was sent; verify each with `resetdesk verify -p %s USER`", e.Profile, strings.Join(quoted, ", "), more, e.ValidFor, e.Profile)
 }
 
-// RequireVerified applies profile p's policy to a run of users by this desk's
-// technician, before anything is sent. It returns the verification each verified user
-// relies on (user -> event id, for the history). With verify = "required", any user
-// not verified within valid_for by this technician is an *UnverifiedError.
+// requireVerified applies the policy of req's profile to the users req sends, by this
+// desk's technician, before anything is sent. It returns the verification each user
+// relies on (user -> event id, for the history). With verify = "required", any user not
+// verified within valid_for by this technician is an *UnverifiedError.
 //
 // approvedBy is the hook of four-eyes approval: a run a second technician approved
-// counts as verified for its users (pass the approver's name; "" for none), and the
-// history then says who approved instead of verified.
-func (d *Desk) RequireVerified(ctx context.Context, p backends.Profile, users []string, approvedBy string) (map[string]int64, error) {
+// (their name; "" for none) counts as verified for its users, and the history says so —
+// an event per user not verified, "approved by bob instead of verified", which their
+// reset relies on.
+func (d *Desk) requireVerified(ctx context.Context, req runner.Request, approvedBy string) (map[string]int64, error) {
+	p := req.Profile()
 	if p.Verify == "" || p.Verify == backends.VerifyOff {
 		return nil, nil
 	}
@@ -131,15 +134,41 @@ func (d *Desk) RequireVerified(ctx context.Context, p backends.Profile, users []
 	}
 	relied := map[string]int64{}
 	var missing []string
-	for _, u := range users {
-		if v, ok := verified[u]; ok {
-			relied[u] = v.ID
+	for _, i := range sent(req) {
+		if v, ok := verifiedLine(verified, req, i); ok {
+			relied[req.User(i)] = v.ID
 			continue
 		}
-		missing = append(missing, u)
+		missing = append(missing, req.User(i))
 	}
-	if len(missing) > 0 && p.Verify == backends.VerifyRequired && approvedBy == "" {
+	switch {
+	case len(missing) == 0:
+	case approvedBy != "":
+		if err := d.approvedInstead(ctx, req, missing, approvedBy, relied); err != nil {
+			return nil, err
+		}
+	case p.Verify == backends.VerifyRequired:
 		return nil, &UnverifiedError{Profile: p.Name, Users: missing, ValidFor: d.VerifySettings().ValidFor}
 	}
 	return relied, nil
+}
+
+// approvedInstead records that approver's approval stood for the verification of the
+// users of req, and that their resets rely on it (in relied).
+func (d *Desk) approvedInstead(ctx context.Context, req runner.Request, users []string, approver string, relied map[string]int64) error {
+	c := Caller{Profile: req.Profile()}
+	events := make([]history.Verification, len(users))
+	for i, u := range users {
+		c.User = u
+		events[i] = d.event(c, history.MethodApproval, "", req.Options().Ticket, history.ResultApproved)
+		events[i].Message = "approved by " + approver + " instead of verified"
+	}
+	ids, err := d.verifyLog().recordAll(ctx, events)
+	if err != nil {
+		return fmt.Errorf("the history could not record the approval that stands for the callers' verification, nothing sent: %w", err)
+	}
+	for i, u := range users {
+		relied[u] = ids[i]
+	}
+	return nil
 }

@@ -36,6 +36,7 @@ type verifyLog interface {
 	reserveCode(ctx context.Context, v history.Verification, limit int, since time.Time) (int64, bool, error)
 	settleCode(ctx context.Context, id int64, result, message string) error
 	record(ctx context.Context, v history.Verification) (int64, error)
+	recordAll(ctx context.Context, vs []history.Verification) ([]int64, error)
 	verifiedSince(ctx context.Context, who history.Verifier, profile string, since time.Time) (map[string]history.Verification, error)
 }
 
@@ -80,6 +81,14 @@ func (l historyLog) record(ctx context.Context, v history.Verification) (id int6
 		return err
 	})
 	return id, err
+}
+
+func (l historyLog) recordAll(ctx context.Context, vs []history.Verification) (ids []int64, err error) {
+	err = l.write(ctx, func(ctx context.Context, db *history.DB) error {
+		ids, err = db.RecordVerifications(ctx, vs)
+		return err
+	})
+	return ids, err
 }
 
 func (l historyLog) verifiedSince(ctx context.Context, who history.Verifier, profile string, since time.Time) (vs map[string]history.Verification, err error) {
@@ -131,6 +140,16 @@ func (m *memoryLog) record(_ context.Context, v history.Verification) (int64, er
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.add(v), nil
+}
+
+func (m *memoryLog) recordAll(_ context.Context, vs []history.Verification) ([]int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ids := make([]int64, len(vs))
+	for i, v := range vs {
+		ids[i] = m.add(v)
+	}
+	return ids, nil
 }
 
 func (m *memoryLog) verifiedSince(_ context.Context, who history.Verifier, profile string, since time.Time) (map[string]history.Verification, error) {

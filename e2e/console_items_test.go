@@ -232,7 +232,7 @@ func TestConsoleEnterNeverGuessesAndRunsStayApart(t *testing.T) {
 				t.Fatalf("esc on the second run's results showed the first run's:\n%s", scr)
 			}
 			s.keys("l") // not an answer key: the grace after the question does not hold it
-			s.waitText("2 runs of this session", 5*time.Second)
+			s.waitText("2 runs of yours", 5*time.Second)
 			s.keys("Down", "Enter")
 			scr = s.waitText("results · sip", 5*time.Second)
 			if !strings.Contains(scr, "9871515021@odinapi.net") {

@@ -44,7 +44,7 @@ func TestConsoleBulkSIPRunRevealAndCopy(t *testing.T) {
 	s.keys("Enter") // to the mode page; sip is first
 	s.waitText("SIP authentication password", 5*time.Second)
 	s.keys("Enter") // to the review
-	s.waitText("50 accounts will get a new password", 5*time.Second)
+	s.waitText("50 users:", 5*time.Second)
 	s.keys("Enter") // confirm
 	scr = s.waitText("r reveal row", 30*time.Second)
 	if !strings.Contains(scr, "ok 50") {
@@ -151,7 +151,7 @@ func TestConsoleHangUpMidRunLosesNothing(t *testing.T) {
 	s.keys("Enter")
 	s.waitText("search:", 10*time.Second)
 	s.toReview("*", 40) // mode: sip, the first
-	s.waitText("40 accounts will get a new password", 5*time.Second)
+	s.waitText("40 users:", 5*time.Second)
 	s.keys("Enter") // run
 	s.waitFor("some results", 20*time.Second, func(scr string) bool { return strings.Count(scr, "✓ ok") >= 3 })
 

@@ -85,3 +85,72 @@ func testSoftStop(t *testing.T, sig syscall.Signal) {
 		t.Fatalf("stderr %q", stderr.String())
 	}
 }
+
+// A second interrupt aborts the requests in flight: with every reset hanging at the
+// fake, the run ends — the users whose request went out unknown (cancelled, their
+// secret kept), the rest skipped — and exits 1, not waiting for the requests' timeout.
+func TestSecondInterruptAbortsWhatIsInFlight(t *testing.T) {
+	bin := builtBinary(t)
+	srv := odintest.New(6)
+	defer srv.Close()
+	srv.SetFaults(odintest.Faults{Hang: "/users/authentication"})
+	cfg := writeConfig(t, srv)
+	cmd := exec.Command(bin, append([]string{"run", "--config", cfg, "-p", "lab", "-m", "sip", "-y", "--concurrency", "2"}, srv.Users()...)...)
+	cmd.Env = hermeticEnv(t, "RESETDESK_SECRET_LAB="+odintest.Password)
+	stdout, _ := cmd.StdoutPipe()
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill() }()
+	deadline := time.Now().Add(20 * time.Second)
+	for inFlight(srv) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the run never reached the fake")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	for !strings.Contains(stderr.String(), "stopping") { // two signals at once may arrive as one
+		if time.Now().After(deadline) {
+			t.Fatal("the first interrupt was not taken")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	var lines []report.Record
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		var o report.Record
+		if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
+			t.Fatalf("%q: %v", sc.Text(), err)
+		}
+		lines = append(lines, o)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || len(lines) != 6 {
+		t.Fatalf("exit %v, %d lines; stderr %s", err, len(lines), stderr.String())
+	}
+	for i, o := range lines {
+		want := "skipped"
+		if i < 2 {
+			want = "unknown"
+		}
+		// Aborted, not timed out: the requests were cancelled.
+		if o.Status != want || (want == "unknown") != (o.Secret != "" && strings.Contains(o.Message, "no answer (cancelled)")) {
+			t.Errorf("line %d: %+v, want %s", i, o, want)
+		}
+	}
+}
+
+// inFlight is how many resets reached the fake (they hang there).
+func inFlight(srv *odintest.Server) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/users/authentication") {
+			n++
+		}
+	}
+	return n
+}

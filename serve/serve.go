@@ -9,13 +9,12 @@
 //     config, and a session's technician is looked up from the key the connection
 //     proved (charm.land/ssh keeps it from the handshake's permissions), never from a
 //     key only offered nor from the SSH user name.
-//   - A session's console runs on the server's context, not the session's: a dropped
-//     connection ends the console, then every run the console started is stopped and
-//     its requests in flight finish into the journal, as a hang-up does locally; the
-//     technician finds their secrets in recover in their next session. A run submitted
-//     to the host's registry is the host's: it goes on, and the server drains the
-//     registry once, when it stops. The host keeps the technicians' approval requests
-//     (desk.Host.KeepRequests).
+//   - The runs are the host's, not the session's: a console submits its runs to the
+//     host's registry and only watches them, so a dropped connection ends the console
+//     and its watches, and the run goes on to its end, each new secret in the journal;
+//     the technician's next session opens on it and its results (desk.Desk.Reattach).
+//     The server drains the registry once, when it stops. The host keeps the
+//     technicians' approval requests (desk.Host.KeepRequests).
 //   - The console draws for the session's terminal: TERM from the pty request, and
 //     COLORTERM, NO_COLOR, TMUX and STY as the client sent them (a TERM of tmux* or
 //     screen* says tmux or screen when the client sent neither). Secrets and paths come

@@ -14,7 +14,6 @@ import (
 	bm "charm.land/wish/v2/bubbletea"
 	gossh "golang.org/x/crypto/ssh"
 
-	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/ui"
 )
@@ -31,21 +30,31 @@ const (
 )
 
 // message is what the technician reads when the server ended the session; ran says
-// whether the session started a run.
-func (r endReason) message(idle time.Duration, ran bool) string {
-	var msg string
+// whether the session submitted a run, demo whether the host is the demo (which keeps
+// nothing to recover).
+func (r endReason) message(idle time.Duration, ran, demo bool) string {
+	var msg, runs string
 	switch r {
 	case endIdle:
 		msg = fmt.Sprintf("session closed after %s with nothing typed or drawn (idle_timeout)", idle)
+		runs = "your runs go on at the server: connect again to see them and their results"
 	case endShutdown:
 		msg = "the server is shutting down"
+		runs = "your runs stop: the requests in flight finish; the new secrets are in recover (r) when you connect again"
+		if demo {
+			runs = "your demo runs stop with it; the demo keeps nothing to recover (its passwords are not real)"
+		}
 	case endAbort:
 		msg = "the server stopped"
+		runs = "the requests in flight were aborted: check those users; the new secrets are in recover (r) when you connect again"
+		if demo {
+			runs = "your demo runs were aborted; the demo keeps nothing to recover (its passwords are not real)"
+		}
 	default:
 		return ""
 	}
 	if ran {
-		msg += "; what your runs sent is in recover (r) when you connect again"
+		msg += "; " + runs
 	}
 	return msg
 }
@@ -174,7 +183,7 @@ func terminalEnv(environ []string, term string) map[string]string {
 }
 
 // consoleMiddleware serves one session: the console at the desk of the technician whose
-// key the connection proved, then, once it has ended, every run it started finished.
+// key the connection proved; the runs it submitted go on without it.
 func (s *Server) consoleMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		if gc := connOf(sess.Context()); gc != nil {
@@ -229,7 +238,11 @@ func (s *Server) serveSession(sess ssh.Session) {
 		// the server, nor on a SIGINT typed in its terminal.
 		tea.WithoutSignalHandler(),
 		tea.WithContext(s.ctx))
-	p := tea.NewProgram(ui.New(s.ctx, sd), opts...)
+	// The console's own calls (a watch of a run, a read of the history) end with the
+	// session; the runs it submitted are the host's and go on.
+	cctx, endConsole := context.WithCancel(s.ctx)
+	defer endConsole()
+	p := tea.NewProgram(ui.New(cctx, sd), opts...)
 	if !st.start(p) {
 		refuse(sess, log, "the server is shutting down: connect again in a moment")
 		return
@@ -241,13 +254,10 @@ func (s *Server) serveSession(sess ssh.Session) {
 	bm.MiddlewareWithProgramHandler(func(ssh.Session) *tea.Program { return p })(func(ssh.Session) {})(sess)
 	close(st.done)
 
-	// The console's runs (desk.Start) are stopped and their requests in flight finished
-	// into the journal: nobody reads them any more. Runs submitted to the host's
-	// registry are the host's and go on.
-	d.Close()
+	endConsole()
 	runs := int(sd.runs.Load())
 	reason := st.why(sess)
-	if msg := reason.message(s.idle, runs > 0); msg != "" {
+	if msg := reason.message(s.idle, runs > 0, s.host.Demo()); msg != "" {
 		fmt.Fprintln(sess.Stderr(), "resetdesk: "+msg)
 	}
 	log.Info("session ended", "reason", string(reason), "duration", time.Since(began).Round(time.Second).String(), "runs", runs)
@@ -270,20 +280,26 @@ type sessionDesk struct {
 	runs atomic.Int64
 }
 
-func (d *sessionDesk) Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
+// Submit hands a planned run to the host, logging it; a run that waits for approval is
+// logged as filed.
+func (d *sessionDesk) Submit(ctx context.Context, plan *desk.Plan) (*desk.Handle, error) {
+	req := plan.Request
 	p := req.Profile()
 	attrs := []any{"profile", p.Name, "kind", p.Kind, "mode", req.Mode().Name, "users", req.Len()}
-	run, err := d.Desk.Start(ctx, req, func(msg string) {
-		d.log.Warn("run warning", append(attrs, "warning", msg)...)
-		if warn != nil {
-			warn(msg)
-		}
-	})
-	if err != nil {
+	h, err := d.Desk.Submit(ctx, plan)
+	switch {
+	case h == nil:
 		d.log.Warn("run refused", append(attrs, "error", err.Error())...)
 		return nil, err
+	case err != nil:
+		d.log.Warn("run not started", append(attrs, "run", h.ID(), "error", err.Error())...)
+		return h, err
 	}
 	d.runs.Add(1)
-	d.log.Info("run started", attrs...)
-	return run, nil
+	if h.Info().State == desk.StateWaiting {
+		d.log.Info("run waits for approval", append(attrs, "run", h.ID(), "request", h.Info().Approval.Request)...)
+	} else {
+		d.log.Info("run started", append(attrs, "run", h.ID())...)
+	}
+	return h, nil
 }

@@ -2,7 +2,9 @@ package serve
 
 import (
 	"maps"
+	"strings"
 	"testing"
+	"time"
 )
 
 // The console reads only the terminal's variables, as the client sent them, with TERM
@@ -26,6 +28,30 @@ func TestTerminalEnv(t *testing.T) {
 	for _, c := range cases {
 		if got := terminalEnv(c.environ, c.term); !maps.Equal(got, c.want) {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// What a technician reads when the server ends their session says what is true of
+// their runs: an idle close leaves them going; a shutdown stops them, and only a real
+// host has a recover to point to (the demo keeps nothing).
+func TestEndMessageSaysWhatIsTrueOfTheRuns(t *testing.T) {
+	cases := []struct {
+		reason    endReason
+		ran, demo bool
+		want, not string
+	}{
+		{endIdle, true, false, "your runs go on at the server: connect again", "recover"},
+		{endShutdown, true, false, "the new secrets are in recover (r)", "go on"},
+		{endShutdown, true, true, "the demo keeps nothing to recover", "recover (r)"},
+		{endAbort, true, true, "the demo keeps nothing to recover", "recover (r)"},
+		{endAbort, true, false, "aborted: check those users; the new secrets are in recover (r)", "demo"},
+		{endShutdown, false, false, "the server is shutting down", "runs"},
+	}
+	for _, c := range cases {
+		got := c.reason.message(time.Minute, c.ran, c.demo)
+		if !strings.Contains(got, c.want) || strings.Contains(got, c.not) {
+			t.Errorf("%s ran=%v demo=%v: %q", c.reason, c.ran, c.demo, got)
 		}
 	}
 }

@@ -5,7 +5,6 @@ package theme
 
 import (
 	"image/color"
-	"os"
 
 	"charm.land/lipgloss/v2"
 )
@@ -33,13 +32,6 @@ type Theme struct {
 	Bar      lipgloss.Style // progress bar, filled part
 	BarEmpty lipgloss.Style
 }
-
-// NoColorEnv reports whether NO_COLOR asks for no color (set and not empty).
-func NoColorEnv() bool { return os.Getenv("NO_COLOR") != "" }
-
-// Default is the theme before the terminal has said what its background is: dark,
-// and colorless when NO_COLOR is set.
-func Default() Theme { return New(true, NoColorEnv()) }
 
 // New builds the theme for a dark or light background; noColor drops every color.
 func New(dark, noColor bool) Theme {

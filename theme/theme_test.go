@@ -26,14 +26,9 @@ func TestDarkAndLightDiffer(t *testing.T) {
 	}
 }
 
-func TestNoColorEnv(t *testing.T) {
-	t.Setenv("NO_COLOR", "1")
-	if !Default().NoColor {
-		t.Fatal("NO_COLOR=1 not honoured")
-	}
-	t.Setenv("NO_COLOR", "")
-	if Default().NoColor {
-		t.Fatal("empty NO_COLOR must not disable color")
+func TestPlainThemeKeepsTheText(t *testing.T) {
+	if !New(true, true).NoColor {
+		t.Fatal("the plain theme says it has color")
 	}
 	if !strings.Contains(New(true, true).Danger.Render("x"), "x") {
 		t.Fatal("plain theme lost the text")

@@ -10,6 +10,7 @@ import (
 
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
+	"resetdesk/ui/list"
 )
 
 // helpStyles draw the help: muted, and plain under NO_COLOR.
@@ -74,6 +75,18 @@ func (c *Console) helpLines() (lines []string, overlay bool) {
 	return lines, c.height-2-len(lines) < minBody
 }
 
+// clampHelp keeps the help overlay's first line where a line of help is still shown
+// last: a ↓ past the end does nothing.
+func (c *Console) clampHelp() {
+	lines, overlay := c.helpLines()
+	if !overlay {
+		c.helpTop = 0
+		return
+	}
+	room := max(c.bodyHeight()-2, 1)
+	c.helpTop = max(min(c.helpTop, len(lines)-room), 0)
+}
+
 // helpOverlay is the help drawn over the page's room, scrolled when it is longer.
 func (c *Console) helpOverlay(lines []string, h int) string {
 	th := c.sh.th
@@ -81,22 +94,12 @@ func (c *Console) helpOverlay(lines []string, h int) string {
 	room := max(h-1, 1)
 	if len(lines) > room {
 		room--
-		c.helpTop = min(c.helpTop, len(lines)-room)
-		shown := append([]string{head}, lines[c.helpTop:c.helpTop+room]...)
-		below := len(lines) - c.helpTop - room
-		return strings.Join(append(shown, th.Subtle.Render(strings.TrimSpace(markerText(c.helpTop, below))+" · ↑/↓ scroll")), "\n")
+		top := min(c.helpTop, len(lines)-room) // helpTop is kept within it (clampHelp)
+		shown := append([]string{head}, lines[top:top+room]...)
+		below := len(lines) - top - room
+		return strings.Join(append(shown, th.Subtle.Render(strings.TrimSpace(list.Marker(top, below))+" · ↑/↓ scroll")), "\n")
 	}
 	return strings.Join(append([]string{head}, lines...), "\n")
-}
-
-func markerText(above, below int) string {
-	switch {
-	case above > 0 && below > 0:
-		return fmt.Sprintf("↓ %d more · ↑ %d above", below, above)
-	case below > 0:
-		return fmt.Sprintf("↓ %d more", below)
-	}
-	return fmt.Sprintf("↑ %d above", above)
 }
 
 // maxStatusLines bounds how much of the page a long toast may take; a question, which
@@ -184,6 +187,11 @@ func (c *Console) header() string {
 		if left, ok := c.sh.quota[pr.p.Name]; ok {
 			parts = append(parts, headerPart{text: fmt.Sprintf("quota %d left", left), short: fmt.Sprintf("quota %d", left), style: th.Text, keep: 7})
 		}
+	}
+	if n := len(c.sh.pending); n > 0 {
+		// On every page: another technician's run waits for this one (a opens them).
+		parts = append(parts, headerPart{text: fmt.Sprintf("%d waiting for approval", n), short: fmt.Sprintf("%d to approve", n),
+			style: th.Warn, keep: 8})
 	}
 	if c.clipHeld {
 		secs := max(int(c.clipUntil.Sub(c.now()).Round(time.Second)/time.Second), 0)

@@ -26,6 +26,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/desk"
+	"resetdesk/desk/verify"
 	"resetdesk/store"
 	"resetdesk/store/history"
 	"resetdesk/theme"
@@ -44,13 +45,32 @@ type Desk interface {
 	SecretSource(ctx context.Context, p backends.Profile) (string, error)
 	// QuotaLeft is the day's quota left for profiles that have one.
 	QuotaLeft(ctx context.Context, p backends.Profile) (left int, has bool, err error)
-	// Start starts a run kept by the journal and the history; warn gets what goes wrong
-	// without stopping it (the console shows it on the status line, never on stderr).
-	// Cancelling ctx aborts the run, the requests in flight included.
-	Start(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error)
-	// Allow says why this desk would refuse req (a served technician's max_users, a
-	// profile not theirs), nil when it would not: the review says so before the confirm.
-	Allow(req runner.Request) error
+	// Prepare is the way to a review: the profile opened, the system asked who the ids
+	// name (one reset per account, the lines not sent and why), and the run planned.
+	Prepare(ctx context.Context, p backends.Profile, spec runner.Spec) (*desk.Plan, error)
+	// Plan is the pre-flight of req, as the desk computes it for every front end: who is
+	// sent and who not, the quota, the warnings, the refusal, the approval it needs and
+	// whether the callers were verified (read again after v verified one).
+	Plan(ctx context.Context, req runner.Request) (*desk.Plan, error)
+	// Submit hands a planned run to the host's registry: it starts, or waits for a
+	// second technician's approval. The run is the host's: it goes on when the console
+	// ends, and the console only watches it (Handle.Watch).
+	Submit(ctx context.Context, plan *desk.Plan) (*desk.Handle, error)
+	// Runs are the host's runs this desk sees, newest first; Changes is closed at the
+	// next change of them (a run added or ending, an approval request filed or decided).
+	Runs() []*desk.Handle
+	Changes() <-chan struct{}
+	// Reattach is what a technician finds as the console opens: their runs at the host
+	// and those a restart cut off.
+	Reattach(ctx context.Context) (desk.Reattach, error)
+	// Approver says whether this technician decides other technicians' approval
+	// requests; Pending lists those they may decide, RequestPlan is one's plan, Approve
+	// and Decline decide one.
+	Approver() bool
+	Pending(ctx context.Context) ([]desk.ApprovalRequest, error)
+	RequestPlan(ctx context.Context, id int64) (*desk.Plan, error)
+	Approve(ctx context.Context, id int64) (*desk.Handle, error)
+	Decline(ctx context.Context, id int64, reason string) error
 	// Secrets is the store the credentials page sets and deletes profile secrets in.
 	Secrets() store.SecretStore
 	// Recover reads the journal's recent secrets, as `resetdesk recover` lists them.
@@ -61,6 +81,15 @@ type Desk interface {
 	Getenv(name string) string
 	// Technician is the served technician's name ("" for the console of the OS account).
 	Technician() string
+	// Caller looks a user up and lists the ways to verify them (destinations masked,
+	// a callback's number whole); SendCode sends them a code, CheckCode checks the one
+	// they read back, PendingCode says whether one is waiting, AttestCallback records a
+	// callback. Each verification is this desk's technician's only.
+	Caller(ctx context.Context, p backends.Profile, user string) (desk.Caller, error)
+	SendCode(ctx context.Context, c desk.Caller, method, ticket string) (desk.SentCode, error)
+	CheckCode(ctx context.Context, c desk.Caller, typed string) (verify.Check, error)
+	PendingCode(c desk.Caller) (verify.Sent, bool)
+	AttestCallback(ctx context.Context, c desk.Caller, ticket string) (history.Verification, error)
 }
 
 // Timings the console uses; variables so that tests can shorten them.
@@ -71,13 +100,13 @@ var (
 	// frameInterval bounds how often a run's outcomes reach Update (and so the screen).
 	frameInterval = 50 * time.Millisecond
 	openTimeout   = 30 * time.Second
+	// verifyTimeout bounds a step of a caller's verification: the lookup in the
+	// system, a code handed to the mail relay or the SMS gateway.
+	verifyTimeout = 30 * time.Second
 	// storeTimeout bounds a secret-store call of the credentials page (the OS keyring
 	// has a shorter timeout of its own; this one also covers a store that ignores its
 	// context) and a read of the journal or the history.
 	storeTimeout = 15 * time.Second
-	// inFlightGrace bounds the wait, on exit, for requests a run still has in flight
-	// (each has its own timeout; this covers a stuck journal).
-	inFlightGrace = 2 * time.Minute
 )
 
 // Console is the console's Bubble Tea model.
@@ -143,30 +172,6 @@ func New(ctx context.Context, d Desk, opts ...Option) *Console {
 	return c
 }
 
-// Shutdown stops a run the console left (a quit, a hang-up or a dropped connection
-// mid-run) and waits, at most grace, for the requests in flight.
-func (c *Console) Shutdown(grace time.Duration) { finishRun(c.sh.active, grace) }
-
-// finishRun stops run and drains it, at most grace: the runner journals each new secret
-// before it emits the outcome, so waiting here is what keeps them for `resetdesk
-// recover`. A paused run skips what it holds: nothing more goes out.
-func finishRun(run *runner.Run, grace time.Duration) {
-	if run == nil {
-		return
-	}
-	run.Stop()
-	drained := make(chan struct{})
-	go func() {
-		for range run.Outcomes() {
-		}
-		close(drained)
-	}()
-	select {
-	case <-drained:
-	case <-time.After(grace):
-	}
-}
-
 // Run runs the console at d in the alternate screen until the technician quits.
 func Run(ctx context.Context, d Desk, opts ...Option) error {
 	c := New(ctx, d, append(opts, LocalTerminal())...)
@@ -191,8 +196,8 @@ func Run(ctx context.Context, d Desk, opts ...Option) error {
 		case <-ended:
 		}
 	}()
+	// The runs are the host's: the desk's Close drains them once, after this returns.
 	_, err := p.Run()
-	c.Shutdown(inFlightGrace)
 	if errors.Is(err, tea.ErrProgramKilled) && (ctx.Err() != nil || hungUp.Load()) {
 		return nil
 	}

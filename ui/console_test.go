@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"image/color"
 	"strings"
 	"testing"
 	"time"
@@ -285,7 +286,7 @@ func TestEscOnResultsNeverShowsAnotherRunsTable(t *testing.T) {
 	c := New(context.Background(), &testDesk{}, LocalTerminal())
 	first := runToResults(t, c.sh, []string{"alice"})
 	c.apply(startRun{first})
-	c.apply(push{p: newUsersPage(c.sh, first.profile, first.req.Backend())}) // n: a new run
+	c.apply(push{p: newUsersPage(c.sh, first.profile, first.be)}) // n: a new run
 	second := runToResults(t, c.sh, []string{"bob"})
 	c.apply(startRun{second})
 	if len(c.stack) != 2 || c.stack[1] != second {
@@ -328,5 +329,21 @@ func TestLongQuestionKeepsItsAnswerKeysAt60x16(t *testing.T) {
 	v := flat(c.View().Content)
 	if !strings.Contains(v, " …") {
 		t.Fatalf("a cut toast does not say so:\n%s", ansi.Strip(c.View().Content))
+	}
+}
+
+// The theme reaches every page that keeps styled rows when the terminal tells its
+// background — the results of a run not on screen too — and View only draws.
+func TestTerminalBackgroundReachesPagesNotOnScreen(t *testing.T) {
+	c := New(context.Background(), &testDesk{}, LocalTerminal())
+	c.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	res := runToResults(t, c.sh, []string{"alice", "bad"})
+	before := res.View()
+	if again := res.View(); again != before {
+		t.Fatal("drawing twice drew two screens")
+	}
+	c.Update(tea.BackgroundColorMsg{Color: color.White}) // a light terminal
+	if res.View() == before {
+		t.Fatal("the results kept the dark theme's rows")
 	}
 }

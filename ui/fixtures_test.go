@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -16,6 +17,7 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/password"
 	"resetdesk/backends/runner"
+	"resetdesk/desk"
 	"resetdesk/store"
 	"resetdesk/ui/uitest"
 )
@@ -33,7 +35,10 @@ func fakeModes() []backends.Mode {
 		{Name: "set", Label: "Set", SecretLabel: "password", Source: backends.FromPolicy, Policy: password.DefaultPolicy, TypedPassword: true},
 	}
 }
-func init() { backends.Register(backends.Kind{Name: "fake", Title: "Fake", Modes: fakeModes()}) }
+func init() {
+	backends.Register(backends.Kind{Name: "fake", Title: "Fake", Modes: fakeModes(),
+		New: func(backends.Profile, string, *http.Client) (backends.Backend, error) { return &fakeBackend{}, nil }})
+}
 
 func (f *fakeBackend) Login(context.Context) error           { return nil }
 func (f *fakeBackend) Check(context.Context) (string, error) { return "fake", nil }
@@ -158,28 +163,20 @@ func runToResults(t *testing.T, sh *shared, users []string) *resultsPage {
 	t.Helper()
 	be := &fakeBackend{}
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := sized(runPageOf(sh, p, fakeRequest(t, be, p, users)), 80, 21)
-	started := msgsOf[runStartedMsg](rp.Init())
-	if len(started) != 1 {
-		t.Fatal("the run did not start")
-	}
-	cmd, n := rp.Update(started[0])
-	for cmd != nil {
-		var m tea.Msg
-		for _, x := range msgsOf[tea.Msg](cmd) {
-			switch x.(type) {
-			case outcomesMsg, runFinishedMsg:
-				m = x
+	rp := sized(runPageOf(t, sh, p, fakeRequest(t, be, p, users)), 80, 21)
+	var n nav
+	eachMsg(rp.Init(), func(m tea.Msg) tea.Cmd {
+		switch m.(type) {
+		case submittedMsg, updateMsg:
+			cmd, next := rp.Update(m)
+			if next != nil {
+				n = next
+				return nil
 			}
+			return cmd
 		}
-		if m == nil {
-			break
-		}
-		cmd, n = rp.Update(m)
-		if n != nil {
-			break
-		}
-	}
+		return nil
+	})
 	r, ok := n.(replace)
 	if !ok {
 		t.Fatalf("the run ended with %#v, not the results", n)
@@ -382,9 +379,9 @@ func startedRun(t *testing.T, d *driver, be backends.Backend, users []string) *r
 	if err != nil {
 		t.Fatal(err)
 	}
-	rp := runPageOf(d.c.sh, p, req)
+	rp := runPageOf(t, d.c.sh, p, req)
 	d.run(d.c.apply(startRun{rp}))
-	d.until("the run to start", func() bool { return rp.run != nil || rp.startErr != "" })
+	d.until("the run to start", func() bool { return rp.h != nil || rp.startErr != "" })
 	return rp
 }
 
@@ -396,7 +393,39 @@ func userIDs(n int) []string {
 	return out
 }
 
-// runPageOf is the run page of req, whose users need no cleaning.
-func runPageOf(sh *shared, p *profile, req runner.Request) *runPage {
-	return newRunPage(sh, p, req, req.Users())
+// afterPlan runs cmd (a page's way to a review: the profile opened, the run planned),
+// giving pg every message it waits for, and returns the page change that follows.
+func afterPlan(t *testing.T, pg page, cmd tea.Cmd) nav {
+	t.Helper()
+	var n nav
+	eachMsg(cmd, func(m tea.Msg) tea.Cmd {
+		switch m.(type) {
+		case plannedMsg, resultsOpenedMsg:
+			c, next := pg.Update(m)
+			if next != nil {
+				n = next
+			}
+			return c
+		}
+		return nil
+	})
+	if n == nil {
+		t.Fatalf("no page followed the plan")
+	}
+	return n
+}
+
+// planOf is the desk's plan of req at the console's desk.
+func planOf(t testing.TB, sh *shared, req runner.Request) *desk.Plan {
+	t.Helper()
+	plan, err := sh.desk.Plan(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plan
+}
+
+// runPageOf is the run page that submits req.
+func runPageOf(t testing.TB, sh *shared, p *profile, req runner.Request) *runPage {
+	return newRunPage(sh, p, planOf(t, sh, req))
 }

@@ -20,7 +20,6 @@ import (
 type modePage struct {
 	sh            *shared
 	profile       *profile
-	be            backends.Backend
 	width, height int
 	users         []string
 	modes         []backends.Mode
@@ -33,6 +32,10 @@ type modePage struct {
 	ticket *string
 	// top is the first line shown when the form is taller than the page.
 	top int
+	// plan takes the form to its review (the lookups, the desk's plan).
+	plan planner
+	// known are the accounts the search showed, by id: not looked up again.
+	known map[string]backends.Account
 }
 
 type fieldKind int
@@ -59,26 +62,27 @@ type field struct {
 }
 
 // newModePage is the form for users; ticket keeps the ticket typed (nil: nowhere).
-func newModePage(sh *shared, p *profile, b backends.Backend, users []string, ticket *string) *modePage {
+func newModePage(sh *shared, p *profile, users []string, ticket *string) *modePage {
 	kind, _ := backends.Lookup(p.p.Kind)
 	if ticket == nil {
 		ticket = new(string)
 	}
-	m := &modePage{sh: sh, profile: p, be: b, users: users, modes: kind.Modes, ticket: ticket}
+	m := &modePage{sh: sh, profile: p, users: users, modes: kind.Modes, ticket: ticket, plan: newPlanner()}
 	m.buildFields()
 	return m
 }
 
-// preset fills the form with req's mode and options: a retry starts from what the run
-// had, and the technician may change it (SMS failures retried by mail).
-func (m *modePage) preset(req runner.Request) {
+// preset fills the form with a run's mode, options and typed password: a retry starts
+// from what the run had, and the technician may change it (SMS failures retried by
+// mail).
+func (m *modePage) preset(spec runner.Spec) {
 	for i, md := range m.modes {
-		if md.Name == req.Mode().Name {
+		if strings.EqualFold(md.Name, spec.Mode) {
 			m.mode = i
 		}
 	}
 	m.buildFields()
-	opt := req.Options()
+	opt := spec.Options
 	for _, f := range m.fields {
 		switch f.kind {
 		case fChoice:
@@ -99,7 +103,7 @@ func (m *modePage) preset(req runner.Request) {
 				f.input.SetValue(opt.Comments)
 			}
 		case fPassword:
-			f.input.SetValue(req.TypedPasswordValue())
+			f.input.SetValue(spec.Password)
 		case fTicket:
 			f.input.SetValue(opt.Ticket)
 		}
@@ -256,6 +260,9 @@ func (m *modePage) Update(msg tea.Msg) (tea.Cmd, nav) {
 
 func (m *modePage) update(msg tea.Msg) (tea.Cmd, nav) {
 	km := m.sh.keys
+	if cmd, n, done := m.planning(msg); done {
+		return cmd, n
+	}
 	if wheel, ok := msg.(tea.MouseWheelMsg); ok && m.focus == 0 {
 		switch {
 		case wheel.Button == tea.MouseWheelUp && m.mode > 0:
@@ -341,10 +348,11 @@ func (m *modePage) edited() nav {
 	return nil
 }
 
-// request builds the run request from the form; the error names what to fix.
-func (m *modePage) request() (runner.Request, error) {
+// spec is the run the form asks for, checked as far as it can be without the system;
+// the error names what to fix.
+func (m *modePage) spec() (runner.Spec, error) {
 	if len(m.modes) == 0 {
-		return runner.Request{}, fmt.Errorf("this system offers no reset modes")
+		return runner.Spec{}, fmt.Errorf("this system offers no reset modes")
 	}
 	j := runner.Spec{Mode: m.current().Name, Users: m.users}
 	for _, f := range m.fields {
@@ -361,7 +369,7 @@ func (m *modePage) request() (runner.Request, error) {
 			if v != "" {
 				n, err := strconv.Atoi(v)
 				if err != nil || (f.spec.Max != 0 && (n < f.spec.Min || n > f.spec.Max)) {
-					return runner.Request{}, fmt.Errorf("%s must be a whole number from %d to %d", strings.ToLower(f.label), f.spec.Min, f.spec.Max)
+					return runner.Spec{}, fmt.Errorf("%s must be a whole number from %d to %d", strings.ToLower(f.label), f.spec.Min, f.spec.Max)
 				}
 				j.Options.Expires = n
 			}
@@ -372,21 +380,50 @@ func (m *modePage) request() (runner.Request, error) {
 		case fPassword:
 			j.Password = f.input.Value()
 			if why := refusedPassword(j.Password, m.current(), m.users[0]); j.Password != "" && why != "" {
-				return runner.Request{}, fmt.Errorf("the password would be refused: %s: type another, or leave it empty to generate one", why)
+				return runner.Spec{}, fmt.Errorf("the password would be refused: %s: type another, or leave it empty to generate one", why)
 			}
 		case fTicket:
 			j.Options.Ticket = v
 		}
 	}
-	return runner.NewRequest(m.be, m.profile.p, j)
+	j.Known = m.known
+	return j, runner.Check(m.profile.p, j)
 }
 
+// next plans the run the form asks for; its review follows (planning).
 func (m *modePage) next() (tea.Cmd, nav) {
-	req, err := m.request()
+	spec, err := m.spec()
 	if err != nil {
 		m.err = cleanErr(err)
 		return nil, nil
 	}
 	m.err = ""
-	return nil, push{p: newReviewPage(m.sh, m.profile, req)}
+	return m.plan.start(m.sh, m.profile, spec), nil
+}
+
+// planning handles msg while the run is planned: its answer opens the review (or says
+// what is wrong); esc gives up; other keys are kept for the review.
+func (m *modePage) planning(msg tea.Msg) (tea.Cmd, nav, bool) {
+	switch msg := msg.(type) {
+	case plannedMsg:
+		typed, ok := m.plan.take(msg)
+		if !ok {
+			return nil, nil, true
+		}
+		if msg.err != "" {
+			m.err = msg.err
+			return nil, nil, true
+		}
+		return nil, push{p: newReviewPage(m.sh, m.profile, msg.plan), typed: typed}, true
+	case tea.KeyPressMsg:
+		if !m.plan.running() {
+			return nil, nil, false
+		}
+		m.plan.key(m.sh, msg)
+		return nil, nil, true
+	}
+	if m.plan.running() {
+		return m.plan.task.Update(msg), nil, false
+	}
+	return nil, nil, false
 }

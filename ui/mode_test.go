@@ -11,7 +11,7 @@ import (
 )
 
 func newTestModePage(sh *shared, users ...string) *modePage {
-	return sized(newModePage(sh, fakeProfile(backends.Profile{Name: "p"}), &fakeBackend{}, users, nil), 80, 20)
+	return sized(newModePage(sh, fakeProfile(backends.Profile{Name: "p"}), users, nil), 80, 20)
 }
 
 func TestModeOptionsAndTypedPassword(t *testing.T) {
@@ -31,9 +31,9 @@ func TestModeOptionsAndTypedPassword(t *testing.T) {
 	for range 3 {
 		m.Update(press("backspace"))
 	}
-	req, err := m.request()
-	if err != nil || req.Options().Method != "SMS" {
-		t.Fatalf("request %v, method %q", err, req.Options().Method)
+	req, err := m.spec()
+	if err != nil || req.Options.Method != "SMS" {
+		t.Fatalf("request %v, method %q", err, req.Options.Method)
 	}
 	m = newTestModePage(sh, "alice")
 	m.Update(press("down"))
@@ -67,18 +67,18 @@ func TestModePageKeepsAnInvalidRequest(t *testing.T) {
 // WebADM's delivery can be left to the server's Link Delivery Mode, and is by default.
 func TestModeOffersTheServersDelivery(t *testing.T) {
 	sh := testShared()
-	m := sized(newModePage(sh, newProfile(backends.Profile{Name: "w", Kind: "webadm", Username: "admin"}), &fakeBackend{}, []string{"alice"}, nil), 80, 20)
-	req, err := m.request()
-	if err != nil || req.Options().Method != "" {
-		t.Fatalf("default delivery: %v, method %q", err, req.Options().Method)
+	m := sized(newModePage(sh, newProfile(backends.Profile{Name: "w", Kind: "webadm", Username: "admin"}), []string{"alice"}, nil), 80, 20)
+	req, err := m.spec()
+	if err != nil || req.Options.Method != "" {
+		t.Fatalf("default delivery: %v, method %q", err, req.Options.Method)
 	}
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "[server's]") {
 		t.Fatalf("the server's delivery is not offered:\n%s", v)
 	}
 	m.Update(press("tab"))
 	m.Update(press("right"))
-	if req, _ := m.request(); req.Options().Method != "MAIL" {
-		t.Fatalf("right chose %q", req.Options().Method)
+	if req, _ := m.spec(); req.Options.Method != "MAIL" {
+		t.Fatalf("right chose %q", req.Options.Method)
 	}
 }
 
@@ -86,7 +86,7 @@ func TestModeOffersTheServersDelivery(t *testing.T) {
 func TestModePageFitsTheWidth(t *testing.T) {
 	for _, w := range []int{80, 60} {
 		sh := testShared()
-		m := sized(newModePage(sh, newProfile(backends.Profile{Name: "w", Kind: "webadm", Username: "admin"}), &fakeBackend{}, []string{"alice"}, nil), w, 16)
+		m := sized(newModePage(sh, newProfile(backends.Profile{Name: "w", Kind: "webadm", Username: "admin"}), []string{"alice"}, nil), w, 16)
 		bodyFits(t, w, 16, m.View())
 		if !strings.Contains(flat(m.View()), "Delivery (empty: the server's Link Delivery Mode)") {
 			t.Fatalf("%d: a label is cut:\n%s", w, ansi.Strip(m.View()))
@@ -131,8 +131,8 @@ func TestModeTicketKeptWhenEscLeaves(t *testing.T) {
 		t.Fatal("esc did not go back")
 	}
 	m = navOf(u.Update(press("enter"))).(push).p.(*modePage)
-	if req, err := m.request(); err != nil || req.Options().Ticket != "INC-42" {
-		t.Fatalf("the ticket after esc and enter: %v %q", err, req.Options().Ticket)
+	if req, err := m.spec(); err != nil || req.Options.Ticket != "INC-42" {
+		t.Fatalf("the ticket after esc and enter: %v %q", err, req.Options.Ticket)
 	}
 }
 
@@ -157,7 +157,7 @@ func TestModeErrorGoesWhenTheFieldChanges(t *testing.T) {
 // own rules and the user's name: one the server would refuse never reaches the review.
 func TestModeTypedPasswordShownAndJudged(t *testing.T) {
 	sh := testShared()
-	m := sized(newModePage(sh, newProfile(backends.Profile{Name: "ad", Kind: "admanager", Domain: "corp"}), &fakeBackend{}, []string{"bdoe"}, nil), 80, 20)
+	m := sized(newModePage(sh, newProfile(backends.Profile{Name: "ad", Kind: "admanager", Domain: "corp"}), []string{"bdoe"}, nil), 80, 20)
 	m.Update(press("down")) // set
 	for m.textField() == nil || m.textField().kind != fPassword {
 		m.Update(press("tab"))
@@ -181,7 +181,7 @@ func TestModeTypedPasswordShownAndJudged(t *testing.T) {
 func TestModeDescriptionsAreWhole(t *testing.T) {
 	for _, kind := range []string{"admanager", "webadm", "odin", "emm", "prm"} {
 		k, _ := backends.Lookup(kind)
-		m := sized(newModePage(testShared(), newProfile(backends.Profile{Name: "p", Kind: kind}), &fakeBackend{}, []string{"u"}, nil), 60, 30)
+		m := sized(newModePage(testShared(), newProfile(backends.Profile{Name: "p", Kind: kind}), []string{"u"}, nil), 60, 30)
 		v := flat(m.View())
 		for _, md := range k.Modes {
 			if !strings.Contains(v, flat(md.Label)) {

@@ -26,6 +26,9 @@ func (m *modePage) View() string {
 
 // errLines are the form's error under it, with a blank line above (none without one).
 func (m *modePage) errLines() []string {
+	if m.plan.running() {
+		return []string{"", fit.Cut(m.plan.task.View(), m.width)}
+	}
 	if m.err == "" {
 		return nil
 	}

@@ -5,7 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"resetdesk/backends/runner"
+	"resetdesk/desk"
 	"resetdesk/theme"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/list"
@@ -60,6 +60,9 @@ type (
 	}
 	// profiled works in one profile, which the header shows.
 	profiled interface{ Profile() *profile }
+	// themed keeps styled text (a table's cached rows): the root gives it the theme
+	// when the terminal tells its background, so that View only draws.
+	themed interface{ SetTheme(theme.Theme) }
 )
 
 // nav is a change the root applies as soon as the page's Update returns.
@@ -105,7 +108,6 @@ type shared struct {
 	ctx     context.Context
 	desk    Desk
 	th      theme.Theme
-	themeID int // bumped when the theme changes, for pages that cache styled text
 	noColor bool
 	keys    keys.Map
 
@@ -119,11 +121,13 @@ type shared struct {
 	// (LocalTerminal): import a list, export results.
 	files bool
 
-	// active is the run in progress, if any: on exit the console stops it and waits for
-	// what is in flight.
-	active *runner.Run
-	// runs are the results of this session's runs, oldest first (the runs page).
-	runs []*resultsPage
+	// results are the results pages of this session, by the host's run id: what was
+	// copied or exported from each is remembered while the console runs.
+	results map[int64]*resultsPage
+	// submitted are the runs this session submitted to the host.
+	submitted map[int64]bool
+	// pending are the approval requests this technician may decide, as last read.
+	pending []desk.ApprovalRequest
 	// notices are the desk's notices of this session, with their time (the history
 	// page shows them).
 	notices []string

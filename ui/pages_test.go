@@ -12,6 +12,8 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
+	"resetdesk/desk"
+	"resetdesk/desk/verify"
 	"resetdesk/store/history"
 )
 
@@ -54,10 +56,10 @@ func everyPage() []pageCase {
 			return u
 		}, []string{"import file:"}},
 		{"mode", func(t *testing.T, c *Console) page {
-			return newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
+			return newModePage(c.sh, newProfile(webadm), []string{"alice"}, nil)
 		}, nil},
 		{"mode password", func(t *testing.T, c *Console) page {
-			m := newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
+			m := newModePage(c.sh, newProfile(webadm), []string{"alice"}, nil)
 			m.Update(press("down"))
 			m.Update(press("tab"))
 			m.Update(press("tab"))
@@ -71,9 +73,9 @@ func everyPage() []pageCase {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := newReviewPage(c.sh, p, req)
-			r.Update(quotaMsg{profile: "corp-ad", left: 5, has: true})
-			return r
+			plan := planOf(t, c.sh, req)
+			plan.Quota.Left = 5 // today's quota, mostly spent
+			return newReviewPage(c.sh, p, plan)
 		}, nil},
 		{"review large", func(t *testing.T, c *Console) page {
 			p := fakeProfile(backends.Profile{Name: "lab", URL: "http://adm.corp.example.com"})
@@ -82,13 +84,13 @@ func everyPage() []pageCase {
 			if err != nil {
 				t.Fatal(err)
 			}
-			r := newReviewPage(c.sh, p, req)
+			r := newReviewPage(c.sh, p, planOf(t, c.sh, req))
 			r.Init()
 			typeText(r, "24")
 			return r
 		}, []string{"Type 240 and press enter", "count: 24", "esc goes back"}},
 		{"mode ticket", func(t *testing.T, c *Console) page {
-			m := newModePage(c.sh, newProfile(webadm), &fakeBackend{}, []string{"alice"}, nil)
+			m := newModePage(c.sh, newProfile(webadm), []string{"alice"}, nil)
 			m.Update(press("down")) // set: the password field too
 			for range len(m.fields) {
 				m.Update(press("tab"))
@@ -98,8 +100,8 @@ func everyPage() []pageCase {
 		}, []string{"> Ticket reference", "INC-jk"}},
 		{"run", func(t *testing.T, c *Console) page {
 			p := fakeProfile(backends.Profile{Name: "lab"})
-			rp := runPageOf(c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
-			rp.run, rp.started = &runner.Run{}, time.Now().Add(-10*time.Second)
+			rp := runPageOf(t, c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
+			rp.info.State, rp.started = desk.StateRunning, time.Now().Add(-10*time.Second)
 			var outs []backends.Outcome
 			for i := range 100 {
 				outs = append(outs, backends.Outcome{Index: i, User: userIDs(240)[i], Status: backends.StatusFailed,
@@ -111,6 +113,28 @@ func everyPage() []pageCase {
 			rp.apply(outs)
 			return rp
 		}, nil},
+		{"run waiting for approval", func(t *testing.T, c *Console) page {
+			p := fakeProfile(backends.Profile{Name: "lab"})
+			rp := runPageOf(t, c.sh, p, fakeRequest(t, &fakeBackend{}, p, userIDs(240)))
+			rp.info = desk.Info{State: desk.StateWaiting, Users: make([]desk.User, 240), Approval: &desk.Approval{
+				Why: "240 users, more than approval_over = 20; svc-backup, svc-print, adm-lab and 3 more: approve = [\"svc-*\" \"adm-*\"]", Expires: time.Now()}}
+			return rp
+		}, []string{"withdraws the request", "esc leaves it waiting"}},
+		{"approvals", func(t *testing.T, c *Console) page {
+			p := fakeProfile(backends.Profile{Name: "corp-ad", URL: "http://adm.corp.example.com", DailyQuota: 50})
+			users := make([]desk.User, 140)
+			for i := range users {
+				users[i] = desk.User{ID: userIDs(140)[i], Name: "Person Number " + fmt.Sprint(i)}
+			}
+			c.sh.pending = []desk.ApprovalRequest{{ID: 7, By: "alice-with-a-long-name", Requested: time.Now(), Expires: time.Now().Add(time.Hour),
+				Profile: "corp-ad", Kind: "fake", Mode: "gen", Users: users, Why: "140 users, more than approval_over = 20",
+				Options: backends.Options{Ticket: "INC-2026-000123 requested by the service desk manager"}}}
+			a := newApprovalsPage(c.sh)
+			plan := planOf(t, c.sh, fakeRequest(t, &fakeBackend{}, p, userIDs(140)))
+			a.Update(requestPlanMsg{id: 7, plan: plan})
+			typeText(a, "14")
+			return a
+		}, []string{"Type 140 and press enter to approve", "count: 14"}},
 		{"results", func(t *testing.T, c *Console) page {
 			r := runToResults(t, c.sh, append([]string{"bad"}, userIDs(40)...))
 			r.Update(press("R"))
@@ -144,6 +168,26 @@ func everyPage() []pageCase {
 			c.sh.secrets[webadm.Name] = "unknown: no Secret Service (OS keyring) is reachable: set secret_store = \"file\" in the config"
 			return cp
 		}, nil},
+		{"review caller required", func(t *testing.T, c *Console) page {
+			p := fakeProfile(backends.Profile{Name: "corp-webadm", Verify: backends.VerifyRequired})
+			r := newReviewPage(c.sh, p, planOf(t, c.sh, fakeRequest(t, &fakeBackend{}, p, []string{"bdoe"})))
+			r.Update(callerMsg{r: r, v: desk.Verification{Policy: backends.VerifyRequired, Unverified: []string{"bdoe"}}})
+			return r
+		}, []string{"v verify", "Cannot reset yet"}},
+		{"verify ways", func(t *testing.T, c *Console) page {
+			return verifyPageAt(t, c, stageWays)
+		}, []string{"> mail to", "call back +33612340001"}},
+		{"verify code", func(t *testing.T, c *Console) page {
+			return verifyPageAt(t, c, stageCode)
+		}, []string{"carries 482913", "Ask the caller to read the code back", "code:", "1 try left"}},
+		{"verify callback", func(t *testing.T, c *Console) page {
+			return verifyPageAt(t, c, stageCallback)
+		}, []string{"+33612340001", "Type yes and press enter", "reached them?"}},
+		{"verify lookup failed", func(t *testing.T, c *Console) page {
+			v := newVerifyPage(c.sh, newProfile(webadm), "bdoe", "")
+			v.Update(callerFoundMsg{pg: v, gen: v.gen, err: "cannot verify bdoe: " + longErr})
+			return v
+		}, []string{"ctrl+r looks bdoe up again"}},
 		{"credentials entering", func(t *testing.T, c *Console) page {
 			cp := newCredsPage(c.sh, newProfile(webadm))
 			cp.Update(storeReachedMsg{}) // s, once the store answered
@@ -415,4 +459,29 @@ func TestHelpNamesWhatEnterDoes(t *testing.T) {
 			t.Fatalf("%s: %q not in the help line:\n%s", pc.name, w, v)
 		}
 	}
+}
+
+// verifyPageAt is a verification page at stage, with the longest texts a technician
+// meets there: a long ticket and domain, the demo's line, a wrong code said.
+func verifyPageAt(t *testing.T, c *Console, stage verifyStage) *verifyPage {
+	t.Helper()
+	p := newProfile(backends.Profile{Name: "corp-webadm-production-cluster", Kind: "webadm", Verify: backends.VerifyRequired})
+	v := newVerifyPage(c.sh, p, "bdoe", "INC-2026-000123 password reset requested by the manager")
+	f := newFakeCallers()
+	f.options[0].Shown = "b•••@headquarters.corp.example.com"
+	f.code, f.demo = "482913", true
+	caller, _ := f.caller(p.p, "bdoe")
+	v.Update(callerFoundMsg{pg: v, gen: v.gen, caller: caller})
+	switch stage {
+	case stageCode:
+		sent, _ := f.send(caller, backends.VerifyMail, "")
+		v.gen++
+		v.Update(codeSentMsg{pg: v, gen: v.gen, sent: sent, at: time.Now()})
+		v.gen++
+		v.Update(codeCheckedMsg{pg: v, gen: v.gen, check: verify.Check{Outcome: verify.Wrong, Left: 1}})
+	case stageCallback:
+		v.Update(press("down"))
+		v.Update(press("enter"))
+	}
+	return v
 }

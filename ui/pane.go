@@ -33,15 +33,15 @@ func (u *usersPage) arrangePane() {
 
 func (u *usersPage) paneItems() int { return u.sel.len() + len(u.sel.dropped) }
 
-// paneText is what the pane's "/" filter matches in the row at position p: the id
-// and why it is refused, or the skipped line.
+// paneText is what the pane's "/" filter matches in the row at position p: the id, the
+// person's name and why it is refused, or the skipped line.
 func (u *usersPage) paneText(p int) string {
 	i := p
 	if p < len(u.order) {
 		i = u.order[p]
 	}
 	if i < u.sel.len() {
-		return u.sel.shown[i] + "\x00" + u.sel.refused[u.sel.ids[i]]
+		return u.sel.shown[i] + "\x00" + u.sel.nameOf(u.sel.ids[i]) + "\x00" + u.sel.refused[u.sel.ids[i]]
 	}
 	return u.sel.dropped[i-u.sel.len()].String()
 }
@@ -131,9 +131,13 @@ func (u *usersPage) paneRow(p int, current bool) []string {
 	var lines []string
 	var style = th.Text
 	if i < u.sel.len() {
-		text := "✓ " + u.sel.shown[i]
+		who := u.sel.shown[i]
+		if name := u.sel.nameOf(u.sel.ids[i]); name != "" {
+			who += "  " + name // the person, as the search showed them
+		}
+		text := "✓ " + who
 		if why, bad := u.sel.refused[u.sel.ids[i]]; bad {
-			text, style = "✗ "+u.sel.shown[i]+" — refused: "+why, th.Failed
+			text, style = "✗ "+who+" — refused: "+why, th.Failed
 		}
 		lines = fit.Indent(marker, text, u.width)
 	} else {

@@ -28,6 +28,9 @@ type profilesPage struct {
 	// typed are the keys typed while a profile opens (a name, enter): the users page
 	// gets them when it shows, so that nothing typed at speed is lost.
 	typed []tea.KeyPressMsg
+	// notes are lines the console found as it opened (a run cut off by a restart of
+	// the host), above the profiles until one is opened.
+	notes []string
 }
 
 // maxTyped bounds the keys kept while a profile opens.
@@ -68,9 +71,12 @@ func (p *profilesPage) Help() keys.Help {
 	}
 	clear := keys.Named(km.Back, "clear the filter")
 	clear.SetEnabled(p.list.Query() != "")
+	// Served, a opens the approval requests (from every page: the root's key).
+	approvals := km.Approvals
+	approvals.SetEnabled(p.sh.desk.Technician() != "")
 	return keys.Help{
 		ShortKeys: []key.Binding{km.Open, km.Credentials, km.Recover, km.History, km.OpenNumber, km.Filter, clear},
-		Groups:    [][]key.Binding{km.List(), {km.Open, km.OpenNumber, km.Credentials, km.Recover, km.History, km.Runs, clear}},
+		Groups:    [][]key.Binding{km.List(), {km.Open, km.OpenNumber, km.Credentials, km.Recover, km.History, km.Runs, approvals, clear}},
 	}
 }
 
@@ -88,7 +94,7 @@ func (p *profilesPage) layout() {
 	if p.err != "" {
 		below = 1 + len(fit.Wrap(p.err, p.width))
 	}
-	p.list.SetHeight(max(p.height-2-below, 2))
+	p.list.SetHeight(max(p.height-2-below-len(p.noteLines()), 2))
 }
 
 // Init asks for every profile's secret status and quota, each in its own command since
@@ -213,7 +219,7 @@ func (p *profilesPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 
 // start opens pr off the UI goroutine, under the open timeout.
 func (p *profilesPage) start(pr *profile) tea.Cmd {
-	p.err = ""
+	p.err, p.notes = "", nil
 	sh := p.sh
 	cmd := p.open.Start("opening "+pr.name, func() tea.Msg {
 		b, err := slow.Call(sh.ctx, openTimeout, func(ctx context.Context) (backends.Backend, error) {
@@ -232,6 +238,9 @@ func (p *profilesPage) View() string {
 			strings.Join(fit.Wrap("Add one to the config file (see `resetdesk profiles`), or try the demo: resetdesk --demo", p.width), "\n")
 	}
 	var b strings.Builder
+	for _, l := range p.noteLines() {
+		b.WriteString(th.Warn.Render(l) + "\n")
+	}
 	b.WriteString(th.Subtle.Render("Choose the system to work in:") + "\n\n")
 	b.WriteString(p.list.View(p.row))
 	if p.open.Running() {
@@ -243,6 +252,18 @@ func (p *profilesPage) View() string {
 		}
 	}
 	return b.String()
+}
+
+// noteLines are the notes wrapped to the width, with a blank line under them.
+func (p *profilesPage) noteLines() []string {
+	var lines []string
+	for _, n := range p.notes {
+		lines = append(lines, fit.Wrap(n, p.width)...)
+	}
+	if len(lines) > 0 {
+		lines = append(lines, "")
+	}
+	return lines
 }
 
 // row draws a profile: its name, kind and transport; then its secret, quota and URL,

@@ -149,11 +149,11 @@ func (r *recoverPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		switch {
 		case key.Matches(msg, km.Reveal):
 			r.revealed[cur] = !r.revealed[cur]
-			r.list.Refilter() // the row's height changed
+			r.list.SetItems(len(r.entries)) // the row's height changed
 		case key.Matches(msg, km.RevealAll):
 			r.revealAll = !r.revealAll
 			r.revealed = map[int]bool{}
-			r.list.Refilter()
+			r.list.SetItems(len(r.entries))
 		case key.Matches(msg, km.Copy):
 			e := r.entries[cur]
 			if e.secret == "" {

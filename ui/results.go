@@ -10,23 +10,31 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
-	"resetdesk/backends/runner"
+	"resetdesk/desk"
+	"resetdesk/theme"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
+	"resetdesk/ui/slow"
 	"resetdesk/ui/table"
 )
 
-// resultsPage is the finished run: reveal, copy, filter, retry, export, new run.
+// resultsPage is a finished run of the host: reveal, copy, filter, retry, export, new
+// run. Its secrets are there only when this technician sees them (they started or
+// approved the run): to anyone else it has no secret column.
 type resultsPage struct {
 	sh            *shared
 	profile       *profile
-	req           runner.Request
+	h             *desk.Handle
+	info          desk.Info
+	mode          backends.Mode
+	be            backends.Backend // the profile's back end, once opened (n, t)
+	password      string           // the typed password of a run of this session, for its retry
 	width, height int
 	tbl           table.Model
-	themeID       int
 	outcomes      []backends.Outcome
 	tally         backends.Tally
 	took          time.Duration
+	secrets       bool // this technician sees the run's secrets
 
 	copied    map[int]bool
 	exported  bool
@@ -34,10 +42,18 @@ type resultsPage struct {
 	path      textinput.Model
 	// expanded gives the current row's detail the room of its whole text.
 	expanded bool
-	// started is when the run started, for the runs page; warnings are what the desk
-	// reported at its end, shown when the page first shows.
-	started  time.Time
+	// warnings are what the desk reported at the run's end, shown when the page first
+	// shows; banner is a line above the table (a run that ended while its technician
+	// was away).
 	warnings []string
+	banner   string
+	// open opens the profile for n and t when the run was not started in this session;
+	// then runs once it has.
+	open slow.Task
+	then func() (tea.Cmd, nav)
+	// retrying plans a retry; retryMode is its options, under its review.
+	retrying  planner
+	retryMode *modePage
 }
 
 type exportedMsg struct {
@@ -45,17 +61,66 @@ type exportedMsg struct {
 	err  string
 }
 
-func newResultsPage(sh *shared, p *profile, req runner.Request, tbl table.Model, outcomes []backends.Outcome, t backends.Tally, took time.Duration) *resultsPage {
+// resultsFromRun is the results of the run r watched to its end.
+func resultsFromRun(r *runPage) *resultsPage {
+	res := newResultsPage(r.sh, r.profile, r.h, r.tbl)
+	if r.plan != nil {
+		res.be, res.password = r.plan.Request.Backend(), r.plan.Request.TypedPasswordValue()
+	}
+	if r.banner != "" {
+		res.banner = awayBanner(res.info) // the page found it going on as the console opened
+	}
+	return res
+}
+
+// resultsOfHandle is the results of a run that is over, read from the host.
+func resultsOfHandle(sh *shared, p *profile, h *desk.Handle) *resultsPage {
+	info := h.Info()
+	tbl := table.New(sh.th, sh.keys, infoRows(info))
+	for _, o := range h.Outcomes() {
+		if o.Status.Final() {
+			tbl.Apply(o, cleanSecret(o.Secret), clean(o.Message))
+		}
+	}
+	return newResultsPage(sh, p, h, tbl)
+}
+
+func newResultsPage(sh *shared, p *profile, h *desk.Handle, tbl table.Model) *resultsPage {
 	path := sh.newTextInput()
 	path.Prompt = "export to: "
 	path.SetValue(exportName(p, ""))
-	r := &resultsPage{sh: sh, profile: p, req: req, tbl: tbl, outcomes: outcomes, tally: t, took: took,
-		copied: map[int]bool{}, path: path, themeID: sh.themeID}
+	info := h.Info()
+	r := &resultsPage{sh: sh, profile: p, h: h, info: info, mode: modeOf(p, info.Mode), tbl: tbl, outcomes: h.Outcomes(),
+		tally: info.Tally, secrets: h.Secrets(), copied: map[int]bool{}, path: path, open: slow.NewTask(), retrying: newPlanner()}
+	if !info.Started.IsZero() && !info.Finished.IsZero() {
+		r.took = info.Finished.Sub(info.Started) // as the host timed it
+	}
+	r.tbl.SetSecrets(r.secrets)
 	r.tbl.Top()
+	if sh.results == nil {
+		sh.results = map[int64]*resultsPage{}
+	}
+	sh.results[h.ID()] = r
 	return r
 }
 
-func (r *resultsPage) Title() string     { return "results · " + r.req.Mode().Name }
+// modeOf is mode name of profile p's kind.
+func modeOf(p *profile, name string) backends.Mode { return modeOfKind(p.p.Kind, name) }
+
+// modeOfKind is mode name of kind (a mode with only its name when the kind has no such
+// mode).
+func modeOfKind(kind, name string) backends.Mode {
+	if k, ok := backends.Lookup(kind); ok {
+		for _, m := range k.Modes {
+			if m.Name == name {
+				return m
+			}
+		}
+	}
+	return backends.Mode{Name: clean(name), SecretLabel: "secret"}
+}
+
+func (r *resultsPage) Title() string     { return "results · " + r.mode.Name }
 func (r *resultsPage) Profile() *profile { return r.profile }
 func (r *resultsPage) Input() input {
 	switch {
@@ -82,7 +147,12 @@ func (r *resultsPage) Help() keys.Help {
 			{km.Export, km.NewRun, km.Runs, keys.Named(km.Back, "clear the filter / back")}},
 	}
 }
+
+// SetTheme redraws the table's rows in th.
+func (r *resultsPage) SetTheme(th theme.Theme) { r.tbl.SetTheme(th) }
+
 func (r *resultsPage) Init() tea.Cmd {
+	r.h.Shown() // its technician has seen how it ended
 	ws := r.warnings
 	r.warnings = nil
 	return warnToast(ws)
@@ -127,9 +197,9 @@ func (r *resultsPage) detailRoom() int {
 }
 
 func (r *resultsPage) layout() {
-	extra := 0
+	extra := len(wrapBanner(r.banner, r.width))
 	if r.exporting {
-		extra = 1
+		extra++
 	}
 	r.tbl.SetSize(r.width, max(r.height-2-r.detailRoom()-extra, 2))
 }
@@ -137,6 +207,9 @@ func (r *resultsPage) layout() {
 func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	km := r.sh.keys
 	defer r.layout()
+	if cmd, n, done := r.next(msg); done {
+		return cmd, n
+	}
 	switch msg := msg.(type) {
 	case exportedMsg:
 		if msg.err != "" {
@@ -157,8 +230,8 @@ func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			case key.Matches(msg, km.WriteFile):
 				r.exporting = false
 				r.path.Blur()
-				return exportCmd(expandHome(r.sh, strings.TrimSpace(r.path.Value())), r.profile.p.Name, r.req.Mode().Name,
-					r.req.Options().Ticket, r.outcomes), nil
+				return exportCmd(expandHome(r.sh, strings.TrimSpace(r.path.Value())), r.profile.p.Name, r.mode.Name,
+					r.info.Options.Ticket, r.outcomes), nil
 			default:
 				var cmd tea.Cmd
 				r.path, cmd = r.path.Update(msg)
@@ -215,7 +288,7 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		r.exporting = true
 		return r.path.Focus(), nil
 	case key.Matches(k, km.NewRun):
-		return nil, push{p: newUsersPage(r.sh, r.profile, r.req.Backend())}
+		return r.withBackend(func() (tea.Cmd, nav) { return nil, push{p: newUsersPage(r.sh, r.profile, r.be)} })
 	case key.Matches(k, km.Back) && r.tbl.Query() != "":
 		r.tbl.ClearQuery() // esc clears the filter first, as in every list
 	case key.Matches(k, km.Back) && r.tbl.Filter() != table.All:
@@ -241,29 +314,6 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	return nil, nil
 }
 
-// retry opens the review of a run of the failed and skipped users, with this run's mode
-// and options; esc on it goes to the options, which the technician may change (SMS
-// failures retried by mail). Nothing more: the review is confirmed with enter.
-func (r *resultsPage) retry() (tea.Cmd, nav) {
-	var failed []string
-	for _, o := range r.outcomes {
-		// Unknown outcomes may have changed the password: never retried blindly.
-		if o.Status == backends.StatusFailed || o.Status == backends.StatusSkipped {
-			failed = append(failed, o.User)
-		}
-	}
-	if len(failed) == 0 {
-		return toast("nothing to retry: no failed or skipped users (unknown ones must be checked first)"), nil
-	}
-	req, err := r.req.Retry(failed)
-	if err != nil {
-		return toastBad("cannot retry: " + cleanErr(err)), nil
-	}
-	m := newModePage(r.sh, r.profile, req.Backend(), failed, nil)
-	m.preset(req)
-	return nil, push{p: m, then: newReviewPage(r.sh, r.profile, req)}
-}
-
 // copyCurrent copies the row's secret and counts it as copied: it is no longer unsaved.
 func (r *resultsPage) copyCurrent() tea.Cmd {
 	i, ok := r.tbl.Current()
@@ -272,17 +322,16 @@ func (r *resultsPage) copyCurrent() tea.Cmd {
 	}
 	r.copied[i] = true
 	o := r.outcomes[i]
-	what := "the " + r.req.Mode().SecretLabel + " of " + r.tbl.Row(i).User
+	what := "the " + r.mode.SecretLabel + " of " + r.tbl.Row(i).User
 	return func() tea.Msg { return copyMsg{secret: o.Secret, what: what} }
 }
 
 func (r *resultsPage) View() string {
 	th := r.sh.th
-	if r.themeID != r.sh.themeID {
-		r.themeID = r.sh.themeID
-		r.tbl.SetTheme(th)
-	}
 	var b strings.Builder
+	for _, l := range wrapBanner(r.banner, r.width) {
+		b.WriteString(th.Warn.Render(l) + "\n")
+	}
 	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), r.took, finished))
 	b.WriteByte('\n')
 	b.WriteString(r.tbl.View())
@@ -344,12 +393,15 @@ func (r *resultsPage) detailParts() (head, msg string) {
 	o := r.outcomes[i]
 	row := r.tbl.Row(i)
 	head = th.Key.Render(row.User)
+	if row.Name != "" {
+		head += " " + row.Name
+	}
 	if o.Secret != "" {
 		switch {
 		case r.tbl.SecretBelow(i):
 			// Whole under its row in the table: not twice.
 		case r.tbl.Revealed(i):
-			head += "  " + r.req.Mode().SecretLabel + ": " + row.Secret
+			head += "  " + r.mode.SecretLabel + ": " + row.Secret
 		default:
 			head += th.Subtle.Render("  r reveals · c copies")
 		}

@@ -41,12 +41,12 @@ func TestResultsRevealCopyRetryExport(t *testing.T) {
 	if r.tbl.Shown() != 1 {
 		t.Fatalf("failed filter shows %d", r.tbl.Shown())
 	}
-	retry := navOf(r.Update(press("t"))).(push)
+	retry := afterPlan(t, r, cmdOf(r.Update(press("t")))).(push)
 	rv := retry.then.(*reviewPage)
-	if u := rv.req.Users(); len(u) != 1 || u[0] != "bad" {
+	if u := rv.plan.Request.Users(); len(u) != 1 || u[0] != "bad" {
 		t.Fatalf("retry users %v", u)
 	}
-	if m, ok := retry.p.(*modePage); !ok || len(m.users) != 1 || m.current().Name != rv.req.Mode().Name {
+	if m, ok := retry.p.(*modePage); !ok || len(m.users) != 1 || m.current().Name != rv.plan.Request.Mode().Name {
 		t.Fatalf("under the retry's review: %#v", retry.p)
 	}
 	path := filepath.Join(t.TempDir(), "out.json")
@@ -90,7 +90,7 @@ func resultsOfUsers(t *testing.T, sh *shared, be backends.Backend, users []strin
 	}
 	c := New(context.Background(), sh.desk, LocalTerminal())
 	dr := newDriver(t, c, 120, 30)
-	dr.run(c.apply(startRun{runPageOf(c.sh, p, req)}))
+	dr.run(c.apply(startRun{runPageOf(t, c.sh, p, req)}))
 	return resultsOf(t, dr)
 }
 
@@ -242,24 +242,24 @@ func TestRetryReviewLetsTheOptionsChange(t *testing.T) {
 	sh := testShared()
 	r := resultsOfUsers(t, sh, &fakeBackend{}, []string{"alice", "bad"}, runner.Spec{Mode: "link",
 		Options: backends.Options{Method: "SMS", Expires: 12, Ticket: "INC-7"}})
-	retry := navOf(r.Update(press("t"))).(push)
+	retry := afterPlan(t, r, cmdOf(r.Update(press("t")))).(push)
 	rv := retry.then.(*reviewPage)
-	if rv.req.Options().Method != "SMS" || len(rv.req.Users()) != 1 {
-		t.Fatalf("the retry's review: %+v %v", rv.req.Options(), rv.req.Users())
+	if req := rv.plan.Request; req.Options().Method != "SMS" || len(req.Users()) != 1 {
+		t.Fatalf("the retry's review: %+v %v", req.Options(), req.Users())
 	}
 	if n := navOf(rv.Update(press("y"))); n != nil {
 		t.Fatal("y confirmed the retry")
 	}
 	m := retry.p.(*modePage)
-	req, err := m.request()
-	if err != nil || req.Options() != rv.req.Options() {
-		t.Fatalf("the options under the review are not the run's: %+v %v", req.Options(), err)
+	spec, err := m.spec()
+	if err != nil || spec.Options != rv.plan.Request.Options() {
+		t.Fatalf("the options under the review are not the run's: %+v %v", spec.Options, err)
 	}
 	m.Update(press("tab"))  // delivery
 	m.Update(press("left")) // MAIL
-	nrv := navOf(m.Update(press("enter"))).(push).p.(*reviewPage)
-	if o := nrv.req.Options(); o.Method != "MAIL" || o.Expires != 12 || o.Ticket != "INC-7" || nrv.req.Users()[0] != "bad" {
-		t.Fatalf("the changed retry: %+v %v", o, nrv.req.Users())
+	nrv := afterPlan(t, m, cmdOf(m.Update(press("enter")))).(push).p.(*reviewPage)
+	if req := nrv.plan.Request; req.Options().Method != "MAIL" || req.Options().Expires != 12 || req.Options().Ticket != "INC-7" || req.Users()[0] != "bad" {
+		t.Fatalf("the changed retry: %+v %v", req.Options(), req.Users())
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
-	"resetdesk/backends/runner"
+	"resetdesk/desk"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/list"
@@ -21,36 +21,37 @@ import (
 // confirm: a key pressed by habit must not reset hundreds of accounts.
 const largeRun = 100
 
-// reviewPage shows what is about to happen, the whole list of users included; nothing
-// is sent before the technician confirms.
+// reviewPage draws the desk's plan of a run — what it does, to whom, and the plan's
+// facts (the refusal, the lines not sent and why, the quota, the warnings, the approval
+// it needs) — and computes none of it; nothing is sent before the technician confirms.
 type reviewPage struct {
 	sh            *shared
 	profile       *profile
-	req           runner.Request
-	users         []string // the request's users as drawn
+	plan          *desk.Plan
+	users         []reviewUser // the plan's users as drawn
 	width, height int
 	list          list.Model
 	count         textinput.Model // the count typed to confirm a large run
 	head          []string        // the lines above the list, drawn for the width
 	gap           int             // blank lines between the list and the confirmation
-	// quota is the day's quota left, once counted (quotaKnown) for a profile that has
-	// one (hasQuota).
-	quota                int
-	quotaKnown, hasQuota bool
-	// refused is why the desk would refuse the run (a served technician's max_users).
-	refused string
+	// blocked is why the run cannot be confirmed here ("" when it can): the plan's
+	// refusal, or a run that needs approval at a console no other technician reaches.
+	blocked string
+	// caller is whether the callers were verified, where the profile asks for it, as
+	// the plan says (read again when the review shows again: v may have verified).
+	caller callerCheck
 }
 
-func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
-	users := req.Users()
-	for i, u := range users {
-		users[i] = clean(u)
+// reviewUser is a user of the plan as the review draws it.
+type reviewUser struct{ id, name, skip string }
+
+func newReviewPage(sh *shared, p *profile, plan *desk.Plan) *reviewPage {
+	r := &reviewPage{sh: sh, profile: p, list: sh.newList(), count: sh.newTextInput(), caller: newCallerCheck(p.p)}
+	for _, u := range plan.Users {
+		r.users = append(r.users, reviewUser{id: clean(u.ID), name: clean(u.Name), skip: clean(u.Skip)})
 	}
-	r := &reviewPage{sh: sh, profile: p, req: req, users: users, list: sh.newList(), count: sh.newTextInput()}
-	if err := sh.desk.Allow(req); err != nil {
-		r.refused = clean(err.Error())
-	}
-	r.list.SetItems(len(users))
+	r.setPlan(plan)
+	r.list.SetItems(len(r.users))
 	r.count.Prompt = "count: "
 	r.count.CharLimit = 7
 	r.count.SetWidth(8)
@@ -58,6 +59,19 @@ func newReviewPage(sh *shared, p *profile, req runner.Request) *reviewPage {
 		r.list.SetTyping(true) // the count field takes the keys; the arrows scroll
 	}
 	return r
+}
+
+// setPlan draws plan: the desk's, first or read again.
+func (r *reviewPage) setPlan(plan *desk.Plan) {
+	r.plan = plan
+	r.blocked = clean(plan.Blocked())
+	if r.blocked == "" && plan.Approval.Needed && r.sh.desk.Technician() == "" {
+		r.blocked = "this run needs a second technician's approval (" + clean(plan.Approval.Why) + "): start it from the team console " +
+			"(resetdesk serve), or file it with resetdesk run --wait-approval"
+	}
+	if r.caller.on {
+		r.caller.update(callerMsg{r: r, plan: plan, v: plan.Caller, approve: plan.Approval, err: clean(plan.Caller.Err)})
+	}
 }
 
 func (r *reviewPage) large() bool { return len(r.users) > largeRun }
@@ -75,24 +89,40 @@ func (r *reviewPage) Input() input {
 func (r *reviewPage) Help() keys.Help {
 	km := r.sh.keys
 	confirm := km.Confirm
+	what := "reset"
+	if r.plan.Approval.Needed {
+		what = "ask for approval"
+		confirm = keys.Named(km.Confirm, what)
+	}
 	nav := km.List()[:6]
 	if r.large() {
-		confirm = keys.Named(km.Confirm, "reset, once the count is typed")
+		confirm = keys.Named(km.Confirm, what+", once the count is typed")
 		nav = []key.Binding{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}
 	}
-	if r.refused != "" || (r.hasQuota && r.quota <= 0) {
+	if h, ok := r.callerHelp(confirm, nav); ok {
+		return h
+	}
+	if r.blocked != "" {
 		// Nothing to confirm: the way back is what the help offers.
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}
 	}
 	return keys.Help{ShortKeys: []key.Binding{confirm, km.Back}, Groups: [][]key.Binding{{confirm, km.Back}, nav}}
 }
 
-func (r *reviewPage) Init() tea.Cmd {
-	cmd := quotaCmd(r.sh, r.profile.p)
-	if r.large() {
-		return tea.Batch(cmd, r.count.Focus())
+// Resume plans the run again: the technician may have verified the caller on the page
+// this review covered (v).
+func (r *reviewPage) Resume() tea.Cmd {
+	if r.caller.on {
+		return callerCmd(r)
 	}
-	return cmd
+	return nil
+}
+
+func (r *reviewPage) Init() tea.Cmd {
+	if r.large() && r.blocked == "" {
+		return r.count.Focus()
+	}
+	return nil
 }
 
 func (r *reviewPage) SetSize(w, h int) {
@@ -123,23 +153,13 @@ func (r *reviewPage) layout() {
 	r.list.SetHeight(max(room-len(r.head), 1))
 }
 
-// sending is how many users the run will send, the quota allowing.
-func (r *reviewPage) sending() int {
-	if r.hasQuota {
-		return max(min(r.quota, len(r.users)), 0)
-	}
-	return len(r.users)
-}
-
-// blocked says why the run cannot be confirmed ("" when it can).
-func (r *reviewPage) blocked() string {
+// unconfirmed says why enter does not start the run yet ("" when it does).
+func (r *reviewPage) unconfirmed() string {
 	switch {
-	case r.refused != "":
-		return r.refused
-	case r.hasQuota && r.quota <= 0:
-		return "no quota left today: nothing would be sent"
-	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
-		return "the quota is being counted: a moment"
+	case r.callersBlock():
+		return r.caller.blocked(r.profile.p, r.verifiable())
+	case r.blocked != "":
+		return r.blocked
 	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
 		return fmt.Sprintf("type %d to confirm %d resets", len(r.users), len(r.users))
 	}
@@ -155,9 +175,14 @@ func (r *reviewPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 	km := r.sh.keys
 	switch msg := msg.(type) {
-	case quotaMsg:
-		if msg.profile == r.profile.p.Name {
-			r.quota, r.hasQuota, r.quotaKnown = msg.left, msg.has, true
+	case callerMsg:
+		if msg.r != r {
+			return nil, nil
+		}
+		if msg.plan != nil {
+			r.setPlan(msg.plan)
+		} else {
+			r.caller.update(msg)
 		}
 		return nil, nil
 	case tea.MouseWheelMsg:
@@ -173,11 +198,14 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		switch {
 		case key.Matches(msg, km.Back):
 			return nil, back{}
+		case r.verifiable() && key.Matches(msg, km.Verify):
+			req := r.plan.Request
+			return nil, push{p: newVerifyPage(r.sh, r.profile, req.User(0), req.Options().Ticket)}
 		case key.Matches(msg, km.Confirm):
-			if why := r.blocked(); why != "" {
+			if why := r.unconfirmed(); why != "" {
 				return toastBad(why), nil
 			}
-			return nil, startRun{newRunPage(r.sh, r.profile, r.req, r.users)}
+			return nil, startRun{newRunPage(r.sh, r.profile, r.plan)}
 		}
 		if cmd, ok := r.list.Update(msg); ok {
 			return cmd, nil
@@ -195,11 +223,11 @@ func onlyDigits(s string) bool {
 	return strings.Trim(s, "0123456789") == ""
 }
 
-// headLines are what the run does, its options, the quota and the warnings, wrapped to
-// the width.
+// headLines are what the run does and with which options, then the plan's facts,
+// wrapped to the width.
 func (r *reviewPage) headLines() []string {
 	th := r.sh.th
-	req := r.req
+	req := r.plan.Request
 	mode, opt := req.Mode(), req.Options()
 	var lines []string
 	row := func(k, v string) {
@@ -207,9 +235,37 @@ func (r *reviewPage) headLines() []string {
 	}
 	row("profile", r.profile.name+" ("+r.profile.kind+")  "+th.Subtle.Render(r.profile.url))
 	row("mode", mode.Name+" — "+mode.Label)
+	row("options", strings.Join(r.options(), ", "))
+	if opt.Ticket != "" {
+		row("ticket", clean(opt.Ticket))
+	}
+	if r.caller.on {
+		row("caller", r.caller.line(r.sh, r.profile.p, r.verifiable()))
+	}
+	facts := r.factLines()
+	if len(facts) > 0 {
+		lines = append(append(lines, ""), facts...)
+	}
+	return append(lines, "", th.Subtle.Render(fmt.Sprintf("  %s:", plural(len(r.users), "user"))))
+}
+
+// options are the run's options as the review names them.
+func (r *reviewPage) options() []string {
+	req := r.plan.Request
+	typed := ""
+	if req.TypedPassword() {
+		typed = "typed password (" + strength(req.TypedPasswordValue(), req.Mode(), req.User(0)) + ")"
+	}
+	return optionTexts(req.Mode(), req.Options(), typed)
+}
+
+// optionTexts names a run's options (a request's, or one waiting for approval) as the
+// review and the approvals say them, with the password: typed (as described), else the
+// one the mode makes per user.
+func optionTexts(mode backends.Mode, opt backends.Options, typed string) []string {
 	var opts []string
 	if opt.Method != "" {
-		opts = append(opts, "delivery "+opt.Method)
+		opts = append(opts, "delivery "+clean(opt.Method))
 	}
 	if opt.Expires != 0 {
 		opts = append(opts, fmt.Sprintf("expires in %dh", opt.Expires))
@@ -221,85 +277,100 @@ func (r *reviewPage) headLines() []string {
 		opts = append(opts, "unlock the account too")
 	}
 	if opt.Comments != "" {
-		opts = append(opts, "comments: "+opt.Comments) // plain text: NewRequest refuses control characters
+		opts = append(opts, "comments: "+clean(opt.Comments))
 	}
-	if req.TypedPassword() {
-		opts = append(opts, "typed password ("+strength(req.TypedPasswordValue(), mode, req.User(0))+")")
-	} else if mode.Source == backends.FromPolicy {
+	switch {
+	case typed != "":
+		opts = append(opts, typed)
+	case mode.Source == backends.FromPolicy:
 		opts = append(opts, "a new password generated per user")
 	}
 	if len(opts) == 0 {
 		opts = append(opts, "none")
 	}
-	row("options", strings.Join(opts, ", "))
-	if opt.Ticket != "" {
-		row("ticket", opt.Ticket)
+	return opts
+}
+
+// factLines are the plan's facts as the review draws them. Where the profile verifies
+// callers, the "caller" row says what the plan's caller facts say (and how to verify:
+// v), so they are not drawn twice.
+func (r *reviewPage) factLines() []string {
+	plan := r.plan
+	if r.caller.on {
+		without := *plan
+		without.Caller = desk.Verification{}
+		plan = &without
 	}
-	var warns []string
-	n := len(r.users)
-	switch {
-	case r.profile.p.DailyQuota > 0 && !r.quotaKnown:
-		row("quota", th.Subtle.Render("counting…"))
-	case r.hasQuota && r.quota <= 0:
-		row("quota", "none left today")
-		warns = append(warns, th.Danger.Render("no quota left today: nothing would be sent"))
-	case r.hasQuota && r.quota < n:
-		row("quota", fmt.Sprintf("%d left today", r.quota))
-		rest := fmt.Sprintf("the other %d are skipped", n-r.quota)
-		if n-r.quota == 1 {
-			rest = "the other one is skipped"
+	return drawFacts(r.sh, plan, r.width)
+}
+
+// drawFacts draws a plan's facts, each marked and styled by its severity, wrapped to
+// width: the review and the approvals draw a plan alike.
+func drawFacts(sh *shared, plan *desk.Plan, width int) []string {
+	th := sh.th
+	var lines []string
+	for _, f := range plan.Facts() {
+		mark, style := th.Subtle.Render("  · "), th.Text
+		switch f.Severity {
+		case desk.FactWarn:
+			mark = th.Warn.Render("  ! ")
+		case desk.FactRefuse:
+			mark, style = th.Danger.Render("  ✗ "), th.Failed
 		}
-		warns = append(warns, fmt.Sprintf("%s will get a new %s; %s (today's quota)", plural(r.quota, "account"), mode.SecretLabel, rest))
-	case r.hasQuota:
-		row("quota", fmt.Sprintf("%d left today; this run uses up to %d", r.quota, n))
-	}
-	if w := r.profile.p.TransportWarning(); w != "" {
-		warns = append(warns, th.Danger.Render(w))
-	}
-	if n > 1 && (!r.hasQuota || r.quota >= n) {
-		warns = append(warns, fmt.Sprintf("%d accounts will get a new %s", n, mode.SecretLabel))
-	}
-	if len(warns) > 0 {
-		lines = append(lines, "")
-	}
-	for _, w := range warns {
-		for i, l := range fit.Wrap(w, max(r.width-4, 10)) {
+		for i, l := range fit.Wrap(clean(f.Text), max(width-4, 10)) {
 			prefix := "    "
 			if i == 0 {
-				prefix = th.Warn.Render("  ! ")
+				prefix = mark
 			}
-			lines = append(lines, prefix+l)
+			lines = append(lines, prefix+style.Render(l))
 		}
 	}
-	return append(lines, "", th.Subtle.Render(fmt.Sprintf("  %s:", plural(n, "user"))))
+	return lines
 }
 
 // confirmLines say how to confirm, or why it cannot be.
 func (r *reviewPage) confirmLines() []string {
 	th := r.sh.th
-	switch {
-	case r.refused != "":
-		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.refused+" — esc goes back"), r.width)
-	case r.hasQuota && r.quota <= 0:
-		return fit.Indent("  ", th.Failed.Render("Nothing can be sent today: esc goes back"), r.width)
-	case r.large():
-		prompt := fmt.Sprintf("Type %d and press enter to reset %s:", len(r.users), plural(r.sending(), "account"))
-		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),
-			fit.Indent("  ", r.count.View()+th.Subtle.Render("  nothing has been sent yet; "+"esc goes back to the options"), r.width)...)
+	back := "nothing has been sent yet; esc goes back to the options"
+	what := "reset now"
+	if r.plan.Approval.Needed {
+		what, back = "ask for a second technician's approval", "nothing is sent before another approver approves; esc goes back"
 	}
-	return fit.Indent("  ", th.Key.Render("Press enter to reset now")+th.Subtle.Render(" — nothing has been sent yet; "+"esc goes back to the options"), r.width)
+	switch {
+	case r.callersBlock():
+		return r.callerConfirmLines()
+	case r.blocked != "":
+		return fit.Indent("  ", th.Failed.Render("Cannot run: "+r.blocked+" — esc goes back"), r.width)
+	case r.large():
+		prompt := fmt.Sprintf("Type %d and press enter to %s (%s):", len(r.users), what, plural(r.plan.Sending(), "account"))
+		return append(fit.Indent("  ", th.Key.Render(prompt), r.width),
+			fit.Indent("  ", r.count.View()+th.Subtle.Render("  "+back), r.width)...)
+	}
+	return fit.Indent("  ", th.Key.Render("Press enter to "+what)+th.Subtle.Render(" — "+back), r.width)
 }
 
 func (r *reviewPage) View() string {
+	th := r.sh.th
 	var b strings.Builder
 	for _, l := range r.head {
 		b.WriteString(l + "\n")
 	}
 	b.WriteString(r.list.View(func(i int, current bool) string {
-		if current {
-			return "  > " + r.sh.th.Cursor.Render(r.users[i])
+		u := r.users[i]
+		text := u.id
+		if u.name != "" {
+			text += "  " + u.name
 		}
-		return "    " + r.users[i]
+		if u.skip != "" {
+			text += " — not sent: " + u.skip
+		}
+		if current {
+			return "  > " + th.Cursor.Render(text)
+		}
+		if u.skip != "" {
+			return "    " + th.Subtle.Render(text)
+		}
+		return "    " + text
 	}))
 	b.WriteString("\n" + strings.Repeat("\n", r.gap) + strings.Join(r.confirmLines(), "\n"))
 	return fit.Clip(b.String(), r.width)

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"fmt"
+	"context"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -10,11 +10,22 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
+	"resetdesk/desk"
+	"resetdesk/desk/plantest"
 )
 
 func newTestReviewPage(t *testing.T, sh *shared, p backends.Profile, users ...string) *reviewPage {
+	return newTestReviewOf(t, sh, p, nil, users...)
+}
+
+// newTestReviewOf is the review of the desk's plan of users on p, changed by set.
+func newTestReviewOf(t *testing.T, sh *shared, p backends.Profile, set func(*desk.Plan), users ...string) *reviewPage {
 	pr := fakeProfile(p)
-	return sized(newReviewPage(sh, pr, fakeRequest(t, &fakeBackend{}, pr, users)), 80, 20)
+	plan := planOf(t, sh, fakeRequest(t, &fakeBackend{}, pr, users))
+	if set != nil {
+		set(plan)
+	}
+	return sized(newReviewPage(sh, pr, plan), 80, 20)
 }
 
 func TestReviewWarnsAndConfirms(t *testing.T) {
@@ -57,18 +68,12 @@ func TestQuotaIsCountedInCommandsNotInView(t *testing.T) {
 		t.Fatalf("quota not shown:\n%s", pp.View())
 	}
 
+	// The review counts nothing: it draws the desk's plan.
 	calls.Store(0)
-	rv := newTestReviewPage(t, sh, p, "a", "b", "c")
-	cmd = rv.Init()
-	if v := ansi.Strip(rv.View()); !strings.Contains(v, "counting…") {
-		t.Fatalf("review before the count:\n%s", v)
-	}
-	if n := calls.Load(); n != 0 {
-		t.Fatalf("the review page counted the quota %d time(s) in View", n)
-	}
-	drain(t, sh, rv, cmd)
-	if v := flat(rv.View()); !strings.Contains(v, "2 accounts will get a new password; the other one is skipped") {
-		t.Fatalf("quota warning missing:\n%s", v)
+	rv := newTestReviewOf(t, sh, p, func(pl *desk.Plan) { pl.Quota.Left = 2 }, "a", "b", "c")
+	drain(t, sh, rv, rv.Init())
+	if v := flat(rv.View()); !strings.Contains(v, "2 of 10 left") || calls.Load() != 0 {
+		t.Fatalf("the plan's quota (counted %d times by the review):\n%s", calls.Load(), v)
 	}
 }
 
@@ -115,20 +120,17 @@ func TestReviewAsksToTypeTheCountOfALargeRun(t *testing.T) {
 	}
 }
 
-// With a quota the review says what will happen, once: how many are reset and how many
-// skipped; with none left it refuses.
+// With a quota the review says what the plan says will happen; with none left it
+// refuses.
 func TestReviewQuotaSaysWhatWillHappen(t *testing.T) {
 	sh := testShared()
 	p := backends.Profile{Name: "ad", DailyQuota: 50}
-	r := newTestReviewPage(t, sh, p, userIDs(10)...)
-	r.Update(quotaMsg{profile: "ad", left: 5, has: true})
-	v := flat(r.View())
-	if !strings.Contains(v, "5 accounts will get a new password") || !strings.Contains(v, "the other 5 are skipped") ||
-		strings.Contains(v, "10 accounts will get") {
+	r := newTestReviewOf(t, sh, p, func(pl *desk.Plan) { pl.Quota.Left = 5 }, userIDs(10)...)
+	if v := flat(r.View()); !strings.Contains(v, "the 5 user(s) past it will be skipped, never sent") {
 		t.Fatalf("the quota story:\n%s", ansi.Strip(r.View()))
 	}
-	r.Update(quotaMsg{profile: "ad", left: 0, has: true})
-	if v := flat(r.View()); !strings.Contains(v, "no quota left today") {
+	r = newTestReviewOf(t, sh, p, func(pl *desk.Plan) { pl.Quota.Left = 0 }, userIDs(10)...)
+	if v := flat(r.View()); !strings.Contains(v, "the daily quota of 50 successful resets is spent") || !strings.Contains(v, "Cannot run") {
 		t.Fatalf("no quota:\n%s", ansi.Strip(r.View()))
 	}
 	if n := navOf(r.Update(press("enter"))); n != nil {
@@ -145,7 +147,7 @@ func TestReviewWrapsWarningsAndComments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := sized(newReviewPage(sh, pr, req), 60, 16)
+	r := sized(newReviewPage(sh, pr, planOf(t, sh, req)), 60, 16)
 	v := r.View()
 	bodyFits(t, 60, 16, v)
 	for _, want := range []string{"the credentials and the new passwords travel unencrypted", "requested by the service desk manager"} {
@@ -171,14 +173,37 @@ func TestTransportBadgeAgreesWithTheReview(t *testing.T) {
 // review, with the desk's reason, before anything can be confirmed.
 func TestReviewShowsTheDesksRefusal(t *testing.T) {
 	sh := testShared()
-	fake(sh).allow = func(req runner.Request) error {
-		return fmt.Errorf("%d users is more than technician alice may reset in one run (max_users = 2): split the list", req.Len())
-	}
-	r := newTestReviewPage(t, sh, backends.Profile{Name: "lab"}, userIDs(3)...)
+	r := newTestReviewOf(t, sh, backends.Profile{Name: "lab"}, func(pl *desk.Plan) {
+		pl.Refused = "3 users is more than technician alice may reset in one run (max_users = 2): split the list"
+	}, userIDs(3)...)
 	if v := flat(r.View()); !strings.Contains(v, "max_users = 2") {
 		t.Fatalf("the refusal is not on the review:\n%s", ansi.Strip(r.View()))
 	}
 	if n := navOf(r.Update(press("enter"))); n != nil {
 		t.Fatal("a run the desk refuses was confirmed")
+	}
+}
+
+// The review draws the desk's plan as the one table of plans says, the same facts
+// `run` prints (desk/plantest): each marked by its severity, then how to confirm or
+// why it cannot be — in a served console, where a run that needs approval is filed.
+func TestReviewDrawsThePlanTable(t *testing.T) {
+	sh := New(context.Background(), &testDesk{technician: "dave", getenv: func(k string) string {
+		if k == "NO_COLOR" {
+			return "1"
+		}
+		return ""
+	}}).sh
+	for _, c := range plantest.Cases() {
+		t.Run(c.Name, func(t *testing.T) {
+			r := sized(newReviewPage(sh, newProfile(c.Plan.Request.Profile()), c.Plan), 400, 60)
+			got := ansi.Strip(strings.Join(append(r.factLines(), r.confirmLines()...), "\n"))
+			if got != c.Console {
+				t.Errorf("the review draws:\n%s\nwant\n%s", got, c.Console)
+			}
+			if n := navOf(r.Update(press("enter"))); (n != nil) != (c.Plan.Blocked() == "") {
+				t.Errorf("enter on the review: %#v; the plan blocks with %q", n, c.Plan.Blocked())
+			}
+		})
 	}
 }

@@ -72,9 +72,25 @@ func own(cmd tea.Cmd, p page) tea.Cmd {
 
 func (c *Console) top() page { return c.stack[len(c.stack)-1] }
 
-// Init asks for the terminal's background and starts the first page.
+// setTheme makes th the console's theme and gives it to every page that keeps styled
+// text: those of the stack and the results of this session's runs.
+func (c *Console) setTheme(th theme.Theme) {
+	c.sh.th = th
+	for _, p := range c.stack {
+		if t, ok := p.(themed); ok {
+			t.SetTheme(th)
+		}
+	}
+	for _, r := range c.sh.results {
+		r.SetTheme(th)
+	}
+}
+
+// Init asks for the terminal's background, starts the first page, and looks for what
+// the host holds for this technician: their runs (a dropped session's), the approval
+// requests they may decide, and every change of them from now on.
 func (c *Console) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, c.top().Init())
+	return tea.Batch(tea.RequestBackgroundColor, c.top().Init(), changesCmd(c.sh), pendingCmd(c.sh), reattachCmd(c.sh))
 }
 
 // Update routes msg: the root keeps the keys of the console (ctrl+c, q, ?, the
@@ -87,8 +103,7 @@ func (c *Console) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		c.layout()
 		return c, nil
 	case tea.BackgroundColorMsg:
-		c.sh.th = theme.New(msg.IsDark(), c.sh.noColor)
-		c.sh.themeID++
+		c.setTheme(theme.New(msg.IsDark(), c.sh.noColor))
 		return c, nil
 	case tea.KeyPressMsg:
 		return c, c.key(msg)
@@ -120,6 +135,19 @@ func (c *Console) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return c, nil
 	case quitMsg:
 		return c, c.quit(msg.force)
+	case runsChangedMsg:
+		return c, tea.Batch(changesCmd(c.sh), pendingCmd(c.sh), c.forward(msg))
+	case pendingMsg:
+		if msg.err != "" {
+			return c, toastBad("cannot read the approval requests: " + msg.err)
+		}
+		c.sh.pending = msg.reqs
+	case reattachMsg:
+		return c, c.reattach(msg)
+	case runMsg:
+		if rp := msg.owner(c); rp != nil && rp != c.top() {
+			return c, c.behind(rp, msg)
+		}
 	}
 	return c, c.forward(msg)
 }
@@ -281,6 +309,7 @@ func (c *Console) key(k tea.KeyPressMsg) tea.Cmd {
 			return c.interrupt()
 		case key.Matches(k, km.Down), key.Matches(k, km.PageDown):
 			c.helpTop++
+			c.clampHelp()
 		case key.Matches(k, km.Up), key.Matches(k, km.PageUp):
 			c.helpTop = max(c.helpTop-1, 0)
 		}
@@ -293,9 +322,17 @@ func (c *Console) key(k tea.KeyPressMsg) tea.Cmd {
 		c.helpOpen, c.helpTop = true, 0
 		c.layout()
 		return nil
+	case in == noInput && key.Matches(k, km.Approvals) && c.served():
+		if _, open := c.top().(*approvalsPage); !open {
+			return c.apply(push{p: newApprovalsPage(c.sh)})
+		}
 	}
 	return c.forward(k)
 }
+
+// served reports whether the console is a served technician's: approval requests are
+// decided there.
+func (c *Console) served() bool { return c.sh.desk.Technician() != "" }
 
 // interrupt is ctrl+c (or q): the page may handle it (a run asks whether to stop);
 // otherwise the console quits.
@@ -311,7 +348,7 @@ func (c *Console) interrupt() tea.Cmd {
 // unsaved counts the secrets of this session's runs neither copied nor exported.
 func (c *Console) unsaved() int {
 	n := 0
-	for _, r := range c.sh.runs {
+	for _, r := range c.sh.results {
 		n += r.Unsaved()
 	}
 	return n

@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -12,185 +10,151 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
-	"resetdesk/backends/runner"
+	"resetdesk/desk"
+	"resetdesk/theme"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/table"
 )
 
-// runPage starts the run and shows its outcomes as they arrive.
+// runPage shows a run of the host as it goes: it submits a planned run to the host's
+// registry (or watches one submitted before: from the runs page, or found when the
+// console opened) and draws what its Watch delivers. The run is the host's, not the
+// page's: leaving the page, or the console, does not stop it.
 type runPage struct {
 	sh            *shared
 	profile       *profile
-	req           runner.Request
+	plan          *desk.Plan // the run to submit; nil when the page watches a run submitted before
+	h             *desk.Handle
+	w             *desk.Watch
+	info          desk.Info // the run as last told
 	width, height int
 
-	// ctx is the run's own: cancelling it (a second ctrl+c) aborts the requests in
-	// flight.
-	ctx           context.Context
-	abort         context.CancelFunc
-	run           *runner.Run
-	startErr      string
-	stopping      bool
-	aborted       bool
-	asking        bool // a question of this page is on screen (the run is paused meanwhile)
-	askedFailFast bool
-	// question is this page's open question; failFastOpen is set while it is the
-	// fail-fast one, whose counts follow the run (failFastAgain).
-	question       ask
-	failFastOpen   bool
-	failFastReason string
-	failFastFirst  int
-	started        time.Time
-	now            func() time.Time
+	// startErr says why the run never sent anything (a refused start, a declined or
+	// expired request); withdrawing is set while a withdraw is under way.
+	startErr    string
+	withdrawing bool
+	// stopAsked: ctrl+c while the run logged in; it stops as soon as it has started.
+	stopAsked bool
+	aborted   bool
+	asking    bool // a question of this page is on screen (the run is paused meanwhile)
+	// banner is a line above the run: what the console found as it opened.
+	banner string
+	// covered is set while the page reads its run under another page (Console.behind).
+	covered bool
+	fail    failFast
+	// question is this page's open question (the fail-fast one follows the run).
+	question ask
+	started  time.Time
+	now      func() time.Time
 
 	tbl      table.Model
-	themeID  int
-	outcomes []backends.Outcome // final outcomes by index, raw (secrets as the server gave them)
+	outcomes []backends.Outcome // final outcomes by index (secrets as the server gave them)
 	tally    backends.Tally
 	inFlight int // requests sent and not answered yet
 	follow   bool
 	latest   int
 	spin     spinner.Model
-	warns    *warnings
 }
 
-type runStartedMsg struct {
-	run      *runner.Run
-	err      string
-	warnings []string
-}
-
-// outcomesMsg carries every outcome that arrived within one frame interval.
-type outcomesMsg struct {
-	batch []backends.Outcome
-	done  bool
-}
-type runFinishedMsg struct{ warnings []string }
-
-// newRunPage is the run of req; users are its users as drawn.
-func newRunPage(sh *shared, p *profile, req runner.Request, users []string) *runPage {
-	ctx, abort := context.WithCancel(sh.ctx)
-	r := &runPage{sh: sh, profile: p, req: req, now: time.Now, follow: true, ctx: ctx, abort: abort,
-		tbl:      table.New(sh.th, sh.keys, users),
-		outcomes: make([]backends.Outcome, req.Len()),
-		spin:     spinner.New(spinner.WithSpinner(spinner.MiniDot)), warns: &warnings{}}
-	r.themeID = sh.themeID
+// newRunPage is the page that submits plan's run.
+func newRunPage(sh *shared, p *profile, plan *desk.Plan) *runPage {
+	r := newRunView(sh, p, planRows(plan))
+	r.plan = plan
 	return r
 }
 
-func (r *runPage) Title() string     { return "running " + r.req.Mode().Name }
+// watchRunPage is the page of a run submitted before.
+func watchRunPage(sh *shared, p *profile, h *desk.Handle) *runPage {
+	info := h.Info()
+	r := newRunView(sh, p, infoRows(info))
+	r.h, r.w, r.info = h, h.Watch(), info
+	if !info.Started.IsZero() {
+		r.started = info.Started
+	}
+	return r
+}
+
+func newRunView(sh *shared, p *profile, rows []table.Row) *runPage {
+	tbl := table.New(sh.th, sh.keys, rows)
+	return &runPage{sh: sh, profile: p, now: time.Now, follow: true, tbl: tbl,
+		outcomes: make([]backends.Outcome, len(rows)), spin: spinner.New(spinner.WithSpinner(spinner.MiniDot))}
+}
+
+func (r *runPage) waiting() bool     { return r.info.State == desk.StateWaiting }
 func (r *runPage) Profile() *profile { return r.profile }
 func (r *runPage) Input() input      { return noInput }
+func (r *runPage) Title() string {
+	if r.waiting() {
+		return "waiting for approval"
+	}
+	return "running " + r.modeName()
+}
+
+// modeName is the run's mode.
+func (r *runPage) modeName() string {
+	if r.plan != nil {
+		return r.plan.Request.Mode().Name
+	}
+	return clean(r.info.Mode)
+}
+
 func (r *runPage) Help() keys.Help {
 	km := r.sh.keys
-	if r.startErr != "" {
+	switch {
+	case r.startErr != "":
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}}}
+	case r.waiting():
+		back := keys.Named(km.Back, "back (the request stays)")
+		return keys.Help{ShortKeys: []key.Binding{km.Withdraw, back, km.Runs}, Groups: [][]key.Binding{{km.Withdraw, back, km.Runs}}}
 	}
-	return keys.Help{ShortKeys: []key.Binding{km.Up, km.Down}, Groups: [][]key.Binding{km.List()[:6], {km.Stop}}, Quit: km.Stop}
+	return keys.Help{ShortKeys: []key.Binding{km.Up, km.Down, km.Runs}, Groups: [][]key.Binding{km.List()[:6], {km.Stop, km.Runs}}, Quit: km.Stop}
 }
 
 func (r *runPage) SetSize(w, h int) {
 	r.width, r.height = w, h
-	r.tbl.SetSize(w, max(h-2, 2)) // under the progress bar and the counts
+	r.tbl.SetSize(w, max(h-2-r.bannerLines(), 2)) // under the progress bar and the counts
 }
 
-func (r *runPage) Init() tea.Cmd {
-	// The run's time counts from the confirm: the runner may be well under way when the
-	// page hears that it started.
-	r.started = r.now()
-	sh, req, ctx := r.sh, r.req, r.ctx
-	warns := r.warns
-	return tea.Batch(r.spin.Tick, func() tea.Msg {
-		run, err := sh.desk.Start(ctx, req, warns.add)
-		return runStartedMsg{run: run, err: cleanErr(err), warnings: warns.take()}
-	})
-}
+func (r *runPage) bannerLines() int { return len(wrapBanner(r.banner, r.width)) }
 
-// warnings gathers what the desk reports from its commands' goroutines while a run
-// starts and ends, for the status line: the console owns the screen, nothing may write
-// to stderr.
-type warnings struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (w *warnings) add(s string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.list = append(w.list, clean(s))
-}
-
-func (w *warnings) take() []string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	l := w.list
-	w.list = nil
-	return l
-}
-
-// warnToast shows warnings on the status line (nil when there are none).
-func warnToast(ws []string) tea.Cmd {
-	if len(ws) == 0 {
+// wrapBanner is a page's banner (what the console found as it opened) wrapped to
+// width: none when there is none.
+func wrapBanner(banner string, width int) []string {
+	if banner == "" {
 		return nil
 	}
-	return toastBad(strings.Join(ws, "; "))
+	return fit.Wrap(banner, width)
 }
 
-// readOutcomes waits for the next outcome, then gathers what else arrives within one
-// frame interval, so that a run of thousands costs a message per frame, not per user.
-func readOutcomes(run *runner.Run) tea.Cmd {
-	return func() tea.Msg {
-		ch := run.Outcomes()
-		o, ok := <-ch
-		if !ok {
-			return outcomesMsg{done: true}
-		}
-		batch := []backends.Outcome{o}
-		t := time.NewTimer(frameInterval)
-		defer t.Stop()
-		for {
-			select {
-			case o, ok := <-ch:
-				if !ok {
-					return outcomesMsg{batch: batch, done: true}
-				}
-				batch = append(batch, o)
-			case <-t.C:
-				return outcomesMsg{batch: batch}
-			}
-		}
+// SetTheme redraws the table's rows in th.
+func (r *runPage) SetTheme(th theme.Theme) { r.tbl.SetTheme(th) }
+
+func (r *runPage) Init() tea.Cmd {
+	if r.h != nil {
+		return tea.Batch(r.spin.Tick, watchCmd(r.sh, r.w, 0))
 	}
+	// The run's time counts from the confirm: it may be well under way when the page
+	// hears that it started.
+	r.started = r.now()
+	return tea.Batch(r.spin.Tick, submitCmd(r))
 }
 
 func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	switch msg := msg.(type) {
-	case runStartedMsg:
+	case submittedMsg:
+		return r.submitted(msg)
+	case updateMsg:
+		if msg.w != r.w || msg.err != nil {
+			return nil, nil // another page's watch, or the console ends
+		}
+		return r.update(msg.u)
+	case withdrawnMsg:
+		r.withdrawing = false
 		if msg.err != "" {
-			r.startErr = msg.err
-			r.abort()
-			return warnToast(msg.warnings), nil
+			return toastBad(msg.err), nil
 		}
-		r.run = msg.run
-		r.sh.active = msg.run
-		return tea.Batch(readOutcomes(r.run), warnToast(msg.warnings)), nil
-	case outcomesMsg:
-		r.apply(msg.batch)
-		if msg.done {
-			r.sh.active = nil
-			r.abort() // nothing is left to cancel: free the context
-			return r.done(), nil
-		}
-		if n := r.failFast(); n != nil {
-			return readOutcomes(r.run), n
-		}
-		return readOutcomes(r.run), r.failFastAgain()
-	case runFinishedMsg:
-		res := newResultsPage(r.sh, r.profile, r.req, r.tbl, r.outcomes, r.tally, r.now().Sub(r.started))
-		res.started, res.warnings = r.started, msg.warnings
-		r.sh.runs = append(r.sh.runs, res)
-		// The run used some of the quota: the header counts it again.
-		return quotaCmd(r.sh, r.profile.p), replace{p: res}
+		return nil, nil // the watch brings the run's end
 	case spinner.TickMsg:
 		var cmd tea.Cmd
 		r.spin, cmd = r.spin.Update(msg)
@@ -206,41 +170,83 @@ func (r *runPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 	return nil, nil
 }
 
+// submitted takes the host's answer to Submit: the run's handle, and why it did not
+// start when it did not.
+func (r *runPage) submitted(msg submittedMsg) (tea.Cmd, nav) {
+	if msg.h == nil {
+		r.startErr = msg.err
+		return nil, nil
+	}
+	r.h, r.w, r.info = msg.h, msg.h.Watch(), msg.h.Info()
+	r.sh.noteRun(msg.h)
+	if r.stopAsked {
+		_ = r.h.Stop()
+	}
+	return watchCmd(r.sh, r.w, 0), nil
+}
+
+// update applies what the run's Watch delivered.
+func (r *runPage) update(u desk.Update) (tea.Cmd, nav) {
+	was := r.info.State
+	r.info = u.Info
+	r.apply(u.Outcomes)
+	warn := warnToast(u.Warnings)
+	if was == desk.StateWaiting && r.info.State == desk.StateRunning {
+		r.started = r.now() // approved: it runs from now
+	}
+	if u.Over {
+		if r.info.Err != "" && r.info.Started.IsZero() {
+			r.startErr = clean(r.info.Err)
+			return warn, nil
+		}
+		res := resultsFromRun(r)
+		res.warnings = append(res.warnings, cleanAll(u.Warnings)...)
+		// The run used some of the quota: the header counts it again.
+		return quotaCmd(r.sh, r.profile.p), replace{p: res}
+	}
+	if n := r.failFast(); n != nil {
+		return tea.Batch(warn, watchCmd(r.sh, r.w, frameInterval)), n
+	}
+	return tea.Batch(warn, watchCmd(r.sh, r.w, frameInterval)), r.failFastAgain()
+}
+
 // Interrupt is ctrl+c and q while the run goes: the first asks whether to stop (and
 // holds every request not yet sent meanwhile); once stopping, another aborts.
 func (r *runPage) Interrupt() (tea.Cmd, nav, bool) {
 	switch {
-	case r.startErr != "":
-		return nil, nil, false // nothing to stop: the console quits
-	case r.run == nil:
-		// Still logging in: give up, nothing was sent.
-		r.abort()
-		return nil, nil, true
-	case r.stopping:
+	case r.startErr != "" || r.waiting():
+		return nil, nil, false // nothing to stop: the console quits (a request stays)
+	case r.h == nil:
+		// Still logging in: it stops as soon as it has started.
+		r.stopAsked = true
+		return toast("the run stops as soon as it has logged in"), nil, true
+	case r.stopping():
 		r.abortRun()
 		return nil, nil, true
 	}
 	return nil, r.askStop(), true
 }
 
+// stopping reports whether the run was stopped.
+func (r *runPage) stopping() bool { return r.info.State == desk.StateStopping || r.aborted }
+
 // askStop pauses the run and asks whether to stop it: no new request goes out while the
 // question is on screen.
 func (r *runPage) askStop() nav {
-	if r.run == nil || r.stopping || r.asking {
+	if r.h == nil || r.stopping() || r.asking {
 		return nil
 	}
 	return r.ask("Stop the run? Requests in flight finish; the users not yet sent are skipped.",
-		func() { r.stopRun() }, func() { r.run.Resume() })
+		r.stopRun, func() { _ = r.h.Resume() })
 }
 
-// ask pauses the run and puts a question whose answers stop it (yes: stop, no: go on
-// unless noStops) or abort it (ctrl+c).
+// ask pauses the run and puts a question whose answers run yes or no; ctrl+c aborts.
 func (r *runPage) ask(text string, yes, no func()) nav {
 	r.asking = true
-	r.run.Pause()
+	_ = r.h.Pause()
 	done := func(f func()) action {
 		return func() (tea.Cmd, nav) {
-			r.asking, r.failFastOpen = false, false
+			r.asking, r.fail.open = false, false
 			f()
 			return nil, nil
 		}
@@ -249,84 +255,32 @@ func (r *runPage) ask(text string, yes, no func()) nav {
 	return r.question
 }
 
-// failFastAgain is the fail-fast question, while it is open, with its counts as they
-// are now: the requests in flight come back while it waits for its answer.
-func (r *runPage) failFastAgain() nav {
-	if !r.failFastOpen || !r.asking {
-		return nil
-	}
-	r.question.text = r.failFastText()
-	return r.question
-}
-
 // stopRun stops dispatching: the requests in flight finish, the rest is skipped. The
-// run stays paused until Stop is seen, so nothing slips out in between.
+// run stays paused until the stop is seen, so nothing slips out in between.
 func (r *runPage) stopRun() {
-	r.stopping = true
-	r.run.Stop()
+	_ = r.h.Stop()
+	r.info.State = desk.StateStopping
 }
 
-// abortRun cancels the run's context: the requests in flight are given up (their
-// outcome is unknown: the password may have changed) and the rest is skipped.
+// abortRun gives up the requests in flight (their outcome is unknown: the password may
+// have changed) and skips the rest.
 func (r *runPage) abortRun() {
-	r.stopping, r.aborted = true, true
-	r.run.Stop()
-	r.abort()
-}
-
-// failFastSample is how many first outcomes, all failed for the same reason, make the
-// run pause and ask before it sends more: a wrong mode, option or permission fails
-// every user alike, and there is no point in sending hundreds more.
-const failFastSample = 5
-
-// failFast asks whether to go on when the first outcomes all failed alike.
-func (r *runPage) failFast() nav {
-	if r.askedFailFast || r.asking || r.stopping || r.req.Len() <= failFastSample || r.tally.Total() < failFastSample {
-		return nil
-	}
-	r.askedFailFast = true
-	reason := ""
-	for i, o := range r.outcomes {
-		if !o.Status.Final() {
-			continue
-		}
-		if o.Status != backends.StatusFailed {
-			return nil
-		}
-		// The same reason, whoever it was about.
-		row := r.tbl.Row(i)
-		why := strings.ReplaceAll(row.Message, row.User, "…")
-		if reason == "" {
-			reason = why
-		} else if why != reason {
-			return nil
-		}
-	}
-	r.failFastReason, r.failFastFirst = reason, r.tally.Total()-r.tally.Skipped
-	r.ask("", func() { r.run.Resume() }, func() { r.stopRun() })
-	r.failFastOpen = true
-	return r.failFastAgain()
-}
-
-// failFastText is the fail-fast question with what is true of the run now: how many
-// were answered, how many are in flight (they finish either way) and how many are not
-// sent yet (the answer decides those).
-func (r *runPage) failFastText() string {
-	answered := r.tally.Total() - r.tally.Skipped
-	notYet := max(r.req.Len()-r.tally.Total()-r.inFlight, 0)
-	return fmt.Sprintf("The first %d answers all failed: %s. %d answered · %d in flight (they finish either way) · %d not sent yet. Send the %d not sent yet?",
-		r.failFastFirst, r.failFastReason, answered, r.inFlight, notYet, notYet)
+	r.aborted = true
+	_ = r.h.Abort()
 }
 
 func (r *runPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	km := r.sh.keys
-	if r.startErr != "" {
+	switch {
+	case r.startErr != "":
 		if key.Matches(k, km.Back) {
 			return nil, back{}
 		}
 		return nil, nil
-	}
-	switch {
+	case key.Matches(k, km.Runs):
+		return nil, push{p: newRunsPage(r.sh, r)}
+	case r.waiting():
+		return r.waitingKey(k)
 	case key.Matches(k, km.Stop):
 		return nil, r.askStop()
 	case key.Matches(k, km.End):
@@ -339,6 +293,20 @@ func (r *runPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		r.follow = false
 	}
 	return cmd, nil
+}
+
+// waitingKey is a key while the run waits for approval: w withdraws it, esc leaves it
+// waiting.
+func (r *runPage) waitingKey(k tea.KeyPressMsg) (tea.Cmd, nav) {
+	km := r.sh.keys
+	switch {
+	case key.Matches(k, km.Back):
+		return nil, back{}
+	case key.Matches(k, km.Withdraw) && r.h != nil && !r.withdrawing:
+		r.withdrawing = true
+		return withdrawCmd(r), nil
+	}
+	return nil, nil
 }
 
 func (r *runPage) apply(batch []backends.Outcome) {
@@ -366,28 +334,23 @@ func (r *runPage) apply(batch []backends.Outcome) {
 	}
 }
 
-// done moves on to the results: the stream closed, so the journal and the history hold
-// every outcome already.
-func (r *runPage) done() tea.Cmd {
-	warns := r.warns
-	return func() tea.Msg { return runFinishedMsg{warnings: warns.take()} }
-}
-
 func (r *runPage) View() string {
 	th := r.sh.th
-	if r.themeID != r.sh.themeID {
-		r.themeID = r.sh.themeID
-		r.tbl.SetTheme(th)
+	head := ""
+	for _, l := range wrapBanner(r.banner, r.width) {
+		head += th.Warn.Render(l) + "\n"
 	}
-	if r.startErr != "" {
+	switch {
+	case r.startErr != "":
 		var b strings.Builder
 		for _, l := range fit.Wrap(r.startErr, r.width) {
 			b.WriteString(th.Failed.Render(l) + "\n")
 		}
-		return b.String() + "\n" + th.Subtle.Render("esc goes back, q quits")
-	}
-	if r.run == nil {
-		return r.spin.View() + " logging in to " + r.profile.name + "…"
+		return head + b.String() + "\n" + th.Subtle.Render("esc goes back, q quits")
+	case r.info.State == "": // the host has not answered yet
+		return head + r.spin.View() + " logging in to " + r.profile.name + "…"
+	case r.waiting():
+		return head + r.waitingView()
 	}
 	var elapsed time.Duration
 	if !r.started.IsZero() {
@@ -397,10 +360,36 @@ func (r *runPage) View() string {
 	switch {
 	case r.aborted:
 		state = aborting
-	case r.stopping:
+	case r.stopping():
 		state = stopping
-	case r.run.Paused():
+	case r.h != nil && r.h.Paused():
 		state = paused
 	}
-	return progressLines(r.sh, r.width, r.tally, r.req.Len(), elapsed, state) + "\n" + r.tbl.View()
+	return head + progressLines(r.sh, r.width, r.tally, len(r.outcomes), elapsed, state) + "\n" + r.tbl.View()
+}
+
+// waitingView is a run waiting for approval: why, who may approve it, until when, and
+// what the technician may do meanwhile.
+func (r *runPage) waitingView() string {
+	th := r.sh.th
+	in := r.info
+	var lines []string
+	add := func(style func(...string) string, s string) {
+		for _, l := range fit.Wrap(s, r.width) {
+			lines = append(lines, style(l))
+		}
+	}
+	add(th.Warn.Render, fmt.Sprintf("%s · waiting for approval", plural(len(in.Users), "user")))
+	if a := in.Approval; a != nil {
+		add(th.Text.Render, "needs a second technician: "+clean(a.Why))
+		add(th.Text.Render, approversLine(r.plan))
+		add(th.Subtle.Render, "expires at "+a.Expires.Format("15:04")+" unless an approver decides")
+	}
+	lines = append(lines, "")
+	add(th.Subtle.Render, "Nothing is sent before another approver approves it in their console.")
+	add(th.Subtle.Render, "w withdraws the request · esc leaves it waiting · l: your runs")
+	if r.withdrawing {
+		add(th.Subtle.Render, r.spin.View()+" withdrawing…")
+	}
+	return strings.Join(lines, "\n")
 }

@@ -16,50 +16,47 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
+	"resetdesk/desk"
 )
 
-// The warnings of the desk's start and finish reach the status line, never stderr.
+// A run's warnings reach the status line as the Watch brings them (not at its end),
+// never stderr; those of its last update show on its results.
 func TestRunWarningsGoToTheStatusLine(t *testing.T) {
 	sh := testShared()
-	fake(sh).start = func(ctx context.Context, req runner.Request, warn func(string)) (*runner.Run, error) {
-		warn("journal: purge failed")
-		return runner.Start(ctx, req, finishWarner{warn})
-	}
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := sized(runPageOf(sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"alice"})), 80, 20)
-	var toasts []string
-	eachMsg(rp.Init(), func(m tea.Msg) tea.Cmd {
-		switch m := m.(type) {
-		case toastMsg:
-			if m.bad {
-				toasts = append(toasts, m.text)
-			}
-		case runStartedMsg, outcomesMsg, runFinishedMsg:
-			next, n := rp.Update(m)
-			if r, ok := n.(replace); ok {
-				// The results show the run's last warnings as they first show.
-				return tea.Batch(next, r.p.Init())
-			}
-			return next
-		}
-		return nil
-	})
-	got := strings.Join(toasts, "|")
-	if !strings.Contains(got, "journal: purge failed") || !strings.Contains(got, "history: disk full") {
-		t.Fatalf("warnings on the status line: %q", got)
+	rp := sized(runPageOf(t, sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"alice", "bob"})), 80, 20)
+	submitted := msgsOf[submittedMsg](rp.Init())
+	if len(submitted) != 1 || submitted[0].h == nil {
+		t.Fatalf("the run was not submitted: %+v", submitted)
+	}
+	rp.Update(submitted[0])
+	running := desk.Info{State: desk.StateRunning, Users: make([]desk.User, 2)}
+	cmd, _ := rp.Update(updateMsg{w: rp.w, u: desk.Update{Warnings: []string{"journal: purge failed"}, Info: running}})
+	if got := badToasts(cmd); !strings.Contains(got, "journal: purge failed") {
+		t.Fatalf("a warning mid-run is not on the status line: %q", got)
+	}
+	over := rp.h.Info()
+	over.State = desk.StateDone
+	over.Started = time.Now()
+	_, n := rp.Update(updateMsg{w: rp.w, u: desk.Update{Warnings: []string{"history: disk full"}, Info: over, Over: true}})
+	r, ok := n.(replace)
+	if !ok {
+		t.Fatalf("the run's end went to %#v", n)
+	}
+	if got := badToasts(r.p.Init()); !strings.Contains(got, "history: disk full") {
+		t.Fatalf("the last warning is not on the results: %q", got)
 	}
 }
 
-// finishWarner is a recorder whose Finish warns, as the history does when its last write
-// fails.
-type finishWarner struct{ warn func(string) }
-
-func (finishWarner) Intend(backends.Outcome) error        { return nil }
-func (finishWarner) IntendBatch([]backends.Outcome) error { return nil }
-func (finishWarner) Record(backends.Outcome) error        { return nil }
-func (finishWarner) QuotaLeft() (int, bool)               { return 0, false }
-func (f finishWarner) Finish([]backends.Outcome) {
-	f.warn("history: disk full (the results above are complete)")
+// badToasts are the bad toasts among cmd's messages, joined.
+func badToasts(cmd tea.Cmd) string {
+	var out []string
+	for _, m := range msgsOf[toastMsg](cmd) {
+		if m.bad {
+			out = append(out, m.text)
+		}
+	}
+	return strings.Join(out, "|")
 }
 
 // A run that could not start has nothing to stop: q and ctrl+c quit as the help says,
@@ -68,11 +65,11 @@ func TestFailedRunStartQuitsAndShowsTheWholeError(t *testing.T) {
 	c := New(context.Background(), &testDesk{})
 	c.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := runPageOf(c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"a"}))
+	rp := runPageOf(t, c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"a"}))
 	c.stack = append(c.stack, rp)
 	c.layout()
 	long := "cannot prepare the run, nothing sent: the journal key is not in the keyring (no answer within 15s): check the Secret Service"
-	c.Update(runStartedMsg{err: long})
+	c.Update(submittedMsg{err: long})
 	if v := flat(c.View().Content); !strings.Contains(v, "check the Secret Service") {
 		t.Fatalf("the start error is cut:\n%s", ansi.Strip(c.View().Content))
 	}
@@ -100,9 +97,9 @@ func runPageWith(tb testing.TB, n int) (*runPage, []backends.Outcome) {
 			backends.Outcome{Index: i, User: users[i], Status: backends.StatusOK, Secret: "Xy7#pQ2!mN", Message: "password set", Elapsed: 42 * time.Millisecond})
 	}
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := sized(runPageOf(sh, p, fakeRequest(tb, &fakeBackend{}, p, users)), 120, 37)
+	rp := sized(runPageOf(tb, sh, p, fakeRequest(tb, &fakeBackend{}, p, users)), 120, 37)
 	rp.started = time.Now().Add(-time.Minute)
-	rp.run = &runner.Run{}
+	rp.info.State = desk.StateRunning
 	return rp, outs
 }
 
@@ -124,7 +121,7 @@ func BenchmarkApply10kOutcomes(b *testing.B) {
 		rp, outs := runPageWith10k(b)
 		b.StartTimer()
 		for _, o := range outs[10000:] {
-			rp.Update(outcomesMsg{batch: []backends.Outcome{o}})
+			rp.update(desk.Update{Outcomes: []backends.Outcome{o}, Info: rp.info})
 		}
 	}
 }
@@ -152,7 +149,7 @@ func BenchmarkApply100kOutcomes(b *testing.B) {
 		rp, outs := runPageWith(b, 100000)
 		b.StartTimer()
 		for _, o := range outs {
-			rp.Update(outcomesMsg{batch: []backends.Outcome{o}})
+			rp.update(desk.Update{Outcomes: []backends.Outcome{o}, Info: rp.info})
 		}
 		b.StopTimer()
 		_ = rp.View()
@@ -207,12 +204,12 @@ func BenchmarkBytesPerOutcome(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		c.stack = append(c.stack, runPageOf(c.sh, p, req))
+		c.stack = append(c.stack, runPageOf(b, c.sh, p, req))
 		out := &countWriter{}
 		prog := tea.NewProgram(c, tea.WithInput(nil), tea.WithOutput(out), tea.WithWindowSize(120, 40),
 			tea.WithColorProfile(colorprofile.ANSI256), tea.WithoutSignals(),
 			tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
-				if _, done := msg.(runFinishedMsg); done {
+				if u, ok := msg.(updateMsg); ok && u.u.Over {
 					return tea.QuitMsg{}
 				}
 				return msg

@@ -20,9 +20,37 @@ type selection struct {
 	has     map[string]bool
 	refused map[string]string  // id -> why it is refused (as drawn)
 	dropped []userlist.BadUser // lines that were not ids (as drawn)
+	// known are the people the searches showed, by id (name and detail as drawn): the
+	// pane names them, and the run does not look them up again (runner.Spec.Known).
+	known map[string]backends.Account
 }
 
-func newSelection() selection { return selection{has: map[string]bool{}, refused: map[string]string{}} }
+func newSelection() selection {
+	return selection{has: map[string]bool{}, refused: map[string]string{}, known: map[string]backends.Account{}}
+}
+
+// remember keeps who the hits of a search are.
+func (s *selection) remember(hits []hit) {
+	for _, h := range hits {
+		if h.name != "" || h.about != "" {
+			s.known[h.ID] = backends.Account{Name: h.name, Detail: h.about}
+		}
+	}
+}
+
+// accounts are the people known among ids, for the run's Spec.Known.
+func (s *selection) accounts(ids []string) map[string]backends.Account {
+	out := map[string]backends.Account{}
+	for _, id := range ids {
+		if a, ok := s.known[id]; ok {
+			out[id] = a
+		}
+	}
+	return out
+}
+
+// nameOf is the name the searches gave id, as drawn ("" when none did).
+func (s *selection) nameOf(id string) string { return s.known[id].Name }
 
 func (s *selection) len() int { return len(s.ids) }
 

@@ -259,7 +259,7 @@ func TestUsersEntersTypedDuringASearchNeverConfirm(t *testing.T) {
 	d.typed("bdoe")
 	d.keys("enter", "enter", "enter", "enter")
 	d.until("the review", func() bool { _, ok := d.c.top().(*reviewPage); return ok })
-	if u.pendingEnters != 0 || d.c.sh.active != nil {
+	if u.pendingEnters != 0 || len(d.c.sh.desk.Runs()) != 0 {
 		t.Fatal("an enter typed before the review confirmed it")
 	}
 	d.keys("enter")

@@ -17,19 +17,19 @@ func TestRunStopQuestionHoldsEveryRequestNotYetSent(t *testing.T) {
 	rp := startedRun(t, d, be, userIDs(20))
 	be.waitEntered(t, 2) // two in flight
 	d.keys("ctrl+c")
-	if d.c.question == nil || !rp.run.Paused() {
-		t.Fatalf("ctrl+c: question %v, paused %v", d.c.question != nil, rp.run.Paused())
+	if d.c.question == nil || !rp.h.Paused() {
+		t.Fatalf("ctrl+c: question %v, paused %v", d.c.question != nil, rp.h.Paused())
 	}
 	be.release <- struct{}{}
 	be.release <- struct{}{}
 	d.until("the two in flight to finish", func() bool { return rp.tally.OK == 2 })
 	d.keys("n")
-	if rp.run.Paused() || d.c.question != nil {
+	if rp.h.Paused() || d.c.question != nil {
 		t.Fatal("n did not let the run go on")
 	}
 	be.waitEntered(t, 2) // it goes on
 	d.keys("esc")
-	if !rp.run.Paused() {
+	if !rp.h.Paused() {
 		t.Fatal("esc did not ask and pause")
 	}
 	be.release <- struct{}{}
@@ -92,8 +92,8 @@ func TestRunPausesWhenTheFirstOutcomesAllFailAlike(t *testing.T) {
 		be.release <- struct{}{}
 	}
 	d.until("the question", func() bool { return d.c.question != nil })
-	if !rp.run.Paused() || !strings.Contains(d.screen(), "account policy refused the password") {
-		t.Fatalf("not paused with the reason (paused %v):\n%s", rp.run.Paused(), d.screen())
+	if !rp.h.Paused() || !strings.Contains(d.screen(), "account policy refused the password") {
+		t.Fatalf("not paused with the reason (paused %v):\n%s", rp.h.Paused(), d.screen())
 	}
 	sent := be.calls.Load()
 	// What is true as it asks: answered, in flight (they finish either way), not sent.
@@ -120,7 +120,7 @@ func TestRunPausesWhenTheFirstOutcomesAllFailAlike(t *testing.T) {
 func TestRunGoesOnWhenTheFirstFailuresDiffer(t *testing.T) {
 	d := newDriver(t, New(context.Background(), &testDesk{}), 80, 24)
 	p := fakeProfile(backends.Profile{Name: "p"})
-	rp := sized(runPageOf(d.c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"bad", "a", "b", "c", "d", "e", "f"})), 80, 20)
+	rp := sized(runPageOf(t, d.c.sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"bad", "a", "b", "c", "d", "e", "f"})), 80, 20)
 	d.run(d.c.apply(startRun{rp}))
 	res := resultsOf(t, d)
 	if d.c.question != nil || res.tally.OK != 6 {

@@ -192,6 +192,7 @@ func (u *usersPage) update(msg tea.Msg) (tea.Cmd, nav) {
 			u.searchErr = "search failed: " + cleanErr(msg.err)
 		default:
 			u.hits = msg.hits
+			u.sel.remember(msg.hits)
 		}
 		u.list.SetItems(len(u.hits))
 		u.list.SetCursor(0)

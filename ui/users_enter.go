@@ -86,7 +86,9 @@ func (u *usersPage) next() (tea.Cmd, nav) {
 // goOn opens the modes for the selection.
 func (u *usersPage) goOn() (tea.Cmd, nav) {
 	u.stopSearch()
-	return nil, push{p: newModePage(u.sh, u.profile, u.be, append([]string(nil), u.sel.ids...), &u.ticket)}
+	m := newModePage(u.sh, u.profile, append([]string(nil), u.sel.ids...), &u.ticket)
+	m.known = u.sel.accounts(m.users)
+	return nil, push{p: m}
 }
 
 // enterOnHits is enter with nothing selected: the hit under the cursor goes on alone
@@ -111,5 +113,7 @@ func (u *usersPage) enterOnHits(enters int) (tea.Cmd, nav) {
 	for range enters {
 		typed = append(typed, tea.KeyPressMsg{Code: tea.KeyEnter})
 	}
-	return nil, push{p: newModePage(u.sh, u.profile, u.be, []string{h.ID}, &u.ticket), typed: typed}
+	m := newModePage(u.sh, u.profile, []string{h.ID}, &u.ticket)
+	m.known = u.sel.accounts(m.users)
+	return nil, push{p: m, typed: typed}
 }

@@ -203,11 +203,6 @@ func (r Request) known() map[string]backends.Account {
 // where the system gave none.
 func (r Request) Account(i int) backends.Account { return r.accounts[i] }
 
-// Accounts are the accounts of every line, in order (a copy).
-func (r Request) Accounts() []backends.Account {
-	return append([]backends.Account(nil), r.accounts...)
-}
-
 // Settled is the outcome of line i when it was decided before anything is sent: another
 // spelling of an account an earlier line resets (skipped), or an id the system does not
 // hold (failed).

@@ -195,12 +195,6 @@ func (r Request) TypedPassword() bool { return r.password != "" }
 // TypedPasswordValue is the typed password, for the strength hint of the review page.
 func (r Request) TypedPasswordValue() string { return r.password }
 
-// Concurrency is the number of requests in flight at once.
-func (r Request) Concurrency() int { return r.concurrency }
-
-// Timeout is the per-request timeout.
-func (r Request) Timeout() time.Duration { return r.timeout }
-
 // Spec is the request as plain data, for building a changed one (a retry).
 func (r Request) Spec() Spec {
 	return Spec{Mode: r.mode.Name, Users: r.Users(), Options: r.options, Password: r.password,

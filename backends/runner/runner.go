@@ -102,9 +102,6 @@ func (r *Run) Outcomes() <-chan backends.Outcome { return r.out }
 // Stop stops dispatching: requests in flight finish, the users not yet sent are skipped.
 func (r *Run) Stop() { r.stop() }
 
-// Request is what the run does.
-func (r *Run) Request() Request { return r.req }
-
 // Wait drains the run and returns the final outcomes in input order.
 func (r *Run) Wait() []backends.Outcome {
 	res := make([]backends.Outcome, len(r.req.users))

@@ -55,7 +55,14 @@ const (
 	ResultExpired     = "expired"     // the code was read back after its time
 	ResultExhausted   = "out of attempts"
 	ResultAttested    = "attested" // the technician called the number on file back and reached the caller
+	// ResultApproved: nobody verified the caller, and a second technician's approval of
+	// the run stood for it (method MethodApproval, the approver in the message). It
+	// verifies nobody for a later run.
+	ResultApproved = "approved"
 )
+
+// MethodApproval is the method of a ResultApproved event.
+const MethodApproval = "approval"
 
 // Verification is one verification event.
 type Verification struct {
@@ -85,6 +92,14 @@ func (v *Verification) By() string {
 // attested).
 func (v *Verification) Verifies() bool { return v.Result == ResultPassed || v.Result == ResultAttested }
 
+// ResultNotVerified: a reset on a profile that offers verification (verify = "offered")
+// went out without the caller verified (method MethodNone): the history says it was not
+// done. It verifies nobody.
+const (
+	ResultNotVerified = "not verified"
+	MethodNone        = "none"
+)
+
 // RecordVerification records one event and returns its id.
 func (d *DB) RecordVerification(ctx context.Context, v Verification) (int64, error) {
 	var id int64
@@ -94,6 +109,22 @@ func (d *DB) RecordVerification(ctx context.Context, v Verification) (int64, err
 		return err
 	})
 	return id, err
+}
+
+// RecordVerifications records events in one transaction (the users of a large
+// approved run) and returns their ids, in order.
+func (d *DB) RecordVerifications(ctx context.Context, vs []Verification) ([]int64, error) {
+	ids := make([]int64, len(vs))
+	err := d.write(ctx, false, func(t *txn) error {
+		for i, v := range vs {
+			var err error
+			if ids[i], err = d.insertVerification(t, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ids, err
 }
 
 // ReserveCode records a code about to be sent (result "sending") only if fewer than

@@ -197,6 +197,3 @@ func Clip(s string, w int) string {
 	}
 	return strings.Join(lines, "\n")
 }
-
-// Lines counts the lines of s.
-func Lines(s string) int { return strings.Count(s, "\n") + 1 }

@@ -38,8 +38,17 @@ type Map struct {
 	ShowPassword key.Binding
 	// Review.
 	Confirm key.Binding
+	// Verify opens the verification of the caller (review); SendCode, CheckCode,
+	// Resend and Attest are its steps: a code sent, the code read back checked, a new
+	// code, a callback recorded. None is a printable key but v, which only opens the page.
+	Verify, SendCode, CheckCode, Resend, Attest key.Binding
 	// Run.
 	Stop key.Binding
+	// Withdraw takes back a run that waits for approval.
+	Withdraw key.Binding
+	// Approvals opens the approval requests (a); Approve and Decline decide one;
+	// PrevRequest and NextRequest show another.
+	Approvals, Approve, Decline, PrevRequest, NextRequest key.Binding
 	// Results and recover.
 	Reveal, RevealAll, Copy, OnlyFailed, Sort, Retry, Export, NewRun, Detail, Reload key.Binding
 	// Credentials.
@@ -54,7 +63,7 @@ func bind(help, desc string, keys ...string) key.Binding {
 
 // Default is the console's key map.
 func Default() Map {
-	return Map{
+	m := Map{
 		Up:        bind("↑/k", "up", "up", "k", "ctrl+p"),
 		Down:      bind("↓/j", "down", "down", "j", "ctrl+n"),
 		ArrowUp:   bind("↑", "up", "up", "ctrl+p"),
@@ -108,18 +117,11 @@ func Default() Map {
 		// send anything.
 		Confirm: bind("enter", "reset now", "enter"),
 
-		Stop: bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q"),
-
-		Reveal:     bind("r", "reveal row", "r"),
-		RevealAll:  bind("R", "reveal all", "R"),
-		Copy:       bind("c", "copy secret", "c"),
-		OnlyFailed: bind("f", "only failed", "f"),
-		Sort:       bind("s", "sort by status", "s"),
-		Retry:      bind("t", "retry failed", "t"),
-		Export:     bind("e", "export", "e"),
-		NewRun:     bind("n", "new run", "n"),
-		Detail:     bind("enter", "whole row", "enter"),
-		Reload:     bind("ctrl+r", "read again", "ctrl+r"),
+		Verify:    bind("v", "verify", "v"),
+		SendCode:  bind("enter", "send the code", "enter"),
+		CheckCode: bind("enter", "check the code", "enter"),
+		Resend:    bind("ctrl+r", "new code", "ctrl+r"),
+		Attest:    bind("enter", "record callback", "enter"),
 
 		SetSecret:      bind("s", "set / replace secret", "s"),
 		DeleteSecret:   bind("d", "delete secret", "d"),
@@ -129,6 +131,34 @@ func Default() Map {
 
 		WriteFile: bind("enter", "write the file (.csv or .json)", "enter"),
 	}
+	m.runKeys()
+	m.resultKeys()
+	return m
+}
+
+// resultKeys are the keys of a run's results (and of recover).
+func (m *Map) resultKeys() {
+	m.Reveal = bind("r", "reveal row", "r")
+	m.RevealAll = bind("R", "reveal all", "R")
+	m.Copy = bind("c", "copy secret", "c")
+	m.OnlyFailed = bind("f", "only failed", "f")
+	m.Sort = bind("s", "sort by status", "s")
+	m.Retry = bind("t", "retry failed", "t")
+	m.Export = bind("e", "export", "e")
+	m.NewRun = bind("n", "new run", "n")
+	m.Detail = bind("enter", "whole row", "enter")
+	m.Reload = bind("ctrl+r", "read again", "ctrl+r")
+}
+
+// runKeys are the keys of a run as it goes or waits, and of the approval requests.
+func (m *Map) runKeys() {
+	m.Stop = bind("esc/ctrl+c", "stop the run", "esc", "ctrl+c", "q")
+	m.Withdraw = bind("w", "withdraw the request", "w")
+	m.Approvals = bind("a", "approval requests", "a")
+	m.Approve = bind("enter", "approve", "enter")
+	m.Decline = bind("d", "decline, with a reason", "d")
+	m.PrevRequest = bind("←", "previous request", "left")
+	m.NextRequest = bind("→", "next request", "right")
 }
 
 // Hint is a line of help for what is not a key (typing into a field): it shows in the

@@ -65,9 +65,6 @@ func (m *Model) SetItems(n int) {
 	m.refilter()
 }
 
-// Refilter applies the filter again: the items changed but not their number.
-func (m *Model) Refilter() { m.refilter() }
-
 // SetHeight sets the lines the list may take, its filter and marker lines included.
 func (m *Model) SetHeight(h int) {
 	m.height = max(h, 1)
@@ -157,22 +154,6 @@ func (m *Model) Current() (int, bool) {
 func (m *Model) SetCursor(pos int) {
 	m.cursor = pos
 	m.follow()
-}
-
-// Select puts the cursor on item when it is shown.
-func (m *Model) Select(item int) {
-	if m.index == nil {
-		if item >= 0 && item < m.n {
-			m.SetCursor(item)
-		}
-		return
-	}
-	for p, it := range m.index {
-		if it == item {
-			m.SetCursor(p)
-			return
-		}
-	}
 }
 
 // Move moves the cursor by d positions.

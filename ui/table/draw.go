@@ -105,12 +105,16 @@ func (m *Model) row(i int, current bool) string {
 	}
 	rest += fit.PadLeft(elapsed, c.elapsed)
 	styleStatus := m.statusStyle(r.Status)
+	who := fit.Pad(r.User, c.user) + " "
+	if c.name > 0 {
+		who += fit.Pad(fit.Truncate(r.Name, c.name), c.name) + " "
+	}
 	var line string
 	if current {
 		cur := m.th.Cursor
-		line = cur.Render("> "+fit.Pad(r.User, c.user)+" ") + styleStatus.Inherit(cur).Render(status) + cur.Render(rest)
+		line = cur.Render("> "+who) + styleStatus.Inherit(cur).Render(status) + cur.Render(rest)
 	} else {
-		line = "  " + fit.Pad(r.User, c.user) + " " + styleStatus.Render(status) + rest
+		line = "  " + who + styleStatus.Render(status) + rest
 	}
 	for _, l := range below {
 		line += "\n" + secretIndent + l
@@ -127,7 +131,11 @@ func (m *Model) header() string {
 
 func (m *Model) drawHeader() string {
 	c := m.cols
-	h := "  " + fit.Pad("user", c.user) + " " + fit.Pad("status", c.status) + " "
+	h := "  " + fit.Pad("user", c.user) + " "
+	if c.name > 0 {
+		h += fit.Pad("name", c.name) + " "
+	}
+	h += fit.Pad("status", c.status) + " "
 	if c.secret > 0 {
 		h += fit.Pad("secret", c.secret) + " "
 	}

@@ -23,6 +23,7 @@ import (
 // Row is one user's line. Strings must already be sanitized (sanitize.Line).
 type Row struct {
 	User    string
+	Name    string          // the person's display name, where the system gave one
 	Status  backends.Status // "" while waiting to be sent
 	Secret  string
 	Message string
@@ -55,6 +56,9 @@ const (
 	maskWidth    = 10
 	minUser      = 8
 	maxUser      = 28
+	maxName      = 22
+	// minName is the narrowest name column: a narrower one would show no name at all.
+	minName = 6
 	// minMessage is what the message keeps beside a revealed secret in its column; a
 	// secret that would leave less goes whole on its own lines under its row.
 	minMessage = 12
@@ -85,27 +89,41 @@ type Model struct {
 
 	revealAll bool
 	revealed  map[int]bool
+	// noSecrets: the viewer does not see the run's secrets, and the table has no secret
+	// column at all.
+	noSecrets bool
 	// widest is the widest secret of any row, for the secret column when all are shown;
-	// widestUser the widest user, for the user column.
-	widest, widestUser int
-	spinner            string
+	// widestUser the widest user and widestName the widest name, for their columns.
+	widest, widestUser, widestName int
+	spinner                        string
 	// self is the Model the list's filter is bound to (bind).
 	self *Model
 }
 
-type columns struct{ user, status, secret, message, elapsed int }
+type columns struct{ user, name, status, secret, message, elapsed int }
 
-// New makes a table for users, all waiting, moved with the bindings of km.
-func New(th theme.Theme, km keys.Map, users []string) Model {
+// New makes a table of users (each row's User and Name), all waiting, moved with the
+// bindings of km.
+func New(th theme.Theme, km keys.Map, users []Row) Model {
 	m := Model{th: th, rows: make([]Row, len(users)), cache: make([]string, len(users)), revealed: map[int]bool{}, spinner: "*"}
 	for i, u := range users {
-		m.rows[i].User = u
-		m.widestUser = max(m.widestUser, fit.Width(u))
+		m.rows[i] = Row{User: u.User, Name: u.Name}
+		m.widestUser = max(m.widestUser, fit.Width(u.User))
+		m.widestName = max(m.widestName, fit.Width(u.Name))
 	}
 	m.list = list.New(km, list.Styles{Marker: th.Subtle, Filter: th.Subtle})
 	m.list.SetItems(len(users))
 	m.SetSize(80, 10)
 	return m
+}
+
+// SetSecrets says whether the viewer sees the run's secrets: without, the table has no
+// secret column (the rows hold none).
+func (m *Model) SetSecrets(on bool) {
+	if m.noSecrets != !on {
+		m.noSecrets = !on
+		m.layout()
+	}
 }
 
 // SetTheme changes the styles (the terminal told its background).
@@ -133,8 +151,8 @@ func (m *Model) layout() {
 	widest := m.revealedWidth()
 	secret := maskWidth
 	switch {
-	case m.filter != All && !m.shownSecrets():
-		secret = 0 // only failed rows without a secret: their reasons take the room
+	case m.noSecrets, m.filter != All && !m.shownSecrets():
+		secret = 0 // no secret to show: the reasons take the room
 	case widest > secret && widest <= rest-user-minMessage:
 		secret = widest
 	}
@@ -146,7 +164,15 @@ func (m *Model) layout() {
 	if secret == 0 {
 		msg++ // the secret column's separator too
 	}
-	c := columns{user: user, status: statusWidth, secret: secret, message: max(msg, 0), elapsed: elapsedWidth}
+	// The name takes from the message what the message can spare; too narrow, it
+	// shows in the detail under the table only.
+	name := min(m.widestName, maxName, msg-minMessage-1)
+	if name < minName {
+		name = 0
+	} else {
+		msg -= name + 1
+	}
+	c := columns{user: user, name: name, status: statusWidth, secret: secret, message: max(msg, 0), elapsed: elapsedWidth}
 	if c != m.cols || below != m.below {
 		m.cols, m.below = c, below
 		m.invalidate()
@@ -270,7 +296,8 @@ func (m *Model) match(q string) []int {
 	var out []int
 	for p := range m.baseLen() {
 		r := &m.rows[m.baseAt(p)]
-		if strings.Contains(strings.ToLower(r.User), q) || strings.Contains(strings.ToLower(r.Message), q) {
+		if strings.Contains(strings.ToLower(r.User), q) || strings.Contains(strings.ToLower(r.Name), q) ||
+			strings.Contains(strings.ToLower(r.Message), q) {
 			out = append(out, p)
 		}
 	}
@@ -359,9 +386,6 @@ func (m *Model) Page() int { return m.list.Page() }
 
 // Top jumps to the first shown row.
 func (m *Model) Top() { m.rebuild(); m.list.SetCursor(0) }
-
-// Bottom jumps to the last shown row.
-func (m *Model) Bottom() { m.rebuild(); m.list.SetCursor(m.list.Len() - 1) }
 
 // Follow puts the cursor on row i (input order) when it is shown: the run page keeps the
 // latest started row in sight until the technician moves.

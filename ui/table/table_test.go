@@ -15,12 +15,21 @@ import (
 	"resetdesk/ui/keys"
 )
 
-func users(n int) []string {
-	u := make([]string, n)
+func users(n int) []Row {
+	u := make([]Row, n)
 	for i := range u {
-		u[i] = fmt.Sprintf("user%05d", i)
+		u[i].User = fmt.Sprintf("user%05d", i)
 	}
 	return u
+}
+
+// rows are rows of the ids given, with no name.
+func rows(ids ...string) []Row {
+	out := make([]Row, len(ids))
+	for i, id := range ids {
+		out[i].User = id
+	}
+	return out
 }
 
 func lines(m *Model) []string { return strings.Split(ansi.Strip(m.View()), "\n") }
@@ -78,7 +87,7 @@ func TestRevealAllWidensTheSecretColumn(t *testing.T) {
 
 // Wide (CJK) names keep the columns aligned.
 func TestWideNamesStayAligned(t *testing.T) {
-	m := New(theme.New(true, true), keys.Default(), []string{"山田太郎", "ada", "김민준김민준김민준김민준김민준김민준"})
+	m := New(theme.New(true, true), keys.Default(), rows("山田太郎", "ada", "김민준김민준김민준김민준김민준김민준"))
 	m.SetSize(80, 5)
 	for i := range 3 {
 		m.Apply(backends.Outcome{Index: i, Status: backends.StatusOK, Elapsed: time.Millisecond}, "s", "done")
@@ -201,7 +210,7 @@ func BenchmarkView10k(b *testing.B) {
 // Messages are cut at whole words ("jdoe was …", never "jdoe was su…"), and a message
 // with no word that fits leaves its cell empty rather than a lone "…" beside a secret.
 func TestMessagesCutAtWholeWords(t *testing.T) {
-	m := New(theme.New(true, true), keys.Default(), []string{"jdoe", "asmith"})
+	m := New(theme.New(true, true), keys.Default(), rows("jdoe", "asmith"))
 	m.SetSize(60, 5)
 	m.Apply(backends.Outcome{Index: 0, Status: backends.StatusOK}, "Xy7#abcdEf12", "jdoe was successfully reset by the ADManager policy")
 	m.Apply(backends.Outcome{Index: 1, Status: backends.StatusOK}, "Xy7#abcdEf13", "ADManager's")

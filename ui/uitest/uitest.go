@@ -19,6 +19,7 @@ var named = map[string]tea.KeyPressMsg{
 	"ctrl+a":    {Code: 'a', Mod: tea.ModCtrl},
 	"ctrl+c":    {Code: 'c', Mod: tea.ModCtrl},
 	"ctrl+x":    {Code: 'x', Mod: tea.ModCtrl},
+	"ctrl+r":    {Code: 'r', Mod: tea.ModCtrl},
 }
 
 // Press is the key press named s ("enter", "ctrl+a"), or the typed character s.
