@@ -33,11 +33,12 @@ func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 	o.Index, o.User, o.Elapsed = it.index, user, time.Since(start)
 	// A server may echo the request in its error text: never show or keep a secret of the
 	// run there (the history keeps messages) — the one this request carried or was
-	// answered with, in every spelling, nor any other. The profile's secret was removed
-	// by the back end (backends.Open) already.
+	// answered with, nor any other, in any decoding. The client removed the request's own
+	// in every spelling already (httpx), and the profile's was removed by the back end
+	// (backends.Open): this is the net under both.
 	if o.Message != "" {
-		r.secrets.Also(o.Secret)
-		o.Message = r.secrets.String(o.Message, sent, o.Secret)
+		r.secrets.Also(sent, o.Secret)
+		o.Message = r.secrets.String(o.Message)
 	}
 	r.quota.settle(o.Status == backends.StatusOK || o.Status == backends.StatusUnknown)
 	if intended || it.index < int(r.batchJournaled.Load()) {
