@@ -20,12 +20,14 @@ type Status string
 const (
 	// StatusOK: the system confirmed the reset.
 	StatusOK Status = "ok"
-	// StatusFailed: the system said no (or nothing was sent); the message says why.
+	// StatusFailed: the system said no; the message says why.
 	StatusFailed Status = "failed"
 	// StatusUnknown: the request went out and no answer came back; the password may
 	// have changed. Never retried blindly.
 	StatusUnknown Status = "unknown"
-	// StatusSkipped: never sent (the run was stopped, or a quota ran out).
+	// StatusSkipped: never sent (the run was stopped, a quota ran out, the server asked
+	// to wait longer than the timeout, or the request could not reach it); the message
+	// says why.
 	StatusSkipped Status = "skipped"
 	// StatusRunning is not final: the runner emits it when a user's request starts so
 	// that a console can show a spinner on that row.
@@ -183,12 +185,16 @@ const (
 	// the runner logs in again once and retries.
 	Expired
 	// Throttled: the system asked us to slow down (429); the request was not done and
-	// is retried after RetryAfter.
+	// is retried after RetryAfter (0: the system named no wait).
 	Throttled
 	// BadLogin: the credentials were refused.
 	BadLogin
-	// NotSent: the request never reached the system (DNS, refused connection, TLS).
+	// NotSent: the request never reached the system (DNS, refused connection, TLS). The
+	// user is skipped.
 	NotSent
+	// Exhausted: the system refused because a limit of its own is spent for now
+	// (ADManager's daily quota). The user failed, and the runner sends nothing more.
+	Exhausted
 )
 
 // Error is a classified back-end error. Msg must never contain a secret.

@@ -83,6 +83,12 @@ func (d *Desk) Recover(ctx context.Context, purge bool) (Recovery, error) {
 		}
 	}
 	for _, r := range rc.Runs {
+		if r.NeverSent > 0 {
+			// Made ahead in a batch, journaled, and never sent: handing one over would
+			// give a user a password that was never set.
+			rc.Notes = append(rc.Notes, fmt.Sprintf("run of %s (profile %s, mode %s): %d secret(s) made ahead were never sent — those users' old passwords still work; not listed",
+				r.Started.Local().Format("2006-01-02 15:04:05"), r.Profile, r.Mode, r.NeverSent))
+		}
 		if p := r.Problem(); p != "" {
 			rc.Notes = append(rc.Notes, p)
 			// A last line cut off by a kill was never acknowledged: nothing sent or shown

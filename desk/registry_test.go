@@ -433,6 +433,7 @@ func TestReattachFindsARunCutOffByAHostRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	<-g.entered // the first request reached the gate
 	g.through(t)
 	<-g.entered // the second request is out when the host dies
 	var s watched

@@ -194,7 +194,7 @@ func (r *recorder) Intend(o backends.Outcome) error {
 		}
 		if err := r.jw.Intend(o); err != nil {
 			// Not sent after all: the history must not count it.
-			o.Status, o.Message = backends.StatusFailed, "not sent: "+err.Error()
+			o.Status, o.Message = backends.StatusSkipped, "not sent: "+err.Error()
 			if herr := r.db.Record(r.ctx, r.id, o, time.Now()); herr != nil {
 				r.histWarn(herr)
 			}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -11,88 +12,133 @@ import (
 	"testing"
 	"time"
 
+	"resetdesk/backends/admanager/admanagertest"
+	"resetdesk/backends/emm/emmtest"
 	"resetdesk/backends/odin/odintest"
 	"resetdesk/backends/prm/prmtest"
+	"resetdesk/backends/webadm/webadmtest"
 )
 
-// killRounds is how many SIGKILLs each loop lands at random moments of a 500-user run.
-const killRounds = 20
+// killRounds is how many SIGKILLs each kind's loop lands at random moments of a run of
+// killUsers users.
+const (
+	killRounds = 10
+	killUsers  = 150
+)
 
-// A secret made before its request (Odin's generator): in 20 SIGKILLs at random moments
-// of a 500-user run against a slow fake, no password the server set is lost — recover
-// lists every one, with the password the server holds.
-func TestKillLoopLosesNoPremadeSecret(t *testing.T) {
-	killLoop(t, func(t *testing.T) killTarget {
-		srv := odintest.New(500)
-		srv.SetFaults(odintest.Faults{Latency: 10 * time.Millisecond})
-		return killTarget{cfg: writeConfig(t, srv), profile: "lab", mode: "sip", users: srv.Users(),
-			env:    hermeticEnv(t, "RESETDESK_SECRET_LAB="+odintest.Password),
-			secret: srv.SIPPassword, resets: srv.Resets, close: srv.Close}
-	}, func(e recoverLine, listed bool, now string) bool { return listed && e.Secret == now })
-}
-
-// A secret the server makes in its answer (PRM): in 20 SIGKILLs at random moments, every
-// user the server reset is in recover with its new password, or named as possibly reset
-// (the request went out, the answer never reached the journal).
-func TestKillLoopNamesEveryServerMadeSecret(t *testing.T) {
-	killLoop(t, func(t *testing.T) killTarget {
-		srv := prmtest.New(500)
-		srv.SetFaults(prmtest.Faults{Latency: 10 * time.Millisecond})
-		cfg := filepath.Join(t.TempDir(), "config.toml")
-		if err := os.WriteFile(cfg, []byte("[profiles.prm]\nkind = \"prm\"\nurl = \""+srv.URL+"\"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return killTarget{cfg: cfg, profile: "prm", mode: "generate", users: srv.Users(),
-			env:    hermeticEnv(t, "RESETDESK_SECRET_PRM="+prmtest.Token),
-			secret: srv.Password, resets: srv.Resets, close: srv.Close}
-	}, func(e recoverLine, listed bool, now string) bool {
-		return listed && (e.Secret == now || e.Secret == "" && strings.Contains(e.Note, "possibly reset"))
-	})
+// The five kinds, each killed killRounds times at random moments of a run against a slow
+// fake: no password the server set is lost — recover lists every one, with the password
+// the server holds, or (a secret the server makes) names the user as possibly reset —
+// and recover names as possibly set only users whose request left: at most the requests
+// in flight at the kill (their intent is on disk a moment before they go), never a
+// secret made ahead in a batch that was not sent.
+func TestKillLoopLosesNothingAndNamesOnlyWhatWasSent(t *testing.T) {
+	for _, kind := range []string{"odin", "admanager", "webadm", "emm", "prm"} {
+		t.Run(kind, func(t *testing.T) { killLoop(t, killTargets[kind]) })
+	}
 }
 
 // killTarget is one round's fake and the run against it.
 type killTarget struct {
-	cfg, profile, mode string
-	users, env         []string
-	secret             func(user string) string // what the fake holds now
-	resets             func() int
-	close              func() // waits for the requests the fake was still serving
+	profile, mode, toml string // toml: the profile's table; the secret comes from env
+	users, env          []string
+	serverMade          bool                     // the server makes the secret: recover may know only that it was sent
+	secret              func(user string) string // what the fake holds now
+	resets              func() int               // the change requests the fake received
+	close               func()                   // waits for the requests the fake was still serving
 }
 
-// killLoop runs killRounds rounds: a fresh fake from setup, a 500-user run SIGKILLed
-// once the fake has served a random number of resets, then recover; every user whose
-// secret changed on the server must pass kept (its recover line, whether it is listed,
-// and the secret the server holds).
-func killLoop(t *testing.T, setup func(*testing.T) killTarget, kept func(e recoverLine, listed bool, now string) bool) {
+// killTargets start each kind's fake with killUsers users, 10 ms a request.
+var killTargets = map[string]func(*testing.T) killTarget{
+	"odin": func(t *testing.T) killTarget {
+		s := odintest.New(killUsers)
+		s.SetFaults(odintest.Faults{Latency: 10 * time.Millisecond})
+		return killTarget{profile: "lab", mode: "sip", toml: s.ProfileTOML("lab"), users: s.Users(),
+			env: hermeticEnv(t, "RESETDESK_SECRET_LAB="+odintest.Password), secret: s.SIPPassword, resets: s.Resets, close: s.Close}
+	},
+	"admanager": func(t *testing.T) killTarget {
+		s := admanagertest.New(killUsers)
+		s.SetFaults(admanagertest.Faults{Latency: 10 * time.Millisecond})
+		toml := fmt.Sprintf("[profiles.adm]\nkind = \"admanager\"\nurl = %q\ndomain = %q\n", s.URL, admanagertest.Domain)
+		return killTarget{profile: "adm", mode: "set", toml: toml, users: s.Users(),
+			env: hermeticEnv(t, "RESETDESK_SECRET_ADM="+admanagertest.Token), secret: s.Password,
+			resets: func() int { return s.Count("ResetPwd") }, close: s.Close}
+	},
+	"webadm": func(t *testing.T) killTarget {
+		s := webadmtest.New(killUsers)
+		s.SetFaults(webadmtest.Faults{Latency: 10 * time.Millisecond})
+		toml := fmt.Sprintf("[profiles.wa]\nkind = \"webadm\"\nurl = %q\nusername = %q\ndomain = %q\nbase_dn = %q\n",
+			s.URL, webadmtest.Username, webadmtest.Domain, webadmtest.BaseDN)
+		return killTarget{profile: "wa", mode: "set", toml: toml, users: s.Users(),
+			env: hermeticEnv(t, "RESETDESK_SECRET_WA="+webadmtest.Password), secret: s.Password,
+			resets: func() int { return s.Count("Set_User_Password") }, close: s.Close}
+	},
+	"emm": func(t *testing.T) killTarget {
+		s := emmtest.New(killUsers)
+		s.SetFaults(emmtest.Faults{Latency: 10 * time.Millisecond})
+		toml := fmt.Sprintf("[profiles.emm]\nkind = \"emm\"\nurl = %q\nusername = %q\n", s.URL, emmtest.Username)
+		return killTarget{profile: "emm", mode: "set", toml: toml, users: s.Users(),
+			env: hermeticEnv(t, "RESETDESK_SECRET_EMM="+emmtest.Password), secret: s.Password,
+			resets: func() int { return s.Count("/reset-password") }, close: s.Close}
+	},
+	"prm": func(t *testing.T) killTarget {
+		s := prmtest.New(killUsers)
+		s.SetFaults(prmtest.Faults{Latency: 10 * time.Millisecond})
+		toml := fmt.Sprintf("[profiles.prm]\nkind = \"prm\"\nurl = %q\n", s.URL)
+		return killTarget{profile: "prm", mode: "generate", toml: toml, users: s.Users(), serverMade: true,
+			env: hermeticEnv(t, "RESETDESK_SECRET_PRM="+prmtest.Token), secret: s.Password, resets: s.Resets, close: s.Close}
+	},
+}
+
+// killConcurrency is the run's requests in flight: at most that many intents can be on
+// disk for requests the kill stopped before they left.
+const killConcurrency = 8
+
+// killLoop runs killRounds rounds: a fresh fake from setup, a run SIGKILLed once the fake
+// has received a random number of change requests, then recover. Every user whose
+// secret changed on the server must be listed with it (or, server-made, as possibly
+// reset); no user the server never changed may be listed as reset, and at most the
+// requests in flight as possibly set.
+func killLoop(t *testing.T, setup func(*testing.T) killTarget) {
 	bin := builtBinary(t)
 	for round := range killRounds {
 		tg := setup(t)
+		cfg := filepath.Join(t.TempDir(), "config.toml")
+		if err := os.WriteFile(cfg, []byte(tg.toml), 0o600); err != nil {
+			t.Fatal(err)
+		}
 		before := map[string]string{}
 		for _, u := range tg.users {
 			before[u] = tg.secret(u)
 		}
-		resetsBefore := tg.resets()
 		killAfter := 1 + rand.IntN(len(tg.users)-1)
-		killMidRun(t, bin, tg.env, []string{"run", "--config", tg.cfg, "--profile", tg.profile, "--mode", tg.mode, "--yes", "--concurrency", "8", "--users", "-"},
-			tg.users, func() bool { return tg.resets()-resetsBefore >= killAfter })
+		killMidRun(t, bin, tg.env, []string{"run", "--config", cfg, "--profile", tg.profile, "--mode", tg.mode, "--yes",
+			"--concurrency", fmt.Sprint(killConcurrency), "--users", "-"},
+			tg.users, func() bool { return tg.resets() >= killAfter })
 		tg.close() // the fake's state is final
-		listed := recoverAll(t, bin, tg.env, tg.cfg)
-		changed, unknown := 0, 0
+		listed := recoverAll(t, bin, tg.env, cfg)
+		changed, unsent := 0, 0
 		for _, u := range tg.users {
 			now := tg.secret(u)
-			if now == before[u] {
-				continue
-			}
-			changed++
 			e, ok := listed[u]
-			if !kept(e, ok, now) {
-				t.Fatalf("round %d (killed after %d resets): %s's secret changed on the server to %q; recover lists %+v", round, killAfter, u, now, e)
-			}
-			if e.Secret == "" {
-				unknown++
+			switch {
+			case now != before[u]:
+				changed++
+				if !ok || e.Secret != now && !(tg.serverMade && e.Secret == "" && strings.Contains(e.Note, "possibly reset")) {
+					t.Fatalf("round %d (killed after %d requests): %s's secret changed on the server to %q; recover lists %+v", round, killAfter, u, now, e)
+				}
+			case ok && e.Status == "ok":
+				t.Fatalf("round %d: %s is listed as reset (%+v) and the server never changed it", round, u, e)
+			case ok:
+				unsent++ // named as possibly set, and its request never reached the server
 			}
 		}
-		t.Logf("round %d: killed after %d resets, %d changed on the server, all in recover (%d named as possibly reset)", round, killAfter, changed, unknown)
+		if unsent > killConcurrency {
+			t.Fatalf("round %d (killed after %d requests): %d users named as possibly set whose request never reached the server (at most %d were in flight)",
+				round, killAfter, unsent, killConcurrency)
+		}
+		t.Logf("round %d: killed after %d requests, %d changed on the server, all in recover; %d more named as possibly set (in flight at the kill)",
+			round, killAfter, changed, unsent)
 	}
 }
 

@@ -27,7 +27,6 @@ import (
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
 	"resetdesk/backends/password"
-	"resetdesk/backends/redact"
 )
 
 // Mode names.
@@ -129,7 +128,7 @@ func New(p backends.Profile, secret string, c *http.Client) (*Client, error) {
 	if product == "" {
 		product = DefaultProductName
 	}
-	return &Client{base: p.URL, token: secret, domain: p.Domain, product: product, quota: p.DailyQuota, http: httpx.NewClient(p, c)}, nil
+	return &Client{base: p.URL, token: secret, domain: p.Domain, product: product, quota: p.DailyQuota, http: httpx.NewClient(p, c, secret)}, nil
 }
 
 // Modes lists generate and set.
@@ -238,25 +237,24 @@ func (c *Client) resetPwd(ctx context.Context, ps []param, desc string, password
 	}
 	var list []account
 	if err := httpx.DecodeJSON(resp, &list, desc); err != nil {
-		if httpx.IsJSON(resp.Body) {
-			// A cut-off answer: the server got as far as answering, so the reset may be done.
-			return nil, &backends.Error{Kind: backends.Unanswered, Msg: err.Error() + "; the change may have been made"}
-		}
-		return nil, &backends.Error{Kind: backends.Refused, Msg: c.redact(err.Error(), passwords...)}
+		// Not the contract's answer (cut off, an HTML page, garbage, nothing): the server
+		// got the request and answered after it, so the reset may be done.
+		return nil, &backends.Error{Kind: backends.Unanswered, Msg: err.Error()}
 	}
 	return list, nil
 }
 
 // accountOutcome reads one account's element of the answer: its message when reset,
-// else the refusal (the spent quota stops further sends today).
+// else the refusal (the spent quota is Exhausted: the run sends no more, nor does this
+// client today).
 func (c *Client) accountOutcome(a account, passwords ...string) (string, error) {
-	text := c.redact(strings.TrimSpace(a.Message), passwords...)
+	text := c.http.Text(strings.TrimSpace(a.Message), passwords...)
 	if a.Status == "1" {
 		return text, nil
 	}
 	if isQuota(text) {
 		c.markSpent(text)
-		return "", backends.NewError(backends.Refused, "ADManager's daily quota is spent: "+text)
+		return "", backends.NewError(backends.Exhausted, "ADManager's daily quota is spent: "+text)
 	}
 	if text == "" {
 		text = fmt.Sprintf("refused (status %q, no reason given)", string(a.Status))
@@ -335,18 +333,18 @@ func (e severity) text() string {
 var tokenCodes = map[string]bool{"00000003": true}
 
 // requestFailure classifies a SEVERITY envelope answered to a reset: the spent quota is
-// a refusal (and stops further sends today), a refused token is Expired so that the
+// Exhausted (the run sends no more, nor does this client today), a refused token is Expired so that the
 // runner proves the token once more (a revoked token then fails the login clearly),
 // anything else is a refusal with the server's words.
 func (c *Client) requestFailure(env severity, desc string, passwords ...string) error {
-	text := c.redact(env.text(), passwords...)
+	text := c.http.Text(env.text(), passwords...)
 	// A server that echoes the request target names the AuthToken parameter without
 	// saying that the token was refused.
 	lower := strings.ReplaceAll(strings.ToLower(env.Message), "authtoken=", "")
 	switch {
 	case isQuota(env.Message):
 		c.markSpent(text)
-		return backends.NewError(backends.Refused, "ADManager's daily quota is spent: "+text)
+		return backends.NewError(backends.Exhausted, "ADManager's daily quota is spent: "+text)
 	case tokenCodes[string(env.Code)] || strings.Contains(lower, "token") || strings.Contains(lower, "authenticat"):
 		return backends.NewError(backends.Expired, "ADManager refused the AuthToken: "+text)
 	}
@@ -377,16 +375,6 @@ func (c *Client) spentToday() string {
 		return "ADManager's daily quota is spent: " + c.quotaMsg
 	}
 	return ""
-}
-
-// redact hides the token and the passwords should a server echo them: in every form
-// redact knows, and as escape writes them in the request target.
-func (c *Client) redact(s string, passwords ...string) string {
-	r := redact.New(append(passwords, c.token)...)
-	for _, v := range append(passwords, c.token) {
-		r.Add(escape(v))
-	}
-	return r.String(s)
 }
 
 // flexString reads a JSON string or number as a string: the documentation shows

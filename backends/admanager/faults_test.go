@@ -76,16 +76,75 @@ func TestQuota(t *testing.T) {
 					}
 					continue
 				}
-				if o.Status != backends.StatusFailed || o.Secret != "" {
-					t.Errorf("%+v", o)
+				// The first the server refused has failed; the rest were not sent to be
+				// refused again: skipped, with the server's reason.
+				want := backends.StatusFailed
+				if i > 2 {
+					want = backends.StatusSkipped
+					wantContains(t, o.Message, "not sent")
+				}
+				if o.Status != want || o.Secret != "" {
+					t.Errorf("%+v, want %s", o, want)
 				}
 				wantContains(t, o.Message, "daily quota is spent", admanagertest.MsgQuota)
 			}
-			// The refusal told the client: the rest were not sent to be refused again.
 			if n := len(resets(s)); n != 3 {
 				t.Errorf("%d resets sent, want 2 and the one refused", n)
 			}
-			wantContains(t, out[4].Message, "not sent")
 		})
+	}
+}
+
+// Generate resets queued behind a request that hangs are never sent when the run gives
+// up: they are skipped, "not sent", never failed; the accounts of the hung request are
+// unknown.
+func TestGenerateQueuedBehindAHungRequestIsSkipped(t *testing.T) {
+	s := admanagertest.New(4)
+	t.Cleanup(s.Close)
+	p := profile(s)
+	p.RateLimit = 10 // one user every 100 ms: the first request goes out alone
+	b := backendtest.Client(t, p, admanagertest.Token)
+	s.SetFaults(admanagertest.Faults{Hang: "ResetPwd"})
+	req, err := runner.NewRequest(b, p, runner.Spec{Mode: "generate", Users: s.Users(), Concurrency: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	run, err := runner.Start(ctx, req, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]backends.Outcome, 4)
+	running := 0
+	for o := range run.Outcomes() {
+		if o.Status != backends.StatusRunning {
+			out[o.Index] = o
+			continue
+		}
+		// Once every user is past the runner's last gate (queued behind the hung
+		// request, or in it) the run is aborted.
+		if running++; running == 4 {
+			cancel()
+		}
+	}
+	sent := map[string]bool{}
+	for _, r := range resets(s) {
+		for _, a := range accountsOf(t, r) {
+			sent[a] = true
+		}
+	}
+	skipped := 0
+	for _, o := range out {
+		switch {
+		case sent[o.User]:
+			backendtest.Expect(t, o, backends.StatusUnknown, nil, nil)
+		default:
+			backendtest.Expect(t, o, backends.StatusSkipped, []string{"not sent"}, nil)
+			skipped++
+		}
+	}
+	if skipped == 0 {
+		t.Fatalf("every account went in the hung request: nothing was queued behind it (%d requests)", len(resets(s)))
 	}
 }

@@ -2,6 +2,7 @@ package admanager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -157,9 +158,14 @@ func (q *genQueue) reset(ctx context.Context, user string, mustChange bool, room
 	}
 }
 
-// notSentWaiting is the error of a reset whose limit ran out before its request went.
+// notSentWaiting is the error of a reset given up before its request went: its limit
+// ran out, or the run was aborted, while the request before it was in flight.
 func notSentWaiting(ctx context.Context) error {
-	return backends.NewError(backends.NotSent, "not sent: the time ran out waiting for the request before it ("+ctx.Err().Error()+")")
+	why := "the time ran out"
+	if errors.Is(ctx.Err(), context.Canceled) {
+		why = "the run was aborted"
+	}
+	return backends.NewError(backends.NotSent, "not sent: "+why+" while the request before it was in flight")
 }
 
 // passLocked gives the next request to the first waiting call, or marks the queue idle.

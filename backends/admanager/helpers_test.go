@@ -50,12 +50,10 @@ func wantContains(t testing.TB, got string, wants ...string) {
 // harness is ADManager for the tests every kind shares: set resets.
 func harness() backendtest.Harness[*admanagertest.Server] {
 	return backendtest.Harness[*admanagertest.Server]{
-		Kind: "admanager", Mode: "set", ResetCall: "ResetPwd",
+		Kind: "admanager", Mode: "set", ResetCall: "ResetPwd", LoginCall: "SearchUser",
 		Start:   func(n int) *admanagertest.Server { return admanagertest.New(n) },
 		Profile: profile, Secret: admanagertest.Token,
 		Held: (*admanagertest.Server).Password,
-		// A page with HTTP 200 never came from ADManager's API, which answers JSON.
-		HTMLUnreached: true,
 		// The request target holds the AuthToken, and a reset's new password.
 		Echoes:        []backendtest.Echo{{Call: "ResetPwd", Status: 200}, {Call: "SearchUser", Status: 200}},
 		EchoMark:      "Invalid request: ",

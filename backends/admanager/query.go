@@ -21,14 +21,12 @@ func (c *Client) call(ctx context.Context, method, path string, ps []param, desc
 		return nil, backends.NewError(backends.NotSent, desc+": cannot build the request from the profile's url")
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(ctx, req, desc)
+	resp, err := c.http.Do(ctx, req, desc, secrets...)
 	if err != nil {
 		return nil, err
 	}
 	if resp.Status != http.StatusOK {
-		e := httpx.StatusError(resp, desc, "")
-		e.Msg = c.redact(e.Msg, secrets...)
-		return nil, e
+		return nil, httpx.StatusError(resp, desc, "")
 	}
 	return resp, nil
 }

@@ -59,14 +59,14 @@ func (c *Client) searchUsers(ctx context.Context, text string, limit int, desc s
 		return searchAnswer{}, err
 	}
 	if env, ok := severityOf(resp.Body); ok {
-		return searchAnswer{}, &backends.Error{Kind: backends.BadLogin, Msg: "ADManager refused the AuthToken: " + c.redact(env.text())}
+		return searchAnswer{}, &backends.Error{Kind: backends.BadLogin, Msg: "ADManager refused the AuthToken: " + c.http.Text(env.text())}
 	}
 	var ans searchAnswer
 	if err := httpx.DecodeJSON(resp, &ans.raw, desc); err != nil {
 		return searchAnswer{}, err
 	}
 	if st := ans.str("status"); st != "" && !strings.EqualFold(st, "SUCCESS") {
-		msg := c.redact(strings.TrimSpace(ans.str("statusMessage")))
+		msg := c.http.Text(strings.TrimSpace(ans.str("statusMessage")))
 		if msg == "" {
 			msg = "status " + st
 		}

@@ -145,6 +145,12 @@ func (Quota) Finish([]backends.Outcome)            {}
 // Start starts spec on b and returns the run, for tests that read its stream.
 func Start(t testing.TB, b backends.Backend, spec runner.Spec) *runner.Run {
 	t.Helper()
+	return StartWith(t, b, spec, nil)
+}
+
+// StartWith is Start with a recorder.
+func StartWith(t testing.TB, b backends.Backend, spec runner.Spec, rec runner.Recorder) *runner.Run {
+	t.Helper()
 	p, err := ProfileOf(b)
 	if err != nil {
 		t.Fatal(err)
@@ -153,7 +159,7 @@ func Start(t testing.TB, b backends.Backend, spec runner.Spec) *runner.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := runner.Start(context.Background(), req, nil)
+	run, err := runner.Start(context.Background(), req, rec)
 	if err != nil {
 		t.Fatal(err)
 	}

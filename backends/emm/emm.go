@@ -101,13 +101,13 @@ func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, e
 	if c == nil {
 		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
-	hc := httpx.NewClient(p, c)
+	hc := httpx.NewClient(p, c, secret)
 	cl := &Client{base: p.URL, username: p.Username, password: secret, http: hc}
 	cl.api = &httpx.Bearer{
 		Base: p.URL, Client: hc, Token: cl.accessToken, ErrorText: apiText, Login: cl.Login,
 		// EMM's 401 is plain text.
 		ExpiredText: func(r *httpx.Response, desc string) string {
-			return desc + ": the EMM session expired: " + httpx.Snippet(r.Body)
+			return desc + ": the EMM session expired: " + httpx.Snippet(r)
 		},
 	}
 	return cl, nil
@@ -142,7 +142,7 @@ func apiText(r *httpx.Response) string {
 			return a.ErrorMessage
 		}
 	}
-	return httpx.Snippet(r.Body)
+	return httpx.Snippet(r)
 }
 
 // Login gets a token. With a refresh token from an earlier login it renews with it;
@@ -222,6 +222,7 @@ func (c *Client) register(ctx context.Context) error {
 	c.mu.Lock()
 	c.clientID, c.clientSecret = reg.ClientID, reg.ClientSecret
 	c.mu.Unlock()
+	c.http.Secrets.Add(reg.ClientSecret)
 	return nil
 }
 
@@ -249,9 +250,9 @@ func (c *Client) token(ctx context.Context, form url.Values, desc string) error 
 				why += ": " + oe.Description
 			}
 			if form.Get("grant_type") == "password" {
-				return &backends.Error{Kind: backends.BadLogin, Msg: fmt.Sprintf("EMM refused the login of %q (%s)", c.username, why)}
+				return &backends.Error{Kind: backends.BadLogin, Msg: fmt.Sprintf("EMM refused the login of %q (%s)", c.username, httpx.Text(resp, why))}
 			}
-			return &backends.Error{Kind: backends.BadLogin, Msg: fmt.Sprintf("%s refused (%s)", desc, why)}
+			return &backends.Error{Kind: backends.BadLogin, Msg: fmt.Sprintf("%s refused (%s)", desc, httpx.Text(resp, why))}
 		}
 	}
 	if resp.Status < 200 || resp.Status > 299 {
@@ -275,6 +276,8 @@ func (c *Client) setTokens(access, refresh string) {
 	c.mu.Lock()
 	c.access, c.refresh = access, refresh
 	c.mu.Unlock()
+	// Either token is as good as the password while it lasts: no echo of it is shown.
+	c.http.Secrets.Add(access, refresh)
 }
 
 // accessToken is the OAuth access token the API calls carry ("" before Login).
@@ -299,7 +302,7 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 		"newPassword": base64.StdEncoding.EncodeToString([]byte(t.Secret)),
 	}
 	const desc = "password reset"
-	resp, err := c.api.Call(ctx, http.MethodPost, pathReset, body, desc)
+	resp, err := c.api.Call(ctx, http.MethodPost, pathReset, body, desc, t.Secret)
 	if err != nil {
 		var e *backends.Error
 		if errors.As(err, &e) && e.Kind == backends.Refused && strings.Contains(e.Msg, "Could not change the password.") {
@@ -312,7 +315,7 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 		// The server said 2xx, so the password was most likely set; the answer is lost.
 		return backends.Result{}, &backends.Error{Kind: backends.Unanswered, Msg: err.Error()}
 	}
-	msg := a.Message
+	msg := httpx.Text(resp, a.Message)
 	if msg == "" {
 		msg = "password changed"
 	}

@@ -30,7 +30,7 @@ func newClient(t *testing.T, srv *emmtest.Server, password string) backends.Back
 // harness is EMM for the tests every kind shares.
 func harness() backendtest.Harness[*emmtest.Server] {
 	return backendtest.Harness[*emmtest.Server]{
-		Kind: "emm", Mode: "set", ResetCall: "/reset-password",
+		Kind: "emm", Mode: "set", ResetCall: "/reset-password", LoginCall: "/oauth2/token",
 		Start:   func(n int) *emmtest.Server { return emmtest.New(n) },
 		Profile: profileOn, Secret: emmtest.Password,
 		Held: (*emmtest.Server).Password,

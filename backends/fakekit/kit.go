@@ -1,8 +1,11 @@
 package fakekit
 
 import (
+	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"sync"
 )
@@ -76,14 +79,22 @@ func (k *Kit[R, Q]) Count(call string) int {
 // MaxInFlight is the most requests the server handled at once.
 func (k *Kit[R, Q]) MaxInFlight() int { return k.inFlight.Max() }
 
-// Handler is serve with every request counted in flight while it is handled.
+// Handler is serve with every request counted in flight while it is handled, and its
+// body kept for a generic echo (EchoAs).
 func (k *Kit[R, Q]) Handler(serve http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		k.inFlight.Begin()
 		defer k.inFlight.End()
-		serve(w, r)
+		body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		serve(w, r.WithContext(context.WithValue(r.Context(), bodyKey{}, body)))
 	})
 }
+
+// maxBody bounds the request bodies a fake reads: no request here is larger.
+const maxBody = 1 << 20
+
+type bodyKey struct{}
 
 // Admit applies the faults every fake shares to one request, the call named call that
 // rec records: it logs rec and takes the faults under one lock (so that a test that saw
@@ -105,6 +116,11 @@ func (k *Kit[R, Q]) Admit(w http.ResponseWriter, r *http.Request, call string, r
 		return f, false
 	}
 	if Matches(f.Fail, call) && k.take(&k.failed, func(f Faults) int { return f.FailTimes }) {
+		if f.EchoAs != "" {
+			body, _ := r.Context().Value(bodyKey{}).([]byte)
+			writeEcho(w, f, r, body)
+			return f, false
+		}
 		fail(w, f)
 		return f, false
 	}

@@ -130,7 +130,7 @@ func TestDropsAfterTheChange(t *testing.T) {
 	changed.Add(1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		changed.Done()
-		if (Faults{Drop: "reset"}).Drops(w, r.URL.Path) {
+		if (Faults{Drop: "reset"}).Spoils(w, r.URL.Path) {
 			return
 		}
 		t.Error("the connection was not dropped")

@@ -18,7 +18,7 @@ type Bearer struct {
 	// Token returns the current token; "" sends no Authorization header.
 	Token func() string
 	// ErrorText is the server's own explanation in an error answer, for messages; nil
-	// summarises the body (Snippet).
+	// summarises the body (Snippet). Its text is redacted and cut by the caller.
 	ErrorText func(*Response) string
 	// ExpiredText is the message of a 401 answer to the call desc; nil gives
 	// desc + ": session expired: " + ErrorText.
@@ -30,8 +30,9 @@ type Bearer struct {
 // Call sends one request (body, when not nil, as JSON) with the bearer token and
 // returns the 2xx answer. A 401 is an Expired *backends.Error; other non-2xx answers are
 // classified by StatusError with the server's text; transport errors are Do's. desc
-// names the call for messages and holds no secret.
-func (b *Bearer) Call(ctx context.Context, method, path string, body any, desc string) (*Response, error) {
+// names the call for messages and holds no secret; secrets are what body carries (a new
+// password), removed from every text of the answer.
+func (b *Bearer) Call(ctx context.Context, method, path string, body any, desc string, secrets ...string) (*Response, error) {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -52,14 +53,14 @@ func (b *Bearer) Call(ctx context.Context, method, path string, body any, desc s
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
 	}
-	resp, err := b.Client.Do(ctx, req, desc)
+	resp, err := b.Client.Do(ctx, req, desc, secrets...)
 	if err != nil {
 		return nil, err
 	}
 	if resp.Status == http.StatusUnauthorized {
-		msg := desc + ": session expired: " + b.errorText(resp)
+		msg := desc + ": session expired: " + Text(resp, b.errorText(resp))
 		if b.ExpiredText != nil {
-			msg = b.ExpiredText(resp, desc)
+			msg = Text(resp, b.ExpiredText(resp, desc))
 		}
 		return nil, &backends.Error{Kind: backends.Expired, Msg: msg}
 	}
@@ -86,5 +87,5 @@ func (b *Bearer) errorText(r *Response) string {
 	if b.ErrorText != nil {
 		return b.ErrorText(r)
 	}
-	return Snippet(r.Body)
+	return Snippet(r)
 }

@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -26,7 +25,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
-	"resetdesk/sanitize"
+	"resetdesk/backends/redact"
 )
 
 // MaxBody bounds how much of a response is read: no answer here is larger.
@@ -42,6 +41,9 @@ type Response struct {
 	Status int
 	Header http.Header
 	Body   []byte
+	// secrets are every secret the request carried (the profile's and the call's): the
+	// server's text is redacted with them, whole, before any of it is cut for a message.
+	secrets *redact.Redactor
 }
 
 // Client sends one profile's requests: the HTTP client backends.Open built from the
@@ -50,11 +52,15 @@ type Response struct {
 type Client struct {
 	HTTP    *http.Client
 	Timeout time.Duration // the profile's timeout key; 0 = backends.DefaultTimeout
+	// Secrets are what every request of the profile may carry (its secret, the forms
+	// it travels in, a session token once there is one); nil holds none.
+	Secrets *redact.Redactor
 }
 
-// NewClient is profile p's request sender over c.
-func NewClient(p backends.Profile, c *http.Client) Client {
-	return Client{HTTP: c, Timeout: p.Timeout}
+// NewClient is profile p's request sender over c; secrets are what every one of its
+// requests may carry (the profile's secret and the forms it is sent in).
+func NewClient(p backends.Profile, c *http.Client, secrets ...string) Client {
+	return Client{HTTP: c, Timeout: p.Timeout, Secrets: redact.New(secrets...)}
 }
 
 // limit is the time one request may take.
@@ -69,8 +75,9 @@ func (c Client) limit() time.Duration {
 // *backends.Error: NotSent when the request never reached the server (DNS, refused
 // connection, TLS), Unanswered when it went out and no complete answer came (timeout,
 // reset, truncated body). desc names the call for messages, like "SIP reset"; it must
-// hold no secret.
-func (c Client) Do(ctx context.Context, req *http.Request, desc string) (*Response, error) {
+// hold no secret. secrets are those the request carries besides the profile's (a new
+// password), removed from every text of the answer.
+func (c Client) Do(ctx context.Context, req *http.Request, desc string, secrets ...string) (*Response, error) {
 	start := time.Now()
 	rctx, cancel := context.WithTimeout(ctx, c.limit())
 	defer cancel()
@@ -82,11 +89,20 @@ func (c Client) Do(ctx context.Context, req *http.Request, desc string) (*Respon
 		return nil, c.classify(ctx, rctx, start, err, wrote.Load(), desc, req.URL.Host)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
 	if err != nil {
 		return nil, c.classify(ctx, rctx, start, err, true, desc, req.URL.Host)
 	}
-	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body}, nil
+	if len(body) > MaxBody {
+		// No answer of any system here is that large: whatever it is, it is not the
+		// answer, and the request went out.
+		return nil, &backends.Error{Kind: backends.Unanswered, Msg: fmt.Sprintf("%s: HTTP %d with an answer larger than %d MB, not read", desc, resp.StatusCode, MaxBody>>20)}
+	}
+	red := c.Secrets
+	if len(secrets) > 0 {
+		red = red.With(secrets...)
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: body, secrets: red}, nil
 }
 
 // classify makes a transport error a *backends.Error: ctx is the caller's context, rctx
@@ -97,13 +113,13 @@ func (c Client) classify(ctx, rctx context.Context, start time.Time, err error, 
 		if !sent {
 			return &backends.Error{Kind: backends.NotSent, Msg: fmt.Sprintf("%s not sent: no connection within %s", desc, waited)}
 		}
-		return &backends.Error{Kind: backends.Unanswered, Msg: fmt.Sprintf("%s: no answer within %s; the change may have been made", desc, waited)}
+		return &backends.Error{Kind: backends.Unanswered, Msg: fmt.Sprintf("%s: no answer within %s", desc, waited)}
 	}
 	reason := describe(err, host)
 	if !sent {
 		return &backends.Error{Kind: backends.NotSent, Msg: fmt.Sprintf("%s not sent: %s", desc, reason)}
 	}
-	return &backends.Error{Kind: backends.Unanswered, Msg: fmt.Sprintf("%s: no answer (%s); the change may have been made", desc, reason)}
+	return &backends.Error{Kind: backends.Unanswered, Msg: fmt.Sprintf("%s: no answer (%s)", desc, reason)}
 }
 
 // waited says how long a request that timed out was allowed, and names the profile's
@@ -190,13 +206,13 @@ func certNames(cert *x509.Certificate) string {
 	}
 	if len(names) == 0 {
 		if cn := cert.Subject.CommonName; cn != "" {
-			return fmt.Sprintf("no name at all (only the common name %q, which is not checked: the certificate needs a subject alternative name)", oneLine(cn, 80))
+			return fmt.Sprintf("no name at all (only the common name %q, which is not checked: the certificate needs a subject alternative name)", oneLine(cn, nameLen))
 		}
 		return "no name at all"
 	}
 	const most = 8
 	for i, n := range names {
-		names[i] = oneLine(n, 80)
+		names[i] = oneLine(n, nameLen)
 	}
 	if len(names) > most {
 		return strings.Join(names[:most], ", ") + fmt.Sprintf(" and %d more", len(names)-most)
@@ -210,40 +226,12 @@ func IsJSON(body []byte) bool {
 	return len(b) > 0 && (b[0] == '{' || b[0] == '[' || b[0] == '"' || json.Valid(b))
 }
 
-var titleRe = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-var tagRe = regexp.MustCompile(`(?s)<[^>]*>`)
-
-// Snippet summarises a body that is not the expected JSON: an HTML page by its title,
-// anything else by its first 200 characters, on one line.
-func Snippet(body []byte) string {
-	b := bytes.TrimSpace(body)
-	if len(b) == 0 {
-		return "an empty body"
-	}
-	if bytes.HasPrefix(b, []byte("<")) {
-		if m := titleRe.FindSubmatch(b); m != nil {
-			return fmt.Sprintf("an HTML page %q", oneLine(string(m[1]), 120))
-		}
-		return fmt.Sprintf("an HTML page %q", oneLine(tagRe.ReplaceAllString(string(b), " "), 120))
-	}
-	return fmt.Sprintf("%q", oneLine(string(b), 200))
-}
-
-// oneLine shortens server text for a message, stripped of terminal control sequences.
-func oneLine(s string, n int) string {
-	s = sanitize.Line(strings.Join(strings.Fields(s), " "))
-	if r := []rune(s); len(r) > n {
-		s = string(r[:n]) + "…"
-	}
-	return s
-}
-
 // DecodeJSON decodes r.Body into v; when the body is not JSON (an HTML error page, a
 // truncated answer) the error says what came instead. desc names the call.
 func DecodeJSON(r *Response, v any, desc string) error {
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		if !IsJSON(r.Body) {
-			return fmt.Errorf("%s: expected JSON, got %s (HTTP %d)", desc, Snippet(r.Body), r.Status)
+			return fmt.Errorf("%s: expected JSON, got %s (HTTP %d)", desc, Snippet(r), r.Status)
 		}
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "unexpected end") {
@@ -286,22 +274,25 @@ func RetryAfter(h http.Header, def time.Duration) time.Duration {
 
 // StatusError classifies an HTTP error status that a client has no better reading of:
 // 429 and 503 with Retry-After are Throttled (not done, retry later); 502 and 504 are
-// Unanswered (a gateway lost the answer; the change may have been made); everything
-// else is Refused. detail is the server's text (already extracted), may be "".
+// Unanswered (a gateway lost the answer: a change may have been made, which the runner
+// says); everything else is Refused. detail is the server's text extracted from r
+// ("" = a summary of r's body); it is redacted and cut here (Text).
 func StatusError(r *Response, desc, detail string) *backends.Error {
-	if detail == "" {
-		if IsJSON(r.Body) {
-			detail = oneLine(string(r.Body), 200)
-		} else {
-			detail = Snippet(r.Body)
-		}
+	switch {
+	case detail != "":
+		detail = Text(r, detail)
+	case IsJSON(r.Body):
+		detail = Text(r, string(r.Body))
+	default:
+		detail = Snippet(r)
 	}
 	msg := fmt.Sprintf("%s: HTTP %d %s: %s", desc, r.Status, http.StatusText(r.Status), detail)
 	switch {
 	case r.Status == http.StatusTooManyRequests || (r.Status == http.StatusServiceUnavailable && r.Header.Get("Retry-After") != ""):
-		return &backends.Error{Kind: backends.Throttled, Msg: msg, RetryAfter: RetryAfter(r.Header, 2*time.Second)}
+		// No Retry-After is no wait asked for: the runner picks its own (0).
+		return &backends.Error{Kind: backends.Throttled, Msg: msg, RetryAfter: RetryAfter(r.Header, 0)}
 	case r.Status == http.StatusBadGateway || r.Status == http.StatusGatewayTimeout:
-		return &backends.Error{Kind: backends.Unanswered, Msg: msg + "; the change may have been made"}
+		return &backends.Error{Kind: backends.Unanswered, Msg: msg}
 	}
 	return &backends.Error{Kind: backends.Refused, Msg: msg}
 }

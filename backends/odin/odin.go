@@ -67,7 +67,7 @@ func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, e
 	if c == nil {
 		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
-	hc := httpx.NewClient(p, c)
+	hc := httpx.NewClient(p, c, secret)
 	cl := &Client{base: p.URL, username: p.Username, password: secret, sp: p.ServiceProvider, group: p.Group, http: hc}
 	cl.api = &httpx.Bearer{Base: p.URL, Client: hc, Token: cl.currentToken, ErrorText: errorText, Login: cl.Login}
 	return cl, nil
@@ -83,7 +83,8 @@ type apiError struct {
 }
 
 // errorText is the server's own explanation: `details` from the JSON error body, else a
-// summary of whatever came (an HTML page from a proxy, say).
+// summary of whatever came (an HTML page from a proxy, say); httpx.Text redacts and cuts
+// it for a message.
 func errorText(r *httpx.Response) string {
 	var e apiError
 	if json.Unmarshal(r.Body, &e) == nil && (e.Details != "" || e.Error != "") {
@@ -92,7 +93,7 @@ func errorText(r *httpx.Response) string {
 		}
 		return e.Error
 	}
-	return httpx.Snippet(r.Body)
+	return httpx.Snippet(r)
 }
 
 // currentToken is the session token the API calls carry ("" before Login).
@@ -131,7 +132,7 @@ func (c *Client) Login(ctx context.Context) error {
 	}
 	switch {
 	case resp.Status == http.StatusUnauthorized || resp.Status == http.StatusForbidden:
-		return &backends.Error{Kind: backends.BadLogin, Msg: fmt.Sprintf("Odin refused the login of %q: %s", c.username, errorText(resp))}
+		return &backends.Error{Kind: backends.BadLogin, Msg: fmt.Sprintf("Odin refused the login of %q: %s", c.username, httpx.Text(resp, errorText(resp)))}
 	case resp.Status < 200 || resp.Status > 299:
 		return httpx.StatusError(resp, "login", errorText(resp))
 	}
@@ -147,6 +148,8 @@ func (c *Client) setToken(t string) {
 	c.mu.Lock()
 	c.token = t
 	c.mu.Unlock()
+	// The token is as good as the password for a day: no echo of it may be shown.
+	c.http.Secrets.Add(t)
 }
 
 func tokenOf(resp *httpx.Response, desc string) (string, error) {
@@ -298,15 +301,17 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 	default:
 		return backends.Result{}, backends.NewError(backends.NotSent, fmt.Sprintf("unknown mode %q", t.Mode))
 	}
-	resp, err := c.api.Call(ctx, http.MethodPut, path, body, desc)
+	resp, err := c.api.Call(ctx, http.MethodPut, path, body, desc, t.Secret)
 	if err != nil {
 		return backends.Result{}, err
 	}
-	// Success bodies vary ([] or {}); only insist that they are JSON when non-empty, and
-	// never echo one (SIP's carries a newPassword field).
-	if len(bytes.TrimSpace(resp.Body)) > 0 && !json.Valid(resp.Body) {
+	// Success bodies vary ([] or {}): insist only that they are JSON (an empty body with
+	// 204 No Content too), and never echo one (SIP's carries a newPassword field). Any
+	// other answer came after the change was sent: it may be in effect.
+	empty := len(bytes.TrimSpace(resp.Body)) == 0
+	if empty && resp.Status != http.StatusNoContent || !empty && !json.Valid(resp.Body) {
 		return backends.Result{}, &backends.Error{Kind: backends.Unanswered,
-			Msg: fmt.Sprintf("%s: HTTP %d but the answer is %s, not JSON", desc, resp.Status, httpx.Snippet(resp.Body))}
+			Msg: fmt.Sprintf("%s: HTTP %d but the answer is %s, not JSON", desc, resp.Status, httpx.Snippet(resp))}
 	}
 	return backends.Result{Message: done}, nil
 }

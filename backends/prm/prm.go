@@ -20,7 +20,6 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
-	"resetdesk/backends/redact"
 )
 
 // ModeGenerate is the only mode: the service generates the password.
@@ -79,7 +78,7 @@ func New(p backends.Profile, secret string, c *http.Client) (backends.Backend, e
 	if c == nil {
 		return nil, errors.New("no HTTP client: build back ends with backends.Open")
 	}
-	return &Client{base: p.URL, token: secret, timeBased: p.TimeBasedToken, http: httpx.NewClient(p, c), now: time.Now}, nil
+	return &Client{base: p.URL, token: secret, timeBased: p.TimeBasedToken, http: httpx.NewClient(p, c, secret), now: time.Now}, nil
 }
 
 // SetClock replaces the clock used for time-based tokens (for tests).
@@ -157,23 +156,9 @@ type response struct {
 // Reset asks the service to generate a new password for t.User and returns it. Success
 // is HTTP 2xx and res "ok" and a password; res "ok" without one is unknown; anything
 // else is a failure with the status. A time-based token is as good as the shared one
-// for minutes: no message may show the one sent, should the service echo it.
+// for minutes: it is one of the request's secrets, which no message may show.
 func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result, error) {
 	auth := c.bearer()
-	res, err := c.reset(ctx, t, auth)
-	if !c.timeBased {
-		return res, err // the shared token itself: backends.Open redacts it
-	}
-	r := redact.New(strings.TrimPrefix(auth, "Bearer "))
-	res.Message = r.String(res.Message)
-	var e *backends.Error
-	if errors.As(err, &e) {
-		err = &backends.Error{Kind: e.Kind, Msg: r.String(e.Msg), RetryAfter: e.RetryAfter}
-	}
-	return res, err
-}
-
-func (c *Client) reset(ctx context.Context, t backends.Target, auth string) (backends.Result, error) {
 	if t.Mode != ModeGenerate {
 		return backends.Result{}, backends.NewError(backends.NotSent, fmt.Sprintf("unknown mode %q", t.Mode))
 	}
@@ -189,7 +174,7 @@ func (c *Client) reset(ctx context.Context, t backends.Target, auth string) (bac
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", auth)
 	const desc = "password reset"
-	resp, err := c.http.Do(ctx, req, desc)
+	resp, err := c.http.Do(ctx, req, desc, strings.TrimPrefix(auth, "Bearer "))
 	if err != nil {
 		return backends.Result{}, err
 	}
@@ -216,14 +201,14 @@ func (c *Client) reset(ctx context.Context, t backends.Target, auth string) (bac
 		var detail string
 		switch {
 		case decErr == nil && ans.Res != "":
-			detail = fmt.Sprintf("res %q", ans.Res)
+			detail = fmt.Sprintf("res %q", httpx.Text(resp, ans.Res))
 		case decErr == nil || httpx.IsJSON(resp.Body):
 			detail = "an answer without a result"
 			if decErr != nil {
 				detail = "a cut-off or malformed JSON answer"
 			}
 		default:
-			detail = httpx.Snippet(resp.Body)
+			detail = httpx.Snippet(resp)
 		}
 		return backends.Result{}, httpx.StatusError(resp, desc, detail)
 	}
@@ -236,7 +221,7 @@ func (c *Client) reset(ctx context.Context, t backends.Target, auth string) (bac
 	case ans.Res == "failed":
 		return backends.Result{}, backends.NewError(backends.Refused, MessageFailed)
 	case ans.Res != "ok":
-		return backends.Result{}, backends.NewError(backends.Refused, fmt.Sprintf("%s: HTTP %d with res %q, not \"ok\"", desc, resp.Status, ans.Res))
+		return backends.Result{}, backends.NewError(backends.Unanswered, fmt.Sprintf("%s: HTTP %d with res %q, not \"ok\" or \"failed\"", desc, resp.Status, httpx.Text(resp, ans.Res)))
 	case ans.Response == nil || ans.Response.Password == "":
 		// The service says it did it but keeps the password from us: the account's
 		// password has most likely changed, so this is unknown, never retried blindly

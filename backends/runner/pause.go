@@ -1,9 +1,5 @@
 package runner
 
-import (
-	"context"
-)
-
 // Pause holds every request not yet sent until Resume (or Stop, which skips them):
 // while a technician is asked whether to stop, nothing more goes out. Requests already
 // in flight finish.
@@ -33,19 +29,15 @@ func (r *Run) Paused() bool {
 }
 
 // mayGo waits while the run is paused; false when it was stopped or aborted meanwhile.
-func (r *Run) mayGo(ctx context.Context) bool {
+func (r *Run) mayGo() bool {
 	r.pauseMu.Lock()
 	ch := r.resumed
 	r.pauseMu.Unlock()
-	if ch == nil {
-		return !r.stopped(ctx)
+	if ch != nil {
+		select {
+		case <-ch:
+		case <-r.sending.Done():
+		}
 	}
-	select {
-	case <-ch:
-		return !r.stopped(ctx)
-	case <-r.stop:
-		return false
-	case <-ctx.Done():
-		return false
-	}
+	return !r.stopped()
 }

@@ -20,8 +20,8 @@ type quota struct {
 func newQuota(left int) *quota { return &quota{left: left, freed: make(chan struct{}, 1)} }
 
 // reserve takes one place for a request about to go out; false when the quota is spent
-// or the run stopped.
-func (q *quota) reserve(ctx context.Context, stop <-chan struct{}) bool {
+// or sending (the run's sending context) ended.
+func (q *quota) reserve(sending context.Context) bool {
 	if q == nil {
 		return true
 	}
@@ -39,9 +39,7 @@ func (q *quota) reserve(ctx context.Context, stop <-chan struct{}) bool {
 		}
 		select {
 		case <-q.freed:
-		case <-stop:
-			return false
-		case <-ctx.Done():
+		case <-sending.Done():
 			return false
 		}
 	}

@@ -18,7 +18,8 @@ type Recorder interface {
 	// more passwords be set).
 	Intend(o backends.Outcome) error
 	// IntendBatch is called once per batch of secrets a batch mode made ahead (Odin's
-	// generator), before any of them is dispatched; each still gets its Intend.
+	// generator), before any of them is dispatched: they are prepared, not sent. Each
+	// user whose request goes out still gets its Intend, which alone says it was sent.
 	IntendBatch(os []backends.Outcome) error
 	// Record is called with the final outcome of every user that was intended (dispatched
 	// or batch-journaled), before the outcome is emitted. An error is added to the

@@ -18,25 +18,23 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"golang.org/x/time/rate"
 
 	"resetdesk/backends"
-)
-
-const (
-	maxThrottleWaits = 5
-	maxThrottleWait  = time.Minute
+	"resetdesk/backends/redact"
 )
 
 // Run is a run in progress.
 type Run struct {
-	req      Request
-	rec      Recorder
-	out      chan backends.Outcome
-	stop     chan struct{}
-	stopOnce sync.Once
+	req Request
+	rec Recorder
+	out chan backends.Outcome
+	// sending is the context of everything that waits to send (the dispatch, the quota,
+	// the rate limit, a pause, a wait the server asked for): Stop cancels it, while the
+	// requests in flight go on under the run's own context.
+	sending context.Context
+	stop    context.CancelFunc
 
 	loginMu  sync.Mutex
 	loginGen int
@@ -52,6 +50,10 @@ type Run struct {
 	batchJournaled atomic.Int64
 
 	quota *quota
+
+	// secrets are every secret of the run so far (made ahead, generated, typed, or in an
+	// answer): each is removed from every outcome's message, in every decoding.
+	secrets *redact.Redactor
 
 	resultsMu sync.Mutex
 	results   []backends.Outcome // final outcomes by index, for Finish
@@ -77,13 +79,15 @@ func Start(ctx context.Context, req Request, rec Recorder) (*Run, error) {
 		return nil, fmt.Errorf("login failed, nothing sent: %w", err)
 	}
 	r := &Run{
-		req:  req,
-		rec:  rec,
-		out:  make(chan backends.Outcome, 256),
-		stop: make(chan struct{}),
+		req: req,
+		rec: rec,
+		out: make(chan backends.Outcome, 256),
 
 		results: make([]backends.Outcome, len(req.users)),
+		secrets: redact.New(),
 	}
+	r.secrets.Also(req.password)
+	r.sending, r.stop = context.WithCancel(ctx)
 	if left, has := rec.QuotaLeft(); has {
 		r.quota = newQuota(left)
 	}
@@ -96,7 +100,7 @@ func Start(ctx context.Context, req Request, rec Recorder) (*Run, error) {
 func (r *Run) Outcomes() <-chan backends.Outcome { return r.out }
 
 // Stop stops dispatching: requests in flight finish, the users not yet sent are skipped.
-func (r *Run) Stop() { r.stopOnce.Do(func() { close(r.stop) }) }
+func (r *Run) Stop() { r.stop() }
 
 // Wait drains the run and returns the final outcomes in input order.
 func (r *Run) Wait() []backends.Outcome {
@@ -140,16 +144,8 @@ type work struct {
 	genErr error
 }
 
-func (r *Run) stopped(ctx context.Context) bool {
-	select {
-	case <-r.stop:
-		return true
-	case <-ctx.Done():
-		return true
-	default:
-		return false
-	}
-}
+// stopped reports whether the run was stopped or aborted: nothing more is sent.
+func (r *Run) stopped() bool { return r.sending.Err() != nil }
 
 // emit hands a final outcome to the reader, keeping it for Finish.
 func (r *Run) emit(o backends.Outcome) {
@@ -194,48 +190,23 @@ func (r *Run) dispatch(ctx context.Context) {
 
 	next := 0
 	skipReason := "not sent: the run was stopped"
-loop:
 	for ; next < len(r.req.users); next++ {
 		if o, ok := r.req.settled[next]; ok {
 			r.emit(o) // decided before the run: never sent
 			continue
 		}
-		if r.stopped(ctx) {
+		if r.stopped() {
 			break
 		}
-		if !r.quota.reserve(ctx, r.stop) {
-			if !r.stopped(ctx) {
+		if !r.quota.reserve(r.sending) {
+			if !r.stopped() {
 				skipReason = ErrQuotaSpent.Error()
 			}
 			break
 		}
-		if limiter != nil {
-			if err := r.waitLimiter(ctx, limiter); err != nil {
-				r.quota.settle(false)
-				break
-			}
-		}
-		it := work{index: next}
-		if secrets != nil {
-			select {
-			case s := <-secrets:
-				it.secret, it.genErr = s.secret, s.genErr
-			case <-r.stop:
-				r.quota.settle(false)
-				break loop
-			case <-ctx.Done():
-				r.quota.settle(false)
-				break loop
-			}
-		}
-		select {
-		case items <- it:
-		case <-r.stop:
+		if !r.handOut(next, limiter, secrets, items) {
 			r.quota.settle(false)
-			break loop
-		case <-ctx.Done():
-			r.quota.settle(false)
-			break loop
+			break
 		}
 	}
 	close(items)
@@ -262,18 +233,27 @@ loop:
 	}
 }
 
-// waitLimiter waits for the rate limiter, giving up when the run is stopped.
-func (r *Run) waitLimiter(ctx context.Context, l *rate.Limiter) error {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
+// handOut gives user i to a worker once the rate limit lets it go, with its secret made
+// ahead when there is one; false when the run stopped first.
+func (r *Run) handOut(i int, limiter *rate.Limiter, secrets <-chan work, items chan<- work) bool {
+	if limiter != nil && limiter.Wait(r.sending) != nil {
+		return false
+	}
+	it := work{index: i}
+	if secrets != nil {
 		select {
-		case <-r.stop:
-			cancel()
-		case <-wctx.Done():
+		case s := <-secrets:
+			it.secret, it.genErr = s.secret, s.genErr
+		case <-r.sending.Done():
+			return false
 		}
-	}()
-	return l.Wait(wctx)
+	}
+	select {
+	case items <- it:
+		return true
+	case <-r.sending.Done():
+		return false
+	}
 }
 
 // prefetch generates secrets in batches ahead of the workers, so that generating costs
@@ -306,6 +286,7 @@ func (r *Run) prefetch(ctx context.Context) <-chan work {
 				}
 			}
 			if err == nil {
+				r.secrets.Also(secrets...)
 				batch := make([]backends.Outcome, n)
 				for i := range n {
 					line := send[start+i]

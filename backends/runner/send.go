@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"resetdesk/backends"
-	"resetdesk/backends/redact"
 )
 
 // resetOne and what it calls are one request from dispatch to its recorded outcome.
@@ -15,7 +14,7 @@ import (
 func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 	user := r.req.users[it.index]
 	// The last gate before a request goes out: a pause holds it here, a stop skips it.
-	if !r.mayGo(ctx) {
+	if !r.mayGo() {
 		r.quota.settle(false)
 		o := backends.Outcome{Index: it.index, User: user, Status: backends.StatusSkipped, Message: "not sent: the run was stopped"}
 		if reason := r.haltReason(); reason != "" {
@@ -32,13 +31,14 @@ func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 	start := time.Now()
 	o, sent, intended := r.attempt(ctx, it, user)
 	o.Index, o.User, o.Elapsed = it.index, user, time.Since(start)
-	// A server may echo the request in its error text: never show or keep the secret it
-	// carried, or the one it answered with, there (the history keeps messages). The
-	// profile's secret was removed by the back end (backends.Open) already. One small
-	// redactor per outcome: a run-wide one would be rebuilt with every secret of the run
-	// at every outcome.
-	if o.Message != "" && (sent != "" || o.Secret != "") {
-		o.Message = redact.New(sent, o.Secret).String(o.Message)
+	// A server may echo the request in its error text: never show or keep a secret of the
+	// run there (the history keeps messages) — the one this request carried or was
+	// answered with, nor any other, in any decoding. The client removed the request's own
+	// in every spelling already (httpx), and the profile's was removed by the back end
+	// (backends.Open): this is the net under both.
+	if o.Message != "" {
+		r.secrets.Also(sent, o.Secret)
+		o.Message = r.secrets.String(o.Message)
 	}
 	r.quota.settle(o.Status == backends.StatusOK || o.Status == backends.StatusUnknown)
 	if intended || it.index < int(r.batchJournaled.Load()) {
@@ -59,7 +59,7 @@ func (r *Run) resetOne(ctx context.Context, it work) backends.Outcome {
 // whether the recorder was told before sending.
 func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Outcome, sent string, intended bool) {
 	if it.genErr != nil {
-		return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: could not generate a secret: " + it.genErr.Error()}, "", false
+		return notSent("could not generate a secret: " + it.genErr.Error()), "", false
 	}
 	t := backends.Target{User: r.req.accounts[it.index].ID, Mode: r.req.mode.Name, Secret: it.secret, Options: r.req.options}
 	switch {
@@ -71,9 +71,10 @@ func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Out
 			err = r.req.mode.CheckPassword(pw)
 		}
 		if err != nil {
-			return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: could not generate a password: " + err.Error()}, "", false
+			return notSent("could not generate a password: " + err.Error()), "", false
 		}
 		t.Secret = pw
+		r.secrets.Also(pw)
 	}
 	if err := r.rec.Intend(backends.Outcome{Index: it.index, User: user, Status: backends.StatusRunning, Secret: t.Secret}); err != nil {
 		if errors.Is(err, ErrQuotaSpent) {
@@ -81,9 +82,17 @@ func (r *Run) attempt(ctx context.Context, it work, user string) (o backends.Out
 			return backends.Outcome{Status: backends.StatusSkipped, Message: ErrQuotaSpent.Error()}, "", false
 		}
 		r.haltWith("not sent: the journal failed (" + err.Error() + "); nothing more is sent until it can write")
-		return backends.Outcome{Status: backends.StatusFailed, Message: "not sent: " + err.Error()}, "", false
+		return notSent(err.Error()), "", false
 	}
 	return r.send(ctx, t), t.Secret, true
+}
+
+// notSent is the outcome of a user whose request never went out: skipped, with why.
+func notSent(why string) backends.Outcome {
+	if !strings.Contains(why, "not sent") {
+		why = "not sent: " + why
+	}
+	return backends.Outcome{Status: backends.StatusSkipped, Message: why}
 }
 
 // send sends t until it has an answer worth reporting: a renewed session and a system
@@ -125,15 +134,12 @@ func (r *Run) send(ctx context.Context, t backends.Target) backends.Outcome {
 		case backends.Throttled:
 			waits++
 			if waits > maxThrottleWaits {
-				return backends.Outcome{Status: backends.StatusFailed, Message: "the system kept asking to slow down: " + e.Msg}
+				return notSent("the system kept asking to slow down: " + e.Msg)
 			}
-			d := min(max(e.RetryAfter, 100*time.Millisecond), maxThrottleWait)
-			select {
-			case <-time.After(d):
-				continue
-			case <-ctx.Done():
-				return backends.Outcome{Status: backends.StatusSkipped, Message: "not sent: the run was aborted while the system asked to wait"}
+			if o, ok := r.throttled(e.RetryAfter); !ok {
+				return o
 			}
+			continue
 		case backends.Unanswered:
 			// The secret we sent may now be in effect: keep it (and so journal it), so that
 			// the technician can hand it over or try it, instead of losing it.
@@ -146,6 +152,12 @@ func (r *Run) send(ctx context.Context, t backends.Target) backends.Outcome {
 		case backends.BadLogin:
 			r.refuseCredentials()
 			return backends.Outcome{Status: backends.StatusFailed, Message: "login refused: " + e.Msg}
+		case backends.NotSent:
+			return notSent(e.Msg)
+		case backends.Exhausted:
+			// Every further request would be refused alike: send none.
+			r.haltWith("not sent: " + e.Msg)
+			return backends.Outcome{Status: backends.StatusFailed, Message: e.Msg}
 		default:
 			return backends.Outcome{Status: backends.StatusFailed, Message: e.Msg}
 		}

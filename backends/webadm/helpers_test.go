@@ -34,12 +34,10 @@ func mode(t testing.TB, name string) backends.Mode { return backendtest.Mode(t, 
 // Set_User_Password.
 func harness() backendtest.Harness[*webadmtest.Server] {
 	return backendtest.Harness[*webadmtest.Server]{
-		Kind: "webadm", Mode: "set", ResetCall: "Set_User_Password",
+		Kind: "webadm", Mode: "set", ResetCall: "Set_User_Password", LoginCall: "Server_Status",
 		Start:   func(n int) *webadmtest.Server { return webadmtest.New(n) },
 		Profile: profile, Secret: webadmtest.Password,
 		Held: (*webadmtest.Server).Password,
-		// A page with HTTP 200 is a proxy or a login page: WebADM never saw the call.
-		HTMLUnreached: true,
 		// Every call carries the Basic credentials.
 		Echoes:   []backendtest.Echo{{Call: "*", Status: 400}},
 		EchoMark: "Request refused (Authorization",

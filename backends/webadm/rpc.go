@@ -6,11 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"resetdesk/backends"
 	"resetdesk/backends/httpx"
-	"resetdesk/sanitize"
 )
 
 // JSON-RPC error codes the Manager API uses (contracts/webadm.md).
@@ -46,8 +44,9 @@ type rpcResponse struct {
 	ID      json.RawMessage `json:"id"`
 }
 
-// text is the error's human text: WebADM puts it in data (a string, sometimes more).
-func (e *rpcError) text() string {
+// text is the error's human text as a message shows it (httpx.Text): WebADM puts it in
+// data (a string, sometimes more).
+func (e *rpcError) text(r *httpx.Response) string {
 	var s string
 	if json.Unmarshal(e.Data, &s) != nil {
 		s = string(e.Data)
@@ -55,16 +54,7 @@ func (e *rpcError) text() string {
 	if s == "" || s == "null" {
 		s = e.Message
 	}
-	return clean(s)
-}
-
-// clean keeps a server's text on one short line with no terminal controls.
-func clean(s string) string {
-	s = sanitize.Line(s)
-	if r := []rune(s); len(r) > 300 {
-		s = string(r[:300]) + "…"
-	}
-	return strings.TrimSpace(s)
+	return httpx.Text(r, s)
 }
 
 // mayBeDone ends the message of an error after which a change may be in effect.
@@ -83,7 +73,7 @@ func (b *Backend) call(ctx context.Context, method string, params any, out any, 
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return backends.NewError(backends.Refused, fmt.Sprintf("%s: unexpected result %s", desc, clean(string(raw))))
+			return backends.NewError(backends.Refused, fmt.Sprintf("%s: unexpected result %s", desc, b.client.Text(string(raw))))
 		}
 	}
 	return nil
@@ -92,13 +82,14 @@ func (b *Backend) call(ctx context.Context, method string, params any, out any, 
 // change sends one JSON-RPC request that changes something (sets a password, makes and
 // mails a link) and returns its raw result. Once the server has answered HTTP 200, only
 // a JSON-RPC error object is a refusal here (a literal false is the caller's to read):
-// an answer that is cut off, not JSON-RPC 2.0, for another id or without a result is
-// Unanswered, since the server may have done the work.
-func (b *Backend) change(ctx context.Context, method string, params any, desc string) (json.RawMessage, error) {
-	return b.send(ctx, method, params, desc, true)
+// any other answer — cut off, an HTML page, not JSON-RPC 2.0, for another id or without
+// a result — is Unanswered, since the server may have done the work. secrets are what
+// params carry (a new password).
+func (b *Backend) change(ctx context.Context, method string, params any, desc string, secrets ...string) (json.RawMessage, error) {
+	return b.send(ctx, method, params, desc, true, secrets...)
 }
 
-func (b *Backend) send(ctx context.Context, method string, params any, desc string, changes bool) (json.RawMessage, error) {
+func (b *Backend) send(ctx context.Context, method string, params any, desc string, changes bool, secrets ...string) (json.RawMessage, error) {
 	id := b.nextID.Add(1)
 	body, err := json.Marshal(rpcRequest{JSONRPC: "2.0", Method: method, Params: params, ID: id})
 	if err != nil {
@@ -111,7 +102,7 @@ func (b *Backend) send(ctx context.Context, method string, params any, desc stri
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.SetBasicAuth(b.username, b.secret)
-	resp, err := b.client.Do(ctx, req, desc)
+	resp, err := b.client.Do(ctx, req, desc, secrets...)
 	if err != nil {
 		return nil, err
 	}
@@ -119,13 +110,13 @@ func (b *Backend) send(ctx context.Context, method string, params any, desc stri
 		return nil, backends.NewError(backends.BadLogin, fmt.Sprintf("%s: WebADM refused the API credentials (HTTP %d): %s", desc, resp.Status, ipHint))
 	}
 	if resp.Status == http.StatusNotFound {
-		return nil, httpx.StatusError(resp, desc, httpx.Snippet(resp.Body)+": "+b.notFound)
+		return nil, httpx.StatusError(resp, desc, httpx.Snippet(resp)+": "+b.notFound)
 	}
 	var rr rpcResponse
 	if resp.Status != http.StatusOK {
 		detail := ""
 		if json.Unmarshal(resp.Body, &rr) == nil && rr.Error != nil {
-			detail = rr.Error.text()
+			detail = rr.Error.text(resp)
 		}
 		return nil, httpx.StatusError(resp, desc, detail)
 	}
@@ -137,37 +128,30 @@ func (b *Backend) send(ctx context.Context, method string, params any, desc stri
 		odd, suffix = backends.Unanswered, mayBeDone
 	}
 	if err := httpx.DecodeJSON(resp, &rr, desc); err != nil {
-		// A JSON answer cut off means the server acted and the answer was lost; an HTML
-		// page with 200 is a proxy or a login page that never reached WebADM.
-		switch {
-		case httpx.IsJSON(resp.Body):
+		// A JSON answer cut off means the server acted and the answer was lost. An HTML
+		// page with 200 may be a proxy's or a login page that never reached WebADM — or
+		// WebADM's own page after it acted: for a change, nobody can tell.
+		if httpx.IsJSON(resp.Body) {
 			return nil, backends.NewError(backends.Unanswered, err.Error()+mayBeDone)
-		case isHTML(resp.Body):
-			return nil, backends.NewError(backends.Refused, err.Error())
 		}
 		return nil, backends.NewError(odd, err.Error()+suffix)
 	}
 	if rr.Error != nil {
-		return nil, rpcFailure(desc, rr.Error)
+		return nil, rpcFailure(desc, rr.Error, resp)
 	}
 	if rr.JSONRPC != "2.0" || len(rr.Result) == 0 {
 		return nil, backends.NewError(odd, fmt.Sprintf("%s: the answer is not a JSON-RPC 2.0 result (is the url the WebADM server?)%s", desc, suffix))
 	}
 	if string(rr.ID) != fmt.Sprint(id) {
-		return nil, backends.NewError(odd, fmt.Sprintf("%s: the answer belongs to another request (id %s, sent %d)%s", desc, clean(string(rr.ID)), id, suffix))
+		return nil, backends.NewError(odd, fmt.Sprintf("%s: the answer belongs to another request (id %s, sent %d)%s", desc, httpx.Text(resp, string(rr.ID)), id, suffix))
 	}
 	return rr.Result, nil
 }
 
-// isHTML reports whether body is a markup page (a proxy's, a login form).
-func isHTML(body []byte) bool {
-	return bytes.HasPrefix(bytes.TrimSpace(body), []byte("<"))
-}
-
 // rpcFailure maps a JSON-RPC error to a classified error with a message that says what
 // to do.
-func rpcFailure(desc string, e *rpcError) *backends.Error {
-	text := e.text()
+func rpcFailure(desc string, e *rpcError, r *httpx.Response) *backends.Error {
+	text := e.text(r)
 	switch e.Code {
 	case codeBadCredentials:
 		return backends.NewError(backends.BadLogin, fmt.Sprintf("%s: WebADM refused the API credentials (error -32600): %s", desc, ipHint))

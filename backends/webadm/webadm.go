@@ -123,7 +123,7 @@ func New(p backends.Profile, secret string, client *http.Client) (backends.Backe
 		secret:   secret,
 		domain:   strings.TrimSpace(p.Domain),
 		baseDN:   strings.TrimSpace(p.BaseDN),
-		client:   httpx.NewClient(p, client),
+		client:   httpx.NewClient(p, client, secret, p.Username+":"+secret),
 	}, nil
 }
 
@@ -173,7 +173,7 @@ func (b *Backend) Check(ctx context.Context) (string, error) {
 		return "", err
 	}
 	var parts []string
-	v := clean(st.Version)
+	v := b.client.Text(st.Version)
 	if v == "" {
 		v = "(version not reported)"
 	}
@@ -187,7 +187,7 @@ func (b *Backend) Check(ctx context.Context) (string, error) {
 	case strings.EqualFold(pw.Status, "Ok"):
 		parts = append(parts, "PwReset enabled")
 	default:
-		parts = append(parts, fmt.Sprintf("PwReset not enabled (%s): link resets will fail (set still works)", clean(pw.Status)))
+		parts = append(parts, fmt.Sprintf("PwReset not enabled (%s): link resets will fail (set still works)", b.client.Text(pw.Status)))
 	}
 	return strings.Join(parts, "; "), nil
 }
@@ -324,7 +324,7 @@ func (b *Backend) sendLink(ctx context.Context, t backends.Target) (backends.Res
 	// Anything but a link or false: a link may have been made and mailed all the same.
 	link, ok := linkOf(raw)
 	if !ok {
-		return backends.Result{}, backends.NewError(backends.Unanswered, fmt.Sprintf("%s: unexpected result %s (want the link)%s", desc, clean(string(raw)), mayBeDone))
+		return backends.Result{}, backends.NewError(backends.Unanswered, fmt.Sprintf("%s: unexpected result %s (want the link)%s", desc, b.client.Text(string(raw)), mayBeDone))
 	}
 	return backends.Result{Secret: link, Message: linkMessage(method, o.Expires)}, nil
 }
@@ -389,7 +389,7 @@ func (b *Backend) setPassword(ctx context.Context, t backends.Target) (backends.
 	}
 	desc := "password for " + t.User
 	params := map[string]any{"dn": dn, "password": t.Secret, "change": t.Options.MustChange}
-	raw, err := b.change(ctx, "Set_User_Password", params, desc)
+	raw, err := b.change(ctx, "Set_User_Password", params, desc, t.Secret)
 	if err != nil {
 		return backends.Result{}, err
 	}
@@ -398,7 +398,7 @@ func (b *Backend) setPassword(ctx context.Context, t backends.Target) (backends.
 		return backends.Result{}, backends.NewError(backends.Refused, desc+": WebADM answered false (password not set): the directory's password policy probably refused it (length, complexity, history)")
 	case strings.TrimSpace(string(raw)) != "true":
 		// PHP may say 1 or "true" for done: the password may be in effect.
-		return backends.Result{}, backends.NewError(backends.Unanswered, fmt.Sprintf("%s: unexpected result %s (want true or false)%s", desc, clean(string(raw)), mayBeDone))
+		return backends.Result{}, backends.NewError(backends.Unanswered, fmt.Sprintf("%s: unexpected result %s (want true or false)%s", desc, b.client.Text(string(raw), t.Secret), mayBeDone))
 	}
 	msg := "password set"
 	if t.Options.MustChange {

@@ -97,8 +97,8 @@ func TestOnAFullDiskOpenFailsAndAFailedAppendIsCutBack(t *testing.T) {
 	must(t, w.IntendBatch(batchOf(0, 100)))
 
 	r := readOne(t, dir, id)
-	if len(r.Entries) != 101 || r.Damaged != 0 || r.Entries[100].Secret != "pw-small" {
-		t.Fatalf("read back %d entries, %d damaged: %s", len(r.Entries), r.Damaged, r.Problem())
+	if len(r.Entries) != 1 || r.NeverSent != 100 || r.Damaged != 0 || r.Entries[0].Secret != "pw-small" {
+		t.Fatalf("read back %d entries and %d prepared, %d damaged: %s", len(r.Entries), r.NeverSent, r.Damaged, r.Problem())
 	}
 }
 

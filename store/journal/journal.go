@@ -106,7 +106,7 @@ type Entry struct {
 	Mode    string    `json:"mode"`
 	Index   int       `json:"index"` // position in the run's user list
 	User    string    `json:"user"`
-	Status  string    `json:"status"` // ok, unknown, failed, or StatusSent
+	Status  string    `json:"status"` // ok, unknown, failed, StatusSent or StatusPrepared
 	Secret  string    `json:"secret"`
 }
 
@@ -114,6 +114,11 @@ type Entry struct {
 // no answer recorded after it: the system may have set its secret — or, when the
 // system makes the secret itself (no Secret), a password nobody has seen.
 const StatusSent = "sent"
+
+// StatusPrepared marks a secret made ahead in a batch (Writer.IntendBatch) whose
+// request was never journaled as sent: it never left, and the old password still works.
+// Read counts such entries (Run.NeverSent) and lists none.
+const StatusPrepared = "prepared"
 
 // PasswordUnknown reports a user whose request went out with no secret made ahead and
 // whose answer never came (sent, or unknown, with no secret): the system may have
@@ -134,8 +139,10 @@ type Run struct {
 	Technician string
 	// Entries holds, in the run's input order, the last entry of every user that still
 	// matters: it carries a secret (ok, unknown or StatusSent), or its password is
-	// unknown (Entry.PasswordUnknown). A refused request's entries are gone.
-	Entries []Entry
+	// unknown (Entry.PasswordUnknown). A refused request's entries are gone, and so are
+	// the secrets prepared ahead whose request never left: NeverSent counts them.
+	Entries   []Entry
+	NeverSent int
 	// Damaged counts the lines that could not be read; CutOff is set when the only one
 	// is the last line: a write cut off by a crash or a full disk, which was never
 	// acknowledged, so the entries before it hold everything that was sent or shown.

@@ -50,7 +50,7 @@ func TestKilledWhileSyncingLosesNoAcknowledgedEntry(t *testing.T) {
 		out, err := cmd.StdoutPipe()
 		must(t, err)
 		must(t, cmd.Start())
-		intended, answered := map[int]bool{}, map[int]bool{}
+		intended, answered, prepared := map[int]bool{}, map[int]bool{}, map[int]bool{}
 		sc := bufio.NewScanner(out)
 		acks := 0
 		for sc.Scan() {
@@ -59,9 +59,12 @@ func TestKilledWhileSyncingLosesNoAcknowledgedEntry(t *testing.T) {
 			if _, err := fmt.Sscanf(sc.Text(), "%c %d", &kind, &i); err != nil {
 				continue // the test framework's own lines
 			}
-			if kind == 'I' {
+			switch kind {
+			case 'P':
+				prepared[i] = true
+			case 'I':
 				intended[i] = true
-			} else {
+			default:
 				answered[i] = true
 			}
 			if acks++; acks == killAfter {
@@ -104,6 +107,17 @@ func TestKilledWhileSyncingLosesNoAcknowledgedEntry(t *testing.T) {
 				t.Fatalf("round %d: user %d answered with no intent acknowledged first", round, i)
 			}
 		}
+		// A secret prepared whose request was not acknowledged as sent is listed only if
+		// its Intend reached the disk; otherwise it is counted as never sent.
+		notListed := 0
+		for i := range prepared {
+			if _, ok := got[i]; !ok && !intended[i] {
+				notListed++
+			}
+		}
+		if r.NeverSent < notListed {
+			t.Fatalf("round %d: %d prepared secrets neither listed nor counted as never sent (%d counted)", round, notListed, r.NeverSent)
+		}
 		if r.Damaged > 1 || (r.Damaged == 1 && !r.CutOff) {
 			t.Fatalf("round %d: %s", round, r.Problem())
 		}
@@ -112,8 +126,9 @@ func TestKilledWhileSyncingLosesNoAcknowledgedEntry(t *testing.T) {
 	}
 }
 
-// killChild journals users from 32 goroutines and prints "I <index>" once its intent
-// and "R <index>" once its answer is acknowledged, until it is killed.
+// killChild journals users from 32 goroutines and prints "P <index>" once its secret is
+// acknowledged as prepared (a batch), "I <index>" once its intent (sent) and "R <index>"
+// once its answer, until it is killed.
 func killChild(dir, recipient string) {
 	rcp, err := age.ParseX25519Recipient(recipient)
 	if err != nil {
@@ -156,7 +171,7 @@ func killChild(dir, recipient string) {
 						fail(err)
 					}
 					for _, o := range users {
-						ack('I', o.Index)
+						ack('P', o.Index)
 					}
 				}
 				for _, o := range users {

@@ -42,7 +42,7 @@ func readRuns(fsys fs.FS, dir string, id age.Identity, since time.Time) ([]Run, 
 	for _, name := range names {
 		// One unreadable file must not hide the secrets in the others: report it and go on.
 		r := readRun(fsys, dir, name, id, since)
-		if len(r.Entries) > 0 || r.Damaged > 0 || r.Err != nil {
+		if len(r.Entries) > 0 || r.NeverSent > 0 || r.Damaged > 0 || r.Err != nil {
 			runs = append(runs, r)
 		}
 	}
@@ -213,10 +213,14 @@ func (k *keeper) keep(e Entry, since time.Time) {
 	k.last[e.Index] = e // a later entry (the answer) supersedes the "sent" one
 }
 
-// settle puts the entries that still matter in input order.
+// settle puts the entries that still matter in input order, and counts the secrets
+// prepared whose request never left.
 func (r *Run) settle(k *keeper) {
 	for _, e := range k.last {
-		if e.Secret != "" || e.PasswordUnknown() {
+		switch {
+		case e.Status == StatusPrepared:
+			r.NeverSent++
+		case e.Secret != "" || e.PasswordUnknown():
 			r.Entries = append(r.Entries, e)
 		}
 	}

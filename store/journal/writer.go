@@ -36,7 +36,7 @@ type Writer struct {
 	wake    sync.Cond // signalled when a group starts filling, or on Close
 	next    *group    // the entries waiting for the next write; nil when none
 	closing bool
-	sent    map[int]intent // Intend's entries not yet settled by Record, by index
+	sent    map[int]intent // Intend's and IntendBatch's entries not yet settled by Record, by index
 	stopped chan struct{}  // closed when the committer has returned
 	lateErr error          // the first failed write of entries nobody waited for
 
@@ -47,8 +47,12 @@ type Writer struct {
 	torn      bool // a failed write could not be cut back to size yet
 }
 
-// intent is what Intend journaled for a user whose answer is not recorded yet.
-type intent struct{ user, secret string }
+// intent is what Intend (or IntendBatch, prepared) journaled for a user whose answer
+// is not recorded yet.
+type intent struct {
+	user, secret string
+	prepared     bool // only made ahead (IntendBatch): not sent yet
+}
 
 // group is the entries of one write and sync, from every caller that queued while
 // the previous one was running.
@@ -112,10 +116,10 @@ const nameTime = "20060102T150405.000000000Z"
 // Intend journals a request about to be sent (Job.Intend) as StatusSent, synced before
 // it returns: with the secret made ahead, or with none when the system makes the
 // secret (PRM, a WebADM link), so that a request cut off from its answer is still
-// found by Read (Entry.PasswordUnknown). An intent already journaled by IntendBatch
-// for the same user and secret is on disk: Intend returns at once.
+// found by Read (Entry.PasswordUnknown). A secret IntendBatch prepared is journaled
+// again, as sent: only users whose request left are named as possibly set.
 func (w *Writer) Intend(o backends.Outcome) error {
-	if err := w.intend([]backends.Outcome{o}); err != nil {
+	if err := w.intend([]backends.Outcome{o}, StatusSent); err != nil {
 		if o.Secret == "" {
 			return fmt.Errorf("the journal could not record the request before sending it: %w", err)
 		}
@@ -124,24 +128,26 @@ func (w *Writer) Intend(o backends.Outcome) error {
 	return nil
 }
 
-// IntendBatch journals a batch of secrets made ahead (one generate call) as StatusSent
-// in one write and one sync, before the batch is dispatched; each user's Intend then
-// finds its entry on disk.
+// IntendBatch journals a batch of secrets made ahead (one generate call) as
+// StatusPrepared in one write and one sync, before the batch is dispatched: on disk
+// before anyone can see them, and known not to be in effect until each user's Intend
+// journals its request as sent.
 func (w *Writer) IntendBatch(outcomes []backends.Outcome) error {
-	if err := w.intend(outcomes); err != nil {
+	if err := w.intend(outcomes, StatusPrepared); err != nil {
 		return fmt.Errorf("the journal could not keep the batch of %d new secret(s): %w", len(outcomes), err)
 	}
 	return nil
 }
 
-func (w *Writer) intend(outcomes []backends.Outcome) error {
+func (w *Writer) intend(outcomes []backends.Outcome, status string) error {
+	prepared := status == StatusPrepared
 	todo := make([]backends.Outcome, 0, len(outcomes))
 	w.mu.Lock()
 	for _, o := range outcomes {
-		if in, ok := w.sent[o.Index]; ok && in == (intent{o.User, o.Secret}) {
+		if in, ok := w.sent[o.Index]; ok && in == (intent{o.User, o.Secret, prepared}) {
 			continue
 		}
-		o.Status = StatusSent
+		o.Status = backends.Status(status)
 		todo = append(todo, o)
 	}
 	w.mu.Unlock()
@@ -153,7 +159,7 @@ func (w *Writer) intend(outcomes []backends.Outcome) error {
 	}
 	w.mu.Lock()
 	for _, o := range todo {
-		w.sent[o.Index] = intent{o.User, o.Secret}
+		w.sent[o.Index] = intent{o.User, o.Secret, prepared}
 	}
 	w.mu.Unlock()
 	return nil

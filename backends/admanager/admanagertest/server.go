@@ -332,11 +332,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Path {
 	case PathResetPwd:
-		s.resetPwd(w, params, f.Drops, r.URL.Path)
+		s.resetPwd(w, params, f.Spoils, r.URL.Path)
 	case PathSearchUser:
 		s.searchUser(w, params)
 	case PathUnlockUser:
-		s.unlockUser(w, params, f.Drops, r.URL.Path)
+		s.unlockUser(w, params, f.Spoils, r.URL.Path)
 	}
 }
 
@@ -424,7 +424,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // allowedKeys are the attributes an inputFormat object may name an account by.
 var allowedKeys = []string{"sAMAccountName", "userPrincipalName", "distinguishedName", "mail", "employeeID", "objectGUID", "objectSID"}
 
-func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, drops func(http.ResponseWriter, string) bool, call string) {
+func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, spoils func(http.ResponseWriter, string) bool, call string) {
 	input, pwd := p["inputFormat"], p["pwd"]
 	if p["isEncoded"] == "true" {
 		in, err1 := base64.StdEncoding.DecodeString(input)
@@ -465,8 +465,8 @@ func (s *Server) resetPwd(w http.ResponseWriter, p map[string]string, drops func
 	}
 	s.mu.Unlock()
 
-	// The change is made; the answer is lost.
-	if drops(w, call) {
+	// The change is made; the answer is lost or spoiled.
+	if spoils(w, call) {
 		return
 	}
 	writeJSON(w, out)

@@ -363,8 +363,8 @@ func (s *Server) reset(w http.ResponseWriter, body []byte, path string, f Faults
 	}
 	u.password = string(pw)
 	s.mu.Unlock()
-	// The change is made; the answer is lost.
-	if f.Drops(w, path) {
+	// The change is made; the answer is lost or spoiled.
+	if f.Spoils(w, path) {
 		return
 	}
 	fakekit.WriteJSON(w, 201, answer{StatusCode: 201, Message: "User password by username: " + req.Username + " was successfully changed."})

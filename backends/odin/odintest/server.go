@@ -410,8 +410,8 @@ func (s *Server) reset(w http.ResponseWriter, path string, body []byte, f Faults
 		answer = map[string]any{}
 	}
 	s.mu.Unlock()
-	// The change is made; the answer is lost.
-	if f.Drops(w, path) {
+	// The change is made; the answer is lost or spoiled.
+	if f.Spoils(w, path) {
 		return
 	}
 	fakekit.WriteJSON(w, 200, answer)

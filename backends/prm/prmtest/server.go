@@ -255,7 +255,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	dn := u.DN()
 	s.mu.Unlock()
 	// The password is changed; the answer is lost.
-	if f.Drops(w, r.URL.Path) {
+	if f.Spoils(w, r.URL.Path) {
 		return
 	}
 	if q.OKWithoutPassword {

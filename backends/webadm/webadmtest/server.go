@@ -366,7 +366,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		rerr = newErr(-32601, "Method %s not found", env.Method)
 	}
 	// The call was carried out; the answer is lost.
-	if rerr == nil && f.Drops(w, env.Method) {
+	if rerr == nil && f.Spoils(w, env.Method) {
 		return
 	}
 	writeRPC(w, env.ID, result, rerr)
