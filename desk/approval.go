@@ -58,9 +58,7 @@ func approvalNeed(req runner.Request) ApprovalNeed {
 	}
 	if globs := approveGlobs(p); len(globs) > 0 {
 		// The approve globs name accounts as protected globs do, by identity: one matcher.
-		for _, b := range runner.Protected(backends.Profile{Name: p.Name, Protected: globs}, users) {
-			n.Accounts = append(n.Accounts, b.ID)
-		}
+		n.Accounts = req.NamedBy(globs)
 		if len(n.Accounts) > 0 {
 			why = append(why, fmt.Sprintf("%s: approve = %q", listed(n.Accounts, 3), globs))
 		}
