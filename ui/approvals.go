@@ -139,14 +139,12 @@ func itemOfRequest(r desk.ApprovalRequest) approvalItem {
 	return it
 }
 
+// itemOfRun is the technician's own run waiting for approval, as its request reads.
 func itemOfRun(in desk.Info) approvalItem {
-	it := approvalItem{id: in.Approval.Request, by: clean(in.Technician), own: true, requested: in.Requested.Format("15:04"),
-		expires: in.Approval.Expires.Format("15:04"), profile: clean(in.Profile), kind: clean(in.Kind), mode: modeText(in.Kind, in.Mode),
-		why: clean(in.Approval.Why), ticket: clean(in.Options.Ticket)}
-	it.opts = optionTexts(modeOfKind(in.Kind, in.Mode), in.Options, "")
-	for _, u := range in.Users {
-		it.users = append(it.users, reviewUser{id: clean(u.ID), name: clean(u.Name)})
-	}
+	it := itemOfRequest(desk.ApprovalRequest{ID: in.Approval.Request, By: in.Technician, Requested: in.Requested,
+		Expires: in.Approval.Expires, Profile: in.Profile, Kind: in.Kind, Mode: in.Mode, Options: in.Options, Users: in.Users,
+		Why: in.Approval.Why})
+	it.own = true
 	return it
 }
 
