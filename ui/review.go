@@ -3,11 +3,9 @@ package ui
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
@@ -32,9 +30,9 @@ type reviewPage struct {
 	nameCol       int          // where their names line up
 	width, height int
 	list          list.Model
-	count         textinput.Model // the count typed to confirm a large run
-	head          []string        // the lines above the list, drawn for the width
-	gap           int             // blank lines between the list and the confirmation
+	count         countField // the count typed to confirm a large run
+	head          []string   // the lines above the list, drawn for the width
+	gap           int        // blank lines between the list and the confirmation
 	// blocked is why the run cannot be confirmed here ("" when it can): the plan's
 	// refusal, or a run that needs approval at a console no other technician reaches.
 	blocked string
@@ -72,16 +70,13 @@ func (u reviewUser) text(w int) string {
 }
 
 func newReviewPage(sh *shared, p *profile, plan *desk.Plan) *reviewPage {
-	r := &reviewPage{sh: sh, profile: p, list: sh.newList(), count: sh.newTextInput(), caller: newCallerCheck(p.p)}
+	r := &reviewPage{sh: sh, profile: p, list: sh.newList(), count: newCountField(sh), caller: newCallerCheck(p.p)}
 	for _, u := range plan.Users {
 		r.users = append(r.users, reviewUser{id: clean(u.ID), name: clean(u.Name), skip: clean(u.Skip)})
 	}
 	r.nameCol = nameColumn(r.users)
 	r.setPlan(plan)
 	r.list.SetItems(len(r.users))
-	r.count.Prompt = "count: "
-	r.count.CharLimit = 7
-	r.count.SetWidth(8)
 	if r.large() {
 		r.list.SetTyping(true) // the count field takes the keys; the arrows scroll
 	}
@@ -187,7 +182,7 @@ func (r *reviewPage) unconfirmed() string {
 		return r.caller.blocked(r.profile.p, r.verifiable())
 	case r.blocked != "":
 		return r.blocked
-	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
+	case r.large() && !r.count.holds(len(r.users)):
 		return fmt.Sprintf("type %d to confirm %d resets", len(r.users), len(r.users))
 	}
 	return ""
@@ -216,9 +211,8 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		cmd, _ := r.list.Update(msg)
 		return cmd, nil
 	case tea.PasteMsg:
-		if r.large() && onlyDigits(strings.TrimSpace(msg.Content)) {
-			var cmd tea.Cmd
-			r.count, cmd = r.count.Update(msg)
+		if r.large() {
+			cmd, _ := r.count.take(msg)
 			return cmd, nil
 		}
 	case tea.KeyPressMsg:
@@ -237,17 +231,12 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		if cmd, ok := r.list.Update(msg); ok {
 			return cmd, nil
 		}
-		if r.large() && (msg.Text == "" || onlyDigits(msg.Text)) {
-			var cmd tea.Cmd
-			r.count, cmd = r.count.Update(msg)
+		if r.large() {
+			cmd, _ := r.count.take(msg)
 			return cmd, nil
 		}
 	}
 	return nil, nil
-}
-
-func onlyDigits(s string) bool {
-	return strings.Trim(s, "0123456789") == ""
 }
 
 // headLines are what the run does and with which options, then the plan's facts,
