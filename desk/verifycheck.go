@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"resetdesk/backends"
@@ -101,17 +100,12 @@ type UnverifiedError struct {
 }
 
 func (e *UnverifiedError) Error() string {
-	users := e.Users
-	more := ""
-	if len(users) > 5 {
-		users, more = users[:5], fmt.Sprintf(" and %d more", len(e.Users)-5)
+	users := make([]string, len(e.Users))
+	for i, u := range e.Users {
+		users[i] = sanitize.Line(u)
 	}
-	var quoted []string
-	for _, u := range users {
-		quoted = append(quoted, sanitize.Line(u))
-	}
-	return fmt.Sprintf("profile %s requires verifying the caller before a reset, and you have not verified %s%s in the last %s: "+
-		"nothing was sent; verify each with `resetdesk verify -p %s USER`", e.Profile, strings.Join(quoted, ", "), more, e.ValidFor, e.Profile)
+	return fmt.Sprintf("profile %s requires verifying the caller before a reset, and you have not verified %s in the last %s: "+
+		"nothing was sent; verify each with `resetdesk verify -p %s USER`", e.Profile, listed(users, 5), e.ValidFor, e.Profile)
 }
 
 // requireVerified applies the policy of req's profile to the users req sends, by this
