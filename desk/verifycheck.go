@@ -150,16 +150,26 @@ func (d *Desk) requireVerified(ctx context.Context, req runner.Request, approved
 // approvedInstead records that approver's approval stood for the verification of the
 // users of req, and that their resets rely on it (in relied).
 func (d *Desk) approvedInstead(ctx context.Context, req runner.Request, users []string, approver string, relied map[string]int64) error {
+	return d.reliedInstead(ctx, req, users, relied, history.MethodApproval, history.ResultApproved,
+		"approved by "+approver+" instead of verified",
+		"the history could not record the approval that stands for the callers' verification, nothing sent")
+}
+
+// reliedInstead records for each of users of req an event of method and result with
+// message, which their reset relies on in place of a verification (added to relied).
+// A history that cannot record them sends nothing: the error says so (failure).
+func (d *Desk) reliedInstead(ctx context.Context, req runner.Request, users []string, relied map[string]int64,
+	method, result, message, failure string) error {
 	c := Caller{Profile: req.Profile()}
 	events := make([]history.Verification, len(users))
 	for i, u := range users {
 		c.User = u
-		events[i] = d.event(c, history.MethodApproval, "", req.Options().Ticket, history.ResultApproved)
-		events[i].Message = "approved by " + approver + " instead of verified"
+		events[i] = d.event(c, method, "", req.Options().Ticket, result)
+		events[i].Message = message
 	}
 	ids, err := d.verifyLog().recordAll(ctx, events)
 	if err != nil {
-		return fmt.Errorf("the history could not record the approval that stands for the callers' verification, nothing sent: %w", err)
+		return fmt.Errorf("%s: %w", failure, err)
 	}
 	for i, u := range users {
 		relied[u] = ids[i]
