@@ -22,7 +22,7 @@ func (d *Desk) History(ctx context.Context, f history.Filter, outcomes bool) ([]
 		if runs, err = db.Runs(ctx, f); err != nil || !outcomes {
 			return err
 		}
-		outs, err = db.Outcomes(ctx, f)
+		outs, err = db.OutcomesOf(ctx, runs, f)
 		return err
 	}); err != nil {
 		return nil, nil, err

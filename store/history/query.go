@@ -145,9 +145,14 @@ func (d *DB) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 // only those of f.Status with f.Status), newest run first, in input order within a run.
 func (d *DB) Outcomes(ctx context.Context, f Filter) ([]Outcome, error) {
 	runs, err := d.Runs(ctx, f)
-	if err != nil || len(runs) == 0 {
+	if err != nil {
 		return nil, err
 	}
+	return d.OutcomesOf(ctx, runs, f)
+}
+
+// OutcomesOf is Outcomes of runs Runs(f) already returned: they are not read again.
+func (d *DB) OutcomesOf(ctx context.Context, runs []*Run, f Filter) ([]Outcome, error) {
 	var out []Outcome
 	for _, r := range runs {
 		q := `SELECT idx, user, status, message, at FROM outcomes WHERE run_id = ?`
