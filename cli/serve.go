@@ -86,31 +86,21 @@ func (a *app) serve(ctx context.Context, listen string) error {
 	return nil
 }
 
-// serveHost builds the host every session shares. Under --demo the config still gives
-// [serve] and [technicians]; with no technicians there, this account's own keys get in.
+// serveHost builds the host every session shares; the host reads the config. Under
+// --demo the config still gives [serve] and [technicians]; with no technicians there,
+// this account's own keys get in.
 func (a *app) serveHost(logger *slog.Logger) (*desk.Host, error) {
-	path, explicit := store.ConfigPath(a.configPath, a.getenv)
-	cfg, err := store.LoadConfig(path, explicit)
-	if err != nil {
-		return nil, asUsage(err)
-	}
-	if cfg.Path == "" {
-		cfg.Path = path // where it would be: for "write your technicians in ..."
-	}
-	if a.demo && len(cfg.Technicians) == 0 {
-		t, err := serve.DemoTechnician(a.getenv)
-		if err != nil {
-			return nil, asUsage(err)
-		}
-		cfg.Technicians = []store.Technician{t}
-	}
 	var debug func(string)
 	if a.debugLog() != nil {
 		debug = func(line string) { logger.Info("request", "line", line) }
 	}
 	host, err := desk.NewHost(desk.Options{
-		Config:     cfg,
+		ConfigPath: a.configPath,
 		Demo:       a.demo,
+		Serving:    true,
+		DemoTechnician: func() (store.Technician, error) {
+			return serve.DemoTechnician(a.getenv)
+		},
 		Getenv:     a.getenv,
 		Passphrase: a.vaultPassphrase,
 		Notice:     func(s string) { logger.Info("notice", "text", s) },

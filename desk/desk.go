@@ -38,6 +38,13 @@ type Options struct {
 	Config *store.Config
 	// Demo builds the desk on the built-in simulated back ends.
 	Demo bool
+	// Serving says the host serves SSH sessions (`resetdesk serve`): under Demo the
+	// config is still read, for its [serve] and [technicians] (the demo's profiles
+	// replace its own); no other demo command reads it, so a broken profile breaks none.
+	Serving bool
+	// DemoTechnician, for a Serving demo whose config names no technicians, is the one
+	// technician let in (serve's: this account's own SSH keys).
+	DemoTechnician func() (store.Technician, error)
 	// Getenv reads the environment; nil means os.Getenv.
 	Getenv func(string) string
 	// Passphrase asks for the encrypted secrets file's passphrase (a hidden prompt on
@@ -119,31 +126,65 @@ func NewHost(o Options) (*Host, error) {
 	h.reg = newRegistry(h)
 	h.started = h.now()
 	if o.Demo {
-		env, err := demo.Start()
-		if err != nil {
+		if err := h.startDemo(); err != nil {
 			return nil, err
-		}
-		h.demo = env
-		h.cfg = &store.Config{SecretStore: "demo", Profiles: env.Profiles(), JournalRetention: store.DefaultJournalRetention,
-			ApprovalTTL: backends.DefaultApprovalTTL, Verify: store.DefaultVerify()}
-		if o.Config != nil {
-			h.cfg.Serve, h.cfg.Technicians = o.Config.Serve, o.Config.Technicians
 		}
 		return h, nil
 	}
-	cfg := o.Config
-	if cfg == nil {
-		path, explicit := store.ConfigPath(o.ConfigPath, h.getenv)
-		var err error
-		if cfg, err = store.LoadConfig(path, explicit); err != nil {
-			return nil, err
-		}
-		if cfg.Path == "" {
-			cfg.Path = path // where it would be: for "write your profiles in ..."
-		}
+	cfg, err := h.loadConfig()
+	if err != nil {
+		return nil, err
 	}
 	h.cfg = cfg
 	return h, nil
+}
+
+// loadConfig is Options.Config, else the config file --config, $RESETDESK_CONFIG or
+// the XDG default names.
+func (h *Host) loadConfig() (*store.Config, error) {
+	if h.opts.Config != nil {
+		return h.opts.Config, nil
+	}
+	path, explicit := store.ConfigPath(h.opts.ConfigPath, h.getenv)
+	cfg, err := store.LoadConfig(path, explicit)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Path == "" {
+		cfg.Path = path // where it would be: for "write your profiles in ..."
+	}
+	return cfg, nil
+}
+
+// startDemo starts the simulated back ends and makes their profiles the host's. A
+// serving demo keeps the config's [serve] and [technicians], or lets in
+// Options.DemoTechnician when it names none.
+func (h *Host) startDemo() error {
+	env, err := demo.Start()
+	if err != nil {
+		return err
+	}
+	h.demo = env
+	h.cfg = &store.Config{SecretStore: "demo", Profiles: env.Profiles(), JournalRetention: store.DefaultJournalRetention,
+		ApprovalTTL: backends.DefaultApprovalTTL, Verify: store.DefaultVerify()}
+	if !h.opts.Serving && h.opts.Config == nil {
+		return nil
+	}
+	cfg, err := h.loadConfig()
+	if err != nil {
+		env.Close()
+		return err
+	}
+	h.cfg.Path, h.cfg.Serve, h.cfg.Technicians = cfg.Path, cfg.Serve, cfg.Technicians
+	if len(h.cfg.Technicians) == 0 && h.opts.Serving && h.opts.DemoTechnician != nil {
+		t, err := h.opts.DemoTechnician()
+		if err != nil {
+			env.Close()
+			return err
+		}
+		h.cfg.Technicians = []store.Technician{t}
+	}
+	return nil
 }
 
 // New builds a host and its one desk (for o.Technician, "" for the OS account).
