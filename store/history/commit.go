@@ -23,6 +23,11 @@ type committer struct {
 	begin  *sql.Stmt // BEGIN IMMEDIATE and COMMIT, prepared once: they run per group
 	end    *sql.Stmt
 
+	// late holds the outcomes RecordLater committed, as committed, so that FinishRun
+	// need not write them again. Only the writer's goroutine touches it (in apply
+	// functions and the results of RecordLater).
+	late map[outcomeKey]*lateRow
+
 	mu      sync.Mutex
 	pending []*request
 	closed  bool
@@ -83,7 +88,7 @@ func openCommitter(path string) (*committer, error) {
 		return nil, fmt.Errorf("history %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	c := &committer{path: path, db: db, wake: make(chan struct{}, 1), stopped: make(chan struct{})}
+	c := &committer{path: path, db: db, wake: make(chan struct{}, 1), stopped: make(chan struct{}), late: map[outcomeKey]*lateRow{}}
 	if err := c.prepare(); err != nil {
 		if c.conn != nil {
 			c.conn.Close()
