@@ -133,8 +133,9 @@ func (d *DB) Record(ctx context.Context, id int64, o backends.Outcome, at time.T
 	})
 }
 
-// RecordLater is Record without the wait: the outcome is queued for the next group and
-// RecordLater returns at once. The history is not what keeps a secret (the journal is),
+// RecordLater is Record without the wait: the outcome is queued and RecordLater returns
+// at once; it is committed with the next write someone waits for (or after lazyDelay,
+// or by Close). The history is not what keeps a secret (the journal is),
 // so an answer need not wait for it; its request was committed by Sending or Reserve
 // before it went out, which is what a killed run and the quota rely on. A late write
 // that fails loses nothing: FinishRun writes every outcome not committed as it ends.
