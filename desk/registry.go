@@ -102,6 +102,7 @@ type hostRun struct {
 	holder    bool        // this host holds the run's approval request
 	adoptable bool        // a later serve may take the request over (a served technician's, no typed password)
 	run       *runner.Run // nil until it starts
+	haltWhy   string      // why it was stopped while it logged in ("": by its technician)
 	cancel    context.CancelFunc
 	log       []event
 	final     []backends.Outcome // by index; Status "" until final

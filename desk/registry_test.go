@@ -374,6 +374,51 @@ func TestRegistryDrainStopsEveryRunAndTakesNoMore(t *testing.T) {
 	}
 }
 
+// A run that a shutdown of the host stopped (SIGTERM to serve, the usual restart) says
+// so: its users not sent are skipped "because the host shut down", not as if their
+// technician had stopped it, and the technician's next session at the new host says
+// what became of it — how many went out, how many did not.
+func TestReattachFindsARunTheHostsShutdownStopped(t *testing.T) {
+	srv := odintest.New(4)
+	defer srv.Close()
+	home := t.TempDir()
+	first := teamHost(t, srv, home, "", desk.Options{})
+	alice := deskOf(t, first, "alice")
+	plan, g := gatedPlan(t, alice, "lab", srv.Users())
+	h, err := alice.Submit(context.Background(), plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-g.entered
+	drained := make(chan error, 1)
+	go func() { drained <- first.Runs().Drain(context.Background()) }()
+	var s watched
+	s.until(t, h.Watch(), func() bool { return s.info.State == desk.StateStopping })
+	g.through(t)
+	if err := <-drained; err != nil {
+		t.Fatal(err)
+	}
+	s.until(t, h.Watch(), func() bool { return len(s.finals) == 4 })
+	if o := s.finals[3]; o.Status != backends.StatusSkipped || !strings.Contains(o.Message, "the host shut down") {
+		t.Fatalf("a user the shutdown kept from going out: %+v", o)
+	}
+	first.Close()
+
+	second := teamHost(t, srv, home, "", desk.Options{})
+	ra, err := deskOf(t, second, "alice").Reattach(context.Background())
+	if err != nil || len(ra.CutOff) != 1 {
+		t.Fatalf("alice's reattach at the new host: %+v, %v", ra, err)
+	}
+	c := ra.CutOff[0]
+	want := "a run of yours on lab was stopped by a shutdown of the host at " + c.At.Format("15:04") + " — 1 of 4 sent, 3 not sent — see recover"
+	if !c.Stopped || c.Tally.OK != 1 || c.Tally.Skipped != 3 || c.String() != want {
+		t.Fatalf("the stopped run: %+v\n%q", c, c.String())
+	}
+	if ra, _ := deskOf(t, second, "bob").Reattach(context.Background()); len(ra.CutOff) != 0 {
+		t.Fatalf("bob finds alice's stopped run: %+v", ra.CutOff)
+	}
+}
+
 // A run that a host's end cut off is found by its technician from the history when
 // they come back to a new host: when, and how far it got; their runs only.
 func TestReattachFindsARunCutOffByAHostRestart(t *testing.T) {

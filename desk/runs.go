@@ -131,11 +131,11 @@ func (g *Registry) launch(r *hostRun) error {
 	}
 	r.mu.Lock()
 	r.run, r.info.Started, r.info.HistoryID = run, g.host.now(), histID
-	stop := r.info.State == StateStopping // stopped while it logged in
+	stop, why := r.info.State == StateStopping, r.haltWhy // stopped while it logged in
 	r.changed()
 	r.mu.Unlock()
 	if stop {
-		run.Stop()
+		r.halt(why)
 	}
 	go r.consume(run)
 	g.changed()
@@ -152,7 +152,7 @@ func (g *Registry) Drain(ctx context.Context) error {
 	runs := slices.Clone(g.runs)
 	g.mu.Unlock()
 	for _, r := range runs {
-		r.stop()
+		r.halt(ShutdownSkip)
 	}
 	for _, r := range runs {
 		r.mu.Lock()
@@ -207,16 +207,32 @@ func (g *Registry) isClosing() bool {
 	return g.closing
 }
 
+// ShutdownSkip is the message of the users a shutdown of the host kept from going out:
+// the history and recover say why they were skipped, and the technician's next session
+// finds the run by it (Reattach).
+const ShutdownSkip = "not sent: the host shut down before it went out"
+
 // stop stops dispatching r (a run still waiting for approval is not touched).
-func (r *hostRun) stop() {
+func (r *hostRun) stop() { r.halt("") }
+
+// halt stops dispatching r, its users not sent skipped for reason ("": stopped by its
+// technician).
+func (r *hostRun) halt(reason string) {
 	r.mu.Lock()
 	run := r.run
+	if run == nil && r.haltWhy == "" {
+		r.haltWhy = reason // for its start, once logged in
+	}
 	if r.info.State == StateRunning {
 		r.info.State = StateStopping
 		r.changed()
 	}
 	r.mu.Unlock()
-	if run != nil {
+	switch {
+	case run == nil:
+	case reason != "":
+		run.Halt(reason)
+	default:
 		run.Stop()
 	}
 }

@@ -67,7 +67,7 @@ func TestConsoleSingleUserResetInFewKeys(t *testing.T) {
 			press("Enter")
 			s.waitText("reset now", 10*time.Second)
 			press("Enter")
-			s.waitText("1/1 sent", 20*time.Second)
+			s.waitText("1/1 answered", 20*time.Second)
 			scr := s.waitText("ok 1 ", 10*time.Second)
 			if !strings.Contains(scr, "> "+c.user) || !strings.Contains(scr, "failed 0") {
 				t.Fatalf("the reset of %s did not end ok:\n%s", c.user, scr)
@@ -178,7 +178,7 @@ func TestConsoleHelpOfEveryPage(t *testing.T) {
 	s.waitText("Type 240", 5*time.Second)
 	s.text("240")
 	s.keys("Enter")
-	s.waitText("sent", 10*time.Second)
+	s.waitText("answered", 10*time.Second)
 	help("run", "stop the run")
 	s.keys("C-c")
 	s.waitText("ctrl+c aborts", 5*time.Second)

@@ -418,6 +418,13 @@ func TestServeSIGTERMLetsRunsFinishIntoTheJournal(t *testing.T) {
 	if runs := historyRuns(t, cfg, env); len(runs) != 1 || runs[0].By != "alice" || runs[0].Finished == nil || runs[0].OK != len(changed) {
 		t.Fatalf("history after SIGTERM: %+v", runs)
 	}
+	// Her next session at the restarted server says what the shutdown did to her run.
+	again := startServe(t, env, "--config", cfg)
+	b := again.connect(alice, 100, 30)
+	scr := b.waitText("was stopped by a shutdown of the host", 20*time.Second)
+	if want := fmt.Sprintf("%d of 40 sent, %d not sent", len(changed), 40-len(changed)); !strings.Contains(scr, want) {
+		t.Fatalf("want %q in the note:\n%s", want, scr)
+	}
 }
 
 // `resetdesk serve --demo` with no config, then ssh with the account's own key: the

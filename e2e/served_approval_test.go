@@ -68,7 +68,7 @@ func TestServeApprovalAndAReattachedRun(t *testing.T) {
 	openProfile(a, "annex")
 	reviewSIP(a, "ext:500*", 5)
 	a.keys("Enter")
-	a.waitText("sent", 10*time.Second)
+	a.waitText("answered", 10*time.Second)
 	if err := syscall.Kill(a.pid(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"resetdesk/desk"
@@ -57,6 +58,17 @@ func (r endReason) message(idle time.Duration, ran, demo bool) string {
 		msg += "; " + runs
 	}
 	return msg
+}
+
+// endText is the end message as the technician's terminal shows it: wrapped at words
+// to its width (the terminal's own wrap cut "recover (r" from its ")"), each line ended
+// with CR LF, as the terminal is still raw when the console has ended.
+func endText(msg string, width int) string {
+	if width <= 0 {
+		width = 80
+	}
+	lines := strings.Split(ansi.Wordwrap("resetdesk: "+msg, width, ""), "\n")
+	return strings.Join(lines, "\r\n") + "\r\n"
 }
 
 // session is one SSH session's console.
@@ -258,7 +270,7 @@ func (s *Server) serveSession(sess ssh.Session) {
 	runs := int(sd.runs.Load())
 	reason := st.why(sess)
 	if msg := reason.message(s.idle, runs > 0, s.host.Demo()); msg != "" {
-		fmt.Fprintln(sess.Stderr(), "resetdesk: "+msg)
+		fmt.Fprint(sess.Stderr(), endText(msg, pty.Window.Width))
 	}
 	log.Info("session ended", "reason", string(reason), "duration", time.Since(began).Round(time.Second).String(), "runs", runs)
 	// Before the server may count the session gone (leave) and close its connection.

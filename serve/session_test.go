@@ -55,3 +55,26 @@ func TestEndMessageSaysWhatIsTrueOfTheRuns(t *testing.T) {
 		}
 	}
 }
+
+// The end message is wrapped at words to the technician's terminal: at 60 columns the
+// terminal's own wrap had cut "recover (r" from its ")". The lines end in CR LF (the
+// terminal is raw), and nothing of the text is lost.
+func TestEndTextWrapsAtWordsToTheTerminal(t *testing.T) {
+	msg := endShutdown.message(time.Minute, true, false)
+	got := endText(msg, 60)
+	if !strings.HasSuffix(got, "\r\n") {
+		t.Fatalf("not ended with CR LF: %q", got)
+	}
+	lines := strings.Split(strings.TrimSuffix(got, "\r\n"), "\r\n")
+	if len(lines) < 2 {
+		t.Fatalf("a %d-column message on one line: %q", len(msg), got)
+	}
+	for _, l := range lines {
+		if len(l) > 60 || strings.HasPrefix(l, ")") || strings.HasSuffix(l, "(r") {
+			t.Fatalf("a line cut mid-word or past 60 columns: %q", l)
+		}
+	}
+	if strings.Join(strings.Fields(strings.Join(lines, " ")), " ") != "resetdesk: "+msg {
+		t.Fatalf("the text changed: %q", got)
+	}
+}

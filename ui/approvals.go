@@ -209,6 +209,9 @@ func (p *approvalsPage) Help() keys.Help {
 		return keys.Help{ShortKeys: []key.Binding{send, km.Cancel}, Groups: [][]key.Binding{{send, km.Cancel}}}
 	}
 	other := []key.Binding{km.PrevRequest, km.NextRequest}
+	if len(p.items) < 2 {
+		other = nil // ←/→ go to the other requests: there is none
+	}
 	if it, ok := p.current(); !ok || it.own {
 		// Nothing here to decide: the way back and the other requests.
 		return keys.Help{ShortKeys: append(other, km.Back), Groups: [][]key.Binding{other, {km.Back}}}
@@ -217,7 +220,11 @@ func (p *approvalsPage) Help() keys.Help {
 	if p.large() {
 		approve = keys.Named(km.Approve, "approve, once the count is typed")
 	}
-	return keys.Help{ShortKeys: []key.Binding{approve, km.Decline, km.NextRequest, km.Back},
+	short := []key.Binding{approve, km.Decline, km.Back}
+	if other != nil {
+		short = []key.Binding{approve, km.Decline, km.NextRequest, km.Back}
+	}
+	return keys.Help{ShortKeys: short,
 		Groups: [][]key.Binding{{approve, km.Decline}, other, {km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown}, {km.Back}}}
 }
 

@@ -87,6 +87,20 @@ func TestDeclineWithAReasonReachesTheStarter(t *testing.T) {
 	bob.typed("wrong list")
 	bob.keys("enter")
 	alice.until("the decline", func() bool { return strings.Contains(flat(alice.screen()), "declined by bob: wrong list") })
+	if title := strings.SplitN(alice.screen(), "\n", 2)[0]; !strings.Contains(title, "not started") {
+		t.Fatalf("a declined run's page is titled as running: %q", title)
+	}
+	// Bob's runs list what he decided, whose it was, and the reason said once.
+	bob.until("his decision said", func() bool { return strings.Contains(bob.screen(), "declined alice's run") })
+	if strings.Contains(bob.screen(), "next request") {
+		t.Fatalf("with no request left the footer offers the next one:\n%s", bob.screen())
+	}
+	bob.keys("esc", "l")
+	bob.until("his runs", func() bool { return strings.Contains(bob.screen(), "of yours at this host") })
+	if v := flat(bob.screen()); !strings.Contains(v, "alice's, decided by you") || !strings.Contains(v, "declined by bob: wrong list") ||
+		strings.Contains(v, "declined: declined") {
+		t.Fatalf("bob's runs page:\n%s", bob.screen())
+	}
 }
 
 // The starter withdraws a run that waits (w): it ends, and no approver sees it.

@@ -39,12 +39,9 @@ func (p *approvalsPage) View() string {
 		b.WriteString(l + "\n")
 	}
 	it, _ := p.current()
+	col := nameColumn(it.users)
 	b.WriteString(p.users.View(func(i int, current bool) string {
-		u := it.users[i]
-		text := u.id
-		if u.name != "" {
-			text += "  " + u.name
-		}
+		text := it.users[i].text(col)
 		if current {
 			return "  > " + th.Cursor.Render(text)
 		}

@@ -63,6 +63,9 @@ func (c *Console) copy(m copyMsg) tea.Cmd {
 		return c.apply(ask{text: note, hint: "y copies · n cancels",
 			yes: func() (tea.Cmd, nav) { return c.copy(m), nil }})
 	}
+	if m.copied != nil {
+		m.copied()
+	}
 	c.clipID++
 	c.clipHeld = true
 	c.clipUntil = c.now().Add(clipboardTTL)

@@ -49,6 +49,43 @@ func TestQuitAsksWhileSecretsUnsaved(t *testing.T) {
 	}
 }
 
+// A copy cancelled at tmux's question was not made: the secret still counts as not
+// copied, and q still asks before it goes (n at the question, then q, quit at once).
+func TestACancelledCopyLeavesTheSecretUnsaved(t *testing.T) {
+	c := New(context.Background(), &testDesk{getenv: func(k string) string {
+		if k == "TERM" {
+			return "tmux-256color"
+		}
+		return ""
+	}})
+	c.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	r := runToResults(t, c.sh, []string{"alice"})
+	c.apply(push{p: r})
+	_, cmd := c.Update(press("c"))
+	copies := msgsOf[copyMsg](cmd)
+	if len(copies) != 1 {
+		t.Fatalf("c asked for %d copies", len(copies))
+	}
+	c.Update(copies[0])
+	if c.question == nil || !strings.Contains(c.question.text, "tmux delete-buffer") {
+		t.Fatal("no question before the first copy inside tmux")
+	}
+	c.Update(press("n"))
+	if c.clipHeld || r.Unsaved() != 1 {
+		t.Fatalf("a cancelled copy: clipboard held %v, unsaved %d", c.clipHeld, r.Unsaved())
+	}
+	c.now = func() time.Time { return time.Now().Add(2 * answerGrace) } // q is not the late answer of n
+	c.Update(press("q"))
+	if c.quitting || c.question == nil || !strings.Contains(c.question.text, "not copied or exported yet") {
+		t.Fatal("q quit with a secret whose copy was cancelled")
+	}
+	c.Update(press("n"))
+	c.Update(copies[0]) // the question is said once: this one copies
+	if !c.clipHeld || r.Unsaved() != 0 {
+		t.Fatalf("a copy made: clipboard held %v, unsaved %d", c.clipHeld, r.Unsaved())
+	}
+}
+
 // At 80x24 a question or an error longer than the line wraps: its end (the y/n, the
 // reason) shows, the screen keeps its 24 lines, and no control sequence gets through.
 func TestStatusLineWrapsAtEightyColumns(t *testing.T) {

@@ -27,6 +27,7 @@ type credsPage struct {
 	label   string // "password", "AuthToken"...
 	store   string // the secret store's name, as drawn
 	width   int
+	height  int
 
 	entering bool
 	input    textinput.Model
@@ -79,7 +80,7 @@ func (c *credsPage) Help() keys.Help {
 		Groups:    [][]key.Binding{{km.SetSecret, km.DeleteSecret, km.TestConnection}, {km.Back}},
 	}
 }
-func (c *credsPage) SetSize(w, _ int) { c.width = w }
+func (c *credsPage) SetSize(w, h int) { c.width, c.height = w, h }
 
 func (c *credsPage) Init() tea.Cmd { return secretStatusCmd(c.sh, c.profile.p, storeTimeout) }
 
@@ -269,42 +270,58 @@ func (c *credsPage) test() tea.Cmd {
 func (c *credsPage) View() string {
 	th := c.sh.th
 	w := c.width
-	var b strings.Builder
-	row := func(k, v string) {
-		for _, l := range fit.Indent(fmt.Sprintf("  %-10s ", k), v, w) {
-			b.WriteString(l + "\n")
-		}
-	}
-	row("profile", c.profile.name+" ("+c.profile.kind+")  "+th.Subtle.Render(c.profile.url))
-	row("store", c.store)
+	rows := func(k, v string) []string { return fit.Indent(fmt.Sprintf("  %-10s ", k), v, w) }
+	head := append(rows("profile", c.profile.name+" ("+c.profile.kind+")  "+th.Subtle.Render(c.profile.url)), rows("store", c.store)...)
 	var st string
 	status := c.status()
+	failed := strings.HasPrefix(status, "missing") || strings.HasPrefix(status, "unknown")
 	switch {
 	case status == "":
 		st = th.Subtle.Render("checking…")
-	case strings.HasPrefix(status, "missing") || strings.HasPrefix(status, "unknown"):
+	case failed:
 		st = th.Failed.Render(status)
 	default:
 		st = th.OK.Render("present, " + secretWhere(status))
 	}
-	row(c.label, st)
-	if status == "env" {
-		for _, l := range fit.Indent("  ", store.SecretEnvName(c.profile.p.Name)+" is set and overrides the stored "+c.label, w) {
-			b.WriteString(th.Warn.Render(l) + "\n")
+	tail := c.tailLines()
+	secret := rows(c.label, st)
+	// On a short page a long reason gives way to what the page just said (the answer
+	// to s, a test of the connection): cut at a word, never the answer.
+	if room := max(c.height-len(head)-len(tail), 1); failed && c.height > 0 && len(secret) > room {
+		secret = nil
+		for i, l := range fit.WrapMax(status, max(w-13, 20), room) {
+			prefix := strings.Repeat(" ", 13)
+			if i == 0 {
+				prefix = fmt.Sprintf("  %-10s ", c.label)
+			}
+			secret = append(secret, prefix+th.Failed.Render(l))
 		}
 	}
-	b.WriteByte('\n')
+	return strings.Join(append(append(head, secret...), tail...), "\n") + "\n"
+}
+
+// tailLines are what follows the rows: the environment's override, what may be done
+// here, the field, the task under way, the last answer.
+func (c *credsPage) tailLines() []string {
+	th := c.sh.th
+	w := c.width
+	var out []string
+	if c.status() == "env" {
+		for _, l := range fit.Indent("  ", store.SecretEnvName(c.profile.p.Name)+" is set and overrides the stored "+c.label, w) {
+			out = append(out, th.Warn.Render(l))
+		}
+	}
+	out = append(out, "")
 	switch {
 	case c.canChange() != "":
 		for _, l := range fit.Indent("  ", c.canChange()+"; t tests the connection", w) {
-			b.WriteString(th.Subtle.Render(l) + "\n")
+			out = append(out, th.Subtle.Render(l))
 		}
 	case c.entering:
-		b.WriteString("  " + c.input.View() + "\n")
-		b.WriteString(th.Subtle.Render("  typed characters are not shown; enter stores, esc cancels") + "\n")
+		out = append(out, "  "+c.input.View(), th.Subtle.Render("  typed characters are not shown; enter stores, esc cancels"))
 	}
 	if c.busy.Running() {
-		b.WriteString("  " + th.Running.Render(c.busy.View()) + "\n")
+		out = append(out, "  "+th.Running.Render(c.busy.View()))
 	}
 	if c.result != "" {
 		style := th.OK
@@ -312,10 +329,10 @@ func (c *credsPage) View() string {
 			style = th.Failed
 		}
 		for _, l := range fit.Wrap(c.result, max(w-2, 20)) {
-			b.WriteString("  " + style.Render(l) + "\n")
+			out = append(out, "  "+style.Render(l))
 		}
 	}
-	return b.String()
+	return out
 }
 
 // secretWhere says where a secret comes from, for its status ("env", "demo", a store's

@@ -254,3 +254,19 @@ func TestCredsMissingSecretByErrorNotText(t *testing.T) {
 		t.Fatalf("a broken file shown as %q", st)
 	}
 }
+
+// On a short page the long reason why the secret is unknown gives way to what s just
+// said: at 60x16 the answer to s (no keyring: set secret_store = "file") was cut off at
+// the page's foot, mid-sentence.
+func TestCredsAnswerStaysInSightOnAShortPage(t *testing.T) {
+	sh := testShared()
+	why := `no Secret Service (OS keyring) is reachable here — the usual state of an SSH login; set secret_store = "file" in the config to keep secrets in an encrypted file instead (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set)`
+	sh.secrets["lab"] = "unknown: profile lab: " + why + " (for automation, RESETDESK_SECRET_LAB overrides the store)"
+	c := sized(newCredsPage(sh, newProfile(backends.Profile{Name: "lab", Kind: "odin", URL: "http://127.0.0.1:44425/api/v2"})), 60, 13)
+	c.Update(storeReachedMsg{err: "cannot reach the OS keyring, nothing to type: " + why})
+	v := ansi.Strip(c.View())
+	if n := len(strings.Split(strings.TrimRight(v, "\n"), "\n")); n > 13 || !strings.Contains(flat(v), "DBUS_SESSION_BUS_ADDRESS is not set)") ||
+		!strings.Contains(flat(v), "password unknown: profile lab") {
+		t.Fatalf("%d lines; the answer to s or the status is out of sight:\n%s", n, v)
+	}
+}

@@ -178,6 +178,33 @@ func TestConsoleSaysARunWasCutOff(t *testing.T) {
 	}
 }
 
+// Many runs cut off (a month of restarts) never push the profiles out of sight at
+// 60x16: the page says the newest and how many more, and the history page has each.
+func TestManyCutOffRunsLeaveTheProfilesInSight(t *testing.T) {
+	p := backends.Profile{Name: "lab", Kind: "fake", URL: "https://fake.example.com"}
+	team := teamDesks([]backends.Profile{p}, "alice")
+	db, err := history.Open(historyPath(t, team[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 6 {
+		started := time.Now().Add(-time.Duration(i+1) * time.Hour)
+		if _, err := db.StartRun(ctx, history.RunInfo{OSUser: "x", Technician: "alice", Started: started, Profile: "lab", Kind: "fake", Mode: "gen", Total: 240}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	d, _ := console(t, team[0], 60, 16)
+	d.until("the cut-off notes", func() bool { return strings.Contains(flat(d.screen()), "was cut off") })
+	v := flat(d.screen())
+	if !strings.Contains(v, "1 lab") || !strings.Contains(v, "Choose the system") || !strings.Contains(v, "and 5 more") {
+		t.Fatalf("six cut-off runs at 60x16:\n%s", d.screen())
+	}
+	d.keys("h")
+	d.until("the history page", func() bool { return strings.Count(d.screen(), "notice") >= 2 })
+}
+
 // historyPath is the history database of td's host.
 func historyPath(t *testing.T, td *testDesk) string {
 	t.Helper()

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
@@ -139,9 +140,10 @@ func (m *modePage) Help() keys.Help {
 		// A field has the keys: the letters are typed, only the arrows move.
 		up, down = keys.Named(km.ArrowUp, "previous field"), keys.Named(km.ArrowDown, "next field")
 	}
-	short := []key.Binding{up, down, km.NextField, km.Review, km.Back}
+	// The way on first: a narrow footer leaves out what comes last.
+	short := []key.Binding{km.Review, up, down, km.NextField, km.Back}
 	if f := m.textField(); f != nil && f.kind == fPassword {
-		short = []key.Binding{km.ShowPassword, km.NextField, km.Review, km.Back}
+		short = []key.Binding{km.Review, km.ShowPassword, km.NextField, km.Back}
 	}
 	return keys.Help{
 		ShortKeys: short,
@@ -422,8 +424,8 @@ func (m *modePage) planning(msg tea.Msg) (tea.Cmd, nav, bool) {
 		m.plan.key(m.sh, msg)
 		return nil, nil, true
 	}
-	if m.plan.running() {
-		return m.plan.task.Update(msg), nil, false
+	if _, tick := msg.(spinner.TickMsg); tick && m.plan.running() {
+		return m.plan.task.Update(msg), nil, true // its next frame: the spinner turns
 	}
 	return nil, nil, false
 }

@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"context"
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -189,4 +191,54 @@ func TestModeDescriptionsAreWhole(t *testing.T) {
 			}
 		}
 	}
+}
+
+// The spinner of a run being planned turns until the plan comes (a slow lookup of who
+// the ids name): its next tick is asked for, not dropped — a still spinner reads as a
+// hung console.
+func TestModePlanningSpinnerTurns(t *testing.T) {
+	sh := testShared()
+	m := newTestModePage(sh, "alice")
+	cmd, _ := m.Update(press("enter"))
+	if !m.plan.running() {
+		t.Fatal("enter did not plan the run")
+	}
+	ticks := msgsOf[spinner.TickMsg](cmd)
+	if len(ticks) != 1 {
+		t.Fatalf("the planning spinner did not start: %d ticks", len(ticks))
+	}
+	next, _ := m.Update(ticks[0])
+	if len(msgsOf[spinner.TickMsg](next)) != 1 {
+		t.Fatal("the planning spinner stopped after its first frame")
+	}
+}
+
+// An enter typed while the run is being planned (a slow lookup: "is it stuck?") never
+// confirms the review it has not seen: the review shows, nothing is sent, and the next
+// enter sends.
+func TestEnterTypedWhileThePlanIsMadeNeverConfirmsIt(t *testing.T) {
+	gate := make(chan struct{})
+	td := &testDesk{profiles: []backends.Profile{{Name: "p", Kind: "fake"}},
+		open: func(ctx context.Context, _ backends.Profile) (backends.Backend, error) {
+			select {
+			case <-gate:
+			case <-ctx.Done():
+			}
+			return &fakeBackend{}, nil
+		}}
+	d := newDriver(t, New(context.Background(), td), 80, 24)
+	d.run(d.c.apply(push{p: newModePage(d.c.sh, fakeProfile(backends.Profile{Name: "p", Kind: "fake"}), []string{"alice"}, nil)}))
+	d.keys("enter")
+	m := d.c.top().(*modePage)
+	if !m.plan.running() {
+		t.Fatal("enter did not plan the run")
+	}
+	d.keys("enter", "enter")
+	close(gate)
+	d.until("the review", func() bool { _, ok := d.c.top().(*reviewPage); return ok })
+	if len(td.Runs()) != 0 {
+		t.Fatal("an enter typed before the review showed confirmed it")
+	}
+	d.keys("enter")
+	d.until("the run", func() bool { _, ok := d.c.top().(*runPage); return ok })
 }

@@ -446,7 +446,8 @@ func TestEveryListMovesWithTheSameKeys(t *testing.T) {
 	}
 }
 
-// Each page says what enter does there: open, choose the mode, review, reset now.
+// Each page says what enter does there — open, choose the mode, review, reset now — at
+// every size down to 60 columns: the way on is the last key a short footer may drop.
 func TestHelpNamesWhatEnterDoes(t *testing.T) {
 	want := map[string]string{"profiles": "enter open", "users": "enter choose the mode", "mode": "enter review", "review": "enter reset now"}
 	for _, pc := range everyPage() {
@@ -454,9 +455,11 @@ func TestHelpNamesWhatEnterDoes(t *testing.T) {
 		if !ok {
 			continue
 		}
-		c := consoleWith(t, pc, 120, 24, true)
-		if v := ansi.Strip(c.View().Content); !strings.Contains(v, w) || strings.Contains(v, "enter next") {
-			t.Fatalf("%s: %q not in the help line:\n%s", pc.name, w, v)
+		for _, width := range []int{120, 80, 60} {
+			c := consoleWith(t, pc, width, 24, true)
+			if v := ansi.Strip(c.View().Content); !strings.Contains(v, w) || strings.Contains(v, "enter next") {
+				t.Fatalf("%s at %d columns: %q not in the help line:\n%s", pc.name, width, w, v)
+			}
 		}
 	}
 }

@@ -27,8 +27,9 @@ type plannedMsg struct {
 // planner takes a page's run to its review off the UI goroutine: the system is asked
 // who the ids name (one reset per account, the lines not sent and why), then the desk
 // plans the run. Keys typed meanwhile (esc aside, which gives up) go to the review once
-// it shows, as keys typed while a profile opens go to its users page: the single reset
-// stays a name and three enters at typing speed.
+// it shows, as keys typed while a profile opens go to its users page — but never the
+// enter that would confirm it: a review is seen before it is confirmed, and an enter
+// typed while a slow lookup runs ("is it stuck?") must not send a run nobody read.
 type planner struct {
 	task  slow.Task
 	seq   int
@@ -62,6 +63,8 @@ func (pl *planner) key(sh *shared, k tea.KeyPressMsg) {
 	switch {
 	case key.Matches(k, sh.keys.Back):
 		pl.cancel()
+	case key.Matches(k, sh.keys.Confirm):
+		// Dropped: the review's own enter confirms it, once it has been seen.
 	case len(pl.typed) < maxTyped:
 		pl.typed = append(pl.typed, k)
 	}

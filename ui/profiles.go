@@ -254,11 +254,19 @@ func (p *profilesPage) View() string {
 	return b.String()
 }
 
-// noteLines are the notes wrapped to the width, with a blank line under them.
+// noteLines are the notes wrapped to the width, with a blank line under them: as many
+// whole as a third of the page holds, then how many more (the history page lists each),
+// so that a month of cut-off runs never pushes the profiles out of sight.
 func (p *profilesPage) noteLines() []string {
+	room := max(p.height/3, 3)
 	var lines []string
-	for _, n := range p.notes {
-		lines = append(lines, fit.Wrap(n, p.width)...)
+	for i, n := range p.notes {
+		wrapped := fit.Wrap(n, p.width)
+		if left := len(p.notes) - i; i > 0 && len(lines)+len(wrapped) > room-1 {
+			lines = append(lines, fit.Wrap(fmt.Sprintf("and %d more — h shows each", left), p.width)...)
+			break
+		}
+		lines = append(lines, wrapped...)
 	}
 	if len(lines) > 0 {
 		lines = append(lines, "")
@@ -299,6 +307,12 @@ func (p *profilesPage) rowLines(i int, current bool) []string {
 		secret, style = "secret: checking…", th.Subtle
 	case strings.HasPrefix(secret, "missing") || strings.HasPrefix(secret, "unknown"):
 		secret, style = "secret "+secret, th.Failed
+		// Two lines at most: the credentials page has the whole reason, and the same
+		// long one on every profile would push the others out of sight.
+		const more = " (c: the whole reason)"
+		if room := 2*(p.width-6) - fit.Width(more); fit.Width(secret) > room {
+			secret = fit.Cut(secret, max(room, 20)) + more
+		}
 	default:
 		secret = "secret: " + secret
 	}

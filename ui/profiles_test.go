@@ -178,3 +178,20 @@ func TestProfilesRowWrapsALongSecretSource(t *testing.T) {
 	}
 	bodyFits(t, 60, 16, v)
 }
+
+// A long reason why a secret is unknown (no keyring on an SSH login) takes two lines
+// at most on its profile's row, the credentials page (c) saying it whole: told in full
+// for every profile, one profile filled the page at 60x16.
+func TestProfilesLongSecretReasonLeavesTheOthersInSight(t *testing.T) {
+	sh := testShared()
+	why := `unknown: profile %s: no Secret Service (OS keyring) is reachable here — the usual state of an SSH login; set secret_store = "file" in the config to keep secrets in an encrypted file instead (no D-Bus session bus: DBUS_SESSION_BUS_ADDRESS is not set)`
+	for _, name := range []string{"lab", "annex", "corp"} {
+		sh.profiles = append(sh.profiles, newProfile(backends.Profile{Name: name, Kind: "odin", URL: "http://127.0.0.1:44425/api/v2"}))
+		sh.secrets[name] = fmt.Sprintf(why, name)
+	}
+	pp := sized(newProfilesPage(sh), 60, 13)
+	v := flat(pp.View())
+	if !strings.Contains(v, "2 annex") || !strings.Contains(v, "c: the whole reason") {
+		t.Fatalf("a long reason pushed the profiles out of sight:\n%s", ansi.Strip(pp.View()))
+	}
+}

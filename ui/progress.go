@@ -26,17 +26,20 @@ const (
 // rateSample is how many answers the time left waits for.
 const rateSample = 5
 
-// progressLines draws the bar and the counts. The bar fills with what was sent; the
+// progressLines draws the bar and the counts. The bar fills with what was answered; the
 // users skipped (never sent) show as dots, so a stopped run does not look done. The
-// rate counts what was sent, and the time left shows only while the run sends.
-func progressLines(sh *shared, width int, t backends.Tally, total int, elapsed time.Duration, state runState) string {
+// rate counts what was answered, and the time left shows only while the run sends.
+// flight says what is out and not answered yet ("4 in flight"; none when nothing is),
+// in forms from the longest: a request in flight was sent, and "0/12 sent" beside four
+// of them would say it was not.
+func progressLines(sh *shared, width int, t backends.Tally, total int, flight []string, elapsed time.Duration, state runState) string {
 	th := sh.th
 	sent := t.OK + t.Failed + t.Unknown
 	frac := 0.0
 	if total > 0 {
 		frac = float64(sent) / float64(total)
 	}
-	label := fmt.Sprintf(" %d/%d sent %3.0f%%", sent, total, frac*100)
+	label := fmt.Sprintf(" %d/%d answered %3.0f%%", sent, total, frac*100)
 	w := max(width-fit.Width(label)-1, 10)
 	fill := int(frac * float64(w))
 	skip := 0
@@ -72,6 +75,11 @@ func progressLines(sh *shared, width int, t backends.Tally, total int, elapsed t
 	case aborting:
 		add(th.Warn.Render("aborting the requests in flight"), th.Warn.Render("aborting…"))
 	}
+	var forms []string
+	for _, f := range flight {
+		forms = append(forms, th.Subtle.Render("· "+f))
+	}
+	add(forms...)
 	// A rate over less than a second, or over a handful of answers, says nothing true
 	// (6279.7/s, ETA 0ms): the rate waits for a second of the run, the time left for
 	// rateSample answers and is never under a second.

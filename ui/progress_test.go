@@ -16,19 +16,19 @@ import (
 func TestProgressOfAStoppedRun(t *testing.T) {
 	sh := testShared()
 	tally := backends.Tally{OK: 100, Failed: 15, Skipped: 125}
-	v := ansi.Strip(progressLines(sh, 80, tally, 240, 10*time.Second, finished))
+	v := ansi.Strip(progressLines(sh, 80, tally, 240, nil, 10*time.Second, finished))
 	lines := strings.Split(v, "\n")
 	bar := lines[0]
 	if n := strings.Count(bar, "█"); n < 25 || n > 32 {
 		t.Fatalf("115 of 240 sent fills %d of 60 cells:\n%s", n, v)
 	}
-	if !strings.Contains(bar, "·") || !strings.Contains(bar, "115/240 sent  48%") {
+	if !strings.Contains(bar, "·") || !strings.Contains(bar, "115/240 answered  48%") {
 		t.Fatalf("the skipped users are not shown apart:\n%s", v)
 	}
 	if !strings.Contains(lines[1], "11.5/s") || strings.Contains(v, "ETA") {
 		t.Fatalf("rate or ETA wrong (want 11.5/s, no ETA):\n%s", v)
 	}
-	v = ansi.Strip(progressLines(sh, 60, tally, 240, 10*time.Second, stopping))
+	v = ansi.Strip(progressLines(sh, 60, tally, 240, nil, 10*time.Second, stopping))
 	if strings.Contains(v, "ETA") || !strings.Contains(v, "stopping") {
 		t.Fatalf("a stopping run:\n%s", v)
 	}
@@ -37,7 +37,7 @@ func TestProgressOfAStoppedRun(t *testing.T) {
 			t.Fatalf("a line of %d cells at 60: %q", ansi.StringWidth(l), l)
 		}
 	}
-	running := ansi.Strip(progressLines(sh, 80, backends.Tally{OK: 60}, 240, 10*time.Second, running))
+	running := ansi.Strip(progressLines(sh, 80, backends.Tally{OK: 60}, 240, nil, 10*time.Second, running))
 	if !strings.Contains(running, "ETA 30.0s") {
 		t.Fatalf("a running run's ETA:\n%s", running)
 	}
@@ -58,7 +58,7 @@ func TestProgressSaysNothingUntrueAtTheStart(t *testing.T) {
 		{backends.Tally{OK: 96}, 10 * time.Second, running},
 		{backends.Tally{OK: 13}, time.Millisecond, finished},
 	} {
-		v := ansi.Strip(progressLines(sh, 80, c.tally, 100, c.elapsed, c.state))
+		v := ansi.Strip(progressLines(sh, 80, c.tally, 100, nil, c.elapsed, c.state))
 		if strings.Contains(v, "ETA 0") || strings.Contains(v, "ETA 1ms") || strings.Contains(v, "/s  in 1ms") {
 			t.Fatalf("%+v after %s: %s", c.tally, c.elapsed, v)
 		}
@@ -71,7 +71,7 @@ func TestProgressSaysNothingUntrueAtTheStart(t *testing.T) {
 	}
 	th := theme.New(true, false)
 	sh.th = th
-	line := strings.Split(progressLines(sh, 80, backends.Tally{OK: 1}, 2, time.Second, running), "\n")[1]
+	line := strings.Split(progressLines(sh, 80, backends.Tally{OK: 1}, 2, nil, time.Second, running), "\n")[1]
 	if strings.Contains(line, th.Unknown.Render("unknown 0")) || !strings.Contains(line, th.Subtle.Render("unknown 0")) {
 		t.Fatalf("unknown 0 is drawn as if it needed attention: %q", line)
 	}

@@ -250,14 +250,23 @@ func (r *recoverPage) View() string {
 
 // recoverColumns lines up a row's columns for a page w cells wide; the secret follows
 // them. The profile and the user give way on a narrow page; the status is cut at whole
-// words (the detail under the list has it whole).
+// words (the detail under the list has it whole). A wide page gives the user and the
+// status what the columns and a masked secret leave: at 120 columns they were cut
+// beside 40 empty ones.
 func recoverColumns(w int, ts, prof, mode, user, status string) string {
-	const fixed = 11 + 1 + 8 + 1 + 12 + 1 // time, mode, status and their spaces
+	const fixed = 11 + 1 + 8 + 1 + 12 + 1 // time, mode, the narrowest status and their spaces
 	room := max(w-2-fixed-2, 18)          // profile and user, and their spaces
 	profW := min(12, max(room/3, 8))
 	userW := min(20, max(room-profW, 10))
+	if w >= 100 {
+		userW = min(28, max(room-profW, 10))
+	}
+	statusW := 12
+	if spare := w - 2 - (11 + 1 + profW + 1 + 8 + 1 + userW + 1) - 1 - fit.Width(table.Mask); spare > statusW {
+		statusW = min(spare, 48)
+	}
 	return fit.Pad(ts, 11) + " " + fit.Pad(prof, profW) + " " + fit.Pad(mode, 8) + " " + fit.Pad(user, userW) + " " +
-		fit.PadWords(status, 12) + " "
+		fit.PadWords(status, statusW) + " "
 }
 
 // rowLines is entry i as drawn (without the cursor's marker): its columns and its

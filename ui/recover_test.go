@@ -159,3 +159,27 @@ func TestRecoverRevealShowsEverySecretWhole(t *testing.T) {
 		}
 	}
 }
+
+// On a wide terminal the recover page's rows hold the user and the status whole: at 120
+// columns "9871515004@odinapi.…" and "sent, no …" were cut beside 40 empty columns.
+func TestRecoverRowsUseTheWidth(t *testing.T) {
+	sh := testShared()
+	now := time.Now()
+	fake(sh).recover = func(context.Context) (desk.Recovery, error) {
+		return desk.Recovery{Keep: 24 * time.Hour, Runs: []journal.Run{{Entries: []journal.Entry{
+			{Time: now, Profile: "annex", Mode: "sip", User: "9871515004@odinapi.net", Status: "unknown", Secret: "S-4"},
+		}}}}, nil
+	}
+	r := sized(newRecoverPage(sh), 120, 20)
+	drain(t, sh, r, r.Init())
+	status := desk.RecoverStatus(journal.Entry{Status: "unknown", Secret: "S-4"})
+	for _, l := range strings.Split(ansi.Strip(r.View()), "\n") {
+		if strings.Contains(l, "••••") {
+			if !strings.Contains(l, "9871515004@odinapi.net") || !strings.Contains(l, status) {
+				t.Fatalf("the row cuts the user or its status %q at 120 columns: %q", status, l)
+			}
+			return
+		}
+	}
+	t.Fatalf("no masked row:\n%s", ansi.Strip(r.View()))
+}

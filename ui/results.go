@@ -201,6 +201,9 @@ func (r *resultsPage) layout() {
 	if r.exporting {
 		extra++
 	}
+	if r.narrowed() != "" {
+		extra++
+	}
 	r.tbl.SetSize(r.width, max(r.height-2-r.detailRoom()-extra, 2))
 }
 
@@ -227,6 +230,11 @@ func (r *resultsPage) Update(msg tea.Msg) (tea.Cmd, nav) {
 			case key.Matches(msg, km.Cancel):
 				r.exporting = false
 				r.path.Blur()
+			case key.Matches(msg, km.WriteFile) && strings.HasSuffix(strings.TrimSpace(r.path.Value()), "?"):
+				// A ? meant for the help: the field stays, the name kept without it.
+				r.path.SetValue(strings.TrimRight(strings.TrimSpace(r.path.Value()), "?"))
+				r.path.CursorEnd()
+				return toastBad("the name ended in ?: nothing written; a ? typed in a field is text (f1 shows the help) — the name is kept without it: enter writes it"), nil
 			case key.Matches(msg, km.WriteFile):
 				r.exporting = false
 				r.path.Blur()
@@ -314,16 +322,15 @@ func (r *resultsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	return nil, nil
 }
 
-// copyCurrent copies the row's secret and counts it as copied: it is no longer unsaved.
+// copyCurrent copies the row's secret; once copied it is no longer unsaved.
 func (r *resultsPage) copyCurrent() tea.Cmd {
 	i, ok := r.tbl.Current()
 	if !ok || r.outcomes[i].Secret == "" {
 		return toastBad("this row has no secret to copy")
 	}
-	r.copied[i] = true
 	o := r.outcomes[i]
 	what := "the " + r.mode.SecretLabel + " of " + r.tbl.Row(i).User
-	return func() tea.Msg { return copyMsg{secret: o.Secret, what: what} }
+	return func() tea.Msg { return copyMsg{secret: o.Secret, what: what, copied: func() { r.copied[i] = true }} }
 }
 
 func (r *resultsPage) View() string {
@@ -332,8 +339,11 @@ func (r *resultsPage) View() string {
 	for _, l := range wrapBanner(r.banner, r.width) {
 		b.WriteString(th.Warn.Render(l) + "\n")
 	}
-	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), r.took, finished))
+	b.WriteString(progressLines(r.sh, r.width, r.tally, len(r.outcomes), nil, r.took, finished))
 	b.WriteByte('\n')
+	if l := r.narrowed(); l != "" {
+		b.WriteString(th.Warn.Render(fit.Cut(l, r.width)) + "\n")
+	}
 	b.WriteString(r.tbl.View())
 	b.WriteString("\n" + r.detail())
 	if r.exporting {

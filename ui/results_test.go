@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -31,9 +32,11 @@ func TestResultsRevealCopyRetryExport(t *testing.T) {
 		t.Fatalf("unsaved %d", r.Unsaved())
 	}
 	cmd, _ := r.Update(press("c"))
-	if c, ok := cmd().(copyMsg); !ok || c.secret != "S-alice" {
+	c, ok := cmd().(copyMsg)
+	if !ok || c.secret != "S-alice" {
 		t.Fatalf("copy sent %#v", c)
 	}
+	c.copied() // the console made the copy
 	if r.Unsaved() != 1 {
 		t.Fatalf("unsaved after copy %d", r.Unsaved())
 	}
@@ -285,21 +288,55 @@ func TestExportRefusesAQuestionMarkAndNamesTheAbsolutePath(t *testing.T) {
 	if c.helpOpen || !strings.HasSuffix(r.path.Value(), "?") {
 		t.Fatal("? in a field with text is text")
 	}
+	typed := strings.TrimSuffix(r.path.Value(), "?")
 	_, cmd := c.Update(press("enter"))
-	for _, m := range msgsOf[exportedMsg](cmd) {
-		if m.err == "" || !strings.Contains(m.err, "ends in ?") {
-			t.Fatalf("a name ending in ? was written: %+v", m)
-		}
+	if got := msgsOf[exportedMsg](cmd); len(got) != 0 {
+		t.Fatalf("a name ending in ? went to be written: %+v", got)
+	}
+	// Nothing is lost: the field stays open with the name, the ? gone, and says why.
+	if !r.exporting || r.path.Value() != typed || !strings.Contains(badToasts(cmd), "ended in ?") {
+		t.Fatalf("after a name ending in ?: exporting %v, field %q, said %q", r.exporting, r.path.Value(), badToasts(cmd))
 	}
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Fatalf("a file was written: %v", files)
 	}
-	c.Update(press("e"))
 	r.path.SetValue("out.csv")
 	_, cmd = c.Update(press("enter"))
 	for _, m := range msgsOf[exportedMsg](cmd) {
 		if m.err != "" || m.path != filepath.Join(dir, "out.csv") {
 			t.Fatalf("export: %+v, want the absolute path %s", m, filepath.Join(dir, "out.csv"))
 		}
+	}
+}
+
+// A narrowed or reordered table says so, with the key that undoes it: f showing only
+// the users not ok must not read as the whole run.
+func TestResultsSayWhenTheTableIsNarrowedOrSorted(t *testing.T) {
+	r := runToResults(t, testShared(), []string{"alice", "bad", "carol"})
+	if v := ansi.Strip(r.View()); strings.Contains(v, "f shows all") || strings.Contains(v, "sorted by status") {
+		t.Fatalf("the whole table says it is narrowed:\n%s", v)
+	}
+	r.Update(press("f"))
+	r.Update(press("s"))
+	v := ansi.Strip(r.View())
+	if !strings.Contains(v, "only the users not ok, of 3 — f shows all") || !strings.Contains(v, "sorted by status — s: in order") {
+		t.Fatalf("a narrowed, sorted table does not say so:\n%s", v)
+	}
+	if n := strings.Count(v, "\n") + 1; n > 21 {
+		t.Fatalf("the page takes %d lines of 21:\n%s", n, v)
+	}
+}
+
+// The spinner of a retry being planned turns until its review shows.
+func TestResultsRetrySpinnerTurns(t *testing.T) {
+	r := runToResults(t, testShared(), []string{"alice", "bad"})
+	cmd, _ := r.Update(press("t"))
+	ticks := msgsOf[spinner.TickMsg](cmd)
+	if len(ticks) != 1 || !r.retrying.running() {
+		t.Fatalf("the retry's spinner did not start: %d ticks", len(ticks))
+	}
+	next, _ := r.Update(ticks[0])
+	if len(msgsOf[spinner.TickMsg](next)) != 1 {
+		t.Fatal("the retry's spinner stopped after its first frame")
 	}
 }

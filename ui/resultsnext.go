@@ -2,13 +2,17 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
 	"resetdesk/ui/slow"
+	"resetdesk/ui/table"
 )
 
 // What follows a run's results: a retry of its failed users (t) or a new run (n) on its
@@ -78,8 +82,8 @@ func (r *resultsPage) next(msg tea.Msg) (tea.Cmd, nav, bool) {
 			return nil, nil, true
 		}
 	}
-	if r.open.Running() || r.retrying.running() {
-		return tea.Batch(r.open.Update(msg), r.retrying.task.Update(msg)), nil, false
+	if _, tick := msg.(spinner.TickMsg); tick && (r.open.Running() || r.retrying.running()) {
+		return tea.Batch(r.open.Update(msg), r.retrying.task.Update(msg)), nil, true // its next frame: the spinner turns
 	}
 	return nil, nil, false
 }
@@ -131,4 +135,18 @@ func (r *resultsPage) known(ids []string) map[string]backends.Account {
 		}
 	}
 	return out
+}
+
+// narrowed says how the table is narrowed or ordered, with the key that undoes it, so
+// that a table showing only the users not ok is not read as the whole run; "" when it
+// shows every user in order.
+func (r *resultsPage) narrowed() string {
+	var parts []string
+	if r.tbl.Filter() == table.NotOK {
+		parts = append(parts, fmt.Sprintf("only the users not ok, of %d — f shows all", len(r.outcomes)))
+	}
+	if r.tbl.SortBy() == table.ByStatus {
+		parts = append(parts, "sorted by status — s: in order")
+	}
+	return strings.Join(parts, " · ")
 }

@@ -29,6 +29,7 @@ type reviewPage struct {
 	profile       *profile
 	plan          *desk.Plan
 	users         []reviewUser // the plan's users as drawn
+	nameCol       int          // where their names line up
 	width, height int
 	list          list.Model
 	count         textinput.Model // the count typed to confirm a large run
@@ -45,11 +46,37 @@ type reviewPage struct {
 // reviewUser is a user of the plan as the review draws it.
 type reviewUser struct{ id, name, skip string }
 
+// nameColumn is where the names of users line up: after the widest id that has a name
+// beside it, within a bound (one long id does not push every name away).
+func nameColumn(users []reviewUser) int {
+	w := 0
+	for _, u := range users {
+		if u.name != "" {
+			w = max(w, min(fit.Width(u.id), 28))
+		}
+	}
+	return w
+}
+
+// text is u as listed: its id whole, its name lined up at column w, and why it is not
+// sent.
+func (u reviewUser) text(w int) string {
+	text := u.id
+	if u.name != "" {
+		text += strings.Repeat(" ", max(w-fit.Width(u.id), 0)) + "  " + u.name
+	}
+	if u.skip != "" {
+		text += " — not sent: " + u.skip
+	}
+	return text
+}
+
 func newReviewPage(sh *shared, p *profile, plan *desk.Plan) *reviewPage {
 	r := &reviewPage{sh: sh, profile: p, list: sh.newList(), count: sh.newTextInput(), caller: newCallerCheck(p.p)}
 	for _, u := range plan.Users {
 		r.users = append(r.users, reviewUser{id: clean(u.ID), name: clean(u.Name), skip: clean(u.Skip)})
 	}
+	r.nameCol = nameColumn(r.users)
 	r.setPlan(plan)
 	r.list.SetItems(len(r.users))
 	r.count.Prompt = "count: "
@@ -357,13 +384,7 @@ func (r *reviewPage) View() string {
 	}
 	b.WriteString(r.list.View(func(i int, current bool) string {
 		u := r.users[i]
-		text := u.id
-		if u.name != "" {
-			text += "  " + u.name
-		}
-		if u.skip != "" {
-			text += " — not sent: " + u.skip
-		}
+		text := u.text(r.nameCol)
 		if current {
 			return "  > " + th.Cursor.Render(text)
 		}

@@ -207,3 +207,28 @@ func TestReviewDrawsThePlanTable(t *testing.T) {
 		})
 	}
 }
+
+// The review's names line up in one column whatever the length of the ids beside
+// them (a list of 30 read by eye), and no id is cut to line them up.
+func TestReviewLinesUpTheNames(t *testing.T) {
+	sh := testShared()
+	r := newTestReviewOf(t, sh, backends.Profile{Name: "p"}, func(p *desk.Plan) {
+		for i, name := range []string{"Quinn Cohen", "Ada Larsen", "Jamal Kowalski"} {
+			p.Users[i].Name = name
+		}
+	}, "qcohen", "alarsen", "jkowalski-with-a-very-long-login-name")
+	at := map[string]int{}
+	for _, l := range strings.Split(ansi.Strip(r.View()), "\n") {
+		for _, name := range []string{"Quinn Cohen", "Ada Larsen"} {
+			if i := strings.Index(l, name); i >= 0 {
+				at[name] = i
+			}
+		}
+		if strings.Contains(l, "jkowalski") && !strings.Contains(l, "jkowalski-with-a-very-long-login-name") {
+			t.Fatalf("an id was cut: %q", l)
+		}
+	}
+	if at["Quinn Cohen"] == 0 || at["Quinn Cohen"] != at["Ada Larsen"] {
+		t.Fatalf("the names do not line up: %v\n%s", at, ansi.Strip(r.View()))
+	}
+}

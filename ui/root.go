@@ -25,6 +25,10 @@ type (
 	copyMsg         struct {
 		secret string
 		what   string
+		// copied runs (on the UI goroutine) once the secret went to the clipboard: the
+		// page counts it copied then, not when asked (a copy cancelled at the tmux
+		// question was not made).
+		copied func()
 	}
 	clipboardExpiredMsg struct{ id int }
 	// clipboardTickMsg redraws the header's countdown once a second.

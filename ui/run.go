@@ -85,7 +85,10 @@ func (r *runPage) waiting() bool     { return r.info.State == desk.StateWaiting 
 func (r *runPage) Profile() *profile { return r.profile }
 func (r *runPage) Input() input      { return noInput }
 func (r *runPage) Title() string {
-	if r.waiting() {
+	switch {
+	case r.startErr != "": // refused, declined, withdrawn, expired: nothing went out
+		return "not started"
+	case r.waiting():
 		return "waiting for approval"
 	}
 	return "running " + r.modeName()
@@ -365,7 +368,20 @@ func (r *runPage) View() string {
 	case r.h != nil && r.h.Paused():
 		state = paused
 	}
-	return head + progressLines(r.sh, r.width, r.tally, len(r.outcomes), elapsed, state) + "\n" + r.tbl.View()
+	return head + progressLines(r.sh, r.width, r.tally, len(r.outcomes), r.flight(state), elapsed, state) + "\n" + r.tbl.View()
+}
+
+// flight says what is out: the requests in flight, or — before the first goes out (a
+// batch of secrets asked for first, a slow first answer) — that the run is under way,
+// so that a slow server does not look like a frozen screen.
+func (r *runPage) flight(state runState) []string {
+	switch {
+	case r.inFlight > 0:
+		return []string{fmt.Sprintf("%d in flight", r.inFlight)}
+	case state == running && r.tally.Total() == 0:
+		return []string{r.spin.View() + " preparing the first requests", r.spin.View() + " preparing"}
+	}
+	return nil
 }
 
 // waitingView is a run waiting for approval: why, who may approve it, until when, and

@@ -220,3 +220,32 @@ func BenchmarkBytesPerOutcome(b *testing.B) {
 		b.ReportMetric(float64(out.n.Load())/1000, "bytes/outcome")
 	}
 }
+
+// A request in flight was sent: the progress never says "0/2 sent" beside it. Before the
+// first request goes out (a batch of secrets asked for first, a slow server), a spinner
+// says the run is under way rather than a still "0/2".
+func TestRunProgressSaysWhatIsInFlight(t *testing.T) {
+	sh := testShared()
+	p := fakeProfile(backends.Profile{Name: "p"})
+	rp := sized(runPageOf(t, sh, p, fakeRequest(t, &fakeBackend{}, p, []string{"alice", "bob"})), 80, 20)
+	submitted := msgsOf[submittedMsg](rp.Init())
+	if len(submitted) != 1 || submitted[0].h == nil {
+		t.Fatalf("the run was not submitted: %+v", submitted)
+	}
+	rp.Update(submitted[0])
+	running := desk.Info{State: desk.StateRunning, Users: make([]desk.User, 2)}
+	rp.Update(updateMsg{w: rp.w, u: desk.Update{Info: running}})
+	if v := ansi.Strip(rp.View()); !strings.Contains(v, "preparing the first requests") {
+		t.Fatalf("nothing says the run is under way before its first request:\n%s", v)
+	}
+	rp.SetSize(60, 16)
+	if v := ansi.Strip(rp.View()); !strings.Contains(v, "preparing") {
+		t.Fatalf("at 60 columns nothing says the run is under way:\n%s", v)
+	}
+	rp.SetSize(80, 20)
+	rp.Update(updateMsg{w: rp.w, u: desk.Update{Info: running,
+		Outcomes: []backends.Outcome{{Index: 0, User: "alice", Status: backends.StatusRunning}}}})
+	if v := ansi.Strip(rp.View()); !strings.Contains(v, "0/2 answered") || !strings.Contains(v, "1 in flight") || strings.Contains(v, "0/2 sent") {
+		t.Fatalf("a request in flight is not counted as out:\n%s", v)
+	}
+}

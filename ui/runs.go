@@ -149,6 +149,9 @@ func (p *runsPage) rowLines(i int) []string {
 		when = in.Requested
 	}
 	first := fmt.Sprintf("%s  %s  %s  %s", when.Format("15:04:05"), clean(in.Profile), clean(in.Mode), plural(len(in.Users), "user"))
+	if me := p.sh.desk.Technician(); in.Technician != "" && in.Technician != me {
+		first += "  " + clean(in.Technician) + "'s, decided by you" // a run this approver approved or declined
+	}
 	return append([]string{fit.Truncate(first, max(p.width-2, 1))}, fit.Indent("  ", p.stateLine(i), max(p.width-2, 1))...)
 }
 
@@ -163,7 +166,11 @@ func (p *runsPage) stateLine(i int) string {
 	case !in.State.Over():
 		return string(in.State) + " · " + counts
 	case in.Started.IsZero():
-		return string(in.State) + ": " + clean(in.Err)
+		why := clean(in.Err)
+		if !strings.HasPrefix(why, string(in.State)) { // "declined by bob: …" says it already
+			why = string(in.State) + ": " + why
+		}
+		return why
 	}
 	if res, ok := p.sh.results[p.runs[i].ID()]; ok {
 		if n := res.Unsaved(); n > 0 {

@@ -235,7 +235,8 @@ func TestUsersEnterNeverGuessesAmongSeveralHits(t *testing.T) {
 	d.typed("solo")
 	d.until("the one hit", func() bool { return len(u.hits) == 1 })
 	d.keys("enter")
-	if d.c.question == nil || !strings.Contains(d.c.question.text, "Go on with the 12 selected (doe-adoe, doe-bdoe, doe-cdoe, …)? solo under the cursor is not selected — space selects it") {
+	if d.c.question == nil || !strings.Contains(d.c.question.text, "Go on with the 12 selected (doe-adoe, doe-bdoe, doe-cdoe, …)? solo under the cursor is not selected") ||
+		d.c.question.hint != "y goes on · n stays, then space selects it" {
 		t.Fatalf("a selection and someone else under the cursor: no question (%v)", d.c.question)
 	}
 	d.keys("n")
@@ -314,5 +315,45 @@ func TestSelectionPaneFilters(t *testing.T) {
 	d.keys("esc")
 	if !u.inPane || u.pane.Query() != "" {
 		t.Fatal("esc did not clear the pane's filter first")
+	}
+}
+
+// A space typed while a name is being typed among several hits is part of the name, not
+// a pick: "kim doe" typed at a helpdesk pace must not select the first "kim" hit (Kim
+// Brown) behind the technician's back and go on with her at enter. Once the cursor was
+// moved to a hit, or the search found one person, space selects as before.
+func TestUsersSpaceAmongSeveralHitsIsTypedNotAGuess(t *testing.T) {
+	d, u := usersOn(t, backends.Profile{Name: "odin"}, &directory{ids: []string{"kim.brown", "kim.doe", "kim.lee"}}, 80, 24)
+	d.typed("kim")
+	d.until("the hits", func() bool { return len(u.hits) == 3 })
+	if !strings.Contains(d.screen(), "3 hits · ↑/↓ then space selects") {
+		t.Fatalf("the hits line does not say how to pick among several:\n%s", d.screen())
+	}
+	d.typed(" doe")
+	d.until("the search of the whole name", func() bool { return !u.waiting })
+	if len(u.Selection()) != 0 || u.input.Value() != "kim doe" {
+		t.Fatalf("a space in a typed name selected %v (query %q)", u.Selection(), u.input.Value())
+	}
+	d.keys("enter")
+	if d.c.top() != page(u) {
+		t.Fatalf("enter after a typed name went on with %T", d.c.top())
+	}
+	for range len(" doe") {
+		d.keys("backspace")
+	}
+	d.until("the hits again", func() bool { return len(u.hits) == 3 })
+	d.keys("down", "space")
+	if got := u.Selection(); len(got) != 1 || got[0] != "kim.doe" {
+		t.Fatalf("space on the hit the cursor was moved to selected %v", got)
+	}
+	// A new search, the cursor where it put it: enter's question says how to pick, not
+	// that space (typed into the name now) would select the first hit.
+	d.typed("x")
+	d.keys("backspace")
+	d.until("the hits again", func() bool { return len(u.hits) == 3 && !u.waiting })
+	d.keys("enter")
+	if q := d.c.question; q == nil || !strings.Contains(q.text, "The 3 hits of the search are not all selected") ||
+		!strings.Contains(q.hint, "↑/↓ and space select one") {
+		t.Fatalf("enter with a selection and an unpicked search asked %#v", q)
 	}
 }

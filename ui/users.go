@@ -119,7 +119,8 @@ func (u *usersPage) Help() keys.Help {
 		}
 	}
 	return keys.Help{
-		ShortKeys: []key.Binding{km.ArrowUp, km.ArrowDown, km.Toggle, km.SelectAll, km.ChooseMode, km.Pane, back},
+		// The way on first: a narrow footer leaves out what comes last.
+		ShortKeys: []key.Binding{km.ChooseMode, km.Toggle, km.ArrowUp, km.ArrowDown, km.Pane, km.SelectAll, back},
 		Groups: [][]key.Binding{{km.ArrowUp, km.ArrowDown, km.PageUp, km.PageDown},
 			{km.Toggle, km.SelectAll, km.ClearSelection, km.Pane},
 			{km.Import, km.Paste, km.ChooseMode, back}},
@@ -296,12 +297,13 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		u.inPane = true
 		u.input.Blur()
 		return nil, nil
-	case key.Matches(k, km.Toggle):
-		if i, ok := u.list.Current(); ok {
-			u.sel.toggle(u.hits[i].ID)
-			u.sel.check(u.be, u.profile.p)
-		}
+	case key.Matches(k, km.Toggle) && u.picks():
+		i, _ := u.list.Current()
+		u.sel.toggle(u.hits[i].ID)
+		u.sel.check(u.be, u.profile.p)
 		return untoast(), nil // what the page said about the hits or the selection may no longer hold
+	case key.Matches(k, km.Toggle) && strings.TrimSpace(u.input.Value()) == "":
+		return nil, nil // nothing to select, nor a name to type a space into
 	case key.Matches(k, km.SelectAll):
 		switch {
 		case len(u.hits) == 0 && u.waiting:
@@ -327,6 +329,15 @@ func (u *usersPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 		cmd = tea.Batch(cmd, u.queryChanged())
 	}
 	return cmd, nil
+}
+
+// picks reports whether space selects the hit under the cursor: the technician moved
+// the cursor to it, or the search found one person. Among several hits the cursor sits
+// where the search put it, and a space is part of a name being typed ("kim doe"):
+// selecting the first hit then would pick someone nobody chose, as enter never does.
+func (u *usersPage) picks() bool {
+	_, ok := u.list.Current()
+	return ok && (u.moved || len(u.hits) == 1)
 }
 
 // importKey is a key while the import field has the keys.
@@ -383,7 +394,11 @@ func (u *usersPage) View() string {
 	case strings.TrimSpace(u.input.Value()) != "" && len(u.hits) == 0:
 		b.WriteString(th.Subtle.Render("no users found") + "\n")
 	case len(u.hits) > 0:
-		b.WriteString(th.Subtle.Render(fit.Cut(plural(len(u.hits), "hit")+" · space selects · ctrl+a selects all · tab: the selection", w)) + "\n")
+		how := " · space selects"
+		if !u.picks() {
+			how = " · ↑/↓ then space selects"
+		}
+		b.WriteString(th.Subtle.Render(fit.Cut(plural(len(u.hits), "hit")+how+" · ctrl+a selects all · tab: the selection", w)) + "\n")
 	default:
 		b.WriteString(th.Subtle.Render(fit.Cut("type to search, or paste a list of ids", w)) + "\n")
 	}

@@ -76,9 +76,16 @@ func (u *usersPage) next() (tea.Cmd, nav) {
 			plural(n, "id"), id, why)), nil
 	}
 	if i, ok := u.list.Current(); ok && !u.inPane && !u.sel.has[u.hits[i].ID] {
-		// The cursor is on someone else: say which enter takes.
-		return nil, ask{text: fmt.Sprintf("Go on with the %d selected (%s)? %s under the cursor is not selected — space selects it",
-			u.sel.len(), u.sel.names(3), u.hits[i].shown), hint: "y goes on · n stays", yes: u.goOn}
+		// The cursor is on someone else: say which enter takes. The keys of the page wait
+		// for the answer: space selects once n has closed the question.
+		q := ask{text: fmt.Sprintf("Go on with the %d selected (%s)? %s under the cursor is not selected",
+			u.sel.len(), u.sel.names(3), u.hits[i].shown), hint: "y goes on · n stays, then space selects it", yes: u.goOn}
+		if !u.picks() {
+			q.text = fmt.Sprintf("Go on with the %d selected (%s)? The %d hits of the search are not all selected",
+				u.sel.len(), u.sel.names(3), len(u.hits))
+			q.hint = "y goes on · n stays, then ↑/↓ and space select one"
+		}
+		return nil, q
 	}
 	return u.goOn()
 }

@@ -50,6 +50,8 @@ func TestUsersSearchSelectAndStaleAnswers(t *testing.T) {
 	if strings.Contains(u.View(), "\x1b]52") {
 		t.Fatal("a server string reached the screen unsanitized")
 	}
+	u.Update(press("down")) // of two hits, space selects the one the cursor was moved to
+	u.Update(press("up"))
 	u.Update(press("space"))
 	if got := u.Selection(); len(got) != 1 || got[0] != "joe1" {
 		t.Fatalf("space selected %v", got)

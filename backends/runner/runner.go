@@ -113,6 +113,11 @@ func (r *Run) Wait() []backends.Outcome {
 	return res
 }
 
+// Halt stops dispatching as Stop does, for a reason the users not yet sent are skipped
+// with ("not sent: the host shut down"), rather than as if the technician had stopped
+// it; the first reason is kept.
+func (r *Run) Halt(reason string) { r.haltWith(reason) }
+
 // haltWith stops the run for a reason of its own; the first reason is kept.
 func (r *Run) haltWith(reason string) {
 	r.haltMu.Lock()

@@ -227,3 +227,48 @@ func TestCutOffRunsAreUnfinishedAndQuiet(t *testing.T) {
 		t.Fatalf("cut-off run %+v (last %s, tally %+v)", c.Run, c.Last, c.Tally)
 	}
 }
+
+// The runs a shutdown stopped are the finished runs with users skipped for the reason
+// the shutdown gave, ended before a time: not a run its technician stopped, one still
+// going, nor another technician's.
+func TestStoppedRunsAreThoseAShutdownSkipped(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "state", FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	t0 := time.Date(2026, 5, 4, 12, 4, 0, 0, time.UTC)
+	const why = "not sent: the host shut down"
+	run := func(tech, skipped string, end time.Time) int64 {
+		id, err := db.StartRun(ctx, RunInfo{OSUser: "svc", Technician: tech, Started: t0, Profile: "adm", Kind: "admanager", Mode: "set", Total: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs := []backends.Outcome{{Index: 0, User: "u0", Status: backends.StatusOK}, {Index: 1, User: "u1", Status: backends.StatusSkipped, Message: skipped}}
+		for _, o := range outs {
+			if err := db.Record(ctx, id, o, t0.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !end.IsZero() {
+			if err := db.FinishRun(ctx, id, outs, end); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	stopped := run("alice", why, t0.Add(2*time.Minute))
+	run("alice", "not sent: the run was stopped", t0.Add(2*time.Minute))
+	run("alice", why, time.Time{})
+	run("alice", why, t0.Add(20*time.Minute)) // ended after the host that asks started
+	run("bob", why, t0.Add(2*time.Minute))
+
+	got, err := db.StoppedRuns(ctx, "svc", "alice", t0.Add(-time.Hour), t0.Add(10*time.Minute), why)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("alice's stopped runs: %+v, %v", got, err)
+	}
+	if c := got[0]; c.ID != stopped || !c.Last.Equal(t0.Add(2*time.Minute)) || c.Tally.OK != 1 || c.Tally.Skipped != 1 {
+		t.Fatalf("stopped run %+v (last %s)", c.Run, c.Last)
+	}
+}

@@ -244,3 +244,30 @@ func (d *DB) CutOffRuns(ctx context.Context, osUser, technician string, since, q
 	}
 	return out, nil
 }
+
+// StoppedRuns lists the finished runs started at or after since by technician (or, with
+// technician "", the local runs of osUser) that ended before quiet with users skipped
+// for reason: runs a shutdown of their process stopped (their users not yet sent
+// skipped with the reason the process gave). Last is when each ended. Newest first.
+func (d *DB) StoppedRuns(ctx context.Context, osUser, technician string, since, quiet time.Time, reason string) ([]CutOff, error) {
+	runs, err := d.Runs(ctx, Filter{Since: since, Technician: technician})
+	if err != nil {
+		return nil, err
+	}
+	var out []CutOff
+	for _, r := range runs {
+		if r.Finished.IsZero() || !r.Finished.Before(quiet) || r.Tally.Skipped == 0 ||
+			r.Technician != technician || (technician == "" && r.OSUser != osUser) {
+			continue
+		}
+		var n int
+		if err := d.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM outcomes WHERE run_id = ? AND status = 'skipped' AND message = ?`,
+			r.ID, reason).Scan(&n); err != nil {
+			return nil, fmt.Errorf("history %s: cannot read the skipped users of run %d: %w", d.path, r.ID, err)
+		}
+		if n > 0 {
+			out = append(out, CutOff{Run: r, Last: r.Finished})
+		}
+	}
+	return out, nil
+}

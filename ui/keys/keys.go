@@ -26,7 +26,7 @@ type Map struct {
 
 	// Profiles.
 	Open, OpenNumber, Credentials, Recover, History key.Binding
-	// Runs lists the runs of this session (profiles, results).
+	// Runs lists the technician's runs at the host (profiles, results).
 	Runs key.Binding
 	// Users.
 	Toggle, SelectAll, ClearSelection, Import, Paste, Pane, Remove, RemoveInvalid, ChooseMode key.Binding
@@ -90,7 +90,7 @@ func Default() Map {
 		Credentials: bind("c", "credentials", "c"),
 		Recover:     bind("r", "recover", "r"),
 		History:     bind("h", "history", "h"),
-		Runs:        bind("l", "runs of this session", "l"),
+		Runs:        bind("l", "your runs", "l"),
 
 		Toggle:         bind("space", "select", "space"),
 		SelectAll:      bind("ctrl+a", "select all hits", "ctrl+a"),

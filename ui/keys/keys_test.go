@@ -29,6 +29,17 @@ func TestShortNeverDropsTheWayOut(t *testing.T) {
 	}
 }
 
+// A binding too long for the line is left out, not every binding after it: at 60
+// columns a filter's "esc clear the filter" stays in sight after a long "enter" one.
+func TestShortLeavesOutOnlyWhatDoesNotFit(t *testing.T) {
+	m := Default()
+	long := Named(m.Accept, "keep the filter, then enter opens the profile")
+	line := Short([]key.Binding{long, m.Clear}, []key.Binding{m.HelpAnywhere, m.Interrupt}, 60, Styles{})
+	if !strings.Contains(line, "esc clear the filter") || !strings.Contains(line, "…") {
+		t.Fatalf("the way out went with the long binding: %q", line)
+	}
+}
+
 func TestFullFlowsGroupsIntoTheWidth(t *testing.T) {
 	m := Default()
 	groups := [][]key.Binding{m.List(), {m.Reveal, m.RevealAll, m.Copy, m.Detail}, {m.OnlyFailed, m.Sort, m.Retry}, {m.Export, m.NewRun, m.Back, m.Help, m.Quit}}

@@ -17,8 +17,8 @@ type Styles struct {
 const shortSep = " • "
 
 // Short is the one-line help in w cells: the bindings in order, then sticky (help and
-// the way out), which are never dropped; bindings that do not fit are left out from the
-// end of the list, and "…" says so.
+// the way out), which are never dropped; a binding that does not fit is left out (a long
+// one does not take the shorter ones after it along), and "…" says so.
 func Short(bindings, sticky []key.Binding, w int, st Styles) string {
 	item := func(b key.Binding) string {
 		h := b.Help()
@@ -41,7 +41,7 @@ func Short(bindings, sticky []key.Binding, w int, st Styles) string {
 		}
 		it := item(b)
 		need := fit.Width(it) + fit.Width(shortSep)
-		if dropped || used+need > room-2 { // room for " …"
+		if used+need > room-2 { // room for " …"
 			dropped = true
 			continue
 		}
