@@ -3,8 +3,9 @@ package backends
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"resetdesk/sanitize"
 )
 
 // ValidateOptions checks opts against what the mode offers.
@@ -72,8 +73,9 @@ const (
 	MaxTicket   = 100
 )
 
-// checkText refuses text with control characters (ESC, newlines, tabs, C1, bidi
-// overrides) or longer than max characters: options reach a server and a screen.
+// checkText refuses text longer than max characters, or holding what a screen does not
+// draw as itself (sanitize.Unseen: ESC, newlines, tabs, C1, bidi overrides, zero-width
+// characters), as ids and the config refuse it: options reach a server and a screen.
 func checkText(what, s string, max int) error {
 	if !utf8.ValidString(s) {
 		return fmt.Errorf("%s is not valid UTF-8 text", what)
@@ -81,10 +83,8 @@ func checkText(what, s string, max int) error {
 	if n := utf8.RuneCountInString(s); n > max {
 		return fmt.Errorf("%s is %d characters long: at most %d", what, n, max)
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069') || r == '\u2028' || r == '\u2029' {
-			return fmt.Errorf("%s contains a control character (%U): write it on one line, as plain text", what, r)
-		}
+	if r, ok := sanitize.Unseen(s); ok {
+		return fmt.Errorf("%s contains %s: write it on one line, as plain text", what, sanitize.Describe(r))
 	}
 	return nil
 }

@@ -132,16 +132,15 @@ func progressText(t backends.Tally, total int, elapsed time.Duration, width int)
 	if t.Skipped > 0 {
 		add(fmt.Sprintf(", %d skipped", t.Skipped))
 	}
-	if elapsed < time.Second || done == 0 {
+	perSecond, eta, ok := table.Pace(done, total-done, elapsed)
+	if !ok {
 		return line
 	}
-	rate := fmt.Sprintf("; %.1f/s", float64(done)/elapsed.Seconds())
-	left := total - done
-	if left <= 0 {
+	rate := fmt.Sprintf("; %.1f/s", perSecond)
+	if done >= total {
 		add(rate)
 		return line
 	}
-	eta := time.Duration(float64(left) / float64(done) * float64(elapsed)).Round(time.Second)
 	when := "under a second left"
 	if eta >= time.Second {
 		when = "about " + table.FormatElapsed(eta) + " left"

@@ -36,7 +36,7 @@ func (d *Desk) approvalNeed(req runner.Request) ApprovalNeed {
 	}
 	for i := range d.cfg.Technicians {
 		t := &d.cfg.Technicians[i]
-		if isApprover(t) && t.Name != d.Technician() && mayUse(t, req.Profile().Name) {
+		if t.Approver && t.Name != d.Technician() && mayUse(t, req.Profile().Name) {
 			n.Approvers = append(n.Approvers, t.Name)
 		}
 	}
@@ -52,15 +52,13 @@ func approvalNeed(req runner.Request) ApprovalNeed {
 	users := sentUsers(req)
 	var n ApprovalNeed
 	var why []string
-	if over := approvalOver(p); over > 0 && len(users) > over {
+	if over := p.ApprovalOver; over > 0 && len(users) > over {
 		n.Over = over
 		why = append(why, fmt.Sprintf("%d users, more than approval_over = %d", len(users), over))
 	}
-	if globs := approveGlobs(p); len(globs) > 0 {
+	if globs := p.Approve; len(globs) > 0 {
 		// The approve globs name accounts as protected globs do, by identity: one matcher.
-		for _, b := range runner.Protected(backends.Profile{Name: p.Name, Protected: globs}, users) {
-			n.Accounts = append(n.Accounts, b.ID)
-		}
+		n.Accounts = req.NamedBy(globs)
 		if len(n.Accounts) > 0 {
 			why = append(why, fmt.Sprintf("%s: approve = %q", listed(n.Accounts, 3), globs))
 		}
@@ -75,6 +73,15 @@ func listed(items []string, max int) string {
 		return strings.Join(items, ", ")
 	}
 	return fmt.Sprintf("%s and %d more", strings.Join(items[:max], ", "), len(items)-max)
+}
+
+// approvalTTL is how long a request on profile p waits before it expires: its
+// approval_ttl, which the config fills in (a profile built elsewhere: the default).
+func approvalTTL(p backends.Profile) time.Duration {
+	if p.ApprovalTTL > 0 {
+		return p.ApprovalTTL
+	}
+	return backends.DefaultApprovalTTL
 }
 
 // file files req (users as drawn) for approval at the registry and holds it here: the
@@ -158,7 +165,7 @@ func requestOf(a *history.Approval) ApprovalRequest {
 }
 
 // Approver reports whether this desk's technician may approve other technicians' runs.
-func (d *Desk) Approver() bool { return d.tech != nil && isApprover(d.tech) }
+func (d *Desk) Approver() bool { return d.tech != nil && d.tech.Approver }
 
 // Pending lists the requests this desk's technician may decide, oldest first: waiting,
 // on a profile they may use, filed by someone else — by this host or another process on

@@ -16,18 +16,15 @@ func (d *Desk) History(ctx context.Context, f history.Filter, outcomes bool) ([]
 	if d.demo != nil {
 		return nil, nil, ErrDemo
 	}
-	db, err := d.readHistory()
-	if errors.Is(err, history.ErrNoHistory) {
-		return nil, nil, nil
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	defer db.Close()
-	ctx, cancel := bounded(ctx)
-	defer cancel()
-	runs, err := db.Runs(ctx, f)
-	if err != nil {
+	var runs []*history.Run
+	var outs []history.Outcome
+	if err := d.readingHistory(ctx, func(ctx context.Context, db *history.DB) (err error) {
+		if runs, err = db.Runs(ctx, f); err != nil || !outcomes {
+			return err
+		}
+		outs, err = db.OutcomesOf(ctx, runs, f)
+		return err
+	}); err != nil {
 		return nil, nil, err
 	}
 	// A served technician sees the team's runs on the profiles they may use: who was
@@ -40,10 +37,6 @@ func (d *Desk) History(ctx context.Context, f history.Filter, outcomes bool) ([]
 	}
 	if !outcomes {
 		return shown, nil, nil
-	}
-	outs, err := db.Outcomes(ctx, f)
-	if err != nil {
-		return nil, nil, err
 	}
 	kept := outs[:0]
 	for _, o := range outs {
@@ -84,4 +77,20 @@ func (d *Desk) Approvals(ctx context.Context, f history.Filter) ([]ApprovalReque
 		out = append(out, req)
 	}
 	return out, nil
+}
+
+// readingHistory runs f on the history opened read-only, under the call timeout; a host
+// with no history yet runs nothing, which is no error.
+func (d *Desk) readingHistory(ctx context.Context, f func(context.Context, *history.DB) error) error {
+	db, err := d.readHistory()
+	if errors.Is(err, history.ErrNoHistory) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ctx, cancel := bounded(ctx)
+	defer cancel()
+	return f(ctx, db)
 }

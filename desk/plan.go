@@ -182,12 +182,7 @@ func (d *Desk) callerCheck(ctx context.Context, req runner.Request) Verification
 
 // Sending is how many users the run sends, the quota and the skipped ones allowing.
 func (p *Plan) Sending() int {
-	n := 0
-	for _, u := range p.Users {
-		if u.Skip == "" {
-			n++
-		}
-	}
+	n := p.notSkipped()
 	if p.Quota.Has {
 		n = min(n, p.Quota.Left)
 	}
@@ -199,13 +194,19 @@ func (p *Plan) PastQuota() int {
 	if !p.Quota.Has {
 		return 0
 	}
+	return max(p.notSkipped()-p.Quota.Left, 0)
+}
+
+// notSkipped is how many users the plan does not skip: the run sends them, the quota
+// allowing.
+func (p *Plan) notSkipped() int {
 	n := 0
 	for _, u := range p.Users {
 		if u.Skip == "" {
 			n++
 		}
 	}
-	return max(n-p.Quota.Left, 0)
+	return n
 }
 
 // users are the plan's users as a run keeps them.

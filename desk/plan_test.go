@@ -3,6 +3,7 @@ package desk_test
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,8 +11,10 @@ import (
 
 	"resetdesk/backends"
 	"resetdesk/backends/odin/odintest"
+	"resetdesk/backends/prm/prmtest"
 	"resetdesk/backends/runner"
 	"resetdesk/desk"
+	"resetdesk/store"
 	"resetdesk/store/journal"
 )
 
@@ -171,5 +174,36 @@ func TestPlanSaysWhetherTheCallersWereVerified(t *testing.T) {
 	plan = planOf(t, host, bob, "", users[3:4])
 	if plan.Caller.Verified || !plan.Approval.Needed || plan.Blocked() != "" {
 		t.Fatalf("an unverified run that needs approval: %+v, %+v, blocked %q", plan.Caller, plan.Approval, plan.Blocked())
+	}
+}
+
+// The approve globs hold whatever spelling names the account, as protected does: a PRM
+// ADsPath or DOMAIN\ login of an svc- account needs approval as its login does.
+func TestApproveGlobsNameTheAccountInEverySpelling(t *testing.T) {
+	srv := prmtest.New(1)
+	defer srv.Close()
+	p := backends.Profile{Name: "prm", Kind: "prm", URL: srv.URL, Approve: []string{"svc-*"}}
+	h, err := desk.NewHost(desk.Options{Config: &store.Config{Profiles: []backends.Profile{p}}, Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	d := deskOf(t, h, "")
+	b, err := backends.Open(p, prmtest.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"svc-backup", `MYDOMAIN\svc-backup`, "LDAP://CN=svc-backup,CN=Users,DC=mydomain,DC=com", "ldap://cn=SVC-Backup,cn=users,dc=mydomain,dc=com"} {
+		req, err := runner.NewRequest(b, p, runner.Spec{Mode: "generate", Users: []string{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := d.Plan(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a := plan.Approval; !a.Needed || !slices.Equal(a.Accounts, []string{id}) {
+			t.Errorf("%s: %+v", id, a)
+		}
 	}
 }

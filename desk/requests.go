@@ -74,7 +74,7 @@ func (h *Host) KeepRequests() {
 // approvals reports whether some profile of the config needs approval for some runs.
 func (h *Host) approvals() bool {
 	for _, p := range h.cfg.Profiles {
-		if approvalOver(p) > 0 || len(approveGlobs(p)) > 0 {
+		if p.ApprovalOver > 0 || len(p.Approve) > 0 {
 			return true
 		}
 	}

@@ -388,3 +388,11 @@ func TestDemoCodesGoToTheOutboxMarkedDemo(t *testing.T) {
 		t.Fatalf("verified = %+v, %v", v, err)
 	}
 }
+
+// The refusal names five users, cleaned of control characters, and counts the rest.
+func TestUnverifiedErrorNamesFiveAndCountsTheRest(t *testing.T) {
+	e := &desk.UnverifiedError{Profile: "lab", Users: []string{"u1", "u2\x1b[31m", "u3", "u4", "u5", "u6", "u7"}, ValidFor: 15 * time.Minute}
+	if got := e.Error(); !strings.Contains(got, "you have not verified u1, u2, u3, u4, u5 and 2 more in the last 15m0s: ") {
+		t.Fatalf("%q", got)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"resetdesk/backends"
@@ -101,17 +100,12 @@ type UnverifiedError struct {
 }
 
 func (e *UnverifiedError) Error() string {
-	users := e.Users
-	more := ""
-	if len(users) > 5 {
-		users, more = users[:5], fmt.Sprintf(" and %d more", len(e.Users)-5)
+	users := make([]string, len(e.Users))
+	for i, u := range e.Users {
+		users[i] = sanitize.Line(u)
 	}
-	var quoted []string
-	for _, u := range users {
-		quoted = append(quoted, sanitize.Line(u))
-	}
-	return fmt.Sprintf("profile %s requires verifying the caller before a reset, and you have not verified %s%s in the last %s: "+
-		"nothing was sent; verify each with `resetdesk verify -p %s USER`", e.Profile, strings.Join(quoted, ", "), more, e.ValidFor, e.Profile)
+	return fmt.Sprintf("profile %s requires verifying the caller before a reset, and you have not verified %s in the last %s: "+
+		"nothing was sent; verify each with `resetdesk verify -p %s USER`", e.Profile, listed(users, 5), e.ValidFor, e.Profile)
 }
 
 // requireVerified applies the policy of req's profile to the users req sends, by this
@@ -156,16 +150,26 @@ func (d *Desk) requireVerified(ctx context.Context, req runner.Request, approved
 // approvedInstead records that approver's approval stood for the verification of the
 // users of req, and that their resets rely on it (in relied).
 func (d *Desk) approvedInstead(ctx context.Context, req runner.Request, users []string, approver string, relied map[string]int64) error {
+	return d.reliedInstead(ctx, req, users, relied, history.MethodApproval, history.ResultApproved,
+		"approved by "+approver+" instead of verified",
+		"the history could not record the approval that stands for the callers' verification, nothing sent")
+}
+
+// reliedInstead records for each of users of req an event of method and result with
+// message, which their reset relies on in place of a verification (added to relied).
+// A history that cannot record them sends nothing: the error says so (failure).
+func (d *Desk) reliedInstead(ctx context.Context, req runner.Request, users []string, relied map[string]int64,
+	method, result, message, failure string) error {
 	c := Caller{Profile: req.Profile()}
 	events := make([]history.Verification, len(users))
 	for i, u := range users {
 		c.User = u
-		events[i] = d.event(c, history.MethodApproval, "", req.Options().Ticket, history.ResultApproved)
-		events[i].Message = "approved by " + approver + " instead of verified"
+		events[i] = d.event(c, method, "", req.Options().Ticket, result)
+		events[i].Message = message
 	}
 	ids, err := d.verifyLog().recordAll(ctx, events)
 	if err != nil {
-		return fmt.Errorf("the history could not record the approval that stands for the callers' verification, nothing sent: %w", err)
+		return fmt.Errorf("%s: %w", failure, err)
 	}
 	for i, u := range users {
 		relied[u] = ids[i]

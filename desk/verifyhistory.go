@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"errors"
 
 	"resetdesk/store/history"
 )
@@ -48,20 +47,4 @@ func (d *Desk) Reliance(ctx context.Context, ids []int64) (map[int64]map[string]
 		return nil
 	})
 	return out, err
-}
-
-// readingHistory runs f on the history opened read-only, under the call timeout; a host
-// with no history yet runs nothing, which is no error.
-func (d *Desk) readingHistory(ctx context.Context, f func(context.Context, *history.DB) error) error {
-	db, err := d.readHistory()
-	if errors.Is(err, history.ErrNoHistory) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	ctx, cancel := bounded(ctx)
-	defer cancel()
-	return f(ctx, db)
 }

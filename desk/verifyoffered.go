@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"fmt"
 
 	"resetdesk/backends"
 	"resetdesk/backends/runner"
@@ -28,19 +27,7 @@ func (d *Desk) notVerified(ctx context.Context, req runner.Request, relied map[s
 	if len(users) == 0 {
 		return nil
 	}
-	c := Caller{Profile: p}
-	events := make([]history.Verification, len(users))
-	for i, u := range users {
-		c.User = u
-		events[i] = d.event(c, history.MethodNone, "", req.Options().Ticket, history.ResultNotVerified)
-		events[i].Message = "offered, not done: reset without verifying the caller"
-	}
-	ids, err := d.verifyLog().recordAll(ctx, events)
-	if err != nil {
-		return fmt.Errorf("the history could not record that the callers were not verified, nothing sent: %w", err)
-	}
-	for i, u := range users {
-		relied[u] = ids[i]
-	}
-	return nil
+	return d.reliedInstead(ctx, req, users, relied, history.MethodNone, history.ResultNotVerified,
+		"offered, not done: reset without verifying the caller",
+		"the history could not record that the callers were not verified, nothing sent")
 }

@@ -13,16 +13,11 @@ import (
 // text that is only drawn goes through Line instead.
 func Unseen(s string) (rune, bool) {
 	for _, r := range s {
-		if IsUnseen(r) {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r) {
 			return r, true
 		}
 	}
 	return 0, false
-}
-
-// IsUnseen reports whether r is one of the characters Unseen finds.
-func IsUnseen(r rune) bool {
-	return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Cf, r)
 }
 
 // Describe names an unseen character for a message: "U+202E (a bidi or format

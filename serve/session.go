@@ -12,11 +12,11 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/ssh"
 	bm "charm.land/wish/v2/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 
 	"resetdesk/desk"
 	"resetdesk/ui"
+	"resetdesk/ui/fit"
 )
 
 // endReason says why a session ended.
@@ -67,8 +67,7 @@ func endText(msg string, width int) string {
 	if width <= 0 {
 		width = 80
 	}
-	lines := strings.Split(ansi.Wordwrap("resetdesk: "+msg, width, ""), "\n")
-	return strings.Join(lines, "\r\n") + "\r\n"
+	return strings.Join(fit.Wrap("resetdesk: "+msg, width), "\r\n") + "\r\n"
 }
 
 // session is one SSH session's console.

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -79,7 +78,7 @@ type approvalsPage struct {
 	at            int // the request shown
 	plans         map[int64]requestPlanMsg
 	users         list.Model
-	count         textinput.Model // the count typed to approve a large run
+	count         countField      // the count typed to approve a large run
 	reason        textinput.Model // a decline's reason
 	declining     bool
 	busy          slow.Task
@@ -91,10 +90,8 @@ type approvalsPage struct {
 }
 
 func newApprovalsPage(sh *shared) *approvalsPage {
-	p := &approvalsPage{sh: sh, plans: map[int64]requestPlanMsg{}, users: sh.newList(), count: sh.newTextInput(),
+	p := &approvalsPage{sh: sh, plans: map[int64]requestPlanMsg{}, users: sh.newList(), count: newCountField(sh),
 		reason: sh.newTextInput(), busy: slow.NewTask()}
-	p.count.Prompt, p.count.CharLimit = "count: ", 7
-	p.count.SetWidth(8)
 	p.reason.Prompt, p.reason.Placeholder, p.reason.CharLimit = "reason: ", "why it is declined (the starter reads it)", 500
 	p.read()
 	return p
@@ -139,14 +136,12 @@ func itemOfRequest(r desk.ApprovalRequest) approvalItem {
 	return it
 }
 
+// itemOfRun is the technician's own run waiting for approval, as its request reads.
 func itemOfRun(in desk.Info) approvalItem {
-	it := approvalItem{id: in.Approval.Request, by: clean(in.Technician), own: true, requested: in.Requested.Format("15:04"),
-		expires: in.Approval.Expires.Format("15:04"), profile: clean(in.Profile), kind: clean(in.Kind), mode: modeText(in.Kind, in.Mode),
-		why: clean(in.Approval.Why), ticket: clean(in.Options.Ticket)}
-	it.opts = optionTexts(modeOfKind(in.Kind, in.Mode), in.Options, "")
-	for _, u := range in.Users {
-		it.users = append(it.users, reviewUser{id: clean(u.ID), name: clean(u.Name)})
-	}
+	it := itemOfRequest(desk.ApprovalRequest{ID: in.Approval.Request, By: in.Technician, Requested: in.Requested,
+		Expires: in.Approval.Expires, Profile: in.Profile, Kind: in.Kind, Mode: in.Mode, Options: in.Options, Users: in.Users,
+		Why: in.Approval.Why})
+	it.own = true
 	return it
 }
 
@@ -282,8 +277,8 @@ func (p *approvalsPage) paste(msg tea.PasteMsg) tea.Cmd {
 	switch {
 	case p.declining:
 		p.reason, cmd = p.reason.Update(msg)
-	case p.large() && onlyDigits(strings.TrimSpace(msg.Content)):
-		p.count, cmd = p.count.Update(msg)
+	case p.large():
+		cmd, _ = p.count.take(msg)
 	}
 	return cmd
 }
@@ -315,9 +310,8 @@ func (p *approvalsPage) key(k tea.KeyPressMsg) (tea.Cmd, nav) {
 	if cmd, ok := p.users.Update(k); ok {
 		return cmd, nil
 	}
-	if p.large() && (k.Text == "" || onlyDigits(k.Text)) {
-		var cmd tea.Cmd
-		p.count, cmd = p.count.Update(k)
+	if p.large() {
+		cmd, _ := p.count.take(k)
 		return cmd, nil
 	}
 	return nil, nil
@@ -337,7 +331,7 @@ func (p *approvalsPage) approve() tea.Cmd {
 	case p.plans[it.id].plan == nil:
 		// Its plan is what the approver approves: never before it is on screen.
 		return toastBad("its plan is not on screen yet: enter approves once it is")
-	case p.large() && strings.TrimSpace(p.count.Value()) != strconv.Itoa(len(it.users)):
+	case p.large() && !p.count.holds(len(it.users)):
 		return toastBad(fmt.Sprintf("type %d to approve %d resets", len(it.users), len(it.users)))
 	}
 	sh := p.sh

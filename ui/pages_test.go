@@ -171,7 +171,9 @@ func everyPage() []pageCase {
 		{"review caller required", func(t *testing.T, c *Console) page {
 			p := fakeProfile(backends.Profile{Name: "corp-webadm", Verify: backends.VerifyRequired})
 			r := newReviewPage(c.sh, p, planOf(t, c.sh, fakeRequest(t, &fakeBackend{}, p, []string{"bdoe"})))
-			r.Update(callerMsg{r: r, v: desk.Verification{Policy: backends.VerifyRequired, Unverified: []string{"bdoe"}}})
+			pl := *r.plan
+			pl.Caller = desk.Verification{Policy: backends.VerifyRequired, Unverified: []string{"bdoe"}}
+			r.Update(callerMsg{r: r, plan: &pl})
 			return r
 		}, []string{"v verify", "Cannot reset yet"}},
 		{"verify ways", func(t *testing.T, c *Console) page {

@@ -83,10 +83,8 @@ func progressLines(sh *shared, width int, t backends.Tally, total int, flight []
 	// A rate over less than a second, or over a handful of answers, says nothing true
 	// (6279.7/s, ETA 0ms): the rate waits for a second of the run, the time left for
 	// rateSample answers and is never under a second.
-	if secs := elapsed.Seconds(); elapsed >= time.Second && sent > 0 {
-		rate := float64(sent) / secs
+	if rate, eta, ok := table.Pace(sent, total-t.Total(), elapsed); ok {
 		add(th.Subtle.Render(fmt.Sprintf("· %.1f/s", rate)))
-		eta := time.Duration(float64(total-t.Total()) / rate * float64(time.Second)).Round(time.Second)
 		if state == running && sent >= rateSample && eta >= time.Second {
 			add(th.Subtle.Render("ETA " + table.FormatElapsed(eta)))
 		}

@@ -3,11 +3,9 @@ package ui
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
@@ -32,15 +30,15 @@ type reviewPage struct {
 	nameCol       int          // where their names line up
 	width, height int
 	list          list.Model
-	count         textinput.Model // the count typed to confirm a large run
-	head          []string        // the lines above the list, drawn for the width
-	gap           int             // blank lines between the list and the confirmation
+	count         countField // the count typed to confirm a large run
+	head          []string   // the lines above the list, drawn for the width
+	gap           int        // blank lines between the list and the confirmation
 	// blocked is why the run cannot be confirmed here ("" when it can): the plan's
 	// refusal, or a run that needs approval at a console no other technician reaches.
 	blocked string
-	// caller is whether the callers were verified, where the profile asks for it, as
-	// the plan says (read again when the review shows again: v may have verified).
-	caller callerCheck
+	// callerErr is why the plan could not be read again when the review showed again
+	// (v may have verified the caller): the callers' verification is unknown then.
+	callerErr string
 }
 
 // reviewUser is a user of the plan as the review draws it.
@@ -72,16 +70,13 @@ func (u reviewUser) text(w int) string {
 }
 
 func newReviewPage(sh *shared, p *profile, plan *desk.Plan) *reviewPage {
-	r := &reviewPage{sh: sh, profile: p, list: sh.newList(), count: sh.newTextInput(), caller: newCallerCheck(p.p)}
+	r := &reviewPage{sh: sh, profile: p, list: sh.newList(), count: newCountField(sh)}
 	for _, u := range plan.Users {
 		r.users = append(r.users, reviewUser{id: clean(u.ID), name: clean(u.Name), skip: clean(u.Skip)})
 	}
 	r.nameCol = nameColumn(r.users)
 	r.setPlan(plan)
 	r.list.SetItems(len(r.users))
-	r.count.Prompt = "count: "
-	r.count.CharLimit = 7
-	r.count.SetWidth(8)
 	if r.large() {
 		r.list.SetTyping(true) // the count field takes the keys; the arrows scroll
 	}
@@ -96,9 +91,7 @@ func (r *reviewPage) setPlan(plan *desk.Plan) {
 		r.blocked = "this run needs a second technician's approval (" + clean(plan.Approval.Why) + "): start it from the team console " +
 			"(resetdesk serve), or file it with resetdesk run --wait-approval"
 	}
-	if r.caller.on {
-		r.caller.update(callerMsg{r: r, plan: plan, v: plan.Caller, approve: plan.Approval, err: clean(plan.Caller.Err)})
-	}
+	r.callerErr = ""
 }
 
 func (r *reviewPage) large() bool { return len(r.users) > largeRun }
@@ -139,7 +132,7 @@ func (r *reviewPage) Help() keys.Help {
 // Resume plans the run again: the technician may have verified the caller on the page
 // this review covered (v).
 func (r *reviewPage) Resume() tea.Cmd {
-	if r.caller.on {
+	if r.callers().on {
 		return callerCmd(r)
 	}
 	return nil
@@ -184,10 +177,10 @@ func (r *reviewPage) layout() {
 func (r *reviewPage) unconfirmed() string {
 	switch {
 	case r.callersBlock():
-		return r.caller.blocked(r.profile.p, r.verifiable())
+		return r.callers().blocked(r.profile.p, r.verifiable())
 	case r.blocked != "":
 		return r.blocked
-	case r.large() && strings.TrimSpace(r.count.Value()) != strconv.Itoa(len(r.users)):
+	case r.large() && !r.count.holds(len(r.users)):
 		return fmt.Sprintf("type %d to confirm %d resets", len(r.users), len(r.users))
 	}
 	return ""
@@ -209,16 +202,15 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		if msg.plan != nil {
 			r.setPlan(msg.plan)
 		} else {
-			r.caller.update(msg)
+			r.callerErr = msg.err
 		}
 		return nil, nil
 	case tea.MouseWheelMsg:
 		cmd, _ := r.list.Update(msg)
 		return cmd, nil
 	case tea.PasteMsg:
-		if r.large() && onlyDigits(strings.TrimSpace(msg.Content)) {
-			var cmd tea.Cmd
-			r.count, cmd = r.count.Update(msg)
+		if r.large() {
+			cmd, _ := r.count.take(msg)
 			return cmd, nil
 		}
 	case tea.KeyPressMsg:
@@ -237,17 +229,12 @@ func (r *reviewPage) update(msg tea.Msg) (tea.Cmd, nav) {
 		if cmd, ok := r.list.Update(msg); ok {
 			return cmd, nil
 		}
-		if r.large() && (msg.Text == "" || onlyDigits(msg.Text)) {
-			var cmd tea.Cmd
-			r.count, cmd = r.count.Update(msg)
+		if r.large() {
+			cmd, _ := r.count.take(msg)
 			return cmd, nil
 		}
 	}
 	return nil, nil
-}
-
-func onlyDigits(s string) bool {
-	return strings.Trim(s, "0123456789") == ""
 }
 
 // headLines are what the run does and with which options, then the plan's facts,
@@ -266,8 +253,8 @@ func (r *reviewPage) headLines() []string {
 	if opt.Ticket != "" {
 		row("ticket", clean(opt.Ticket))
 	}
-	if r.caller.on {
-		row("caller", r.caller.line(r.sh, r.profile.p, r.verifiable()))
+	if c := r.callers(); c.on {
+		row("caller", c.line(r.sh, r.profile.p, r.verifiable()))
 	}
 	facts := r.factLines()
 	if len(facts) > 0 {
@@ -323,7 +310,7 @@ func optionTexts(mode backends.Mode, opt backends.Options, typed string) []strin
 // v), so they are not drawn twice.
 func (r *reviewPage) factLines() []string {
 	plan := r.plan
-	if r.caller.on {
+	if r.callers().on {
 		without := *plan
 		without.Caller = desk.Verification{}
 		plan = &without

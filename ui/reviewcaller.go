@@ -20,45 +20,41 @@ import (
 // decides again when the run starts). Zero for a profile whose verify is off.
 type callerCheck struct {
 	on      bool   // the profile's verify is offered or required
-	known   bool   // the desk answered
 	err     string // the verifications could not be read
 	v       desk.Verification
 	approve desk.ApprovalNeed
 }
 
-// callerMsg is the desk's answer for the review r: its plan read again.
+// callerMsg is the desk's plan of the review r read again, or why it could not be.
 type callerMsg struct {
-	r       *reviewPage
-	plan    *desk.Plan // nil when it could not be read (err)
-	v       desk.Verification
-	approve desk.ApprovalNeed
-	err     string
+	r    *reviewPage
+	plan *desk.Plan // nil when it could not be read (err)
+	err  string
 }
 
-func newCallerCheck(p backends.Profile) callerCheck {
-	return callerCheck{on: p.Verify == backends.VerifyOffered || p.Verify == backends.VerifyRequired}
+// callers is what the review knows of the callers: its plan's verification and
+// approval, or, when the plan could not be read again, only why.
+func (r *reviewPage) callers() callerCheck {
+	c := callerCheck{on: r.profile.p.Verify == backends.VerifyOffered || r.profile.p.Verify == backends.VerifyRequired}
+	switch {
+	case !c.on:
+	case r.callerErr != "":
+		c.err = r.callerErr
+	default:
+		c.v, c.approve, c.err = r.plan.Caller, r.plan.Approval, clean(r.plan.Caller.Err)
+	}
+	return c
 }
 
-// callerCmd asks the desk's plan whether the callers of r's run were verified.
+// callerCmd reads the plan of r's run again: the callers may have been verified.
 func callerCmd(r *reviewPage) tea.Cmd {
 	sh, req := r.sh, r.plan.Request
 	return func() tea.Msg {
 		pl, err := slow.Call(sh.ctx, storeTimeout, func(ctx context.Context) (*desk.Plan, error) {
 			return sh.desk.Plan(ctx, req)
 		})
-		if err != nil {
-			return callerMsg{r: r, err: cleanErr(err)}
-		}
-		msg := callerMsg{r: r, plan: pl, v: pl.Caller, approve: pl.Approval}
-		if pl.Caller.Err != "" {
-			msg.err = clean(pl.Caller.Err)
-		}
-		return msg
+		return callerMsg{r: r, plan: pl, err: cleanErr(err)}
 	}
-}
-
-func (c *callerCheck) update(msg callerMsg) {
-	c.known, c.v, c.approve, c.err = true, msg.v, msg.approve, msg.err
 }
 
 // blocked says why the run cannot be confirmed yet for its callers ("" when it can):
@@ -69,8 +65,6 @@ func (c callerCheck) blocked(p backends.Profile, single bool) string {
 		return ""
 	}
 	switch {
-	case !c.known:
-		return "checking whether the caller was verified: a moment"
 	case c.err != "":
 		return "cannot tell whether the caller was verified, nothing would be sent: " + c.err
 	case c.v.Verified || c.approve.Needed:
@@ -83,11 +77,11 @@ func (c callerCheck) blocked(p backends.Profile, single bool) string {
 }
 
 // verifiable: the run is for one user, whose caller the profile asks to verify (v).
-func (r *reviewPage) verifiable() bool { return r.caller.on && len(r.users) == 1 }
+func (r *reviewPage) verifiable() bool { return r.callers().on && len(r.users) == 1 }
 
-// callersBlock: the desk answered, and its answer blocks the run.
+// callersBlock: the callers' verification blocks the run.
 func (r *reviewPage) callersBlock() bool {
-	return r.caller.known && r.caller.blocked(r.profile.p, r.verifiable()) != ""
+	return r.callers().blocked(r.profile.p, r.verifiable()) != ""
 }
 
 // callerConfirmLines take the confirmation's place while the callers block the run:
@@ -95,7 +89,7 @@ func (r *reviewPage) callersBlock() bool {
 func (r *reviewPage) callerConfirmLines() []string {
 	th := r.sh.th
 	switch {
-	case r.caller.err != "":
+	case r.callers().err != "":
 		return fit.Indent("  ", th.Failed.Render("Cannot run: whether the callers were verified cannot be read")+th.Subtle.Render(" — esc goes back"), r.width)
 	case r.verifiable():
 		return fit.Indent("  ", th.Failed.Render("Cannot reset yet: verify the caller first")+th.Subtle.Render(" — ")+
@@ -114,7 +108,7 @@ func (r *reviewPage) callerHelp(confirm key.Binding, nav []key.Binding) (keys.He
 		return keys.Help{ShortKeys: []key.Binding{km.Verify, km.Back}, Groups: [][]key.Binding{{km.Verify, km.Back}, nav}}, true
 	case blocks:
 		return keys.Help{ShortKeys: []key.Binding{km.Back}, Groups: [][]key.Binding{{km.Back}, nav}}, true
-	case r.verifiable() && r.caller.v.Verified:
+	case r.verifiable() && r.callers().v.Verified:
 		// Verified: verifying again is the last thing offered.
 		return keys.Help{ShortKeys: []key.Binding{confirm, km.Back, km.Verify}, Groups: [][]key.Binding{{confirm, km.Back, km.Verify}, nav}}, true
 	case r.verifiable():
@@ -128,8 +122,6 @@ func (c callerCheck) line(sh *shared, p backends.Profile, single bool) string {
 	th := sh.th
 	name := clean(p.Name)
 	switch {
-	case !c.known:
-		return th.Subtle.Render("checking…")
 	case c.err != "":
 		return th.Failed.Render("cannot tell whether verified: " + c.err)
 	case c.v.Verified && c.v.How != "":

@@ -44,7 +44,6 @@ func TestVerifiedByAliceDoesNotLetBobReset(t *testing.T) {
 		dr := newDriver(t, c, 80, 24)
 		r := newReviewPage(c.sh, newProfile(p), planOf(t, c.sh, fakeRequest(t, b, newProfile(p), []string{"bdoe"}, "set")))
 		dr.run(c.apply(push{p: r}))
-		dr.until("the review to know the caller", func() bool { return r.caller.known })
 		return dr, r, d
 	}
 
@@ -57,7 +56,7 @@ func TestVerifiedByAliceDoesNotLetBobReset(t *testing.T) {
 	code := demoCodeOf(t, v.demo)
 	typeKeys(da, code)
 	da.keys("enter")
-	da.until("alice's review, verified", func() bool { return da.c.top() == ra && ra.caller.v.Verified })
+	da.until("alice's review, verified", func() bool { return da.c.top() == ra && ra.callers().v.Verified })
 
 	db, rb, bob := review("bob")
 	if s := flat(db.screen()); !strings.Contains(s, "not verified · v verify (required before the reset)") || !strings.Contains(s, "Cannot reset yet") {

@@ -60,8 +60,8 @@ func TestFlowVerifyTheCaller(t *testing.T) {
 	}
 	m := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Console)
 	r, ok := m.top().(*reviewPage)
-	if !ok || !r.caller.v.Verified {
-		t.Fatalf("ended on %T, verified %v", m.top(), ok && r.caller.v.Verified)
+	if !ok || !r.callers().v.Verified {
+		t.Fatalf("ended on %T, verified %v", m.top(), ok && r.callers().v.Verified)
 	}
 	v := clockRe.ReplaceAllString(m.View().Content, "hh:mm")
 	golden(t, "verify_caller", regexp.MustCompile(`http://127\.0\.0\.1:\d+`).ReplaceAllString(v, "http://127.0.0.1:port"))

@@ -13,8 +13,8 @@ import (
 )
 
 // verifyConsole is a console at 80×24 on the review of a run of users on a profile
-// with verify = policy, whose desk verifies callers as f does; it waits for the review
-// to know whether the callers were verified.
+// with verify = policy, whose desk verifies callers as f does; the review knows from its
+// plan whether the callers were verified.
 func verifyConsole(t *testing.T, policy string, f *fakeCallers, users ...string) (*driver, *reviewPage) {
 	t.Helper()
 	c := New(context.Background(), &testDesk{callers: f}, LocalTerminal())
@@ -22,9 +22,6 @@ func verifyConsole(t *testing.T, policy string, f *fakeCallers, users ...string)
 	p := fakeProfile(backends.Profile{Name: "lab", Verify: policy})
 	r := newReviewPage(c.sh, p, planOf(t, c.sh, fakeRequest(t, &fakeBackend{}, p, users)))
 	d.run(c.apply(push{p: r}))
-	if policy != backends.VerifyOff {
-		d.until("the review to know the callers", func() bool { return r.caller.known })
-	}
 	return d, r
 }
 
@@ -147,7 +144,6 @@ func TestRequiredBulkReviewNamesTheUnverified(t *testing.T) {
 	p := fakeProfile(backends.Profile{Name: "lab", Verify: backends.VerifyRequired})
 	r := newReviewPage(c.sh, p, planOf(t, c.sh, fakeRequest(t, &fakeBackend{}, p, []string{"u1", "u2", "u3", "u4", "u5"})))
 	d.run(c.apply(push{p: r}))
-	d.until("the review to know the callers", func() bool { return r.caller.known })
 	if s := flat(d.screen()); !strings.Contains(s, "the second technician's approval stands for it") || strings.Contains(s, "Cannot run") {
 		t.Fatalf("an approved run's review:\n%s", d.screen())
 	}
@@ -185,7 +181,7 @@ func TestVerifyPageSendsAndCountsDown(t *testing.T) {
 	}
 	typeKeys(d, "123456")
 	d.keys("enter")
-	d.until("the review", func() bool { return d.c.top() == r && r.caller.v.Verified })
+	d.until("the review", func() bool { return d.c.top() == r && r.callers().v.Verified })
 }
 
 // Three wrong codes void the code: said plainly, nothing more is checked, and ctrl+r
@@ -216,7 +212,7 @@ func TestVerifyOutOfAttemptsThenANewCode(t *testing.T) {
 	}
 	typeKeys(d, "654321")
 	d.keys("enter")
-	d.until("the review", func() bool { return d.c.top() == r && r.caller.v.Verified })
+	d.until("the review", func() bool { return d.c.top() == r && r.callers().v.Verified })
 }
 
 // A code whose time is over says so, when its time comes and when it is typed late.
@@ -328,7 +324,7 @@ func TestVerifyCallbackNeedsYesTyped(t *testing.T) {
 	}
 	typeKeys(d, "yes")
 	d.keys("enter")
-	d.until("the review", func() bool { return d.c.top() == r && r.caller.v.Verified })
+	d.until("the review", func() bool { return d.c.top() == r && r.callers().v.Verified })
 	if !strings.Contains(d.screen(), "verified by callback ·") {
 		t.Fatalf("the review after a callback:\n%s", d.screen())
 	}
@@ -374,7 +370,7 @@ func TestVerifyRefusedResendSaysWhetherTheCodeStillWaits(t *testing.T) {
 	d.until("a new code", func() bool { return !v.busy.Running() && !v.dead })
 	typeKeys(d, "123456")
 	d.keys("enter")
-	d.until("the review", func() bool { return d.c.top() == r && r.caller.v.Verified })
+	d.until("the review", func() bool { return d.c.top() == r && r.callers().v.Verified })
 }
 
 // A plan whose verifications the desk cannot read (the history unreadable) leaves a
@@ -385,7 +381,6 @@ func TestRequiredReviewRefusesWhenTheVerificationsCannotBeRead(t *testing.T) {
 	p := fakeProfile(backends.Profile{Name: "lab", Verify: backends.VerifyRequired})
 	r := newReviewPage(c.sh, p, planOf(t, c.sh, fakeRequest(t, &fakeBackend{}, p, []string{"bdoe"})))
 	d.run(c.apply(push{p: r}))
-	d.until("the review to know the callers", func() bool { return r.caller.known })
 	d.keys("enter")
 	d.until("the refusal", func() bool { return strings.Contains(flat(d.screen()), "nothing would be sent: history locked") })
 	if _, ok := d.c.top().(*runPage); ok || !strings.Contains(flat(d.screen()), "cannot tell whether verified: history locked") {

@@ -160,6 +160,7 @@ func AnswersAfterTheChange[S Fake](t *testing.T, h Harness[S]) {
 // Ledger is a Recorder that keeps which users a run prepared a secret for (IntendBatch)
 // and which it sent (Intend), as the journal does.
 type Ledger struct {
+	runner.Nop     // records nothing else, and has no quota
 	mu             sync.Mutex
 	prepared, sent map[string]bool
 }
@@ -185,10 +186,6 @@ func (l *Ledger) IntendBatch(os []backends.Outcome) error {
 	}
 	return nil
 }
-
-func (*Ledger) Record(backends.Outcome) error { return nil }
-func (*Ledger) QuotaLeft() (int, bool)        { return 0, false }
-func (*Ledger) Finish([]backends.Outcome)     {}
 
 // Sent reports whether user's request was told to the ledger as sent.
 func (l *Ledger) Sent(user string) bool {

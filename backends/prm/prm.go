@@ -19,6 +19,7 @@ import (
 	"unicode"
 
 	"resetdesk/backends"
+	"resetdesk/backends/adname"
 	"resetdesk/backends/httpx"
 )
 
@@ -239,8 +240,8 @@ func (c *Client) Reset(ctx context.Context, t backends.Target) (backends.Result,
 // ValidateUser accepts the id forms the service takes (Jon.One, mydomain\Jon.One,
 // Jon.One@mydomain.com, LDAP://CN=Jon.One,...) and refuses ones that are none of them.
 func (c *Client) ValidateUser(id string) error {
-	if rest, ok := cutPrefixFold(id, "LDAP://"); ok {
-		if !strings.Contains(rest, "=") {
+	if n := adname.Parse(id); n.ADsPath {
+		if !strings.Contains(n.DN, "=") {
 			return fmt.Errorf("user %q: an ADsPath looks like LDAP://CN=Jon.One,CN=Users,DC=mydomain,DC=com", id)
 		}
 		return nil
@@ -255,11 +256,4 @@ func (c *Client) ValidateUser(id string) error {
 		return fmt.Errorf("user %q: a full user name looks like Jon.One@mydomain.com", id)
 	}
 	return nil
-}
-
-func cutPrefixFold(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
-		return s[len(prefix):], true
-	}
-	return s, false
 }

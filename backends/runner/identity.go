@@ -229,6 +229,20 @@ func Protected(p backends.Profile, users []string) []userlist.BadUser {
 	return bad
 }
 
+// NamedBy are the ids of the lines r sends whose account one of globs names (a
+// profile's approve globs), compared as the protected guard compares: every form the
+// kind reads of the id and of the account the system resolved it to, in any case.
+func (r Request) NamedBy(globs []string) []string {
+	g := newGuard(backends.Profile{Name: r.profile.Name, Kind: r.profile.Kind, Protected: globs})
+	var out []string
+	for i, u := range r.users {
+		if _, settled := r.settled[i]; !settled && g.account(u, r.accounts[i]) != nil {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // guard is a profile's own login and protected globs, each in every form its kind reads.
 type guard struct {
 	p     backends.Profile

@@ -240,3 +240,22 @@ func (l *batchLog) IntendBatch(os []backends.Outcome) error {
 	l.batch = append(l.batch, os...)
 	return nil
 }
+
+// The approve globs name accounts as the protected guard does: a DOMAIN\ login, a DN
+// and an id the system resolved to a matching account are named; a line not sent is
+// not.
+func TestNamedByComparesAccountsNotSpellings(t *testing.T) {
+	svc := backends.Found{Account: backends.Account{ID: "svc-backup"}, Matches: 1}
+	f := newFinder(map[string]backends.Found{"backup@corp.example.com": svc, "cn=backup service,ou=svc,dc=corp": svc})
+	users := []string{"jdoe", `CORP\svc-mail`, "backup@corp.example.com", "LDAP://CN=Backup Service,OU=svc,DC=corp", "SVC-BACKUP", "asmith"}
+	req, err := runner.Prepare(context.Background(), f, f.profile, runner.Spec{Mode: "set", Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := req.NamedBy([]string{"svc-*"}); !slices.Equal(got, []string{`CORP\svc-mail`, "backup@corp.example.com"}) {
+		t.Fatalf("named %q: want the DOMAIN\\ login and the first line of the resolved account", got)
+	}
+	if got := req.NamedBy([]string{"ASMITH", "nobody"}); !slices.Equal(got, []string{"asmith"}) {
+		t.Fatalf("named %q", got)
+	}
+}

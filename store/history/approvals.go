@@ -240,7 +240,7 @@ type ApprovalFilter struct {
 // Approvals lists the requests f selects, oldest first. A history from before approval
 // requests (read-only, not migrated) has none.
 func (d *DB) Approvals(ctx context.Context, f ApprovalFilter) ([]*Approval, error) {
-	if ok, err := d.hasApprovals(ctx); !ok || err != nil {
+	if ok, err := d.hasTable(ctx, "approvals"); !ok || err != nil {
 		return nil, err
 	}
 	q := `SELECT id, requested, expires, os_user, technician, profile, kind, mode, ticket, total, users, spec, why, state,
@@ -288,14 +288,15 @@ func (d *DB) Approvals(ctx context.Context, f ApprovalFilter) ([]*Approval, erro
 	return out, nil
 }
 
-// hasApprovals reports whether the file has the approvals table: a writable DB is
-// migrated, a read-only one reads an older history as it is.
-func (d *DB) hasApprovals(ctx context.Context) (bool, error) {
+// hasTable reports whether the file has table name: a writable DB is migrated and has
+// every table; a read-only one reads an older history as it is, which may be older than
+// the step that adds it (verifications, approvals).
+func (d *DB) hasTable(ctx context.Context, name string) (bool, error) {
 	if d.w != nil {
 		return true, nil
 	}
 	var n int
-	if err := d.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'approvals'`).Scan(&n); err != nil {
+	if err := d.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, name).Scan(&n); err != nil {
 		return false, fmt.Errorf("history %s: cannot read the schema: %w", d.path, err)
 	}
 	return n == 1, nil

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,9 +146,14 @@ func (d *DB) Runs(ctx context.Context, f Filter) ([]*Run, error) {
 // only those of f.Status with f.Status), newest run first, in input order within a run.
 func (d *DB) Outcomes(ctx context.Context, f Filter) ([]Outcome, error) {
 	runs, err := d.Runs(ctx, f)
-	if err != nil || len(runs) == 0 {
+	if err != nil {
 		return nil, err
 	}
+	return d.OutcomesOf(ctx, runs, f)
+}
+
+// OutcomesOf is Outcomes of runs Runs(f) already returned: they are not read again.
+func (d *DB) OutcomesOf(ctx context.Context, runs []*Run, f Filter) ([]Outcome, error) {
 	var out []Outcome
 	for _, r := range runs {
 		q := `SELECT idx, user, status, message, at FROM outcomes WHERE run_id = ?`
@@ -221,13 +227,13 @@ type CutOff struct {
 // runs a killed or restarted process left, as far as the history can tell (a run still
 // going in another process records as it goes). Newest first.
 func (d *DB) CutOffRuns(ctx context.Context, osUser, technician string, since, quiet time.Time) ([]CutOff, error) {
-	runs, err := d.Runs(ctx, Filter{Since: since, Technician: technician})
+	runs, err := d.runsOf(ctx, osUser, technician, since)
 	if err != nil {
 		return nil, err
 	}
 	var out []CutOff
 	for _, r := range runs {
-		if !r.Finished.IsZero() || r.Technician != technician || (technician == "" && r.OSUser != osUser) {
+		if !r.Finished.IsZero() {
 			continue
 		}
 		var last sql.NullInt64
@@ -250,14 +256,13 @@ func (d *DB) CutOffRuns(ctx context.Context, osUser, technician string, since, q
 // for reason: runs a shutdown of their process stopped (their users not yet sent
 // skipped with the reason the process gave). Last is when each ended. Newest first.
 func (d *DB) StoppedRuns(ctx context.Context, osUser, technician string, since, quiet time.Time, reason string) ([]CutOff, error) {
-	runs, err := d.Runs(ctx, Filter{Since: since, Technician: technician})
+	runs, err := d.runsOf(ctx, osUser, technician, since)
 	if err != nil {
 		return nil, err
 	}
 	var out []CutOff
 	for _, r := range runs {
-		if r.Finished.IsZero() || !r.Finished.Before(quiet) || r.Tally.Skipped == 0 ||
-			r.Technician != technician || (technician == "" && r.OSUser != osUser) {
+		if r.Finished.IsZero() || !r.Finished.Before(quiet) || r.Tally.Skipped == 0 {
 			continue
 		}
 		var n int
@@ -270,4 +275,17 @@ func (d *DB) StoppedRuns(ctx context.Context, osUser, technician string, since, 
 		}
 	}
 	return out, nil
+}
+
+// runsOf are the runs started at or after since by technician (or, with technician "",
+// the local runs of osUser), newest first: a technician's own, as a new session of
+// theirs looks for what became of them.
+func (d *DB) runsOf(ctx context.Context, osUser, technician string, since time.Time) ([]*Run, error) {
+	runs, err := d.Runs(ctx, Filter{Since: since, Technician: technician})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(runs, func(r *Run) bool {
+		return r.Technician != technician || technician == "" && r.OSUser != osUser
+	}), nil
 }

@@ -79,6 +79,13 @@ func TestAHistoryFromBeforeSchemaVersionsOpensAndKeepsItsRows(t *testing.T) {
 	if runs, err := ro.Runs(ctx, Filter{Technician: "alice"}); err != nil || len(runs) != 0 {
 		t.Fatalf("runs of technician alice in an old history = %v, %v; want none", runs, err)
 	}
+	// It has no verifications nor approval requests yet: none, not an error.
+	if vs, err := ro.Verifications(ctx, Filter{}); err != nil || len(vs) != 0 {
+		t.Fatalf("verifications of an old history = %v, %v; want none", vs, err)
+	}
+	if as, err := ro.Approvals(ctx, ApprovalFilter{}); err != nil || len(as) != 0 {
+		t.Fatalf("approval requests of an old history = %v, %v; want none", as, err)
+	}
 	ro.Close()
 
 	db, err := Open(path)

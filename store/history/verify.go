@@ -2,8 +2,6 @@ package history
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -200,7 +198,7 @@ type Verifier struct {
 // VerifiedSince lists the users of profile whom who verified at or after since, each
 // with the newest event that verified them.
 func (d *DB) VerifiedSince(ctx context.Context, who Verifier, profile string, since time.Time) (map[string]Verification, error) {
-	if ok, err := d.hasVerifications(ctx); err != nil || !ok {
+	if ok, err := d.hasTable(ctx, "verifications"); err != nil || !ok {
 		return nil, err
 	}
 	q := selectVerifications + ` WHERE profile = ? AND at >= ? AND result IN (?, ?) AND technician = ?`
@@ -222,7 +220,7 @@ func (d *DB) VerifiedSince(ctx context.Context, who Verifier, profile string, si
 
 // Verifications lists the events f selects (Since, User, Technician), newest first.
 func (d *DB) Verifications(ctx context.Context, f Filter) ([]Verification, error) {
-	if ok, err := d.hasVerifications(ctx); err != nil || !ok {
+	if ok, err := d.hasTable(ctx, "verifications"); err != nil || !ok {
 		return nil, err
 	}
 	q := selectVerifications + ` WHERE at >= ?`
@@ -253,7 +251,7 @@ func (d *DB) Verifications(ctx context.Context, f Filter) ([]Verification, error
 // Reliance is which verification each user of run id relied on (user -> event); users
 // of a run on a profile without verification are absent.
 func (d *DB) Reliance(ctx context.Context, id int64) (map[string]Verification, error) {
-	if ok, err := d.hasVerifications(ctx); err != nil || !ok {
+	if ok, err := d.hasTable(ctx, "verifications"); err != nil || !ok {
 		return nil, err
 	}
 	vs, err := d.queryVerifications(ctx, `SELECT v.id, v.at, v.os_user, v.technician, v.profile, r.user, v.method, v.result,
@@ -291,18 +289,4 @@ func (d *DB) queryVerifications(ctx context.Context, q string, args ...any) ([]V
 		return nil, fmt.Errorf("history %s: cannot list the verifications: %w", d.path, err)
 	}
 	return out, nil
-}
-
-// hasVerifications reports whether the file has the verifications table: a history
-// opened read-only may be older than the step that adds it.
-func (d *DB) hasVerifications(ctx context.Context) (bool, error) {
-	var n int
-	err := d.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'verifications'`).Scan(&n)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("history %s: %w", d.path, err)
-	}
-	return n > 0, nil
 }

@@ -80,9 +80,6 @@ func (t *Task) Update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// Spinner is the spinner's frame.
-func (t *Task) Spinner() string { return t.spin.View() }
-
 // View is the spinner and the label ("" when idle).
 func (t *Task) View() string {
 	if t.label == "" {

@@ -186,3 +186,15 @@ func FormatElapsed(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 }
+
+// Pace is the rate of n answers in elapsed and the time left, to the second, for left
+// more at that rate: the console's progress and run's line on a terminal both say it.
+// ok is false before a second of the run or its first answer: a rate then says nothing
+// true (6279.7/s).
+func Pace(n, left int, elapsed time.Duration) (perSecond float64, eta time.Duration, ok bool) {
+	if elapsed < time.Second || n <= 0 {
+		return 0, 0, false
+	}
+	perSecond = float64(n) / elapsed.Seconds()
+	return perSecond, time.Duration(float64(left) / perSecond * float64(time.Second)).Round(time.Second), true
+}
