@@ -202,13 +202,21 @@ func (r *recorder) Intend(o backends.Outcome) error {
 		}
 		return nil
 	}
-	if err := r.jw.Intend(o); err != nil {
-		return err
-	}
-	if err := r.db.Sending(r.ctx, r.id, o, time.Now()); err != nil {
+	// The journal's sync and the history's commit are two waits on two files: taken
+	// side by side, a request waits for the longer, not for both in turn.
+	hist := make(chan error, 1)
+	go func() { hist <- r.db.Sending(r.ctx, r.id, o, time.Now()) }()
+	jerr := r.jw.Intend(o)
+	if err := <-hist; err != nil {
 		r.histWarn(err)
+	} else if jerr != nil {
+		// Not sent after all: the history must not keep it as going out.
+		o.Status, o.Message = backends.StatusSkipped, "not sent: "+jerr.Error()
+		if herr := r.db.Record(r.ctx, r.id, o, time.Now()); herr != nil {
+			r.histWarn(herr)
+		}
 	}
-	return nil
+	return jerr
 }
 
 // IntendBatch journals a batch of secrets made ahead in one write and one sync; each

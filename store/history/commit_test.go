@@ -262,3 +262,48 @@ func TestWritersOpeningTogetherBothOpen(t *testing.T) {
 		}
 	}
 }
+
+// due reports whether the writer would commit what is queued now.
+func (c *committer) dueNow() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.due
+}
+
+// A write nobody waits for (RecordLater) starts no transaction of its own: the next write
+// someone waits for takes it along into its transaction.
+func TestALateWriteRidesWithTheNextWriteThatWaits(t *testing.T) {
+	countCommits()
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	db.w.lazyFor = time.Hour
+	id := startRun(t, db, "adm")
+	before := commits.Load()
+	db.RecordLater(id, backends.Outcome{Index: 0, User: "a", Status: backends.StatusOK, Message: "done"}, time.Now())
+	if db.w.queued() != 1 || db.w.dueNow() {
+		t.Fatalf("a late write alone: %d queued, due %v; want it queued and not due", db.w.queued(), db.w.dueNow())
+	}
+	if err := db.Sending(ctx, id, backends.Outcome{Index: 1, User: "b"}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := commits.Load() - before; got != 1 {
+		t.Fatalf("%d transactions for a late write and a Sending after it; want 1", got)
+	}
+	outs, err := db.Outcomes(ctx, Filter{})
+	if err != nil || len(outs) != 2 || outs[0].Status != "ok" || outs[1].Status != StatusSent {
+		t.Fatalf("Outcomes = %+v, %v", outs, err)
+	}
+}
+
+// A late write that no other write follows is committed once lazyFor has passed.
+func TestALateWriteAloneIsCommittedAfterTheLazyDelay(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	db.w.lazyFor = 20 * time.Millisecond
+	id := startRun(t, db, "adm")
+	db.RecordLater(id, backends.Outcome{Index: 0, User: "a", Status: backends.StatusOK, Message: "done"}, time.Now())
+	waitFor(t, "the late write to be committed", func() bool {
+		outs, err := db.Outcomes(ctx, Filter{})
+		return err == nil && len(outs) == 1 && outs[0].Status == "ok"
+	})
+}
