@@ -69,7 +69,8 @@ func TestLookupLostIsFailedNotUnknown(t *testing.T) {
 	if out[0].Status != backends.StatusFailed {
 		t.Fatalf("%+v", out[0])
 	}
-	wantContains(t, out[0].Message, "looking up", "no answer within 300ms", "password was not changed")
+	// "within 300ms", or a moment less on a loaded machine: what the lookup was left of the run's limit.
+	wantContains(t, out[0].Message, "looking up", "no answer within ", "password was not changed")
 	if strings.Contains(out[0].Message, "may have been made") {
 		t.Errorf("contradicting message %q", out[0].Message)
 	}
