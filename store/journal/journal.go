@@ -59,7 +59,9 @@
 //     file so closed, or one written since the host's last boot, to have lost nothing.
 //   - A failed append (short write, no space, failed sync) is cut back to the last good
 //     length, so the next entry starts on a clean line, and every caller whose entry
-//     was in that write gets the error.
+//     was in that write gets the error. A failed sync of a write that let a mark go
+//     is the exception: the mark stays (its request may have left), and every later
+//     call fails, so the run sends nothing more; Close returns the error.
 //   - Read and Mismatched only read (they take the directory as an fs.FS); Purge is the
 //     only call that deletes.
 package journal
