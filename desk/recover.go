@@ -115,8 +115,8 @@ func RecoverStatus(e journal.Entry) string {
 	case e.Status == "unknown":
 		return "no answer: may be set"
 	case e.Status == journal.StatusPrepared:
-		// Listed only when the host restarted during the run (Run.HostRestarted).
-		return "made ahead; the host restarted during the run: may be set — try it or reset again"
+		// Listed only when the host restarted before the run ended (Run.HostRestarted).
+		return "made ahead; the host restarted before the run ended: may be set — try it or reset again"
 	}
 	return e.Status
 }

@@ -59,7 +59,7 @@ func TestRecoverListsSecretsMadeAheadAfterARestartOfTheHost(t *testing.T) {
 		t.Fatalf("after a restart, b is listed as %+v (%s)", b, desk.RecoverStatus(b))
 	}
 	notes := strings.Join(rc.Notes, "\n")
-	if !strings.Contains(notes, "the host restarted while this run was writing: 1 secret(s) made ahead may have been sent") || strings.Contains(notes, "never sent") {
+	if !strings.Contains(notes, "the host restarted before this run ended: 1 secret(s) made ahead may have been sent") || strings.Contains(notes, "never sent") {
 		t.Fatalf("notes after a restart: %q", notes)
 	}
 }

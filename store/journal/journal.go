@@ -131,7 +131,7 @@ const StatusSent = "sent"
 // StatusPrepared marks a secret made ahead in a batch (Writer.IntendBatch) whose
 // request was never journaled as sent: it never left, and the old password still works.
 // Read counts such entries (Run.NeverSent) and lists none — unless the host restarted
-// while the run was writing: a mark as sent may then have been lost before its sync
+// before the run closed its file: a mark as sent may then have been lost before its sync
 // (Writer.Intend), so Read lists them, as possibly set (Run.HostRestarted).
 const StatusPrepared = "prepared"
 
@@ -179,7 +179,7 @@ func (r Run) Restart() string {
 	if r.HostRestarted == 0 {
 		return ""
 	}
-	return fmt.Sprintf("journal %s: the host restarted while this run was writing: %d secret(s) made ahead may have been sent — try them or reset those users again", r.File, r.HostRestarted)
+	return fmt.Sprintf("journal %s: the host restarted before this run ended: %d secret(s) made ahead may have been sent — try them or reset those users again", r.File, r.HostRestarted)
 }
 
 // Problem says in one sentence, naming the file, what could not be read and what it
