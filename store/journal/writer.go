@@ -299,7 +299,7 @@ func (w *Writer) commitLoop() {
 			w.lateErr = g.err
 		}
 		if g.err != nil && g.early && g.werr == nil && w.failed == nil {
-			w.failed = fmt.Errorf("%w; requests let go before it may have been sent, so the journal takes nothing more", g.err)
+			w.failed = fmt.Errorf("%w (requests that may have left are not known to be on disk): the journal takes nothing more, so nothing more is sent", g.err)
 		}
 	}
 }
@@ -308,7 +308,8 @@ func (w *Writer) commitLoop() {
 // syncs. A failure is cut back to the last good length: a fragment left in place would
 // swallow the next entry, which would then be lost. A failed sync of a group whose
 // callers were let go is not cut back: their requests may have left, and their entries
-// must stay where a killed process's would.
+// must stay where a killed process's would (the group's other entries stay too: recover
+// lists them as possibly set, the safe side).
 func (w *Writer) commit(g *group) error {
 	err := w.append(g.buf)
 	g.werr = err
