@@ -26,7 +26,10 @@ func TestServingDemoReadsServeAndTechniciansOfTheConfig(t *testing.T) {
 	}
 	withTechs := write("[serve]\nmax_sessions = 7\n[technicians.alice]\nkeys = [\"ssh-ed25519 AAAA alice\"]\n")
 	h, err := desk.NewHost(desk.Options{ConfigPath: withTechs, Demo: true, Serving: true, Getenv: env,
-		DemoTechnician: func() (store.Technician, error) { t.Fatal("asked for a demo technician though the config names one"); return store.Technician{}, nil }})
+		DemoTechnician: func() (store.Technician, error) {
+			t.Fatal("asked for a demo technician though the config names one")
+			return store.Technician{}, nil
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
