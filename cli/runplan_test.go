@@ -148,7 +148,9 @@ func TestRunWaitsForApprovalFromTheTeamConsole(t *testing.T) {
 	bob := servedBob(t, cfg, env)
 	stdout, stderr, wait := background(t, env, append(base, "--wait-approval", "1m")...)
 	req := pendingFor(t, bob, stderr)
-	if !strings.Contains(stderr.String(), "bob may approve it in the team console") || srv.Resets() != 0 {
+	// The request is in the history before `run` says so: wait for its words.
+	stderr.waitFor(t, "bob may approve it in the team console")
+	if srv.Resets() != 0 {
 		t.Fatalf("while waiting: %s, %d resets", stderr.String(), srv.Resets())
 	}
 	if _, err := bob.Approve(context.Background(), req.ID); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/sanitize"
 )
@@ -77,7 +78,7 @@ func (a *app) awaitApproval(soft <-chan struct{}, h *desk.Handle, w *desk.Watch,
 		who = strings.Join(plan.Approval.Approvers, " or ")
 	}
 	a.warnf("request %d filed for a second technician's approval (%s): %s may approve it in the team console (resetdesk serve); "+
-		"waiting up to %s (it expires at %s); ctrl+c withdraws it", in.Approval.Request, in.Approval.Why, who, wait, in.Approval.Expires.Format("15:04"))
+		"waiting up to %s (it expires at %s); ctrl+c withdraws it", in.Approval.Request, in.Approval.Why, who, wait, runner.TimeText(in.Approval.Expires))
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	interrupted := make(chan struct{})

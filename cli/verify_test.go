@@ -35,6 +35,19 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// waitFor waits (a minute at most: a loaded machine is slow) until the buffer holds
+// text: what another goroutine prints comes when it comes.
+func (s *syncBuffer) waitFor(t *testing.T, text string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !strings.Contains(s.String(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("never printed %q: %s", text, s.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // interactive runs resetdesk in-process with stdin a pipe: answer is called once
 // stderr holds after, and what it returns is written to stdin as one line.
 func interactive(t *testing.T, env map[string]string, after string, answer func(stderr string) string, args ...string) result {

@@ -209,17 +209,17 @@ func (d *Desk) mayDecide(a *history.Approval) error {
 	switch a.State {
 	case history.RequestWaiting:
 		if !d.now().Before(a.Expires) {
-			return fmt.Errorf("the request expired at %s", a.Expires.Format("15:04"))
+			return fmt.Errorf("the request expired at %s", runner.TimeText(a.Expires))
 		}
 		return nil
 	case history.RequestApproved, history.RequestStarted, history.RequestFailed:
-		return fmt.Errorf("the request was approved by %s at %s", a.Approver, a.Decided.Format("15:04"))
+		return fmt.Errorf("the request was approved by %s at %s", a.Approver, runner.TimeText(a.Decided))
 	case history.RequestDeclined:
-		return fmt.Errorf("the request was declined by %s at %s", a.Approver, a.Decided.Format("15:04"))
+		return fmt.Errorf("the request was declined by %s at %s", a.Approver, runner.TimeText(a.Decided))
 	case history.RequestExpired:
-		return fmt.Errorf("the request expired at %s", a.Expires.Format("15:04"))
+		return fmt.Errorf("the request expired at %s", runner.TimeText(a.Expires))
 	}
-	return fmt.Errorf("the request was withdrawn at %s", a.Decided.Format("15:04"))
+	return fmt.Errorf("the request was withdrawn at %s", runner.TimeText(a.Decided))
 }
 
 // decidable reads request id for a decision by this desk's technician.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/store/history"
 )
 
@@ -41,9 +42,9 @@ func (c CutOff) String() string {
 	if c.Stopped {
 		sent := c.Tally.OK + c.Tally.Failed + c.Tally.Unknown
 		return fmt.Sprintf("a run of yours on %s was stopped by a shutdown of the host at %s — %d of %d sent, %d not sent — see recover",
-			c.Profile, c.At.Format("15:04"), sent, c.Total, c.Tally.Skipped)
+			c.Profile, runner.TimeText(c.At), sent, c.Total, c.Tally.Skipped)
 	}
-	return fmt.Sprintf("a run of yours on %s was cut off at %s — %d of %d done — see recover", c.Profile, c.At.Format("15:04"), c.Done(), c.Total)
+	return fmt.Sprintf("a run of yours on %s was cut off at %s — %d of %d done — see recover", c.Profile, runner.TimeText(c.At), c.Done(), c.Total)
 }
 
 // Reattach finds this desk's technician's runs: at this host (d.Runs, theirs), and cut

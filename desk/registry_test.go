@@ -410,7 +410,7 @@ func TestReattachFindsARunTheHostsShutdownStopped(t *testing.T) {
 		t.Fatalf("alice's reattach at the new host: %+v, %v", ra, err)
 	}
 	c := ra.CutOff[0]
-	want := "a run of yours on lab was stopped by a shutdown of the host at " + c.At.Format("15:04") + " — 1 of 4 sent, 3 not sent — see recover"
+	want := "a run of yours on lab was stopped by a shutdown of the host at " + runner.TimeText(c.At) + " — 1 of 4 sent, 3 not sent — see recover"
 	if !c.Stopped || c.Tally.OK != 1 || c.Tally.Skipped != 3 || c.String() != want {
 		t.Fatalf("the stopped run: %+v\n%q", c, c.String())
 	}
@@ -451,7 +451,7 @@ func TestReattachFindsARunCutOffByAHostRestart(t *testing.T) {
 	if c.HistoryID != killed || c.Total != 4 || c.Done() != 2 || c.Tally.OK != 1 || c.Tally.Unknown != 1 || c.Profile != "lab" || c.At.Before(c.Started) {
 		t.Fatalf("cut-off run %+v", c)
 	}
-	if msg := c.String(); msg != "a run of yours on lab was cut off at "+c.At.Format("15:04")+" — 2 of 4 done — see recover" {
+	if msg := c.String(); msg != "a run of yours on lab was cut off at "+runner.TimeText(c.At)+" — 2 of 4 done — see recover" {
 		t.Fatalf("message %q", msg)
 	}
 	if ra, _ := deskOf(t, second, "bob").Reattach(context.Background()); len(ra.CutOff) != 0 {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"resetdesk/backends/runner"
 	"resetdesk/store/history"
 )
 
@@ -288,7 +289,7 @@ func (r *hostRun) endRequest(a *history.Approval) {
 	case history.RequestDeclined:
 		state, why = StateDeclined, "declined by "+a.Approver+": "+a.Reason
 	case history.RequestExpired:
-		state, why = StateExpired, "expired: nobody approved it by "+a.Expires.Format("15:04")
+		state, why = StateExpired, "expired: nobody approved it by "+runner.TimeText(a.Expires)
 	case history.RequestFailed:
 		state, why = StateDone, "not sent: "+a.Reason
 	case history.RequestWithdrawn:

@@ -9,6 +9,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/ui/keys"
 	"resetdesk/ui/list"
@@ -127,7 +128,7 @@ func (p *approvalsPage) read() {
 }
 
 func itemOfRequest(r desk.ApprovalRequest) approvalItem {
-	it := approvalItem{id: r.ID, by: clean(r.By), requested: r.Requested.Format("15:04"), expires: r.Expires.Format("15:04"),
+	it := approvalItem{id: r.ID, by: clean(r.By), requested: runner.TimeText(r.Requested), expires: runner.TimeText(r.Expires),
 		profile: clean(r.Profile), kind: clean(r.Kind), mode: modeText(r.Kind, r.Mode), why: clean(r.Why), ticket: clean(r.Options.Ticket)}
 	it.opts = optionTexts(modeOfKind(r.Kind, r.Mode), r.Options, "")
 	for _, u := range r.Users {

@@ -172,7 +172,7 @@ func TestConsoleSaysARunWasCutOff(t *testing.T) {
 	db.Close()
 	d, _ := console(t, team[0], 80, 24)
 	d.until("the cut-off note", func() bool { return strings.Contains(flat(d.screen()), "was cut off") })
-	want := "a run of yours on lab was cut off at " + started.Add(time.Minute).Format("15:04") + " — 2 of 240 done — see recover"
+	want := "a run of yours on lab was cut off at " + runner.TimeText(started.Add(time.Minute)) + " — 2 of 240 done — see recover"
 	if v := flat(d.screen()); !strings.Contains(v, want) {
 		t.Fatalf("want %q on the profiles page:\n%s", want, d.screen())
 	}

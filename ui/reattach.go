@@ -5,6 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/ui/slow"
 )
@@ -83,7 +84,7 @@ func awayBanner(in desk.Info) string {
 	if when.IsZero() {
 		when = in.Requested
 	}
-	what += ", started " + when.Format("15:04")
+	what += ", started " + runner.TimeText(when)
 	t := in.Tally
 	switch {
 	case in.State == desk.StateWaiting:

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/theme"
 	"resetdesk/ui/fit"
@@ -399,7 +400,7 @@ func (r *runPage) waitingView() string {
 	if a := in.Approval; a != nil {
 		add(th.Text.Render, "needs a second technician: "+clean(a.Why))
 		add(th.Text.Render, approversLine(r.plan))
-		add(th.Subtle.Render, "expires at "+a.Expires.Format("15:04")+" unless an approver decides")
+		add(th.Subtle.Render, "expires at "+runner.TimeText(a.Expires)+" unless an approver decides")
 	}
 	lines = append(lines, "")
 	add(th.Subtle.Render, "Nothing is sent before another approver approves it in their console.")

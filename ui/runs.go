@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"resetdesk/backends"
+	"resetdesk/backends/runner"
 	"resetdesk/desk"
 	"resetdesk/ui/fit"
 	"resetdesk/ui/keys"
@@ -162,7 +163,7 @@ func (p *runsPage) stateLine(i int) string {
 	counts := fmt.Sprintf("ok %d · failed %d · unknown %d · skipped %d", t.OK, t.Failed, t.Unknown, t.Skipped)
 	switch {
 	case in.State == desk.StateWaiting && in.Approval != nil:
-		return "waiting for approval, until " + in.Approval.Expires.Format("15:04")
+		return "waiting for approval, until " + runner.TimeText(in.Approval.Expires)
 	case !in.State.Over():
 		return string(in.State) + " · " + counts
 	case in.Started.IsZero():

@@ -78,6 +78,7 @@ func TestAWaitLongerThanTheTimeoutIsNotWaited(t *testing.T) {
 	// Generous: the run must end long before; before the fix it took 5 minutes a user.
 	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
 	defer cancel()
+	asked := time.Now().Add(24 * time.Hour)
 	r, err := runner.Start(ctx, req, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -86,10 +87,17 @@ func TestAWaitLongerThanTheTimeoutIsNotWaited(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Fatal("the run waited for the server's 24 hours")
 	}
+	const said = "the server asked to wait 24h: rate limited; try again after "
 	for i, o := range out {
-		if o.Status != backends.StatusSkipped || !strings.Contains(o.Message, "the server asked to wait 24h: rate limited; try again after ") {
+		if o.Status != backends.StatusSkipped || !strings.Contains(o.Message, said) {
 			t.Fatalf("user %d: %+v", i, o)
 		}
+	}
+	// The time to try again is tomorrow's, dated, and never before the wait is over.
+	_, when, _ := strings.Cut(out[0].Message, said)
+	at, err := time.ParseInLocation("2006-01-02 15:04", when, time.Local)
+	if err != nil || at.Before(asked.Truncate(time.Second)) {
+		t.Fatalf("try again after %q (%v), the server asked until %v", when, err, asked)
 	}
 	if n := len(g.started); n != 1 {
 		t.Fatalf("%d requests sent, want 1: the server would refuse the rest alike", n)

@@ -34,7 +34,7 @@ func (r *Run) throttled(asked time.Duration) (backends.Outcome, bool) {
 		patience = min(patience, time.Until(dl))
 	}
 	if d > patience {
-		why := fmt.Sprintf("not sent: the server asked to wait %s: rate limited; try again after %s", waitText(d), retryAt(time.Now().Add(d)))
+		why := fmt.Sprintf("not sent: the server asked to wait %s: rate limited; try again after %s", waitText(d), TimeText(time.Now().Add(d+time.Minute-1).Truncate(time.Minute)))
 		r.haltWith(why)
 		return backends.Outcome{Status: backends.StatusSkipped, Message: why}, false
 	}
@@ -63,11 +63,13 @@ func waitText(d time.Duration) string {
 	return s
 }
 
-// retryAt is when to try again: the time of day, with the date when it is not today.
-func retryAt(t time.Time) string {
+// TimeText is a moment as a technician reads it in a message: the time of day, with the
+// date when it is not today (a note that comes back for days must not pass yesterday's
+// 00:49 for today's). To the minute: a time to try again is rounded up to it.
+func TimeText(t time.Time) string {
 	t = t.Local()
 	if t.Format(time.DateOnly) != time.Now().Local().Format(time.DateOnly) {
 		return t.Format("2006-01-02 15:04")
 	}
-	return t.Format("15:04:05")
+	return t.Format("15:04")
 }
