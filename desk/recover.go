@@ -89,6 +89,10 @@ func (d *Desk) Recover(ctx context.Context, purge bool) (Recovery, error) {
 			rc.Notes = append(rc.Notes, fmt.Sprintf("run of %s (profile %s, mode %s): %d secret(s) made ahead were never sent — those users' old passwords still work; not listed",
 				r.Started.Local().Format("2006-01-02 15:04:05"), r.Profile, r.Mode, r.NeverSent))
 		}
+		if note := r.Restart(); note != "" {
+			// Listed, as possibly set: the list is whole, only less exact.
+			rc.Notes = append(rc.Notes, note)
+		}
 		if p := r.Problem(); p != "" {
 			rc.Notes = append(rc.Notes, p)
 			// A last line cut off by a kill was never acknowledged: nothing sent or shown
@@ -110,6 +114,9 @@ func RecoverStatus(e journal.Entry) string {
 		return "sent, no answer recorded: may be set"
 	case e.Status == "unknown":
 		return "no answer: may be set"
+	case e.Status == journal.StatusPrepared:
+		// Listed only when the host restarted before the run ended (Run.HostRestarted).
+		return "made ahead; the host restarted before the run ended: may be set — try it or reset again"
 	}
 	return e.Status
 }

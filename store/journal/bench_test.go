@@ -68,7 +68,7 @@ func BenchmarkRead100k(b *testing.B) {
 		for i := from; i < from+1000; i++ {
 			chunk = append(chunk, backends.Outcome{Index: i, User: fmt.Sprintf("user%06d@odinapi.net", i), Status: backends.StatusOK, Secret: "Zq9-secret-Pw!xyzzy"})
 		}
-		must(b, w.write(chunk))
+		must(b, w.queue(chunk, untilSynced))
 	}
 	must(b, w.Close())
 	b.ResetTimer()

@@ -15,8 +15,30 @@ import (
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
-// headerMagic starts the first line of a version 2 file.
-const headerMagic = "resetdesk-journal/2 "
+// headerMagic starts the first line of a file of the version written now, 3; the
+// layout is version 2's. What tells them apart is what the writer promised: in a
+// version 2 file every entry was synced before its caller went on; in version 3 a
+// mark of a prepared secret as sent may not have been (Writer.Intend), and a file
+// closed by Close ends with an entry of statusClosed.
+const headerMagic = "resetdesk-journal/3 "
+
+// headerMagicV2 starts the first line of a version 2 file.
+const headerMagicV2 = "resetdesk-journal/2 "
+
+// statusClosed is the status of the entry (index -1, no user) that ends a version 3
+// file closed with every entry synced.
+const statusClosed = "closed"
+
+// headerVersion is the version a header line names: 3, 2, or 0 for none of them.
+func headerVersion(line []byte) int {
+	switch {
+	case bytes.HasPrefix(line, []byte(headerMagic)):
+		return 3
+	case bytes.HasPrefix(line, []byte(headerMagicV2)):
+		return 2
+	}
+	return 0
+}
 
 // legacyMagic starts every line of a version 1 file: base64 of "age-encryption.org"
 // (18 bytes, a whole number of base64 groups, so it does not depend on what follows).
@@ -91,12 +113,15 @@ func newFileCipher(key, headerLine []byte) (*fileCipher, error) {
 	return &fileCipher{aead: aead, ad: bytes.Clone(headerLine)}, nil
 }
 
-// openHeader unwraps a header line (without its newline) with id. The error matches
+// openHeader unwraps a header line of version 2 or 3 (without its newline) with id. The error matches
 // ErrOtherKey when id is not the key the file was written for, and errDamaged
 // when the line is not a whole header.
 func openHeader(line []byte, id age.Identity) (header, *fileCipher, error) {
 	var h header
-	raw, err := base64.StdEncoding.AppendDecode(nil, bytes.TrimPrefix(line, []byte(headerMagic)))
+	if headerVersion(line) == 0 {
+		return h, nil, errDamaged
+	}
+	raw, err := base64.StdEncoding.AppendDecode(nil, line[len(headerMagic):]) // both versions' magic are as long
 	if err != nil {
 		return h, nil, errDamaged
 	}

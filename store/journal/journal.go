@@ -10,11 +10,11 @@
 // in the secret store under KeyAccount, or in a 0600 key file (LoadKeyFile); appending
 // needs only its public key.
 //
-// # Format (version 2)
+// # Format (version 3)
 //
 // The first line is the header:
 //
-//	resetdesk-journal/2 <base64 of an age message to the journal identity's recipient>
+//	resetdesk-journal/3 <base64 of an age message to the journal identity's recipient>
 //
 // The age message holds JSON {"key", "profile", "mode", "opened"}: "key" is 32 random
 // bytes made for this file alone, so a file costs one X25519 exchange to open, however
@@ -33,6 +33,12 @@
 // a counter rewound after a partial write would reuse a nonce, which for this cipher
 // gives away both plaintexts and the authentication key.
 //
+// The last line of a file Close ended is an entry of status "closed" (index -1, no
+// user): the run's every entry was synced. Version 2 (before the marks of prepared
+// secrets as sent stopped waiting for their sync) has the same layout and is still
+// read; it has no such entry and needs none, since all its entries were synced before
+// anyone went on.
+//
 // Version 1 (resetdesk before the group commit) is still read: every line is its own
 // age message (base64) holding a JSON Entry. Reading one costs an X25519 exchange per
 // line, so it is slow for large runs; they age out with the retention.
@@ -43,12 +49,19 @@
 //     it returns: a directory that cannot take a write and a sync (a full disk, a
 //     read-only file system) fails Open, before anything is sent.
 //   - Intend, IntendBatch and Record return only once their entries are written and
-//     fsynced. Entries that arrive while a sync is running are written together and
-//     synced by the next one (group commit), so the fsyncs per entry fall with the
-//     number of callers while the guarantee stays the same.
+//     fsynced — except the mark of a prepared secret as sent (Intend of a secret
+//     IntendBatch synced already), which returns once the kernel holds it and is synced
+//     right after: a killed process cannot lose it, a restart of the host can, and Read
+//     then lists the run's prepared secrets as possibly set. Entries that arrive while a
+//     sync is running are written together and synced by the next one (group commit),
+//     so the fsyncs per entry fall with the number of callers.
+//   - Close ends the file with an entry saying every entry is synced; Read trusts a
+//     file so closed, or one written since the host's last boot, to have lost nothing.
 //   - A failed append (short write, no space, failed sync) is cut back to the last good
 //     length, so the next entry starts on a clean line, and every caller whose entry
-//     was in that write gets the error.
+//     was in that write gets the error. A failed sync of a write that let a mark go
+//     is the exception: the mark stays (its request may have left), and every later
+//     call fails, so the run sends nothing more; Close returns the error.
 //   - Read and Mismatched only read (they take the directory as an fs.FS); Purge is the
 //     only call that deletes.
 package journal
@@ -117,7 +130,9 @@ const StatusSent = "sent"
 
 // StatusPrepared marks a secret made ahead in a batch (Writer.IntendBatch) whose
 // request was never journaled as sent: it never left, and the old password still works.
-// Read counts such entries (Run.NeverSent) and lists none.
+// Read counts such entries (Run.NeverSent) and lists none — unless the host restarted
+// before the run closed its file: a mark as sent may then have been lost before its sync
+// (Writer.Intend), so Read lists them, as possibly set (Run.HostRestarted).
 const StatusPrepared = "prepared"
 
 // PasswordUnknown reports a user whose request went out with no secret made ahead and
@@ -143,6 +158,10 @@ type Run struct {
 	// the secrets prepared ahead whose request never left: NeverSent counts them.
 	Entries   []Entry
 	NeverSent int
+	// HostRestarted counts the secrets prepared ahead listed in Entries (StatusPrepared)
+	// because the host restarted after the run's last write and before it closed its
+	// file: their marks as sent may have been lost, so each may be set (Restart says it).
+	HostRestarted int
 	// Damaged counts the lines that could not be read; CutOff is set when the only one
 	// is the last line: a write cut off by a crash or a full disk, which was never
 	// acknowledged, so the entries before it hold everything that was sent or shown.
@@ -152,6 +171,15 @@ type Run struct {
 	// ErrOtherKey, ErrNotJournal or fs.ErrPermission when that is the cause, and names
 	// the file.
 	Err error
+}
+
+// Restart says in one sentence, naming the file, what a restart of the host during the
+// run means for its secrets made ahead (Run.HostRestarted); "" when none is in doubt.
+func (r Run) Restart() string {
+	if r.HostRestarted == 0 {
+		return ""
+	}
+	return fmt.Sprintf("journal %s: the host restarted before this run ended: %d secret(s) made ahead may have been sent — try them or reset those users again", r.File, r.HostRestarted)
 }
 
 // Problem says in one sentence, naming the file, what could not be read and what it

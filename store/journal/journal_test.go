@@ -189,9 +189,10 @@ func TestWriteReadMergesIntentsAndAnswers(t *testing.T) {
 		t.Fatalf("journal dir mode %o", di.Mode().Perm())
 	}
 	raw, _ := os.ReadFile(name)
-	// The header, eight intents and seven answers (u9's refusal had nothing to drop).
-	if n := strings.Count(string(raw), "\n"); n != 1+8+7 {
-		t.Fatalf("journal has %d lines, want 16", n)
+	// The header, eight intents, seven answers (u9's refusal had nothing to drop) and
+	// Close's end.
+	if n := strings.Count(string(raw), "\n"); n != 1+8+7+1 {
+		t.Fatalf("journal has %d lines, want 17", n)
 	}
 	// Only distinctive strings: a two-letter one like "u0" turns up in random ciphertext.
 	for _, s := range []string{"pw-zero", "pw-one", "link-three", "link-six", `"user"`, `"secret"`, `"lab"`, `"sip"`} {

@@ -21,8 +21,14 @@ import (
 // Read returns the runs in dir with entries at or after since, newest run first,
 // including every file it could not read in full (Run.Problem says why). It only
 // reads: a dir that does not exist (a host that never ran) is no runs and no error.
+//
+// A file that was not closed cleanly and was last written before the host's last boot
+// may have lost marks of prepared secrets as sent (Writer.Intend does not wait for
+// their sync): its prepared secrets are listed then, as possibly set
+// (Run.HostRestarted). One written since the boot lost nothing: a killed process's
+// writes are in the kernel's hands.
 func Read(dir string, id age.Identity, since time.Time) ([]Run, error) {
-	return readRuns(os.DirFS(dir), dir, id, since)
+	return readRuns(os.DirFS(dir), dir, id, since, lastBoot())
 }
 
 // Mismatched names the journal files in dir that id cannot open, reading only their
@@ -33,7 +39,9 @@ func Mismatched(dir string, id age.Identity) ([]string, error) {
 	return mismatched(os.DirFS(dir), dir, id)
 }
 
-func readRuns(fsys fs.FS, dir string, id age.Identity, since time.Time) ([]Run, error) {
+// readRuns reads every file of fsys; boot is the host's last boot (zero when unknown:
+// every file may have been written before it).
+func readRuns(fsys fs.FS, dir string, id age.Identity, since, boot time.Time) ([]Run, error) {
 	names, err := journalFiles(fsys, dir)
 	if err != nil {
 		return nil, err
@@ -41,7 +49,7 @@ func readRuns(fsys fs.FS, dir string, id age.Identity, since time.Time) ([]Run, 
 	var runs []Run
 	for _, name := range names {
 		// One unreadable file must not hide the secrets in the others: report it and go on.
-		r := readRun(fsys, dir, name, id, since)
+		r := readRun(fsys, dir, name, id, since, boot)
 		if len(r.Entries) > 0 || r.NeverSent > 0 || r.Damaged > 0 || r.Err != nil {
 			runs = append(runs, r)
 		}
@@ -68,7 +76,7 @@ func mismatched(fsys fs.FS, dir string, id age.Identity) ([]string, error) {
 			continue
 		}
 		switch {
-		case bytes.HasPrefix(first, []byte(headerMagic)):
+		case headerVersion(first) != 0:
 			_, _, err = openHeader(first, id)
 		case bytes.HasPrefix(first, []byte(legacyMagic)):
 			_, err = openLegacyLine(first, id)
@@ -101,7 +109,7 @@ func journalFiles(fsys fs.FS, dir string) ([]string, error) {
 }
 
 // readRun reads one file; whatever stops it is in Run.Err.
-func readRun(fsys fs.FS, dir, name string, id age.Identity, since time.Time) Run {
+func readRun(fsys fs.FS, dir, name string, id age.Identity, since, boot time.Time) Run {
 	r := Run{File: filepath.Join(dir, name), Started: startedFromName(name)}
 	f, err := fsys.Open(name)
 	if err != nil {
@@ -114,8 +122,14 @@ func readRun(fsys fs.FS, dir, name string, id age.Identity, since time.Time) Run
 	switch {
 	case !ok:
 		// Empty: a run killed before its first write holds nothing.
-	case bytes.HasPrefix(first, []byte(headerMagic)):
-		r.readEntries(lr, first, terminated, id, since)
+	case headerVersion(first) != 0:
+		// A host that restarted since the file's last write (or may have: boot unknown)
+		// may have lost what was not synced.
+		restarted := true
+		if fi, err := f.Stat(); err == nil && !boot.IsZero() {
+			restarted = fi.ModTime().Before(boot)
+		}
+		r.readEntries(lr, first, terminated, id, since, restarted)
 	case bytes.HasPrefix(first, []byte(legacyMagic)) || (!terminated && strings.HasPrefix(legacyMagic, string(first))):
 		r.readLegacy(lr, first, id, since)
 	default:
@@ -128,7 +142,8 @@ func readRun(fsys fs.FS, dir, name string, id age.Identity, since time.Time) Run
 }
 
 // readEntries reads a version 2 file after its header line.
-func (r *Run) readEntries(lr *lineReader, first []byte, terminated bool, id age.Identity, since time.Time) {
+// restarted: the host may have restarted since the file's last write.
+func (r *Run) readEntries(lr *lineReader, first []byte, terminated bool, id age.Identity, since time.Time, restarted bool) {
 	h, fc, err := openHeader(first, id)
 	if errors.Is(err, ErrOtherKey) {
 		r.Err = fmt.Errorf("journal %s: %w than this one: its secrets can be read only with the key that wrote it", r.File, ErrOtherKey)
@@ -150,6 +165,7 @@ func (r *Run) readEntries(lr *lineReader, first []byte, terminated bool, id age.
 	r.Started, r.Profile, r.Mode, r.Technician = h.Opened, h.Profile, h.Mode, h.Technician
 	op := entryOpener{c: fc}
 	var k keeper
+	closed := false
 	for line, _, ok := lr.next(); ok; line, _, ok = lr.next() {
 		if len(line) == 0 {
 			continue
@@ -160,9 +176,15 @@ func (r *Run) readEntries(lr *lineReader, first []byte, terminated bool, id age.
 			r.Damaged++
 			continue
 		}
+		if se.Status == statusClosed {
+			closed = true
+			continue
+		}
 		k.keep(Entry{Time: se.Time, Profile: h.Profile, Mode: h.Mode, Index: se.Index, User: se.User, Status: se.Status, Secret: se.Secret}, since)
 	}
-	r.settle(&k)
+	// Only version 3 lets a caller go before its entry is synced; a file it closed has
+	// every entry on disk.
+	r.settle(&k, restarted && !closed && headerVersion(first) == 3)
 }
 
 // readLegacy reads a version 1 file, whose every line (first included) is an entry.
@@ -193,7 +215,7 @@ func (r *Run) readLegacy(lr *lineReader, first []byte, id age.Identity, since ti
 	if r.Started.IsZero() {
 		r.Started = startedFromName(filepath.Base(r.File))
 	}
-	r.settle(&k)
+	r.settle(&k, false)
 }
 
 // keeper holds the last entry per user while a file is read.
@@ -214,10 +236,15 @@ func (k *keeper) keep(e Entry, since time.Time) {
 }
 
 // settle puts the entries that still matter in input order, and counts the secrets
-// prepared whose request never left.
-func (r *Run) settle(k *keeper) {
+// prepared whose request never left. With unsyncedLost (the host restarted before the
+// run closed its file) a prepared secret may have been sent, its mark lost: it is
+// listed, and counted in HostRestarted.
+func (r *Run) settle(k *keeper, unsyncedLost bool) {
 	for _, e := range k.last {
 		switch {
+		case e.Status == StatusPrepared && unsyncedLost:
+			r.Entries = append(r.Entries, e)
+			r.HostRestarted++
 		case e.Status == StatusPrepared:
 			r.NeverSent++
 		case e.Secret != "" || e.PasswordUnknown():

@@ -168,7 +168,7 @@ func TestFilesThatCannotBeReadAreNamedWithTheCause(t *testing.T) {
 	denied := writeRun(t, dir, id.Recipient(), "e")
 	fsys := deniedFS{FS: os.DirFS(dir), name: filepath.Base(denied)}
 
-	runs, err := readRuns(fsys, dir, id, time.Time{})
+	runs, err := readRuns(fsys, dir, id, time.Time{}, lastBoot())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestFilesThatCannotBeReadAreNamedWithTheCause(t *testing.T) {
 	}{
 		{foreign, ErrOtherKey, "another journal key"},
 		{notJournal, ErrNotJournal, "not a journal file"},
-		{damagedHeader, nil, "header line is damaged, so none of its 2 entry line(s)"},
+		{damagedHeader, nil, "header line is damaged, so none of its 3 entry line(s)"}, // two entries and Close's end
 		{denied, fs.ErrPermission, "permission denied"},
 	} {
 		r := got[tc.file]

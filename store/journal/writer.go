@@ -39,6 +39,9 @@ type Writer struct {
 	sent    map[int]intent // Intend's and IntendBatch's entries not yet settled by Record, by index
 	stopped chan struct{}  // closed when the committer has returned
 	lateErr error          // the first failed write of entries nobody waited for
+	// failed is set when a sync fails after callers were let go at the write (their
+	// requests may have left): the journal takes nothing more, so nothing more is sent.
+	failed error
 
 	// Only the committer touches these (and Close once it has returned).
 	f         file
@@ -57,11 +60,28 @@ type intent struct {
 // group is the entries of one write and sync, from every caller that queued while
 // the previous one was running.
 type group struct {
-	buf  []byte
-	done chan struct{} // closed once err is set
-	err  error
-	lazy bool // holds entries nobody waits for (Record of an answer already on disk)
+	buf     []byte
+	written chan struct{} // closed once the write has returned (werr set when it failed)
+	werr    error
+	done    chan struct{} // closed once err is set, after the sync
+	err     error
+	lazy    bool // holds entries nobody waits for (Record of an answer already on disk)
+	early   bool // holds entries whose callers were let go at the write, before the sync
 }
+
+// stage is how far a caller's entries must have gone before queue returns.
+type stage int
+
+const (
+	// untilQueued: return at once; the entry's secret is on disk already.
+	untilQueued stage = iota
+	// untilWritten: return once the kernel holds the entry (write(2) returned), so that
+	// a killed process cannot lose it; the sync follows at once, and a power loss
+	// before it is what Read's reboot rule answers for.
+	untilWritten
+	// untilSynced: return once the entry is on disk.
+	untilSynced
+)
 
 // Open creates the journal file of a new run in dir, writes its header and syncs the
 // file and dir: when Open returns nil, dir has taken a write and a sync.
@@ -113,11 +133,16 @@ func open(dir string, rcp age.Recipient, info RunInfo, wrap func(*os.File) file)
 // nameTime is the time at the start of a journal file's name.
 const nameTime = "20060102T150405.000000000Z"
 
-// Intend journals a request about to be sent (Job.Intend) as StatusSent, synced before
-// it returns: with the secret made ahead, or with none when the system makes the
-// secret (PRM, a WebADM link), so that a request cut off from its answer is still
-// found by Read (Entry.PasswordUnknown). A secret IntendBatch prepared is journaled
-// again, as sent: only users whose request left are named as possibly set.
+// Intend journals a request about to be sent (Job.Intend) as StatusSent: with the
+// secret made ahead, or with none when the system makes the secret (PRM, a WebADM
+// link), so that a request cut off from its answer is still found by Read
+// (Entry.PasswordUnknown). It returns once the entry is synced — except for a secret
+// IntendBatch prepared (synced already) for the same user: its mark as sent, which only
+// says the request left, is waited for until the kernel holds it (a killed process
+// cannot lose it) and synced right after, with the others of its group. A power loss
+// before that sync may lose the mark; Read then lists the prepared secret as possibly
+// set. A failed write fails Intend; a sync that fails after it stops the journal
+// (every later call fails), so nothing more is sent.
 func (w *Writer) Intend(o backends.Outcome) error {
 	if err := w.intend([]backends.Outcome{o}, StatusSent); err != nil {
 		if o.Secret == "" {
@@ -142,10 +167,15 @@ func (w *Writer) IntendBatch(outcomes []backends.Outcome) error {
 func (w *Writer) intend(outcomes []backends.Outcome, status string) error {
 	prepared := status == StatusPrepared
 	todo := make([]backends.Outcome, 0, len(outcomes))
+	until := untilWritten // lowered to untilSynced by any secret not on disk yet
 	w.mu.Lock()
 	for _, o := range outcomes {
-		if in, ok := w.sent[o.Index]; ok && in == (intent{o.User, o.Secret, prepared}) {
+		in, ok := w.sent[o.Index]
+		if ok && in == (intent{o.User, o.Secret, prepared}) {
 			continue
+		}
+		if prepared || o.Secret == "" || !ok || in != (intent{o.User, o.Secret, true}) {
+			until = untilSynced
 		}
 		o.Status = backends.Status(status)
 		todo = append(todo, o)
@@ -154,7 +184,7 @@ func (w *Writer) intend(outcomes []backends.Outcome, status string) error {
 	if len(todo) == 0 {
 		return nil
 	}
-	if err := w.write(todo); err != nil {
+	if err := w.queue(todo, until); err != nil {
 		return err
 	}
 	w.mu.Lock()
@@ -183,8 +213,11 @@ func (w *Writer) Record(o backends.Outcome) error {
 	if o.Secret == "" && !pending {
 		return nil
 	}
-	wait := o.Secret != "" && (!pending || in.secret != o.Secret)
-	if err := w.queue([]backends.Outcome{o}, wait); err != nil {
+	until := untilQueued
+	if o.Secret != "" && (!pending || in.secret != o.Secret) {
+		until = untilSynced
+	}
+	if err := w.queue([]backends.Outcome{o}, until); err != nil {
 		return fmt.Errorf("the journal could not keep the answer: %w", err)
 	}
 	w.mu.Lock()
@@ -193,13 +226,9 @@ func (w *Writer) Record(o backends.Outcome) error {
 	return nil
 }
 
-// write seals the outcomes as entries, queues them as one piece of the next group,
-// and waits for that group's sync.
-func (w *Writer) write(outcomes []backends.Outcome) error { return w.queue(outcomes, true) }
-
-// queue seals the outcomes as entries and queues them as one piece of the next group;
-// with wait, it returns once that group is synced.
-func (w *Writer) queue(outcomes []backends.Outcome, wait bool) error {
+// queue seals the outcomes as entries and queues them as one piece of the next group,
+// and returns once that group has gone as far as until says.
+func (w *Writer) queue(outcomes []backends.Outcome, until stage) error {
 	now := w.now().UTC()
 	var buf []byte
 	for _, o := range outcomes {
@@ -214,18 +243,27 @@ func (w *Writer) queue(outcomes []backends.Outcome, wait bool) error {
 		w.mu.Unlock()
 		return fmt.Errorf("journal %s is closed", w.path)
 	}
+	if w.failed != nil {
+		w.mu.Unlock()
+		return w.failed
+	}
 	g := w.next
 	if g == nil {
-		g = &group{buf: buf, done: make(chan struct{})}
+		g = &group{buf: buf, written: make(chan struct{}), done: make(chan struct{})}
 		w.next = g
 		w.wake.Signal()
 	} else {
 		g.buf = append(g.buf, buf...)
 	}
-	g.lazy = g.lazy || !wait
+	g.lazy = g.lazy || until == untilQueued
+	g.early = g.early || until == untilWritten
 	w.mu.Unlock()
-	if !wait {
+	switch until {
+	case untilQueued:
 		return nil
+	case untilWritten:
+		<-g.written
+		return g.werr
 	}
 	<-g.done
 	return g.err
@@ -246,34 +284,44 @@ func (w *Writer) commitLoop() {
 			w.mu.Unlock()
 			return
 		}
+		failed := w.failed
 		w.mu.Unlock()
-		g.err = w.commit(g.buf)
+		if failed != nil {
+			// Queued before the failure was known: nothing more is written.
+			g.werr, g.err = failed, failed
+			close(g.written)
+		} else {
+			g.err = w.commit(g)
+		}
 		close(g.done)
 		w.mu.Lock()
 		if g.err != nil && g.lazy && w.lateErr == nil {
 			w.lateErr = g.err
 		}
+		if g.err != nil && g.early && g.werr == nil && w.failed == nil {
+			w.failed = fmt.Errorf("%w (requests that may have left are not known to be on disk): the journal takes nothing more, so nothing more is sent", g.err)
+		}
 	}
 }
 
-// commit appends buf and syncs it. A failure is cut back to the last good length: a
-// fragment left in place would swallow the next entry, which would then be lost.
-func (w *Writer) commit(buf []byte) error {
-	if w.torn {
-		if err := w.f.Truncate(w.size); err != nil {
-			return fmt.Errorf("journal %s: an earlier failed write cannot be cut back (%v): nothing more is written after it", w.path, store.UnwrapPath(err))
-		}
-		w.torn = false
-	}
-	err := writeAll(w.f, buf)
-	if err != nil {
-		err = fmt.Errorf("journal %s: cannot write: %w", w.path, store.UnwrapPath(err))
-	} else if serr := w.f.Sync(); serr != nil {
-		err = fmt.Errorf("journal %s: cannot sync: %w", w.path, store.UnwrapPath(serr))
-	}
+// commit appends g's entries, lets go the callers waiting only for the write, and
+// syncs. A failure is cut back to the last good length: a fragment left in place would
+// swallow the next entry, which would then be lost. A failed sync of a group whose
+// callers were let go is not cut back: their requests may have left, and their entries
+// must stay where a killed process's would (the group's other entries stay too: recover
+// lists them as possibly set, the safe side).
+func (w *Writer) commit(g *group) error {
+	err := w.append(g.buf)
+	g.werr = err
+	close(g.written)
 	if err == nil {
-		w.size += int64(len(buf))
-		return nil
+		if serr := w.f.Sync(); serr != nil {
+			err = fmt.Errorf("journal %s: cannot sync: %w", w.path, store.UnwrapPath(serr))
+		}
+		if err == nil || g.early {
+			w.size += int64(len(g.buf))
+			return err
+		}
 	}
 	if terr := w.f.Truncate(w.size); terr != nil {
 		w.torn = true
@@ -281,6 +329,21 @@ func (w *Writer) commit(buf []byte) error {
 		_ = w.f.Sync() // best effort: the callers are told the write failed either way
 	}
 	return err
+}
+
+// append writes buf after the last good write, cutting back first a failed write that
+// could not be cut back before.
+func (w *Writer) append(buf []byte) error {
+	if w.torn {
+		if err := w.f.Truncate(w.size); err != nil {
+			return fmt.Errorf("journal %s: an earlier failed write cannot be cut back (%v): nothing more is written after it", w.path, store.UnwrapPath(err))
+		}
+		w.torn = false
+	}
+	if err := writeAll(w.f, buf); err != nil {
+		return fmt.Errorf("journal %s: cannot write: %w", w.path, store.UnwrapPath(err))
+	}
+	return nil
 }
 
 // writeAll writes p, calling a write that returns short with no error a short write.
@@ -292,8 +355,10 @@ func writeAll(f file, p []byte) error {
 	return err
 }
 
-// Close waits for the entries already queued, then closes the run's file. A run that
-// journaled nothing leaves no file behind.
+// Close waits for the entries already queued, ends the file with a synced mark that it
+// was closed with every entry on disk (Read then trusts that a mark of a prepared
+// secret as sent was not lost), and closes it. A run that journaled nothing leaves no
+// file behind.
 func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closing {
@@ -305,6 +370,10 @@ func (w *Writer) Close() error {
 	w.wake.Signal()
 	w.mu.Unlock()
 	<-w.stopped
+	var endErr error
+	if w.size > w.headerLen && w.failed == nil && !w.torn {
+		endErr = w.markClosed()
+	}
 	err := w.f.Close()
 	if w.size == w.headerLen {
 		_ = os.Remove(w.path)
@@ -312,8 +381,35 @@ func (w *Writer) Close() error {
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", w.path, store.UnwrapPath(err))
 	}
+	if w.failed != nil {
+		return w.failed
+	}
+	if endErr != nil {
+		return endErr
+	}
 	if w.lateErr != nil {
 		return fmt.Errorf("an answer already journaled as sent could not be recorded (recover shows it as sent): %w", w.lateErr)
 	}
+	return nil
+}
+
+// markClosed appends and syncs the entry that says the file was closed with every
+// entry synced. Only Close calls it, once the committer has returned. A failure is cut
+// back: the file then reads as one whose run was cut off, which is the safe side.
+func (w *Writer) markClosed() error {
+	buf, err := w.cipher.appendLine(nil, sealedEntry{Time: w.now().UTC(), Index: -1, Status: statusClosed})
+	if err == nil {
+		err = writeAll(w.f, buf)
+	}
+	if err == nil {
+		err = w.f.Sync()
+	}
+	if err != nil {
+		if w.f.Truncate(w.size) == nil {
+			_ = w.f.Sync()
+		}
+		return fmt.Errorf("journal %s: cannot mark the run as ended (%w): after a restart of the host, recover lists its secrets made ahead as possibly sent", w.path, store.UnwrapPath(err))
+	}
+	w.size += int64(len(buf))
 	return nil
 }
